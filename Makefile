@@ -1,0 +1,38 @@
+# The two entry points of the README, plus a few conveniences.
+#   make demo  - set up, build release, start a live command center on http://127.0.0.1:8080
+#   make test  - set up, build, run every test
+DATA ?= $(abspath ../shared/data)
+DEMO_DIR ?= var/demo
+JOBS ?= $(shell nproc)
+
+.PHONY: setup build release demo test bench fuzz format clean
+
+setup:
+	@scripts/setup
+
+build: setup
+	cmake --preset dev >/dev/null
+	cmake --build --preset dev -j $(JOBS)
+
+release: setup
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+demo: release
+	build/release/src/app/ncc demo --data $(DEMO_DIR) --listen 127.0.0.1:8080 --shared-data $(DATA)
+
+test: build
+	ctest --preset dev
+
+bench: release
+	build/release/bench/ncc-bench-core --out docs/bench-core.md
+
+fuzz: setup
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+
+format:
+	find src tests bench fuzz -name '*.cc' -o -name '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf build

@@ -1,0 +1,226 @@
+#include <cmath>
+#include <map>
+
+#include "core/commands.h"
+
+namespace ncc {
+namespace {
+
+Status CheckText(const std::string& value, size_t max, const std::string& field, bool required) {
+  if (required && value.empty()) return InvalidArgument("must not be empty", field);
+  if (value.size() > max)
+    return InvalidArgument("longer than " + std::to_string(max) + " bytes", field);
+  for (unsigned char c : value)
+    if (c < 0x20 && c != '\n' && c != '\t')
+      return InvalidArgument("contains a control character", field);
+  return Status::Ok();
+}
+
+// Codes are lower-case dotted words: "fire.structure", "civil_defence".
+Status CheckCode(const std::string& value, size_t max, const std::string& field) {
+  NCC_RETURN_IF_ERROR(CheckText(value, max, field, true));
+  for (char c : value)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+      return InvalidArgument("must use only a-z, 0-9, '.', '_' and '-'", field);
+  return Status::Ok();
+}
+
+StatusOr<const Incident*> OpenIncident(const World& world, IncidentId id) {
+  const Incident* i = world.FindIncident(id);
+  if (!i) return NotFound("no incident " + std::to_string(id.value), "id");
+  return i;
+}
+
+StatusOr<Decision> On(const RegisterAgency& c, const World& world, const CommandContext&) {
+  NCC_RETURN_IF_ERROR(CheckCode(c.agency.code, 32, "code"));
+  NCC_RETURN_IF_ERROR(CheckText(c.agency.name, Limits::kShortText, "name", true));
+  NCC_RETURN_IF_ERROR(CheckCode(c.agency.kind, 32, "kind"));
+  if (world.FindAgency(c.agency.code))
+    return AlreadyExists("agency " + c.agency.code + " exists", "code");
+  Decision d;
+  d.events.push_back({AgencyRegistered{c.agency}, c.agency.code, Classification::kPublic});
+  return d;
+}
+
+StatusOr<Decision> On(const CreateIncident& c, const World& world, const CommandContext& ctx) {
+  NCC_RETURN_IF_ERROR(CheckCode(c.type, Limits::kTypeCode, "type"));
+  if (c.priority < 1 || c.priority > 5)
+    return InvalidArgument("must be 1 (most urgent) to 5", "priority");
+  NCC_RETURN_IF_ERROR(ValidateLatLon(c.location, "location"));
+  NCC_RETURN_IF_ERROR(CheckText(c.address, Limits::kShortText, "address", false));
+  NCC_RETURN_IF_ERROR(CheckText(c.landmark, Limits::kShortText, "landmark", false));
+  NCC_RETURN_IF_ERROR(CheckText(c.summary, Limits::kSummary, "summary", false));
+  std::string agency = c.agency.empty() ? ctx.agency : c.agency;
+  if (!world.FindAgency(agency)) return NotFound("no agency " + agency, "agency");
+  Decision d;
+  IncidentId id = world.NextIncidentId();
+  d.created_id = id.value;
+  d.events.push_back(
+      {IncidentCreated{id, c.type, c.priority, c.location, c.address, c.landmark, c.summary},
+       agency, c.classification});
+  return d;
+}
+
+StatusOr<Decision> On(const ChangeIncidentStatus& c, const World& world, const CommandContext&) {
+  auto found = OpenIncident(world, c.id);
+  if (!found.ok()) return found.status();
+  const Incident& i = **found;
+  NCC_RETURN_IF_ERROR(CheckText(c.note, Limits::kNote, "note", false));
+  NCC_RETURN_IF_ERROR(CheckTransition(i.status, c.to));
+  if ((c.to == IncidentStatus::kClosed || c.to == IncidentStatus::kCancelled))
+    for (const Assignment& a : i.assignments)
+      if (a.active())
+        return FailedPrecondition(
+            "unit " + world.FindUnit(a.unit)->callsign + " is still assigned; clear it first",
+            "status");
+  Decision d;
+  d.events.push_back(
+      {IncidentStatusChanged{i.id, i.status, c.to, c.note}, i.agency, i.classification});
+  return d;
+}
+
+StatusOr<Decision> On(const AddIncidentNote& c, const World& world, const CommandContext&) {
+  auto found = OpenIncident(world, c.id);
+  if (!found.ok()) return found.status();
+  const Incident& i = **found;
+  NCC_RETURN_IF_ERROR(CheckText(c.text, Limits::kNote, "text", true));
+  if (IsTerminal(i.status))
+    return FailedPrecondition("incident is " + std::string(Name(i.status)) + "; notes are closed",
+                              "id");
+  Decision d;
+  d.events.push_back({IncidentNoteAdded{i.id, c.text}, i.agency, i.classification});
+  return d;
+}
+
+StatusOr<Decision> On(const RegisterUnit& c, const World& world, const CommandContext& ctx) {
+  NCC_RETURN_IF_ERROR(CheckText(c.callsign, Limits::kShortText, "callsign", true));
+  NCC_RETURN_IF_ERROR(CheckCode(c.kind, 32, "kind"));
+  NCC_RETURN_IF_ERROR(CheckText(c.station, Limits::kShortText, "station", false));
+  if (c.capabilities.size() > Limits::kCapabilities)
+    return InvalidArgument("at most " + std::to_string(Limits::kCapabilities) + " capabilities",
+                           "capabilities");
+  for (size_t k = 0; k < c.capabilities.size(); ++k)
+    NCC_RETURN_IF_ERROR(
+        CheckCode(c.capabilities[k], 32, "capabilities[" + std::to_string(k) + "]"));
+  if (c.position) NCC_RETURN_IF_ERROR(ValidateLatLon(*c.position, "location"));
+  std::string agency = c.agency.empty() ? ctx.agency : c.agency;
+  if (!world.FindAgency(agency)) return NotFound("no agency " + agency, "agency");
+  if (world.FindUnitByCallsign(c.callsign))
+    return AlreadyExists("a unit with callsign " + c.callsign + " exists", "callsign");
+  Decision d;
+  UnitId id = world.NextUnitId();
+  d.created_id = id.value;
+  d.events.push_back({UnitRegistered{id, c.callsign, c.kind, c.capabilities, c.station, c.position},
+                      agency, Classification::kRestricted});
+  return d;
+}
+
+// The incident follows its units: the first unit en route or on scene moves it along.
+void FollowIncident(const Incident& i, UnitStatus to, Decision& d) {
+  IncidentStatus next = i.status;
+  if (to == UnitStatus::kEnRoute && i.status == IncidentStatus::kDispatched)
+    next = IncidentStatus::kEnRoute;
+  if (to == UnitStatus::kOnScene &&
+      (i.status == IncidentStatus::kDispatched || i.status == IncidentStatus::kEnRoute))
+    next = IncidentStatus::kOnScene;
+  if (next != i.status)
+    d.events.push_back(
+        {IncidentStatusChanged{i.id, i.status, next, ""}, i.agency, i.classification});
+}
+
+StatusOr<Decision> On(const ChangeUnitStatus& c, const World& world, const CommandContext&) {
+  const Unit* u = world.FindUnit(c.id);
+  if (!u) return NotFound("no unit " + std::to_string(c.id.value), "id");
+  NCC_RETURN_IF_ERROR(CheckText(c.note, Limits::kNote, "note", false));
+  NCC_RETURN_IF_ERROR(CheckTransition(u->status, c.to));
+  Decision d;
+  d.events.push_back({UnitStatusChanged{u->id, u->status, c.to, u->incident, c.note}, u->agency,
+                      Classification::kRestricted});
+  if (const Incident* i = world.FindIncident(u->incident)) FollowIncident(*i, c.to, d);
+  return d;
+}
+
+StatusOr<Decision> On(const AssignUnit& c, const World& world, const CommandContext&) {
+  const Incident* i = world.FindIncident(c.incident);
+  if (!i) return NotFound("no incident " + std::to_string(c.incident.value), "incident");
+  const Unit* u = world.FindUnit(c.unit);
+  if (!u) return NotFound("no unit " + std::to_string(c.unit.value), "unit");
+  if (IsTerminal(i->status) || i->status == IncidentStatus::kResolved)
+    return FailedPrecondition("incident is " + std::string(Name(i->status)), "incident");
+  if (u->status != UnitStatus::kAvailable)
+    return FailedPrecondition(
+        "unit " + u->callsign + " is " + std::string(Name(u->status)) +
+            (u->incident ? " on incident " + std::to_string(u->incident.value) : ""),
+        "unit");
+  Decision d;
+  d.events.push_back({UnitAssigned{i->id, u->id}, i->agency, i->classification});
+  d.events.push_back({UnitStatusChanged{u->id, u->status, UnitStatus::kDispatched, i->id, ""},
+                      u->agency, Classification::kRestricted});
+  if (i->status == IncidentStatus::kNew || i->status == IncidentStatus::kTriaged)
+    d.events.push_back({IncidentStatusChanged{i->id, i->status, IncidentStatus::kDispatched, ""},
+                        i->agency, i->classification});
+  return d;
+}
+
+std::optional<Rejection> CheckFix(const PositionFix& f, size_t index, const World& world,
+                                  const CommandContext& ctx) {
+  auto reject = [&](std::string field, std::string reason) {
+    return Rejection{index, std::move(field), std::move(reason)};
+  };
+  if (!world.FindUnit(f.unit)) return reject("unit", "no unit " + std::to_string(f.unit.value));
+  Status s = ValidateLatLon(f.position, "position");
+  if (!s.ok()) return reject(s.field(), s.message());
+  if (f.time.ms > ctx.now.ms + Limits::kFixFutureMs)
+    return reject("time", "more than 60 s in the future");
+  if (f.time.ms < ctx.now.ms - Limits::kFixPastMs)
+    return reject("time", "more than 7 days in the past");
+  if (!std::isfinite(f.speed) || f.speed < 0 || f.speed > 350)
+    return reject("speed", "must be 0..350 m/s");
+  if (!std::isfinite(f.heading) || f.heading < 0 || f.heading >= 360)
+    return reject("heading", "must be in [0, 360)");
+  return std::nullopt;
+}
+
+StatusOr<Decision> On(const ReportPositions& c, const World& world, const CommandContext& ctx) {
+  if (c.fixes.size() > Limits::kPositionBatch)
+    return ResourceExhausted(
+        "at most " + std::to_string(Limits::kPositionBatch) + " fixes per batch", "fixes");
+  Decision d;
+  // One event per agency, so a reader scoped to an agency sees only its own units move.
+  std::map<std::string, size_t> event_of_agency;
+  for (size_t k = 0; k < c.fixes.size(); ++k) {
+    const PositionFix& f = c.fixes[k];
+    if (auto r = CheckFix(f, k, world, ctx)) {
+      d.rejected.push_back(std::move(*r));
+      continue;
+    }
+    const std::string& agency = world.FindUnit(f.unit)->agency;
+    auto [it, fresh] = event_of_agency.emplace(agency, d.events.size());
+    if (fresh) d.events.push_back({PositionsReported{}, agency, Classification::kRestricted});
+    std::get<PositionsReported>(d.events[it->second].body).fixes.push_back(f);
+  }
+  return d;
+}
+
+}  // namespace
+
+StatusOr<Decision> Decide(const Command& command, const World& world, const CommandContext& ctx) {
+  return std::visit([&](const auto& c) { return On(c, world, ctx); }, command);
+}
+
+StatusOr<Decision> Execute(const Command& command, World& world, const CommandContext& ctx,
+                           std::vector<Event>& out) {
+  auto decision = Decide(command, world, ctx);
+  if (!decision.ok()) return decision;
+  for (EventDraft& draft : decision->events) {
+    Event& e = out.emplace_back();
+    e.meta = {Seq(world.last_seq().value + 1), ctx.now, ctx.actor, std::move(draft.agency),
+              draft.classification};
+    e.body = std::move(draft.body);
+    world.Apply(e);
+  }
+  decision->events.clear();  // moved into `out`
+  return decision;
+}
+
+}  // namespace ncc

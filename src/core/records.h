@@ -1,0 +1,130 @@
+// The records that make up the World: agencies, incidents (with their timeline and
+// assignments), and units. Plain structs; each lists its fields once in Fields(), which the
+// binary codec, the JSON writer and the World digest all walk.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/geo_point.h"
+#include "core/ids.h"
+#include "core/lifecycle.h"
+
+namespace ncc {
+
+struct Agency {
+  std::string code;  // short stable key, e.g. "police", "ambulance", "civil_defence"
+  std::string name;
+  std::string kind;  // police | ambulance | fire | civil_defence | coast_guard | other
+  template <typename V>
+  void Fields(V& v) {
+    v("code", code);
+    v("name", name);
+    v("kind", kind);
+  }
+};
+
+// One line of an incident's timeline: a note, a status change, an assignment.
+struct TimelineEntry {
+  Time time;
+  std::string actor;
+  std::string kind;  // note | status | assignment | created
+  std::string text;
+  template <typename V>
+  void Fields(V& v) {
+    v("time", time);
+    v("actor", actor);
+    v("kind", kind);
+    v("text", text);
+  }
+};
+
+// Times of each step of one unit's work on one incident; a zero Time means "not reached".
+struct Assignment {
+  UnitId unit;
+  Time assigned, en_route, on_scene, transporting, at_hospital, cleared;
+  bool active() const { return cleared.ms == 0; }
+  template <typename V>
+  void Fields(V& v) {
+    v("unit", unit);
+    v("assigned", assigned);
+    v("en_route", en_route);
+    v("on_scene", on_scene);
+    v("transporting", transporting);
+    v("at_hospital", at_hospital);
+    v("cleared", cleared);
+  }
+};
+
+struct Incident {
+  IncidentId id;
+  std::string type;      // dotted type code, e.g. "fire.structure", "medical.cardiac"
+  int32_t priority = 3;  // 1 (most urgent) .. 5
+  LatLon location;
+  std::string address;
+  std::string landmark;
+  std::string summary;
+  std::string agency;  // owning agency
+  Classification classification = Classification::kRestricted;
+  IncidentStatus status = IncidentStatus::kNew;
+  Time created;
+  Time updated;
+  Seq last_seq;
+  std::vector<TimelineEntry> timeline;
+  std::vector<Assignment> assignments;
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("type", type);
+    v("priority", priority);
+    v("location", location);
+    v("address", address);
+    v("landmark", landmark);
+    v("summary", summary);
+    v("agency", agency);
+    v("classification", classification);
+    v("status", status);
+    v("created", created);
+    v("updated", updated);
+    v("last_seq", last_seq);
+    v("timeline", timeline);
+    v("assignments", assignments);
+  }
+};
+
+struct Unit {
+  UnitId id;
+  std::string callsign;
+  std::string agency;
+  std::string kind;  // engine | ladder | ambulance | patrol | boat | ...
+  std::vector<std::string> capabilities;
+  std::string station;
+  UnitStatus status = UnitStatus::kAvailable;
+  IncidentId incident;  // current assignment, 0 when none
+  std::optional<LatLon> position;
+  Time position_time;
+  double speed = 0;    // m/s, as reported
+  double heading = 0;  // degrees from north, as reported
+  Time updated;
+  Seq last_seq;
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("callsign", callsign);
+    v("agency", agency);
+    v("kind", kind);
+    v("capabilities", capabilities);
+    v("station", station);
+    v("status", status);
+    v("incident", incident);
+    v("position", position);
+    v("position_time", position_time);
+    v("speed", speed);
+    v("heading", heading);
+    v("updated", updated);
+    v("last_seq", last_seq);
+  }
+};
+
+}  // namespace ncc

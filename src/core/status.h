@@ -1,0 +1,106 @@
+// One error type for the whole project: a failure is a value, never an exception across a
+// module boundary. `field` names the offending input field when one is to blame, so that the
+// HTTP layer can answer {"error":{"code","message","field"}} without guessing.
+#pragma once
+
+#include <cassert>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace ncc {
+
+enum class StatusCode {
+  kOk = 0,
+  kInvalidArgument,     // malformed or out-of-range input (HTTP 400/422)
+  kNotFound,            // a referenced record does not exist (404)
+  kFailedPrecondition,  // illegal state transition, conflicting state (409)
+  kAlreadyExists,       // duplicate id or name (409)
+  kPermissionDenied,    // authenticated but not allowed (403)
+  kUnauthenticated,     // no or bad credentials (401)
+  kResourceExhausted,   // too large, too many, rate limited (413/429)
+  kUnavailable,         // temporarily unable (503)
+  kDataLoss,            // corrupt or truncated stored data
+  kInternal,            // a bug or an unexpected library failure (500)
+};
+
+const char* StatusCodeName(StatusCode code);
+
+class [[nodiscard]] Status {
+ public:
+  Status() = default;
+  Status(StatusCode code, std::string message, std::string field = {})
+      : code_(code), message_(std::move(message)), field_(std::move(field)) {}
+
+  static Status Ok() { return {}; }
+  bool ok() const { return code_ == StatusCode::kOk; }
+  StatusCode code() const { return code_; }
+  const std::string& message() const { return message_; }
+  const std::string& field() const { return field_; }
+  std::string ToString() const;
+
+ private:
+  StatusCode code_ = StatusCode::kOk;
+  std::string message_;
+  std::string field_;
+};
+
+inline Status InvalidArgument(std::string msg, std::string field = {}) {
+  return {StatusCode::kInvalidArgument, std::move(msg), std::move(field)};
+}
+inline Status NotFound(std::string msg, std::string field = {}) {
+  return {StatusCode::kNotFound, std::move(msg), std::move(field)};
+}
+inline Status FailedPrecondition(std::string msg, std::string field = {}) {
+  return {StatusCode::kFailedPrecondition, std::move(msg), std::move(field)};
+}
+inline Status AlreadyExists(std::string msg, std::string field = {}) {
+  return {StatusCode::kAlreadyExists, std::move(msg), std::move(field)};
+}
+inline Status ResourceExhausted(std::string msg, std::string field = {}) {
+  return {StatusCode::kResourceExhausted, std::move(msg), std::move(field)};
+}
+inline Status DataLoss(std::string msg) {
+  return {StatusCode::kDataLoss, std::move(msg)};
+}
+inline Status Internal(std::string msg) {
+  return {StatusCode::kInternal, std::move(msg)};
+}
+inline Status Unavailable(std::string msg) {
+  return {StatusCode::kUnavailable, std::move(msg)};
+}
+
+// A value or the reason there is none.
+template <typename T>
+class [[nodiscard]] StatusOr {
+ public:
+  StatusOr(T value) : v_(std::move(value)) {}        // NOLINT: implicit on purpose
+  StatusOr(Status status) : v_(std::move(status)) {  // NOLINT
+    assert(!std::get<Status>(v_).ok() && "StatusOr needs a value or an error");
+  }
+  bool ok() const { return std::holds_alternative<T>(v_); }
+  const Status& status() const {
+    static const Status kOk;
+    return ok() ? kOk : std::get<Status>(v_);
+  }
+  T& value() & { return std::get<T>(v_); }
+  const T& value() const& { return std::get<T>(v_); }
+  T&& value() && { return std::get<T>(std::move(v_)); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+ private:
+  std::variant<T, Status> v_;
+};
+
+}  // namespace ncc
+
+// Returns early with the error of an expression that yields a Status.
+#define NCC_RETURN_IF_ERROR(expr)              \
+  do {                                         \
+    ::ncc::Status ncc_status_ = (expr);        \
+    if (!ncc_status_.ok()) return ncc_status_; \
+  } while (0)

@@ -1,0 +1,225 @@
+#include "core/world.h"
+
+#include <openssl/sha.h>
+
+#include "core/codec.h"
+
+namespace ncc {
+
+const Agency* World::FindAgency(std::string_view code) const {
+  auto it = agencies_.find(code);
+  return it == agencies_.end() ? nullptr : &it->second;
+}
+
+const Incident* World::FindIncident(IncidentId id) const {
+  return id.value >= 1 && id.value <= incidents_.size() ? &incidents_[id.value - 1] : nullptr;
+}
+
+const Unit* World::FindUnit(UnitId id) const {
+  return id.value >= 1 && id.value <= units_.size() ? &units_[id.value - 1] : nullptr;
+}
+
+const Unit* World::FindUnitByCallsign(std::string_view callsign) const {
+  auto it = unit_by_callsign_.find(std::string(callsign));
+  return it == unit_by_callsign_.end() ? nullptr : FindUnit(it->second);
+}
+
+Incident* World::MutableIncident(IncidentId id) {
+  return const_cast<Incident*>(FindIncident(id));
+}
+
+Unit* World::MutableUnit(UnitId id) {
+  return const_cast<Unit*>(FindUnit(id));
+}
+
+void World::Apply(const Event& event) {
+  std::visit([&](const auto& body) { On(event.meta, body); }, event.body);
+  last_seq_ = event.meta.seq;
+  ++applied_;
+}
+
+void World::On(const EventMeta&, const AgencyRegistered& e) {
+  agencies_[e.agency.code] = e.agency;
+}
+
+void World::On(const EventMeta& m, const IncidentCreated& e) {
+  if (e.id != NextIncidentId()) {
+    ++anomalies_;
+    return;
+  }
+  Incident& i = incidents_.emplace_back();
+  i.id = e.id;
+  i.type = e.type;
+  i.priority = e.priority;
+  i.location = e.location;
+  i.address = e.address;
+  i.landmark = e.landmark;
+  i.summary = e.summary;
+  i.agency = m.agency;
+  i.classification = m.classification;
+  i.created = i.updated = m.time;
+  i.last_seq = m.seq;
+  i.timeline.push_back({m.time, m.actor, "created", e.summary});
+}
+
+void World::On(const EventMeta& m, const IncidentStatusChanged& e) {
+  Incident* i = MutableIncident(e.id);
+  if (!i) return void(++anomalies_);
+  i->status = e.to;
+  i->updated = m.time;
+  i->last_seq = m.seq;
+  std::string text = std::string(Name(e.from)) + " -> " + std::string(Name(e.to));
+  if (!e.note.empty()) text += ": " + e.note;
+  i->timeline.push_back({m.time, m.actor, "status", std::move(text)});
+}
+
+void World::On(const EventMeta& m, const IncidentNoteAdded& e) {
+  Incident* i = MutableIncident(e.id);
+  if (!i) return void(++anomalies_);
+  i->updated = m.time;
+  i->last_seq = m.seq;
+  i->timeline.push_back({m.time, m.actor, "note", e.text});
+}
+
+void World::On(const EventMeta& m, const UnitRegistered& e) {
+  if (e.id != NextUnitId()) return void(++anomalies_);
+  Unit& u = units_.emplace_back();
+  u.id = e.id;
+  u.callsign = e.callsign;
+  u.agency = m.agency;
+  u.kind = e.kind;
+  u.capabilities = e.capabilities;
+  u.station = e.station;
+  u.position = e.position;
+  if (e.position) u.position_time = m.time;
+  u.updated = m.time;
+  u.last_seq = m.seq;
+  unit_by_callsign_[u.callsign] = u.id;
+}
+
+void World::On(const EventMeta& m, const UnitStatusChanged& e) {
+  Unit* u = MutableUnit(e.id);
+  if (!u) return void(++anomalies_);
+  u->status = e.to;
+  u->updated = m.time;
+  u->last_seq = m.seq;
+  Incident* i = MutableIncident(e.incident);
+  if (!i) return;  // a status change outside any assignment (e.g. out of service)
+  for (Assignment& a : i->assignments) {
+    if (a.unit != e.id || !a.active()) continue;
+    switch (e.to) {
+      case UnitStatus::kEnRoute:
+        a.en_route = m.time;
+        break;
+      case UnitStatus::kOnScene:
+        a.on_scene = m.time;
+        break;
+      case UnitStatus::kTransporting:
+        a.transporting = m.time;
+        break;
+      case UnitStatus::kAtHospital:
+        a.at_hospital = m.time;
+        break;
+      case UnitStatus::kAvailable:
+      case UnitStatus::kOutOfService:
+        a.cleared = m.time;
+        break;
+      case UnitStatus::kDispatched:
+        break;
+    }
+  }
+  if (!IsCommitted(e.to)) u->incident = IncidentId();
+  i->updated = m.time;
+  i->last_seq = m.seq;
+  i->timeline.push_back({m.time, m.actor, "unit", u->callsign + " " + std::string(Name(e.to))});
+}
+
+void World::On(const EventMeta& m, const UnitAssigned& e) {
+  Incident* i = MutableIncident(e.incident);
+  Unit* u = MutableUnit(e.unit);
+  if (!i || !u) return void(++anomalies_);
+  Assignment& a = i->assignments.emplace_back();
+  a.unit = e.unit;
+  a.assigned = m.time;
+  u->incident = e.incident;
+  u->updated = m.time;
+  u->last_seq = m.seq;
+  i->updated = m.time;
+  i->last_seq = m.seq;
+  i->timeline.push_back({m.time, m.actor, "assignment", u->callsign + " assigned"});
+}
+
+void World::On(const EventMeta& m, const PositionsReported& e) {
+  for (const PositionFix& f : e.fixes) {
+    Unit* u = MutableUnit(f.unit);
+    if (!u) {
+      ++anomalies_;
+      continue;
+    }
+    if (u->position && f.time < u->position_time) continue;  // an older fix never wins
+    u->position = f.position;
+    u->position_time = f.time;
+    u->speed = f.speed;
+    u->heading = f.heading;
+    u->last_seq = m.seq;
+  }
+}
+
+// Snapshot layout (all through BinaryWriter): version, last_seq, applied, anomalies,
+// agencies, incidents, units. The callsign index is derived and rebuilt on load.
+namespace {
+constexpr uint64_t kWorldFormatVersion = 1;
+}
+
+std::string World::Serialize() const {
+  std::string out;
+  BinaryWriter w(out);
+  w.Varint(kWorldFormatVersion);
+  w.Varint(last_seq_.value);
+  w.Varint(applied_);
+  w.Varint(anomalies_);
+  w.Varint(agencies_.size());
+  for (const auto& [code, agency] : agencies_) w.Write(agency);
+  w.Write(incidents_);
+  w.Write(units_);
+  return out;
+}
+
+StatusOr<World> World::Deserialize(std::string_view bytes) {
+  BinaryReader r(bytes);
+  World world;
+  uint64_t version = r.Varint();
+  if (r.ok() && version != kWorldFormatVersion)
+    return DataLoss("snapshot format version " + std::to_string(version) +
+                    " is not supported (expected " + std::to_string(kWorldFormatVersion) + ")");
+  world.last_seq_ = Seq(r.Varint());
+  world.applied_ = r.Varint();
+  world.anomalies_ = r.Varint();
+  uint64_t agencies = r.Varint();
+  for (uint64_t i = 0; i < agencies && r.ok(); ++i) {
+    Agency a;
+    r.Read(a);
+    world.agencies_[a.code] = std::move(a);
+  }
+  r.Read(world.incidents_);
+  r.Read(world.units_);
+  if (!r.ok()) return DataLoss("snapshot does not decode: " + r.error());
+  if (!r.AtEnd()) return DataLoss("snapshot has trailing bytes");
+  for (size_t i = 0; i < world.incidents_.size(); ++i)
+    if (world.incidents_[i].id.value != i + 1)
+      return DataLoss("snapshot incident ids are not dense");
+  for (size_t i = 0; i < world.units_.size(); ++i) {
+    if (world.units_[i].id.value != i + 1) return DataLoss("snapshot unit ids are not dense");
+    world.unit_by_callsign_[world.units_[i].callsign] = world.units_[i].id;
+  }
+  return world;
+}
+
+Hash World::Digest() const {
+  std::string bytes = Serialize();
+  Hash h;
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), h.data());
+  return h;
+}
+
+}  // namespace ncc

@@ -1,0 +1,67 @@
+// World: the whole live state, changed only by Apply(event). Apply is deterministic: the same
+// events in the same order give the same World, byte for byte (see Digest()).
+//
+// Threads: not synchronised. The engine's writer thread is the only one that calls Apply;
+// readers hold the engine's shared lock (see engine/engine.h).
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/events.h"
+#include "core/status.h"
+
+namespace ncc {
+
+class World {
+ public:
+  void Apply(const Event& event);
+
+  const Agency* FindAgency(std::string_view code) const;
+  const Incident* FindIncident(IncidentId id) const;
+  const Unit* FindUnit(UnitId id) const;
+  const Unit* FindUnitByCallsign(std::string_view callsign) const;
+
+  const std::map<std::string, Agency, std::less<>>& agencies() const { return agencies_; }
+  const std::vector<Incident>& incidents() const { return incidents_; }
+  const std::vector<Unit>& units() const { return units_; }
+
+  // Ids are dense and assigned in log order, so the next id is known before the event exists.
+  IncidentId NextIncidentId() const { return IncidentId(incidents_.size() + 1); }
+  UnitId NextUnitId() const { return UnitId(units_.size() + 1); }
+
+  Seq last_seq() const { return last_seq_; }
+  uint64_t applied() const { return applied_; }
+  // Events whose references did not resolve; always 0 for a log written by decide().
+  uint64_t anomalies() const { return anomalies_; }
+
+  // Canonical bytes of the whole state (snapshots) and their SHA-256 (determinism checks).
+  std::string Serialize() const;
+  static StatusOr<World> Deserialize(std::string_view bytes);
+  Hash Digest() const;
+
+ private:
+  Incident* MutableIncident(IncidentId id);
+  Unit* MutableUnit(UnitId id);
+  void On(const EventMeta& m, const AgencyRegistered& e);
+  void On(const EventMeta& m, const IncidentCreated& e);
+  void On(const EventMeta& m, const IncidentStatusChanged& e);
+  void On(const EventMeta& m, const IncidentNoteAdded& e);
+  void On(const EventMeta& m, const UnitRegistered& e);
+  void On(const EventMeta& m, const UnitStatusChanged& e);
+  void On(const EventMeta& m, const UnitAssigned& e);
+  void On(const EventMeta& m, const PositionsReported& e);
+
+  std::map<std::string, Agency, std::less<>> agencies_;
+  std::vector<Incident> incidents_;  // incidents_[id - 1]
+  std::vector<Unit> units_;          // units_[id - 1]
+  std::unordered_map<std::string, UnitId> unit_by_callsign_;
+  Seq last_seq_;
+  uint64_t applied_ = 0;
+  uint64_t anomalies_ = 0;
+};
+
+}  // namespace ncc
