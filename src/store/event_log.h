@@ -1,0 +1,54 @@
+// EventLog: the append-only, hash-chained record of every event. Backends: SQLite (embedded
+// default), in-memory (tests); PostgreSQL and NATS JetStream follow the same contract.
+//
+// Contract every backend keeps (checked by event_log_conformance_test.cc):
+//  - Append(batch) stores the whole batch or nothing, and returns only once it is durable
+//    (synced to stable storage). Seqs in a batch continue LastSeq() without gaps.
+//  - ReadAfter(s, n) returns up to n events with seq > s in seq order, exactly as appended.
+// Threads: Append from one writer thread; ReadAfter/LastSeq from any thread.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/stored_event.h"
+
+namespace ncc {
+
+class EventLog {
+ public:
+  virtual ~EventLog() = default;
+  virtual Status Append(const std::vector<StoredEvent>& batch) = 0;
+  virtual StatusOr<std::vector<StoredEvent>> ReadAfter(Seq after, size_t limit) const = 0;
+  virtual Seq LastSeq() const = 0;
+  // Number of syncs to stable storage so far (for metrics and the group-commit benchmark).
+  virtual uint64_t Syncs() const = 0;
+};
+
+// Checks that `batch` continues the log at `last` without gaps.
+Status CheckContinues(Seq last, const std::vector<StoredEvent>& batch);
+
+// In-memory twin for tests: same contract, no durability.
+class MemoryEventLog final : public EventLog {
+ public:
+  Status Append(const std::vector<StoredEvent>& batch) override;
+  StatusOr<std::vector<StoredEvent>> ReadAfter(Seq after, size_t limit) const override;
+  Seq LastSeq() const override;
+  uint64_t Syncs() const override;
+  // Tests reach in to tamper with stored events.
+  std::vector<StoredEvent>& events_for_test() { return events_; }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<StoredEvent> events_;
+  uint64_t appends_ = 0;
+};
+
+// Walks the whole log checking every link of the hash chain. Returns OK, or kDataLoss whose
+// message names the first bad seq and what is wrong with it. `progress` (may be null) is called
+// with the seq reached every 100k events.
+Status VerifyChain(const EventLog& log, void (*progress)(Seq reached, Seq last) = nullptr);
+
+}  // namespace ncc

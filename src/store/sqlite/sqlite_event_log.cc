@@ -1,0 +1,167 @@
+#include "store/sqlite/sqlite_event_log.h"
+
+#include <sqlite3.h>
+
+#include <cstring>
+
+namespace ncc {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS events (
+  seq INTEGER PRIMARY KEY,
+  time INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  agency TEXT NOT NULL,
+  classification INTEGER NOT NULL,
+  type INTEGER NOT NULL,
+  payload BLOB NOT NULL,
+  prev_hash BLOB NOT NULL,
+  hash BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('format', 'ncc-eventlog-1');
+)sql";
+
+Status SqlError(sqlite3* db, const std::string& what) {
+  return Internal(what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+Status Exec(sqlite3* db, const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Internal(std::string("sqlite: ") + msg);
+  }
+  return Status::Ok();
+}
+
+Status OpenDb(const std::string& path, int flags, sqlite3** db) {
+  if (sqlite3_open_v2(path.c_str(), db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
+    return SqlError(*db, "cannot open event log " + path);
+  sqlite3_busy_timeout(*db, 5000);
+  return Status::Ok();
+}
+
+void CopyHash(sqlite3_stmt* st, int col, Hash& out) {
+  const void* p = sqlite3_column_blob(st, col);
+  int n = sqlite3_column_bytes(st, col);
+  out.fill(0);
+  if (p && n == static_cast<int>(out.size())) std::memcpy(out.data(), p, out.size());
+}
+
+std::string Text(sqlite3_stmt* st, int col) {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_blob(st, col));
+  return p ? std::string(p, sqlite3_column_bytes(st, col)) : std::string();
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<SqliteEventLog>> SqliteEventLog::Open(const std::string& path) {
+  std::unique_ptr<SqliteEventLog> log(new SqliteEventLog());
+  Status s = log->Init(path);
+  if (!s.ok()) return s;
+  return log;
+}
+
+Status SqliteEventLog::Init(const std::string& path) {
+  NCC_RETURN_IF_ERROR(OpenDb(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &writer_));
+  // A file that is not a database fails on the first statement; say so plainly.
+  if (Status s = Exec(writer_, "PRAGMA journal_mode=WAL"); !s.ok())
+    return DataLoss("event log " + path + " is not a usable SQLite database (" + s.message() + ")");
+  NCC_RETURN_IF_ERROR(Exec(writer_, "PRAGMA synchronous=FULL"));
+  NCC_RETURN_IF_ERROR(Exec(writer_, "PRAGMA wal_autocheckpoint=10000"));
+  NCC_RETURN_IF_ERROR(Exec(writer_, kSchema));
+  if (sqlite3_prepare_v2(
+          writer_,
+          "INSERT INTO events(seq,time,actor,agency,classification,type,payload,prev_hash,hash)"
+          " VALUES(?,?,?,?,?,?,?,?,?)",
+          -1, &insert_, nullptr) != SQLITE_OK)
+    return SqlError(writer_, "prepare insert");
+
+  NCC_RETURN_IF_ERROR(OpenDb(path, SQLITE_OPEN_READONLY, &reader_));
+  if (sqlite3_prepare_v2(reader_,
+                         "SELECT seq,time,actor,agency,classification,type,payload,prev_hash,hash"
+                         " FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                         -1, &select_, nullptr) != SQLITE_OK)
+    return SqlError(reader_, "prepare select");
+
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(writer_, "SELECT COALESCE(MAX(seq),0) FROM events", -1, &st, nullptr);
+  if (sqlite3_step(st) == SQLITE_ROW)
+    last_seq_ = static_cast<uint64_t>(sqlite3_column_int64(st, 0));
+  sqlite3_finalize(st);
+  return Status::Ok();
+}
+
+SqliteEventLog::~SqliteEventLog() {
+  sqlite3_finalize(insert_);
+  sqlite3_finalize(select_);
+  sqlite3_close(reader_);
+  sqlite3_close(writer_);
+}
+
+Status SqliteEventLog::Append(const std::vector<StoredEvent>& batch) {
+  if (batch.empty()) return Status::Ok();
+  NCC_RETURN_IF_ERROR(CheckContinues(LastSeq(), batch));
+  NCC_RETURN_IF_ERROR(Exec(writer_, "BEGIN IMMEDIATE"));
+  for (const StoredEvent& e : batch) {
+    sqlite3_reset(insert_);
+    sqlite3_bind_int64(insert_, 1, static_cast<int64_t>(e.seq.value));
+    sqlite3_bind_int64(insert_, 2, e.time.ms);
+    sqlite3_bind_text(insert_, 3, e.actor.data(), static_cast<int>(e.actor.size()), SQLITE_STATIC);
+    sqlite3_bind_text(insert_, 4, e.agency.data(), static_cast<int>(e.agency.size()),
+                      SQLITE_STATIC);
+    sqlite3_bind_int(insert_, 5, static_cast<int>(e.classification));
+    sqlite3_bind_int(insert_, 6, static_cast<int>(e.type));
+    sqlite3_bind_blob(insert_, 7, e.payload.data(), static_cast<int>(e.payload.size()),
+                      SQLITE_STATIC);
+    sqlite3_bind_blob(insert_, 8, e.prev_hash.data(), static_cast<int>(e.prev_hash.size()),
+                      SQLITE_STATIC);
+    sqlite3_bind_blob(insert_, 9, e.hash.data(), static_cast<int>(e.hash.size()), SQLITE_STATIC);
+    if (sqlite3_step(insert_) != SQLITE_DONE) {
+      Status err = SqlError(writer_, "append seq " + std::to_string(e.seq.value));
+      (void)Exec(writer_, "ROLLBACK");
+      return err;
+    }
+  }
+  // With WAL and synchronous=FULL the commit fsyncs the WAL before returning.
+  NCC_RETURN_IF_ERROR(Exec(writer_, "COMMIT"));
+  ++syncs_;
+  last_seq_ = batch.back().seq.value;
+  return Status::Ok();
+}
+
+StatusOr<std::vector<StoredEvent>> SqliteEventLog::ReadAfter(Seq after, size_t limit) const {
+  std::lock_guard lock(read_mu_);
+  std::vector<StoredEvent> out;
+  sqlite3_reset(select_);
+  sqlite3_bind_int64(select_, 1, static_cast<int64_t>(after.value));
+  sqlite3_bind_int64(select_, 2, static_cast<int64_t>(limit));
+  int rc;
+  while ((rc = sqlite3_step(select_)) == SQLITE_ROW) {
+    StoredEvent& e = out.emplace_back();
+    e.seq = Seq(static_cast<uint64_t>(sqlite3_column_int64(select_, 0)));
+    e.time.ms = sqlite3_column_int64(select_, 1);
+    e.actor = Text(select_, 2);
+    e.agency = Text(select_, 3);
+    int cls = sqlite3_column_int(select_, 4);
+    if (cls < 0 || cls >= kClassificationCount)
+      return DataLoss("event " + std::to_string(e.seq.value) + ": classification out of range");
+    e.classification = static_cast<Classification>(cls);
+    e.type = static_cast<EventType>(sqlite3_column_int(select_, 5));
+    e.payload = Text(select_, 6);
+    CopyHash(select_, 7, e.prev_hash);
+    CopyHash(select_, 8, e.hash);
+  }
+  if (rc != SQLITE_DONE) {
+    if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
+      return DataLoss("event log file is corrupt after seq " + std::to_string(after.value) + ": " +
+                      sqlite3_errmsg(reader_));
+    return SqlError(reader_, "read events");
+  }
+  return out;
+}
+
+}  // namespace ncc

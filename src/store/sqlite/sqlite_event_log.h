@@ -1,0 +1,45 @@
+// The embedded default EventLog: one SQLite file (WAL, synchronous=FULL), so a committed
+// transaction is on stable storage before Append returns. A batch is one transaction, which is
+// what makes group commit pay: one fsync for every command in the batch.
+//
+// Threads: Append from the engine's writer thread only; ReadAfter/LastSeq from any thread
+// (they use a separate read connection behind a mutex; WAL lets it read while Append writes).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "store/event_log.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace ncc {
+
+class SqliteEventLog final : public EventLog {
+ public:
+  // Opens or creates `path`. kDataLoss if the file is not a database or fails its quick check.
+  static StatusOr<std::unique_ptr<SqliteEventLog>> Open(const std::string& path);
+  ~SqliteEventLog() override;
+
+  Status Append(const std::vector<StoredEvent>& batch) override;
+  StatusOr<std::vector<StoredEvent>> ReadAfter(Seq after, size_t limit) const override;
+  Seq LastSeq() const override { return Seq(last_seq_.load()); }
+  uint64_t Syncs() const override { return syncs_.load(); }
+
+ private:
+  SqliteEventLog() = default;
+  Status Init(const std::string& path);
+
+  sqlite3* writer_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;
+  mutable std::mutex read_mu_;
+  sqlite3* reader_ = nullptr;
+  sqlite3_stmt* select_ = nullptr;
+  std::atomic<uint64_t> last_seq_{0};
+  std::atomic<uint64_t> syncs_{0};
+};
+
+}  // namespace ncc
