@@ -1,0 +1,120 @@
+// Engine: the single writer. Commands from any thread queue up; one writer thread takes every
+// pending command at once, decides and applies each in order, appends all their events in one
+// durable batch (one fsync: group commit), and only then acknowledges each command and
+// publishes the events to live readers.
+//
+// Readers see the World through Read(), under a shared lock. A reader may see a command's
+// effect up to one fsync before the command is acknowledged; if the machine dies in that
+// window the command was never acknowledged and recovery will not have it.
+//
+// Threads: Submit, Read, metrics from any thread. Callbacks run on the writer thread and must
+// not block (post the reply to your own executor).
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/commands.h"
+#include "engine/clock.h"
+#include "engine/event_feed.h"
+#include "engine/metrics.h"
+#include "store/event_log.h"
+#include "store/recovery.h"
+#include "store/snapshot_store.h"
+
+namespace ncc {
+
+struct EngineOptions {
+  size_t max_batch = 8192;            // commands per group commit; 1 gives one sync per command
+  uint64_t snapshot_every = 100'000;  // events between snapshots; 0 disables snapshots
+  size_t feed_capacity = 65'536;      // recent events kept in memory for live readers
+};
+
+// What became of one command, given to its callback once its events are durable (or it failed).
+struct CommandOutcome {
+  Status status;
+  uint64_t created_id = 0;
+  Seq last_seq;  // seq of the command's last event; 0 when it caused none
+  size_t events = 0;
+  std::vector<Rejection> rejected;
+};
+
+class Engine {
+ public:
+  // Recovers the World from `snapshots` (may be null) and `log`, then starts the writer.
+  static StatusOr<std::unique_ptr<Engine>> Open(std::unique_ptr<EventLog> log,
+                                                std::unique_ptr<SnapshotStore> snapshots,
+                                                Clock& clock, EngineOptions options,
+                                                Recovered* recovery_report = nullptr);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  using Done = std::function<void(CommandOutcome)>;
+  void Submit(Command command, std::string actor, std::string agency, Done done);
+  // Blocks the calling thread until the command is durable (CLI, demo seeding, tests).
+  CommandOutcome SubmitAndWait(Command command, std::string actor, std::string agency);
+
+  template <typename F>
+  auto Read(F&& f) const {
+    std::shared_lock lock(world_mu_);
+    return f(world_);
+  }
+
+  const EventLog& log() const { return *log_; }
+  const EventFeed& feed() const { return feed_; }
+  EventFeed& feed() { return feed_; }
+  void RenderMetrics(std::string& out) const;
+
+  // Processes what is queued, then stops the writer. Later submits fail with kUnavailable.
+  void Stop();
+
+ private:
+  struct Pending {
+    Command command;
+    CommandContext ctx;
+    Done done;
+    std::chrono::steady_clock::time_point queued;
+  };
+
+  Engine(std::unique_ptr<EventLog> log, std::unique_ptr<SnapshotStore> snapshots, Clock& clock,
+         EngineOptions options, Recovered recovered);
+  void WriterLoop();
+  void ProcessBatch(std::vector<Pending>& batch);
+  void MaybeSnapshot();
+
+  std::unique_ptr<EventLog> log_;
+  std::unique_ptr<SnapshotStore> snapshots_;
+  Clock& clock_;
+  const EngineOptions options_;
+
+  mutable std::shared_mutex world_mu_;
+  World world_;
+  Hash head_{};
+  Time last_time_;
+  uint64_t events_since_snapshot_ = 0;
+  std::thread snapshot_thread_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::vector<Pending> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+
+  EventFeed feed_;
+
+  // Metrics.
+  std::atomic<uint64_t> commands_ok_{0}, commands_refused_{0}, events_total_{0}, batches_{0},
+      snapshots_written_{0};
+  Histogram batch_size_{Histogram::SizeBounds()};
+  Histogram command_latency_{Histogram::LatencyBounds()};
+  Histogram append_latency_{Histogram::LatencyBounds()};
+};
+
+}  // namespace ncc
