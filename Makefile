@@ -32,7 +32,7 @@ fuzz: setup
 	cmake --build --preset fuzz -j $(JOBS)
 
 format:
-	find src tests bench fuzz -name '*.cc' -o -name '*.h' | xargs clang-format -i
+	find src tests bench fuzz \( -name '*.cc' -o -name '*.h' \) -print0 | xargs -0 clang-format -i
 
 clean:
 	rm -rf build

@@ -144,13 +144,14 @@ void Engine::ProcessBatch(std::vector<Pending>& batch) {
     batch_size_.Record(static_cast<double>(batch.size()));
   }
 
+  // Durable now: publish first, so a client that reads right after its ack sees its events.
+  if (!events.empty()) feed_.Publish(std::move(events));
   auto acked = std::chrono::steady_clock::now();
   for (size_t i = 0; i < batch.size(); ++i) {
     (outcomes[i].status.ok() ? commands_ok_ : commands_refused_)++;
     command_latency_.Record(std::chrono::duration<double>(acked - batch[i].queued).count());
     batch[i].done(std::move(outcomes[i]));
   }
-  if (!events.empty()) feed_.Publish(std::move(events));
   MaybeSnapshot();
 }
 

@@ -1,0 +1,175 @@
+// The `ncc` command line: serve, demo, log verify, version.
+#include <spdlog/spdlog.h>
+
+#include <unistd.h>
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "app/serve.h"
+#include "sim/call_replay.h"
+#include "store/sqlite/sqlite_event_log.h"
+
+namespace {
+
+using namespace ncc;
+
+constexpr const char* kVersion = "0.1.0";
+
+// Signals are taken by sigwait in the main thread; block them before any thread starts.
+void BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+std::string DefaultWebRoot(const char* argv0) {
+  // build/<preset>/src/app/ncc -> <repo>/web
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path exe = fs::canonical("/proc/self/exe", ec);
+  for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
+    if (fs::exists(p / "web" / "index.html")) return (p / "web").string();
+  (void)argv0;
+  return "";
+}
+
+void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
+  cmd->add_option("--data", c.data_dir, "Folder for the event log and snapshots")
+      ->capture_default_str();
+  cmd->add_option("--listen", c.listen, "HOST:PORT to serve HTTP and WebSocket on")
+      ->capture_default_str();
+  cmd->add_option("--web", c.web_root,
+                  "Folder of the web console (default: the repository's web/)");
+  cmd->add_option("--threads", c.threads, "I/O threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--snapshot-every", c.snapshot_every, "Events between snapshots (0: never)")
+      ->capture_default_str();
+  cmd->add_flag("--insecure", c.insecure,
+                "Allow plain HTTP on a non-loopback address (logged loudly)");
+}
+
+int Serve(ServeConfig c, const char* argv0) {
+  if (c.web_root.empty()) c.web_root = DefaultWebRoot(argv0);
+  auto running = StartServer(c);
+  if (!running.ok()) {
+    std::cerr << "ncc serve: " << running.status().ToString() << "\n";
+    return 1;
+  }
+  WaitForSignal(**running);
+  return 0;
+}
+
+int Demo(ServeConfig c, const std::string& shared_data, double speed, bool reset,
+         const char* argv0) {
+  if (c.web_root.empty()) c.web_root = DefaultWebRoot(argv0);
+  if (reset) std::filesystem::remove_all(c.data_dir);
+  std::string calls = shared_data + "/calls/sf_fire_calls_for_service_2020-04.csv";
+  size_t skipped = 0;
+  auto rows = ReadSfCalls(calls, &skipped);
+  if (!rows.ok()) {
+    std::cerr << "ncc demo: " << rows.status().ToString()
+              << "\n(the demo replays DataSF's Fire Department Calls for Service; pass "
+                 "--shared-data DIR)\n";
+    return 1;
+  }
+  auto running = StartServer(c);
+  if (!running.ok()) {
+    std::cerr << "ncc demo: " << running.status().ToString() << "\n";
+    return 1;
+  }
+  Engine& engine = *(*running)->engine;
+  if (Status s = SeedAgenciesAndUnits(engine, *rows); !s.ok()) {
+    std::cerr << "ncc demo: seeding failed: " << s.ToString() << "\n";
+    return 1;
+  }
+  auto steps = BuildReplay(*rows);
+  std::cout << "Demo: replaying " << rows->size() << " real unit responses (" << steps.size()
+            << " dispatcher actions, SF Fire Department, April 2020) at " << speed << "x.\n"
+            << "Open http://" << c.listen << "/ for the live console. Ctrl-C stops.\n"
+            << std::flush;
+  std::atomic<bool> stop{false};
+  std::thread replay([&] {
+    auto stats = RunReplay(engine, *rows, steps, speed, (*running)->clock, stop);
+    spdlog::info("replay finished: {} steps, {} refused by the rules (sample data)", stats.steps,
+                 stats.refused);
+  });
+  WaitForSignal(**running);
+  stop = true;
+  replay.join();
+  return 0;
+}
+
+int LogVerify(const std::string& data_dir) {
+  std::string path = data_dir + "/events.db";
+  if (!std::filesystem::exists(path)) {
+    std::cerr << "ncc log verify: no event log at " << path << "\n";
+    return 2;
+  }
+  auto log = SqliteEventLog::Open(path);
+  if (!log.ok()) {
+    std::cerr << "ncc log verify: " << log.status().ToString() << "\n";
+    return 2;
+  }
+  bool tty = ::isatty(2);
+  Status s = VerifyChain(**log, tty ? +[](Seq at, Seq last) {
+    std::cerr << "\rverified " << at.value << " / " << last.value << std::flush;
+  } : nullptr);
+  if (tty) std::cerr << "\r";
+  if (!s.ok()) {
+    std::cout << "FAIL " << s.message() << "\n";
+    return 1;
+  }
+  auto last = (*log)->ReadAfter(Seq((*log)->LastSeq().value ? (*log)->LastSeq().value - 1 : 0), 1);
+  std::cout << "ok " << (*log)->LastSeq().value << " events, chain head "
+            << (last.ok() && !last->empty() ? HexOf(last->front().hash) : std::string(64, '0'))
+            << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  BlockStopSignals();
+  CLI::App app{"ncc - national command and control: incidents, units, dispatch, live picture"};
+  app.require_subcommand(1);
+
+  ServeConfig serve_config;
+  auto* serve = app.add_subcommand("serve", "Run the command center server (HTTP + WebSocket)");
+  AddServeOptions(serve, serve_config);
+
+  ServeConfig demo_config;
+  demo_config.data_dir = "var/demo";
+  std::string shared_data = std::filesystem::exists("../shared/data") ? "../shared/data" : "data";
+  double speed = 120;
+  bool reset = false;
+  auto* demo = app.add_subcommand("demo", "Serve and replay real calls for service as live work");
+  AddServeOptions(demo, demo_config);
+  demo->add_option("--shared-data", shared_data, "Folder with calls/, osm/, cap/ ... (real data)")
+      ->capture_default_str();
+  demo->add_option("--speed", speed, "Replay speed-up over real time (0: as fast as possible)")
+      ->capture_default_str();
+  demo->add_flag("--reset", reset, "Delete the demo data folder first");
+
+  auto* log_cmd = app.add_subcommand("log", "Inspect the event log");
+  log_cmd->require_subcommand(1);
+  std::string verify_dir = "var/ncc";
+  auto* verify = log_cmd->add_subcommand(
+      "verify", "Check every link of the hash chain; name the first bad event");
+  verify->add_option("--data", verify_dir, "Data folder")->capture_default_str();
+
+  app.add_subcommand("version", "Print the version");
+
+  CLI11_PARSE(app, argc, argv);
+  if (*serve) return Serve(serve_config, argv[0]);
+  if (*demo) return Demo(demo_config, shared_data, speed, reset, argv[0]);
+  if (*verify) return LogVerify(verify_dir);
+  std::cout << "ncc " << kVersion << "\n";
+  return 0;
+}

@@ -1,0 +1,35 @@
+// Wiring shared by `ncc serve` and `ncc demo`: open the store, recover, start the server.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/engine.h"
+#include "server/http_server.h"
+
+namespace ncc {
+
+struct ServeConfig {
+  std::string data_dir = "var/ncc";
+  std::string listen = "127.0.0.1:8080";
+  std::string web_root;  // empty: look for ./web next to the binary's source tree
+  int threads = 2;
+  uint64_t snapshot_every = 100'000;
+  size_t max_batch = 8192;
+  bool insecure = false;  // allow plain HTTP on a non-loopback address
+};
+
+struct Running {
+  SystemClock clock;
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<Api> api;
+  std::unique_ptr<HttpServer> server;
+};
+
+// Opens the data folder and starts serving. Prints what recovery found.
+StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config);
+
+// Blocks until SIGINT or SIGTERM, then stops the server and the engine in order.
+void WaitForSignal(Running& running);
+
+}  // namespace ncc

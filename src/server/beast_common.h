@@ -1,0 +1,30 @@
+// Shared by the two Beast translation units (http_server.cc, stream_session.cc) only.
+#pragma once
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <boost/beast/websocket.hpp>
+#include <memory>
+#include <utility>  // Boost 1.74 asio needs std::exchange declared first
+
+#include "engine/engine.h"
+#include "server/http_server.h"
+
+namespace ncc {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+struct StreamCounters {
+  std::atomic<uint64_t> connected{0}, opened{0}, cut_for_lag{0};
+};
+
+// Takes over an upgraded connection and serves /api/v1/stream?after=SEQ on it.
+void StartStreamSession(tcp::socket socket, http::request<http::string_body> request,
+                        Engine& engine, const ServerOptions& options, StreamCounters& counters);
+
+}  // namespace ncc

@@ -1,0 +1,45 @@
+// HTTP/1.1 (keep-alive) and WebSocket on one port, on Boost.Beast. This header hides Beast:
+// only http_server.cc and stream_session.cc include it.
+//
+// Threads: Start/Stop/Wait from the owning thread; requests run on `threads` I/O threads,
+// each connection on its own strand.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "engine/engine.h"
+#include "server/api.h"
+
+namespace ncc {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0 picks a free port (tests)
+  int threads = 2;
+  size_t header_limit = 8 * 1024;
+  size_t body_limit = 1024 * 1024;                 // every route but positions
+  size_t positions_body_limit = 16 * 1024 * 1024;  // AVL batches
+  std::chrono::seconds read_timeout{30};           // a whole request, headers and body (slowloris)
+  size_t stream_max_lag = 10'000;  // events a live stream may fall behind before it is cut
+};
+
+class HttpServer {
+ public:
+  HttpServer(ServerOptions options, Api& api, Engine& engine);
+  ~HttpServer();
+
+  // Binds and starts serving. kUnavailable when the address cannot be bound.
+  Status Start();
+  uint16_t port() const;
+  void Stop();
+  void Wait();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ncc

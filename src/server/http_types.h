@@ -1,0 +1,44 @@
+// HTTP as the API layer sees it: plain structs, no Boost. Only http_server.cc knows Beast, so
+// the heavy headers stay in one translation unit.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+
+namespace ncc {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // without the query string
+  std::map<std::string, std::string> query;
+  std::string content_type;
+  std::string body;
+  std::string remote;                          // peer address
+  std::map<std::string, std::string> headers;  // lower-case names of the few we keep
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Replies may come from another thread (command acks arrive on the engine's writer thread);
+// the server posts them back onto the connection's own executor.
+using Reply = std::function<void(HttpResponse)>;
+
+// {"error":{"code","message","field"?}} with the HTTP status that fits the error.
+HttpResponse ErrorResponse(int http_status, const Status& status);
+// Maps a decide()/store error to its HTTP status, in one place for the whole API.
+int HttpStatusOf(const Status& status);
+
+std::string UrlDecode(std::string_view in);
+std::map<std::string, std::string> ParseQuery(std::string_view query);
+
+}  // namespace ncc
