@@ -1,12 +1,14 @@
 // Shared by the two Beast translation units (http_server.cc, stream_session.cc) only.
 #pragma once
 
+// Boost 1.74's asio uses std::exchange without including <utility>: include it first.
+#include <utility>
+
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <boost/beast/websocket.hpp>
 #include <memory>
-#include <utility>  // Boost 1.74 asio needs std::exchange declared first
 
 #include "engine/engine.h"
 #include "server/http_server.h"
