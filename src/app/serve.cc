@@ -62,6 +62,8 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   so.host = hp->first;
   so.port = hp->second;
   so.threads = config.threads;
+  so.stream_max_lag = config.stream_max_lag;
+  so.read_timeout = std::chrono::seconds(config.read_timeout_s);
   running->api = std::make_unique<Api>(*running->engine, ApiOptions{config.web_root});
   running->server = std::make_unique<HttpServer>(so, *running->api, *running->engine);
   NCC_RETURN_IF_ERROR(running->server->Start());

@@ -16,6 +16,8 @@ struct ServeConfig {
   int threads = 2;
   uint64_t snapshot_every = 100'000;
   size_t max_batch = 8192;
+  size_t stream_max_lag = 10'000;  // events a live WebSocket may fall behind before it is cut
+  int read_timeout_s = 30;  // a whole request must arrive within this (slow clients, slowloris)
   bool insecure = false;  // allow plain HTTP on a non-loopback address
 };
 

@@ -1,0 +1,183 @@
+"""Starts a real `ncc serve` on a loopback port and talks to it over HTTP and WebSocket.
+
+Standard library only, so the tests run on a fresh Debian machine with nothing but python3.
+"""
+import base64
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, ncc, data_dir=None, extra=()):
+        self.ncc = ncc
+        self.own_dir = data_dir is None
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="ncc-it-")
+        self.extra = list(extra)
+        self.proc = None
+        self.port = None
+
+    def start(self):
+        self.port = free_port()
+        self.log = open(os.path.join(self.data_dir, "server.log"), "ab")
+        self.proc = subprocess.Popen(
+            [self.ncc, "serve", "--data", self.data_dir, "--listen", f"127.0.0.1:{self.port}"] + self.extra,
+            stdout=self.log, stderr=self.log)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"ncc exited with {self.proc.returncode}: {self.read_log()[-2000:]}")
+            try:
+                status, _ = self.request("GET", "/healthz")
+                if status == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("ncc did not become healthy: " + self.read_log()[-2000:])
+
+    def read_log(self):
+        with open(os.path.join(self.data_dir, "server.log"), "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self.log.close()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            self.log.close()
+
+    def cleanup(self):
+        self.stop()
+        if self.own_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def connection(self, timeout=10):
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def request(self, method, path, body=None, headers=None, conn=None, raw=None):
+        """Returns (status, parsed JSON or text). `raw` sends bytes as they are."""
+        own = conn is None
+        conn = conn or self.connection()
+        try:
+            hdrs = {"Content-Type": "application/json"}
+            hdrs.update(headers or {})
+            payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
+            conn.request(method, path, body=payload, headers=hdrs)
+            resp = conn.getresponse()
+            data = resp.read()
+            try:
+                return resp.status, json.loads(data)
+            except ValueError:
+                return resp.status, data.decode(errors="replace")
+        finally:
+            if own:
+                conn.close()
+
+
+class WebSocket:
+    """A minimal RFC 6455 client: text frames in, close frames both ways."""
+
+    def __init__(self, port, path, rcvbuf=None, timeout=10):
+        self.sock = socket.socket()
+        if rcvbuf:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(timeout)
+        self.sock.connect(("127.0.0.1", port))
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                           "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.sock.recv(1)
+            if not chunk:
+                raise ConnectionError("closed during handshake")
+            head += chunk
+        self.status = int(head.split(b" ")[1])
+        self.buf = b""
+
+    def _read(self, n):
+        while len(self.buf) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed")
+            self.buf += chunk
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def recv(self):
+        """Returns ('text', str) or ('close', (code, reason))."""
+        b0, b1 = self._read(2)
+        opcode, length = b0 & 0x0F, b1 & 0x7F
+        if length == 126:
+            length = struct.unpack(">H", self._read(2))[0]
+        elif length == 127:
+            length = struct.unpack(">Q", self._read(8))[0]
+        payload = self._read(length)
+        if opcode == 0x8:
+            code = struct.unpack(">H", payload[:2])[0] if len(payload) >= 2 else None
+            return "close", (code, payload[2:].decode(errors="replace"))
+        if opcode == 0x9:  # ping: answer and keep reading
+            self._send(0xA, payload)
+            return self.recv()
+        return "text", payload.decode()
+
+    def recv_json(self):
+        kind, data = self.recv()
+        assert kind == "text", (kind, data)
+        return json.loads(data)
+
+    def _send(self, opcode, payload):
+        mask = os.urandom(4)
+        header = bytes([0x80 | opcode])
+        n = len(payload)
+        if n < 126:
+            header += bytes([0x80 | n])
+        elif n < 65536:
+            header += bytes([0x80 | 126]) + struct.pack(">H", n)
+        else:
+            header += bytes([0x80 | 127]) + struct.pack(">Q", n)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.sock.sendall(header + mask + masked)
+
+    def close(self):
+        try:
+            self._send(0x8, struct.pack(">H", 1000))
+        except OSError:
+            pass
+        self.sock.close()
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def seed(server, agency="police"):
+    server.request("POST", "/api/v1/agencies", {"code": agency, "name": agency.title(), "kind": "police"})
+    status, unit = server.request("POST", "/api/v1/units",
+                                  {"callsign": f"{agency}-1", "agency": agency, "kind": "patrol"})
+    assert status == 201, unit
+    return unit["id"]
