@@ -51,9 +51,11 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
       ->check(CLI::Range(1, 64));
   cmd->add_option("--snapshot-every", c.snapshot_every, "Events between snapshots (0: never)")
       ->capture_default_str();
-  cmd->add_option("--stream-max-lag", c.stream_max_lag, "Events a live stream may fall behind before it is cut")
+  cmd->add_option("--stream-max-lag", c.stream_max_lag,
+                  "Events a live stream may fall behind before it is cut")
       ->capture_default_str();
-  cmd->add_option("--read-timeout", c.read_timeout_s, "Seconds a client has to send a whole request")
+  cmd->add_option("--read-timeout", c.read_timeout_s,
+                  "Seconds a client has to send a whole request")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
   cmd->add_flag("--insecure", c.insecure,

@@ -18,7 +18,7 @@ struct ServeConfig {
   size_t max_batch = 8192;
   size_t stream_max_lag = 10'000;  // events a live WebSocket may fall behind before it is cut
   int read_timeout_s = 30;  // a whole request must arrive within this (slow clients, slowloris)
-  bool insecure = false;  // allow plain HTTP on a non-loopback address
+  bool insecure = false;    // allow plain HTTP on a non-loopback address
 };
 
 struct Running {

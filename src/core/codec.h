@@ -194,7 +194,7 @@ class BinaryReader {
       // refusing it here keeps a hostile count from allocating gigabytes.
       if (n > in_.size() - pos_) return Fail("item count past the end");
       value.clear();
-      value.reserve(n);
+      if constexpr (requires { value.reserve(n); }) value.reserve(n);
       for (uint64_t i = 0; i < n && ok_; ++i) Read(value.emplace_back());
     } else {
       value.Fields(*this);

@@ -5,6 +5,7 @@
 // readers hold the engine's shared lock (see engine/engine.h).
 #pragma once
 
+#include <deque>
 #include <map>
 #include <string>
 #include <string_view>
@@ -26,8 +27,8 @@ class World {
   const Unit* FindUnitByCallsign(std::string_view callsign) const;
 
   const std::map<std::string, Agency, std::less<>>& agencies() const { return agencies_; }
-  const std::vector<Incident>& incidents() const { return incidents_; }
-  const std::vector<Unit>& units() const { return units_; }
+  const std::deque<Incident>& incidents() const { return incidents_; }
+  const std::deque<Unit>& units() const { return units_; }
 
   // Ids are dense and assigned in log order, so the next id is known before the event exists.
   IncidentId NextIncidentId() const { return IncidentId(incidents_.size() + 1); }
@@ -56,8 +57,9 @@ class World {
   void On(const EventMeta& m, const PositionsReported& e);
 
   std::map<std::string, Agency, std::less<>> agencies_;
-  std::vector<Incident> incidents_;  // incidents_[id - 1]
-  std::vector<Unit> units_;          // units_[id - 1]
+  // Deques: records never move once created, and growth never copies the whole past.
+  std::deque<Incident> incidents_;  // incidents_[id - 1]
+  std::deque<Unit> units_;          // units_[id - 1]
   std::unordered_map<std::string, UnitId> unit_by_callsign_;
   Seq last_seq_;
   uint64_t applied_ = 0;

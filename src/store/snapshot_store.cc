@@ -7,8 +7,6 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace ncc {
 namespace {
@@ -42,6 +40,24 @@ Status WriteFileSynced(const std::string& path, const std::string& bytes) {
   int rc = ::fsync(fd);
   ::close(fd);
   if (rc != 0) return Internal("fsync " + path + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+
+// One allocation of the right size and one read: snapshots run to hundreds of megabytes.
+Status ReadWholeFile(const std::string& path, std::string& out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Internal("cannot open " + path + ": " + std::strerror(errno));
+  off_t size = ::lseek(fd, 0, SEEK_END);
+  out.resize(size > 0 ? static_cast<size_t>(size) : 0);
+  size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  if (done != out.size()) return DataLoss(path + ": short read");
   return Status::Ok();
 }
 
@@ -117,10 +133,9 @@ std::vector<std::pair<uint64_t, std::string>> SnapshotStore::List() const {
 
 StatusOr<Snapshot> SnapshotStore::LoadLatest(std::vector<std::string>* skipped) const {
   for (const auto& [seq, path] : List()) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream buf;
-    buf << in.rdbuf();
-    auto parsed = ParseSnapshot(buf.str());
+    std::string bytes;
+    Status read = ReadWholeFile(path, bytes);
+    auto parsed = read.ok() ? ParseSnapshot(bytes) : StatusOr<Snapshot>(read);
     if (parsed.ok()) return parsed;
     if (skipped) skipped->push_back(path + ": " + parsed.status().message());
   }
