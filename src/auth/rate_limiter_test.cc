@@ -1,0 +1,80 @@
+#include "auth/rate_limiter.h"
+
+#include <gtest/gtest.h>
+
+#include "auth/credential_store.h"
+
+namespace ncc::auth {
+namespace {
+
+TEST(RateLimiter, BurstThenRefill) {
+  ManualClock clock;
+  RateLimiter limiter(clock, {2, 5});
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(limiter.Take("user:anna").allowed) << i;
+  RateDecision d = limiter.Take("user:anna");
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.retry_after_s, 1);
+  clock.AdvanceSeconds(0.5);  // one token back at 2/s
+  EXPECT_TRUE(limiter.Take("user:anna").allowed);
+  EXPECT_FALSE(limiter.Take("user:anna").allowed);
+  clock.AdvanceSeconds(100);  // refills to the burst, not beyond
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(limiter.Take("user:anna").allowed);
+  EXPECT_FALSE(limiter.Take("user:anna").allowed);
+}
+
+TEST(RateLimiter, KeysAreIndependent) {
+  ManualClock clock;
+  RateLimiter limiter(clock, {1, 1});
+  EXPECT_TRUE(limiter.Take("ip:10.0.0.1").allowed);
+  EXPECT_FALSE(limiter.Take("ip:10.0.0.1").allowed);
+  EXPECT_TRUE(limiter.Take("ip:10.0.0.2").allowed);
+  EXPECT_TRUE(limiter.Take("user:10.0.0.1").allowed);
+}
+
+TEST(RateLimiter, RetryAfterForSlowLimitsAndStatus) {
+  ManualClock clock;
+  RateLimiter limiter(clock, {0.1, 1});  // one per 10 s
+  EXPECT_TRUE(limiter.Check("login:anna").ok());
+  Status s = limiter.Check("login:anna");
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(RetryAfterSeconds(s), 10) << s.message();
+  clock.AdvanceSeconds(4);
+  EXPECT_EQ(limiter.Take("login:anna").retry_after_s, 6);
+}
+
+TEST(RateLimiter, ClockGoingBackMintsNothing) {
+  ManualClock clock;
+  RateLimiter limiter(clock, {1, 1});
+  EXPECT_TRUE(limiter.Take("k").allowed);
+  clock.AdvanceSeconds(-3600);
+  EXPECT_FALSE(limiter.Take("k").allowed);
+}
+
+TEST(RateLimiter, MemoryStaysBounded) {
+  ManualClock clock;
+  RateLimiter slow(clock, {0.001, 2}, 100);  // nothing refills: pruning must evict the oldest
+  for (int i = 0; i < 1000; ++i) {
+    (void)slow.Take("ip:" + std::to_string(i));
+    clock.Advance(1);
+  }
+  EXPECT_LE(slow.KeyCount(), 100u);
+  // The newest key kept its state: one of its two tokens is already spent.
+  EXPECT_TRUE(slow.Take("ip:999").allowed);
+  EXPECT_FALSE(slow.Take("ip:999").allowed);
+}
+
+TEST(RateLimiter, FullBucketsAreDroppedFirst) {
+  ManualClock clock;
+  RateLimiter limiter(clock, {1, 2}, 3);
+  EXPECT_TRUE(limiter.Take("busy", 2).allowed);
+  EXPECT_TRUE(limiter.Take("idle").allowed);
+  clock.AdvanceSeconds(1);  // idle is full again, busy holds 1
+  EXPECT_TRUE(limiter.Take("busy").allowed);
+  (void)limiter.Take("x");
+  (void)limiter.Take("y");  // at the limit: idle (full, so it knows nothing) goes
+  EXPECT_EQ(limiter.KeyCount(), 3u);
+  EXPECT_FALSE(limiter.Take("busy").allowed) << "busy kept its empty bucket";
+}
+
+}  // namespace
+}  // namespace ncc::auth
