@@ -26,6 +26,19 @@ int Fail(std::ostream& err, const Status& s) {
   return 1;
 }
 
+// The piped password, or a generated one (then `generated` is set).
+StatusOr<std::string> PasswordFrom(std::istream* piped, bool* generated) {
+  std::string password;
+  if (piped) {
+    std::getline(*piped, password);
+    while (!password.empty() && (password.back() == '\r' || password.back() == '\n'))
+      password.pop_back();
+  }
+  *generated = password.empty();
+  if (!password.empty()) return password;
+  return NewPassword();
+}
+
 }  // namespace
 
 int RunUserAdd(const UserAddOptions& o, std::istream* piped_password, std::ostream& out,
@@ -35,28 +48,34 @@ int RunUserAdd(const UserAddOptions& o, std::istream* piped_password, std::ostre
   StatusOr<std::vector<RoleGrant>> roles = ParseRoles(RolesArg(o.roles), o.agency);
   if (!roles.ok()) return Fail(err, roles.status());
 
-  std::string password;
   bool generated = false;
-  if (piped_password) {
-    std::getline(*piped_password, password);
-    while (!password.empty() && (password.back() == '\r' || password.back() == '\n'))
-      password.pop_back();
-  }
-  if (password.empty()) {
-    StatusOr<std::string> p = NewPassword();
-    if (!p.ok()) return Fail(err, p.status());
-    password = std::move(*p);
-    generated = true;
-  }
+  StatusOr<std::string> password = PasswordFrom(piped_password, &generated);
+  if (!password.ok()) return Fail(err, password.status());
   StatusOr<std::unique_ptr<AuthDb>> db = AuthDb::Open(o.data_dir);
   if (!db.ok()) return Fail(err, db.status());
   SystemClock clock;
   CredentialStore users(**db, clock);
-  Status s = users.AddUser({o.username, o.agency, *roles, *clearance}, password);
+  Status s = users.AddUser({o.username, o.agency, *roles, *clearance}, *password);
   if (!s.ok()) return Fail(err, s);
   out << "added " << o.username << " (" << FormatRoles(*roles) << ", clearance " << o.clearance
       << ")\n";
-  if (generated) out << "password (shown once): " << password << "\n";
+  if (generated) out << "password (shown once): " << *password << "\n";
+  return 0;
+}
+
+int RunUserPasswd(const std::string& data_dir, const std::string& username,
+                  std::istream* piped_password, std::ostream& out, std::ostream& err) {
+  bool generated = false;
+  StatusOr<std::string> password = PasswordFrom(piped_password, &generated);
+  if (!password.ok()) return Fail(err, password.status());
+  StatusOr<std::unique_ptr<AuthDb>> db = AuthDb::Open(data_dir);
+  if (!db.ok()) return Fail(err, db.status());
+  SystemClock clock;
+  CredentialStore users(**db, clock);
+  Status s = users.SetPassword(username, *password);
+  if (!s.ok()) return Fail(err, s);
+  out << "password of " << username << " changed; its sessions are ended\n";
+  if (generated) out << "password (shown once): " << *password << "\n";
   return 0;
 }
 
@@ -99,6 +118,18 @@ void AddUserCommands(CLI::App& app) {
   list->add_option("--data", *list_dir, "Data directory")->required();
   list->callback([list_dir] {
     int rc = RunUserList(*list_dir, std::cout, std::cerr);
+    if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+
+  auto passwd_opts = std::make_shared<std::pair<std::string, std::string>>();
+  CLI::App* passwd =
+      user->add_subcommand("passwd", "Set a password (from stdin if piped, else generated)");
+  passwd->add_option("--data", passwd_opts->first, "Data directory")->required();
+  passwd->add_option("name", passwd_opts->second, "Username")->required();
+  passwd->callback([passwd_opts] {
+    const bool piped = !::isatty(STDIN_FILENO);
+    int rc = RunUserPasswd(passwd_opts->first, passwd_opts->second, piped ? &std::cin : nullptr,
+                           std::cout, std::cerr);
     if (rc != 0) throw CLI::RuntimeError(rc);
   });
 

@@ -44,6 +44,21 @@ TEST(Cli, GeneratedPasswordIsPrintedOnceAndWorks) {
   EXPECT_TRUE(store.VerifyPassword("root.admin", password).ok());
 }
 
+TEST(Cli, PasswdReplacesThePassword) {
+  testing::TempDir dir;
+  std::ostringstream out, err;
+  std::istringstream first("first-password\n"), second("second-password\r\n");
+  ASSERT_EQ(RunUserAdd({dir.path(), "police", {"analyst"}, "public", "ole"}, &first, out, err), 0);
+  ASSERT_EQ(RunUserPasswd(dir.path(), "ole", &second, out, err), 0) << err.str();
+  EXPECT_EQ(RunUserPasswd(dir.path(), "nobody", nullptr, out, err), 1);
+  StatusOr<std::unique_ptr<AuthDb>> db = AuthDb::Open(dir.path());
+  ASSERT_TRUE(db.ok());
+  ManualClock clock;
+  CredentialStore store(**db, clock);
+  EXPECT_TRUE(store.VerifyPassword("ole", "second-password").ok());
+  EXPECT_FALSE(store.VerifyPassword("ole", "first-password").ok());
+}
+
 TEST(Cli, BadInputIsAnErrorNotACrash) {
   testing::TempDir dir;
   std::ostringstream out, err;

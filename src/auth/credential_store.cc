@@ -58,7 +58,11 @@ int RetryAfterSeconds(const Status& status) {
 
 CredentialStore::CredentialStore(AuthDb& db, const Clock& clock, Argon2Params params,
                                  LockoutPolicy policy)
-    : db_(db), clock_(clock), params_(params), policy_(policy) {
+    : db_(db),
+      clock_(clock),
+      params_(params),
+      policy_(policy),
+      hashing_(std::clamp(params.max_concurrent, 1, 64)) {
   StatusOr<std::string> random = NewToken("");
   StatusOr<std::string> dummy = HashPassword(random.ok() ? *random : "x", params_);
   if (dummy.ok()) dummy_hash_ = *dummy;
@@ -69,7 +73,7 @@ Status CredentialStore::AddUser(const NewUser& user, std::string_view password) 
   NCC_RETURN_IF_ERROR(ValidateAgency(user.agency));
   if (user.roles.empty()) return InvalidArgument("a user needs at least one role", "role");
   for (const RoleGrant& g : user.roles) NCC_RETURN_IF_ERROR(ValidateAgency(g.agency));
-  StatusOr<std::string> hash = HashPassword(password, params_);
+  StatusOr<std::string> hash = Hash(password);
   if (!hash.ok()) return hash.status();
   auto lock = db_.Lock();
   Stmt st(db_.handle(),
@@ -101,7 +105,9 @@ StatusOr<Principal> CredentialStore::VerifyPassword(std::string_view username,
   const int64_t now = clock_.Now().ms;
   if (found && locked_until > now) return Locked(locked_until, now);
 
+  hashing_.acquire();
   const bool ok = VerifyPasswordHash(password, found ? hash : dummy_hash_) && found;
+  hashing_.release();
   if (!found) return Status(StatusCode::kUnauthenticated, std::string(kBadCredentials));
 
   auto lock = db_.Lock();
@@ -127,14 +133,31 @@ StatusOr<Principal> CredentialStore::VerifyPassword(std::string_view username,
   reset.Bind(1, username);
   NCC_RETURN_IF_ERROR(reset.Run());
   lock.unlock();
+  if (NeedsRehash(hash, params_)) {
+    StatusOr<std::string> upgraded = Hash(password);
+    if (upgraded.ok()) {
+      auto relock = db_.Lock();
+      Stmt up(db_.handle(),
+              "UPDATE users SET password_hash=? WHERE username=? AND password_hash=?");
+      up.Bind(1, *upgraded).Bind(2, username).Bind(3, hash);
+      (void)up.Run();  // best effort: the old hash still works
+    }
+  }
   StatusOr<Principal> p = LoadPrincipal(username);
   if (!p.ok() && p.status().message() == "account disabled")
     return Status(StatusCode::kPermissionDenied, "account disabled");
   return p;
 }
 
-Status CredentialStore::SetPassword(std::string_view username, std::string_view password) {
+StatusOr<std::string> CredentialStore::Hash(std::string_view password) {
+  hashing_.acquire();
   StatusOr<std::string> hash = HashPassword(password, params_);
+  hashing_.release();
+  return hash;
+}
+
+Status CredentialStore::SetPassword(std::string_view username, std::string_view password) {
+  StatusOr<std::string> hash = Hash(password);
   if (!hash.ok()) return hash.status();
   auto lock = db_.Lock();
   Stmt st(db_.handle(),

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <semaphore>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,9 @@ class CredentialStore {
   // password).
   StatusOr<Principal> VerifyPassword(std::string_view username, std::string_view password);
 
+  // A correct password whose hash was made with other Argon2 parameters is re-hashed with the
+  // current ones, so raising the parameters upgrades accounts as people sign in.
+  //
   // Also clears the lock and revokes every token of the user (old sessions end).
   Status SetPassword(std::string_view username, std::string_view password);
   // Disables the account and revokes every token of the user. kNotFound if unknown.
@@ -69,11 +73,14 @@ class CredentialStore {
   StatusOr<std::vector<UserInfo>> ListUsers();
 
  private:
+  StatusOr<std::string> Hash(std::string_view password);
+
   AuthDb& db_;
   const Clock& clock_;
   Argon2Params params_;
   LockoutPolicy policy_;
   std::string dummy_hash_;  // verified against when the user is unknown, to keep timing even
+  std::counting_semaphore<64> hashing_;  // bounds concurrent Argon2 work (and its memory)
 };
 
 Status ValidateUsername(std::string_view name);

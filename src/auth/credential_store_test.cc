@@ -117,5 +117,20 @@ TEST_F(CredentialStoreTest, SurvivesReopen) {
   EXPECT_TRUE(again.VerifyPassword("anna", "s3cret-pass").ok());
 }
 
+TEST_F(CredentialStoreTest, RaisedParametersUpgradeTheHashAtSignIn) {
+  auto stored = [&] {
+    auto lock = db_->Lock();
+    Stmt st(db_->handle(), "SELECT password_hash FROM users WHERE username='anna'");
+    return st.Step() ? st.Text(0) : std::string();
+  };
+  EXPECT_EQ(stored().rfind("$argon2id$v=19$m=64,t=1,p=1$", 0), 0u);
+  CredentialStore stronger(*db_, clock_, Argon2Params{2, 128, 1});
+  EXPECT_TRUE(NeedsRehash(stored(), Argon2Params{2, 128, 1}));
+  ASSERT_TRUE(stronger.VerifyPassword("anna", "s3cret-pass").ok());
+  EXPECT_EQ(stored().rfind("$argon2id$v=19$m=128,t=2,p=1$", 0), 0u) << stored();
+  EXPECT_TRUE(stronger.VerifyPassword("anna", "s3cret-pass").ok());
+  EXPECT_FALSE(stronger.VerifyPassword("anna", "wrong").ok());
+}
+
 }  // namespace
 }  // namespace ncc::auth

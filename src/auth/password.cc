@@ -34,4 +34,11 @@ bool VerifyPasswordHash(std::string_view password, const std::string& encoded) {
   return argon2id_verify(encoded.c_str(), password.data(), password.size()) == ARGON2_OK;
 }
 
+bool NeedsRehash(const std::string& encoded, const Argon2Params& params) {
+  const std::string expected = "$argon2id$v=19$m=" + std::to_string(params.memory_kib) +
+                               ",t=" + std::to_string(params.time_cost) +
+                               ",p=" + std::to_string(params.parallelism) + "$";
+  return encoded.rfind(expected, 0) != 0;
+}
+
 }  // namespace ncc::auth

@@ -193,7 +193,7 @@ StatusOr<Principal> TokenService::AuthenticateApiKey(std::string_view key) {
   if (st.Int(4) != 0) return Unauthenticated("API key revoked");
   Principal p;
   p.kind = Principal::Kind::kGateway;
-  p.user = st.Text(0);
+  p.user = std::string(kGatewayActorPrefix) + st.Text(0);
   p.agency = st.Text(1);
   p.lanes = ParseLanes(st.Text(2));
   p.clearance = ParseClassification(st.Text(3)).value_or(Classification::kPublic);

@@ -24,6 +24,9 @@ struct TokenPolicy {
 inline constexpr std::string_view kAccessPrefix = "ncc_at_";
 inline constexpr std::string_view kRefreshPrefix = "ncc_rt_";
 inline constexpr std::string_view kApiKeyPrefix = "ncc_ak_";
+// A gateway acts (and appears as actor in events) as "gateway:<key name>"; usernames cannot
+// hold ':', so a gateway is never mistaken for a person.
+inline constexpr std::string_view kGatewayActorPrefix = "gateway:";
 
 // Returned once at login or refresh; the server keeps only hashes.
 struct Session {
@@ -65,7 +68,8 @@ class TokenService {
 
   // A new key for a gateway or sensor; the key is returned once and stored hashed.
   StatusOr<std::string> CreateApiKey(const ApiKeyInfo& info);
-  // The gateway principal of a key: kind kGateway, user = key name, no roles, the key's lanes.
+  // The gateway principal of a key: kind kGateway, user = "gateway:<name>", no roles, the
+  // key's lanes. kUnauthenticated "unknown API key" or "API key revoked".
   StatusOr<Principal> AuthenticateApiKey(std::string_view key);
   Status RevokeApiKey(std::string_view name);
   StatusOr<std::vector<ApiKeyInfo>> ListApiKeys();

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "auth/auth.h"
 #include "auth/temp_dir_for_tests.h"
 
 namespace ncc::auth {
@@ -143,6 +144,7 @@ TEST_F(TokenServiceTest, ApiKeysCarryLanesAndCanBeRevoked) {
   StatusOr<Principal> gw = tokens_->AuthenticateHeader("ApiKey " + *key);
   ASSERT_TRUE(gw.ok()) << Why(gw);
   EXPECT_EQ(gw->kind, Principal::Kind::kGateway);
+  EXPECT_EQ(gw->user, "gateway:avl-gw1");
   EXPECT_EQ(gw->agency, "ambulance");
   EXPECT_EQ(gw->lanes, (std::vector<Lane>{Lane::kPositions, Lane::kCot}));
   EXPECT_TRUE(Authorize(*gw, Action::kPositionReport, nullptr).ok());
@@ -198,6 +200,26 @@ TEST_F(TokenServiceTest, NoSecretAppearsInTheDatabaseFiles) {
        {std::string(kPassword), s.access_token, s.refresh_token, r->access_token, r->refresh_token,
         *key, body(s.access_token), body(r->refresh_token), body(*key)})
     EXPECT_EQ(everything.find(secret), std::string::npos) << "a secret is stored in plain text";
+}
+
+TEST(Auth, OpensEverythingInOneCall) {
+  testing::TempDir dir;
+  ManualClock clock;
+  StatusOr<std::unique_ptr<Auth>> auth =
+      Auth::Open(dir.path(), clock, {Argon2Params::ForTests(), {}, {}});
+  ASSERT_TRUE(auth.ok()) << auth.status().message();
+  Auth& a = **auth;
+  ASSERT_TRUE(
+      a.users()
+          .AddUser({"sam", "fire", {{"fire", Role::kSupervisor}}, Classification::kRestricted},
+                   "pw")
+          .ok());
+  StatusOr<Session> s = a.tokens().Login("sam", "pw");
+  ASSERT_TRUE(s.ok());
+  StatusOr<Principal> p = a.tokens().AuthenticateHeader("Bearer " + s->access_token);
+  ASSERT_TRUE(p.ok());
+  RecordLabel incident{"fire", Classification::kRestricted, {}};
+  EXPECT_TRUE(Authorize(*p, Action::kIncidentAssign, &incident).ok());
 }
 
 }  // namespace
