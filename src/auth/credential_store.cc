@@ -171,6 +171,18 @@ Status CredentialStore::SetPassword(std::string_view username, std::string_view 
   return revoke.Run();
 }
 
+Status CredentialStore::UpdateAccess(std::string_view username, const std::vector<RoleGrant>& roles,
+                                     Classification clearance) {
+  if (roles.empty()) return InvalidArgument("a user needs at least one role", "role");
+  for (const RoleGrant& g : roles) NCC_RETURN_IF_ERROR(ValidateAgency(g.agency));
+  auto lock = db_.Lock();
+  Stmt st(db_.handle(), "UPDATE users SET roles=?, clearance=? WHERE username=?");
+  st.Bind(1, FormatRoles(roles)).Bind(2, Name(clearance)).Bind(3, username);
+  NCC_RETURN_IF_ERROR(st.Run());
+  if (db_.Changes() == 0) return NotFound("no user '" + std::string(username) + "'", "username");
+  return Status::Ok();
+}
+
 Status CredentialStore::Disable(std::string_view username) {
   auto lock = db_.Lock();
   Stmt st(db_.handle(), "UPDATE users SET disabled=1 WHERE username=?");

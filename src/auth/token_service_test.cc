@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "auth/auth.h"
 #include "auth/temp_dir_for_tests.h"
@@ -200,6 +202,49 @@ TEST_F(TokenServiceTest, NoSecretAppearsInTheDatabaseFiles) {
        {std::string(kPassword), s.access_token, s.refresh_token, r->access_token, r->refresh_token,
         *key, body(s.access_token), body(r->refresh_token), body(*key)})
     EXPECT_EQ(everything.find(secret), std::string::npos) << "a secret is stored in plain text";
+}
+
+TEST_F(TokenServiceTest, RoleChangesApplyAtTheNextRequest) {
+  Session s = LoginAnna();
+  RecordLabel fire{"fire", Classification::kRestricted, {}};
+  EXPECT_FALSE(
+      Authorize(*tokens_->Authenticate(s.access_token), Action::kIncidentRead, &fire).ok());
+  ASSERT_TRUE(users_
+                  ->UpdateAccess("anna", {{"police", Role::kDispatcher}, {"fire", Role::kAnalyst}},
+                                 Classification::kSecret)
+                  .ok());
+  StatusOr<Principal> p = tokens_->Authenticate(s.access_token);
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(Authorize(*p, Action::kIncidentRead, &fire).ok());
+  EXPECT_EQ(p->clearance, Classification::kSecret);
+  EXPECT_EQ(users_->UpdateAccess("nobody", {{"fire", Role::kAnalyst}}, {}).code(),
+            StatusCode::kNotFound);
+}
+
+// Many threads at once: every call succeeds, and of racing refreshes with one token exactly
+// one wins (the others see a replay and the family is revoked).
+TEST_F(TokenServiceTest, ConcurrentUse) {
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        StatusOr<Session> s = tokens_->Login("anna", kPassword);
+        if (!s.ok() || !tokens_->Authenticate(s->access_token).ok()) ++failures;
+        if (s.ok() && !tokens_->Refresh(s->refresh_token).ok()) ++failures;
+      }
+    });
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+
+  Session shared = LoginAnna();
+  std::atomic<int> winners{0};
+  threads.clear();
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] { winners += tokens_->Refresh(shared.refresh_token).ok(); });
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(winners.load(), 1);
+  EXPECT_EQ(Why(tokens_->Authenticate(shared.access_token)), "token revoked");
 }
 
 TEST(Auth, OpensEverythingInOneCall) {
