@@ -32,6 +32,9 @@ class RateLimiter {
   RateLimiter(const Clock& clock, RateLimit limit, size_t max_keys = 100'000);
 
   RateDecision Take(std::string_view key, double cost = 1);
+  // One request of a signed-in user from an address: both buckets must allow it, and a token
+  // is taken from both only then. `user` may be empty (not signed in yet).
+  RateDecision TakeForRequest(std::string_view user, std::string_view ip_address);
   // OK, or kResourceExhausted "rate limit exceeded; retry after N s" (see RetryAfterSeconds).
   Status Check(std::string_view key, double cost = 1);
   size_t KeyCount() const;
@@ -41,7 +44,9 @@ class RateLimiter {
     double tokens;
     int64_t last_ms;
   };
-  void Prune(int64_t now_ms);
+  Bucket& Refilled(const std::string& key, int64_t now_ms);  // requires mu_
+  void Prune(int64_t now_ms, size_t needed);                 // requires mu_; frees `needed`
+  RateDecision Refusal(const Bucket& b, double cost) const;
 
   const Clock& clock_;
   const RateLimit limit_;
@@ -49,5 +54,10 @@ class RateLimiter {
   mutable std::mutex mu_;
   std::unordered_map<std::string, Bucket> buckets_;
 };
+
+// The bucket key of a client address: "ip:<IPv4>" (IPv4-mapped IPv6 included), and for IPv6
+// "ip6:<first 64 bits in hex>", since one host commonly holds a whole /64. Anything that does
+// not parse stays as given, prefixed "ip?:".
+std::string IpRateKey(std::string_view address);
 
 }  // namespace ncc::auth

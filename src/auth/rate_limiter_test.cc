@@ -76,5 +76,29 @@ TEST(RateLimiter, FullBucketsAreDroppedFirst) {
   EXPECT_FALSE(limiter.Take("busy").allowed) << "busy kept its empty bucket";
 }
 
+TEST(RateLimiter, RequestNeedsBothUserAndAddress) {
+  ManualClock clock;
+  RateLimiter limiter(clock, {1, 2});
+  EXPECT_TRUE(limiter.TakeForRequest("anna", "10.0.0.1").allowed);
+  EXPECT_TRUE(limiter.TakeForRequest("anna", "10.0.0.2").allowed);
+  // anna is out of tokens: refused from a third address, whose bucket is not charged.
+  RateDecision d = limiter.TakeForRequest("anna", "10.0.0.3");
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.retry_after_s, 1);
+  EXPECT_TRUE(limiter.TakeForRequest("bert", "10.0.0.3").allowed);
+  EXPECT_TRUE(limiter.TakeForRequest("bert", "10.0.0.3").allowed);
+  EXPECT_FALSE(limiter.TakeForRequest("carl", "10.0.0.3").allowed) << "the address is spent";
+  EXPECT_FALSE(limiter.TakeForRequest("", "10.0.0.3").allowed);
+  EXPECT_TRUE(limiter.TakeForRequest("", "10.0.0.9").allowed);
+}
+
+TEST(RateLimiter, AddressKeys) {
+  EXPECT_EQ(IpRateKey("192.0.2.7"), "ip:192.0.2.7");
+  EXPECT_EQ(IpRateKey("::ffff:192.0.2.7"), "ip:192.0.2.7");
+  EXPECT_EQ(IpRateKey("2001:db8:1:2:aaaa::1"), "ip6:20010db800010002");
+  EXPECT_EQ(IpRateKey("2001:db8:1:2:bbbb::9"), IpRateKey("2001:db8:1:2::1")) << "same /64";
+  EXPECT_EQ(IpRateKey("not an address"), "ip?:not an address");
+}
+
 }  // namespace
 }  // namespace ncc::auth
