@@ -132,7 +132,7 @@ TEST(Authorize, GatewayActsOnlyThroughItsLanesInItsAgency) {
   EXPECT_FALSE(Authorize(person, Action::kAlarmReport, &own).ok());
 }
 
-TEST(Roles, ParseAndFormat) {
+TEST(AuthRoles, ParseAndFormat) {
   StatusOr<std::vector<RoleGrant>> r =
       ParseRoles("dispatcher,police:agency_liaison,dispatcher", "ambulance");
   ASSERT_TRUE(r.ok());

@@ -71,7 +71,7 @@ void Spit(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
 }
 
-class ChainAnchorTest : public ::testing::Test {
+class AuthChainAnchorTest : public ::testing::Test {
  protected:
   void SetUp() override {
     StatusOr<std::unique_ptr<ChainAnchor>> a = ChainAnchor::Open(dir_.path(), clock_, {10, 60'000});
@@ -93,7 +93,7 @@ class ChainAnchorTest : public ::testing::Test {
   std::unique_ptr<ChainAnchor> anchor_;
 };
 
-TEST_F(ChainAnchorTest, IntactLogVerifies) {
+TEST_F(AuthChainAnchorTest, IntactLogVerifies) {
   StatusOr<AnchorReport> r = Verify();
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->anchors, 5);  // every 10 events
@@ -101,7 +101,7 @@ TEST_F(ChainAnchorTest, IntactLogVerifies) {
   EXPECT_EQ(anchor_->last_seq(), Seq{50});
 }
 
-TEST_F(ChainAnchorTest, ConsistentlyRewrittenLogIsDetected) {
+TEST_F(AuthChainAnchorTest, ConsistentlyRewrittenLogIsDetected) {
   log_.Rewrite(23, "the call came in later than it did");
   ASSERT_TRUE(log_.ChainIsConsistent()) << "the hash chain alone cannot tell";
   StatusOr<AnchorReport> r = Verify();
@@ -109,12 +109,12 @@ TEST_F(ChainAnchorTest, ConsistentlyRewrittenLogIsDetected) {
   EXPECT_EQ(r.status().message(), "event log differs from anchor at seq 30");
 }
 
-TEST_F(ChainAnchorTest, TruncatedLogIsDetected) {
+TEST_F(AuthChainAnchorTest, TruncatedLogIsDetected) {
   log_.Truncate(35);
   EXPECT_EQ(Verify().status().message(), "event log ends before anchor at seq 40");
 }
 
-TEST_F(ChainAnchorTest, ForgedEditedOrRemovedAnchorsAreDetected) {
+TEST_F(AuthChainAnchorTest, ForgedEditedOrRemovedAnchorsAreDetected) {
   const std::string path = dir_.File("anchors.log");
   const std::string original = Slurp(path);
   std::vector<std::string> lines;
@@ -147,7 +147,7 @@ TEST_F(ChainAnchorTest, ForgedEditedOrRemovedAnchorsAreDetected) {
   EXPECT_TRUE(VerifyAnchors(path, anchor_->PublicKeyHex(), intact.HashAt()).ok());
 }
 
-TEST_F(ChainAnchorTest, ReopenContinuesTheChainAndDropsATornLine) {
+TEST_F(AuthChainAnchorTest, ReopenContinuesTheChainAndDropsATornLine) {
   const std::string path = dir_.File("anchors.log");
   anchor_.reset();
   Spit(path, Slurp(path) + "A1 60 123 abc");  // a crash mid-write
@@ -163,7 +163,7 @@ TEST_F(ChainAnchorTest, ReopenContinuesTheChainAndDropsATornLine) {
   EXPECT_EQ(r->anchors, 7);
 }
 
-TEST_F(ChainAnchorTest, TimePolicyAnchorsQuietPeriods) {
+TEST_F(AuthChainAnchorTest, TimePolicyAnchorsQuietPeriods) {
   clock_.AdvanceSeconds(61);
   StatusOr<bool> recorded = anchor_->MaybeRecord(Seq{51}, FakeLog(51).At(51));
   ASSERT_TRUE(recorded.ok());
@@ -172,7 +172,7 @@ TEST_F(ChainAnchorTest, TimePolicyAnchorsQuietPeriods) {
   EXPECT_FALSE(*recorded);
 }
 
-TEST_F(ChainAnchorTest, KeyFileIsPrivate) {
+TEST_F(AuthChainAnchorTest, KeyFileIsPrivate) {
   struct stat st;
   ASSERT_EQ(::stat(dir_.File("anchor.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);

@@ -11,7 +11,7 @@
 namespace ncc::auth {
 namespace {
 
-TEST(Cli, AddWithPipedPasswordThenList) {
+TEST(AuthCli, AddWithPipedPasswordThenList) {
   testing::TempDir dir;
   std::istringstream piped("piped-password\n");
   std::ostringstream out, err;
@@ -27,7 +27,7 @@ TEST(Cli, AddWithPipedPasswordThenList) {
   EXPECT_EQ(RunUserAdd(o, nullptr, out, err), 1) << "duplicate";
 }
 
-TEST(Cli, GeneratedPasswordIsPrintedOnceAndWorks) {
+TEST(AuthCli, GeneratedPasswordIsPrintedOnceAndWorks) {
   testing::TempDir dir;
   std::ostringstream out, err;
   UserAddOptions o{dir.path(), "fire", {"admin"}, "restricted", "root.admin"};
@@ -44,7 +44,7 @@ TEST(Cli, GeneratedPasswordIsPrintedOnceAndWorks) {
   EXPECT_TRUE(store.VerifyPassword("root.admin", password).ok());
 }
 
-TEST(Cli, PasswdReplacesThePassword) {
+TEST(AuthCli, PasswdReplacesThePassword) {
   testing::TempDir dir;
   std::ostringstream out, err;
   std::istringstream first("first-password\n"), second("second-password\r\n");
@@ -59,7 +59,7 @@ TEST(Cli, PasswdReplacesThePassword) {
   EXPECT_FALSE(store.VerifyPassword("ole", "first-password").ok());
 }
 
-TEST(Cli, BadInputIsAnErrorNotACrash) {
+TEST(AuthCli, BadInputIsAnErrorNotACrash) {
   testing::TempDir dir;
   std::ostringstream out, err;
   EXPECT_EQ(RunUserAdd({dir.path(), "police", {"wizard"}, "secret", "x"}, nullptr, out, err), 1);
@@ -67,7 +67,7 @@ TEST(Cli, BadInputIsAnErrorNotACrash) {
   EXPECT_EQ(RunUserAdd({dir.path(), "police", {"admin"}, "top", "x"}, nullptr, out, err), 1);
 }
 
-TEST(Cli, CommandsParse) {
+TEST(AuthCli, CommandsParse) {
   CLI::App app("ncc");
   AddUserCommands(app);
   testing::TempDir dir;

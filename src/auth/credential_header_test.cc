@@ -5,7 +5,7 @@
 namespace ncc::auth {
 namespace {
 
-TEST(CredentialHeader, BearerAndApiKey) {
+TEST(AuthCredentialHeader, BearerAndApiKey) {
   StatusOr<Credential> c = ParseAuthorization("Bearer ncc_at_abc-DEF_123");
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->kind, CredentialKind::kBearer);
@@ -21,7 +21,7 @@ TEST(CredentialHeader, BearerAndApiKey) {
   EXPECT_EQ(c->token, "ncc_ak_x");
 }
 
-TEST(CredentialHeader, Refusals) {
+TEST(AuthCredentialHeader, Refusals) {
   auto why = [](std::string_view v) { return ParseAuthorization(v).status().message(); };
   EXPECT_EQ(why(""), "missing credentials");
   EXPECT_EQ(why("Bearer"), "missing credentials");

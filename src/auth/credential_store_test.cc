@@ -7,7 +7,7 @@
 namespace ncc::auth {
 namespace {
 
-class CredentialStoreTest : public ::testing::Test {
+class AuthCredentialStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     StatusOr<std::unique_ptr<AuthDb>> db = AuthDb::Open(dir_.path());
@@ -27,7 +27,7 @@ class CredentialStoreTest : public ::testing::Test {
   std::unique_ptr<CredentialStore> store_;
 };
 
-TEST_F(CredentialStoreTest, RightPasswordGivesThePrincipal) {
+TEST_F(AuthCredentialStoreTest, RightPasswordGivesThePrincipal) {
   StatusOr<Principal> p = store_->VerifyPassword("anna", "s3cret-pass");
   ASSERT_TRUE(p.ok()) << p.status().message();
   EXPECT_EQ(p->user, "anna");
@@ -37,14 +37,14 @@ TEST_F(CredentialStoreTest, RightPasswordGivesThePrincipal) {
   EXPECT_TRUE(p->Holds("police", Role::kDispatcher));
 }
 
-TEST_F(CredentialStoreTest, WrongPasswordAndUnknownUserLookTheSame) {
+TEST_F(AuthCredentialStoreTest, WrongPasswordAndUnknownUserLookTheSame) {
   Status wrong = store_->VerifyPassword("anna", "nope").status();
   Status unknown = store_->VerifyPassword("bert", "nope").status();
   EXPECT_EQ(wrong.code(), StatusCode::kUnauthenticated);
   EXPECT_EQ(wrong.ToString(), unknown.ToString());
 }
 
-TEST_F(CredentialStoreTest, AddUserValidates) {
+TEST_F(AuthCredentialStoreTest, AddUserValidates) {
   EXPECT_EQ(store_->AddUser(Anna(), "x").code(), StatusCode::kAlreadyExists);
   NewUser bad = Anna();
   bad.username = "bad name";
@@ -58,7 +58,7 @@ TEST_F(CredentialStoreTest, AddUserValidates) {
   EXPECT_EQ(store_->AddUser(no_pw, "").code(), StatusCode::kInvalidArgument);
 }
 
-TEST_F(CredentialStoreTest, LocksAfterNFailuresWithExponentialBackOff) {
+TEST_F(AuthCredentialStoreTest, LocksAfterNFailuresWithExponentialBackOff) {
   for (int i = 0; i < 3; ++i)
     EXPECT_EQ(store_->VerifyPassword("anna", "bad").status().code(), StatusCode::kUnauthenticated);
   // Locked for 30 s: even the right password is refused without being checked.
@@ -82,7 +82,7 @@ TEST_F(CredentialStoreTest, LocksAfterNFailuresWithExponentialBackOff) {
   EXPECT_TRUE(store_->VerifyPassword("anna", "s3cret-pass").ok()) << "2 < 3 failures: no lock";
 }
 
-TEST_F(CredentialStoreTest, SetPasswordReplacesAndUnlocks) {
+TEST_F(AuthCredentialStoreTest, SetPasswordReplacesAndUnlocks) {
   for (int i = 0; i < 3; ++i) (void)store_->VerifyPassword("anna", "bad");
   ASSERT_TRUE(store_->SetPassword("anna", "new-pass").ok());
   EXPECT_TRUE(store_->VerifyPassword("anna", "new-pass").ok());
@@ -90,7 +90,7 @@ TEST_F(CredentialStoreTest, SetPasswordReplacesAndUnlocks) {
   EXPECT_EQ(store_->SetPassword("nobody", "x").code(), StatusCode::kNotFound);
 }
 
-TEST_F(CredentialStoreTest, DisabledAccountIsRefused) {
+TEST_F(AuthCredentialStoreTest, DisabledAccountIsRefused) {
   ASSERT_TRUE(store_->Disable("anna").ok());
   EXPECT_EQ(store_->VerifyPassword("anna", "s3cret-pass").status().code(),
             StatusCode::kPermissionDenied);
@@ -100,7 +100,7 @@ TEST_F(CredentialStoreTest, DisabledAccountIsRefused) {
   EXPECT_TRUE(store_->VerifyPassword("anna", "s3cret-pass").ok());
 }
 
-TEST_F(CredentialStoreTest, ListShowsNoHash) {
+TEST_F(AuthCredentialStoreTest, ListShowsNoHash) {
   StatusOr<std::vector<UserInfo>> users = store_->ListUsers();
   ASSERT_TRUE(users.ok());
   ASSERT_EQ(users->size(), 1u);
@@ -108,7 +108,7 @@ TEST_F(CredentialStoreTest, ListShowsNoHash) {
   EXPECT_EQ(FormatRoles((*users)[0].roles), "police:dispatcher");
 }
 
-TEST_F(CredentialStoreTest, SurvivesReopen) {
+TEST_F(AuthCredentialStoreTest, SurvivesReopen) {
   store_.reset();
   db_.reset();
   StatusOr<std::unique_ptr<AuthDb>> db = AuthDb::Open(dir_.path());
@@ -117,7 +117,7 @@ TEST_F(CredentialStoreTest, SurvivesReopen) {
   EXPECT_TRUE(again.VerifyPassword("anna", "s3cret-pass").ok());
 }
 
-TEST_F(CredentialStoreTest, RaisedParametersUpgradeTheHashAtSignIn) {
+TEST_F(AuthCredentialStoreTest, RaisedParametersUpgradeTheHashAtSignIn) {
   auto stored = [&] {
     auto lock = db_->Lock();
     Stmt st(db_->handle(), "SELECT password_hash FROM users WHERE username='anna'");

@@ -7,7 +7,7 @@
 namespace ncc::auth {
 namespace {
 
-TEST(Password, HashVerifiesAndIsNotThePassword) {
+TEST(AuthPassword, HashVerifiesAndIsNotThePassword) {
   StatusOr<std::string> h = HashPassword("correct horse battery staple", Argon2Params::ForTests());
   ASSERT_TRUE(h.ok()) << h.status().message();
   EXPECT_EQ(h->rfind("$argon2id$v=19$m=64,t=1,p=1$", 0), 0u) << *h;
@@ -17,14 +17,14 @@ TEST(Password, HashVerifiesAndIsNotThePassword) {
   EXPECT_FALSE(VerifyPasswordHash("", *h));
 }
 
-TEST(Password, SaltMakesEachHashDifferent) {
+TEST(AuthPassword, SaltMakesEachHashDifferent) {
   StatusOr<std::string> a = HashPassword("same", Argon2Params::ForTests());
   StatusOr<std::string> b = HashPassword("same", Argon2Params::ForTests());
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_NE(*a, *b);
 }
 
-TEST(Password, RejectsEmptyAndHugeAndForeignHashes) {
+TEST(AuthPassword, RejectsEmptyAndHugeAndForeignHashes) {
   EXPECT_EQ(HashPassword("", Argon2Params::ForTests()).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_FALSE(HashPassword(std::string(2000, 'x'), Argon2Params::ForTests()).ok());
@@ -33,14 +33,14 @@ TEST(Password, RejectsEmptyAndHugeAndForeignHashes) {
   EXPECT_FALSE(VerifyPasswordHash("x", "plain"));
 }
 
-TEST(Password, DefaultParamsAreTheRecommendedOnes) {
+TEST(AuthPassword, DefaultParamsAreTheRecommendedOnes) {
   Argon2Params p;
   EXPECT_EQ(p.time_cost, 2u);
   EXPECT_EQ(p.memory_kib, 19u * 1024);
   EXPECT_EQ(p.parallelism, 1u);
 }
 
-TEST(Secret, GeneratedPasswordsAndTokens) {
+TEST(AuthSecret, GeneratedPasswordsAndTokens) {
   StatusOr<std::string> p = NewPassword();
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->size(), 20u);
@@ -51,7 +51,7 @@ TEST(Secret, GeneratedPasswordsAndTokens) {
   EXPECT_NE(*t, *NewToken("ncc_at_"));
 }
 
-TEST(Secret, HexAndBase64Url) {
+TEST(AuthSecret, HexAndBase64Url) {
   EXPECT_EQ(Hex(std::string_view("\x01\xab", 2)), "01ab");
   EXPECT_EQ(FromHex("01AB"), std::string("\x01\xab", 2));
   EXPECT_FALSE(FromHex("0g"));

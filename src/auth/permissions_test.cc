@@ -10,7 +10,7 @@ namespace {
 using testing::DocTable;
 using testing::ReadDocTable;
 
-TEST(PermissionsDoc, TableInDocsMatchesCode) {
+TEST(AuthPermissionsDoc, TableInDocsMatchesCode) {
   DocTable doc = ReadDocTable(testing::DocPath());
   ASSERT_EQ(doc.error, "");
   // Same roles, in any order.
@@ -31,7 +31,7 @@ TEST(PermissionsDoc, TableInDocsMatchesCode) {
   }
 }
 
-TEST(Permissions, NamesRoundTrip) {
+TEST(AuthPermissions, NamesRoundTrip) {
   for (int i = 0; i < kRoleCount; ++i)
     EXPECT_EQ(ParseRole(Name(static_cast<Role>(i))), static_cast<Role>(i));
   for (int i = 0; i < kActionCount; ++i)
@@ -42,7 +42,7 @@ TEST(Permissions, NamesRoundTrip) {
   EXPECT_FALSE(ParseLane(""));
 }
 
-TEST(Permissions, AdminSeesNoOperationalData) {
+TEST(AuthPermissions, AdminSeesNoOperationalData) {
   EXPECT_FALSE(Grants(Role::kAdmin, Action::kIncidentRead));
   EXPECT_FALSE(Grants(Role::kAdmin, Action::kEventRead));
   EXPECT_TRUE(Grants(Role::kAdmin, Action::kUserManage));

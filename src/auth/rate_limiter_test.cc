@@ -7,7 +7,7 @@
 namespace ncc::auth {
 namespace {
 
-TEST(RateLimiter, BurstThenRefill) {
+TEST(AuthRateLimiter, BurstThenRefill) {
   ManualClock clock;
   RateLimiter limiter(clock, {2, 5});
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(limiter.Take("user:anna").allowed) << i;
@@ -22,7 +22,7 @@ TEST(RateLimiter, BurstThenRefill) {
   EXPECT_FALSE(limiter.Take("user:anna").allowed);
 }
 
-TEST(RateLimiter, KeysAreIndependent) {
+TEST(AuthRateLimiter, KeysAreIndependent) {
   ManualClock clock;
   RateLimiter limiter(clock, {1, 1});
   EXPECT_TRUE(limiter.Take("ip:10.0.0.1").allowed);
@@ -31,7 +31,7 @@ TEST(RateLimiter, KeysAreIndependent) {
   EXPECT_TRUE(limiter.Take("user:10.0.0.1").allowed);
 }
 
-TEST(RateLimiter, RetryAfterForSlowLimitsAndStatus) {
+TEST(AuthRateLimiter, RetryAfterForSlowLimitsAndStatus) {
   ManualClock clock;
   RateLimiter limiter(clock, {0.1, 1});  // one per 10 s
   EXPECT_TRUE(limiter.Check("login:anna").ok());
@@ -42,7 +42,7 @@ TEST(RateLimiter, RetryAfterForSlowLimitsAndStatus) {
   EXPECT_EQ(limiter.Take("login:anna").retry_after_s, 6);
 }
 
-TEST(RateLimiter, ClockGoingBackMintsNothing) {
+TEST(AuthRateLimiter, ClockGoingBackMintsNothing) {
   ManualClock clock;
   RateLimiter limiter(clock, {1, 1});
   EXPECT_TRUE(limiter.Take("k").allowed);
@@ -50,7 +50,7 @@ TEST(RateLimiter, ClockGoingBackMintsNothing) {
   EXPECT_FALSE(limiter.Take("k").allowed);
 }
 
-TEST(RateLimiter, MemoryStaysBounded) {
+TEST(AuthRateLimiter, MemoryStaysBounded) {
   ManualClock clock;
   RateLimiter slow(clock, {0.001, 2}, 100);  // nothing refills: pruning must evict the oldest
   for (int i = 0; i < 1000; ++i) {
@@ -63,7 +63,7 @@ TEST(RateLimiter, MemoryStaysBounded) {
   EXPECT_FALSE(slow.Take("ip:999").allowed);
 }
 
-TEST(RateLimiter, FullBucketsAreDroppedFirst) {
+TEST(AuthRateLimiter, FullBucketsAreDroppedFirst) {
   ManualClock clock;
   RateLimiter limiter(clock, {1, 2}, 3);
   EXPECT_TRUE(limiter.Take("busy", 2).allowed);
@@ -76,7 +76,7 @@ TEST(RateLimiter, FullBucketsAreDroppedFirst) {
   EXPECT_FALSE(limiter.Take("busy").allowed) << "busy kept its empty bucket";
 }
 
-TEST(RateLimiter, RequestNeedsBothUserAndAddress) {
+TEST(AuthRateLimiter, RequestNeedsBothUserAndAddress) {
   ManualClock clock;
   RateLimiter limiter(clock, {1, 2});
   EXPECT_TRUE(limiter.TakeForRequest("anna", "10.0.0.1").allowed);
@@ -92,7 +92,7 @@ TEST(RateLimiter, RequestNeedsBothUserAndAddress) {
   EXPECT_TRUE(limiter.TakeForRequest("", "10.0.0.9").allowed);
 }
 
-TEST(RateLimiter, AddressKeys) {
+TEST(AuthRateLimiter, AddressKeys) {
   EXPECT_EQ(IpRateKey("192.0.2.7"), "ip:192.0.2.7");
   EXPECT_EQ(IpRateKey("::ffff:192.0.2.7"), "ip:192.0.2.7");
   EXPECT_EQ(IpRateKey("2001:db8:1:2:aaaa::1"), "ip6:20010db800010002");

@@ -13,7 +13,7 @@
 namespace ncc::auth {
 namespace {
 
-class TokenServiceTest : public ::testing::Test {
+class AuthTokenServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     StatusOr<std::unique_ptr<AuthDb>> db = AuthDb::Open(dir_.path());
@@ -43,7 +43,7 @@ class TokenServiceTest : public ::testing::Test {
   std::unique_ptr<TokenService> tokens_;
 };
 
-TEST_F(TokenServiceTest, LoginThenAuthenticate) {
+TEST_F(AuthTokenServiceTest, LoginThenAuthenticate) {
   Session s = LoginAnna();
   EXPECT_EQ(s.access_token.rfind("ncc_at_", 0), 0u);
   EXPECT_EQ(s.refresh_token.rfind("ncc_rt_", 0), 0u);
@@ -56,11 +56,11 @@ TEST_F(TokenServiceTest, LoginThenAuthenticate) {
   EXPECT_TRUE(h.ok()) << Why(h);
 }
 
-TEST_F(TokenServiceTest, WrongPasswordGivesNoTokens) {
+TEST_F(AuthTokenServiceTest, WrongPasswordGivesNoTokens) {
   EXPECT_EQ(tokens_->Login("anna", "guess").status().code(), StatusCode::kUnauthenticated);
 }
 
-TEST_F(TokenServiceTest, ForgedTokensAreUnknown) {
+TEST_F(AuthTokenServiceTest, ForgedTokensAreUnknown) {
   Session s = LoginAnna();
   std::string forged = s.access_token;
   forged.back() = forged.back() == 'A' ? 'B' : 'A';
@@ -73,7 +73,7 @@ TEST_F(TokenServiceTest, ForgedTokensAreUnknown) {
             "unsupported authorization scheme");
 }
 
-TEST_F(TokenServiceTest, AccessTokenExpires) {
+TEST_F(AuthTokenServiceTest, AccessTokenExpires) {
   Session s = LoginAnna();
   clock_.AdvanceSeconds(15 * 60 - 1);
   EXPECT_TRUE(tokens_->Authenticate(s.access_token).ok());
@@ -83,7 +83,7 @@ TEST_F(TokenServiceTest, AccessTokenExpires) {
   EXPECT_EQ(Why(p), "token expired");
 }
 
-TEST_F(TokenServiceTest, LogoutRevokesTheLogin) {
+TEST_F(AuthTokenServiceTest, LogoutRevokesTheLogin) {
   Session s = LoginAnna();
   Session other = LoginAnna();
   ASSERT_TRUE(tokens_->Logout(s.refresh_token).ok());
@@ -93,7 +93,7 @@ TEST_F(TokenServiceTest, LogoutRevokesTheLogin) {
   EXPECT_TRUE(tokens_->Logout("ncc_at_unknown").ok());
 }
 
-TEST_F(TokenServiceTest, RefreshRotates) {
+TEST_F(AuthTokenServiceTest, RefreshRotates) {
   Session s = LoginAnna();
   clock_.AdvanceSeconds(20 * 60);  // access expired, refresh still good
   StatusOr<Session> r = tokens_->Refresh(s.refresh_token);
@@ -105,7 +105,7 @@ TEST_F(TokenServiceTest, RefreshRotates) {
   EXPECT_TRUE(tokens_->Authenticate(r2->access_token).ok());
 }
 
-TEST_F(TokenServiceTest, RefreshReplayRevokesTheWholeFamily) {
+TEST_F(AuthTokenServiceTest, RefreshReplayRevokesTheWholeFamily) {
   Session s = LoginAnna();
   Session unrelated = LoginAnna();
   StatusOr<Session> r = tokens_->Refresh(s.refresh_token);  // the thief, or the owner
@@ -120,7 +120,7 @@ TEST_F(TokenServiceTest, RefreshReplayRevokesTheWholeFamily) {
   EXPECT_TRUE(tokens_->Authenticate(unrelated.access_token).ok());
 }
 
-TEST_F(TokenServiceTest, RefreshTokenExpires) {
+TEST_F(AuthTokenServiceTest, RefreshTokenExpires) {
   Session s = LoginAnna();
   clock_.AdvanceSeconds(12 * 3600);
   EXPECT_EQ(tokens_->Refresh(s.refresh_token).status().message(), "token expired");
@@ -128,7 +128,7 @@ TEST_F(TokenServiceTest, RefreshTokenExpires) {
   EXPECT_EQ(tokens_->Refresh("ncc_rt_x").status().message(), "unknown token");
 }
 
-TEST_F(TokenServiceTest, DisableAndPasswordChangeEndSessions) {
+TEST_F(AuthTokenServiceTest, DisableAndPasswordChangeEndSessions) {
   Session s = LoginAnna();
   ASSERT_TRUE(users_->SetPassword("anna", "another-password").ok());
   EXPECT_EQ(Why(tokens_->Authenticate(s.access_token)), "token revoked");
@@ -138,7 +138,7 @@ TEST_F(TokenServiceTest, DisableAndPasswordChangeEndSessions) {
   EXPECT_EQ(Why(tokens_->Authenticate(again->access_token)), "token revoked");
 }
 
-TEST_F(TokenServiceTest, ApiKeysCarryLanesAndCanBeRevoked) {
+TEST_F(AuthTokenServiceTest, ApiKeysCarryLanesAndCanBeRevoked) {
   StatusOr<std::string> key = tokens_->CreateApiKey(
       {"avl-gw1", "ambulance", {Lane::kPositions, Lane::kCot}, Classification::kRestricted, false});
   ASSERT_TRUE(key.ok()) << key.status().message();
@@ -167,7 +167,7 @@ TEST_F(TokenServiceTest, ApiKeysCarryLanesAndCanBeRevoked) {
   EXPECT_TRUE((*list)[0].revoked);
 }
 
-TEST_F(TokenServiceTest, PurgeDropsLongExpiredTokens) {
+TEST_F(AuthTokenServiceTest, PurgeDropsLongExpiredTokens) {
   Session s = LoginAnna();
   clock_.AdvanceSeconds(13 * 3600 + 24 * 3600);
   StatusOr<int> n = tokens_->PurgeExpired();
@@ -184,7 +184,7 @@ std::string Slurp(const std::string& path) {
 }
 
 // Whatever reaches the disk (database, WAL, shared memory) holds no secret in plain text.
-TEST_F(TokenServiceTest, NoSecretAppearsInTheDatabaseFiles) {
+TEST_F(AuthTokenServiceTest, NoSecretAppearsInTheDatabaseFiles) {
   Session s = LoginAnna();
   StatusOr<Session> r = tokens_->Refresh(s.refresh_token);
   ASSERT_TRUE(r.ok());
@@ -204,7 +204,7 @@ TEST_F(TokenServiceTest, NoSecretAppearsInTheDatabaseFiles) {
     EXPECT_EQ(everything.find(secret), std::string::npos) << "a secret is stored in plain text";
 }
 
-TEST_F(TokenServiceTest, RoleChangesApplyAtTheNextRequest) {
+TEST_F(AuthTokenServiceTest, RoleChangesApplyAtTheNextRequest) {
   Session s = LoginAnna();
   RecordLabel fire{"fire", Classification::kRestricted, {}};
   EXPECT_FALSE(
@@ -223,7 +223,7 @@ TEST_F(TokenServiceTest, RoleChangesApplyAtTheNextRequest) {
 
 // Many threads at once: every call succeeds, and of racing refreshes with one token exactly
 // one wins (the others see a replay and the family is revoked).
-TEST_F(TokenServiceTest, ConcurrentUse) {
+TEST_F(AuthTokenServiceTest, ConcurrentUse) {
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)
