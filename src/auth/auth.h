@@ -1,0 +1,56 @@
+// One object for the server to hold: auth.db opened, the account store and the token service
+// over it, with the options in one place. Thread-safe like its parts: any thread may call.
+//
+// Typical wiring in the HTTP server:
+//   auto auth = Auth::Open(data_dir, clock, {}).value();
+//   POST /api/login      -> limiter.Check("ip:"+addr), auth->tokens().Login(user, password)
+//   POST /api/refresh    -> auth->tokens().Refresh(refresh_token)
+//   POST /api/logout     -> auth->tokens().Logout(token)
+//   any other request    -> auth->tokens().AuthenticateHeader(req["Authorization"])
+//                           then Authorize(principal, action, &record_label)
+//   WebSocket event      -> CanSee(principal, label_of(event))
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "auth/credential_store.h"
+#include "auth/token_service.h"
+
+namespace ncc::auth {
+
+struct AuthOptions {
+  Argon2Params argon2;
+  LockoutPolicy lockout;
+  TokenPolicy tokens;
+};
+
+class Auth {
+ public:
+  // Opens or creates <data_dir>/auth.db. Borrows `clock`, which must outlive the Auth.
+  static StatusOr<std::unique_ptr<Auth>> Open(const std::string& data_dir, const Clock& clock,
+                                              AuthOptions options = {});
+
+  CredentialStore& users() { return users_; }
+  TokenService& tokens() { return tokens_; }
+  AuthDb& db() { return *db_; }
+
+ private:
+  Auth(std::unique_ptr<AuthDb> db, const Clock& clock, const AuthOptions& o)
+      : db_(std::move(db)),
+        users_(*db_, clock, o.argon2, o.lockout),
+        tokens_(*db_, users_, clock, o.tokens) {}
+
+  std::unique_ptr<AuthDb> db_;  // declared first: the two below borrow it
+  CredentialStore users_;
+  TokenService tokens_;
+};
+
+inline StatusOr<std::unique_ptr<Auth>> Auth::Open(const std::string& data_dir, const Clock& clock,
+                                                  AuthOptions options) {
+  StatusOr<std::unique_ptr<AuthDb>> db = AuthDb::Open(data_dir);
+  if (!db.ok()) return db.status();
+  return std::unique_ptr<Auth>(new Auth(std::move(*db), clock, options));
+}
+
+}  // namespace ncc::auth

@@ -1,0 +1,150 @@
+#include "auth/auth_db.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace ncc::auth {
+
+namespace {
+
+// Schema version 1. Secrets are never stored: passwords as Argon2id encodings, tokens and API
+// keys as SHA-256 of the token (they carry 256 random bits, so a fast hash suffices).
+constexpr std::string_view kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS users (
+  username TEXT PRIMARY KEY,
+  agency TEXT NOT NULL,
+  roles TEXT NOT NULL,
+  clearance TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  failed_attempts INTEGER NOT NULL DEFAULT 0,
+  locked_until_ms INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+  token_hash BLOB PRIMARY KEY,
+  kind TEXT NOT NULL,
+  username TEXT NOT NULL,
+  family TEXT NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  used INTEGER NOT NULL DEFAULT 0,
+  revoked INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS tokens_family ON tokens(family);
+CREATE INDEX IF NOT EXISTS tokens_user ON tokens(username);
+CREATE TABLE IF NOT EXISTS api_keys (
+  key_hash BLOB PRIMARY KEY,
+  name TEXT UNIQUE NOT NULL,
+  agency TEXT NOT NULL,
+  lanes TEXT NOT NULL,
+  clearance TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  revoked INTEGER NOT NULL DEFAULT 0
+);
+PRAGMA user_version = 1;
+)sql";
+
+Status SqlError(sqlite3* db, std::string_view what) {
+  return Internal("auth.db: " + std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+}  // namespace
+
+Stmt::Stmt(sqlite3* db, std::string_view sql) : db_(db) {
+  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) !=
+      SQLITE_OK)
+    status_ = SqlError(db, "prepare");
+}
+
+Stmt::~Stmt() {
+  sqlite3_finalize(stmt_);
+}
+
+Stmt& Stmt::Bind(int i, std::string_view text) {
+  if (stmt_)
+    sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::BindBlob(int i, std::string_view bytes) {
+  if (stmt_)
+    sqlite3_bind_blob(stmt_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::Bind(int i, int64_t v) {
+  if (stmt_) sqlite3_bind_int64(stmt_, i, v);
+  return *this;
+}
+
+bool Stmt::Step() {
+  if (!stmt_ || !status_.ok()) return false;
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) status_ = SqlError(db_, "step");
+  return false;
+}
+
+std::string Stmt::Text(int col) const {
+  const unsigned char* t = sqlite3_column_text(stmt_, col);
+  return t ? std::string(reinterpret_cast<const char*>(t),
+                         static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+           : std::string();
+}
+std::string Stmt::Blob(int col) const {
+  const void* b = sqlite3_column_blob(stmt_, col);
+  return b ? std::string(static_cast<const char*>(b),
+                         static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+           : std::string();
+}
+int64_t Stmt::Int(int col) const {
+  return sqlite3_column_int64(stmt_, col);
+}
+
+Status Stmt::Run() {
+  while (Step()) {
+  }
+  return status_;
+}
+
+StatusOr<std::unique_ptr<AuthDb>> AuthDb::Open(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Internal("cannot create data dir " + dir + ": " + ec.message());
+  std::string path = (std::filesystem::path(dir) / "auth.db").string();
+  // Create the file 0600 ourselves: SQLite would honour the umask, often 0644.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Internal("cannot open " + path);
+  ::close(fd);
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) !=
+      SQLITE_OK) {
+    Status s = Internal("cannot open " + path + ": " + (db ? sqlite3_errmsg(db) : "no memory"));
+    sqlite3_close(db);
+    return s;
+  }
+  std::unique_ptr<AuthDb> out(new AuthDb(db, path));
+  sqlite3_busy_timeout(db, 5000);
+  NCC_RETURN_IF_ERROR(
+      out->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                "PRAGMA secure_delete=ON;"));
+  NCC_RETURN_IF_ERROR(out->Exec(kSchema));
+  return out;
+}
+
+AuthDb::~AuthDb() {
+  sqlite3_close(db_);
+}
+
+Status AuthDb::Exec(std::string_view sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    Status s = Internal("auth.db: " + std::string(err ? err : "exec failed"));
+    sqlite3_free(err);
+    return s;
+  }
+  return Status::Ok();
+}
+
+}  // namespace ncc::auth

@@ -1,0 +1,136 @@
+#include "auth/credential_store.h"
+
+#include <gtest/gtest.h>
+
+#include "auth/temp_dir_for_tests.h"
+
+namespace ncc::auth {
+namespace {
+
+class AuthCredentialStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    StatusOr<std::unique_ptr<AuthDb>> db = AuthDb::Open(dir_.path());
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    db_ = std::move(*db);
+    store_ = std::make_unique<CredentialStore>(*db_, clock_, Argon2Params::ForTests(),
+                                               LockoutPolicy{3, 30'000, 240'000});
+    ASSERT_TRUE(store_->AddUser(Anna(), "s3cret-pass").ok());
+  }
+  static NewUser Anna() {
+    return {"anna", "police", {{"police", Role::kDispatcher}}, Classification::kConfidential};
+  }
+
+  testing::TempDir dir_;
+  ManualClock clock_;
+  std::unique_ptr<AuthDb> db_;
+  std::unique_ptr<CredentialStore> store_;
+};
+
+TEST_F(AuthCredentialStoreTest, RightPasswordGivesThePrincipal) {
+  StatusOr<Principal> p = store_->VerifyPassword("anna", "s3cret-pass");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(p->user, "anna");
+  EXPECT_EQ(p->agency, "police");
+  EXPECT_EQ(p->clearance, Classification::kConfidential);
+  ASSERT_EQ(p->roles.size(), 1u);
+  EXPECT_TRUE(p->Holds("police", Role::kDispatcher));
+}
+
+TEST_F(AuthCredentialStoreTest, WrongPasswordAndUnknownUserLookTheSame) {
+  Status wrong = store_->VerifyPassword("anna", "nope").status();
+  Status unknown = store_->VerifyPassword("bert", "nope").status();
+  EXPECT_EQ(wrong.code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(wrong.ToString(), unknown.ToString());
+}
+
+TEST_F(AuthCredentialStoreTest, AddUserValidates) {
+  EXPECT_EQ(store_->AddUser(Anna(), "x").code(), StatusCode::kAlreadyExists);
+  NewUser bad = Anna();
+  bad.username = "bad name";
+  EXPECT_EQ(store_->AddUser(bad, "x").code(), StatusCode::kInvalidArgument);
+  NewUser no_roles = Anna();
+  no_roles.username = "carl";
+  no_roles.roles.clear();
+  EXPECT_EQ(store_->AddUser(no_roles, "x").code(), StatusCode::kInvalidArgument);
+  NewUser no_pw = Anna();
+  no_pw.username = "dora";
+  EXPECT_EQ(store_->AddUser(no_pw, "").code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(AuthCredentialStoreTest, LocksAfterNFailuresWithExponentialBackOff) {
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(store_->VerifyPassword("anna", "bad").status().code(), StatusCode::kUnauthenticated);
+  // Locked for 30 s: even the right password is refused without being checked.
+  Status locked = store_->VerifyPassword("anna", "s3cret-pass").status();
+  EXPECT_EQ(locked.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(RetryAfterSeconds(locked), 30) << locked.message();
+  clock_.AdvanceSeconds(29);
+  EXPECT_EQ(RetryAfterSeconds(store_->VerifyPassword("anna", "s3cret-pass").status()), 1);
+  clock_.AdvanceSeconds(1);
+  // Lock over; one more failure doubles the lock to 60 s, then 120, 240, capped at 240.
+  for (int expected : {60, 120, 240, 240}) {
+    EXPECT_EQ(store_->VerifyPassword("anna", "bad").status().code(), StatusCode::kUnauthenticated);
+    Status s = store_->VerifyPassword("anna", "s3cret-pass").status();
+    EXPECT_EQ(RetryAfterSeconds(s), expected) << s.message();
+    clock_.AdvanceSeconds(expected);
+  }
+  // The right password after the lock succeeds and resets the count.
+  ASSERT_TRUE(store_->VerifyPassword("anna", "s3cret-pass").ok());
+  EXPECT_EQ(store_->VerifyPassword("anna", "bad").status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(store_->VerifyPassword("anna", "bad").status().code(), StatusCode::kUnauthenticated);
+  EXPECT_TRUE(store_->VerifyPassword("anna", "s3cret-pass").ok()) << "2 < 3 failures: no lock";
+}
+
+TEST_F(AuthCredentialStoreTest, SetPasswordReplacesAndUnlocks) {
+  for (int i = 0; i < 3; ++i) (void)store_->VerifyPassword("anna", "bad");
+  ASSERT_TRUE(store_->SetPassword("anna", "new-pass").ok());
+  EXPECT_TRUE(store_->VerifyPassword("anna", "new-pass").ok());
+  EXPECT_FALSE(store_->VerifyPassword("anna", "s3cret-pass").ok());
+  EXPECT_EQ(store_->SetPassword("nobody", "x").code(), StatusCode::kNotFound);
+}
+
+TEST_F(AuthCredentialStoreTest, DisabledAccountIsRefused) {
+  ASSERT_TRUE(store_->Disable("anna").ok());
+  EXPECT_EQ(store_->VerifyPassword("anna", "s3cret-pass").status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(store_->VerifyPassword("anna", "bad").status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(store_->LoadPrincipal("anna").status().code(), StatusCode::kUnauthenticated);
+  ASSERT_TRUE(store_->Enable("anna").ok());
+  EXPECT_TRUE(store_->VerifyPassword("anna", "s3cret-pass").ok());
+}
+
+TEST_F(AuthCredentialStoreTest, ListShowsNoHash) {
+  StatusOr<std::vector<UserInfo>> users = store_->ListUsers();
+  ASSERT_TRUE(users.ok());
+  ASSERT_EQ(users->size(), 1u);
+  EXPECT_EQ((*users)[0].username, "anna");
+  EXPECT_EQ(FormatRoles((*users)[0].roles), "police:dispatcher");
+}
+
+TEST_F(AuthCredentialStoreTest, SurvivesReopen) {
+  store_.reset();
+  db_.reset();
+  StatusOr<std::unique_ptr<AuthDb>> db = AuthDb::Open(dir_.path());
+  ASSERT_TRUE(db.ok());
+  CredentialStore again(**db, clock_, Argon2Params::ForTests());
+  EXPECT_TRUE(again.VerifyPassword("anna", "s3cret-pass").ok());
+}
+
+TEST_F(AuthCredentialStoreTest, RaisedParametersUpgradeTheHashAtSignIn) {
+  auto stored = [&] {
+    auto lock = db_->Lock();
+    Stmt st(db_->handle(), "SELECT password_hash FROM users WHERE username='anna'");
+    return st.Step() ? st.Text(0) : std::string();
+  };
+  EXPECT_EQ(stored().rfind("$argon2id$v=19$m=64,t=1,p=1$", 0), 0u);
+  CredentialStore stronger(*db_, clock_, Argon2Params{2, 128, 1});
+  EXPECT_TRUE(NeedsRehash(stored(), Argon2Params{2, 128, 1}));
+  ASSERT_TRUE(stronger.VerifyPassword("anna", "s3cret-pass").ok());
+  EXPECT_EQ(stored().rfind("$argon2id$v=19$m=128,t=2,p=1$", 0), 0u) << stored();
+  EXPECT_TRUE(stronger.VerifyPassword("anna", "s3cret-pass").ok());
+  EXPECT_FALSE(stronger.VerifyPassword("anna", "wrong").ok());
+}
+
+}  // namespace
+}  // namespace ncc::auth

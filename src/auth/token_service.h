@@ -1,0 +1,92 @@
+// Sessions and API keys. Opaque random tokens (256 bits), stored server-side only as their
+// SHA-256, so a copy of auth.db lets nobody sign in. Access tokens are short-lived; refresh
+// tokens rotate on every use, and presenting a refresh token that was already used revokes its
+// whole family (every access and refresh token of that login): a stolen refresh token is
+// useful to the thief or the owner once, and the second use tells us it was stolen.
+// Thread-safe: any thread may call.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/auth_db.h"
+#include "auth/credential_store.h"
+
+namespace ncc::auth {
+
+struct TokenPolicy {
+  int64_t access_ttl_ms = 15 * 60'000;     // 15 min: a leaked token is useful briefly
+  int64_t refresh_ttl_ms = 12 * 3600'000;  // one shift
+};
+
+inline constexpr std::string_view kAccessPrefix = "ncc_at_";
+inline constexpr std::string_view kRefreshPrefix = "ncc_rt_";
+inline constexpr std::string_view kApiKeyPrefix = "ncc_ak_";
+// A gateway acts (and appears as actor in events) as "gateway:<key name>"; usernames cannot
+// hold ':', so a gateway is never mistaken for a person.
+inline constexpr std::string_view kGatewayActorPrefix = "gateway:";
+
+// Returned once at login or refresh; the server keeps only hashes.
+struct Session {
+  std::string access_token;
+  std::string refresh_token;
+  int64_t expires_in_s = 0;  // of the access token
+  Principal principal;
+};
+
+struct ApiKeyInfo {
+  std::string name;
+  std::string agency;
+  std::vector<Lane> lanes;
+  Classification clearance = Classification::kPublic;
+  bool revoked = false;
+};
+
+class TokenService {
+ public:
+  // Borrows all three; they must outlive the service.
+  TokenService(AuthDb& db, CredentialStore& users, const Clock& clock, TokenPolicy policy = {});
+
+  // Errors of CredentialStore::VerifyPassword.
+  StatusOr<Session> Login(std::string_view username, std::string_view password);
+
+  // The principal of a valid access token. kUnauthenticated with a distinct message:
+  // "unknown token", "not an access token", "token expired", "token revoked",
+  // or the account's ("account disabled").
+  StatusOr<Principal> Authenticate(std::string_view access_token);
+
+  // A new pair in the same family; the old refresh token is spent. kUnauthenticated for an
+  // unknown, expired or revoked token, and "refresh token reused; session revoked" on replay.
+  StatusOr<Session> Refresh(std::string_view refresh_token);
+
+  // Ends the login the token (access or refresh) belongs to. Unknown tokens are ignored.
+  Status Logout(std::string_view token);
+  // Ends every session of a user (e.g. on suspicion).
+  Status RevokeUser(std::string_view username);
+
+  // A new key for a gateway or sensor; the key is returned once and stored hashed.
+  StatusOr<std::string> CreateApiKey(const ApiKeyInfo& info);
+  // The gateway principal of a key: kind kGateway, user = "gateway:<name>", no roles, the
+  // key's lanes. kUnauthenticated "unknown API key" or "API key revoked".
+  StatusOr<Principal> AuthenticateApiKey(std::string_view key);
+  Status RevokeApiKey(std::string_view name);
+  StatusOr<std::vector<ApiKeyInfo>> ListApiKeys();
+
+  // One call for the HTTP layer: parses "Bearer ..." or "ApiKey ..." and authenticates it.
+  StatusOr<Principal> AuthenticateHeader(std::string_view authorization);
+
+  // Deletes tokens expired for more than a day (they only serve replay detection until then).
+  StatusOr<int> PurgeExpired();
+
+ private:
+  StatusOr<Session> Issue(const Principal& who, const std::string& family);
+
+  AuthDb& db_;
+  CredentialStore& users_;
+  const Clock& clock_;
+  TokenPolicy policy_;
+};
+
+}  // namespace ncc::auth
