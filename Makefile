@@ -19,7 +19,7 @@ release: setup
 	cmake --build --preset release -j $(JOBS)
 
 demo: release
-	build/release/src/app/ncc demo --data $(DEMO_DIR) --listen 127.0.0.1:8080 --shared-data $(DATA)
+	build/release/src/app/ncc demo --data $(DEMO_DIR) --listen 127.0.0.1:8080 --shared-data $(DATA) --reset
 
 test: build
 	ctest --preset dev
