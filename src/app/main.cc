@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "app/serve.h"
+#include "auth/cli.h"
 #include "sim/call_replay.h"
 #include "store/sqlite/sqlite_event_log.h"
 
@@ -58,6 +59,8 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
                   "Seconds a client has to send a whole request")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  cmd->add_option("--rate", c.rate_per_second, "Requests per second per user and per address")->capture_default_str();
+  cmd->add_option("--burst", c.rate_burst, "Burst allowance of the rate limit")->capture_default_str();
   cmd->add_flag("--insecure", c.insecure,
                 "Allow plain HTTP on a non-loopback address (logged loudly)");
 }
@@ -71,6 +74,24 @@ int Serve(ServeConfig c, const char* argv0) {
   }
   WaitForSignal(**running);
   return 0;
+}
+
+// A supervisor account for the demo's two agencies, with a password made for this run.
+std::string DemoAccount(Running& running) {
+  unsigned char raw[9];
+  std::FILE* f = std::fopen("/dev/urandom", "rb");
+  size_t got = f ? std::fread(raw, 1, sizeof raw, f) : 0;
+  if (f) std::fclose(f);
+  static constexpr char kAlphabet[] = "abcdefghijkmnpqrstuvwxyz23456789";
+  std::string password;
+  for (size_t i = 0; i < got; ++i) password += kAlphabet[raw[i] % 32];
+  auth::NewUser user{"demo", "sffd",
+                     {{"sffd", auth::Role::kSupervisor}, {"ems_private", auth::Role::kSupervisor}},
+                     Classification::kSecret};
+  Status s = running.auth->users().AddUser(user, password);
+  if (s.code() == StatusCode::kAlreadyExists) s = running.auth->users().SetPassword("demo", password);
+  if (!s.ok()) spdlog::error("demo account: {}", s.ToString());
+  return password;
 }
 
 int Demo(ServeConfig c, const std::string& shared_data, double speed, bool reset,
@@ -96,10 +117,12 @@ int Demo(ServeConfig c, const std::string& shared_data, double speed, bool reset
     std::cerr << "ncc demo: seeding failed: " << s.ToString() << "\n";
     return 1;
   }
+  std::string password = DemoAccount(**running);
   auto steps = BuildReplay(*rows);
   std::cout << "Demo: replaying " << rows->size() << " real unit responses (" << steps.size()
             << " dispatcher actions, SF Fire Department, April 2020) at " << speed << "x.\n"
-            << "Open http://" << c.listen << "/ for the live console. Ctrl-C stops.\n"
+            << "Open http://" << c.listen << "/ for the live console and sign in as 'demo' with password '"
+            << password << "' (a supervisor of sffd and ems_private). Ctrl-C stops.\n"
             << std::flush;
   std::atomic<bool> stop{false};
   std::thread replay([&] {
@@ -171,12 +194,14 @@ int main(int argc, char** argv) {
       "verify", "Check every link of the hash chain; name the first bad event");
   verify->add_option("--data", verify_dir, "Data folder")->capture_default_str();
 
+  auth::AddUserCommands(app);
   app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
   if (*serve) return Serve(serve_config, argv[0]);
   if (*demo) return Demo(demo_config, shared_data, speed, reset, argv[0]);
   if (*verify) return LogVerify(verify_dir);
+  if (!app.got_subcommand("version")) return 0;  // user/apikey commands ran in their callbacks
   std::cout << "ncc " << kVersion << "\n";
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "auth/auth.h"
 #include "engine/engine.h"
 #include "server/http_server.h"
 
@@ -17,12 +18,16 @@ struct ServeConfig {
   uint64_t snapshot_every = 100'000;
   size_t max_batch = 8192;
   size_t stream_max_lag = 10'000;  // events a live WebSocket may fall behind before it is cut
+  double rate_per_second = 200;  // requests per user and per address, sustained
+  double rate_burst = 400;
   int read_timeout_s = 30;  // a whole request must arrive within this (slow clients, slowloris)
   bool insecure = false;    // allow plain HTTP on a non-loopback address
 };
 
 struct Running {
   SystemClock clock;
+  auth::SystemClock auth_clock;
+  std::unique_ptr<auth::Auth> auth;
   std::unique_ptr<Engine> engine;
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> server;

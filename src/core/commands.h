@@ -61,9 +61,13 @@ struct AssignUnit {
 struct ReportPositions {
   std::vector<PositionFix> fixes;
 };
+struct ShareIncident {
+  IncidentId id;
+  std::string agency;
+};
 
 using Command = std::variant<RegisterAgency, CreateIncident, ChangeIncidentStatus, AddIncidentNote,
-                             RegisterUnit, ChangeUnitStatus, AssignUnit, ReportPositions>;
+                             RegisterUnit, ChangeUnitStatus, AssignUnit, ReportPositions, ShareIncident>;
 
 // An event before the log gives it a seq; the engine adds seq, time and actor.
 struct EventDraft {

@@ -202,6 +202,20 @@ StatusOr<Decision> On(const ReportPositions& c, const World& world, const Comman
   return d;
 }
 
+StatusOr<Decision> On(const ShareIncident& c, const World& world, const CommandContext&) {
+  auto found = OpenIncident(world, c.id);
+  if (!found.ok()) return found.status();
+  const Incident& i = **found;
+  if (!world.FindAgency(c.agency)) return NotFound("no agency " + c.agency, "agency");
+  if (c.agency == i.agency) return FailedPrecondition("the incident belongs to " + c.agency, "agency");
+  for (const std::string& a : i.shared_with)
+    if (a == c.agency) return AlreadyExists("already shared with " + c.agency, "agency");
+  if (IsTerminal(i.status)) return FailedPrecondition("incident is " + std::string(Name(i.status)), "id");
+  Decision d;
+  d.events.push_back({IncidentShared{i.id, c.agency}, i.agency, i.classification});
+  return d;
+}
+
 }  // namespace
 
 StatusOr<Decision> Decide(const Command& command, const World& world, const CommandContext& ctx) {

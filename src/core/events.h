@@ -22,6 +22,7 @@ enum class EventType : uint16_t {
   kUnitStatusChanged = 6,
   kUnitAssigned = 7,
   kPositionsReported = 8,
+  kIncidentShared = 9,
 };
 
 struct AgencyRegistered {
@@ -162,9 +163,22 @@ struct PositionsReported {
   }
 };
 
+// The owning agency shares an incident with another agency (cross-agency work).
+struct IncidentShared {
+  static constexpr EventType kType = EventType::kIncidentShared;
+  static constexpr std::string_view kName = "incident_shared";
+  IncidentId id;
+  std::string agency;
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("agency", agency);
+  }
+};
+
 using EventBody =
     std::variant<AgencyRegistered, IncidentCreated, IncidentStatusChanged, IncidentNoteAdded,
-                 UnitRegistered, UnitStatusChanged, UnitAssigned, PositionsReported>;
+                 UnitRegistered, UnitStatusChanged, UnitAssigned, PositionsReported, IncidentShared>;
 
 EventType TypeOf(const EventBody& body);
 std::string_view NameOf(EventType type);

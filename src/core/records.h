@@ -67,6 +67,7 @@ struct Incident {
   std::string summary;
   std::string agency;  // owning agency
   Classification classification = Classification::kRestricted;
+  std::vector<std::string> shared_with;  // agencies the owner shared this incident with
   IncidentStatus status = IncidentStatus::kNew;
   Time created;
   Time updated;
@@ -84,6 +85,7 @@ struct Incident {
     v("summary", summary);
     v("agency", agency);
     v("classification", classification);
+    v("shared_with", shared_with);
     v("status", status);
     v("created", created);
     v("updated", updated);

@@ -165,10 +165,19 @@ void World::On(const EventMeta& m, const PositionsReported& e) {
   }
 }
 
+void World::On(const EventMeta& m, const IncidentShared& e) {
+  Incident* i = MutableIncident(e.id);
+  if (!i) return void(++anomalies_);
+  i->shared_with.push_back(e.agency);
+  i->updated = m.time;
+  i->last_seq = m.seq;
+  i->timeline.push_back({m.time, m.actor, "shared", "shared with " + e.agency});
+}
+
 // Snapshot layout (all through BinaryWriter): version, last_seq, applied, anomalies,
 // agencies, incidents, units. The callsign index is derived and rebuilt on load.
 namespace {
-constexpr uint64_t kWorldFormatVersion = 1;
+constexpr uint64_t kWorldFormatVersion = 2;  // 2: incidents carry shared_with
 }
 
 std::string World::Serialize() const {

@@ -55,6 +55,7 @@ class World {
   void On(const EventMeta& m, const UnitStatusChanged& e);
   void On(const EventMeta& m, const UnitAssigned& e);
   void On(const EventMeta& m, const PositionsReported& e);
+  void On(const EventMeta& m, const IncidentShared& e);
 
   std::map<std::string, Agency, std::less<>> agencies_;
   // Deques: records never move once created, and growth never copies the whole past.

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/json_writer.h"
+#include "server/access.h"
 #include "server/event_pages.h"
 #include "server/json_body.h"
 
@@ -70,96 +71,149 @@ json IncidentView(const Incident& i, bool with_timeline) {
 
 }  // namespace
 
+HttpResponse Denial(const Status& s) {
+  HttpResponse r = ErrorResponse(HttpStatusOf(s) == 413 ? 429 : HttpStatusOf(s), s);
+  if (r.status == 429) r.headers.push_back({"Retry-After", std::to_string(std::max(1, auth::RetryAfterSeconds(s)))});
+  if (r.status == 401) r.headers.push_back({"WWW-Authenticate", "Bearer"});
+  return r;
+}
+
+StatusOr<auth::Principal> Api::Authenticate(const HttpRequest& r, HttpResponse* denied) {
+  std::string credential;
+  if (auto it = r.headers.find("authorization"); it != r.headers.end()) credential = it->second;
+  else if (auto q = r.query.find("access_token"); q != r.query.end()) credential = "Bearer " + q->second;
+  auto who = credential.empty() ? StatusOr<auth::Principal>(Status(StatusCode::kUnauthenticated,
+                                                                   "sign in first: Authorization: Bearer <token>",
+                                                                   "Authorization"))
+                                : auth_.tokens().AuthenticateHeader(credential);
+  if (who.ok()) {
+    auto rate = limiter_.TakeForRequest(who->user, r.remote);
+    if (rate.allowed) return who;
+    who = Status(StatusCode::kResourceExhausted,
+                 "rate limit exceeded; retry after " + std::to_string(rate.retry_after_s) + " s");
+  }
+  ++denied_;
+  if (denied) *denied = Denial(who.status());
+  return who.status();
+}
+
 void Api::Handle(const HttpRequest& r, Reply reply) {
   ++requests_;
+  auto seg = Segments(r.path);
+  if (seg.empty() || seg[0] != "api") {
+    if (r.path == "/healthz") return reply(Json(200, {{"status", "ok"}, {"last_seq", engine_.log().LastSeq().value}}));
+    if (r.path == "/metrics") return MetricsRoute(reply);
+    if (r.method == "GET") return StaticFile(r, reply);
+    return reply(ErrorResponse(404, NotFound("no route " + r.path)));
+  }
+  if (seg.size() < 3 || seg[1] != "v1") return reply(ErrorResponse(404, NotFound("no route " + r.path)));
+  if (r.method == "POST" && r.content_type.rfind("application/json", 0) != 0 &&
+      r.content_type.rfind("application/x-ndjson", 0) != 0)
+    return reply(ErrorResponse(415, InvalidArgument("Content-Type must be application/json", "Content-Type")));
+  if (seg[2] == "auth" && seg.size() == 4 && r.method == "POST") return AuthRoute(r, seg[3], std::move(reply));
+  HttpResponse denied;
+  auto who = Authenticate(r, &denied);
+  if (!who.ok()) return reply(std::move(denied));
+  Route(r, *who, std::move(reply));
+}
+
+void Api::AuthRoute(const HttpRequest& r, std::string_view what, Reply reply) {
+  auto session_reply = [&](const StatusOr<auth::Session>& s) {
+    if (!s.ok()) return reply(Denial(s.status()));
+    reply(Json(200, {{"access_token", s->access_token},
+                     {"refresh_token", s->refresh_token},
+                     {"token_type", "Bearer"},
+                     {"expires_in", s->expires_in_s},
+                     {"user", s->principal.user},
+                     {"agency", s->principal.agency}}));
+  };
+  if (what == "logout") {
+    auto it = r.headers.find("authorization");
+    std::string token = it == r.headers.end() ? "" : it->second;
+    if (token.rfind("Bearer ", 0) == 0) token = token.substr(7);
+    Status s = auth_.tokens().Logout(token);
+    return reply(s.ok() ? Json(200, {{"status", "signed out"}}) : Denial(s));
+  }
+  // Guessing passwords costs the guesser: a per-address bucket before any hashing work.
+  if (auto rate = limiter_.Take("login:" + r.remote); !rate.allowed)
+    return reply(Denial(Status(StatusCode::kResourceExhausted,
+                               "too many sign-in attempts; retry after " + std::to_string(rate.retry_after_s) + " s")));
+  auto parsed = ParseJsonBody(r.body);
+  if (!parsed.ok()) return reply(BadRequest(parsed.status()));
+  if (what == "login") {
+    FieldReader f(*parsed, {"username", "password"});
+    std::string user = f.String("username", true, 128), password = f.String("password", true, 1024);
+    if (!f.ok()) return reply(BadRequest(f.status()));
+    return session_reply(auth_.tokens().Login(user, password));
+  }
+  if (what == "refresh") {
+    FieldReader f(*parsed, {"refresh_token"});
+    std::string token = f.String("refresh_token", true, 256);
+    if (!f.ok()) return reply(BadRequest(f.status()));
+    return session_reply(auth_.tokens().Refresh(token));
+  }
+  reply(ErrorResponse(404, NotFound("no route " + r.path)));
+}
+
+void Api::Route(const HttpRequest& r, Who who, Reply reply) {
   auto seg = Segments(r.path);
   const bool get = r.method == "GET", post = r.method == "POST";
   auto method_not_allowed = [&] {
     reply(ErrorResponse(405, InvalidArgument(r.method + " is not allowed on " + r.path)));
   };
-  if (seg.empty() || seg[0] != "api") {
-    if (r.path == "/healthz")
-      return reply(Json(200, {{"status", "ok"}, {"last_seq", engine_.log().LastSeq().value}}));
-    if (r.path == "/metrics") return MetricsRoute(reply);
-    if (get) return StaticFile(r, reply);
-    return reply(ErrorResponse(404, NotFound("no route " + r.path)));
-  }
-  if (seg.size() < 3 || seg[1] != "v1")
-    return reply(ErrorResponse(404, NotFound("no route " + r.path)));
-  if (post && r.content_type.rfind("application/json", 0) != 0 &&
-      r.content_type.rfind("application/x-ndjson", 0) != 0)
-    return reply(ErrorResponse(
-        415, InvalidArgument("Content-Type must be application/json", "Content-Type")));
-
+  auto no_route = [&] { reply(ErrorResponse(404, NotFound("no route " + r.path))); };
   std::string_view res = seg[2];
   if (res == "incidents") {
     if (seg.size() == 3)
-      return post  ? CreateIncidentRoute(r, reply)
-             : get ? ListIncidents(r, reply)
-                   : method_not_allowed();
+      return post ? CreateIncidentRoute(r, who, reply) : get ? ListIncidents(r, who, reply) : method_not_allowed();
     IncidentId id(ParseId(seg[3]));
-    if (!id)
-      return reply(BadRequest(InvalidArgument("incident id must be a positive integer", "id")));
-    if (seg.size() == 4 && get) {
-      auto view = engine_.Read([&](const World& w) -> std::optional<json> {
-        const Incident* i = w.FindIncident(id);
-        return i ? std::optional<json>(IncidentView(*i, true)) : std::nullopt;
-      });
-      if (!view)
-        return reply(ErrorResponse(404, NotFound("no incident " + std::to_string(id.value), "id")));
-      return reply(Json(200, *view));
-    }
-    if (seg.size() == 5 && post && seg[4] == "status") return IncidentStatusRoute(r, id, reply);
-    if (seg.size() == 5 && post && seg[4] == "notes") return IncidentNoteRoute(r, id, reply);
-    if (seg.size() == 5 && post && seg[4] == "assignments") return AssignRoute(r, id, reply);
-    return seg.size() <= 5 ? method_not_allowed()
-                           : reply(ErrorResponse(404, NotFound("no route " + r.path)));
+    if (!id) return reply(BadRequest(InvalidArgument("incident id must be a positive integer", "id")));
+    if (seg.size() == 4) return get ? GetIncident(id, who, reply) : method_not_allowed();
+    if (seg.size() > 5) return no_route();
+    if (!post) return method_not_allowed();
+    if (seg[4] == "status") return IncidentStatusRoute(r, id, who, reply);
+    if (seg[4] == "notes") return IncidentNoteRoute(r, id, who, reply);
+    if (seg[4] == "assignments") return AssignRoute(r, id, who, reply);
+    if (seg[4] == "shares") return ShareRoute(r, id, who, reply);
+    return no_route();
   }
   if (res == "units") {
     if (seg.size() == 3)
-      return post ? CreateUnitRoute(r, reply) : get ? ListUnits(r, reply) : method_not_allowed();
+      return post ? CreateUnitRoute(r, who, reply) : get ? ListUnits(r, who, reply) : method_not_allowed();
     UnitId id(ParseId(seg[3]));
     if (!id) return reply(BadRequest(InvalidArgument("unit id must be a positive integer", "id")));
-    if (seg.size() == 4 && get) {
-      auto view = engine_.Read([&](const World& w) -> std::optional<json> {
-        const Unit* u = w.FindUnit(id);
-        return u ? std::optional<json>(JsonWriter::ToJson(*u)) : std::nullopt;
-      });
-      if (!view)
-        return reply(ErrorResponse(404, NotFound("no unit " + std::to_string(id.value), "id")));
-      return reply(Json(200, *view));
-    }
-    if (seg.size() == 5 && post && seg[4] == "status") return UnitStatusRoute(r, id, reply);
-    return seg.size() <= 5 ? method_not_allowed()
-                           : reply(ErrorResponse(404, NotFound("no route " + r.path)));
+    if (seg.size() == 4) return get ? GetUnit(id, who, reply) : method_not_allowed();
+    if (seg.size() == 5 && seg[4] == "status") return post ? UnitStatusRoute(r, id, who, reply) : method_not_allowed();
+    return no_route();
   }
-  if (res == "positions" && seg.size() == 3)
-    return post ? PositionsRoute(r, reply) : method_not_allowed();
+  if (res == "positions" && seg.size() == 3) return post ? PositionsRoute(r, who, reply) : method_not_allowed();
   if (res == "agencies" && seg.size() == 3) {
-    if (post) return AgencyRoute(r, reply);
+    if (post) return AgencyRoute(r, who, reply);
     json items = json::array();
     engine_.Read([&](const World& w) {
       for (const auto& [code, a] : w.agencies()) items.push_back(JsonWriter::ToJson(a));
     });
     return reply(Json(200, {{"items", items}}));
   }
-  if (res == "events" && seg.size() == 3) return get ? EventsRoute(r, reply) : method_not_allowed();
-  reply(ErrorResponse(404, NotFound("no route " + r.path)));
+  if (res == "events" && seg.size() == 3) return get ? EventsRoute(r, who, reply) : method_not_allowed();
+  if (res == "whoami" && seg.size() == 3 && get) {
+    json roles = json::array();
+    for (const auto& g : who.roles) roles.push_back(g.agency + ":" + std::string(auth::Name(g.role)));
+    return reply(Json(200, {{"user", who.user}, {"agency", who.agency}, {"roles", roles},
+                            {"clearance", Name(who.clearance)}}));
+  }
+  no_route();
 }
 
-void Api::Submit(Command command, const HttpRequest& r, Reply reply, Outcome on_success) {
-  auto actor =
-      r.headers.count("x-ncc-actor") ? r.headers.at("x-ncc-actor") : std::string("anonymous");
-  auto agency = r.headers.count("x-ncc-agency") ? r.headers.at("x-ncc-agency") : std::string();
-  engine_.Submit(
-      std::move(command), std::move(actor), std::move(agency),
-      [reply = std::move(reply), on_success = std::move(on_success), this](CommandOutcome o) {
-        if (!o.status.ok()) {
-          ++client_errors_;
-          return reply(ErrorResponse(HttpStatusOf(o.status), o.status));
-        }
-        reply(on_success(o));
-      });
+void Api::Submit(Command command, Who who, Reply reply, Outcome on_success) {
+  engine_.Submit(std::move(command), who.user, who.agency,
+                 [reply = std::move(reply), on_success = std::move(on_success), this](CommandOutcome o) {
+                   if (!o.status.ok()) {
+                     ++client_errors_;
+                     return reply(ErrorResponse(HttpStatusOf(o.status), o.status));
+                   }
+                   reply(on_success(o));
+                 });
 }
 
 // Parses the body into a FieldReader-checked command; 400 on any parse or type error.
@@ -175,10 +229,32 @@ HttpResponse Applied(const CommandOutcome& o) {
   return Json(200, {{"seq", o.last_seq.value}});
 }
 
-void Api::CreateIncidentRoute(const HttpRequest& r, Reply reply) {
+namespace {
+
+// The answer when `who` may not do `action` on a record with `label`: 404 when it may not even
+// see the record (its existence is not disclosed), 403 when it may see but not act.
+std::optional<HttpResponse> Refuse(const auth::Principal& who, auth::Action action, auth::Action read_action,
+                                   const std::optional<auth::RecordLabel>& label, const std::string& what,
+                                   uint64_t id) {
+  if (!label || !auth::CanSee(who, *label, read_action))
+    return ErrorResponse(404, NotFound("no " + what + " " + std::to_string(id), "id"));
+  Status s = auth::Authorize(who, action, &*label);
+  if (!s.ok()) return ErrorResponse(403, s);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<auth::RecordLabel> IncidentLabel(const Engine& engine, IncidentId id) {
+  return engine.Read([&](const World& w) -> std::optional<auth::RecordLabel> {
+    const Incident* i = w.FindIncident(id);
+    return i ? std::optional(LabelOf(*i)) : std::nullopt;
+  });
+}
+
+void Api::CreateIncidentRoute(const HttpRequest& r, Who who, Reply reply) {
   NCC_PARSE_BODY(body, reply);
-  FieldReader f(body, {"type", "priority", "location", "address", "landmark", "summary", "agency",
-                       "classification"});
+  FieldReader f(body, {"type", "priority", "location", "address", "landmark", "summary", "agency", "classification"});
   CreateIncident c;
   c.type = f.String("type", true, 256);
   c.priority = static_cast<int32_t>(f.Integer("priority", true).value_or(0) % 1000);
@@ -192,23 +268,35 @@ void Api::CreateIncidentRoute(const HttpRequest& r, Reply reply) {
   if (!cls.empty()) {
     auto parsed = ParseClassification(cls);
     if (!parsed)
-      return reply(ErrorResponse(
-          422,
-          InvalidArgument("must be public, restricted, confidential or secret", "classification")));
+      return reply(ErrorResponse(422, InvalidArgument("must be public, restricted, confidential or secret", "classification")));
     c.classification = *parsed;
   }
-  Submit(std::move(c), r, std::move(reply), Created);
+  if (c.agency.empty()) c.agency = who.agency;
+  // The label the new record will carry: creating for another agency, or above one's
+  // clearance, is refused here like any other write.
+  auth::RecordLabel label{c.agency, c.classification, {}};
+  if (Status s = auth::Authorize(who, auth::Action::kIncidentCreate, &label); !s.ok()) return reply(ErrorResponse(403, s));
+  Submit(std::move(c), who, std::move(reply), Created);
 }
 
-void Api::ListIncidents(const HttpRequest& r, Reply reply) {
+void Api::GetIncident(IncidentId id, Who who, Reply reply) {
+  auto view = engine_.Read([&](const World& w) -> std::optional<json> {
+    const Incident* i = w.FindIncident(id);
+    if (!i || !auth::CanSee(who, LabelOf(*i), auth::Action::kIncidentRead)) return std::nullopt;
+    return IncidentView(*i, true);
+  });
+  if (!view) return reply(ErrorResponse(404, NotFound("no incident " + std::to_string(id.value), "id")));
+  reply(Json(200, *view));
+}
+
+void Api::ListIncidents(const HttpRequest& r, Who who, Reply reply) {
   Status err;
   uint64_t limit = QueryNumber(r, "limit", 100, 1000, err);
   uint64_t after = QueryNumber(r, "after", 0, UINT64_MAX >> 1, err);
   std::optional<IncidentStatus> status;
   if (auto it = r.query.find("status"); it != r.query.end() && !it->second.empty()) {
     status = ParseIncidentStatus(it->second);
-    if (!status && err.ok())
-      err = InvalidArgument("unknown incident status '" + it->second.substr(0, 32) + "'", "status");
+    if (!status && err.ok()) err = InvalidArgument("unknown incident status '" + it->second.substr(0, 32) + "'", "status");
   }
   if (!err.ok()) return reply(BadRequest(err));
   std::string agency = r.query.count("agency") ? r.query.at("agency") : "";
@@ -219,6 +307,7 @@ void Api::ListIncidents(const HttpRequest& r, Reply reply) {
       const Incident& i = w.incidents()[k];
       if (status && i.status != *status) continue;
       if (!agency.empty() && i.agency != agency) continue;
+      if (!auth::CanSee(who, LabelOf(i), auth::Action::kIncidentRead)) continue;
       items.push_back(IncidentView(i, false));
       last = i.id.value;
     }
@@ -228,42 +317,71 @@ void Api::ListIncidents(const HttpRequest& r, Reply reply) {
   reply(Json(200, out));
 }
 
-void Api::IncidentStatusRoute(const HttpRequest& r, IncidentId id, Reply reply) {
+void Api::IncidentStatusRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
   NCC_PARSE_BODY(body, reply);
   FieldReader f(body, {"status", "note"});
   std::string status = f.String("status", true, 32);
   std::string note = f.String("note", false, 8192);
   if (!f.ok()) return reply(BadRequest(f.status()));
   auto to = ParseIncidentStatus(status);
-  if (!to)
-    return reply(
-        ErrorResponse(422, InvalidArgument("unknown incident status '" + status + "'", "status")));
-  Submit(ChangeIncidentStatus{id, *to, std::move(note)}, r, std::move(reply), Applied);
+  if (!to) return reply(ErrorResponse(422, InvalidArgument("unknown incident status '" + status + "'", "status")));
+  if (auto no = Refuse(who, auth::Action::kIncidentUpdateStatus, auth::Action::kIncidentRead, IncidentLabel(engine_, id),
+                       "incident", id.value))
+    return reply(std::move(*no));
+  Submit(ChangeIncidentStatus{id, *to, std::move(note)}, who, std::move(reply), Applied);
 }
 
-void Api::IncidentNoteRoute(const HttpRequest& r, IncidentId id, Reply reply) {
+void Api::IncidentNoteRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
   NCC_PARSE_BODY(body, reply);
   FieldReader f(body, {"text"});
   std::string text = f.String("text", true, 8192);
   if (!f.ok()) return reply(BadRequest(f.status()));
-  Submit(AddIncidentNote{id, std::move(text)}, r, std::move(reply), [](const CommandOutcome& o) {
-    return Json(201, {{"seq", o.last_seq.value}});
-  });
+  if (auto no = Refuse(who, auth::Action::kIncidentNote, auth::Action::kIncidentRead, IncidentLabel(engine_, id),
+                       "incident", id.value))
+    return reply(std::move(*no));
+  Submit(AddIncidentNote{id, std::move(text)}, who, std::move(reply),
+         [](const CommandOutcome& o) { return Json(201, {{"seq", o.last_seq.value}}); });
 }
 
-void Api::AssignRoute(const HttpRequest& r, IncidentId id, Reply reply) {
+void Api::ShareRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
+  NCC_PARSE_BODY(body, reply);
+  FieldReader f(body, {"agency"});
+  std::string agency = f.String("agency", true, 64);
+  if (!f.ok()) return reply(BadRequest(f.status()));
+  // Only the owning agency shares: the same right as moving the incident along.
+  if (auto no = Refuse(who, auth::Action::kIncidentUpdateStatus, auth::Action::kIncidentRead,
+                       IncidentLabel(engine_, id), "incident", id.value))
+    return reply(std::move(*no));
+  Submit(ShareIncident{id, std::move(agency)}, who, std::move(reply),
+         [](const CommandOutcome& o) { return Json(201, {{"seq", o.last_seq.value}}); });
+}
+
+void Api::AssignRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
   NCC_PARSE_BODY(body, reply);
   FieldReader f(body, {"unit"});
   auto unit = f.Integer("unit", true);
   if (!f.ok()) return reply(BadRequest(f.status()));
   if (*unit <= 0) return reply(BadRequest(InvalidArgument("must be a positive unit id", "unit")));
-  Submit(AssignUnit{id, UnitId(static_cast<uint64_t>(*unit))}, r, std::move(reply),
-         [](const CommandOutcome& o) {
-           return Json(201, {{"seq", o.last_seq.value}});
-         });
+  UnitId unit_id(static_cast<uint64_t>(*unit));
+  if (auto no = Refuse(who, auth::Action::kIncidentAssign, auth::Action::kIncidentRead, IncidentLabel(engine_, id),
+                       "incident", id.value))
+    return reply(std::move(*no));
+  // The unit sent must be one the caller commands: its own agency's (mutual aid goes through
+  // a share of the incident, not through sending another agency's units).
+  auto unit_label = engine_.Read([&](const World& w) -> std::optional<auth::RecordLabel> {
+    const Unit* u = w.FindUnit(unit_id);
+    return u ? std::optional(LabelOf(*u)) : std::nullopt;
+  });
+  if (!unit_label || !auth::CanSee(who, *unit_label, auth::Action::kUnitRead))
+    return reply(ErrorResponse(404, NotFound("no unit " + std::to_string(unit_id.value), "unit")));
+  if (!who.Holds(unit_label->agency, auth::Role::kDispatcher) && !who.Holds(unit_label->agency, auth::Role::kSupervisor))
+    return reply(ErrorResponse(403, Status(StatusCode::kPermissionDenied,
+                                           "you do not dispatch for " + unit_label->agency, "unit")));
+  Submit(AssignUnit{id, unit_id}, who, std::move(reply),
+         [](const CommandOutcome& o) { return Json(201, {{"seq", o.last_seq.value}}); });
 }
 
-void Api::CreateUnitRoute(const HttpRequest& r, Reply reply) {
+void Api::CreateUnitRoute(const HttpRequest& r, Who who, Reply reply) {
   NCC_PARSE_BODY(body, reply);
   FieldReader f(body, {"callsign", "agency", "kind", "capabilities", "station", "location"});
   RegisterUnit c;
@@ -274,16 +392,27 @@ void Api::CreateUnitRoute(const HttpRequest& r, Reply reply) {
   c.station = f.String("station", false);
   c.position = f.Location("location", false);
   if (!f.ok()) return reply(BadRequest(f.status()));
-  Submit(std::move(c), r, std::move(reply), Created);
+  if (c.agency.empty()) c.agency = who.agency;
+  auth::RecordLabel label{c.agency, Classification::kRestricted, {}};
+  if (Status s = auth::Authorize(who, auth::Action::kUnitRegister, &label); !s.ok()) return reply(ErrorResponse(403, s));
+  Submit(std::move(c), who, std::move(reply), Created);
 }
 
-void Api::ListUnits(const HttpRequest& r, Reply reply) {
+void Api::GetUnit(UnitId id, Who who, Reply reply) {
+  auto view = engine_.Read([&](const World& w) -> std::optional<json> {
+    const Unit* u = w.FindUnit(id);
+    if (!u || !auth::CanSee(who, LabelOf(*u), auth::Action::kUnitRead)) return std::nullopt;
+    return JsonWriter::ToJson(*u);
+  });
+  if (!view) return reply(ErrorResponse(404, NotFound("no unit " + std::to_string(id.value), "id")));
+  reply(Json(200, *view));
+}
+
+void Api::ListUnits(const HttpRequest& r, Who who, Reply reply) {
   std::optional<UnitStatus> status;
   if (auto it = r.query.find("status"); it != r.query.end() && !it->second.empty()) {
     status = ParseUnitStatus(it->second);
-    if (!status)
-      return reply(BadRequest(
-          InvalidArgument("unknown unit status '" + it->second.substr(0, 32) + "'", "status")));
+    if (!status) return reply(BadRequest(InvalidArgument("unknown unit status '" + it->second.substr(0, 32) + "'", "status")));
   }
   std::string agency = r.query.count("agency") ? r.query.at("agency") : "";
   json items = json::array();
@@ -291,51 +420,64 @@ void Api::ListUnits(const HttpRequest& r, Reply reply) {
     for (const Unit& u : w.units()) {
       if (status && u.status != *status) continue;
       if (!agency.empty() && u.agency != agency) continue;
+      if (!auth::CanSee(who, LabelOf(u), auth::Action::kUnitRead)) continue;
       items.push_back(JsonWriter::ToJson(u));
     }
   });
   reply(Json(200, {{"items", items}}));
 }
 
-void Api::UnitStatusRoute(const HttpRequest& r, UnitId id, Reply reply) {
+void Api::UnitStatusRoute(const HttpRequest& r, UnitId id, Who who, Reply reply) {
   NCC_PARSE_BODY(body, reply);
   FieldReader f(body, {"status", "note"});
   std::string status = f.String("status", true, 32);
   std::string note = f.String("note", false, 8192);
   if (!f.ok()) return reply(BadRequest(f.status()));
   auto to = ParseUnitStatus(status);
-  if (!to)
-    return reply(
-        ErrorResponse(422, InvalidArgument("unknown unit status '" + status + "'", "status")));
-  Submit(ChangeUnitStatus{id, *to, std::move(note)}, r, std::move(reply), Applied);
+  if (!to) return reply(ErrorResponse(422, InvalidArgument("unknown unit status '" + status + "'", "status")));
+  auto unit = engine_.Read([&](const World& w) -> std::optional<Unit> {
+    const Unit* u = w.FindUnit(id);
+    return u ? std::optional<Unit>(*u) : std::nullopt;
+  });
+  auto label = unit ? std::optional(LabelOf(*unit)) : std::nullopt;
+  if (auto no = Refuse(who, auth::Action::kUnitUpdateStatus, auth::Action::kUnitRead, label, "unit", id.value))
+    return reply(std::move(*no));
+  if (Status s = CheckOwnUnit(who, *unit); !s.ok()) return reply(ErrorResponse(403, s));
+  Submit(ChangeUnitStatus{id, *to, std::move(note)}, who, std::move(reply), Applied);
 }
 
-void Api::AgencyRoute(const HttpRequest& r, Reply reply) {
+void Api::AgencyRoute(const HttpRequest& r, Who who, Reply reply) {
   NCC_PARSE_BODY(body, reply);
   FieldReader f(body, {"code", "name", "kind"});
   Agency a{f.String("code", true, 64), f.String("name", true, 256), f.String("kind", true, 64)};
   if (!f.ok()) return reply(BadRequest(f.status()));
-  Submit(RegisterAgency{std::move(a)}, r, std::move(reply), [](const CommandOutcome& o) {
-    return Json(201, {{"seq", o.last_seq.value}});
-  });
+  if (Status s = auth::Authorize(who, auth::Action::kAgencyManage, nullptr); !s.ok()) return reply(ErrorResponse(403, s));
+  Submit(RegisterAgency{std::move(a)}, who, std::move(reply),
+         [](const CommandOutcome& o) { return Json(201, {{"seq", o.last_seq.value}}); });
 }
 
-void Api::EventsRoute(const HttpRequest& r, Reply reply) {
+void Api::EventsRoute(const HttpRequest& r, Who who, Reply reply) {
   Status err;
   uint64_t after = QueryNumber(r, "after", 0, UINT64_MAX >> 1, err);
   uint64_t limit = QueryNumber(r, "limit", 100, 1000, err);
   if (!err.ok()) return reply(BadRequest(err));
+  if (Status s = auth::Authorize(who, auth::Action::kEventRead, nullptr); !s.ok()) return reply(ErrorResponse(403, s));
   auto page = EventPage(engine_, Seq(after), limit);
   if (!page.ok()) return reply(ErrorResponse(HttpStatusOf(page.status()), page.status()));
-  // The stored JSON texts are spliced in as they are: no re-parsing per request.
+  // The stored JSON texts are spliced in as they are: no re-parsing per request. Events the
+  // caller may not see are left out; last_seq still moves past them so paging goes on.
   std::string body = "{\"items\":[";
-  for (size_t i = 0; i < page->size(); ++i) {
-    if (i) body += ',';
-    body += *(*page)[i].json;
-  }
+  bool first = true;
+  engine_.Read([&](const World& w) {
+    for (const EventText& item : *page) {
+      if (!auth::CanSee(who, LabelOfEvent(*item.event, w))) continue;
+      if (!first) body += ',';
+      first = false;
+      body += *item.json;
+    }
+  });
   uint64_t last = page->empty() ? after : (*page).back().event->meta.seq.value;
-  body += "],\"last_seq\":" + std::to_string(last) +
-          ",\"head\":" + std::to_string(engine_.log().LastSeq().value) + "}";
+  body += "],\"last_seq\":" + std::to_string(last) + ",\"head\":" + std::to_string(engine_.log().LastSeq().value) + "}";
   HttpResponse resp;
   resp.body = std::move(body);
   reply(std::move(resp));

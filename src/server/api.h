@@ -8,6 +8,8 @@
 #include <functional>
 #include <string>
 
+#include "auth/auth.h"
+#include "auth/rate_limiter.h"
 #include "engine/engine.h"
 #include "server/http_types.h"
 
@@ -17,37 +19,54 @@ struct ApiOptions {
   std::string web_root;  // static console files served at "/", empty for none
 };
 
+// Every /api/v1 route but login and refresh needs a signed-in principal ("Authorization:
+// Bearer <token>" or "ApiKey <key>"; the WebSocket may pass ?access_token= since browsers
+// cannot set headers on it). What it may do and see is decided by auth::Authorize/CanSee only.
 class Api {
  public:
-  Api(Engine& engine, ApiOptions options) : engine_(engine), options_(std::move(options)) {}
+  Api(Engine& engine, auth::Auth& auth, const auth::Clock& clock, ApiOptions options,
+      auth::RateLimit rate = {})
+      : engine_(engine), auth_(auth), limiter_(clock, rate), options_(std::move(options)) {}
 
   void Handle(const HttpRequest& request, Reply reply);
+
+  // Signs in the caller of `request` and charges its rate limit. Errors carry the HTTP status
+  // to answer with (401, 403, 429 with its Retry-After).
+  StatusOr<auth::Principal> Authenticate(const HttpRequest& request, HttpResponse* denied);
 
   // Extra metric lines from other parts of the server (e.g. connected streams).
   void SetMetricsHook(std::function<void(std::string&)> hook) { metrics_hook_ = std::move(hook); }
 
  private:
+  using Who = const auth::Principal&;
   using Outcome = std::function<HttpResponse(const CommandOutcome&)>;
-  void Submit(Command command, const HttpRequest& request, Reply reply, Outcome on_success);
+  void Submit(Command command, Who who, Reply reply, Outcome on_success);
+  void Route(const HttpRequest& r, Who who, Reply reply);
+  void AuthRoute(const HttpRequest& r, std::string_view what, Reply reply);
 
-  void CreateIncidentRoute(const HttpRequest& r, Reply reply);
-  void ListIncidents(const HttpRequest& r, Reply reply);
-  void IncidentStatusRoute(const HttpRequest& r, IncidentId id, Reply reply);
-  void IncidentNoteRoute(const HttpRequest& r, IncidentId id, Reply reply);
-  void AssignRoute(const HttpRequest& r, IncidentId id, Reply reply);
-  void CreateUnitRoute(const HttpRequest& r, Reply reply);
-  void ListUnits(const HttpRequest& r, Reply reply);
-  void UnitStatusRoute(const HttpRequest& r, UnitId id, Reply reply);
-  void PositionsRoute(const HttpRequest& r, Reply reply);
-  void AgencyRoute(const HttpRequest& r, Reply reply);
-  void EventsRoute(const HttpRequest& r, Reply reply);
+  void CreateIncidentRoute(const HttpRequest& r, Who who, Reply reply);
+  void GetIncident(IncidentId id, Who who, Reply reply);
+  void ListIncidents(const HttpRequest& r, Who who, Reply reply);
+  void IncidentStatusRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply);
+  void IncidentNoteRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply);
+  void ShareRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply);
+  void AssignRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply);
+  void CreateUnitRoute(const HttpRequest& r, Who who, Reply reply);
+  void GetUnit(UnitId id, Who who, Reply reply);
+  void ListUnits(const HttpRequest& r, Who who, Reply reply);
+  void UnitStatusRoute(const HttpRequest& r, UnitId id, Who who, Reply reply);
+  void PositionsRoute(const HttpRequest& r, Who who, Reply reply);
+  void AgencyRoute(const HttpRequest& r, Who who, Reply reply);
+  void EventsRoute(const HttpRequest& r, Who who, Reply reply);
   void MetricsRoute(Reply reply);
   void StaticFile(const HttpRequest& r, Reply reply);
 
   Engine& engine_;
+  auth::Auth& auth_;
+  auth::RateLimiter limiter_;
   ApiOptions options_;
   std::function<void(std::string&)> metrics_hook_;
-  std::atomic<uint64_t> requests_{0}, client_errors_{0};
+  std::atomic<uint64_t> requests_{0}, client_errors_{0}, denied_{0};
 };
 
 }  // namespace ncc

@@ -3,6 +3,7 @@
 // the rest of the batch still goes through.
 #include <algorithm>
 
+#include "server/access.h"
 #include "server/api.h"
 #include "server/json_body.h"
 
@@ -64,7 +65,7 @@ StatusOr<json> ParseNdjson(std::string_view body, std::vector<Rejection>& reject
 
 }  // namespace
 
-void Api::PositionsRoute(const HttpRequest& r, Reply reply) {
+void Api::PositionsRoute(const HttpRequest& r, Who who, Reply reply) {
   std::vector<Rejection> rejected;
   std::vector<size_t> index_of;  // position in the request of each parsed item
   json items;
@@ -89,17 +90,32 @@ void Api::PositionsRoute(const HttpRequest& r, Reply reply) {
                           "fixes")));
   ReportPositions command;
   std::vector<size_t> request_index;  // command.fixes[k] came from request item request_index[k]
-  for (size_t i = 0; i < items.size(); ++i) {
-    PositionFix fix;
-    Rejection why;
-    if (ReadFix(items[i], index_of[i], fix, why)) {
+  engine_.Read([&](const World& w) {
+    for (size_t i = 0; i < items.size(); ++i) {
+      PositionFix fix;
+      Rejection why;
+      if (!ReadFix(items[i], index_of[i], fix, why)) {
+        rejected.push_back(std::move(why));
+        continue;
+      }
+      // A tracker reports only for units of an agency it may report for.
+      if (const Unit* u = w.FindUnit(fix.unit)) {
+        auto label = LabelOf(*u);
+        std::string field = "fixes[" + std::to_string(index_of[i]) + "].unit";
+        if (!auth::CanSee(who, label, auth::Action::kUnitRead) && !auth::Authorize(who, auth::Action::kPositionReport, &label).ok()) {
+          rejected.push_back({index_of[i], field, "no unit " + std::to_string(fix.unit.value)});
+          continue;
+        }
+        if (Status s = auth::Authorize(who, auth::Action::kPositionReport, &label); !s.ok()) {
+          rejected.push_back({index_of[i], field, s.message()});
+          continue;
+        }
+      }
       command.fixes.push_back(fix);
       request_index.push_back(index_of[i]);
-    } else {
-      rejected.push_back(std::move(why));
     }
-  }
-  Submit(std::move(command), r, std::move(reply),
+  });
+  Submit(std::move(command), who, std::move(reply),
          [rejected = std::move(rejected),
           request_index = std::move(request_index)](const CommandOutcome& o) {
            json list = json::array();

@@ -10,6 +10,8 @@
 #include <boost/beast/websocket.hpp>
 #include <memory>
 
+#include "auth/authorize.h"
+#include "auth/authorize.h"
 #include "engine/engine.h"
 #include "server/http_server.h"
 
@@ -25,8 +27,10 @@ struct StreamCounters {
   std::atomic<uint64_t> connected{0}, opened{0}, cut_for_lag{0};
 };
 
-// Takes over an upgraded connection and serves /api/v1/stream?after=SEQ on it.
+// Takes over an upgraded connection and serves /api/v1/stream?after=SEQ on it: only the
+// events `who` may see (auth::CanSee) are sent.
 void StartStreamSession(tcp::socket socket, http::request<http::string_body> request,
-                        Engine& engine, const ServerOptions& options, StreamCounters& counters);
+                        Engine& engine, const ServerOptions& options, StreamCounters& counters,
+                        auth::Principal who);
 
 }  // namespace ncc

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <thread>
 #include <vector>
 
@@ -61,8 +62,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       std::string_view path = target.substr(0, target.find('?'));
       if (path != "/api/v1/stream" && path != "/stream")
         return Reject(404, NotFound("no stream at " + std::string(path)));
+      HttpResponse denied;
+      auto who = api_.Authenticate(ToRequest(req, remote_), &denied);
+      if (who.ok()) {
+        if (Status s = auth::Authorize(*who, auth::Action::kStreamSubscribe, nullptr); !s.ok()) {
+          denied = ErrorResponse(403, s);
+          who = s;
+        }
+      }
+      if (!who.ok()) {
+        keep_alive_ = false;
+        return Write(std::move(denied));
+      }
       stream_.expires_never();
-      StartStreamSession(stream_.release_socket(), parser_->release(), engine_, options_, streams_);
+      StartStreamSession(stream_.release_socket(), parser_->release(), engine_, options_, streams_,
+                         std::move(*who));
       return;
     }
     if (req.target().starts_with("/api/v1/positions"))
@@ -99,7 +113,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, size_t) {
                         if (ec) return self->Fail(ec);
-                        if (!self->keep_alive_) return self->Close();
+                        if (!self->keep_alive_) return self->refused_ ? self->LingeringClose() : self->Close();
                         self->ReadHeader();
                       });
   }
@@ -107,6 +121,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // Refuses a request the parser could not take, then closes: the stream may be mid-body.
   void Reject(int status, const Status& why) {
     keep_alive_ = false;
+    refused_ = true;
     Write(ErrorResponse(status, why));
   }
 
@@ -130,6 +145,24 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     stream_.close();
   }
 
+  // After refusing a request mid-body: stop sending, then read and drop what the client is
+  // still sending (up to a second, up to 64 MiB) before closing, so that our reply is not
+  // destroyed by a reset while the client is still writing (lingering close).
+  void LingeringClose() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(1));
+    Drain(0);
+  }
+
+  void Drain(size_t drained) {
+    auto buf = std::make_shared<std::array<char, 65536>>();
+    stream_.async_read_some(net::buffer(*buf), [self = shared_from_this(), buf, drained](beast::error_code ec, size_t n) {
+      if (ec || drained + n > (64u << 20)) return self->stream_.close();
+      self->Drain(drained + n);
+    });
+  }
+
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -139,6 +172,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   StreamCounters& streams_;
   std::string remote_;
   bool keep_alive_ = true;
+  bool refused_ = false;  // the request was cut short: close with lingering
   unsigned version_ = 11;
 };
 

@@ -7,6 +7,7 @@
 #include <deque>
 
 #include "server/beast_common.h"
+#include "server/access.h"
 #include "server/event_pages.h"
 
 namespace ncc {
@@ -17,8 +18,12 @@ constexpr size_t kPage = 256;
 class StreamSession : public std::enable_shared_from_this<StreamSession> {
  public:
   StreamSession(tcp::socket socket, Engine& engine, const ServerOptions& options,
-                StreamCounters& counters)
-      : ws_(std::move(socket)), engine_(engine), options_(options), counters_(counters) {}
+                StreamCounters& counters, auth::Principal who)
+      : ws_(std::move(socket)),
+        engine_(engine),
+        options_(options),
+        counters_(counters),
+        who_(std::move(who)) {}
 
   ~StreamSession() {
     if (listener_) engine_.feed().Unlisten(listener_);
@@ -82,7 +87,8 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
 
   void Pump() {
     if (writing_ || closed_) return;
-    if (out_.empty()) {
+    // Pages until something visible to this reader turns up, or the stream is caught up.
+    while (out_.empty()) {
       uint64_t head = engine_.feed().head().value;
       if (live_ && head > cursor_.value + options_.stream_max_lag) {
         ++counters_.cut_for_lag;
@@ -91,15 +97,16 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
                              " events; reconnect with after=" + std::to_string(cursor_.value));
       }
       auto page = EventPage(engine_, cursor_, kPage);
-      if (!page.ok())
-        return CloseWith(websocket::close_code::internal_error,
-                         page.status().message().substr(0, 100));
+      if (!page.ok()) return CloseWith(websocket::close_code::internal_error, page.status().message().substr(0, 100));
       if (page->empty()) {
         live_ = true;
         return;
       }
-      for (auto& item : *page) out_.push_back(std::move(item.json));
       cursor_ = page->back().event->meta.seq;
+      engine_.Read([&](const World& w) {
+        for (auto& item : *page)
+          if (auth::CanSee(who_, LabelOfEvent(*item.event, w))) out_.push_back(std::move(item.json));
+      });
     }
     writing_ = true;
     ws_.text(true);
@@ -131,6 +138,7 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
   Engine& engine_;
   const ServerOptions& options_;
   StreamCounters& counters_;
+  const auth::Principal who_;
   beast::flat_buffer in_;
   std::deque<std::shared_ptr<const std::string>> out_;
   Seq cursor_;
@@ -142,8 +150,9 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
 }  // namespace
 
 void StartStreamSession(tcp::socket socket, http::request<http::string_body> request,
-                        Engine& engine, const ServerOptions& options, StreamCounters& counters) {
-  std::make_shared<StreamSession>(std::move(socket), engine, options, counters)
+                        Engine& engine, const ServerOptions& options, StreamCounters& counters,
+                        auth::Principal who) {
+  std::make_shared<StreamSession>(std::move(socket), engine, options, counters, std::move(who))
       ->Run(std::move(request));
 }
 

@@ -21,14 +21,37 @@ def free_port():
         return s.getsockname()[1]
 
 
+PASSWORD = "correct horse battery staple"
+
+
 class Server:
-    def __init__(self, ncc, data_dir=None, extra=()):
+    """`ncc serve` on a free loopback port. Unless told otherwise it has one account, `tester`
+    (police: supervisor, admin and field unit; cleared for secret), signed in for every request."""
+
+    def __init__(self, ncc, data_dir=None, extra=(), rate="100000"):
         self.ncc = ncc
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="ncc-it-")
-        self.extra = list(extra)
+        self.extra = ["--rate", rate, "--burst", rate] + list(extra)
         self.proc = None
         self.port = None
+        self.token = None
+        self.add_user("tester", "police", ["supervisor", "admin", "field_unit"], "secret")
+
+    def add_user(self, name, agency, roles, clearance="restricted", password=PASSWORD):
+        args = [self.ncc, "user", "add", "--data", self.data_dir, "--agency", agency, "--clearance", clearance]
+        for r in roles:
+            args += ["--role", r]
+        done = subprocess.run(args + [name], input=password + "\n", capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"user add {name}: {done.stdout}{done.stderr}")
+
+    def login(self, name, password=PASSWORD):
+        status, body = self.request("POST", "/api/v1/auth/login", {"username": name, "password": password},
+                                    token=False)
+        if status != 200:
+            raise RuntimeError(f"login {name}: {status} {body}")
+        return body["access_token"]
 
     def start(self):
         self.port = free_port()
@@ -41,8 +64,10 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"ncc exited with {self.proc.returncode}: {self.read_log()[-2000:]}")
             try:
-                status, _ = self.request("GET", "/healthz")
+                status, _ = self.request("GET", "/healthz", token=False)
                 if status == 200:
+                    if self.token is None:
+                        self.token = self.login("tester")
                     return self
             except OSError:
                 pass
@@ -77,12 +102,16 @@ class Server:
     def connection(self, timeout=10):
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
 
-    def request(self, method, path, body=None, headers=None, conn=None, raw=None):
-        """Returns (status, parsed JSON or text). `raw` sends bytes as they are."""
+    def request(self, method, path, body=None, headers=None, conn=None, raw=None, token=None):
+        """Returns (status, parsed JSON or text). `raw` sends bytes as they are. `token`: None
+        uses the tester's, False sends none, a string sends that one."""
         own = conn is None
         conn = conn or self.connection()
         try:
             hdrs = {"Content-Type": "application/json"}
+            bearer = self.token if token is None else token
+            if bearer:
+                hdrs["Authorization"] = "Bearer " + bearer
             hdrs.update(headers or {})
             payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
             conn.request(method, path, body=payload, headers=hdrs)
@@ -100,7 +129,9 @@ class Server:
 class WebSocket:
     """A minimal RFC 6455 client: text frames in, close frames both ways."""
 
-    def __init__(self, port, path, rcvbuf=None, timeout=10):
+    def __init__(self, port, path, rcvbuf=None, timeout=10, token=None):
+        if token:
+            path += ("&" if "?" in path else "?") + "access_token=" + token
         self.sock = socket.socket()
         if rcvbuf:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)

@@ -32,7 +32,7 @@ class Stream(unittest.TestCase):
 
     def test_catch_up_then_live(self):
         last = self.create(20)
-        ws = WebSocket(self.server.port, "/api/v1/stream?after=0")
+        ws = WebSocket(self.server.port, "/api/v1/stream?after=0", token=self.server.token)
         self.assertEqual(ws.status, 101)
         hello = ws.recv_json()
         self.assertEqual(hello["type"], "stream_hello")
@@ -45,14 +45,19 @@ class Stream(unittest.TestCase):
         self.assertEqual(live["type"], "incident_created")
         ws.close()
 
+    def test_stream_needs_a_token(self):
+        ws = WebSocket(self.server.port, "/api/v1/stream")
+        self.assertEqual(ws.status, 401)
+        ws.close()
+
     def test_bad_after_is_refused(self):
-        ws = WebSocket(self.server.port, "/api/v1/stream?after=banana")
+        ws = WebSocket(self.server.port, "/api/v1/stream?after=banana", token=self.server.token)
         kind, (code, reason) = ws.recv()
         self.assertEqual((kind, code), ("close", 1008))
         self.assertIn("after", reason)
 
     def test_slow_consumer_is_cut_and_writer_keeps_going(self):
-        ws = WebSocket(self.server.port, "/api/v1/stream", rcvbuf=4096)
+        ws = WebSocket(self.server.port, "/api/v1/stream", rcvbuf=4096, token=self.server.token)
         ws.recv_json()  # hello: now live
         # Produce far more than the lag bound while the client reads nothing; large position
         # batches fill socket buffers quickly.
