@@ -66,23 +66,34 @@ uint32_t LiveIndex::CellFor(int32_t row, int32_t col) {
 void LiveIndex::Unplace(uint32_t slot) {
   Slot& s = units_[slot];
   if (s.cell == kNoCell) return;
-  std::vector<uint32_t>& v = cells_[s.cell].slots;
-  uint32_t last = v.back();
-  v[s.pos_in_cell] = last;
-  units_[last].pos_in_cell = s.pos_in_cell;
+  std::vector<CellEntry>& v = cells_[s.cell].entries;
+  v[s.pos_in_cell] = v.back();
+  units_[v[s.pos_in_cell].slot].pos_in_cell = s.pos_in_cell;
   v.pop_back();
   s.cell = kNoCell;
 }
 
+void LiveIndex::SyncEntry(uint32_t slot) {
+  const Slot& s = units_[slot];
+  if (s.cell == kNoCell) return;
+  CellEntry& e = cells_[s.cell].entries[s.pos_in_cell];
+  e.lat = s.lat;
+  e.lon = s.lon;
+  e.attrs = s.attrs;
+  e.usable = !s.suspect;
+}
+
 void LiveIndex::Place(uint32_t slot, double lat, double lon) {
   Slot& s = units_[slot];
-  uint32_t cell = CellFor(RowOf(lat), ColOf(lon));
-  if (cell != s.cell) {
+  int32_t row = RowOf(lat), col = ColOf(lon);
+  // Most fixes stay in their cell: no hash lookup then.
+  if (s.cell == kNoCell || cells_[s.cell].row != row || cells_[s.cell].col != col) {
+    uint32_t cell = CellFor(row, col);
     Unplace(slot);
-    std::vector<uint32_t>& v = cells_[cell].slots;
+    std::vector<CellEntry>& v = cells_[cell].entries;
     s.cell = cell;
     s.pos_in_cell = static_cast<uint32_t>(v.size());
-    v.push_back(slot);
+    v.push_back(CellEntry{lat, lon, slot, s.attrs, false});
   }
   s.lat = lat;
   s.lon = lon;
@@ -109,6 +120,10 @@ FixOutcome LiveIndex::Update(UnitId unit, LatLon p, Time time, float speed) {
     if (t < s.t_ms) return FixOutcome::kStaleOlder;
     if (t == s.t_ms) return FixOutcome::kDuplicate;
     auto implausible = [&](double lat, double lon, int64_t from_ms) {
+      // Cheap planar estimate first: GPS-noise-sized moves (nearly every fix) skip the trig.
+      double dy = (p.lat - lat) * kMetersPerDegLat, dx = (p.lon - lon) * kMetersPerDegLat;
+      if (dy * dy + dx * dx < 0.8 * options_.jump_tolerance_m * options_.jump_tolerance_m)
+        return false;
       double d = DistanceMeters(LatLon{lat, lon}, p);
       if (d <= options_.jump_tolerance_m) return false;
       double dt = static_cast<double>(t - from_ms) / 1000.0;
@@ -124,6 +139,7 @@ FixOutcome LiveIndex::Update(UnitId unit, LatLon p, Time time, float speed) {
         s.jump_lon = p.lon;
         s.jump_ms = t;
         s.seen_ms = std::max(s.seen_ms, t);
+        SyncEntry(slot);
         return FixOutcome::kImpossibleJump;
       }
     }
@@ -133,11 +149,14 @@ FixOutcome LiveIndex::Update(UnitId unit, LatLon p, Time time, float speed) {
   s.seen_ms = std::max(s.seen_ms, t);
   s.speed = speed;
   s.suspect = false;
+  SyncEntry(slot);
   return FixOutcome::kAccepted;
 }
 
 void LiveIndex::SetAttributes(UnitId unit, uint8_t attrs) {
-  units_[SlotFor(unit)].attrs = attrs;
+  uint32_t slot = SlotFor(unit);
+  units_[slot].attrs = attrs;
+  SyncEntry(slot);
 }
 
 bool LiveIndex::Remove(UnitId unit) {
@@ -151,7 +170,7 @@ bool LiveIndex::Remove(UnitId unit) {
     units_[slot] = units_[last];
     slot_of_.Put(units_[slot].id, slot);
     if (units_[slot].cell != kNoCell)
-      cells_[units_[slot].cell].slots[units_[slot].pos_in_cell] = slot;
+      cells_[units_[slot].cell].entries[units_[slot].pos_in_cell].slot = slot;
   }
   units_.pop_back();
   return true;
@@ -172,19 +191,30 @@ std::optional<UnitPosition> LiveIndex::Get(UnitId unit) const {
   return u;
 }
 
-Neighbor LiveIndex::ToNeighbor(const Slot& s, double meters) const {
-  return Neighbor{UnitId{s.id}, meters, LatLon{s.lat, s.lon}, Time{s.t_ms}};
+Neighbor LiveIndex::ToNeighbor(const CellEntry& e, double meters) const {
+  const Slot& s = units_[e.slot];
+  return Neighbor{UnitId{s.id}, meters, LatLon{e.lat, e.lon}, Time{s.t_ms}};
 }
 
 std::vector<Neighbor> LiveIndex::Nearest(LatLon q, size_t k, UnitFilter filter) const {
   std::vector<Neighbor> heap;  // max-heap on (meters, unit): the worst of the best k on top
   if (k == 0 || cells_.empty()) return heap;
   heap.reserve(k + 1);
+  // A planar estimate rejects most candidates without trigonometry. Within 20 km and below 80
+  // degrees of latitude it is within 5% of the haversine distance, so rejecting only what the
+  // estimate puts more than 1/0.9 beyond the current k-th best never drops a true neighbour.
+  const double cos_q = std::cos(q.lat * kRad);
+  const bool planar_ok = std::abs(q.lat) < 80;
   auto consider_cell = [&](const Cell& cell) {
-    for (uint32_t slot : cell.slots) {
-      const Slot& s = units_[slot];
-      if (!Usable(s, filter)) continue;
-      Neighbor n = ToNeighbor(s, DistanceMeters(q, LatLon{s.lat, s.lon}));
+    for (const CellEntry& e : cell.entries) {
+      if (!e.usable || !filter.Matches(e.attrs)) continue;
+      if (planar_ok && heap.size() == k && heap.front().meters < 20000) {
+        double dy = (e.lat - q.lat) * kMetersPerDegLat;
+        double dx = (e.lon - q.lon) * kMetersPerDegLat * cos_q;
+        double worst = heap.front().meters;
+        if ((dy * dy + dx * dx) * 0.81 > worst * worst) continue;
+      }
+      Neighbor n = ToNeighbor(e, DistanceMeters(q, LatLon{e.lat, e.lon}));
       if (heap.size() < k) {
         heap.push_back(n);
         std::push_heap(heap.begin(), heap.end(), Closer);
@@ -243,13 +273,13 @@ void LiveIndex::ForEachInBox(const Bbox& box, Fn&& fn) const {
   if (span > static_cast<double>(cells_.size())) {
     for (const Cell& cell : cells_)
       if (cell.row >= r0 && cell.row <= r1 && cell.col >= c0 && cell.col <= c1)
-        for (uint32_t slot : cell.slots) fn(units_[slot]);
+        for (const CellEntry& e : cell.entries) fn(e);
     return;
   }
   for (int32_t r = r0; r <= r1; ++r)
     for (int32_t c = c0; c <= c1; ++c)
       if (uint32_t i = FindCell(r, c); i != FlatIdMap::kMissing)
-        for (uint32_t slot : cells_[i].slots) fn(units_[slot]);
+        for (const CellEntry& e : cells_[i].entries) fn(e);
 }
 
 std::vector<Neighbor> LiveIndex::WithinRadius(LatLon q, double meters, UnitFilter filter) const {
@@ -263,10 +293,10 @@ std::vector<Neighbor> LiveIndex::WithinRadius(LatLon q, double meters, UnitFilte
   double dlon = c > 1e-9 ? dlat / c : 360.0;
   box.min_lon = dlon >= 180 ? -180 : std::max(-180.0, q.lon - dlon);
   box.max_lon = dlon >= 180 ? 180 : std::min(180.0, q.lon + dlon);
-  ForEachInBox(box, [&](const Slot& s) {
-    if (!Usable(s, filter)) return;
-    double d = DistanceMeters(q, LatLon{s.lat, s.lon});
-    if (d <= meters) out.push_back(ToNeighbor(s, d));
+  ForEachInBox(box, [&](const CellEntry& e) {
+    if (!e.usable || !filter.Matches(e.attrs)) return;
+    double d = DistanceMeters(q, LatLon{e.lat, e.lon});
+    if (d <= meters) out.push_back(ToNeighbor(e, d));
   });
   std::sort(out.begin(), out.end(), Closer);
   return out;
@@ -275,8 +305,9 @@ std::vector<Neighbor> LiveIndex::WithinRadius(LatLon q, double meters, UnitFilte
 std::vector<UnitId> LiveIndex::WithinPolygon(const Polygon& polygon, UnitFilter filter) const {
   std::vector<UnitId> out;
   if (polygon.bbox().empty()) return out;
-  ForEachInBox(polygon.bbox(), [&](const Slot& s) {
-    if (Usable(s, filter) && polygon.Contains(LatLon{s.lat, s.lon})) out.push_back(UnitId{s.id});
+  ForEachInBox(polygon.bbox(), [&](const CellEntry& e) {
+    if (e.usable && filter.Matches(e.attrs) && polygon.Contains(LatLon{e.lat, e.lon}))
+      out.push_back(UnitId{units_[e.slot].id});
   });
   std::sort(out.begin(), out.end());
   return out;

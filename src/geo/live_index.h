@@ -115,9 +115,17 @@ class LiveIndex {
     uint32_t cell = kNoCell;
     uint32_t pos_in_cell = 0;
   };
+  // Positions are copied into the cell so a query scans contiguous memory instead of chasing
+  // slot numbers across the whole table.
+  struct CellEntry {
+    double lat = 0, lon = 0;
+    uint32_t slot = 0;
+    uint8_t attrs = 0;
+    bool usable = false;  // has a trusted position and is not suspect
+  };
   struct Cell {
     int32_t row = 0, col = 0;
-    std::vector<uint32_t> slots;
+    std::vector<CellEntry> entries;
   };
 
   int32_t RowOf(double lat) const;
@@ -127,10 +135,8 @@ class LiveIndex {
   void Place(uint32_t slot, double lat, double lon);
   void Unplace(uint32_t slot);
   uint32_t SlotFor(UnitId unit);
-  bool Usable(const Slot& s, UnitFilter filter) const {
-    return s.cell != kNoCell && !s.suspect && filter.Matches(s.attrs);
-  }
-  Neighbor ToNeighbor(const Slot& s, double meters) const;
+  void SyncEntry(uint32_t slot);  // copies the slot's state into its cell entry
+  Neighbor ToNeighbor(const CellEntry& e, double meters) const;
   // Visits units of every cell overlapping the box.
   template <typename Fn>
   void ForEachInBox(const Bbox& box, Fn&& fn) const;

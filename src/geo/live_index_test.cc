@@ -29,8 +29,10 @@ std::vector<Neighbor> BruteNearest(const std::vector<std::pair<UnitId, LatLon>>&
 
 TEST(LiveIndex, NearestEqualsBruteForceOnRandomData) {
   std::mt19937_64 rng(42);
-  for (double cell : {100.0, 500.0, 5000.0}) {
-    LiveIndex index({.cell_meters = cell, .reference_lat = kDoha.lat});
+  // Doha with three cell sizes, then far north (Tromso) where degrees of longitude are short.
+  for (auto [cell, centre] :
+       {std::pair{100.0, kDoha}, {500.0, kDoha}, {5000.0, kDoha}, {500.0, LatLon{69.65, 18.96}}}) {
+    LiveIndex index({.cell_meters = cell, .reference_lat = centre.lat});
     std::vector<std::pair<UnitId, LatLon>> units;
     std::vector<uint8_t> attrs;
     std::uniform_real_distribution<double> d(-20000, 20000);
@@ -50,7 +52,8 @@ TEST(LiveIndex, NearestEqualsBruteForceOnRandomData) {
       UnitFilter f{.require_all = static_cast<uint8_t>(q % 3 == 0 ? 1 : 0)};
       auto got = index.Nearest(c, k, f);
       auto want = BruteNearest(units, attrs, c, k, f);
-      ASSERT_EQ(got.size(), want.size());
+      ASSERT_EQ(got.size(), want.size())
+          << "cell " << cell << " centre " << centre.lat << " query " << q << " k " << k;
       for (size_t i = 0; i < got.size(); ++i) {
         EXPECT_EQ(got[i].unit, want[i].unit) << "cell " << cell << " query " << q << " rank " << i;
         EXPECT_DOUBLE_EQ(got[i].meters, want[i].meters);
