@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "geo/geofence.h"
 #include "geo/live_index.h"
 #include "track/track_store.h"
 
@@ -239,7 +240,45 @@ struct Figures {
   bool redis = false;
   double track_fixes_per_s = 0, track_bytes_per_fix = 0;
   double track_dense_fixes_per_s = 0, track_dense_bytes_per_fix = 0;
+  double fence_checks_per_s = 0;
+  size_t fence_transitions = 0;
 };
+
+// Geofences: 1,000 zones (32-gon "circles" of 100 m to 2 km, a hole in every tenth) and one
+// enter/exit check per fix of the random walk.
+void BenchGeofences(size_t units, size_t checks, Figures& f) {
+  ncc::geo::Geofences fences;
+  Rng rng;
+  for (int z = 0; z < 1000; ++z) {
+    LatLon c{kCentre.lat + rng.Uniform(-0.17, 0.17), kCentre.lon + rng.Uniform(-0.19, 0.19)};
+    double r = rng.Uniform(100, 2000) / 111195.0;
+    auto ring = [&](double radius) {
+      std::vector<LatLon> pts;
+      for (int i = 0; i < 32; ++i)
+        pts.push_back({c.lat + radius * std::sin(i * M_PI / 16),
+                       c.lon + radius * std::cos(i * M_PI / 16) / 0.904});
+      return ncc::geo::Ring(pts);
+    };
+    ncc::geo::Zone zone;
+    char id[16];
+    std::snprintf(id, sizeof id, "z%d", z);
+    zone.id = id;
+    zone.kind = ncc::geo::ZoneKind::kSector;
+    std::vector<ncc::geo::Ring> holes;
+    if (z % 10 == 0) holes.push_back(ring(r / 3));
+    zone.polygons.emplace_back(ring(r), std::move(holes));
+    (void)fences.Add(std::move(zone));
+  }
+  Fleet fleet(units);
+  auto t0 = Clock::now();
+  for (size_t n = 0; n < checks; ++n) {
+    size_t i = fleet.Move();
+    LatLon before = fleet.pos[i];
+    fleet.pos[i].lat += 1e-3;  // a 110 m hop, so zones are crossed often
+    f.fence_transitions += fences.Transitions(before, fleet.pos[i]).size();
+  }
+  f.fence_checks_per_s = static_cast<double>(checks) / Seconds(Clock::now() - t0);
+}
 
 long Arg(int argc, char** argv, const char* name, long def) {
   for (int i = 1; i + 1 < argc; ++i)
@@ -398,6 +437,8 @@ int main(int argc, char** argv) {
     }
   }
 
+  BenchGeofences(units, static_cast<size_t>(Arg(argc, argv, "--fence-checks", 2'000'000)), f);
+
   // --- TrackStore ---
   BenchTrack(dir, track_fixes, units, f.track_fixes_per_s, f.track_bytes_per_fix);
   BenchTrack(dir, track_fixes, 1000, f.track_dense_fixes_per_s, f.track_dense_bytes_per_fix);
@@ -414,6 +455,10 @@ int main(int argc, char** argv) {
       f.index_p50_us, f.redis_p50_us, k, ratio(f.redis_p50_us, f.index_p50_us));
   std::printf("| nearest-%zu p99 | %.2f us | %.1f us | %.0fx faster |\n", k, f.index_p99_us,
               f.redis_p99_us, ratio(f.redis_p99_us, f.index_p99_us));
+  std::printf(
+      "| geofence enter/exit check, 1,000 zones (32-gons) | %.2fM checks/s (%zu transitions) | | "
+      "|\n",
+      f.fence_checks_per_s / 1e6, f.fence_transitions);
   std::printf(
       "| track append, 10k-fix batches + fdatasync, 1 fix/unit/batch | %.2fM fixes/s, %.1f B/fix | "
       "| |\n",
