@@ -127,6 +127,22 @@ StatusOr<std::vector<Decision>> Correlator::Split(GroupId group,
   return out;
 }
 
+size_t Correlator::ForgetBefore(Time before) {
+  size_t n = 0;
+  for (auto it = groups_.begin(); it != groups_.end();) {
+    const AlarmGroup& g = it->second;
+    bool open = std::binary_search(open_.begin(), open_.end(), g.id);
+    if (!open && g.last < before) {
+      for (const Alarm& a : g.alarms) group_of_alarm_.erase(a.id);
+      it = groups_.erase(it);
+      ++n;
+    } else {
+      ++it;
+    }
+  }
+  return n;
+}
+
 const AlarmGroup* Correlator::Find(GroupId id) const {
   auto it = groups_.find(id);
   return it == groups_.end() ? nullptr : &it->second;

@@ -68,6 +68,10 @@ class Correlator {
   // alarm not in it; InvalidArgument if nothing or everything would move.
   StatusOr<std::vector<Decision>> Split(GroupId group, std::span<const std::string> alarm_ids);
 
+  // Drops groups that can no longer take alarms and whose last alarm is before `before` (the
+  // incident record lives on in the event log); returns how many. Keeps memory bounded.
+  size_t ForgetBefore(Time before);
+
   const AlarmGroup* Find(GroupId id) const;
   // The group holding the alarm, or null.
   const AlarmGroup* GroupOf(const std::string& alarm_id) const;

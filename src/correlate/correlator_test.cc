@@ -59,6 +59,16 @@ TEST(Correlator, SplitValidatesAndReports) {
   EXPECT_EQ(c.GroupOf("b")->split_from, GroupId{1});
 }
 
+TEST(Correlator, ForgetBeforeDropsOnlyClosedGroups) {
+  Correlator c(CallRules());
+  ASSERT_TRUE(c.Ingest(Call("old", 25.0, 0)).ok());
+  ASSERT_TRUE(c.Ingest(Call("recent", 26.0, 3000)).ok());  // closes "old" (window 600 s)
+  EXPECT_EQ(c.ForgetBefore(Time{3'000'000}), 1u);
+  EXPECT_EQ(c.GroupOf("old"), nullptr);
+  ASSERT_NE(c.GroupOf("recent"), nullptr);
+  EXPECT_EQ(c.ForgetBefore(Time{INT64_MAX}), 0u);  // still open
+}
+
 TEST(Correlator, DeterministicForTheSameInput) {
   auto run = [] {
     Correlator c(CallRules());

@@ -85,20 +85,24 @@ const Zone* Geofences::Find(std::string_view id) const {
   return it == by_id_.end() ? nullptr : &zones_[it->second];
 }
 
-std::vector<uint32_t> Geofences::Candidates(const LatLon& p) const {
-  std::vector<uint32_t> out = big_zones_;
-  auto r = static_cast<int64_t>(std::floor(p.lat / cell_deg_));
-  auto c = static_cast<int64_t>(std::floor(p.lon / cell_deg_));
-  if (uint32_t slot = cell_index_.Find(Key(r, c)); slot != FlatIdMap::kMissing)
-    out.insert(out.end(), cell_zones_[slot].begin(), cell_zones_[slot].end());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 std::vector<uint32_t> Geofences::IndicesAt(const LatLon& p) const {
   std::vector<uint32_t> out;
-  for (uint32_t i : Candidates(p))
+  auto test = [&](uint32_t i) {
     if (boxes_[i].Contains(p) && zones_[i].Contains(p)) out.push_back(i);
+  };
+  auto r = static_cast<int64_t>(std::floor(p.lat / cell_deg_));
+  auto c = static_cast<int64_t>(std::floor(p.lon / cell_deg_));
+  uint32_t slot = cell_index_.Find(Key(r, c));
+  static const std::vector<uint32_t> kNone;
+  const std::vector<uint32_t>& cell = slot == FlatIdMap::kMissing ? kNone : cell_zones_[slot];
+  // Both lists are ascending (zones are numbered as added): merge them to keep that order.
+  size_t a = 0, b = 0;
+  while (a < big_zones_.size() || b < cell.size()) {
+    if (b == cell.size() || (a < big_zones_.size() && big_zones_[a] < cell[b]))
+      test(big_zones_[a++]);
+    else
+      test(cell[b++]);
+  }
   return out;
 }
 

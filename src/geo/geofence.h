@@ -70,7 +70,6 @@ class Geofences {
 
  private:
   uint64_t Key(int64_t row, int64_t col) const;
-  std::vector<uint32_t> Candidates(const LatLon& p) const;
   std::vector<uint32_t> IndicesAt(const LatLon& p) const;
 
   double cell_deg_;

@@ -191,6 +191,15 @@ std::optional<UnitPosition> LiveIndex::Get(UnitId unit) const {
   return u;
 }
 
+std::vector<UnitPosition> LiveIndex::All() const {
+  std::vector<UnitPosition> out;
+  out.reserve(units_.size());
+  for (const Slot& s : units_) out.push_back(*Get(UnitId{s.id}));
+  std::sort(out.begin(), out.end(),
+            [](const UnitPosition& a, const UnitPosition& b) { return a.unit < b.unit; });
+  return out;
+}
+
 Neighbor LiveIndex::ToNeighbor(const CellEntry& e, double meters) const {
   const Slot& s = units_[e.slot];
   return Neighbor{UnitId{s.id}, meters, LatLon{e.lat, e.lon}, Time{s.t_ms}};

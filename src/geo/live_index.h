@@ -85,6 +85,8 @@ class LiveIndex {
   bool Remove(UnitId unit);
 
   std::optional<UnitPosition> Get(UnitId unit) const;
+  // Every unit the index knows (for a console's initial snapshot), by UnitId.
+  std::vector<UnitPosition> All() const;
   size_t size() const { return units_.size(); }
 
   // The k units nearest to `center` (haversine) that match `filter`, nearest first; ties broken by

@@ -147,6 +147,11 @@ TEST(LiveIndex, StaleListsUnitsWithoutRecentFix) {
   index.SetAttributes(UnitId{3}, 1);  // registered, never reported
   auto stale = index.Stale(Time{130'000}, 60'000);
   EXPECT_EQ(stale, (std::vector<UnitId>{UnitId{2}, UnitId{3}}));
+  auto all = index.All();
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].time.ms, 100'000);
+  EXPECT_EQ(all[2].unit, UnitId{3});
+  EXPECT_EQ(all[2].attrs, 1);
 }
 
 TEST(LiveIndex, UnitsMovingAcrossCellsStayFindable) {
