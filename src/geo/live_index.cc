@@ -93,7 +93,7 @@ void LiveIndex::Place(uint32_t slot, double lat, double lon) {
     std::vector<CellEntry>& v = cells_[cell].entries;
     s.cell = cell;
     s.pos_in_cell = static_cast<uint32_t>(v.size());
-    v.push_back(CellEntry{lat, lon, slot, s.attrs, false});
+    v.push_back(CellEntry{lat, lon, s.id, slot, s.attrs, false});
   }
   s.lat = lat;
   s.lon = lon;
@@ -201,8 +201,7 @@ std::vector<UnitPosition> LiveIndex::All() const {
 }
 
 Neighbor LiveIndex::ToNeighbor(const CellEntry& e, double meters) const {
-  const Slot& s = units_[e.slot];
-  return Neighbor{UnitId{s.id}, meters, LatLon{e.lat, e.lon}, Time{s.t_ms}};
+  return Neighbor{UnitId{e.id}, meters, LatLon{e.lat, e.lon}, Time{units_[e.slot].t_ms}};
 }
 
 std::vector<Neighbor> LiveIndex::Nearest(LatLon q, size_t k, UnitFilter filter) const {
@@ -211,7 +210,7 @@ std::vector<Neighbor> LiveIndex::Nearest(LatLon q, size_t k, UnitFilter filter) 
   heap.reserve(k + 1);
   // A planar estimate rejects most candidates without trigonometry. Within 20 km and below 80
   // degrees of latitude it is within 5% of the haversine distance, so rejecting only what the
-  // estimate puts more than 1/0.9 beyond the current k-th best never drops a true neighbour.
+  // estimate puts more than 1/0.95 beyond the current k-th best never drops a true neighbour.
   const double cos_q = std::cos(q.lat * kRad);
   const bool planar_ok = std::abs(q.lat) < 80;
   auto consider_cell = [&](const Cell& cell) {
@@ -221,9 +220,10 @@ std::vector<Neighbor> LiveIndex::Nearest(LatLon q, size_t k, UnitFilter filter) 
         double dy = (e.lat - q.lat) * kMetersPerDegLat;
         double dx = (e.lon - q.lon) * kMetersPerDegLat * cos_q;
         double worst = heap.front().meters;
-        if ((dy * dy + dx * dx) * 0.81 > worst * worst) continue;
+        if ((dy * dy + dx * dx) * 0.9025 > worst * worst) continue;  // 0.95^2
       }
-      Neighbor n = ToNeighbor(e, DistanceMeters(q, LatLon{e.lat, e.lon}));
+      Neighbor n{UnitId{e.id}, DistanceMeters(q, LatLon{e.lat, e.lon}), LatLon{e.lat, e.lon},
+                 Time{}};
       if (heap.size() < k) {
         heap.push_back(n);
         std::push_heap(heap.begin(), heap.end(), Closer);
@@ -271,6 +271,7 @@ std::vector<Neighbor> LiveIndex::Nearest(LatLon q, size_t k, UnitFilter filter) 
     }
   }
   std::sort_heap(heap.begin(), heap.end(), Closer);
+  for (Neighbor& n : heap) n.time = Time{units_[slot_of_.Find(n.unit.value)].t_ms};
   return heap;
 }
 
@@ -316,7 +317,7 @@ std::vector<UnitId> LiveIndex::WithinPolygon(const Polygon& polygon, UnitFilter 
   if (polygon.bbox().empty()) return out;
   ForEachInBox(polygon.bbox(), [&](const CellEntry& e) {
     if (e.usable && filter.Matches(e.attrs) && polygon.Contains(LatLon{e.lat, e.lon}))
-      out.push_back(UnitId{units_[e.slot].id});
+      out.push_back(UnitId{e.id});
   });
   std::sort(out.begin(), out.end());
   return out;

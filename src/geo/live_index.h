@@ -121,6 +121,7 @@ class LiveIndex {
   // slot numbers across the whole table.
   struct CellEntry {
     double lat = 0, lon = 0;
+    uint64_t id = 0;  // a copy, so ranking never touches the slot table
     uint32_t slot = 0;
     uint8_t attrs = 0;
     bool usable = false;  // has a trusted position and is not suspect
