@@ -20,14 +20,19 @@ const char* DecisionKindName(DecisionKind k) {
 }
 
 Correlator::Correlator(Rules rules)
-    : rules_(std::move(rules)), max_window_ms_(rules_.MaxWindowMs()) {}
+    : rules_(std::move(rules)),
+      max_window_ms_(rules_.MaxWindowMs()),
+      max_distance_m_(rules_.MaxDistanceM()),
+      open_(max_distance_m_) {}
 
 void Correlator::Refresh(AlarmGroup& g, bool report, std::vector<Decision>& out) {
   std::set<std::pair<std::string, std::string>> sources;
   int base = 5;
   g.first = g.alarms.front().time;
   g.last = g.alarms.front().time;
+  g.bounds = geo::Bbox{};
   for (const Alarm& a : g.alarms) {
+    g.bounds.Extend(a.location);
     // Without a sensor (a phone call, a manual report) each alarm stands on its own.
     sources.emplace(a.source, a.sensor.empty() ? "#" + a.id : a.sensor);
     base = std::min(base, rules_.priority[static_cast<size_t>(a.kind)]);
@@ -47,13 +52,22 @@ StatusOr<std::vector<Decision>> Correlator::Ingest(const Alarm& alarm) {
   if (alarm.id.empty()) return InvalidArgument("alarm id must not be empty", "id");
   if (group_of_alarm_.count(alarm.id)) return InvalidArgument("alarm id already seen", "id");
   newest_ms_ = std::max(newest_ms_, alarm.time.ms);
-  std::erase_if(open_,
-                [&](GroupId id) { return newest_ms_ - groups_.at(id).last.ms > max_window_ms_; });
+  open_.CloseBefore(newest_ms_ - max_window_ms_);
 
+  // A box around the alarm that holds every point within max_distance_m_: groups whose alarms
+  // all lie outside it cannot match, so an alarm storm costs per nearby group, not per group.
+  double margin_lat = max_distance_m_ / 111000.0;
+  double c = std::cos(std::min(89.0, std::abs(alarm.location.lat) + margin_lat) * M_PI / 180);
+  geo::Bbox reach;
+  reach.min_lat = alarm.location.lat - margin_lat;
+  reach.max_lat = alarm.location.lat + margin_lat;
+  reach.min_lon = alarm.location.lon - margin_lat / c;
+  reach.max_lon = alarm.location.lon + margin_lat / c;
   GroupId best;
   double best_m = 0;
-  for (GroupId id : open_) {
+  for (GroupId id : open_.Near(reach)) {
     const AlarmGroup& g = groups_.at(id);
+    if (!g.bounds.Intersects(reach)) continue;
     for (const Alarm& m : g.alarms) {
       const PairRule& rule = rules_.Pair(alarm.kind, m.kind);
       double d = DistanceMeters(alarm.location, m.location);
@@ -66,7 +80,7 @@ StatusOr<std::vector<Decision>> Correlator::Ingest(const Alarm& alarm) {
       bool fits =
           (rule.compatible && !other_vehicle && d <= rule.distance_m && dt <= rule.window_ms) ||
           (same_sensor && !other_vehicle && dt <= rules_.dedupe_window_ms);
-      // Strictly nearer wins; open_ is in group order, so ties go to the older group.
+      // Strictly nearer wins; Near() is in group order, so ties go to the older group.
       if (fits && (!best || d < best_m)) {
         best = id;
         best_m = d;
@@ -85,12 +99,12 @@ StatusOr<std::vector<Decision>> Correlator::Ingest(const Alarm& alarm) {
     g = &groups_[id];
     g->id = id;
     g->alarms.push_back(alarm);
-    open_.push_back(id);
     out.push_back({DecisionKind::kNewGroup, id, alarm.id, {}, 0, 0, 0});
   }
   group_of_alarm_[alarm.id] = g->id;
   bool is_new = !best;
   Refresh(*g, !is_new, out);
+  open_.Upsert(g->id, g->bounds, g->last.ms);
   out.front().priority = g->priority;
   return out;
 }
@@ -123,7 +137,8 @@ StatusOr<std::vector<Decision>> Correlator::Split(GroupId group,
   Refresh(to, false, out);
   out.front().priority = to.priority;
   // The new group may take alarms while its newest alarm is recent enough.
-  open_.insert(std::upper_bound(open_.begin(), open_.end(), id), id);
+  if (open_.IsOpen(group)) open_.Upsert(group, from.bounds, from.last.ms);
+  if (newest_ms_ - to.last.ms <= max_window_ms_) open_.Upsert(id, to.bounds, to.last.ms);
   return out;
 }
 
@@ -131,7 +146,7 @@ size_t Correlator::ForgetBefore(Time before) {
   size_t n = 0;
   for (auto it = groups_.begin(); it != groups_.end();) {
     const AlarmGroup& g = it->second;
-    bool open = std::binary_search(open_.begin(), open_.end(), g.id);
+    bool open = open_.IsOpen(g.id);
     if (!open && g.last < before) {
       for (const Alarm& a : g.alarms) group_of_alarm_.erase(a.id);
       it = groups_.erase(it);

@@ -21,11 +21,11 @@
 
 #include "core/status.h"
 #include "correlate/alarm.h"
+#include "correlate/open_groups.h"
 #include "correlate/rules.h"
+#include "geo/polygon.h"
 
 namespace ncc::correlate {
-
-using GroupId = Id<struct AlarmGroupTag>;
 
 struct AlarmGroup {
   GroupId id;
@@ -34,6 +34,7 @@ struct AlarmGroup {
   int base_priority = 5;           // most urgent kind among the alarms
   int priority = 5;                // after escalation; 1 is most urgent
   Time first, last;
+  geo::Bbox bounds;    // of the alarms' locations
   GroupId split_from;  // set on groups made by Split
 };
 
@@ -83,8 +84,9 @@ class Correlator {
 
   Rules rules_;
   int64_t max_window_ms_;
+  double max_distance_m_;
   std::map<GroupId, AlarmGroup> groups_;
-  std::vector<GroupId> open_;  // groups that may still take alarms, oldest first
+  OpenGroups open_;  // groups that may still take alarms
   std::map<std::string, GroupId> group_of_alarm_;
   uint64_t next_group_ = 1;
   int64_t newest_ms_ = INT64_MIN;

@@ -69,6 +69,17 @@ TEST(Correlator, ForgetBeforeDropsOnlyClosedGroups) {
   EXPECT_EQ(c.ForgetBefore(Time{INT64_MAX}), 0u);  // still open
 }
 
+TEST(Correlator, AlarmStormStaysCheap) {
+  // 20,000 alarms in ten minutes over a city: each is compared only with groups near it.
+  Correlator c(CallRules());
+  for (int i = 0; i < 20000; ++i) {
+    Alarm a = Call("s" + std::to_string(i), 25.0 + (i * 7919 % 20000) * 1e-5, i * 30 / 1000);
+    a.location.lon = 51.3 + (i * 104729 % 20000) * 1.5e-5;
+    ASSERT_TRUE(c.Ingest(a).ok());
+  }
+  EXPECT_GT(c.groups().size(), 1000u);
+}
+
 TEST(Correlator, DeterministicForTheSameInput) {
   auto run = [] {
     Correlator c(CallRules());

@@ -21,6 +21,14 @@ int64_t Rules::MaxWindowMs() const {
   return m;
 }
 
+double Rules::MaxDistanceM() const {
+  double m = 0;
+  for (const auto& row : pairs)
+    for (const PairRule& r : row)
+      if (r.compatible) m = std::max(m, r.distance_m);
+  return m;
+}
+
 int Rules::RaiseFor(size_t sources) const {
   int raise = 0;
   for (const Escalation& e : escalation)

@@ -44,6 +44,8 @@ struct Rules {
   void SetPair(AlarmKind a, AlarmKind b, double distance_m, int64_t window_ms);
   // Longest time any rule can reach back: older groups can no longer take alarms.
   int64_t MaxWindowMs() const;
+  // Farthest any rule reaches: groups farther than this from an alarm are skipped unexamined.
+  double MaxDistanceM() const;
   int RaiseFor(size_t sources) const;
 };
 
