@@ -249,6 +249,20 @@ StatusOr<std::vector<TrackFix>> TrackStore::Query(UnitId unit, Time from, Time t
   return out;
 }
 
+StatusOr<TrackFix> TrackStore::Last(UnitId unit) const {
+  int64_t t;
+  {
+    std::lock_guard lock(mu_);
+    auto it = units_.find(unit.value);
+    if (it == units_.end()) return NotFound("no track for unit", "unit");
+    t = it->second.last_time;
+  }
+  auto fixes = Query(unit, Time{t}, Time{t});
+  if (!fixes.ok()) return fixes.status();
+  if (fixes->empty()) return DataLoss("newest block of the unit has no fix at its last time");
+  return fixes->back();
+}
+
 std::vector<UnitId> TrackStore::Units() const {
   std::lock_guard lock(mu_);
   std::vector<UnitId> out;

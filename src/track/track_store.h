@@ -65,6 +65,8 @@ class TrackStore {
 
   // The unit's fixes with from <= time <= to, oldest first. DataLoss if a block fails its check.
   StatusOr<std::vector<TrackFix>> Query(UnitId unit, Time from, Time to) const;
+  // The unit's newest stored fix (to rebuild the live index after a restart); NotFound if none.
+  StatusOr<TrackFix> Last(UnitId unit) const;
   std::vector<UnitId> Units() const;
   uint64_t size_bytes() const;
 

@@ -80,6 +80,11 @@ TEST_F(TrackStoreTest, WriteReopenQuery) {
   ASSERT_EQ(mid->size(), 10u);
   EXPECT_EQ(mid->front().time.ms, 1'700'000'010'000);
   EXPECT_TRUE((*store)->Query(UnitId{99}, Time{0}, Time{INT64_MAX})->empty());
+  auto last = (*store)->Last(UnitId{7});
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(last->time, want[49][6].time);
+  EXPECT_NEAR(last->position.lat, want[49][6].position.lat, 1e-7);
+  EXPECT_EQ((*store)->Last(UnitId{99}).status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(TrackStoreTest, ManyBlocksPerUnitUseCheckpoints) {
