@@ -1,0 +1,199 @@
+#include "track/track_store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+namespace ncc::track {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TrackStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("ncc-track-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    path_ = (dir_ / "tracks.ncct").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // 20 units, 50 batches of one fix each per unit, 1 s apart, walking north-east.
+  std::vector<std::vector<PositionFix>> Batches() const {
+    std::vector<std::vector<PositionFix>> out;
+    for (int b = 0; b < 50; ++b) {
+      std::vector<PositionFix> batch;
+      for (uint64_t u = 1; u <= 20; ++u)
+        batch.push_back(PositionFix{UnitId{u},
+                                    LatLon{25.28 + b * 1e-4 + u * 1e-3, 51.53 + b * 2e-4},
+                                    Time{1'700'000'000'000 + b * 1000}, 12.5, 45.0});
+      out.push_back(batch);
+    }
+    return out;
+  }
+
+  void WriteAll() {
+    auto store = TrackStore::Open(path_);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    for (const auto& b : Batches()) {
+      auto r = (*store)->Append(b);
+      ASSERT_TRUE(r.ok());
+      ASSERT_EQ(r->written, b.size());
+    }
+    ASSERT_TRUE((*store)->Sync().ok());
+  }
+
+  fs::path dir_;
+  std::string path_;
+};
+
+TEST_F(TrackStoreTest, WriteReopenQuery) {
+  WriteAll();
+  auto store = TrackStore::Open(path_);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ((*store)->open_report().blocks, 1000u);
+  EXPECT_EQ((*store)->open_report().fixes, 1000u);
+  EXPECT_TRUE((*store)->open_report().problem.empty());
+  EXPECT_EQ((*store)->Units().size(), 20u);
+  auto all = (*store)->Query(UnitId{7}, Time{0}, Time{INT64_MAX});
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 50u);
+  auto want = Batches();
+  for (int b = 0; b < 50; ++b) {
+    const TrackFix& f = (*all)[b];
+    EXPECT_EQ(f.time, want[b][6].time);
+    EXPECT_NEAR(f.position.lat, want[b][6].position.lat, 1e-7);
+    EXPECT_NEAR(f.position.lon, want[b][6].position.lon, 1e-7);
+    EXPECT_FLOAT_EQ(f.speed_mps, 12.5f);
+    EXPECT_FLOAT_EQ(f.heading_deg, 45.0f);
+  }
+  // A window in the middle, crossing checkpoints (one every 64 blocks: 50 blocks per unit here,
+  // so add more below).
+  auto mid = (*store)->Query(UnitId{7}, Time{1'700'000'010'000}, Time{1'700'000'019'500});
+  ASSERT_TRUE(mid.ok());
+  ASSERT_EQ(mid->size(), 10u);
+  EXPECT_EQ(mid->front().time.ms, 1'700'000'010'000);
+  EXPECT_TRUE((*store)->Query(UnitId{99}, Time{0}, Time{INT64_MAX})->empty());
+  auto last = (*store)->Last(UnitId{7});
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(last->time, want[49][6].time);
+  EXPECT_NEAR(last->position.lat, want[49][6].position.lat, 1e-7);
+  EXPECT_EQ((*store)->Last(UnitId{99}).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(TrackStoreTest, ManyBlocksPerUnitUseCheckpoints) {
+  auto store = TrackStore::Open(path_);
+  ASSERT_TRUE(store.ok());
+  for (int i = 0; i < 1000; ++i) {
+    PositionFix f{UnitId{1}, LatLon{25.0, 51.0 + i * 1e-5}, Time{i * 1000}, 0, 0};
+    ASSERT_TRUE((*store)->Append(std::span(&f, 1)).ok());
+  }
+  store = TrackStore::Open(path_);
+  ASSERT_TRUE(store.ok());
+  for (int from : {0, 63, 64, 500, 999}) {
+    auto r = (*store)->Query(UnitId{1}, Time{from * 1000}, Time{from * 1000 + 9'999});
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->size(), static_cast<size_t>(std::min(10, 1000 - from))) << from;
+    EXPECT_EQ(r->front().time.ms, from * 1000);
+  }
+}
+
+TEST_F(TrackStoreTest, OutOfOrderFixesAreSkippedAndCounted) {
+  auto store = TrackStore::Open(path_);
+  ASSERT_TRUE(store.ok());
+  std::vector<PositionFix> batch = {{UnitId{1}, {25, 51}, Time{3000}},
+                                    {UnitId{1}, {25, 51}, Time{1000}},  // reordered in batch
+                                    {UnitId{2}, {25, 51}, Time{5000}}};
+  auto r = (*store)->Append(batch);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->written, 3u);
+  std::vector<PositionFix> late = {{UnitId{1}, {25, 51}, Time{2000}},
+                                   {UnitId{1}, {25, 51}, Time{4000}}};
+  r = (*store)->Append(late);
+  EXPECT_EQ(r->written, 1u);
+  EXPECT_EQ(r->out_of_order, 1u);
+  auto q = (*store)->Query(UnitId{1}, Time{0}, Time{10'000});
+  ASSERT_EQ(q->size(), 3u);
+  EXPECT_EQ((*q)[0].time.ms, 1000);
+  EXPECT_EQ((*q)[2].time.ms, 4000);
+}
+
+TEST_F(TrackStoreTest, TruncatedTailIsDetectedAndPrefixKept) {
+  WriteAll();
+  auto full = fs::file_size(path_);
+  fs::resize_file(path_, full - 7);  // mid-way through the last block
+  auto store = TrackStore::Open(path_);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  const OpenReport& rep = (*store)->open_report();
+  EXPECT_FALSE(rep.problem.empty());
+  EXPECT_EQ(rep.blocks, 999u);
+  EXPECT_GT(rep.dropped_bytes, 0u);
+  EXPECT_TRUE(fs::exists(rep.saved_tail));
+  EXPECT_EQ(fs::file_size(path_), rep.valid_bytes);
+  EXPECT_EQ((*store)->Query(UnitId{20}, Time{0}, Time{INT64_MAX})->size(), 49u);
+  EXPECT_EQ((*store)->Query(UnitId{19}, Time{0}, Time{INT64_MAX})->size(), 50u);
+  // Appends continue after the valid prefix and survive another reopen.
+  PositionFix f{UnitId{20}, {25.3, 51.6}, Time{1'800'000'000'000}};
+  ASSERT_TRUE((*store)->Append(std::span(&f, 1)).ok());
+  ASSERT_TRUE((*store)->Sync().ok());
+  store = TrackStore::Open(path_);
+  ASSERT_TRUE(store.ok());
+  EXPECT_TRUE((*store)->open_report().problem.empty());
+  EXPECT_EQ((*store)->Query(UnitId{20}, Time{0}, Time{INT64_MAX})->size(), 50u);
+}
+
+TEST_F(TrackStoreTest, FlippedByteIsDetected) {
+  WriteAll();
+  auto size = fs::file_size(path_);
+  uint64_t at = size / 2;
+  {
+    std::fstream f(path_, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(at));
+    char c;
+    f.get(c);
+    f.seekp(static_cast<std::streamoff>(at));
+    f.put(static_cast<char>(c ^ 0x10));
+  }
+  auto strict = TrackStore::Open(path_, {.repair_tail = false});
+  EXPECT_EQ(strict.status().code(), StatusCode::kDataLoss);
+  auto store = TrackStore::Open(path_);
+  ASSERT_TRUE(store.ok());
+  const OpenReport& rep = (*store)->open_report();
+  EXPECT_FALSE(rep.problem.empty());
+  EXPECT_LE(rep.valid_bytes, at);
+  EXPECT_GT(rep.blocks, 400u);
+  EXPECT_LT(rep.blocks, 1000u);
+}
+
+TEST_F(TrackStoreTest, ForeignFilesAreNotTouched) {
+  { std::ofstream(path_) << "hello, this is not a track file at all"; }
+  EXPECT_EQ(TrackStore::Open(path_).status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(fs::file_size(path_), 38u);
+  { std::ofstream(path_, std::ios::trunc) << "NCCTR"; }  // crash while creating: restart
+  EXPECT_TRUE(TrackStore::Open(path_).ok());
+  EXPECT_EQ(fs::file_size(path_), kFileHeaderSize);
+}
+
+TEST(TrackFormat, VarintAndZigZagRoundTrip) {
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 10000; ++i) {
+    int64_t v = static_cast<int64_t>(rng()) >> (rng() % 64);
+    std::string s;
+    PutVarint(s, ZigZag(v));
+    size_t pos = 0;
+    uint64_t got = 0;
+    ASSERT_TRUE(GetVarint(s, pos, got));
+    EXPECT_EQ(UnZigZag(got), v);
+    EXPECT_EQ(pos, s.size());
+  }
+  EXPECT_EQ(Crc32("123456789", 9), 0xCBF43926u);  // the standard check value
+}
+
+}  // namespace
+}  // namespace ncc::track
