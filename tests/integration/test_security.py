@@ -1,0 +1,252 @@
+"""Authorization over real HTTP and WebSocket, generated from the role table in docs/security.md:
+every role × relation (own agency, shared with it, not shared) × classification × clearance, on
+every incident route, the lists, /events and the stream. Plus attacks: forged, revoked and
+missing tokens, privilege escalation through body fields, brute-force lock-out, rate limits."""
+import argparse
+import json
+import os
+import re
+import sys
+import unittest
+
+from harness import PASSWORD, Server, WebSocket
+
+NCC = None
+LEVELS = ["public", "restricted", "confidential", "secret"]
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def role_table():
+    """{action: (set of roles, via_share)} parsed from the documented table."""
+    text = open(os.path.join(ROOT, "docs", "security.md")).read()
+    body = text.split("<!-- permissions-table:begin -->")[1].split("<!-- permissions-table:end -->")[0]
+    rows = [r for r in body.strip().splitlines() if r.startswith("| `")]
+    header = [c.strip() for c in body.strip().splitlines()[0].strip("|").split("|")]
+    roles = header[1:8]
+    table = {}
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        action = cells[0].strip("`")
+        granted = {roles[i] for i in range(7) if cells[1 + i] == "✓"}
+        table[action] = (granted, cells[8] == "✓")
+    return roles, table
+
+
+ROLES, TABLE = role_table()
+
+
+def allowed(role, clearance, action, relation, classification):
+    granted, via_share = TABLE[action]
+    if role not in granted:
+        return False
+    if relation == "not_shared" or (relation == "shared" and not via_share):
+        return False
+    return LEVELS.index(clearance) >= LEVELS.index(classification)
+
+
+class Security(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        s = cls.server = Server(NCC)
+        s.add_user("fire_boss", "fire", ["supervisor"], "secret")
+        for role in ROLES:
+            for clearance in LEVELS:
+                s.add_user(f"{role}-{clearance}", "police", [role], clearance)
+        s.add_user("victim", "police", ["dispatcher"], "restricted")
+        s.start()
+        for code in ("police", "fire", "ambulance"):
+            status, body = s.request("POST", "/api/v1/agencies", {"code": code, "name": code, "kind": "police"})
+            assert status == 201, body
+        fire = s.login("fire_boss")
+        cls.records = {}  # (relation, classification) -> (incident id, seq of its creation)
+        for cls_name in LEVELS:
+            for relation in ("own", "shared", "not_shared"):
+                token = None if relation == "own" else fire
+                agency = "police" if relation == "own" else "fire"
+                status, body = s.request("POST", "/api/v1/incidents", {
+                    "type": "police.robbery", "priority": 2, "agency": agency, "classification": cls_name,
+                    "location": {"lat": 25.28, "lon": 51.52}, "summary": f"{relation}-{cls_name}"}, token=token)
+                assert status == 201, body
+                cls.records[(relation, cls_name)] = (body["id"], body["seq"])
+                if relation == "shared":
+                    status, share = s.request("POST", f"/api/v1/incidents/{body['id']}/shares", {"agency": "police"},
+                                              token=fire)
+                    assert status == 201, share
+        cls.units = []
+        for k in range(200):
+            status, body = s.request("POST", "/api/v1/units", {"callsign": f"P{k}", "agency": "police", "kind": "patrol"})
+            assert status == 201, body
+            cls.units.append(body["id"])
+        # A last incident every police role that reads events may see: the end marker of streams.
+        status, body = s.request("POST", "/api/v1/incidents", {
+            "type": "police.patrol", "priority": 5, "agency": "police", "classification": "public",
+            "location": {"lat": 25.28, "lon": 51.52}})
+        cls.marker = body["seq"]
+        cls.tokens = {f"{r}-{c}": s.login(f"{r}-{c}") for r in ROLES for c in LEVELS}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def cases(self):
+        for role in ROLES:
+            for clearance in LEVELS:
+                for (relation, classification), (incident, seq) in self.records.items():
+                    yield role, clearance, relation, classification, incident, seq
+
+    def test_reads_lists_and_events(self):
+        s = self.server
+        checked = 0
+        for role in ROLES:
+            for clearance in LEVELS:
+                token = self.tokens[f"{role}-{clearance}"]
+                status, listing = s.request("GET", "/api/v1/incidents?limit=1000", token=token)
+                listed = {i["id"] for i in listing["items"]}
+                status, events = s.request("GET", "/api/v1/events?after=0&limit=1000", token=token)
+                event_seqs = {e["seq"] for e in events["items"]} if status == 200 else set()
+                for (relation, classification), (incident, seq) in self.records.items():
+                    want = allowed(role, clearance, "incident.read", relation, classification)
+                    status, _ = s.request("GET", f"/api/v1/incidents/{incident}", token=token)
+                    self.assertEqual(status, 200 if want else 404, (role, clearance, relation, classification))
+                    self.assertEqual(incident in listed, want, ("list", role, clearance, relation, classification))
+                    want_event = allowed(role, clearance, "event.read", relation, classification)
+                    self.assertEqual(seq in event_seqs, want_event, ("events", role, clearance, relation, classification))
+                    checked += 3
+        print(f"{checked} read decisions checked", flush=True)
+
+    def test_writes(self):
+        s = self.server
+        next_unit = 0  # a unit is used up only by an assignment that succeeds
+        for role, clearance, relation, classification, incident, seq in self.cases():
+            token = self.tokens[f"{role}-{clearance}"]
+            visible = allowed(role, clearance, "incident.read", relation, classification)
+            for action, path, body in (
+                    ("incident.note", f"/api/v1/incidents/{incident}/notes", {"text": "checked"}),
+                    ("incident.update_status", f"/api/v1/incidents/{incident}/status", {"status": "triaged"}),
+                    ("incident.assign", f"/api/v1/incidents/{incident}/assignments", None)):
+                if body is None:
+                    body = {"unit": self.units[next_unit]}
+                status, reply = s.request("POST", path, body, token=token)
+                if action == "incident.assign" and status == 201:
+                    next_unit += 1
+                want = allowed(role, clearance, action, relation, classification)
+                where = (action, role, clearance, relation, classification, reply)
+                if want and action == "incident.assign" and clearance == "public":
+                    # Units carry the label restricted: a caller cleared only for public cannot
+                    # see (so cannot send) any unit.
+                    self.assertEqual((status, reply["error"]["field"]), (404, "unit"), where)
+                elif want:
+                    self.assertIn(status, (200, 201, 409), where)  # 409: a legal request the lifecycle refused
+                else:
+                    self.assertEqual(status, 403 if visible else 404, where)
+
+    def test_stream_filters_like_reads(self):
+        s = self.server
+        for role in ROLES:
+            for clearance in LEVELS:
+                token = self.tokens[f"{role}-{clearance}"]
+                ws = WebSocket(s.port, "/api/v1/stream?after=0", token=token)
+                if role not in TABLE["stream.subscribe"][0]:
+                    self.assertEqual(ws.status, 403, role)
+                    ws.close()
+                    continue
+                self.assertEqual(ws.status, 101)
+                ws.recv_json()
+                seen = set()
+                while self.marker not in seen:
+                    seen.add(ws.recv_json()["seq"])
+                ws.close()
+                for (relation, classification), (incident, seq) in self.records.items():
+                    want = allowed(role, clearance, "event.read", relation, classification)
+                    self.assertEqual(seq in seen, want, ("stream", role, clearance, relation, classification))
+
+    def test_privilege_escalation_through_body_fields(self):
+        s = self.server
+        token = self.tokens["dispatcher-restricted"]
+        status, body = s.request("POST", "/api/v1/incidents", {
+            "type": "fire.alarm", "priority": 1, "agency": "fire", "location": {"lat": 1, "lon": 1}}, token=token)
+        self.assertEqual(status, 403, body)
+        status, body = s.request("POST", "/api/v1/incidents", {
+            "type": "fire.alarm", "priority": 1, "classification": "secret", "location": {"lat": 1, "lon": 1}},
+            token=token)
+        self.assertEqual(status, 403, body)
+        status, body = s.request("POST", "/api/v1/incidents", {
+            "type": "fire.alarm", "priority": 1, "actor": "admin", "location": {"lat": 1, "lon": 1}}, token=token)
+        self.assertEqual((status, body["error"]["field"]), (400, "actor"))
+        status, body = s.request("POST", "/api/v1/agencies", {"code": "navy", "name": "Navy", "kind": "police"},
+                                 token=token)
+        self.assertEqual(status, 403, body)
+        # What a dispatcher does is recorded under their name, whatever the headers say.
+        status, body = s.request("POST", "/api/v1/incidents", {
+            "type": "fire.alarm", "priority": 1, "location": {"lat": 1, "lon": 1}}, token=token,
+            headers={"X-NCC-Actor": "someone-else"})
+        status, page = s.request("GET", f"/api/v1/events?after={body['seq'] - 1}&limit=1")
+        self.assertEqual(page["items"][0]["actor"], "dispatcher-restricted")
+
+    def test_bad_tokens(self):
+        s = self.server
+        for header in ("Bearer ncc_at_" + "0" * 64, "Bearer nonsense", "Basic dGVzdDp0ZXN0", "Bearer ", "ApiKey x"):
+            status, body = s.request("GET", "/api/v1/incidents", headers={"Authorization": header}, token=False)
+            self.assertEqual(status, 401, (header, body))
+        status, body = s.request("GET", "/api/v1/incidents", token=False)
+        self.assertEqual(status, 401)
+        token = s.login("victim")
+        status, _ = s.request("POST", "/api/v1/auth/logout", {}, token=token)
+        self.assertEqual(status, 200)
+        status, body = s.request("GET", "/api/v1/incidents", token=token)  # revoked
+        self.assertEqual(status, 401, body)
+
+    def test_refresh_replay_revokes_the_login(self):
+        s = self.server
+        status, first = s.request("POST", "/api/v1/auth/login", {"username": "victim", "password": PASSWORD}, token=False)
+        status, second = s.request("POST", "/api/v1/auth/refresh", {"refresh_token": first["refresh_token"]}, token=False)
+        self.assertEqual(status, 200)
+        status, replay = s.request("POST", "/api/v1/auth/refresh", {"refresh_token": first["refresh_token"]}, token=False)
+        self.assertEqual(status, 401, replay)
+        status, body = s.request("GET", "/api/v1/incidents", token=second["access_token"])
+        self.assertEqual(status, 401, "a replayed refresh token must end the whole login")
+
+    def test_brute_force_hits_the_lockout(self):
+        s = self.server
+        s.add_user("target", "police", ["analyst"])
+        codes = [s.request("POST", "/api/v1/auth/login", {"username": "target", "password": f"guess{k}"}, token=False)[0]
+                 for k in range(7)]
+        self.assertEqual(codes[:5], [401] * 5)
+        self.assertEqual(codes[5], 429, codes)
+        status, body = s.request("POST", "/api/v1/auth/login", {"username": "target", "password": PASSWORD}, token=False)
+        self.assertEqual(status, 429, "locked even with the right password until the back-off ends")
+
+    def test_no_secret_in_the_event_log_or_server_log(self):
+        s = self.server
+        with open(os.path.join(s.data_dir, "events.db"), "rb") as f:
+            log = f.read()
+        self.assertNotIn(PASSWORD.encode(), log)
+        self.assertNotIn(s.token.encode(), log)
+        self.assertNotIn(PASSWORD, s.read_log())
+        self.assertNotIn(s.token, s.read_log())
+
+
+class RateLimit(unittest.TestCase):
+    def test_429_with_retry_after(self):
+        server = Server(NCC, rate="5").start()
+        try:
+            conn = server.connection()
+            statuses = []
+            for _ in range(30):
+                conn.request("GET", "/api/v1/incidents", headers={"Authorization": "Bearer " + server.token})
+                resp = conn.getresponse()
+                resp.read()
+                statuses.append((resp.status, resp.getheader("Retry-After")))
+            refused = [r for r in statuses if r[0] == 429]
+            self.assertTrue(refused, statuses)
+            self.assertTrue(all(int(r[1]) >= 1 for r in refused))
+        finally:
+            server.cleanup()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ncc", required=True)
+    args, rest = parser.parse_known_args()
+    NCC = args.ncc
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
