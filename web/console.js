@@ -5,11 +5,38 @@ const state = { incidents: new Map(), units: new Map(), head: 0 };
 const OPEN = new Set(["new", "triaged", "dispatched", "en_route", "on_scene"]);
 const $ = (id) => document.getElementById(id);
 
+// The access token lives in this tab only (sessionStorage), never in a cookie.
+let token = sessionStorage.getItem("ncc_token");
+
 async function getJson(path) {
-  const r = await fetch(path);
+  const r = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  if (r.status === 401) { showLogin("session expired: sign in again"); throw new Error("signed out"); }
   if (!r.ok) throw new Error(`${path}: ${r.status}`);
   return r.json();
 }
+
+function showLogin(message) {
+  sessionStorage.removeItem("ncc_token");
+  token = null;
+  document.querySelector("main").hidden = true;
+  $("login").hidden = false;
+  $("login-error").textContent = message || "";
+}
+
+$("login").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const r = await fetch("/api/v1/auth/login", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: $("username").value, password: $("password").value }),
+  });
+  const body = await r.json();
+  if (!r.ok) { $("login-error").textContent = body.error?.message || `error ${r.status}`; return; }
+  token = body.access_token;
+  sessionStorage.setItem("ncc_token", token);
+  $("login").hidden = true;
+  document.querySelector("main").hidden = false;
+  start();
+});
 
 async function loadPicture() {
   state.incidents.clear();
@@ -109,7 +136,7 @@ function drawMap(open) {
 }
 
 function connect(after) {
-  const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v1/stream?after=${after}`);
+  const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v1/stream?after=${after}&access_token=${encodeURIComponent(token)}`);
   ws.onopen = () => { $("conn").textContent = "live"; $("conn").className = "badge on"; };
   ws.onmessage = (m) => {
     const ev = JSON.parse(m.data);
@@ -117,11 +144,24 @@ function connect(after) {
     apply(ev); dirty = true;
   };
   ws.onclose = async (e) => {
+    if (!token) return;
     $("conn").textContent = `reconnecting (${e.reason || "closed"})`; $("conn").className = "badge off";
     setTimeout(async () => connect(e.reason.includes("after=") ? await loadPicture() : state.head), 1000);
   };
 }
 
 setInterval(() => { $("clock").textContent = new Date().toISOString().slice(0, 19).replace("T", " ") + " UTC"; }, 1000);
-loadPicture().then((seq) => { state.head = seq; connect(seq); requestAnimationFrame(render); })
-  .catch((e) => { $("conn").textContent = `error: ${e.message}`; });
+async function start() {
+  try {
+    const me = await getJson("/api/v1/whoami");
+    $("who").textContent = `${me.user} (${me.agency})`;
+    const seq = await loadPicture();
+    state.head = seq;
+    connect(seq);
+    requestAnimationFrame(render);
+  } catch (e) {
+    $("conn").textContent = `error: ${e.message}`;
+  }
+}
+
+if (token) start(); else showLogin();
