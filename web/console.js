@@ -34,6 +34,8 @@ $("login").addEventListener("submit", async (e) => {
   token = body.access_token;
   sessionStorage.setItem("ncc_token", token);
   $("login").hidden = true;
+  $("login-error").textContent = "";
+  $("password").value = "";
   document.querySelector("main").hidden = false;
   start();
 });

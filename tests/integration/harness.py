@@ -194,6 +194,9 @@ class WebSocket:
         masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
         self.sock.sendall(header + mask + masked)
 
+    def send_text(self, text):
+        self._send(0x1, text.encode())
+
     def close(self):
         try:
             self._send(0x8, struct.pack(">H", 1000))
