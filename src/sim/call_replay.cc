@@ -79,7 +79,9 @@ Status SeedAgenciesAndUnits(Engine& engine, const std::vector<UnitResponse>& row
     auto [it, fresh] = units.emplace(r.unit_id, &r);
     if (r.als) it->second = &r;  // remember that the unit works at ALS level
   }
-  for (const auto& [callsign, r] : units) {
+  for (const auto& entry : units) {
+    const std::string& callsign = entry.first;  // named, not bound: lambdas capture it (clang 14)
+    const UnitResponse* r = entry.second;
     bool exists =
         engine.Read([&](const World& w) { return w.FindUnitByCallsign(callsign) != nullptr; });
     if (exists) continue;
