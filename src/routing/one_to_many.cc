@@ -1,0 +1,124 @@
+// One-to-many (RPHAST, Delling et al. 2011) and many-to-many (buckets, Knopp et al. 2007) over
+// the contraction hierarchy. Both rest on one fact: every shortest path is an upward part from
+// the source followed by a downward part to the target.
+#include <algorithm>
+
+#include "routing/min_heap.h"
+#include "routing/route_query.h"
+
+namespace ncc::routing {
+
+const std::vector<uint32_t>& RouteQuery::UpwardSearch(std::span<const Seed> seeds, bool forward,
+                                                      std::vector<Label>& labels) {
+  settled_.clear();
+  MinHeap heap;
+  for (const Seed& s : seeds) {
+    Label& l = labels[s.node];
+    if (l.stamp == round_ && l.time <= s.time_ms) continue;
+    l = {s.time_ms, round_, kNoNode, kNoNode, s.length_dm};
+    heap.Push(s.time_ms, s.node);
+  }
+  while (!heap.Empty()) {
+    auto [d, v] = heap.Pop();
+    if (d != labels[v].time) continue;
+    settled_.push_back(v);
+    const auto& first = forward ? g_.up_first : g_.dn_first;
+    const auto& other = forward ? g_.up_head : g_.dn_tail;
+    const auto& weight = forward ? g_.up_weight : g_.dn_weight;
+    const auto& length = forward ? g_.up_length : g_.dn_length;
+    for (uint32_t e = first[v]; e < first[v + 1]; ++e) {
+      uint32_t w = other[e], nd = d + weight[e];
+      if (nd < Time(labels, w)) {
+        labels[w] = {nd, round_, v, e, labels[v].length + length[e]};
+        heap.Push(nd, w);
+      }
+    }
+  }
+  return settled_;
+}
+
+std::vector<Cost> RouteQuery::OneToMany(std::span<const Seed> from,
+                                        std::span<const std::vector<Seed>> targets) {
+  ++round_;
+  UpwardSearch(from, /*forward=*/true, fwd_);
+  // Selection: everything from which a downward path reaches a target.
+  std::vector<uint32_t> selected, stack;
+  for (const std::vector<Seed>& seeds : targets)
+    for (const Seed& s : seeds)
+      if (pos_stamp_[s.node] != round_) {
+        pos_stamp_[s.node] = round_;
+        stack.push_back(s.node);
+      }
+  while (!stack.empty()) {
+    uint32_t v = stack.back();
+    stack.pop_back();
+    selected.push_back(v);
+    for (uint32_t e = g_.dn_first[v]; e < g_.dn_first[v + 1]; ++e) {
+      uint32_t u = g_.dn_tail[e];
+      if (pos_stamp_[u] != round_) {
+        pos_stamp_[u] = round_;
+        stack.push_back(u);
+      }
+    }
+  }
+  // Node ids are ranks: descending ids visit every tail before the nodes below it.
+  std::sort(selected.begin(), selected.end(), std::greater<>());
+  for (uint32_t i = 0; i < selected.size(); ++i) pos_[selected[i]] = i;
+  std::vector<uint32_t> time(selected.size());
+  std::vector<uint64_t> length(selected.size());
+  for (uint32_t i = 0; i < selected.size(); ++i) {
+    uint32_t v = selected[i];
+    time[i] = Time(fwd_, v);
+    length[i] = time[i] == kUnreachable ? 0 : fwd_[v].length;
+    for (uint32_t e = g_.dn_first[v]; e < g_.dn_first[v + 1]; ++e) {
+      uint32_t j = pos_[g_.dn_tail[e]];
+      if (time[j] == kUnreachable) continue;
+      uint32_t nd = time[j] + g_.dn_weight[e];
+      if (nd < time[i]) {
+        time[i] = nd;
+        length[i] = length[j] + g_.dn_length[e];
+      }
+    }
+  }
+  std::vector<Cost> out(targets.size());
+  for (size_t t = 0; t < targets.size(); ++t)
+    for (const Seed& s : targets[t]) {
+      uint32_t i = pos_[s.node];
+      if (time[i] == kUnreachable) continue;
+      uint64_t total = uint64_t{time[i]} + s.time_ms;
+      if (total < out[t].time_ms) out[t] = {static_cast<uint32_t>(total), length[i] + s.length_dm};
+    }
+  return out;
+}
+
+std::vector<Cost> RouteQuery::ManyToMany(std::span<const std::vector<Seed>> sources,
+                                         std::span<const std::vector<Seed>> targets) {
+  struct Bucket {
+    uint32_t node, target, time;
+    uint64_t length;
+  };
+  std::vector<Bucket> buckets;
+  for (uint32_t t = 0; t < targets.size(); ++t) {
+    ++round_;
+    for (uint32_t v : UpwardSearch(targets[t], /*forward=*/false, bwd_))
+      buckets.push_back({v, t, bwd_[v].time, bwd_[v].length});
+  }
+  std::sort(buckets.begin(), buckets.end(),
+            [](const Bucket& a, const Bucket& b) { return a.node < b.node; });
+  std::vector<Cost> out(sources.size() * targets.size());
+  for (size_t s = 0; s < sources.size(); ++s) {
+    ++round_;
+    for (uint32_t v : UpwardSearch(sources[s], /*forward=*/true, fwd_)) {
+      auto it = std::lower_bound(buckets.begin(), buckets.end(), v,
+                                 [](const Bucket& b, uint32_t n) { return b.node < n; });
+      for (; it != buckets.end() && it->node == v; ++it) {
+        uint64_t total = uint64_t{fwd_[v].time} + it->time;
+        Cost& c = out[s * targets.size() + it->target];
+        if (total < c.time_ms) c = {static_cast<uint32_t>(total), fwd_[v].length + it->length};
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace ncc::routing
