@@ -57,10 +57,12 @@ void RunPairs(const RoutingService& service, const RouteArgs& args, Algorithm al
     }
     auto t0 = std::chrono::steady_clock::now();
     auto r = service.RouteBetween(*pa, *pb, algo, false);
-    total_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    total_ms +=
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     ++queries;
     if (r.ok()) {
-      std::snprintf(buf, sizeof buf, "%.1f %.1f\n", r->cost.time_ms / 1000.0, r->cost.length_dm / 10.0);
+      std::snprintf(buf, sizeof buf, "%.1f %.1f\n", r->cost.time_ms / 1000.0,
+                    r->cost.length_dm / 10.0);
       out += buf;
     } else if (r.status().code() == StatusCode::kNotFound) {
       out += "unreachable\n";

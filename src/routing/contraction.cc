@@ -19,7 +19,15 @@ struct Shortcut {
 class Contractor {
  public:
   Contractor(uint32_t n, std::span<const DirectedEdge> edges, const ContractionOptions& opt)
-      : n_(n), opt_(opt), out_(n), in_(n), dist_(n, 0), stamp_(n, 0), depth_(n, 0),
+      : n_(n),
+        opt_(opt),
+        out_(n),
+        in_(n),
+        dist_(n, 0),
+        stamp_(n, 0),
+        depth_(n, 0),
+        target_stamp_(n, 0),
+
         contracted_(n, 0) {
     for (const DirectedEdge& e : edges) {
       if (e.tail == e.head) continue;  // a loop never shortens a path
@@ -33,15 +41,19 @@ class Contractor {
     using Entry = std::pair<float, uint32_t>;
     std::priority_queue<Entry, std::vector<Entry>, std::greater<>> heap;
     std::vector<float> prio(n_);
-    for (uint32_t v = 0; v < n_; ++v) heap.push({prio[v] = Priority(v), v});
+    // Estimates for priorities only need a short search; misses merely raise the estimate.
+    const uint32_t sim_limit = std::max(8u, opt_.witness_settle_limit / 10);
+    std::vector<Shortcut> shortcuts;
+    for (uint32_t v = 0; v < n_; ++v) heap.push({prio[v] = Priority(v, sim_limit, &shortcuts), v});
     uint32_t done = 0;
     std::vector<uint32_t> neighbours;
     while (!heap.empty()) {
       auto [p, v] = heap.top();
       heap.pop();
       if (contracted_[v] || p != prio[v]) continue;  // stale entry
-      // Lazy update: the priority may have grown since it was computed.
-      float fresh = Priority(v);
+      // Lazy update: the priority may have grown since it was computed. The exact shortcuts
+      // found here are the ones the contraction adds.
+      float fresh = Priority(v, opt_.witness_settle_limit, &shortcuts);
       if (!heap.empty() && fresh > heap.top().first) {
         heap.push({prio[v] = fresh, v});
         continue;
@@ -49,8 +61,7 @@ class Contractor {
       h.rank[v] = done++;
       for (const Arc& a : out_[v]) h.up.push_back({v, a.other, a.weight, a.length, a.mid});
       for (const Arc& a : in_[v]) h.down.push_back({v, a.other, a.weight, a.length, a.mid});
-      for (const Shortcut& s : FindShortcuts(v, opt_.witness_settle_limit, nullptr))
-        AddArc(s.from, s.to, s.weight, s.length, v, s.hops);
+      for (const Shortcut& s : shortcuts) AddArc(s.from, s.to, s.weight, s.length, v, s.hops);
       neighbours.clear();
       for (const Arc& a : out_[v]) neighbours.push_back(a.other);
       for (const Arc& a : in_[v]) neighbours.push_back(a.other);
@@ -63,7 +74,7 @@ class Contractor {
       neighbours.erase(std::unique(neighbours.begin(), neighbours.end()), neighbours.end());
       for (uint32_t u : neighbours) {
         depth_[u] = std::max(depth_[u], depth_[v] + 1);
-        heap.push({prio[u] = Priority(u), u});
+        heap.push({prio[u] = Priority(u, sim_limit, &shortcuts), u});
       }
       if (opt_.progress && (done % 4096 == 0 || done == n_)) opt_.progress(done, n_);
     }
@@ -95,9 +106,10 @@ class Contractor {
 
   // OSRM's priority: shortcut/removed edge ratio, the same for original edges, plus depth so
   // that contraction spreads evenly over the graph.
-  float Priority(uint32_t v) {
+  float Priority(uint32_t v, uint32_t settle_limit, std::vector<Shortcut>* shortcuts) {
     uint32_t added_hops = 0;
-    std::vector<Shortcut> s = FindShortcuts(v, opt_.witness_settle_limit / 4 + 1, &added_hops);
+    *shortcuts = FindShortcuts(v, settle_limit, &added_hops);
+    const std::vector<Shortcut>& s = *shortcuts;
     uint32_t removed = static_cast<uint32_t>(in_[v].size() + out_[v].size());
     uint32_t removed_hops = 0;
     for (const Arc& a : in_[v]) removed_hops += a.hops;
@@ -126,25 +138,39 @@ class Contractor {
 
   uint32_t Dist(uint32_t x) const { return stamp_[x] == round_ ? dist_[x] : kUnreachable; }
 
+  // Dijkstra from `source` around `avoid`; stops once every out-neighbour of `avoid` is
+  // settled, beyond `max_dist`, or after `settle_limit` nodes.
   void WitnessSearch(uint32_t source, uint32_t avoid, uint32_t max_dist, uint32_t settle_limit) {
     ++round_;
-    heap_ = {};
+    uint32_t targets_left = 0;
+    for (const Arc& b : out_[avoid])
+      if (target_stamp_[b.other] != round_ && b.other != source) {
+        target_stamp_[b.other] = round_;
+        ++targets_left;
+      }
+    heap_.clear();
     dist_[source] = 0;
     stamp_[source] = round_;
-    heap_.push({0, source});
+    heap_.push_back({0, source});
     uint32_t settled = 0;
-    while (!heap_.empty()) {
-      auto [d, u] = heap_.top();
-      heap_.pop();
+    while (!heap_.empty() && targets_left > 0) {
+      std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
+      auto [d, u] = heap_.back();
+      heap_.pop_back();
       if (d != dist_[u]) continue;
       if (d > max_dist || ++settled > settle_limit) break;
+      if (target_stamp_[u] == round_) {
+        target_stamp_[u] = 0;
+        --targets_left;
+      }
       for (const Arc& a : out_[u]) {
         if (a.other == avoid) continue;
         uint32_t nd = d + a.weight;
         if (nd < Dist(a.other)) {
           dist_[a.other] = nd;
           stamp_[a.other] = round_;
-          heap_.push({nd, a.other});
+          heap_.push_back({nd, a.other});
+          std::push_heap(heap_.begin(), heap_.end(), std::greater<>());
         }
       }
     }
@@ -153,12 +179,10 @@ class Contractor {
   uint32_t n_;
   const ContractionOptions& opt_;
   std::vector<std::vector<Arc>> out_, in_;
-  std::vector<uint32_t> dist_, stamp_, depth_;
+  std::vector<uint32_t> dist_, stamp_, depth_, target_stamp_;
   std::vector<uint8_t> contracted_;
   uint32_t round_ = 0;
-  std::priority_queue<std::pair<uint32_t, uint32_t>, std::vector<std::pair<uint32_t, uint32_t>>,
-                      std::greater<>>
-      heap_;
+  std::vector<std::pair<uint32_t, uint32_t>> heap_;
 };
 
 }  // namespace

@@ -28,7 +28,7 @@ struct Hierarchy {
 };
 
 struct ContractionOptions {
-  uint32_t witness_settle_limit = 500;  // bounds each witness search; misses only add shortcuts
+  uint32_t witness_settle_limit = 200;  // bounds each witness search; misses only add shortcuts
   // Called now and then with the number of contracted nodes (for a progress display).
   std::function<void(uint32_t done, uint32_t total)> progress;
 };

@@ -15,7 +15,7 @@ std::unique_ptr<RoadGraph> Load(const GraphArrays& a) {
   return std::move(g).value();
 }
 
-TEST(ContractionTest, ChEqualsDijkstraOnSyntheticGrid) {
+TEST(RoutingContractionTest, ChEqualsDijkstraOnSyntheticGrid) {
   BuiltGraph built = BuildGraph(SyntheticRoadGrid(60, 7));
   auto g = Load(built.arrays);
   RouteQuery q(*g);
@@ -28,7 +28,7 @@ TEST(ContractionTest, ChEqualsDijkstraOnSyntheticGrid) {
   }
 }
 
-TEST(ContractionTest, UnpackedPathIsARealPathWithTheSameTime) {
+TEST(RoutingContractionTest, UnpackedPathIsARealPathWithTheSameTime) {
   BuiltGraph built = BuildGraph(SyntheticRoadGrid(40, 3));
   auto g = Load(built.arrays);
   RouteQuery q(*g);
@@ -52,7 +52,7 @@ TEST(ContractionTest, UnpackedPathIsARealPathWithTheSameTime) {
   }
 }
 
-TEST(ContractionTest, OneToManyAndMatrixEqualPointToPoint) {
+TEST(RoutingContractionTest, OneToManyAndMatrixEqualPointToPoint) {
   BuiltGraph built = BuildGraph(SyntheticRoadGrid(50, 11));
   auto g = Load(built.arrays);
   RouteQuery q(*g);

@@ -3,9 +3,16 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 
 namespace ncc::routing {
 namespace {
+
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 
 // CSR over (key, value) pairs: first[key]..first[key+1] index into the values.
 template <typename Item, typename KeyFn>
@@ -47,14 +54,16 @@ void BuildGrid(GraphArrays& a) {
       uint32_t u = a.head[e];
       auto cx = [&](int32_t lon) { return uint32_t((int64_t(lon) - g.lon0_e7) / g.cell_e7); };
       auto cy = [&](int32_t lat) { return uint32_t((int64_t(lat) - g.lat0_e7) / g.cell_e7); };
-      uint32_t x0 = cx(a.lon_e7[v]), x1 = cx(a.lon_e7[u]), y0 = cy(a.lat_e7[v]), y1 = cy(a.lat_e7[u]);
+      uint32_t x0 = cx(a.lon_e7[v]), x1 = cx(a.lon_e7[u]), y0 = cy(a.lat_e7[v]),
+               y1 = cy(a.lat_e7[u]);
       if (x0 > x1) std::swap(x0, x1);
       if (y0 > y1) std::swap(y0, y1);
       // The bounding box of the segment: a few cells too many on diagonals, never too few.
       for (uint32_t y = y0; y <= y1; ++y)
         for (uint32_t x = x0; x <= x1; ++x) entries.push_back({y * g.nx + x, e});
     }
-  BuildCsr(g.nx * g.ny, entries, [](const Entry& en) { return en.cell; }, a.cell_first);
+  BuildCsr(
+      g.nx * g.ny, entries, [](const Entry& en) { return en.cell; }, a.cell_first);
   a.cell_edges.resize(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) a.cell_edges[i] = entries[i].edge;
 }
@@ -65,9 +74,11 @@ BuiltGraph BuildGraph(const DirectedGraph& graph, const ContractionOptions& opti
   const uint32_t n = graph.node_count();
   BuiltGraph out;
   auto t0 = std::chrono::steady_clock::now();
+  double cpu0 = ThreadCpuSeconds();
   Hierarchy h = Contract(n, graph.edges, options);
   out.contraction_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out.contraction_cpu_seconds = ThreadCpuSeconds() - cpu0;
   out.new_id = h.rank;
   const std::vector<uint32_t>& id = out.new_id;
   auto map_mid = [&](uint32_t m) { return m == kNoNode ? kNoNode : id[m]; };
@@ -82,7 +93,8 @@ BuiltGraph BuildGraph(const DirectedGraph& graph, const ContractionOptions& opti
   base.reserve(graph.edges.size());
   for (const DirectedEdge& e : graph.edges)
     base.push_back({id[e.tail], id[e.head], std::max(1u, e.weight_ms), e.length_dm});
-  BuildCsr(n, base, [](const DirectedEdge& e) { return e.tail; }, a.first_out);
+  BuildCsr(
+      n, base, [](const DirectedEdge& e) { return e.tail; }, a.first_out);
   for (const DirectedEdge& e : base) {
     a.head.push_back(e.head);
     a.weight_ms.push_back(e.weight_ms);
@@ -113,7 +125,8 @@ std::vector<uint32_t> KeepLargestComponent(DirectedGraph& graph, ComponentReport
   const uint32_t n = graph.node_count();
   std::vector<DirectedEdge> sorted = graph.edges;
   std::vector<uint32_t> first;
-  BuildCsr(n, sorted, [](const DirectedEdge& e) { return e.tail; }, first);
+  BuildCsr(
+      n, sorted, [](const DirectedEdge& e) { return e.tail; }, first);
   // Iterative Tarjan: index, lowlink, explicit call stack of (node, next edge).
   std::vector<uint32_t> index(n, kNoNode), low(n, 0), comp(n, kNoNode), stack;
   std::vector<uint8_t> on_stack(n, 0);

@@ -16,7 +16,9 @@ namespace ncc::routing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double Since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 void Draw(bool on, const char* phase, uint64_t done, uint64_t total) {
   if (!on || total == 0) return;
@@ -37,12 +39,13 @@ std::string ImportSummary::ToString() const {
   std::ostringstream s;
   s << "read " << osm_ways << " drivable ways, " << osm_points << " road nodes, " << segments
     << " segments in " << read_seconds << " s\n"
-    << "turn restrictions: " << restrictions << " applied (" << split_nodes
-    << " junctions split), " << restrictions_skipped << " skipped (via-way or outside)\n"
+    << "turn restrictions: " << restrictions << " applied (" << split_nodes << " junctions split), "
+    << restrictions_skipped << " skipped (via-way or outside)\n"
     << "dropped " << components_dropped << " components not strongly connected to the main "
     << "network (" << nodes_dropped << " nodes)\n"
     << "graph: " << nodes << " nodes, " << edges << " edges; hierarchy " << up_edges << " up + "
-    << down_edges << " down edges, contracted in " << contract_seconds << " s\n"
+    << down_edges << " down edges, contracted in " << contract_seconds << " s ("
+    << contract_cpu_seconds << " s CPU)\n"
     << "total " << total_seconds << " s, peak RSS " << peak_rss_kb / 1024 << " MiB";
   if (file_bytes) s << ", file " << file_bytes << " bytes";
   return s.str();
@@ -72,6 +75,7 @@ StatusOr<ImportedGraph> BuildFromOsm(const std::string& input, const ImportOptio
   copt.progress = [&](uint32_t d, uint32_t t) { Draw(tty, "contracting", d, t); };
   BuiltGraph built = BuildGraph(expanded.graph, copt);
   sum.contract_seconds = built.contraction_seconds;
+  sum.contract_cpu_seconds = built.contraction_cpu_seconds;
   out.osm_node.assign(built.arrays.lat_e7.size(), 0);
   for (uint32_t v = 0; v < kept.size(); ++v)
     if (kept[v] != kNoNode) out.osm_node[built.new_id[kept[v]]] = expanded.osm_node[v];

@@ -13,7 +13,7 @@ namespace ncc::routing {
 
 struct ImportOptions {
   bool show_progress = true;  // only ever drawn when stderr is a terminal
-  uint32_t witness_settle_limit = 500;
+  uint32_t witness_settle_limit = 200;
 };
 
 struct ImportSummary {
@@ -21,7 +21,7 @@ struct ImportSummary {
   uint32_t restrictions = 0, restrictions_skipped = 0, split_nodes = 0;
   uint32_t components_dropped = 0, nodes_dropped = 0;
   uint32_t nodes = 0, edges = 0, up_edges = 0, down_edges = 0;
-  double read_seconds = 0, contract_seconds = 0, total_seconds = 0;
+  double read_seconds = 0, contract_seconds = 0, contract_cpu_seconds = 0, total_seconds = 0;
   uint64_t peak_rss_kb = 0, file_bytes = 0;
   std::string ToString() const;  // multi-line, for people
 };

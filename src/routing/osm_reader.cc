@@ -129,9 +129,8 @@ StatusOr<RoadNetwork> ReadOsm(const std::string& path,
   try {
     osmium::io::File file(path);
     if (file.format() == osmium::io::file_format::unknown)
-      return InvalidArgument("unknown OSM file type (want .osm, .osm.pbf, .osm.gz, .osm.bz2): " +
-                                 path,
-                             "input");
+      return InvalidArgument(
+          "unknown OSM file type (want .osm, .osm.pbf, .osm.gz, .osm.bz2): " + path, "input");
     osmium::io::Reader reader(file, osmium::osm_entity_bits::node | osmium::osm_entity_bits::way |
                                         osmium::osm_entity_bits::relation);
     LocationIndex index;

@@ -23,22 +23,22 @@ std::string WriteTemp(const std::string& name, const std::string& bytes) {
   return path;
 }
 
-TEST(OsmReaderTest, MissingFileIsNotFound) {
+TEST(RoutingOsmReaderTest, MissingFileIsNotFound) {
   EXPECT_EQ(ReadOsm("/nonexistent/none.osm.pbf").status().code(), StatusCode::kNotFound);
 }
 
-TEST(OsmReaderTest, UnknownSuffixIsInvalidArgument) {
+TEST(RoutingOsmReaderTest, UnknownSuffixIsInvalidArgument) {
   std::string path = WriteTemp("roads.txt", "hello");
   EXPECT_EQ(ReadOsm(path).status().code(), StatusCode::kInvalidArgument);
 }
 
-TEST(OsmReaderTest, GarbagePbfIsDataLoss) {
+TEST(RoutingOsmReaderTest, GarbagePbfIsDataLoss) {
   std::string path = WriteTemp("garbage.osm.pbf", std::string(4096, '\x7f'));
   auto r = ReadOsm(path);
   EXPECT_EQ(r.status().code(), StatusCode::kDataLoss) << r.status().ToString();
 }
 
-TEST(OsmReaderTest, TruncatedPbfIsDataLoss) {
+TEST(RoutingOsmReaderTest, TruncatedPbfIsDataLoss) {
   NCC_REQUIRE_OSM_DATA();
   std::string bytes = Slurp(testing_support::OsmDir() + "/monaco.osm.pbf");
   ASSERT_GT(bytes.size(), 100000u);
@@ -49,7 +49,7 @@ TEST(OsmReaderTest, TruncatedPbfIsDataLoss) {
   }
 }
 
-TEST(OsmReaderTest, CorruptPbfBlobIsDataLoss) {
+TEST(RoutingOsmReaderTest, CorruptPbfBlobIsDataLoss) {
   NCC_REQUIRE_OSM_DATA();
   std::string bytes = Slurp(testing_support::OsmDir() + "/monaco.osm.pbf");
   for (size_t i = bytes.size() / 3; i < bytes.size() / 3 + 64; ++i) bytes[i] ^= 0x55;
@@ -57,7 +57,7 @@ TEST(OsmReaderTest, CorruptPbfBlobIsDataLoss) {
   EXPECT_EQ(r.status().code(), StatusCode::kDataLoss) << r.status().ToString();
 }
 
-TEST(OsmReaderTest, TruncatedXmlIsDataLoss) {
+TEST(RoutingOsmReaderTest, TruncatedXmlIsDataLoss) {
   std::string xml =
       "<?xml version='1.0'?><osm version='0.6'><node id='1' lat='1' lon='1'/><way id='2'>"
       "<nd ref='1'/><tag k='highway' v='prim";
@@ -65,7 +65,7 @@ TEST(OsmReaderTest, TruncatedXmlIsDataLoss) {
   EXPECT_EQ(r.status().code(), StatusCode::kDataLoss) << r.status().ToString();
 }
 
-TEST(OsmReaderTest, XmlEntityExpansionIsRejected) {
+TEST(RoutingOsmReaderTest, XmlEntityExpansionIsRejected) {
   std::string xml =
       "<?xml version='1.0'?><!DOCTYPE osm [<!ENTITY a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;'>]>"
       "<osm version='0.6'><node id='1' lat='1' lon='1'><tag k='x' v='&b;'/></node></osm>";
@@ -73,7 +73,7 @@ TEST(OsmReaderTest, XmlEntityExpansionIsRejected) {
   EXPECT_FALSE(r.ok());
 }
 
-TEST(OsmReaderTest, SmallXmlNetworkWithRestriction) {
+TEST(RoutingOsmReaderTest, SmallXmlNetworkWithRestriction) {
   std::string xml = R"(<?xml version='1.0'?><osm version='0.6'>
 <node id='1' lat='0.000' lon='0.000'/><node id='2' lat='0.000' lon='0.001'/>
 <node id='3' lat='0.001' lon='0.001'/><node id='4' lat='0.000' lon='0.002'/>
@@ -93,7 +93,7 @@ TEST(OsmReaderTest, SmallXmlNetworkWithRestriction) {
   EXPECT_FALSE(r->restrictions[0].only);
 }
 
-TEST(RoadProfileTest, MaxspeedForms) {
+TEST(RoutingProfileTest, MaxspeedForms) {
   EXPECT_EQ(ParseMaxspeedKmh("50"), 50);
   EXPECT_NEAR(*ParseMaxspeedKmh("30 mph"), 48.28, 0.01);
   EXPECT_EQ(ParseMaxspeedKmh("RU:urban"), std::nullopt);

@@ -12,10 +12,10 @@ namespace {
 using testing_support::ImportExtract;
 using testing_support::LoadedExtract;
 
-class RealExtractTest : public ::testing::TestWithParam<const char*> {};
+class RoutingRealExtractTest : public ::testing::TestWithParam<const char*> {};
 
 // 100 sources x 100 targets = 10,000 pairs; each source gets one full Dijkstra as reference.
-TEST_P(RealExtractTest, ChAndOneToManyEqualDijkstraOn10000Pairs) {
+TEST_P(RoutingRealExtractTest, ChAndOneToManyEqualDijkstraOn10000Pairs) {
   NCC_REQUIRE_OSM_DATA();
   LoadedExtract x = ImportExtract(GetParam());
   ASSERT_TRUE(x.graph);
@@ -41,7 +41,7 @@ TEST_P(RealExtractTest, ChAndOneToManyEqualDijkstraOn10000Pairs) {
   }
 }
 
-TEST_P(RealExtractTest, MatrixEqualsPointToPoint) {
+TEST_P(RoutingRealExtractTest, MatrixEqualsPointToPoint) {
   NCC_REQUIRE_OSM_DATA();
   LoadedExtract x = ImportExtract(GetParam());
   ASSERT_TRUE(x.graph);
@@ -58,9 +58,9 @@ TEST_P(RealExtractTest, MatrixEqualsPointToPoint) {
                 q.Ch(sources[s][0].node, targets[t][0].node).time_ms);
 }
 
-INSTANTIATE_TEST_SUITE_P(Extracts, RealExtractTest,
-                         ::testing::Values("sf-north-2020.osm", "monaco.osm.pbf",
-                                           "andorra.osm.pbf", "helsinki-centre.osm.pbf"),
+INSTANTIATE_TEST_SUITE_P(Extracts, RoutingRealExtractTest,
+                         ::testing::Values("sf-north-2020.osm", "monaco.osm.pbf", "andorra.osm.pbf",
+                                           "helsinki-centre.osm.pbf"),
                          [](const auto& param_info) {
                            std::string n = param_info.param;
                            return n.substr(0, n.find_first_of("-."));
@@ -71,7 +71,8 @@ uint32_t EdgeTime(const RoadGraph& g, const std::vector<uint32_t>& from,
   uint32_t best = kUnreachable;
   for (uint32_t a : from)
     for (uint32_t e = g.first_out[a]; e < g.first_out[a + 1]; ++e)
-      if (std::find(to.begin(), to.end(), g.head[e]) != to.end()) best = std::min(best, g.weight_ms[e]);
+      if (std::find(to.begin(), to.end(), g.head[e]) != to.end())
+        best = std::min(best, g.weight_ms[e]);
   return best;
 }
 
@@ -97,13 +98,13 @@ void ExpectOneway(const char* extract, int64_t first, int64_t second) {
   EXPECT_GT(back.time_ms, along) << "driving back has to go around the block";
 }
 
-TEST(OnewayTest, PineStreetSanFrancisco) {
+TEST(RoutingOnewayTest, PineStreetSanFrancisco) {
   NCC_REQUIRE_OSM_DATA();
   // Way 100400947 "Pine Street" (primary, oneway=yes): node 65352459 then 4759501716.
   ExpectOneway("sf-north-2020.osm", 65352459, 4759501716);
 }
 
-TEST(OnewayTest, KaivokatuHelsinki) {
+TEST(RoutingOnewayTest, KaivokatuHelsinki) {
   NCC_REQUIRE_OSM_DATA();
   // Way 30471502 "Kaivokatu" (secondary, oneway=yes): node 317704055 then 1380976633.
   ExpectOneway("helsinki-centre.osm.pbf", 317704055, 1380976633);
@@ -131,7 +132,7 @@ void ExpectTurnForbidden(const char* extract, int64_t from, int64_t via, int64_t
   EXPECT_EQ(p.cost.time_ms, q.Dijkstra(Seeds(f), Seeds(t)).cost.time_ms);
 }
 
-TEST(TurnRestrictionTest, BulevardiToYrjonkatuHelsinki) {
+TEST(RoutingTurnRestrictionTest, BulevardiToYrjonkatuHelsinki) {
   NCC_REQUIRE_OSM_DATA();
   // Relation 50620 no_left_turn: from way 217644146 (Bulevardi) via node 25291564 to way
   // 233999572 (Yrjönkatu); the last Bulevardi node before the junction is 311086402, the first
@@ -139,7 +140,7 @@ TEST(TurnRestrictionTest, BulevardiToYrjonkatuHelsinki) {
   ExpectTurnForbidden("helsinki-centre.osm.pbf", 311086402, 25291564, 292859342);
 }
 
-TEST(TurnRestrictionTest, TunnelToMoyenneCornicheMonaco) {
+TEST(RoutingTurnRestrictionTest, TunnelToMoyenneCornicheMonaco) {
   NCC_REQUIRE_OSM_DATA();
   // Relation 4799601 no_left_turn: from way 92627402 (Tunnel vers Nationale 7, oneway) via node
   // 1397731778 to way 65562952 (Route de la Moyenne Corniche), next node 1699978884.

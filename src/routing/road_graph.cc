@@ -43,7 +43,9 @@ Counts CountsOf(const FileHeader& h) {
   return {{h.nodes, uint64_t{h.nodes} + 1, h.edges, h.up, h.down, cells + 1, h.cell_edges}};
 }
 
-uint64_t Align8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
+uint64_t Align8(uint64_t n) {
+  return (n + 7) & ~uint64_t{7};
+}
 
 uint64_t PayloadBytes(const Counts& c) {
   uint64_t total = 0;
@@ -53,14 +55,17 @@ uint64_t PayloadBytes(const Counts& c) {
   return total;
 }
 
-uint64_t Rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+uint64_t Rotl(uint64_t x, int r) {
+  return (x << r) | (x >> (64 - r));
+}
 
 template <typename T>
 Status CheckCsr(std::span<const T> first, uint64_t items, const char* what) {
   if (first.empty() || first[0] != 0 || first.back() != items)
     return DataLoss(std::string("graph file: bad offsets in ") + what);
   for (size_t i = 1; i < first.size(); ++i)
-    if (first[i] < first[i - 1]) return DataLoss(std::string("graph file: offsets decrease in ") + what);
+    if (first[i] < first[i - 1])
+      return DataLoss(std::string("graph file: offsets decrease in ") + what);
   return Status::Ok();
 }
 
@@ -99,7 +104,7 @@ std::string RoadGraph::Serialize(const GraphArrays& a) {
   h.cell_edges = static_cast<uint32_t>(a.cell_edges.size());
   std::string payload;
   payload.reserve(PayloadBytes(CountsOf(h)));
-#define NCC_X(T, name, count)                                                  \
+#define NCC_X(T, name, count)                                                              \
   payload.append(reinterpret_cast<const char*>(a.name.data()), a.name.size() * sizeof(T)); \
   payload.resize(Align8(payload.size()), '\0');
   NCC_ROUTING_GRAPH_ARRAYS(NCC_X)
@@ -127,7 +132,8 @@ Status RoadGraph::Write(const GraphArrays& arrays, const std::string& path) {
 
 StatusOr<std::unique_ptr<RoadGraph>> RoadGraph::Load(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return NotFound("cannot open graph file " + path + ": " + std::strerror(errno), "graph");
+  if (fd < 0)
+    return NotFound("cannot open graph file " + path + ": " + std::strerror(errno), "graph");
   struct stat st {};
   if (fstat(fd, &st) != 0 || st.st_size <= 0) {
     ::close(fd);
@@ -159,8 +165,8 @@ StatusOr<std::unique_ptr<RoadGraph>> RoadGraph::Parse(std::unique_ptr<RoadGraph>
   if (std::memcmp(h.magic, kMagic, 8) != 0) return DataLoss("not an ncc graph file (bad magic)");
   if (h.version != kGraphFormatVersion)
     return FailedPrecondition("graph file format version " + std::to_string(h.version) +
-                              ", this build reads version " +
-                              std::to_string(kGraphFormatVersion) + "; re-run import-osm");
+                              ", this build reads version " + std::to_string(kGraphFormatVersion) +
+                              "; re-run import-osm");
   if (h.header_bytes != kHeaderBytes) return DataLoss("graph file: bad header size");
   if (h.grid_nx > kMaxGridSide || h.grid_ny > kMaxGridSide || h.grid_cell_e7 <= 0)
     return DataLoss("graph file: bad snapping grid");
@@ -175,7 +181,7 @@ StatusOr<std::unique_ptr<RoadGraph>> RoadGraph::Parse(std::unique_ptr<RoadGraph>
   if (GraphChecksum(payload, expect) != h.checksum)
     return DataLoss("graph file checksum mismatch: the file is corrupt");
   uint64_t off = 0;
-#define NCC_X(T, name, count)                                                            \
+#define NCC_X(T, name, count)                                                          \
   g->name = std::span<const T>(reinterpret_cast<const T*>(payload + off), c.v[count]); \
   off += Align8(c.v[count] * sizeof(T));
   NCC_ROUTING_GRAPH_ARRAYS(NCC_X)

@@ -11,9 +11,11 @@
 namespace ncc::routing {
 namespace {
 
-std::string SmallGraphBytes() { return RoadGraph::Serialize(BuildGraph(SyntheticRoadGrid(12, 5)).arrays); }
+std::string SmallGraphBytes() {
+  return RoadGraph::Serialize(BuildGraph(SyntheticRoadGrid(12, 5)).arrays);
+}
 
-TEST(RoadGraphTest, RoundTripsThroughAFile) {
+TEST(RoutingGraphFileTest, RoundTripsThroughAFile) {
   std::string path = testing::TempDir() + "/rt.graph";
   BuiltGraph b = BuildGraph(SyntheticRoadGrid(12, 5));
   ASSERT_TRUE(RoadGraph::Write(b.arrays, path).ok());
@@ -24,12 +26,12 @@ TEST(RoadGraphTest, RoundTripsThroughAFile) {
   std::filesystem::remove(path);
 }
 
-TEST(RoadGraphTest, MissingFileIsNotFound) {
+TEST(RoutingGraphFileTest, MissingFileIsNotFound) {
   auto g = RoadGraph::Load("/nonexistent/x.graph");
   EXPECT_EQ(g.status().code(), StatusCode::kNotFound);
 }
 
-TEST(RoadGraphTest, WrongVersionIsRejected) {
+TEST(RoutingGraphFileTest, WrongVersionIsRejected) {
   std::string bytes = SmallGraphBytes();
   uint32_t v = 99;
   std::memcpy(bytes.data() + 8, &v, 4);
@@ -38,7 +40,7 @@ TEST(RoadGraphTest, WrongVersionIsRejected) {
   EXPECT_NE(g.status().message().find("version 99"), std::string::npos);
 }
 
-TEST(RoadGraphTest, FlippedPayloadByteFailsTheChecksum) {
+TEST(RoutingGraphFileTest, FlippedPayloadByteFailsTheChecksum) {
   std::string bytes = SmallGraphBytes();
   bytes[bytes.size() / 2] ^= 0x5a;
   auto g = RoadGraph::FromBytes(bytes);
@@ -46,16 +48,16 @@ TEST(RoadGraphTest, FlippedPayloadByteFailsTheChecksum) {
   EXPECT_NE(g.status().message().find("checksum"), std::string::npos);
 }
 
-TEST(RoadGraphTest, TruncatedFileIsDataLossAtEveryLength) {
+TEST(RoutingGraphFileTest, TruncatedFileIsDataLossAtEveryLength) {
   std::string bytes = SmallGraphBytes();
-  for (size_t len : {size_t{0}, size_t{10}, size_t{127}, size_t{128}, bytes.size() / 2,
-                     bytes.size() - 1}) {
+  for (size_t len :
+       {size_t{0}, size_t{10}, size_t{127}, size_t{128}, bytes.size() / 2, bytes.size() - 1}) {
     auto g = RoadGraph::FromBytes(std::string_view(bytes).substr(0, len));
     EXPECT_EQ(g.status().code(), StatusCode::kDataLoss) << len;
   }
 }
 
-TEST(RoadGraphTest, BadMagicIsDataLoss) {
+TEST(RoutingGraphFileTest, BadMagicIsDataLoss) {
   std::string bytes = SmallGraphBytes();
   bytes[0] = 'X';
   EXPECT_EQ(RoadGraph::FromBytes(bytes).status().code(), StatusCode::kDataLoss);

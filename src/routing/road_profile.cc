@@ -14,13 +14,15 @@ struct ClassSpeed {
 
 // Free-flow speeds by road class when no maxspeed is tagged; close to OSRM's car profile.
 constexpr ClassSpeed kSpeeds[] = {
-    {"motorway", 90},       {"motorway_link", 45}, {"trunk", 85},        {"trunk_link", 40},
-    {"primary", 65},        {"primary_link", 30},  {"secondary", 55},    {"secondary_link", 25},
-    {"tertiary", 40},       {"tertiary_link", 20}, {"unclassified", 25}, {"residential", 25},
-    {"living_street", 10},  {"service", 15},       {"road", 20},
+    {"motorway", 90},      {"motorway_link", 45}, {"trunk", 85},        {"trunk_link", 40},
+    {"primary", 65},       {"primary_link", 30},  {"secondary", 55},    {"secondary_link", 25},
+    {"tertiary", 40},      {"tertiary_link", 20}, {"unclassified", 25}, {"residential", 25},
+    {"living_street", 10}, {"service", 15},       {"road", 20},
 };
 
-bool Is(const char* v, const char* want) { return v && std::strcmp(v, want) == 0; }
+bool Is(const char* v, const char* want) {
+  return v && std::strcmp(v, want) == 0;
+}
 bool IsAny(const char* v, std::initializer_list<const char*> wants) {
   for (const char* w : wants)
     if (Is(v, w)) return true;
@@ -56,8 +58,7 @@ std::optional<WayRule> EmergencyWayRule(const void* ctx, TagLookup tag) {
   if (rule.speed_kmh == 0) return std::nullopt;
   if (!emergency_allowed) {
     for (const char* key : {"access", "vehicle", "motor_vehicle", "motorcar"})
-      if (IsAny(tag(ctx, key), {"no", "private", "agricultural", "forestry"}))
-        return std::nullopt;
+      if (IsAny(tag(ctx, key), {"no", "private", "agricultural", "forestry"})) return std::nullopt;
   }
   if (const char* ms = tag(ctx, "maxspeed"))
     if (auto kmh = ParseMaxspeedKmh(ms)) rule.speed_kmh = *kmh;

@@ -71,7 +71,8 @@ Path RouteQuery::Ch(std::span<const Seed> from, std::span<const Seed> to, bool w
   p.cost = {static_cast<uint32_t>(best), fwd_[meet].length + bwd_[meet].length};
   if (!want_nodes) return p;
   std::vector<uint32_t> chain{meet};  // hierarchy nodes from the source seed to meet
-  for (uint32_t v = meet; fwd_[v].parent != kNoNode; v = fwd_[v].parent) chain.push_back(fwd_[v].parent);
+  for (uint32_t v = meet; fwd_[v].parent != kNoNode; v = fwd_[v].parent)
+    chain.push_back(fwd_[v].parent);
   std::reverse(chain.begin(), chain.end());
   p.nodes.push_back(chain[0]);
   for (size_t i = 1; i < chain.size(); ++i) {
@@ -95,6 +96,8 @@ bool RouteQuery::Unpack(uint32_t from, uint32_t to, uint32_t weight, uint32_t mi
     Item it = stack.back();
     stack.pop_back();
     if (it.mid == kNoNode) {
+      // A fastest path never repeats a node; more nodes than the graph has means a bad file.
+      if (out.size() > g_.node_count()) return false;
       out.push_back(it.to);
       continue;
     }

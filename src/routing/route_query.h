@@ -53,7 +53,7 @@ class RouteQuery {
                                std::span<const std::vector<Seed>> targets);
   // Nodes reachable within `limit_ms`, with their times (bounded Dijkstra on the road graph).
   std::vector<std::pair<uint32_t, uint32_t>> Reachable(std::span<const Seed> from,
-                                                        uint32_t limit_ms);
+                                                       uint32_t limit_ms);
 
  private:
   struct Label {

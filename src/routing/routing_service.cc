@@ -6,9 +6,15 @@
 namespace ncc::routing {
 namespace {
 
-nlohmann::json Point(const LatLon& p) { return nlohmann::json::array({p.lon, p.lat}); }
-double Seconds(uint32_t ms) { return ms / 1000.0; }
-double Meters(uint64_t dm) { return dm / 10.0; }
+nlohmann::json Point(const LatLon& p) {
+  return nlohmann::json::array({p.lon, p.lat});
+}
+double Seconds(uint32_t ms) {
+  return ms / 1000.0;
+}
+double Meters(uint64_t dm) {
+  return dm / 10.0;
+}
 
 nlohmann::json ErrorJson(const Status& s) {
   nlohmann::json e{{"code", StatusCodeName(s.code())}, {"message", s.message()}};
@@ -18,8 +24,9 @@ nlohmann::json ErrorJson(const Status& s) {
 
 // Andrew's monotone chain; returns a closed ring.
 std::vector<LatLon> ConvexHull(std::vector<LatLon> pts) {
-  std::sort(pts.begin(), pts.end(),
-            [](const LatLon& a, const LatLon& b) { return std::tie(a.lon, a.lat) < std::tie(b.lon, b.lat); });
+  std::sort(pts.begin(), pts.end(), [](const LatLon& a, const LatLon& b) {
+    return std::tie(a.lon, a.lat) < std::tie(b.lon, b.lat);
+  });
   pts.erase(std::unique(pts.begin(), pts.end()), pts.end());
   if (pts.size() < 3) return pts;
   auto cross = [](const LatLon& o, const LatLon& a, const LatLon& b) {
@@ -88,7 +95,8 @@ Cost SameEdgeCost(const RoadGraph& g, const Snap& from, const Snap& to) {
       if (a.edge == b.edge && a.fraction <= b.fraction) {
         double f = b.fraction - a.fraction;
         auto t = static_cast<uint32_t>(std::lround(g.weight_ms[a.edge] * f));
-        if (t < best.time_ms) best = {t, static_cast<uint64_t>(std::lround(g.length_dm[a.edge] * f))};
+        if (t < best.time_ms)
+          best = {t, static_cast<uint64_t>(std::lround(g.length_dm[a.edge] * f))};
       }
   return best;
 }
@@ -126,11 +134,10 @@ StatusOr<nlohmann::json> RoutingService::Route(LatLon from, LatLon to) const {
   if (!r.ok()) return r.status();
   nlohmann::json coords = nlohmann::json::array();
   for (const LatLon& p : r->geometry) coords.push_back(Point(p));
-  return nlohmann::json{
-      {"seconds", Seconds(r->cost.time_ms)},
-      {"meters", Meters(r->cost.length_dm)},
-      {"snap", {{"from_meters", r->from_snap_m}, {"to_meters", r->to_snap_m}}},
-      {"geometry", {{"type", "LineString"}, {"coordinates", coords}}}};
+  return nlohmann::json{{"seconds", Seconds(r->cost.time_ms)},
+                        {"meters", Meters(r->cost.length_dm)},
+                        {"snap", {{"from_meters", r->from_snap_m}, {"to_meters", r->to_snap_m}}},
+                        {"geometry", {{"type", "LineString"}, {"coordinates", coords}}}};
 }
 
 StatusOr<nlohmann::json> RoutingService::Eta(LatLon origin,
@@ -159,8 +166,8 @@ StatusOr<nlohmann::json> RoutingService::Eta(LatLon origin,
     Cost c = costs[i], direct = SameEdgeCost(*graph_, *o, *snaps[i]);
     if (direct.time_ms <= c.time_ms) c = direct;
     if (!c.reachable()) {
-      results.push_back(ErrorJson(NotFound("no road route to this target",
-                                           "targets[" + std::to_string(i) + "]")));
+      results.push_back(ErrorJson(
+          NotFound("no road route to this target", "targets[" + std::to_string(i) + "]")));
       continue;
     }
     results.push_back({{"seconds", Seconds(c.time_ms)},

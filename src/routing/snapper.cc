@@ -33,16 +33,31 @@ StatusOr<Snap> Snapper::Nearest(const LatLon& p, double max_distance_m,
   // A lower bound of a cell's extent in metres anywhere in the grid.
   double max_abs_lat = std::max(std::abs(grid.lat0_e7 / kFixedPointScale),
                                 std::abs(grid.lat0_e7 / kFixedPointScale + grid.ny * cell_deg));
-  double cell_m = cell_deg * kMetersPerDegree * std::cos(std::min(max_abs_lat, 89.0) * M_PI / 180.0);
-  const int64_t cx = static_cast<int64_t>(std::floor((p.lon * kFixedPointScale - grid.lon0_e7) / grid.cell_e7));
-  const int64_t cy = static_cast<int64_t>(std::floor((p.lat * kFixedPointScale - grid.lat0_e7) / grid.cell_e7));
+  double cell_m =
+      cell_deg * kMetersPerDegree * std::cos(std::min(max_abs_lat, 89.0) * M_PI / 180.0);
+  const int64_t cx =
+      static_cast<int64_t>(std::floor((p.lon * kFixedPointScale - grid.lon0_e7) / grid.cell_e7));
+  const int64_t cy =
+      static_cast<int64_t>(std::floor((p.lat * kFixedPointScale - grid.lat0_e7) / grid.cell_e7));
   const int64_t nx = grid.nx, ny = grid.ny;
   auto outside = [](int64_t c, int64_t n) { return c < 0 ? -c : (c >= n ? c - n + 1 : 0); };
   int64_t r0 = std::max(outside(cx, nx), outside(cy, ny));
   int64_t r_end = r0 + std::max(nx, ny) + 1;
   Candidate best;
   std::vector<EdgeHit> hits;
+  // Metres from p to the nearest point of cell (x, y), from the same local projection.
+  const double px = (p.lon * kFixedPointScale - grid.lon0_e7) / grid.cell_e7;
+  const double py = (p.lat * kFixedPointScale - grid.lat0_e7) / grid.cell_e7;
+  const double cell_x_m = cell_deg * coslat * kMetersPerDegree,
+               cell_y_m = cell_deg * kMetersPerDegree;
+  auto cell_dist2 = [&](int64_t x, int64_t y) {
+    double dx = std::max({0.0, x - px, px - (x + 1)}) * cell_x_m;
+    double dy = std::max({0.0, y - py, py - (y + 1)}) * cell_y_m;
+    return dx * dx + dy * dy;
+  };
   auto consider_cell = [&](int64_t x, int64_t y) {
+    // Far corners of the search square cannot hold anything nearer than the best so far.
+    if (!hits.empty() && cell_dist2(x, y) > best.dist2 * 1.0001 + 1e-6) return;
     uint32_t c = static_cast<uint32_t>(y * nx + x);
     for (uint32_t i = g_.cell_first[c]; i < g_.cell_first[c + 1]; ++i) {
       uint32_t e = g_.cell_edges[i];
@@ -60,7 +75,8 @@ StatusOr<Snap> Snapper::Nearest(const LatLon& p, double max_distance_m,
         std::swap(k[1], k[3]);
       }
       auto add = [&] {
-        if (std::none_of(hits.begin(), hits.end(), [&](const EdgeHit& seen) { return seen.edge == e; }))
+        if (std::none_of(hits.begin(), hits.end(),
+                         [&](const EdgeHit& seen) { return seen.edge == e; }))
           hits.push_back({e, t, h, f});
       };
       if (!hits.empty() && std::equal(k, k + 4, best.key)) {

@@ -20,9 +20,12 @@ DirectedGraph SyntheticRoadGrid(uint32_t side, uint64_t seed) {
       g.lat_e7.push_back(static_cast<int32_t>(std::lround(lat * 1e7)));
       g.lon_e7.push_back(static_cast<int32_t>(std::lround(lon * 1e7)));
     }
-  auto link = [&](uint32_t a, uint32_t b, bool arterial) {
+  // Road classes as in a city: expressways every 64th line, arterials every 8th, streets.
+  auto link = [&](uint32_t a, uint32_t b, int line) {
+    bool expressway = line % 64 == 0, arterial = line % 8 == 0;
     if (!arterial && unit(rng) < 0.06) return;  // missing block
-    double kmh = arterial ? 50 + 30 * unit(rng) : 20 + 25 * unit(rng);
+    double kmh =
+        expressway ? 90 + 20 * unit(rng) : (arterial ? 50 + 20 * unit(rng) : 20 + 20 * unit(rng));
     LatLon pa{g.lat_e7[a] / 1e7, g.lon_e7[a] / 1e7}, pb{g.lat_e7[b] / 1e7, g.lon_e7[b] / 1e7};
     double m = DistanceMeters(pa, pb);
     uint32_t ms = static_cast<uint32_t>(std::max(1.0, std::round(m / (kmh / 3.6) * 1000)));
@@ -35,8 +38,8 @@ DirectedGraph SyntheticRoadGrid(uint32_t side, uint64_t seed) {
   for (uint32_t y = 0; y < side; ++y)
     for (uint32_t x = 0; x < side; ++x) {
       uint32_t v = y * side + x;
-      if (x + 1 < side) link(v, v + 1, y % 8 == 0);
-      if (y + 1 < side) link(v, v + side, x % 8 == 0);
+      if (x + 1 < side) link(v, v + 1, static_cast<int>(y));
+      if (y + 1 < side) link(v, v + side, static_cast<int>(x));
     }
   KeepLargestComponent(g, nullptr);
   return g;

@@ -21,8 +21,8 @@ inline std::string OsmDir() {
   return std::string(d) + "/osm";
 }
 
-#define NCC_REQUIRE_OSM_DATA()                                                        \
-  if (::ncc::routing::testing_support::OsmDir().empty())                              \
+#define NCC_REQUIRE_OSM_DATA()                           \
+  if (::ncc::routing::testing_support::OsmDir().empty()) \
   GTEST_SKIP() << "NCC_DATA_DIR/osm absent; real-data tests skipped"
 
 struct LoadedExtract {

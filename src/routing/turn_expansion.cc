@@ -42,7 +42,8 @@ ExpandedNetwork ExpandTurns(const RoadNetwork& net) {
   auto copy_for = [&](uint32_t p, uint32_t way) {
     const auto& w = in_ways[p];
     if (w.empty()) return first_copy[p];
-    return first_copy[p] + static_cast<uint32_t>(std::lower_bound(w.begin(), w.end(), way) - w.begin());
+    return first_copy[p] +
+           static_cast<uint32_t>(std::lower_bound(w.begin(), w.end(), way) - w.begin());
   };
   auto allowed = [&](uint32_t via, uint32_t from_way, uint32_t to_way) {
     bool has_only = false, only_match = false;
