@@ -24,7 +24,7 @@ void BuildCsr(uint32_t keys, std::vector<Item>& items, KeyFn key, std::vector<ui
   for (uint32_t k = 0; k < keys; ++k) first[k + 1] += first[k];
 }
 
-// About two base edges per cell keeps a snap to a handful of distance computations.
+// A fine uniform grid keeps a snap to a handful of distance computations.
 void BuildGrid(GraphArrays& a) {
   const uint32_t n = static_cast<uint32_t>(a.lat_e7.size());
   if (n == 0) {
@@ -35,7 +35,9 @@ void BuildGrid(GraphArrays& a) {
   auto [lat_min, lat_max] = std::minmax_element(a.lat_e7.begin(), a.lat_e7.end());
   auto [lon_min, lon_max] = std::minmax_element(a.lon_e7.begin(), a.lon_e7.end());
   double h = double(*lat_max) - *lat_min + 1, w = double(*lon_max) - *lon_min + 1;
-  double cells_wanted = std::max(1.0, a.head.size() / 2.0);
+  // Extracts are mostly empty (sea, mountains, beyond the border), so aim for more cells than
+  // edges: occupied cells then hold only a few. Capped at 4M cells (16 MB of offsets).
+  double cells_wanted = std::clamp(a.head.size() * 2.0, 1.0, double(1 << 22));
   double cell = std::max(std::sqrt(h * w / cells_wanted), 1000.0);  // >= ~11 m
   cell = std::max(cell, std::max(h, w) / 4096.0);
   SnapGrid g;

@@ -42,27 +42,34 @@ std::vector<Cost> RouteQuery::OneToMany(std::span<const Seed> from,
   ++round_;
   UpwardSearch(from, /*forward=*/true, fwd_);
   // Selection: everything from which a downward path reaches a target.
-  std::vector<uint32_t> selected, stack;
+  std::vector<uint32_t> stack;
+  selected_bits_.assign((g_.node_count() + 63) / 64, 0);
+  size_t count = 0;
+  auto select = [&](uint32_t v) {
+    uint64_t& word = selected_bits_[v / 64];
+    uint64_t bit = uint64_t{1} << (v % 64);
+    if (word & bit) return;
+    word |= bit;
+    ++count;
+    stack.push_back(v);
+  };
   for (const std::vector<Seed>& seeds : targets)
-    for (const Seed& s : seeds)
-      if (pos_stamp_[s.node] != round_) {
-        pos_stamp_[s.node] = round_;
-        stack.push_back(s.node);
-      }
+    for (const Seed& s : seeds) select(s.node);
   while (!stack.empty()) {
     uint32_t v = stack.back();
     stack.pop_back();
-    selected.push_back(v);
-    for (uint32_t e = g_.dn_first[v]; e < g_.dn_first[v + 1]; ++e) {
-      uint32_t u = g_.dn_tail[e];
-      if (pos_stamp_[u] != round_) {
-        pos_stamp_[u] = round_;
-        stack.push_back(u);
-      }
-    }
+    for (uint32_t e = g_.dn_first[v]; e < g_.dn_first[v + 1]; ++e) select(g_.dn_tail[e]);
   }
-  // Node ids are ranks: descending ids visit every tail before the nodes below it.
-  std::sort(selected.begin(), selected.end(), std::greater<>());
+  // Node ids are ranks: reading the bitmap from the top visits every tail before the nodes
+  // below it, with no sort.
+  std::vector<uint32_t> selected;
+  selected.reserve(count);
+  for (size_t w = selected_bits_.size(); w-- > 0;)
+    for (uint64_t bits = selected_bits_[w]; bits != 0;) {
+      int b = 63 - __builtin_clzll(bits);
+      bits &= ~(uint64_t{1} << b);
+      selected.push_back(static_cast<uint32_t>(w * 64 + b));
+    }
   for (uint32_t i = 0; i < selected.size(); ++i) pos_[selected[i]] = i;
   std::vector<uint32_t> time(selected.size());
   std::vector<uint64_t> length(selected.size());

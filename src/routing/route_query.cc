@@ -10,8 +10,7 @@ RouteQuery::RouteQuery(const RoadGraph& graph)
     : g_(graph),
       fwd_(graph.node_count(), Label{0, 0, kNoNode, kNoNode, 0}),
       bwd_(graph.node_count(), Label{0, 0, kNoNode, kNoNode, 0}),
-      pos_(graph.node_count(), 0),
-      pos_stamp_(graph.node_count(), 0) {}
+      pos_(graph.node_count(), 0) {}
 
 namespace {
 

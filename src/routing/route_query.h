@@ -77,7 +77,8 @@ class RouteQuery {
   std::vector<Label> fwd_, bwd_;
   uint32_t round_ = 0;
   std::vector<uint32_t> settled_;
-  std::vector<uint32_t> pos_, pos_stamp_;  // RPHAST: node -> index in the selection
+  std::vector<uint32_t> pos_;            // RPHAST: node -> index in the selection
+  std::vector<uint64_t> selected_bits_;  // RPHAST: the selection as a bitmap over node ids
 };
 
 }  // namespace ncc::routing

@@ -15,11 +15,25 @@ struct Candidate {
   int32_t key[4] = {0, 0, 0, 0};  // the segment's endpoints, ordered, to group directions
 };
 
+int64_t FloorDiv(int64_t a, int64_t b) {
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
 }  // namespace
 
-uint32_t Snapper::TailOf(uint32_t edge) const {
-  auto it = std::upper_bound(g_.first_out.begin(), g_.first_out.end(), edge);
-  return static_cast<uint32_t>(it - g_.first_out.begin()) - 1;
+Snapper::Snapper(const RoadGraph& graph) : g_(graph) {
+  tail_.resize(graph.edge_count());
+  for (uint32_t v = 0; v < graph.node_count(); ++v)
+    for (uint32_t e = graph.first_out[v]; e < graph.first_out[v + 1]; ++e) tail_[e] = v;
+  blocks_x_ = (graph.grid.nx + kBlock - 1) / kBlock;
+  blocks_y_ = (graph.grid.ny + kBlock - 1) / kBlock;
+  block_used_.assign(size_t{blocks_x_} * blocks_y_, 0);
+  for (uint32_t y = 0; y < graph.grid.ny; ++y)
+    for (uint32_t x = 0; x < graph.grid.nx; ++x) {
+      uint32_t c = y * graph.grid.nx + x;
+      if (graph.cell_first[c + 1] > graph.cell_first[c])
+        block_used_[(y / kBlock) * blocks_x_ + x / kBlock] = 1;
+    }
 }
 
 StatusOr<Snap> Snapper::Nearest(const LatLon& p, double max_distance_m,
@@ -61,7 +75,7 @@ StatusOr<Snap> Snapper::Nearest(const LatLon& p, double max_distance_m,
     uint32_t c = static_cast<uint32_t>(y * nx + x);
     for (uint32_t i = g_.cell_first[c]; i < g_.cell_first[c + 1]; ++i) {
       uint32_t e = g_.cell_edges[i];
-      uint32_t t = TailOf(e), h = g_.head[e];
+      uint32_t t = tail_[e], h = g_.head[e];
       double ax = (g_.lon_e7[t] / kFixedPointScale - p.lon) * coslat * kMetersPerDegree;
       double ay = (g_.lat_e7[t] / kFixedPointScale - p.lat) * kMetersPerDegree;
       double bx = (g_.lon_e7[h] / kFixedPointScale - p.lon) * coslat * kMetersPerDegree;
@@ -89,8 +103,13 @@ StatusOr<Snap> Snapper::Nearest(const LatLon& p, double max_distance_m,
       }
     }
   };
-  for (int64_t r = r0; r < r_end; ++r) {
-    if (!hits.empty() && (r - 1) * cell_m > std::sqrt(best.dist2)) break;
+  // Near the point: rings of cells, nearest first, until nothing closer can exist.
+  bool done = false;
+  for (int64_t r = r0; r < std::min(r_end, r0 + 2 * kBlock); ++r) {
+    if (!hits.empty() && (r - 1) * cell_m > std::sqrt(best.dist2)) {
+      done = true;
+      break;
+    }
     for (int64_t y = std::max<int64_t>(cy - r, 0); y <= std::min(cy + r, ny - 1); ++y) {
       bool edge_row = y == cy - r || y == cy + r;
       if (edge_row) {
@@ -101,6 +120,23 @@ StatusOr<Snap> Snapper::Nearest(const LatLon& p, double max_distance_m,
         if (r > 0 && cx + r >= 0 && cx + r < nx) consider_cell(cx + r, y);
       }
     }
+  }
+  // Far from any road (sea, mountains, outside the extract): rings of blocks, skipping empty
+  // blocks whole, so an unsnappable point costs blocks, not cells.
+  const int64_t bx = blocks_x_, by = blocks_y_;
+  const int64_t bcx = FloorDiv(cx, kBlock), bcy = FloorDiv(cy, kBlock);
+  const int64_t rb0 = std::max(outside(bcx, bx), outside(bcy, by));
+  for (int64_t rb = rb0; !done && rb < rb0 + std::max(bx, by) + 1; ++rb) {
+    if (!hits.empty() && (rb - 1) * kBlock * cell_m > std::sqrt(best.dist2)) break;
+    for (int64_t y = std::max<int64_t>(bcy - rb, 0); y <= std::min(bcy + rb, by - 1); ++y)
+      for (int64_t x = std::max<int64_t>(bcx - rb, 0); x <= std::min(bcx + rb, bx - 1); ++x) {
+        if (y != bcy - rb && y != bcy + rb && x != bcx - rb && x != bcx + rb)
+          x = bcx + rb;  // inside the ring: jump to its right side
+        if (x >= bx || !block_used_[y * bx + x]) continue;
+        for (int64_t cyy = y * kBlock; cyy < std::min((y + 1) * kBlock, ny); ++cyy)
+          for (int64_t cxx = x * kBlock; cxx < std::min((x + 1) * kBlock, nx); ++cxx)
+            consider_cell(cxx, cyy);
+      }
   }
   if (hits.empty()) return InvalidArgument("no road in the graph", field);
   Snap s;

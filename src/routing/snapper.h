@@ -1,5 +1,5 @@
 // Snapping: a position to the nearest drivable road segment, through the uniform grid stored in
-// the graph file. Thread-safe (const, no scratch).
+// the graph file. Thread-safe (const, no scratch). Construction is O(edges + cells).
 #pragma once
 
 #include <cstdint>
@@ -28,15 +28,20 @@ struct Snap {
 
 class Snapper {
  public:
-  explicit Snapper(const RoadGraph& graph) : g_(graph) {}
+  explicit Snapper(const RoadGraph& graph);
   // Errors: InvalidArgument naming `field` for a bad position, or when the nearest road is
   // farther than `max_distance_m` (the message gives that distance).
   StatusOr<Snap> Nearest(const LatLon& p, double max_distance_m,
                          const std::string& field = "position") const;
 
  private:
-  uint32_t TailOf(uint32_t edge) const;
+  static constexpr int64_t kBlock = 8;  // cells per block side
+
   const RoadGraph& g_;
+  uint32_t blocks_x_ = 0, blocks_y_ = 0;
+  std::vector<uint8_t> block_used_;
+  std::vector<uint32_t> tail_;  // tail node of every edge (the file stores heads only)  // 1 when a
+                                // block of kBlock x kBlock cells holds any edge
 };
 
 }  // namespace ncc::routing
