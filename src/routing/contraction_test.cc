@@ -62,11 +62,14 @@ TEST(RoutingContractionTest, OneToManyAndMatrixEqualPointToPoint) {
   for (int i = 0; i < 200; ++i) targets.push_back({Seed{pick(rng)}});
   for (int i = 0; i < 5; ++i) sources.push_back({Seed{pick(rng)}});
   std::vector<Cost> matrix = q.ManyToMany(sources, targets);
+  TargetSet prepared = q.PrepareTargets(targets);  // reused by every origin below
   for (size_t s = 0; s < sources.size(); ++s) {
     std::vector<Cost> row = q.OneToMany(sources[s], targets);
+    std::vector<Cost> reused = q.OneToMany(sources[s], prepared);
     for (size_t t = 0; t < targets.size(); ++t) {
       Cost p2p = q.Ch(sources[s][0].node, targets[t][0].node);
       ASSERT_EQ(row[t].time_ms, p2p.time_ms);
+      ASSERT_EQ(reused[t].time_ms, p2p.time_ms);
       ASSERT_EQ(matrix[s * targets.size() + t].time_ms, p2p.time_ms);
     }
   }

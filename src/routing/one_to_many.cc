@@ -2,6 +2,7 @@
 // the contraction hierarchy. Both rest on one fact: every shortest path is an upward part from
 // the source followed by a downward part to the target.
 #include <algorithm>
+#include <functional>
 
 #include "routing/min_heap.h"
 #include "routing/route_query.h"
@@ -37,10 +38,7 @@ const std::vector<uint32_t>& RouteQuery::UpwardSearch(std::span<const Seed> seed
   return settled_;
 }
 
-std::vector<Cost> RouteQuery::OneToMany(std::span<const Seed> from,
-                                        std::span<const std::vector<Seed>> targets) {
-  ++round_;
-  UpwardSearch(from, /*forward=*/true, fwd_);
+TargetSet RouteQuery::PrepareTargets(std::span<const std::vector<Seed>> targets) {
   // Selection: everything from which a downward path reaches a target.
   std::vector<uint32_t> stack;
   selected_bits_.assign((g_.node_count() + 63) / 64, 0);
@@ -62,38 +60,64 @@ std::vector<Cost> RouteQuery::OneToMany(std::span<const Seed> from,
   }
   // Node ids are ranks: reading the bitmap from the top visits every tail before the nodes
   // below it, with no sort.
-  std::vector<uint32_t> selected;
-  selected.reserve(count);
+  TargetSet ts;
+  ts.node.reserve(count);
   for (size_t w = selected_bits_.size(); w-- > 0;)
     for (uint64_t bits = selected_bits_[w]; bits != 0;) {
       int b = 63 - __builtin_clzll(bits);
       bits &= ~(uint64_t{1} << b);
-      selected.push_back(static_cast<uint32_t>(w * 64 + b));
+      ts.node.push_back(static_cast<uint32_t>(w * 64 + b));
     }
-  for (uint32_t i = 0; i < selected.size(); ++i) pos_[selected[i]] = i;
-  std::vector<uint32_t> time(selected.size());
-  std::vector<uint64_t> length(selected.size());
-  for (uint32_t i = 0; i < selected.size(); ++i) {
-    uint32_t v = selected[i];
-    time[i] = Time(fwd_, v);
-    length[i] = time[i] == kUnreachable ? 0 : fwd_[v].length;
-    for (uint32_t e = g_.dn_first[v]; e < g_.dn_first[v + 1]; ++e) {
-      uint32_t j = pos_[g_.dn_tail[e]];
-      if (time[j] == kUnreachable) continue;
-      uint32_t nd = time[j] + g_.dn_weight[e];
+  for (uint32_t i = 0; i < ts.node.size(); ++i) pos_[ts.node[i]] = i;
+  // The restricted downward graph in local indexes, so that the sweep reads memory in order.
+  ts.first.reserve(ts.node.size() + 1);
+  ts.first.push_back(0);
+  for (uint32_t v : ts.node) {
+    for (uint32_t e = g_.dn_first[v]; e < g_.dn_first[v + 1]; ++e)
+      ts.arcs.push_back({pos_[g_.dn_tail[e]], g_.dn_weight[e], g_.dn_length[e]});
+    ts.first.push_back(static_cast<uint32_t>(ts.arcs.size()));
+  }
+  ts.seeds.resize(targets.size());
+  for (size_t t = 0; t < targets.size(); ++t)
+    for (const Seed& s : targets[t]) ts.seeds[t].push_back({pos_[s.node], s.time_ms, s.length_dm});
+  return ts;
+}
+
+std::vector<Cost> RouteQuery::OneToMany(std::span<const Seed> from,
+                                        std::span<const std::vector<Seed>> targets) {
+  return OneToMany(from, PrepareTargets(targets));
+}
+
+std::vector<Cost> RouteQuery::OneToMany(std::span<const Seed> from, const TargetSet& ts) {
+  ++round_;
+  UpwardSearch(from, /*forward=*/true, fwd_);
+  const size_t n = ts.node.size();
+  std::vector<uint32_t> time(n, kUnreachable);
+  std::vector<uint64_t> length(n, 0);
+  for (uint32_t v : settled_) {  // the origin's upward search meets the selection
+    auto it = std::lower_bound(ts.node.begin(), ts.node.end(), v, std::greater<>());
+    if (it == ts.node.end() || *it != v) continue;
+    size_t i = it - ts.node.begin();
+    time[i] = fwd_[v].time;
+    length[i] = fwd_[v].length;
+  }
+  for (size_t i = 0; i < n; ++i)
+    for (uint32_t a = ts.first[i]; a < ts.first[i + 1]; ++a) {
+      const TargetSet::Arc& arc = ts.arcs[a];
+      if (time[arc.from] == kUnreachable) continue;
+      uint32_t nd = time[arc.from] + arc.weight_ms;
       if (nd < time[i]) {
         time[i] = nd;
-        length[i] = length[j] + g_.dn_length[e];
+        length[i] = length[arc.from] + arc.length_dm;
       }
     }
-  }
-  std::vector<Cost> out(targets.size());
-  for (size_t t = 0; t < targets.size(); ++t)
-    for (const Seed& s : targets[t]) {
-      uint32_t i = pos_[s.node];
-      if (time[i] == kUnreachable) continue;
-      uint64_t total = uint64_t{time[i]} + s.time_ms;
-      if (total < out[t].time_ms) out[t] = {static_cast<uint32_t>(total), length[i] + s.length_dm};
+  std::vector<Cost> out(ts.seeds.size());
+  for (size_t t = 0; t < ts.seeds.size(); ++t)
+    for (const Seed& s : ts.seeds[t]) {
+      if (time[s.node] == kUnreachable) continue;
+      uint64_t total = uint64_t{time[s.node]} + s.time_ms;
+      if (total < out[t].time_ms)
+        out[t] = {static_cast<uint32_t>(total), length[s.node] + s.length_dm};
     }
   return out;
 }

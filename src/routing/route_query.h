@@ -33,6 +33,20 @@ struct Path {
   std::vector<uint32_t> nodes;  // graph nodes from the first seed to the last
 };
 
+// The targets of one-to-many queries, prepared once (RPHAST target selection): the union of
+// the targets' downward search spaces as a small graph in sweep order. Prepare it once for a
+// set of targets that many origins ask about (e.g. the units of a dispatch area). Immutable,
+// shareable between threads; valid for the graph it was prepared on.
+struct TargetSet {
+  struct Arc {
+    uint32_t from, weight_ms, length_dm;  // from: local index, always before the arc's node
+  };
+  std::vector<uint32_t> node;   // selected graph nodes, highest rank first
+  std::vector<uint32_t> first;  // local CSR: arcs into node[i] are arcs[first[i]..first[i+1])
+  std::vector<Arc> arcs;
+  std::vector<std::vector<Seed>> seeds;  // per target, Seed::node is a local index
+};
+
 class RouteQuery {
  public:
   explicit RouteQuery(const RoadGraph& graph);
@@ -48,6 +62,8 @@ class RouteQuery {
   // sweep over the union of the targets' downward search spaces (RPHAST).
   std::vector<Cost> OneToMany(std::span<const Seed> from,
                               std::span<const std::vector<Seed>> targets);
+  TargetSet PrepareTargets(std::span<const std::vector<Seed>> targets);
+  std::vector<Cost> OneToMany(std::span<const Seed> from, const TargetSet& targets);
   // Every source to every target, row-major [source][target]; bucket method.
   std::vector<Cost> ManyToMany(std::span<const std::vector<Seed>> sources,
                                std::span<const std::vector<Seed>> targets);
