@@ -82,6 +82,9 @@ class RouteQuery {
   }
   // Exhaustive search in the upward graph (forward) or the downward graph (backward); fills
   // `labels` and returns the nodes it settled.
+  // RPHAST selection: every node with a downward path to a target, highest rank first; sets
+  // pos_ for the selected nodes.
+  std::vector<uint32_t> SelectDownward(std::span<const std::vector<Seed>> targets);
   const std::vector<uint32_t>& UpwardSearch(std::span<const Seed> seeds, bool forward,
                                             std::vector<Label>& labels);
   // Appends the road nodes of a hierarchy edge from -> to (excluding `from`). False when the
