@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace ncc::routing {
 namespace {
@@ -175,6 +176,54 @@ StatusOr<nlohmann::json> RoutingService::Eta(LatLon origin,
                        {"snap_meters", snaps[i]->distance_m}});
   }
   return nlohmann::json{{"origin_snap_meters", o->distance_m}, {"results", results}};
+}
+
+StatusOr<nlohmann::json> RoutingService::Matrix(const std::vector<LatLon>& sources,
+                                                const std::vector<LatLon>& targets) const {
+  if (sources.size() * targets.size() > 1000000)
+    return ResourceExhausted("matrix larger than 1,000,000 cells", "targets");
+  nlohmann::json errors = nlohmann::json::array();
+  auto snap_all = [&](const std::vector<LatLon>& pts, const char* name, bool as_source,
+                      std::vector<std::optional<Snap>>& snaps) {
+    std::vector<std::vector<Seed>> seeds;
+    for (size_t i = 0; i < pts.size(); ++i) {
+      auto s = snapper_.Nearest(pts[i], options_.max_snap_meters,
+                                std::string(name) + "[" + std::to_string(i) + "]");
+      if (!s.ok()) {
+        errors.push_back({{"field", s.status().field()}, {"message", s.status().message()}});
+        snaps.emplace_back();
+        seeds.emplace_back();
+        continue;
+      }
+      seeds.push_back(as_source ? s->as_source : s->as_target);
+      snaps.emplace_back(std::move(s).value());
+    }
+    return seeds;
+  };
+  std::vector<std::optional<Snap>> from_snaps, to_snaps;
+  auto from = snap_all(sources, "sources", true, from_snaps);
+  auto to = snap_all(targets, "targets", false, to_snaps);
+  std::vector<Cost> costs;
+  {
+    Lease q(*this);
+    costs = q->ManyToMany(from, to);
+  }
+  nlohmann::json seconds = nlohmann::json::array(), meters = nlohmann::json::array();
+  for (size_t s = 0; s < sources.size(); ++s) {
+    nlohmann::json srow = nlohmann::json::array(), mrow = nlohmann::json::array();
+    for (size_t t = 0; t < targets.size(); ++t) {
+      Cost c = costs[s * targets.size() + t];
+      if (from_snaps[s] && to_snaps[t]) {
+        Cost direct = SameEdgeCost(*graph_, *from_snaps[s], *to_snaps[t]);
+        if (direct.time_ms <= c.time_ms) c = direct;
+      }
+      srow.push_back(c.reachable() ? nlohmann::json(Seconds(c.time_ms)) : nlohmann::json());
+      mrow.push_back(c.reachable() ? nlohmann::json(Meters(c.length_dm)) : nlohmann::json());
+    }
+    seconds.push_back(std::move(srow));
+    meters.push_back(std::move(mrow));
+  }
+  return nlohmann::json{{"seconds", seconds}, {"meters", meters}, {"errors", errors}};
 }
 
 StatusOr<nlohmann::json> RoutingService::Reachable(LatLon origin, double seconds) const {

@@ -47,6 +47,12 @@ class RoutingService {
   // in target order; one bad target never fails the others. Errors: InvalidArgument for the
   // origin only.
   StatusOr<nlohmann::json> Eta(LatLon origin, const std::vector<LatLon>& targets) const;
+  // Travel times between every source and every target (bucket many-to-many):
+  // {"seconds":[[...]], "meters":[[...]]} row per source, null where unreachable or unsnappable,
+  // and "errors":[{"field","message"}] for points that could not be snapped.
+  // Errors: ResourceExhausted beyond 1,000,000 cells.
+  StatusOr<nlohmann::json> Matrix(const std::vector<LatLon>& sources,
+                                  const std::vector<LatLon>& targets) const;
   // Area reachable within `seconds`: {"seconds","nodes","hull": GeoJSON Polygon}.
   StatusOr<nlohmann::json> Reachable(LatLon origin, double seconds) const;
 

@@ -71,6 +71,24 @@ TEST_F(RoutingServiceTest, EtaEqualsRouteForEveryTarget) {
   EXPECT_GT(compared, 60);
 }
 
+TEST_F(RoutingServiceTest, MatrixEqualsRoutes) {
+  auto sources = RandomPoints(6, 4), targets = RandomPoints(20, 5);
+  sources.push_back({37.8300, -122.4400});  // in the bay: a null row and an error item
+  auto m = service_->Matrix(sources, targets);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  ASSERT_EQ((*m)["seconds"].size(), sources.size());
+  for (size_t s = 0; s < sources.size(); ++s)
+    for (size_t t = 0; t < targets.size(); ++t) {
+      auto r = service_->RouteBetween(sources[s], targets[t], Algorithm::kCh, false);
+      const auto& cell = (*m)["seconds"][s][t];
+      ASSERT_EQ(r.ok(), !cell.is_null()) << s << "," << t;
+      if (r.ok()) {
+        EXPECT_DOUBLE_EQ(cell.get<double>(), r->cost.time_ms / 1000.0);
+      }
+    }
+  EXPECT_FALSE((*m)["errors"].empty());
+}
+
 TEST_F(RoutingServiceTest, PointInTheSeaIsInvalidArgumentWithDistance) {
   // San Francisco Bay, north of the Marina.
   auto r = service_->Route({37.8300, -122.4400}, {37.8005, -122.4400});
