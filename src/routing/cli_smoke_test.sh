@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# End-to-end check of the ncc-routing tool: import a real extract, route pairs with both
+# algorithms (same answers), reject a corrupt graph file. Exit 77 (skip) without the data folder.
+set -euo pipefail
+tool="$1"
+osm="${NCC_DATA_DIR:-}/osm/helsinki-centre.osm.pbf"
+[[ -d "${NCC_DATA_DIR:-/nonexistent}/osm" ]] || exit 77
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+"$tool" import-osm "$osm" --out "$dir/h.graph" 2>"$dir/import.log"
+grep -q "nodes" "$dir/import.log"
+cat >"$dir/pairs" <<'PAIRS'
+60.1680,24.9410 60.1700,24.9450
+60.1690,24.9400 60.1660,24.9480
+95,24.94 60.17,24.94
+60.0,25.5 60.17,24.94
+PAIRS
+"$tool" route --graph "$dir/h.graph" --pairs "$dir/pairs" >"$dir/ch" 2>/dev/null
+"$tool" route --graph "$dir/h.graph" --pairs "$dir/pairs" --algorithm dijkstra >"$dir/dij" 2>/dev/null
+diff "$dir/ch" "$dir/dij"
+[[ $(wc -l <"$dir/ch") -eq 4 ]]
+sed -n 1p "$dir/ch" | grep -Eq '^[0-9]+\.[0-9] [0-9]+\.[0-9]$'
+sed -n 3p "$dir/ch" | grep -q '^error: .*from.lat'
+sed -n 4p "$dir/ch" | grep -q 'nearest road is'
+"$tool" route --graph "$dir/h.graph" 60.1680,24.9410 60.1700,24.9450 | grep -q '"LineString"'
+head -c 1000 "$dir/h.graph" >"$dir/cut.graph"
+if "$tool" route --graph "$dir/cut.graph" 60.168,24.941 60.17,24.945 2>"$dir/err"; then exit 1; fi
+grep -q "truncated" "$dir/err"
+# Compressed XML goes through the same reader.
+gzip -c "$NCC_DATA_DIR/osm/sf-north-2020.osm" >"$dir/sf.osm.gz"
+"$tool" import-osm "$dir/sf.osm.gz" --out "$dir/sf.graph" --quiet
+"$tool" route --graph "$dir/sf.graph" 37.7955,-122.4005 37.8005,-122.4400 | grep -q '"seconds"'
+echo "cli smoke test passed"
