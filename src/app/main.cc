@@ -11,6 +11,7 @@
 
 #include "app/serve.h"
 #include "auth/cli.h"
+#include "routing/cli.h"
 #include "sim/call_replay.h"
 #include "store/sqlite/sqlite_event_log.h"
 
@@ -45,6 +46,7 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
       ->capture_default_str();
   cmd->add_option("--listen", c.listen, "HOST:PORT to serve HTTP and WebSocket on")
       ->capture_default_str();
+  cmd->add_option("--graph", c.graph, "Road graph (from `ncc import-osm`) for /route and /eta");
   cmd->add_option("--web", c.web_root,
                   "Folder of the web console (default: the repository's web/)");
   cmd->add_option("--threads", c.threads, "I/O threads")
@@ -195,13 +197,14 @@ int main(int argc, char** argv) {
   verify->add_option("--data", verify_dir, "Data folder")->capture_default_str();
 
   auth::AddUserCommands(app);
+  routing::AddRoutingCommands(app);
   app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
   if (*serve) return Serve(serve_config, argv[0]);
   if (*demo) return Demo(demo_config, shared_data, speed, reset, argv[0]);
   if (*verify) return LogVerify(verify_dir);
-  if (!app.got_subcommand("version")) return 0;  // user/apikey commands ran in their callbacks
+  if (!app.got_subcommand("version")) return 0;  // user, apikey, import-osm, route ran in callbacks
   std::cout << "ncc " << kVersion << "\n";
   return 0;
 }

@@ -69,6 +69,13 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   so.read_timeout = std::chrono::seconds(config.read_timeout_s);
   running->api = std::make_unique<Api>(*running->engine, *running->auth, running->auth_clock, ApiOptions{config.web_root},
                                        auth::RateLimit{config.rate_per_second, config.rate_burst});
+  if (!config.graph.empty()) {
+    auto routing = routing::RoutingService::Open(config.graph);
+    if (!routing.ok()) return routing.status();
+    running->routing = std::move(*routing);
+    running->api->SetRouting(running->routing.get());
+    spdlog::info("road graph {} loaded", config.graph);
+  }
   running->server = std::make_unique<HttpServer>(so, *running->api, *running->engine);
   NCC_RETURN_IF_ERROR(running->server->Start());
   spdlog::info("ncc listening on http://{}:{} (data {})", so.host, running->server->port(),

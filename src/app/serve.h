@@ -13,7 +13,8 @@ namespace ncc {
 struct ServeConfig {
   std::string data_dir = "var/ncc";
   std::string listen = "127.0.0.1:8080";
-  std::string web_root;  // empty: look for ./web next to the binary's source tree
+  std::string web_root;
+  std::string graph;  // road graph from `ncc import-osm`; empty: no /route, /eta  // empty: look for ./web next to the binary's source tree
   int threads = 2;
   uint64_t snapshot_every = 100'000;
   size_t max_batch = 8192;
@@ -29,6 +30,7 @@ struct Running {
   auth::SystemClock auth_clock;
   std::unique_ptr<auth::Auth> auth;
   std::unique_ptr<Engine> engine;
+  std::unique_ptr<routing::RoutingService> routing;
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> server;
 };

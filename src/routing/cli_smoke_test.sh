@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end check of the ncc-routing tool: import a real extract, route pairs with both
+# End-to-end check of `ncc import-osm` and `ncc route`: import a real extract, route pairs with both
 # algorithms (same answers), reject a corrupt graph file. Exit 77 (skip) without the data folder.
 set -euo pipefail
 tool="$1"

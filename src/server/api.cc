@@ -196,6 +196,8 @@ void Api::Route(const HttpRequest& r, Who who, Reply reply) {
     return reply(Json(200, {{"items", items}}));
   }
   if (res == "events" && seg.size() == 3) return get ? EventsRoute(r, who, reply) : method_not_allowed();
+  if (res == "route" && seg.size() == 3) return get ? RouteRoute(r, reply) : method_not_allowed();
+  if (res == "eta" && seg.size() == 3) return post ? EtaRoute(r, reply) : method_not_allowed();
   if (res == "whoami" && seg.size() == 3 && get) {
     json roles = json::array();
     for (const auto& g : who.roles) roles.push_back(g.agency + ":" + std::string(auth::Name(g.role)));

@@ -10,6 +10,7 @@
 
 #include "auth/auth.h"
 #include "auth/rate_limiter.h"
+#include "routing/routing_service.h"
 #include "engine/engine.h"
 #include "server/http_types.h"
 
@@ -33,6 +34,9 @@ class Api {
   // Signs in the caller of `request` and charges its rate limit. Errors carry the HTTP status
   // to answer with (401, 403, 429 with its Retry-After).
   StatusOr<auth::Principal> Authenticate(const HttpRequest& request, HttpResponse* denied);
+
+  // Road travel times for /route and /eta; without a graph those routes answer 503.
+  void SetRouting(const routing::RoutingService* routing) { routing_ = routing; }
 
   // Extra metric lines from other parts of the server (e.g. connected streams).
   void SetMetricsHook(std::function<void(std::string&)> hook) { metrics_hook_ = std::move(hook); }
@@ -59,11 +63,14 @@ class Api {
   void AgencyRoute(const HttpRequest& r, Who who, Reply reply);
   void EventsRoute(const HttpRequest& r, Who who, Reply reply);
   void MetricsRoute(Reply reply);
+  void RouteRoute(const HttpRequest& r, Reply reply);
+  void EtaRoute(const HttpRequest& r, Reply reply);
   void StaticFile(const HttpRequest& r, Reply reply);
 
   Engine& engine_;
   auth::Auth& auth_;
   auth::RateLimiter limiter_;
+  const routing::RoutingService* routing_ = nullptr;
   ApiOptions options_;
   std::function<void(std::string&)> metrics_hook_;
   std::atomic<uint64_t> requests_{0}, client_errors_{0}, denied_{0};

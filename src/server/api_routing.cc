@@ -1,0 +1,71 @@
+// Road travel times over HTTP: GET /api/v1/route?from=lat,lon&to=lat,lon and
+// POST /api/v1/eta {"origin":{lat,lon},"targets":[{lat,lon},...]}. Any signed-in user may ask:
+// the answer is about roads, not about records.
+#include <cstdio>
+
+#include "server/api.h"
+#include "server/json_body.h"
+
+namespace ncc {
+namespace {
+
+constexpr size_t kMaxEtaTargets = 10'000;
+
+// "lat,lon" -> LatLon, or an error naming the query parameter.
+StatusOr<LatLon> ParsePoint(const std::map<std::string, std::string>& query, const char* name) {
+  auto it = query.find(name);
+  if (it == query.end()) return InvalidArgument("is required as lat,lon", name);
+  LatLon p;
+  char tail = 0;
+  if (std::sscanf(it->second.c_str(), "%lf,%lf%c", &p.lat, &p.lon, &tail) != 2)
+    return InvalidArgument("must be lat,lon (e.g. 37.79,-122.41)", name);
+  NCC_RETURN_IF_ERROR(ValidateLatLon(p, name));
+  return p;
+}
+
+HttpResponse JsonReply(int status, const nlohmann::json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump();
+  return r;
+}
+
+}  // namespace
+
+void Api::RouteRoute(const HttpRequest& r, Reply reply) {
+  if (!routing_) return reply(ErrorResponse(503, Unavailable("no road graph loaded (start with --graph FILE)")));
+  auto from = ParsePoint(r.query, "from");
+  if (!from.ok()) return reply(ErrorResponse(400, from.status()));
+  auto to = ParsePoint(r.query, "to");
+  if (!to.ok()) return reply(ErrorResponse(400, to.status()));
+  auto route = routing_->Route(*from, *to);
+  if (!route.ok()) return reply(ErrorResponse(HttpStatusOf(route.status()), route.status()));
+  reply(JsonReply(200, *route));
+}
+
+void Api::EtaRoute(const HttpRequest& r, Reply reply) {
+  if (!routing_) return reply(ErrorResponse(503, Unavailable("no road graph loaded (start with --graph FILE)")));
+  auto body = ParseJsonBody(r.body);
+  if (!body.ok()) return reply(ErrorResponse(400, body.status()));
+  FieldReader f(*body, {"origin", "targets"});
+  auto origin = f.Location("origin", true);
+  if (!f.ok()) return reply(ErrorResponse(400, f.status()));
+  const auto& targets = (*body)["targets"];
+  if (!targets.is_array()) return reply(ErrorResponse(400, InvalidArgument("must be an array of {lat,lon}", "targets")));
+  if (targets.size() > kMaxEtaTargets)
+    return reply(ErrorResponse(413, ResourceExhausted("at most " + std::to_string(kMaxEtaTargets) + " targets", "targets")));
+  std::vector<LatLon> points;
+  points.reserve(targets.size());
+  for (size_t i = 0; i < targets.size(); ++i) {
+    FieldReader t(targets[i], {"lat", "lon"}, "targets[" + std::to_string(i) + "]");
+    auto lat = t.Number("lat", true);
+    auto lon = t.Number("lon", true);
+    if (!t.ok()) return reply(ErrorResponse(400, t.status()));
+    points.push_back({*lat, *lon});
+  }
+  auto eta = routing_->Eta(*origin, points);
+  if (!eta.ok()) return reply(ErrorResponse(HttpStatusOf(eta.status()), eta.status()));
+  reply(JsonReply(200, *eta));
+}
+
+}  // namespace ncc
