@@ -71,7 +71,9 @@ Status SqliteEventLog::Init(const std::string& path) {
   if (Status s = Exec(writer_, "PRAGMA journal_mode=WAL"); !s.ok())
     return DataLoss("event log " + path + " is not a usable SQLite database (" + s.message() + ")");
   NCC_RETURN_IF_ERROR(Exec(writer_, "PRAGMA synchronous=FULL"));
-  NCC_RETURN_IF_ERROR(Exec(writer_, "PRAGMA wal_autocheckpoint=10000"));
+  // Checkpoints copy the WAL into the database and fsync it: tens of milliseconds that must not
+  // land inside a command's commit. A background connection does them instead.
+  NCC_RETURN_IF_ERROR(Exec(writer_, "PRAGMA wal_autocheckpoint=0"));
   NCC_RETURN_IF_ERROR(Exec(writer_, kSchema));
   if (sqlite3_prepare_v2(
           writer_,
@@ -87,6 +89,9 @@ Status SqliteEventLog::Init(const std::string& path) {
                          -1, &select_, nullptr) != SQLITE_OK)
     return SqlError(reader_, "prepare select");
 
+  NCC_RETURN_IF_ERROR(OpenDb(path, SQLITE_OPEN_READWRITE, &checkpointer_db_));
+  checkpointer_ = std::thread([this] { CheckpointLoop(); });
+
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(writer_, "SELECT COALESCE(MAX(seq),0) FROM events", -1, &st, nullptr);
   if (sqlite3_step(st) == SQLITE_ROW)
@@ -95,7 +100,27 @@ Status SqliteEventLog::Init(const std::string& path) {
   return Status::Ok();
 }
 
+void SqliteEventLog::CheckpointLoop() {
+  std::unique_lock lock(checkpoint_mu_);
+  while (!stopping_) {
+    checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(500));
+    if (stopping_) break;
+    lock.unlock();
+    // PASSIVE never blocks the writer; it copies what it can and the WAL restarts from the
+    // beginning once a checkpoint has caught up.
+    sqlite3_wal_checkpoint_v2(checkpointer_db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    lock.lock();
+  }
+}
+
 SqliteEventLog::~SqliteEventLog() {
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    stopping_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
+  sqlite3_close(checkpointer_db_);
   sqlite3_finalize(insert_);
   sqlite3_finalize(select_);
   sqlite3_close(reader_);

@@ -4,9 +4,12 @@
 //
 // Threads: Append from the engine's writer thread only; ReadAfter/LastSeq from any thread
 // (they use a separate read connection behind a mutex; WAL lets it read while Append writes).
+// A third connection checkpoints the WAL in the background every half second.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <thread>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,6 +35,7 @@ class SqliteEventLog final : public EventLog {
  private:
   SqliteEventLog() = default;
   Status Init(const std::string& path);
+  void CheckpointLoop();
 
   sqlite3* writer_ = nullptr;
   sqlite3_stmt* insert_ = nullptr;
@@ -40,6 +44,12 @@ class SqliteEventLog final : public EventLog {
   sqlite3_stmt* select_ = nullptr;
   std::atomic<uint64_t> last_seq_{0};
   std::atomic<uint64_t> syncs_{0};
+
+  sqlite3* checkpointer_db_ = nullptr;
+  std::thread checkpointer_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool stopping_ = false;
 };
 
 }  // namespace ncc
