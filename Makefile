@@ -25,7 +25,10 @@ test: build
 	ctest --preset dev
 
 bench: release
+	cmake --build --preset release -j $(JOBS) --target ncc-bench-core ncc-bench-monitor ncc-bench-routing
 	build/release/bench/ncc-bench-core --out docs/bench-core.md
+	build/release/bench/ncc-bench-monitor --dir build
+	build/release/bench/ncc-bench-routing --data $(DATA)
 
 fuzz: setup
 	cmake --preset fuzz >/dev/null

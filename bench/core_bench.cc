@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "app/huge_pages.h"
 #include "engine/engine.h"
 #include "store/sqlite/sqlite_event_log.h"
 
@@ -194,6 +195,7 @@ std::vector<Event> MakeEvents(size_t count) {
 
 int main(int argc, char** argv) {
   using namespace ncc;
+  EnsureHugePageMalloc(argv);  // as `ncc` does; NCC_NO_HUGE_PAGES=1 measures without
   CLI::App app{"ncc core benchmark"};
   std::string out_path, dir = "build/bench-core";
   double seconds = 2;

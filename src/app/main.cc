@@ -9,6 +9,7 @@
 #include <iostream>
 #include <thread>
 
+#include "app/huge_pages.h"
 #include "app/serve.h"
 #include "auth/cli.h"
 #include "routing/cli.h"
@@ -168,6 +169,7 @@ int LogVerify(const std::string& data_dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  EnsureHugePageMalloc(argv);
   BlockStopSignals();
   CLI::App app{"ncc - national command and control: incidents, units, dispatch, live picture"};
   app.require_subcommand(1);
