@@ -12,9 +12,8 @@
 
 namespace ncc::correlate {
 
-// One alarm per call (the file has a row per responding unit): id = call number, time =
-// "Received DtTm" (local time read as UTC: only differences matter), location = "Location".
-// Rows without a location are skipped. Sorted by time, then id.
+// One alarm per call (the file has a row per responding unit, read by sim/sf_calls.h): id =
+// call number, time = "Received DtTm", location = "Location". Sorted by time, then id.
 StatusOr<std::vector<Alarm>> ReadSfCalls(const std::string& path);
 
 struct MergeFigures {
