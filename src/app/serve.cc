@@ -57,7 +57,7 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   spdlog::info("recovered seq {} in {:.1f} ms (snapshot at {}, {} events replayed)",
                (*engine)->log().LastSeq().value, ms, report.snapshot_seq.value, report.replayed);
   running->engine = std::move(*engine);
-  auto auth = auth::Auth::Open(config.data_dir, running->auth_clock);
+  auto auth = auth::Auth::Open(config.data_dir, running->clock);
   if (!auth.ok()) return auth.status();
   running->auth = std::move(*auth);
 
@@ -67,7 +67,7 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   so.threads = config.threads;
   so.stream_max_lag = config.stream_max_lag;
   so.read_timeout = std::chrono::seconds(config.read_timeout_s);
-  running->api = std::make_unique<Api>(*running->engine, *running->auth, running->auth_clock, ApiOptions{config.web_root},
+  running->api = std::make_unique<Api>(*running->engine, *running->auth, running->clock, ApiOptions{config.web_root},
                                        auth::RateLimit{config.rate_per_second, config.rate_burst});
   if (!config.graph.empty()) {
     auto routing = routing::RoutingService::Open(config.graph);

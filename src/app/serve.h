@@ -27,7 +27,6 @@ struct ServeConfig {
 
 struct Running {
   SystemClock clock;
-  auth::SystemClock auth_clock;
   std::unique_ptr<auth::Auth> auth;
   std::unique_ptr<Engine> engine;
   std::unique_ptr<routing::RoutingService> routing;

@@ -1,39 +1,13 @@
-// The time source of the security library, injectable so that lock-out, expiry and rate-limit
-// tests drive time by hand instead of sleeping. SystemClock and ManualClock are safe to call
-// from any thread.
+// The security library's time source is the project's (core/clock.h): injectable, so lock-out,
+// expiry and rate-limit tests drive time by hand instead of sleeping.
 #pragma once
 
-#include <atomic>
-#include <chrono>
-
-#include "core/ids.h"
+#include "core/clock.h"
 
 namespace ncc::auth {
 
-class Clock {
- public:
-  virtual ~Clock() = default;
-  virtual Time Now() const = 0;
-};
-
-class SystemClock final : public Clock {
- public:
-  Time Now() const override {
-    using namespace std::chrono;
-    return Time{duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count()};
-  }
-};
-
-// Starts at a fixed instant and moves only when told to.
-class ManualClock final : public Clock {
- public:
-  explicit ManualClock(int64_t start_ms = 1'790'000'000'000) : ms_(start_ms) {}
-  Time Now() const override { return Time{ms_.load()}; }
-  void Advance(int64_t ms) { ms_ += ms; }
-  void AdvanceSeconds(double s) { ms_ += static_cast<int64_t>(s * 1000); }
-
- private:
-  std::atomic<int64_t> ms_;
-};
+using ncc::Clock;
+using ncc::ManualClock;
+using ncc::SystemClock;
 
 }  // namespace ncc::auth

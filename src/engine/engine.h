@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "core/commands.h"
-#include "engine/clock.h"
+#include "core/clock.h"
 #include "engine/event_feed.h"
 #include "engine/metrics.h"
 #include "store/event_log.h"
