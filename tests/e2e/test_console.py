@@ -1,6 +1,5 @@
 """The live console in a real headless Chromium, driven over the DevTools protocol: sign in,
 see the picture, watch an incident created over the API appear live. Saves a screenshot."""
-import argparse
 import base64
 import json
 import os
@@ -13,10 +12,10 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from harness import PASSWORD, Server, WebSocket, free_port  # noqa: E402
+from harness import PASSWORD, main, Server, WebSocket, free_port  # noqa: E402
 
 NCC = None
-SHOT = None
+SCREENSHOT = None
 
 
 def find_chromium():
@@ -116,9 +115,9 @@ class Console(unittest.TestCase):
             self.assertTrue(chrome.wait_for("document.getElementById('incidents').textContent.includes('Live Street 9')"),
                             "an incident created over the API did not appear live")
             self.assertTrue(chrome.wait_for(f"document.getElementById('head').textContent === 'seq {body['seq']}'"))
-            if SHOT:
+            if SCREENSHOT:
                 png = chrome.call("Page.captureScreenshot", format="png")["data"]
-                with open(SHOT, "wb") as f:
+                with open(SCREENSHOT, "wb") as f:
                     f.write(base64.b64decode(png))
         finally:
             if chrome:
@@ -127,9 +126,4 @@ class Console(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--ncc", required=True)
-    parser.add_argument("--screenshot")
-    args, rest = parser.parse_known_args()
-    NCC, SHOT = args.ncc, args.screenshot
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    main(["--screenshot"])

@@ -2,6 +2,7 @@
 
 Standard library only, so the tests run on a fresh Debian machine with nothing but python3.
 """
+import argparse
 import base64
 import http.client
 import json
@@ -11,8 +12,10 @@ import signal
 import socket
 import struct
 import subprocess
+import sys
 import tempfile
 import time
+import unittest
 
 
 def free_port():
@@ -215,3 +218,17 @@ def seed(server, agency="police"):
                                   {"callsign": f"{agency}-1", "agency": agency, "kind": "patrol"})
     assert status == 201, unit
     return unit["id"]
+
+
+def main(extra_options=()):
+    """Runs the calling test module: `--ncc PATH` (and any `extra_options`, e.g. "--screenshot")
+    become upper-case globals of the module (NCC, SCREENSHOT)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ncc", required=True)
+    for option in extra_options:
+        parser.add_argument(option)
+    args, rest = parser.parse_known_args()
+    module = sys.modules["__main__"]
+    for name, value in vars(args).items():
+        setattr(module, name.upper(), value)
+    unittest.main(module=module, argv=[sys.argv[0]] + rest, verbosity=2)

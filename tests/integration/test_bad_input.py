@@ -1,12 +1,10 @@
 """Hostile and malformed input over real HTTP: each gets the documented status and a message
 naming the field; the server stays up and nothing already accepted is lost."""
-import argparse
 import socket
-import sys
 import time
 import unittest
 
-from harness import Server, now_ms, seed
+from harness import main, Server, now_ms, seed
 
 NCC = None
 INCIDENT = {"type": "fire.structure", "priority": 1, "agency": "police",
@@ -150,8 +148,4 @@ class BadInput(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--ncc", required=True)
-    args, rest = parser.parse_known_args()
-    NCC = args.ncc
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    main()

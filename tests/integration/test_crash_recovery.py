@@ -4,15 +4,13 @@ Concurrent clients create incidents (each with a unique summary) and post positi
 The server is SIGKILLed mid-load, restarted on the same data, and every acknowledged write is
 looked up. Repeated several times on the same data folder.
 """
-import argparse
 import random
 import subprocess
-import sys
 import threading
 import time
 import unittest
 
-from harness import Server, now_ms, seed
+from harness import main, Server, now_ms, seed
 
 NCC = None
 ROUNDS = 5
@@ -90,8 +88,4 @@ class CrashRecovery(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--ncc", required=True)
-    args, rest = parser.parse_known_args()
-    NCC = args.ncc
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    main()

@@ -1,12 +1,10 @@
 """Road travel times over HTTP on a real extract: `ncc import-osm` then `ncc serve --graph`."""
-import argparse
 import os
 import subprocess
-import sys
 import tempfile
 import unittest
 
-from harness import Server
+from harness import main, Server
 
 NCC = None
 
@@ -63,8 +61,4 @@ class RoutingApi(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--ncc", required=True)
-    args, rest = parser.parse_known_args()
-    NCC = args.ncc
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    main()

@@ -2,14 +2,12 @@
 every role × relation (own agency, shared with it, not shared) × classification × clearance, on
 every incident route, the lists, /events and the stream. Plus attacks: forged, revoked and
 missing tokens, privilege escalation through body fields, brute-force lock-out, rate limits."""
-import argparse
 import json
 import os
 import re
-import sys
 import unittest
 
-from harness import PASSWORD, Server, WebSocket
+from harness import main, PASSWORD, Server, WebSocket
 
 NCC = None
 LEVELS = ["public", "restricted", "confidential", "secret"]
@@ -245,8 +243,4 @@ class RateLimit(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--ncc", required=True)
-    args, rest = parser.parse_known_args()
-    NCC = args.ncc
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    main()

@@ -1,11 +1,9 @@
 """WebSocket /api/v1/stream: catch-up from any seq, then live; a slow consumer is cut with a
 reason and the writer keeps going."""
-import argparse
-import sys
 import threading
 import unittest
 
-from harness import Server, WebSocket, now_ms, seed
+from harness import main, Server, WebSocket, now_ms, seed
 
 NCC = None
 
@@ -85,8 +83,4 @@ class Stream(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--ncc", required=True)
-    args, rest = parser.parse_known_args()
-    NCC = args.ncc
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    main()
