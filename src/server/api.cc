@@ -259,7 +259,9 @@ void Api::CreateIncidentRoute(const HttpRequest& r, Who who, Reply reply) {
   FieldReader f(body, {"type", "priority", "location", "address", "landmark", "summary", "agency", "classification"});
   CreateIncident c;
   c.type = f.String("type", true, 256);
-  c.priority = static_cast<int32_t>(f.Integer("priority", true).value_or(0) % 1000);
+  // Out-of-range priorities become 0, which decide() refuses naming the field.
+  auto priority = f.Integer("priority", true).value_or(0);
+  c.priority = priority >= 1 && priority <= 5 ? static_cast<int32_t>(priority) : 0;
   if (auto loc = f.Location("location", true)) c.location = *loc;
   c.address = f.String("address", false);
   c.landmark = f.String("landmark", false);

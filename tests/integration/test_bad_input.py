@@ -69,6 +69,8 @@ class BadInput(unittest.TestCase):
         self.expect(*self.post("/api/v1/incidents", with_(location={"lat": 91, "lon": 0})), 422, field="location.lat")
         self.expect(*self.post("/api/v1/incidents", with_(location={"lat": 0, "lon": -181})), 422, field="location.lon")
         self.expect(*self.post("/api/v1/incidents", with_(priority=0)), 422, field="priority")
+        self.expect(*self.post("/api/v1/incidents", with_(priority=1001)), 422, field="priority")
+        self.expect(*self.post("/api/v1/incidents", with_(priority=2**40 + 1)), 422, field="priority")
         self.expect(*self.post("/api/v1/incidents", with_(type="Fire Structure")), 422, field="type")
         self.expect(*self.post("/api/v1/incidents", with_(summary="x" * 9000)), 400, field="summary")
         self.expect(*self.post("/api/v1/incidents", with_(classification="top-secret")), 422, field="classification")
