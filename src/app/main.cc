@@ -31,14 +31,13 @@ void BlockStopSignals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-std::string DefaultWebRoot(const char* argv0) {
+std::string DefaultWebRoot() {
   // build/<preset>/src/app/ncc -> <repo>/web
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::path exe = fs::canonical("/proc/self/exe", ec);
   for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
     if (fs::exists(p / "web" / "index.html")) return (p / "web").string();
-  (void)argv0;
   return "";
 }
 
@@ -62,14 +61,16 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
                   "Seconds a client has to send a whole request")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
-  cmd->add_option("--rate", c.rate_per_second, "Requests per second per user and per address")->capture_default_str();
-  cmd->add_option("--burst", c.rate_burst, "Burst allowance of the rate limit")->capture_default_str();
+  cmd->add_option("--rate", c.rate_per_second, "Requests per second per user and per address")
+      ->capture_default_str();
+  cmd->add_option("--burst", c.rate_burst, "Burst allowance of the rate limit")
+      ->capture_default_str();
   cmd->add_flag("--insecure", c.insecure,
                 "Allow plain HTTP on a non-loopback address (logged loudly)");
 }
 
-int Serve(ServeConfig c, const char* argv0) {
-  if (c.web_root.empty()) c.web_root = DefaultWebRoot(argv0);
+int Serve(ServeConfig c) {
+  if (c.web_root.empty()) c.web_root = DefaultWebRoot();
   auto running = StartServer(c);
   if (!running.ok()) {
     std::cerr << "ncc serve: " << running.status().ToString() << "\n";
@@ -88,18 +89,19 @@ std::string DemoAccount(Running& running) {
   static constexpr char kAlphabet[] = "abcdefghijkmnpqrstuvwxyz23456789";
   std::string password;
   for (size_t i = 0; i < got; ++i) password += kAlphabet[raw[i] % 32];
-  auth::NewUser user{"demo", "sffd",
+  auth::NewUser user{"demo",
+                     "sffd",
                      {{"sffd", auth::Role::kSupervisor}, {"ems_private", auth::Role::kSupervisor}},
                      Classification::kSecret};
   Status s = running.auth->users().AddUser(user, password);
-  if (s.code() == StatusCode::kAlreadyExists) s = running.auth->users().SetPassword("demo", password);
+  if (s.code() == StatusCode::kAlreadyExists)
+    s = running.auth->users().SetPassword("demo", password);
   if (!s.ok()) spdlog::error("demo account: {}", s.ToString());
   return password;
 }
 
-int Demo(ServeConfig c, const std::string& shared_data, double speed, bool reset,
-         const char* argv0) {
-  if (c.web_root.empty()) c.web_root = DefaultWebRoot(argv0);
+int Demo(ServeConfig c, const std::string& shared_data, double speed, bool reset) {
+  if (c.web_root.empty()) c.web_root = DefaultWebRoot();
   if (reset) std::filesystem::remove_all(c.data_dir);
   std::string calls = shared_data + "/calls/sf_fire_calls_for_service_2020-04.csv";
   size_t skipped = 0;
@@ -124,8 +126,9 @@ int Demo(ServeConfig c, const std::string& shared_data, double speed, bool reset
   auto steps = BuildReplay(*rows);
   std::cout << "Demo: replaying " << rows->size() << " real unit responses (" << steps.size()
             << " dispatcher actions, SF Fire Department, April 2020) at " << speed << "x.\n"
-            << "Open http://" << c.listen << "/ for the live console and sign in as 'demo' with password '"
-            << password << "' (a supervisor of sffd and ems_private). Ctrl-C stops.\n"
+            << "Open http://" << c.listen
+            << "/ for the live console and sign in as 'demo' with password '" << password
+            << "' (a supervisor of sffd and ems_private). Ctrl-C stops.\n"
             << std::flush;
   std::atomic<bool> stop{false};
   std::thread replay([&] {
@@ -203,8 +206,8 @@ int main(int argc, char** argv) {
   app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
-  if (*serve) return Serve(serve_config, argv[0]);
-  if (*demo) return Demo(demo_config, shared_data, speed, reset, argv[0]);
+  if (*serve) return Serve(serve_config);
+  if (*demo) return Demo(demo_config, shared_data, speed, reset);
   if (*verify) return LogVerify(verify_dir);
   if (!app.got_subcommand("version")) return 0;  // user, apikey, import-osm, route ran in callbacks
   std::cout << "ncc " << kVersion << "\n";

@@ -69,23 +69,27 @@ json IncidentView(const Incident& i, bool with_timeline) {
   return j;
 }
 
-}  // namespace
-
 HttpResponse Denial(const Status& s) {
   HttpResponse r = ErrorResponse(HttpStatusOf(s) == 413 ? 429 : HttpStatusOf(s), s);
-  if (r.status == 429) r.headers.push_back({"Retry-After", std::to_string(std::max(1, auth::RetryAfterSeconds(s)))});
+  if (r.status == 429)
+    r.headers.push_back({"Retry-After", std::to_string(std::max(1, auth::RetryAfterSeconds(s)))});
   if (r.status == 401) r.headers.push_back({"WWW-Authenticate", "Bearer"});
   return r;
 }
 
+}  // namespace
+
 StatusOr<auth::Principal> Api::Authenticate(const HttpRequest& r, HttpResponse* denied) {
   std::string credential;
-  if (auto it = r.headers.find("authorization"); it != r.headers.end()) credential = it->second;
-  else if (auto q = r.query.find("access_token"); q != r.query.end()) credential = "Bearer " + q->second;
-  auto who = credential.empty() ? StatusOr<auth::Principal>(Status(StatusCode::kUnauthenticated,
-                                                                   "sign in first: Authorization: Bearer <token>",
-                                                                   "Authorization"))
-                                : auth_.tokens().AuthenticateHeader(credential);
+  if (auto it = r.headers.find("authorization"); it != r.headers.end())
+    credential = it->second;
+  else if (auto q = r.query.find("access_token"); q != r.query.end())
+    credential = "Bearer " + q->second;
+  auto who = credential.empty()
+                 ? StatusOr<auth::Principal>(Status(StatusCode::kUnauthenticated,
+                                                    "sign in first: Authorization: Bearer <token>",
+                                                    "Authorization"))
+                 : auth_.tokens().AuthenticateHeader(credential);
   if (who.ok()) {
     auto rate = limiter_.TakeForRequest(who->user, r.remote);
     if (rate.allowed) return who;
@@ -101,16 +105,20 @@ void Api::Handle(const HttpRequest& r, Reply reply) {
   ++requests_;
   auto seg = Segments(r.path);
   if (seg.empty() || seg[0] != "api") {
-    if (r.path == "/healthz") return reply(Json(200, {{"status", "ok"}, {"last_seq", engine_.log().LastSeq().value}}));
+    if (r.path == "/healthz")
+      return reply(Json(200, {{"status", "ok"}, {"last_seq", engine_.log().LastSeq().value}}));
     if (r.path == "/metrics") return MetricsRoute(reply);
     if (r.method == "GET") return StaticFile(r, reply);
     return reply(ErrorResponse(404, NotFound("no route " + r.path)));
   }
-  if (seg.size() < 3 || seg[1] != "v1") return reply(ErrorResponse(404, NotFound("no route " + r.path)));
+  if (seg.size() < 3 || seg[1] != "v1")
+    return reply(ErrorResponse(404, NotFound("no route " + r.path)));
   if (r.method == "POST" && r.content_type.rfind("application/json", 0) != 0 &&
       r.content_type.rfind("application/x-ndjson", 0) != 0)
-    return reply(ErrorResponse(415, InvalidArgument("Content-Type must be application/json", "Content-Type")));
-  if (seg[2] == "auth" && seg.size() == 4 && r.method == "POST") return AuthRoute(r, seg[3], std::move(reply));
+    return reply(ErrorResponse(
+        415, InvalidArgument("Content-Type must be application/json", "Content-Type")));
+  if (seg[2] == "auth" && seg.size() == 4 && r.method == "POST")
+    return AuthRoute(r, seg[3], std::move(reply));
   HttpResponse denied;
   auto who = Authenticate(r, &denied);
   if (!who.ok()) return reply(std::move(denied));
@@ -136,8 +144,9 @@ void Api::AuthRoute(const HttpRequest& r, std::string_view what, Reply reply) {
   }
   // Guessing passwords costs the guesser: a per-address bucket before any hashing work.
   if (auto rate = limiter_.Take("login:" + r.remote); !rate.allowed)
-    return reply(Denial(Status(StatusCode::kResourceExhausted,
-                               "too many sign-in attempts; retry after " + std::to_string(rate.retry_after_s) + " s")));
+    return reply(Denial(Status(
+        StatusCode::kResourceExhausted,
+        "too many sign-in attempts; retry after " + std::to_string(rate.retry_after_s) + " s")));
   auto parsed = ParseJsonBody(r.body);
   if (!parsed.ok()) return reply(BadRequest(parsed.status()));
   if (what == "login") {
@@ -165,9 +174,12 @@ void Api::Route(const HttpRequest& r, Who who, Reply reply) {
   std::string_view res = seg[2];
   if (res == "incidents") {
     if (seg.size() == 3)
-      return post ? CreateIncidentRoute(r, who, reply) : get ? ListIncidents(r, who, reply) : method_not_allowed();
+      return post  ? CreateIncidentRoute(r, who, reply)
+             : get ? ListIncidents(r, who, reply)
+                   : method_not_allowed();
     IncidentId id(ParseId(seg[3]));
-    if (!id) return reply(BadRequest(InvalidArgument("incident id must be a positive integer", "id")));
+    if (!id)
+      return reply(BadRequest(InvalidArgument("incident id must be a positive integer", "id")));
     if (seg.size() == 4) return get ? GetIncident(id, who, reply) : method_not_allowed();
     if (seg.size() > 5) return no_route();
     if (!post) return method_not_allowed();
@@ -179,14 +191,18 @@ void Api::Route(const HttpRequest& r, Who who, Reply reply) {
   }
   if (res == "units") {
     if (seg.size() == 3)
-      return post ? CreateUnitRoute(r, who, reply) : get ? ListUnits(r, who, reply) : method_not_allowed();
+      return post  ? CreateUnitRoute(r, who, reply)
+             : get ? ListUnits(r, who, reply)
+                   : method_not_allowed();
     UnitId id(ParseId(seg[3]));
     if (!id) return reply(BadRequest(InvalidArgument("unit id must be a positive integer", "id")));
     if (seg.size() == 4) return get ? GetUnit(id, who, reply) : method_not_allowed();
-    if (seg.size() == 5 && seg[4] == "status") return post ? UnitStatusRoute(r, id, who, reply) : method_not_allowed();
+    if (seg.size() == 5 && seg[4] == "status")
+      return post ? UnitStatusRoute(r, id, who, reply) : method_not_allowed();
     return no_route();
   }
-  if (res == "positions" && seg.size() == 3) return post ? PositionsRoute(r, who, reply) : method_not_allowed();
+  if (res == "positions" && seg.size() == 3)
+    return post ? PositionsRoute(r, who, reply) : method_not_allowed();
   if (res == "agencies" && seg.size() == 3) {
     if (post) return AgencyRoute(r, who, reply);
     json items = json::array();
@@ -195,27 +211,32 @@ void Api::Route(const HttpRequest& r, Who who, Reply reply) {
     });
     return reply(Json(200, {{"items", items}}));
   }
-  if (res == "events" && seg.size() == 3) return get ? EventsRoute(r, who, reply) : method_not_allowed();
+  if (res == "events" && seg.size() == 3)
+    return get ? EventsRoute(r, who, reply) : method_not_allowed();
   if (res == "route" && seg.size() == 3) return get ? RouteRoute(r, reply) : method_not_allowed();
   if (res == "eta" && seg.size() == 3) return post ? EtaRoute(r, reply) : method_not_allowed();
   if (res == "whoami" && seg.size() == 3 && get) {
     json roles = json::array();
-    for (const auto& g : who.roles) roles.push_back(g.agency + ":" + std::string(auth::Name(g.role)));
-    return reply(Json(200, {{"user", who.user}, {"agency", who.agency}, {"roles", roles},
+    for (const auto& g : who.roles)
+      roles.push_back(g.agency + ":" + std::string(auth::Name(g.role)));
+    return reply(Json(200, {{"user", who.user},
+                            {"agency", who.agency},
+                            {"roles", roles},
                             {"clearance", Name(who.clearance)}}));
   }
   no_route();
 }
 
 void Api::Submit(Command command, Who who, Reply reply, Outcome on_success) {
-  engine_.Submit(std::move(command), who.user, who.agency,
-                 [reply = std::move(reply), on_success = std::move(on_success), this](CommandOutcome o) {
-                   if (!o.status.ok()) {
-                     ++client_errors_;
-                     return reply(ErrorResponse(HttpStatusOf(o.status), o.status));
-                   }
-                   reply(on_success(o));
-                 });
+  engine_.Submit(
+      std::move(command), who.user, who.agency,
+      [reply = std::move(reply), on_success = std::move(on_success), this](CommandOutcome o) {
+        if (!o.status.ok()) {
+          ++client_errors_;
+          return reply(ErrorResponse(HttpStatusOf(o.status), o.status));
+        }
+        reply(on_success(o));
+      });
 }
 
 // Parses the body into a FieldReader-checked command; 400 on any parse or type error.
@@ -224,6 +245,8 @@ void Api::Submit(Command command, Who who, Reply reply, Outcome on_success) {
   if (!var##_parsed.ok()) return reply(BadRequest(var##_parsed.status())); \
   const json& var = *var##_parsed
 
+namespace {
+
 HttpResponse Created(const CommandOutcome& o) {
   return Json(201, {{"id", o.created_id}, {"seq", o.last_seq.value}});
 }
@@ -231,21 +254,18 @@ HttpResponse Applied(const CommandOutcome& o) {
   return Json(200, {{"seq", o.last_seq.value}});
 }
 
-namespace {
-
 // The answer when `who` may not do `action` on a record with `label`: 404 when it may not even
 // see the record (its existence is not disclosed), 403 when it may see but not act.
-std::optional<HttpResponse> Refuse(const auth::Principal& who, auth::Action action, auth::Action read_action,
-                                   const std::optional<auth::RecordLabel>& label, const std::string& what,
-                                   uint64_t id) {
+std::optional<HttpResponse> Refuse(const auth::Principal& who, auth::Action action,
+                                   auth::Action read_action,
+                                   const std::optional<auth::RecordLabel>& label,
+                                   const std::string& what, uint64_t id) {
   if (!label || !auth::CanSee(who, *label, read_action))
     return ErrorResponse(404, NotFound("no " + what + " " + std::to_string(id), "id"));
   Status s = auth::Authorize(who, action, &*label);
   if (!s.ok()) return ErrorResponse(403, s);
   return std::nullopt;
 }
-
-}  // namespace
 
 std::optional<auth::RecordLabel> IncidentLabel(const Engine& engine, IncidentId id) {
   return engine.Read([&](const World& w) -> std::optional<auth::RecordLabel> {
@@ -254,9 +274,12 @@ std::optional<auth::RecordLabel> IncidentLabel(const Engine& engine, IncidentId 
   });
 }
 
+}  // namespace
+
 void Api::CreateIncidentRoute(const HttpRequest& r, Who who, Reply reply) {
   NCC_PARSE_BODY(body, reply);
-  FieldReader f(body, {"type", "priority", "location", "address", "landmark", "summary", "agency", "classification"});
+  FieldReader f(body, {"type", "priority", "location", "address", "landmark", "summary", "agency",
+                       "classification"});
   CreateIncident c;
   c.type = f.String("type", true, 256);
   // Out-of-range priorities become 0, which decide() refuses naming the field.
@@ -272,14 +295,17 @@ void Api::CreateIncidentRoute(const HttpRequest& r, Who who, Reply reply) {
   if (!cls.empty()) {
     auto parsed = ParseClassification(cls);
     if (!parsed)
-      return reply(ErrorResponse(422, InvalidArgument("must be public, restricted, confidential or secret", "classification")));
+      return reply(ErrorResponse(
+          422,
+          InvalidArgument("must be public, restricted, confidential or secret", "classification")));
     c.classification = *parsed;
   }
   if (c.agency.empty()) c.agency = who.agency;
   // The label the new record will carry: creating for another agency, or above one's
   // clearance, is refused here like any other write.
   auth::RecordLabel label{c.agency, c.classification, {}};
-  if (Status s = auth::Authorize(who, auth::Action::kIncidentCreate, &label); !s.ok()) return reply(ErrorResponse(403, s));
+  if (Status s = auth::Authorize(who, auth::Action::kIncidentCreate, &label); !s.ok())
+    return reply(ErrorResponse(403, s));
   Submit(std::move(c), who, std::move(reply), Created);
 }
 
@@ -289,7 +315,8 @@ void Api::GetIncident(IncidentId id, Who who, Reply reply) {
     if (!i || !auth::CanSee(who, LabelOf(*i), auth::Action::kIncidentRead)) return std::nullopt;
     return IncidentView(*i, true);
   });
-  if (!view) return reply(ErrorResponse(404, NotFound("no incident " + std::to_string(id.value), "id")));
+  if (!view)
+    return reply(ErrorResponse(404, NotFound("no incident " + std::to_string(id.value), "id")));
   reply(Json(200, *view));
 }
 
@@ -300,7 +327,8 @@ void Api::ListIncidents(const HttpRequest& r, Who who, Reply reply) {
   std::optional<IncidentStatus> status;
   if (auto it = r.query.find("status"); it != r.query.end() && !it->second.empty()) {
     status = ParseIncidentStatus(it->second);
-    if (!status && err.ok()) err = InvalidArgument("unknown incident status '" + it->second.substr(0, 32) + "'", "status");
+    if (!status && err.ok())
+      err = InvalidArgument("unknown incident status '" + it->second.substr(0, 32) + "'", "status");
   }
   if (!err.ok()) return reply(BadRequest(err));
   std::string agency = r.query.count("agency") ? r.query.at("agency") : "";
@@ -328,9 +356,11 @@ void Api::IncidentStatusRoute(const HttpRequest& r, IncidentId id, Who who, Repl
   std::string note = f.String("note", false, 8192);
   if (!f.ok()) return reply(BadRequest(f.status()));
   auto to = ParseIncidentStatus(status);
-  if (!to) return reply(ErrorResponse(422, InvalidArgument("unknown incident status '" + status + "'", "status")));
-  if (auto no = Refuse(who, auth::Action::kIncidentUpdateStatus, auth::Action::kIncidentRead, IncidentLabel(engine_, id),
-                       "incident", id.value))
+  if (!to)
+    return reply(
+        ErrorResponse(422, InvalidArgument("unknown incident status '" + status + "'", "status")));
+  if (auto no = Refuse(who, auth::Action::kIncidentUpdateStatus, auth::Action::kIncidentRead,
+                       IncidentLabel(engine_, id), "incident", id.value))
     return reply(std::move(*no));
   Submit(ChangeIncidentStatus{id, *to, std::move(note)}, who, std::move(reply), Applied);
 }
@@ -340,11 +370,12 @@ void Api::IncidentNoteRoute(const HttpRequest& r, IncidentId id, Who who, Reply 
   FieldReader f(body, {"text"});
   std::string text = f.String("text", true, 8192);
   if (!f.ok()) return reply(BadRequest(f.status()));
-  if (auto no = Refuse(who, auth::Action::kIncidentNote, auth::Action::kIncidentRead, IncidentLabel(engine_, id),
-                       "incident", id.value))
+  if (auto no = Refuse(who, auth::Action::kIncidentNote, auth::Action::kIncidentRead,
+                       IncidentLabel(engine_, id), "incident", id.value))
     return reply(std::move(*no));
-  Submit(AddIncidentNote{id, std::move(text)}, who, std::move(reply),
-         [](const CommandOutcome& o) { return Json(201, {{"seq", o.last_seq.value}}); });
+  Submit(AddIncidentNote{id, std::move(text)}, who, std::move(reply), [](const CommandOutcome& o) {
+    return Json(201, {{"seq", o.last_seq.value}});
+  });
 }
 
 void Api::ShareRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
@@ -356,8 +387,9 @@ void Api::ShareRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) 
   if (auto no = Refuse(who, auth::Action::kIncidentUpdateStatus, auth::Action::kIncidentRead,
                        IncidentLabel(engine_, id), "incident", id.value))
     return reply(std::move(*no));
-  Submit(ShareIncident{id, std::move(agency)}, who, std::move(reply),
-         [](const CommandOutcome& o) { return Json(201, {{"seq", o.last_seq.value}}); });
+  Submit(ShareIncident{id, std::move(agency)}, who, std::move(reply), [](const CommandOutcome& o) {
+    return Json(201, {{"seq", o.last_seq.value}});
+  });
 }
 
 void Api::AssignRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
@@ -367,8 +399,8 @@ void Api::AssignRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply)
   if (!f.ok()) return reply(BadRequest(f.status()));
   if (*unit <= 0) return reply(BadRequest(InvalidArgument("must be a positive unit id", "unit")));
   UnitId unit_id(static_cast<uint64_t>(*unit));
-  if (auto no = Refuse(who, auth::Action::kIncidentAssign, auth::Action::kIncidentRead, IncidentLabel(engine_, id),
-                       "incident", id.value))
+  if (auto no = Refuse(who, auth::Action::kIncidentAssign, auth::Action::kIncidentRead,
+                       IncidentLabel(engine_, id), "incident", id.value))
     return reply(std::move(*no));
   // The unit sent must be one the caller commands: its own agency's (mutual aid goes through
   // a share of the incident, not through sending another agency's units).
@@ -378,11 +410,14 @@ void Api::AssignRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply)
   });
   if (!unit_label || !auth::CanSee(who, *unit_label, auth::Action::kUnitRead))
     return reply(ErrorResponse(404, NotFound("no unit " + std::to_string(unit_id.value), "unit")));
-  if (!who.Holds(unit_label->agency, auth::Role::kDispatcher) && !who.Holds(unit_label->agency, auth::Role::kSupervisor))
-    return reply(ErrorResponse(403, Status(StatusCode::kPermissionDenied,
-                                           "you do not dispatch for " + unit_label->agency, "unit")));
-  Submit(AssignUnit{id, unit_id}, who, std::move(reply),
-         [](const CommandOutcome& o) { return Json(201, {{"seq", o.last_seq.value}}); });
+  if (!who.Holds(unit_label->agency, auth::Role::kDispatcher) &&
+      !who.Holds(unit_label->agency, auth::Role::kSupervisor))
+    return reply(
+        ErrorResponse(403, Status(StatusCode::kPermissionDenied,
+                                  "you do not dispatch for " + unit_label->agency, "unit")));
+  Submit(AssignUnit{id, unit_id}, who, std::move(reply), [](const CommandOutcome& o) {
+    return Json(201, {{"seq", o.last_seq.value}});
+  });
 }
 
 void Api::CreateUnitRoute(const HttpRequest& r, Who who, Reply reply) {
@@ -398,7 +433,8 @@ void Api::CreateUnitRoute(const HttpRequest& r, Who who, Reply reply) {
   if (!f.ok()) return reply(BadRequest(f.status()));
   if (c.agency.empty()) c.agency = who.agency;
   auth::RecordLabel label{c.agency, Classification::kRestricted, {}};
-  if (Status s = auth::Authorize(who, auth::Action::kUnitRegister, &label); !s.ok()) return reply(ErrorResponse(403, s));
+  if (Status s = auth::Authorize(who, auth::Action::kUnitRegister, &label); !s.ok())
+    return reply(ErrorResponse(403, s));
   Submit(std::move(c), who, std::move(reply), Created);
 }
 
@@ -408,7 +444,8 @@ void Api::GetUnit(UnitId id, Who who, Reply reply) {
     if (!u || !auth::CanSee(who, LabelOf(*u), auth::Action::kUnitRead)) return std::nullopt;
     return JsonWriter::ToJson(*u);
   });
-  if (!view) return reply(ErrorResponse(404, NotFound("no unit " + std::to_string(id.value), "id")));
+  if (!view)
+    return reply(ErrorResponse(404, NotFound("no unit " + std::to_string(id.value), "id")));
   reply(Json(200, *view));
 }
 
@@ -416,7 +453,9 @@ void Api::ListUnits(const HttpRequest& r, Who who, Reply reply) {
   std::optional<UnitStatus> status;
   if (auto it = r.query.find("status"); it != r.query.end() && !it->second.empty()) {
     status = ParseUnitStatus(it->second);
-    if (!status) return reply(BadRequest(InvalidArgument("unknown unit status '" + it->second.substr(0, 32) + "'", "status")));
+    if (!status)
+      return reply(BadRequest(
+          InvalidArgument("unknown unit status '" + it->second.substr(0, 32) + "'", "status")));
   }
   std::string agency = r.query.count("agency") ? r.query.at("agency") : "";
   json items = json::array();
@@ -438,13 +477,16 @@ void Api::UnitStatusRoute(const HttpRequest& r, UnitId id, Who who, Reply reply)
   std::string note = f.String("note", false, 8192);
   if (!f.ok()) return reply(BadRequest(f.status()));
   auto to = ParseUnitStatus(status);
-  if (!to) return reply(ErrorResponse(422, InvalidArgument("unknown unit status '" + status + "'", "status")));
+  if (!to)
+    return reply(
+        ErrorResponse(422, InvalidArgument("unknown unit status '" + status + "'", "status")));
   auto unit = engine_.Read([&](const World& w) -> std::optional<Unit> {
     const Unit* u = w.FindUnit(id);
     return u ? std::optional<Unit>(*u) : std::nullopt;
   });
   auto label = unit ? std::optional(LabelOf(*unit)) : std::nullopt;
-  if (auto no = Refuse(who, auth::Action::kUnitUpdateStatus, auth::Action::kUnitRead, label, "unit", id.value))
+  if (auto no = Refuse(who, auth::Action::kUnitUpdateStatus, auth::Action::kUnitRead, label, "unit",
+                       id.value))
     return reply(std::move(*no));
   if (Status s = CheckOwnUnit(who, *unit); !s.ok()) return reply(ErrorResponse(403, s));
   Submit(ChangeUnitStatus{id, *to, std::move(note)}, who, std::move(reply), Applied);
@@ -455,9 +497,11 @@ void Api::AgencyRoute(const HttpRequest& r, Who who, Reply reply) {
   FieldReader f(body, {"code", "name", "kind"});
   Agency a{f.String("code", true, 64), f.String("name", true, 256), f.String("kind", true, 64)};
   if (!f.ok()) return reply(BadRequest(f.status()));
-  if (Status s = auth::Authorize(who, auth::Action::kAgencyManage, nullptr); !s.ok()) return reply(ErrorResponse(403, s));
-  Submit(RegisterAgency{std::move(a)}, who, std::move(reply),
-         [](const CommandOutcome& o) { return Json(201, {{"seq", o.last_seq.value}}); });
+  if (Status s = auth::Authorize(who, auth::Action::kAgencyManage, nullptr); !s.ok())
+    return reply(ErrorResponse(403, s));
+  Submit(RegisterAgency{std::move(a)}, who, std::move(reply), [](const CommandOutcome& o) {
+    return Json(201, {{"seq", o.last_seq.value}});
+  });
 }
 
 void Api::EventsRoute(const HttpRequest& r, Who who, Reply reply) {
@@ -465,7 +509,8 @@ void Api::EventsRoute(const HttpRequest& r, Who who, Reply reply) {
   uint64_t after = QueryNumber(r, "after", 0, UINT64_MAX >> 1, err);
   uint64_t limit = QueryNumber(r, "limit", 100, 1000, err);
   if (!err.ok()) return reply(BadRequest(err));
-  if (Status s = auth::Authorize(who, auth::Action::kEventRead, nullptr); !s.ok()) return reply(ErrorResponse(403, s));
+  if (Status s = auth::Authorize(who, auth::Action::kEventRead, nullptr); !s.ok())
+    return reply(ErrorResponse(403, s));
   auto page = EventPage(engine_, Seq(after), limit);
   if (!page.ok()) return reply(ErrorResponse(HttpStatusOf(page.status()), page.status()));
   // The stored JSON texts are spliced in as they are: no re-parsing per request. Events the
@@ -481,7 +526,8 @@ void Api::EventsRoute(const HttpRequest& r, Who who, Reply reply) {
     }
   });
   uint64_t last = page->empty() ? after : (*page).back().event->meta.seq.value;
-  body += "],\"last_seq\":" + std::to_string(last) + ",\"head\":" + std::to_string(engine_.log().LastSeq().value) + "}";
+  body += "],\"last_seq\":" + std::to_string(last) +
+          ",\"head\":" + std::to_string(engine_.log().LastSeq().value) + "}";
   HttpResponse resp;
   resp.body = std::move(body);
   reply(std::move(resp));

@@ -102,12 +102,11 @@ void Api::PositionsRoute(const HttpRequest& r, Who who, Reply reply) {
       if (const Unit* u = w.FindUnit(fix.unit)) {
         auto label = LabelOf(*u);
         std::string field = "fixes[" + std::to_string(index_of[i]) + "].unit";
-        if (!auth::CanSee(who, label, auth::Action::kUnitRead) && !auth::Authorize(who, auth::Action::kPositionReport, &label).ok()) {
-          rejected.push_back({index_of[i], field, "no unit " + std::to_string(fix.unit.value)});
-          continue;
-        }
         if (Status s = auth::Authorize(who, auth::Action::kPositionReport, &label); !s.ok()) {
-          rejected.push_back({index_of[i], field, s.message()});
+          // A unit the caller may not even see is reported as unknown, not as forbidden.
+          bool visible = auth::CanSee(who, label, auth::Action::kUnitRead);
+          rejected.push_back({index_of[i], field,
+                              visible ? s.message() : "no unit " + std::to_string(fix.unit.value)});
           continue;
         }
       }
