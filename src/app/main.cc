@@ -11,6 +11,7 @@
 
 #include "app/huge_pages.h"
 #include "app/serve.h"
+#include "audit/cli.h"
 #include "auth/cli.h"
 #include "routing/cli.h"
 #include "sim/call_replay.h"
@@ -67,6 +68,14 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
       ->capture_default_str();
   cmd->add_flag("--insecure", c.insecure,
                 "Allow plain HTTP on a non-loopback address (logged loudly)");
+  cmd->add_option("--tls-cert", c.tls.cert_file,
+                  "PEM certificate chain: serve HTTPS and WSS (with --tls-key)");
+  cmd->add_option("--tls-key", c.tls.key_file, "PEM private key of --tls-cert");
+  cmd->add_option(
+      "--tls-client-ca", c.tls.client_ca_file,
+      "PEM CA that signs client certificates (gateways, TAK clients); others are refused");
+  cmd->add_flag("--tls-require-client-cert", c.tls.require_client_cert,
+                "Refuse TLS clients without a certificate signed by --tls-client-ca");
 }
 
 int Serve(ServeConfig c) {
@@ -202,6 +211,7 @@ int main(int argc, char** argv) {
   verify->add_option("--data", verify_dir, "Data folder")->capture_default_str();
 
   auth::AddUserCommands(app);
+  audit::AddAuditCommands(app);
   routing::AddRoutingCommands(app);
   app.add_subcommand("version", "Print the version");
 
@@ -209,7 +219,8 @@ int main(int argc, char** argv) {
   if (*serve) return Serve(serve_config);
   if (*demo) return Demo(demo_config, shared_data, speed, reset);
   if (*verify) return LogVerify(verify_dir);
-  if (!app.got_subcommand("version")) return 0;  // user, apikey, import-osm, route ran in callbacks
+  if (!app.got_subcommand("version"))
+    return 0;  // user, apikey, audit, import-osm, route ran in callbacks
   std::cout << "ncc " << kVersion << "\n";
   return 0;
 }

@@ -28,12 +28,24 @@ bool IsLoopback(const std::string& host) {
 StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   auto hp = SplitListen(config.listen);
   if (!hp.ok()) return hp.status();
-  if (!IsLoopback(hp->first) && !config.insecure)
-    return InvalidArgument("refusing plain HTTP on " + hp->first +
-                               ": TLS is not configured; use a loopback address or pass --insecure",
-                           "listen");
-  if (!IsLoopback(hp->first))
-    spdlog::warn("INSECURE: serving plain HTTP on {} (--insecure)", hp->first);
+  const TlsOptions& tls = config.tls;
+  bool use_tls = !tls.cert_file.empty() || !tls.key_file.empty();
+  if (use_tls && (tls.cert_file.empty() || tls.key_file.empty()))
+    return InvalidArgument("TLS needs both --tls-cert and --tls-key",
+                           tls.cert_file.empty() ? "tls-cert" : "tls-key");
+  if (!use_tls && (!tls.client_ca_file.empty() || tls.require_client_cert))
+    return InvalidArgument("client certificates need TLS: give --tls-cert and --tls-key",
+                           "tls-client-ca");
+  if (!use_tls && !IsLoopback(hp->first) && !config.insecure)
+    return InvalidArgument(
+        "refusing plain HTTP on " + hp->first +
+            ": give --tls-cert and --tls-key, use a loopback address, or pass --insecure",
+        "listen");
+  if (!use_tls && !IsLoopback(hp->first))
+    spdlog::warn(
+        "INSECURE: serving plain HTTP on {} (--insecure): tokens and records cross the network in "
+        "clear",
+        hp->first);
 
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
@@ -42,7 +54,19 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   if (!log.ok()) return log.status();
 
   auto running = std::make_unique<Running>();
+  auto anchor = auth::ChainAnchor::Open(config.data_dir, running->clock);
+  if (!anchor.ok()) return anchor.status();
+  running->anchor = std::move(*anchor);
   EngineOptions options;
+  // Signed anchors of the chain head (anchors.log): a rewrite of the whole log is detectable.
+  options.on_durable = [anchor = running->anchor.get()](Seq seq, const Hash& head, bool final) {
+    Status s;
+    if (!final)
+      s = anchor->MaybeRecord(seq, head).status();
+    else if (anchor->last_seq() < seq)
+      s = anchor->Record(seq, head);
+    if (!s.ok()) spdlog::error("audit anchor at seq {} failed: {}", seq.value, s.ToString());
+  };
   options.snapshot_every = config.snapshot_every;
   options.max_batch = config.max_batch;
   Recovered report;
@@ -67,7 +91,9 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   so.threads = config.threads;
   so.stream_max_lag = config.stream_max_lag;
   so.read_timeout = std::chrono::seconds(config.read_timeout_s);
-  running->api = std::make_unique<Api>(*running->engine, *running->auth, running->clock, ApiOptions{config.web_root},
+  if (use_tls) so.tls = tls;
+  running->api = std::make_unique<Api>(*running->engine, *running->auth, running->clock,
+                                       ApiOptions{config.web_root},
                                        auth::RateLimit{config.rate_per_second, config.rate_burst});
   if (!config.graph.empty()) {
     auto routing = routing::RoutingService::Open(config.graph);
@@ -78,8 +104,11 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   }
   running->server = std::make_unique<HttpServer>(so, *running->api, *running->engine);
   NCC_RETURN_IF_ERROR(running->server->Start());
-  spdlog::info("ncc listening on http://{}:{} (data {})", so.host, running->server->port(),
-               config.data_dir);
+  spdlog::info("ncc listening on {}://{}:{} (data {}{})", use_tls ? "https" : "http", so.host,
+               running->server->port(), config.data_dir,
+               tls.client_ca_file.empty() ? ""
+               : tls.require_client_cert  ? ", client certificate required"
+                                          : ", client certificates accepted");
   return running;
 }
 

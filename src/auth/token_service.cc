@@ -181,6 +181,22 @@ StatusOr<std::string> TokenService::CreateApiKey(const ApiKeyInfo& info) {
   return key;
 }
 
+namespace {
+
+// The gateway principal of the api_keys row `st` is on (name, agency, lanes, clearance, revoked).
+StatusOr<Principal> GatewayOfRow(Stmt& st) {
+  if (st.Int(4) != 0) return Unauthenticated("API key revoked");
+  Principal p;
+  p.kind = Principal::Kind::kGateway;
+  p.user = std::string(kGatewayActorPrefix) + st.Text(0);
+  p.agency = st.Text(1);
+  p.lanes = ParseLanes(st.Text(2));
+  p.clearance = ParseClassification(st.Text(3)).value_or(Classification::kPublic);
+  return p;
+}
+
+}  // namespace
+
 StatusOr<Principal> TokenService::AuthenticateApiKey(std::string_view key) {
   auto lock = db_.Lock();
   Stmt st(db_.handle(),
@@ -190,14 +206,19 @@ StatusOr<Principal> TokenService::AuthenticateApiKey(std::string_view key) {
     NCC_RETURN_IF_ERROR(st.status());
     return Unauthenticated("unknown API key");
   }
-  if (st.Int(4) != 0) return Unauthenticated("API key revoked");
-  Principal p;
-  p.kind = Principal::Kind::kGateway;
-  p.user = std::string(kGatewayActorPrefix) + st.Text(0);
-  p.agency = st.Text(1);
-  p.lanes = ParseLanes(st.Text(2));
-  p.clearance = ParseClassification(st.Text(3)).value_or(Classification::kPublic);
-  return p;
+  return GatewayOfRow(st);
+}
+
+StatusOr<Principal> TokenService::AuthenticateGatewayName(std::string_view name) {
+  auto lock = db_.Lock();
+  Stmt st(db_.handle(),
+          "SELECT name, agency, lanes, clearance, revoked FROM api_keys WHERE name=?");
+  st.Bind(1, name);
+  if (!st.Step()) {
+    NCC_RETURN_IF_ERROR(st.status());
+    return Unauthenticated("no API key named '" + std::string(name) + "' for this certificate");
+  }
+  return GatewayOfRow(st);
 }
 
 Status TokenService::RevokeApiKey(std::string_view name) {

@@ -71,6 +71,10 @@ class TokenService {
   // The gateway principal of a key: kind kGateway, user = "gateway:<name>", no roles, the
   // key's lanes. kUnauthenticated "unknown API key" or "API key revoked".
   StatusOr<Principal> AuthenticateApiKey(std::string_view key);
+  // The same principal for a gateway that proved itself with a TLS client certificate (signed
+  // by the server's client CA) whose common name is the key's name. Same errors, and
+  // "no API key named ..." when none is.
+  StatusOr<Principal> AuthenticateGatewayName(std::string_view name);
   Status RevokeApiKey(std::string_view name);
   StatusOr<std::vector<ApiKeyInfo>> ListApiKeys();
 

@@ -65,9 +65,22 @@ struct ShareIncident {
   IncidentId id;
   std::string agency;
 };
+// Records a successful password sign-in (audit).
+struct RecordSignIn {
+  std::string user;
+  std::string agency;  // of the account
+  std::string outcome;
+  std::string address;
+};
+// Records what a reader was shown (audit of confidential and secret reads).
+struct RecordAccess {
+  std::vector<IncidentId> incidents;
+  std::string via;
+};
 
 using Command = std::variant<RegisterAgency, CreateIncident, ChangeIncidentStatus, AddIncidentNote,
-                             RegisterUnit, ChangeUnitStatus, AssignUnit, ReportPositions, ShareIncident>;
+                             RegisterUnit, ChangeUnitStatus, AssignUnit, ReportPositions,
+                             ShareIncident, RecordAccess, RecordSignIn>;
 
 // An event before the log gives it a seq; the engine adds seq, time and actor.
 struct EventDraft {
@@ -97,7 +110,8 @@ struct Limits {
   static constexpr size_t kNote = 4000;
   static constexpr size_t kCapabilities = 32;
   static constexpr size_t kPositionBatch = 10000;
-  static constexpr int64_t kFixFutureMs = 60'000;  // clock skew we tolerate
+  static constexpr size_t kMaxRecordsPerAccess = 1000;  // one page of a list
+  static constexpr int64_t kFixFutureMs = 60'000;       // clock skew we tolerate
   static constexpr int64_t kFixPastMs =
       7LL * 24 * 3600 * 1000;  // older fixes are history, not live
 };

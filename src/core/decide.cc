@@ -207,12 +207,44 @@ StatusOr<Decision> On(const ShareIncident& c, const World& world, const CommandC
   if (!found.ok()) return found.status();
   const Incident& i = **found;
   if (!world.FindAgency(c.agency)) return NotFound("no agency " + c.agency, "agency");
-  if (c.agency == i.agency) return FailedPrecondition("the incident belongs to " + c.agency, "agency");
+  if (c.agency == i.agency)
+    return FailedPrecondition("the incident belongs to " + c.agency, "agency");
   for (const std::string& a : i.shared_with)
     if (a == c.agency) return AlreadyExists("already shared with " + c.agency, "agency");
-  if (IsTerminal(i.status)) return FailedPrecondition("incident is " + std::string(Name(i.status)), "id");
+  if (IsTerminal(i.status))
+    return FailedPrecondition("incident is " + std::string(Name(i.status)), "id");
   Decision d;
   d.events.push_back({IncidentShared{i.id, c.agency}, i.agency, i.classification});
+  return d;
+}
+
+// One RecordsRead per owning agency, at the highest classification read from it.
+StatusOr<Decision> On(const RecordAccess& c, const World& world, const CommandContext&) {
+  if (c.incidents.empty()) return InvalidArgument("names no record", "incidents");
+  if (c.incidents.size() > Limits::kMaxRecordsPerAccess)
+    return InvalidArgument("at most " + std::to_string(Limits::kMaxRecordsPerAccess) + " records",
+                           "incidents");
+  Decision d;
+  std::map<std::string, size_t> event_of_agency;
+  for (IncidentId id : c.incidents) {
+    const Incident* i = world.FindIncident(id);
+    if (!i) return NotFound("no incident " + std::to_string(id.value), "incidents");
+    auto [it, fresh] = event_of_agency.emplace(i->agency, d.events.size());
+    if (fresh) d.events.push_back({RecordsRead{{}, c.via}, i->agency, i->classification});
+    EventDraft& draft = d.events[it->second];
+    std::get<RecordsRead>(draft.body).records.push_back("incident:" + std::to_string(id.value));
+    draft.classification = std::max(draft.classification, i->classification);
+  }
+  return d;
+}
+
+StatusOr<Decision> On(const RecordSignIn& c, const World&, const CommandContext&) {
+  NCC_RETURN_IF_ERROR(CheckText(c.user, Limits::kShortText, "user", true));
+  NCC_RETURN_IF_ERROR(CheckText(c.outcome, Limits::kShortText, "outcome", true));
+  NCC_RETURN_IF_ERROR(CheckText(c.address, Limits::kShortText, "address", false));
+  Decision d;
+  d.events.push_back(
+      {SignInAttempted{c.user, c.outcome, c.address}, c.agency, Classification::kRestricted});
   return d;
 }
 

@@ -23,6 +23,9 @@ enum class EventType : uint16_t {
   kUnitAssigned = 7,
   kPositionsReported = 8,
   kIncidentShared = 9,
+  // 10-19: dispatch; 30-39: monitoring.
+  kRecordsRead = 20,
+  kSignInAttempted = 21,
 };
 
 struct AgencyRegistered {
@@ -176,9 +179,40 @@ struct IncidentShared {
   }
 };
 
-using EventBody =
-    std::variant<AgencyRegistered, IncidentCreated, IncidentStatusChanged, IncidentNoteAdded,
-                 UnitRegistered, UnitStatusChanged, UnitAssigned, PositionsReported, IncidentShared>;
+// Audit: someone read confidential or secret records (the actor is the reader). One event per
+// owning agency, labelled with that agency and the highest classification read, so only those
+// allowed to read that agency's audit trail see who looked.
+struct RecordsRead {
+  static constexpr EventType kType = EventType::kRecordsRead;
+  static constexpr std::string_view kName = "records_read";
+  std::vector<std::string> records;  // "incident:12", "unit:7"
+  std::string via;                   // the route or stream that returned them
+  template <typename V>
+  void Fields(V& v) {
+    v("records", records);
+    v("via", via);
+  }
+};
+
+// Audit: a successful password sign-in (never the password); actor and agency are the
+// account's. Refused attempts are not events: an attacker must not be able to grow the log.
+struct SignInAttempted {
+  static constexpr EventType kType = EventType::kSignInAttempted;
+  static constexpr std::string_view kName = "sign_in_attempted";
+  std::string user;
+  std::string outcome;  // "signed_in", or the refusal ("wrong username or password", ...)
+  std::string address;  // the client's address
+  template <typename V>
+  void Fields(V& v) {
+    v("user", user);
+    v("outcome", outcome);
+    v("address", address);
+  }
+};
+
+using EventBody = std::variant<AgencyRegistered, IncidentCreated, IncidentStatusChanged,
+                               IncidentNoteAdded, UnitRegistered, UnitStatusChanged, UnitAssigned,
+                               PositionsReported, IncidentShared, RecordsRead, SignInAttempted>;
 
 EventType TypeOf(const EventBody& body);
 std::string_view NameOf(EventType type);

@@ -56,6 +56,8 @@ class World {
   void On(const EventMeta& m, const UnitAssigned& e);
   void On(const EventMeta& m, const PositionsReported& e);
   void On(const EventMeta& m, const IncidentShared& e);
+  void On(const EventMeta&, const RecordsRead&) {}  // audit only: the World is unchanged
+  void On(const EventMeta&, const SignInAttempted&) {}
 
   std::map<std::string, Agency, std::less<>> agencies_;
   // Deques: records never move once created, and growth never copies the whole past.

@@ -33,6 +33,8 @@ Engine::Engine(std::unique_ptr<EventLog> log, std::unique_ptr<SnapshotStore> sna
       feed_(options.feed_capacity) {
   events_since_snapshot_ = recovered.replayed;
   feed_.StartAt(world_.last_seq());
+  if (options_.on_durable && world_.last_seq().value)
+    options_.on_durable(world_.last_seq(), head_, true);
   writer_ = std::thread([this] { WriterLoop(); });
 }
 
@@ -48,7 +50,11 @@ void Engine::Stop() {
     stopping_ = true;
   }
   queue_cv_.notify_all();
-  if (writer_.joinable()) writer_.join();
+  if (writer_.joinable()) {
+    writer_.join();
+    if (options_.on_durable && world_.last_seq().value)
+      options_.on_durable(world_.last_seq(), head_, true);
+  }
 }
 
 void Engine::Submit(Command command, std::string actor, std::string agency, Done done) {
@@ -145,13 +151,15 @@ void Engine::ProcessBatch(std::vector<Pending>& batch) {
   }
 
   // Durable now: publish first, so a client that reads right after its ack sees its events.
-  if (!events.empty()) feed_.Publish(std::move(events));
+  const bool appended = !events.empty();
+  if (appended) feed_.Publish(std::move(events));
   auto acked = std::chrono::steady_clock::now();
   for (size_t i = 0; i < batch.size(); ++i) {
     (outcomes[i].status.ok() ? commands_ok_ : commands_refused_)++;
     command_latency_.Record(std::chrono::duration<double>(acked - batch[i].queued).count());
     batch[i].done(std::move(outcomes[i]));
   }
+  if (options_.on_durable && appended) options_.on_durable(world_.last_seq(), head_, false);
   MaybeSnapshot();
 }
 

@@ -20,8 +20,8 @@
 #include <thread>
 #include <vector>
 
-#include "core/commands.h"
 #include "core/clock.h"
+#include "core/commands.h"
 #include "engine/event_feed.h"
 #include "engine/metrics.h"
 #include "store/event_log.h"
@@ -34,6 +34,9 @@ struct EngineOptions {
   size_t max_batch = 8192;            // commands per group commit; 1 gives one sync per command
   uint64_t snapshot_every = 100'000;  // events between snapshots; 0 disables snapshots
   size_t feed_capacity = 65'536;      // recent events kept in memory for live readers
+  // Told the chain head after every durable append (writer thread, after the acks), and once
+  // with `final` at start (if the log is not empty) and at stop: e.g. the audit anchor.
+  std::function<void(Seq seq, const Hash& head, bool final)> on_durable;
 };
 
 // What became of one command, given to its callback once its events are durable (or it failed).

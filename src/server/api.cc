@@ -3,6 +3,7 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "core/json_writer.h"
@@ -85,11 +86,13 @@ StatusOr<auth::Principal> Api::Authenticate(const HttpRequest& r, HttpResponse* 
     credential = it->second;
   else if (auto q = r.query.find("access_token"); q != r.query.end())
     credential = "Bearer " + q->second;
-  auto who = credential.empty()
-                 ? StatusOr<auth::Principal>(Status(StatusCode::kUnauthenticated,
-                                                    "sign in first: Authorization: Bearer <token>",
-                                                    "Authorization"))
-                 : auth_.tokens().AuthenticateHeader(credential);
+  StatusOr<auth::Principal> who =
+      Status(StatusCode::kUnauthenticated, "sign in first: Authorization: Bearer <token>",
+             "Authorization");
+  if (!credential.empty())
+    who = auth_.tokens().AuthenticateHeader(credential);
+  else if (!r.client_cert_name.empty())  // a gateway with a verified client certificate
+    who = auth_.tokens().AuthenticateGatewayName(r.client_cert_name);
   if (who.ok()) {
     auto rate = limiter_.TakeForRequest(who->user, r.remote);
     if (rate.allowed) return who;
@@ -153,7 +156,16 @@ void Api::AuthRoute(const HttpRequest& r, std::string_view what, Reply reply) {
     FieldReader f(*parsed, {"username", "password"});
     std::string user = f.String("username", true, 128), password = f.String("password", true, 1024);
     if (!f.ok()) return reply(BadRequest(f.status()));
-    return session_reply(auth_.tokens().Login(user, password));
+    auto session = auth_.tokens().Login(user, password);
+    // Audit: a sign-in goes to the log in the next group commit (the reply does not wait). A
+    // refused attempt changes nothing in the log (attacks must not be able to fill it): it is
+    // counted (lock-outs live in auth.db).
+    if (session.ok())
+      engine_.Submit(RecordSignIn{user, session->principal.agency, "signed_in", r.remote}, user,
+                     session->principal.agency, [](CommandOutcome) {});
+    else
+      ++refused_sign_ins_;
+    return session_reply(session);
   }
   if (what == "refresh") {
     FieldReader f(*parsed, {"refresh_token"});
@@ -309,15 +321,34 @@ void Api::CreateIncidentRoute(const HttpRequest& r, Who who, Reply reply) {
   Submit(std::move(c), who, std::move(reply), Created);
 }
 
+void Api::ReplyAfterAudit(std::vector<IncidentId> confidential, std::string via, Who who,
+                          Reply reply, HttpResponse response) {
+  if (confidential.empty()) return reply(std::move(response));
+  auto shared = std::make_shared<HttpResponse>(std::move(response));
+  engine_.Submit(RecordAccess{std::move(confidential), std::move(via)}, who.user, who.agency,
+                 [reply = std::move(reply), shared](CommandOutcome o) {
+                   if (!o.status.ok())
+                     return reply(ErrorResponse(
+                         503, Unavailable("this read could not be recorded in the audit trail: " +
+                                          o.status.message())));
+                   reply(std::move(*shared));
+                 });
+}
+
 void Api::GetIncident(IncidentId id, Who who, Reply reply) {
+  bool confidential = false;
   auto view = engine_.Read([&](const World& w) -> std::optional<json> {
     const Incident* i = w.FindIncident(id);
     if (!i || !auth::CanSee(who, LabelOf(*i), auth::Action::kIncidentRead)) return std::nullopt;
+    confidential = IsConfidential(*i);
     return IncidentView(*i, true);
   });
   if (!view)
     return reply(ErrorResponse(404, NotFound("no incident " + std::to_string(id.value), "id")));
-  reply(Json(200, *view));
+  std::vector<IncidentId> audited;
+  if (confidential) audited.push_back(id);
+  ReplyAfterAudit(std::move(audited), "GET /api/v1/incidents/{id}", who, std::move(reply),
+                  Json(200, *view));
 }
 
 void Api::ListIncidents(const HttpRequest& r, Who who, Reply reply) {
@@ -334,6 +365,7 @@ void Api::ListIncidents(const HttpRequest& r, Who who, Reply reply) {
   std::string agency = r.query.count("agency") ? r.query.at("agency") : "";
   json items = json::array();
   uint64_t last = 0;
+  std::vector<IncidentId> audited;
   engine_.Read([&](const World& w) {
     for (size_t k = after; k < w.incidents().size() && items.size() < limit; ++k) {
       const Incident& i = w.incidents()[k];
@@ -341,12 +373,14 @@ void Api::ListIncidents(const HttpRequest& r, Who who, Reply reply) {
       if (!agency.empty() && i.agency != agency) continue;
       if (!auth::CanSee(who, LabelOf(i), auth::Action::kIncidentRead)) continue;
       items.push_back(IncidentView(i, false));
+      if (IsConfidential(i)) audited.push_back(i.id);
       last = i.id.value;
     }
   });
   json out = {{"items", items}};
   out["next_after"] = items.size() == limit ? json(last) : json(nullptr);
-  reply(Json(200, out));
+  ReplyAfterAudit(std::move(audited), "GET /api/v1/incidents", who, std::move(reply),
+                  Json(200, out));
 }
 
 void Api::IncidentStatusRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
@@ -517,9 +551,11 @@ void Api::EventsRoute(const HttpRequest& r, Who who, Reply reply) {
   // caller may not see are left out; last_seq still moves past them so paging goes on.
   std::string body = "{\"items\":[";
   bool first = true;
+  std::set<IncidentId> audited;
   engine_.Read([&](const World& w) {
     for (const EventText& item : *page) {
-      if (!auth::CanSee(who, LabelOfEvent(*item.event, w))) continue;
+      if (!CanSeeEvent(who, *item.event, w)) continue;
+      if (auto id = ConfidentialIncidentOf(*item.event, w)) audited.insert(*id);
       if (!first) body += ',';
       first = false;
       body += *item.json;
@@ -530,7 +566,8 @@ void Api::EventsRoute(const HttpRequest& r, Who who, Reply reply) {
           ",\"head\":" + std::to_string(engine_.log().LastSeq().value) + "}";
   HttpResponse resp;
   resp.body = std::move(body);
-  reply(std::move(resp));
+  ReplyAfterAudit({audited.begin(), audited.end()}, "GET /api/v1/events", who, std::move(reply),
+                  std::move(resp));
 }
 
 void Api::MetricsRoute(Reply reply) {
@@ -540,6 +577,8 @@ void Api::MetricsRoute(Reply reply) {
   RenderCounter(resp.body, "ncc_http_requests_total", "HTTP requests handled", requests_.load());
   RenderCounter(resp.body, "ncc_http_command_errors_total", "Commands refused over HTTP",
                 client_errors_.load());
+  RenderCounter(resp.body, "ncc_sign_ins_refused_total", "Password sign-ins refused",
+                refused_sign_ins_.load());
   if (metrics_hook_) metrics_hook_(resp.body);
   reply(std::move(resp));
 }

@@ -10,8 +10,8 @@
 
 #include "auth/auth.h"
 #include "auth/rate_limiter.h"
-#include "routing/routing_service.h"
 #include "engine/engine.h"
+#include "routing/routing_service.h"
 #include "server/http_types.h"
 
 namespace ncc {
@@ -45,6 +45,10 @@ class Api {
   using Who = const auth::Principal&;
   using Outcome = std::function<HttpResponse(const CommandOutcome&)>;
   void Submit(Command command, Who who, Reply reply, Outcome on_success);
+  // Replies with `response` once the reads of `confidential` incidents are in the audit trail
+  // (none: at once). If the trail cannot be written the records are not shown (503).
+  void ReplyAfterAudit(std::vector<IncidentId> confidential, std::string via, Who who, Reply reply,
+                       HttpResponse response);
   void Route(const HttpRequest& r, Who who, Reply reply);
   void AuthRoute(const HttpRequest& r, std::string_view what, Reply reply);
 
@@ -73,7 +77,7 @@ class Api {
   const routing::RoutingService* routing_ = nullptr;
   ApiOptions options_;
   std::function<void(std::string&)> metrics_hook_;
-  std::atomic<uint64_t> requests_{0}, client_errors_{0}, denied_{0};
+  std::atomic<uint64_t> requests_{0}, client_errors_{0}, denied_{0}, refused_sign_ins_{0};
 };
 
 }  // namespace ncc

@@ -6,11 +6,13 @@
 
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <memory>
 
-#include "auth/authorize.h"
 #include "auth/authorize.h"
 #include "engine/engine.h"
 #include "server/http_server.h"
@@ -27,10 +29,15 @@ struct StreamCounters {
   std::atomic<uint64_t> connected{0}, opened{0}, cut_for_lag{0};
 };
 
-// Takes over an upgraded connection and serves /api/v1/stream?after=SEQ on it: only the
-// events `who` may see (auth::CanSee) are sent.
-void StartStreamSession(tcp::socket socket, http::request<http::string_body> request,
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// Takes over an upgraded connection (plain or TLS) and serves /api/v1/stream?after=SEQ on it:
+// only the events `who` may see (auth::CanSee) are sent.
+void StartStreamSession(beast::tcp_stream stream, http::request<http::string_body> request,
                         Engine& engine, const ServerOptions& options, StreamCounters& counters,
+                        auth::Principal who);
+void StartStreamSession(TlsStream stream, http::request<http::string_body> request, Engine& engine,
+                        const ServerOptions& options, StreamCounters& counters,
                         auth::Principal who);
 
 }  // namespace ncc

@@ -11,7 +11,8 @@
 namespace ncc {
 namespace {
 
-HttpRequest ToRequest(const http::request<http::string_body>& req, const std::string& remote) {
+HttpRequest ToRequest(const http::request<http::string_body>& req, const std::string& remote,
+                      const std::string& client_cert_name) {
   HttpRequest r;
   r.method = std::string(req.method_string());
   std::string_view target(req.target().data(), req.target().size());
@@ -21,6 +22,7 @@ HttpRequest ToRequest(const http::request<http::string_body>& req, const std::st
   r.content_type = std::string(req[http::field::content_type]);
   r.body = req.body();
   r.remote = remote;
+  r.client_cert_name = client_cert_name;
   for (const char* name : {"x-ncc-actor", "x-ncc-agency", "authorization"}) {
     auto it = req.find(name);
     if (it != req.end()) r.headers[name] = std::string(it->value());
@@ -28,28 +30,62 @@ HttpRequest ToRequest(const http::request<http::string_body>& req, const std::st
   return r;
 }
 
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+// The subject common name of the peer's certificate, when the TLS handshake verified one.
+std::string VerifiedPeerName(SSL* ssl) {
+  if (SSL_get_verify_result(ssl) != X509_V_OK) return {};
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (!cert) return {};
+  std::string name;
+  char buf[256];
+  int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, buf, sizeof buf);
+  if (n > 0 && static_cast<size_t>(n) < sizeof buf) name.assign(buf, static_cast<size_t>(n));
+  X509_free(cert);
+  return name;
+}
+
+// One connection, plain (beast::tcp_stream) or TLS (TlsStream): HTTP/1.1 keep-alive requests,
+// or an upgrade to the event stream.
+template <class Stream>
+class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
+  using std::enable_shared_from_this<HttpSession<Stream>>::shared_from_this;
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  HttpSession(tcp::socket socket, Api& api, Engine& engine, const ServerOptions& options,
-              StreamCounters& streams)
-      : stream_(std::move(socket)),
+  template <class... StreamArgs>
+  HttpSession(Api& api, Engine& engine, const ServerOptions& options, StreamCounters& streams,
+              StreamArgs&&... stream_args)
+      : stream_(std::forward<StreamArgs>(stream_args)...),
         api_(api),
         engine_(engine),
         options_(options),
         streams_(streams) {
     beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = Lowest().socket().remote_endpoint(ec);
     remote_ = ec ? "?" : ep.address().to_string();
   }
 
-  void Start() { ReadHeader(); }
+  void Start() {
+    if constexpr (kTls) {
+      Lowest().expires_after(options_.read_timeout);
+      stream_.async_handshake(net::ssl::stream_base::server,
+                              [self = shared_from_this()](beast::error_code ec) {
+                                if (ec) return self->Close();  // wrong or missing client cert
+                                self->peer_name_ = VerifiedPeerName(self->stream_.native_handle());
+                                self->ReadHeader();
+                              });
+    } else {
+      ReadHeader();
+    }
+  }
 
  private:
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
   void ReadHeader() {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(options_.header_limit));
     parser_->body_limit(options_.body_limit);
-    stream_.expires_after(options_.read_timeout);
+    Lowest().expires_after(options_.read_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&HttpSession::OnHeader, shared_from_this()));
   }
@@ -63,7 +99,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       if (path != "/api/v1/stream" && path != "/stream")
         return Reject(404, NotFound("no stream at " + std::string(path)));
       HttpResponse denied;
-      auto who = api_.Authenticate(ToRequest(req, remote_), &denied);
+      auto who = api_.Authenticate(ToRequest(req, remote_, peer_name_), &denied);
       if (who.ok()) {
         if (Status s = auth::Authorize(*who, auth::Action::kStreamSubscribe, nullptr); !s.ok()) {
           denied = ErrorResponse(403, s);
@@ -74,8 +110,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         keep_alive_ = false;
         return Write(std::move(denied));
       }
-      stream_.expires_never();
-      StartStreamSession(stream_.release_socket(), parser_->release(), engine_, options_, streams_,
+      Lowest().expires_never();
+      StartStreamSession(std::move(stream_), parser_->release(), engine_, options_, streams_,
                          std::move(*who));
       return;
     }
@@ -90,10 +126,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     auto req = parser_->release();
     keep_alive_ = req.keep_alive();
     version_ = req.version();
-    stream_
-        .expires_never();  // the reply may wait on an fsync; the read timer starts again after it
+    // The reply may wait on an fsync; the read timer starts again after it.
+    Lowest().expires_never();
     auto self = shared_from_this();
-    api_.Handle(ToRequest(req, remote_), [self](HttpResponse resp) {
+    api_.Handle(ToRequest(req, remote_, peer_name_), [self](HttpResponse resp) {
       net::post(self->stream_.get_executor(),
                 [self, resp = std::move(resp)]() mutable { self->Write(std::move(resp)); });
     });
@@ -106,6 +142,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     res->set(http::field::content_type, resp.content_type);
     res->set(http::field::cache_control, "no-store");
     res->set("X-Content-Type-Options", "nosniff");
+    if constexpr (kTls) res->set(http::field::strict_transport_security, "max-age=31536000");
     for (auto& [k, v] : resp.headers) res->set(k, v);
     res->keep_alive(keep_alive_);
     res->body() = std::move(resp.body);
@@ -113,7 +150,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, size_t) {
                         if (ec) return self->Fail(ec);
-                        if (!self->keep_alive_) return self->refused_ ? self->LingeringClose() : self->Close();
+                        if (!self->keep_alive_)
+                          return self->refused_ ? self->LingeringClose() : self->Close();
                         self->ReadHeader();
                       });
   }
@@ -139,10 +177,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     Close();
   }
 
+  // Without a TLS close_notify: the peer has what it needs, and a client that stopped reading
+  // must not keep the connection open.
   void Close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.close();
+    Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Lowest().close();
   }
 
   // After refusing a request mid-body: stop sending, then read and drop what the client is
@@ -150,20 +190,22 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // destroyed by a reset while the client is still writing (lingering close).
   void LingeringClose() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(std::chrono::seconds(1));
+    if constexpr (kTls) return Close();  // a TLS stream cannot be half-closed and drained
+    Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Lowest().expires_after(std::chrono::seconds(1));
     Drain(0);
   }
 
   void Drain(size_t drained) {
     auto buf = std::make_shared<std::array<char, 65536>>();
-    stream_.async_read_some(net::buffer(*buf), [self = shared_from_this(), buf, drained](beast::error_code ec, size_t n) {
-      if (ec || drained + n > (64u << 20)) return self->stream_.close();
+    stream_.async_read_some(net::buffer(*buf), [self = shared_from_this(), buf, drained](
+                                                   beast::error_code ec, size_t n) {
+      if (ec || drained + n > (64u << 20)) return self->Lowest().close();
       self->Drain(drained + n);
     });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Api& api_;
@@ -171,6 +213,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   const ServerOptions& options_;
   StreamCounters& streams_;
   std::string remote_;
+  std::string peer_name_;  // CN of a verified client certificate (TLS with --tls-client-ca)
   bool keep_alive_ = true;
   bool refused_ = false;  // the request was cut short: close with lingering
   unsigned version_ = 11;
@@ -184,6 +227,7 @@ struct HttpServer::Impl {
   Engine& engine;
   net::io_context ioc;
   tcp::acceptor acceptor{ioc};
+  std::optional<net::ssl::context> tls;
   std::vector<std::thread> threads;
   StreamCounters streams;
 
@@ -196,7 +240,14 @@ struct HttpServer::Impl {
       if (!ec) {
         // Without this, small replies wait on Nagle + delayed ACK (~40 ms each on keep-alive).
         socket.set_option(tcp::no_delay(true), ec);
-        std::make_shared<HttpSession>(std::move(socket), api, engine, options, streams)->Start();
+        if (tls)
+          std::make_shared<HttpSession<TlsStream>>(api, engine, options, streams, std::move(socket),
+                                                   *tls)
+              ->Start();
+        else
+          std::make_shared<HttpSession<beast::tcp_stream>>(api, engine, options, streams,
+                                                           std::move(socket))
+              ->Start();
       }
       Accept();
     });
@@ -220,8 +271,53 @@ HttpServer::~HttpServer() {
   Wait();
 }
 
+namespace {
+
+// TLS 1.2+ with the server's certificate chain; with a client CA, clients that present a
+// certificate must present one it signed (and, if required, every client must present one).
+StatusOr<net::ssl::context> MakeTlsContext(const TlsOptions& o) {
+  net::ssl::context ctx(net::ssl::context::tls_server);
+  beast::error_code ec;
+  ctx.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                  net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                  net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+  ctx.use_certificate_chain_file(o.cert_file, ec);
+  if (ec)
+    return InvalidArgument("cannot use certificate " + o.cert_file + ": " + ec.message(),
+                           "tls-cert");
+  ctx.use_private_key_file(o.key_file, net::ssl::context::pem, ec);
+  if (ec)
+    return InvalidArgument("cannot use private key " + o.key_file + ": " + ec.message(), "tls-key");
+  if (!SSL_CTX_check_private_key(ctx.native_handle()))
+    return InvalidArgument("private key " + o.key_file + " does not match the certificate",
+                           "tls-key");
+  if (!o.client_ca_file.empty()) {
+    ctx.load_verify_file(o.client_ca_file, ec);
+    if (ec)
+      return InvalidArgument("cannot use client CA " + o.client_ca_file + ": " + ec.message(),
+                             "tls-client-ca");
+    auto mode = net::ssl::verify_peer;
+    if (o.require_client_cert) mode |= net::ssl::verify_fail_if_no_peer_cert;
+    ctx.set_verify_mode(mode);
+  } else if (o.require_client_cert) {
+    return InvalidArgument("requiring client certificates needs --tls-client-ca", "tls-client-ca");
+  }
+  return ctx;
+}
+
+}  // namespace
+
+bool HttpServer::tls() const {
+  return impl_->tls.has_value();
+}
+
 Status HttpServer::Start() {
   beast::error_code ec;
+  if (impl_->options.tls) {
+    auto ctx = MakeTlsContext(*impl_->options.tls);
+    if (!ctx.ok()) return ctx.status();
+    impl_->tls.emplace(std::move(*ctx));
+  }
   auto address = net::ip::make_address(impl_->options.host, ec);
   if (ec) return InvalidArgument("not an IP address: " + impl_->options.host, "listen");
   tcp::endpoint endpoint(address, impl_->options.port);

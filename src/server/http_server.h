@@ -8,12 +8,21 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "engine/engine.h"
 #include "server/api.h"
 
 namespace ncc {
+
+// TLS for HTTP and the WebSocket stream (PEM files).
+struct TlsOptions {
+  std::string cert_file;       // certificate chain, leaf first
+  std::string key_file;        // its private key
+  std::string client_ca_file;  // when set, client certificates must chain to it
+  bool require_client_cert = false;
+};
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -24,6 +33,7 @@ struct ServerOptions {
   size_t positions_body_limit = 16 * 1024 * 1024;  // AVL batches
   std::chrono::seconds read_timeout{30};           // a whole request, headers and body (slowloris)
   size_t stream_max_lag = 10'000;  // events a live stream may fall behind before it is cut
+  std::optional<TlsOptions> tls;   // none: plain HTTP
 };
 
 class HttpServer {
@@ -34,6 +44,7 @@ class HttpServer {
   // Binds and starts serving. kUnavailable when the address cannot be bound.
   Status Start();
   uint16_t port() const;
+  bool tls() const;
   void Stop();
   void Wait();
 

@@ -18,7 +18,8 @@ struct HttpRequest {
   std::map<std::string, std::string> query;
   std::string content_type;
   std::string body;
-  std::string remote;                          // peer address
+  std::string remote;            // peer address
+  std::string client_cert_name;  // CN of a verified TLS client certificate, else empty
   std::map<std::string, std::string> headers;  // lower-case names of the few we keep
 };
 

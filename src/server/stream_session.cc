@@ -5,9 +5,10 @@
 // overflow) is closed with a reason telling it where to resume; it never slows the writer.
 #include <charconv>
 #include <deque>
+#include <set>
 
-#include "server/beast_common.h"
 #include "server/access.h"
+#include "server/beast_common.h"
 #include "server/event_pages.h"
 
 namespace ncc {
@@ -15,11 +16,14 @@ namespace {
 
 constexpr size_t kPage = 256;
 
-class StreamSession : public std::enable_shared_from_this<StreamSession> {
+template <class NextLayer>
+class StreamSession : public std::enable_shared_from_this<StreamSession<NextLayer>> {
+  using std::enable_shared_from_this<StreamSession<NextLayer>>::shared_from_this;
+
  public:
-  StreamSession(tcp::socket socket, Engine& engine, const ServerOptions& options,
+  StreamSession(NextLayer stream, Engine& engine, const ServerOptions& options,
                 StreamCounters& counters, auth::Principal who)
-      : ws_(std::move(socket)),
+      : ws_(std::move(stream)),
         engine_(engine),
         options_(options),
         counters_(counters),
@@ -97,16 +101,26 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
                              " events; reconnect with after=" + std::to_string(cursor_.value));
       }
       auto page = EventPage(engine_, cursor_, kPage);
-      if (!page.ok()) return CloseWith(websocket::close_code::internal_error, page.status().message().substr(0, 100));
+      if (!page.ok())
+        return CloseWith(websocket::close_code::internal_error,
+                         page.status().message().substr(0, 100));
       if (page->empty()) {
         live_ = true;
         return;
       }
       cursor_ = page->back().event->meta.seq;
+      std::set<IncidentId> audited;
       engine_.Read([&](const World& w) {
-        for (auto& item : *page)
-          if (auth::CanSee(who_, LabelOfEvent(*item.event, w))) out_.push_back(std::move(item.json));
+        for (auto& item : *page) {
+          if (!CanSeeEvent(who_, *item.event, w)) continue;
+          if (auto id = ConfidentialIncidentOf(*item.event, w)) audited.insert(*id);
+          out_.push_back(std::move(item.json));
+        }
       });
+      // The stream does not wait for its audit record: it is written in the next group commit.
+      if (!audited.empty())
+        engine_.Submit(RecordAccess{{audited.begin(), audited.end()}, "stream"}, who_.user,
+                       who_.agency, [](CommandOutcome) {});
     }
     writing_ = true;
     ws_.text(true);
@@ -134,7 +148,7 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
     }
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<NextLayer> ws_;
   Engine& engine_;
   const ServerOptions& options_;
   StreamCounters& counters_;
@@ -149,10 +163,19 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
 
 }  // namespace
 
-void StartStreamSession(tcp::socket socket, http::request<http::string_body> request,
+void StartStreamSession(beast::tcp_stream stream, http::request<http::string_body> request,
                         Engine& engine, const ServerOptions& options, StreamCounters& counters,
                         auth::Principal who) {
-  std::make_shared<StreamSession>(std::move(socket), engine, options, counters, std::move(who))
+  std::make_shared<StreamSession<beast::tcp_stream>>(std::move(stream), engine, options, counters,
+                                                     std::move(who))
+      ->Run(std::move(request));
+}
+
+void StartStreamSession(TlsStream stream, http::request<http::string_body> request, Engine& engine,
+                        const ServerOptions& options, StreamCounters& counters,
+                        auth::Principal who) {
+  std::make_shared<StreamSession<TlsStream>>(std::move(stream), engine, options, counters,
+                                             std::move(who))
       ->Run(std::move(request));
 }
 

@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -31,8 +32,11 @@ class Server:
     """`ncc serve` on a free loopback port. Unless told otherwise it has one account, `tester`
     (police: supervisor, admin and field unit; cleared for secret), signed in for every request."""
 
-    def __init__(self, ncc, data_dir=None, extra=(), rate="100000"):
+    def __init__(self, ncc, data_dir=None, extra=(), rate="100000", tls=None, listen_host="127.0.0.1"):
+        """`tls`: an ssl.SSLContext for talking to a server started with --tls-cert (HTTPS)."""
         self.ncc = ncc
+        self.tls = tls
+        self.listen_host = listen_host
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="ncc-it-")
         self.extra = ["--rate", rate, "--burst", rate] + list(extra)
@@ -60,7 +64,7 @@ class Server:
         self.port = free_port()
         self.log = open(os.path.join(self.data_dir, "server.log"), "ab")
         self.proc = subprocess.Popen(
-            [self.ncc, "serve", "--data", self.data_dir, "--listen", f"127.0.0.1:{self.port}"] + self.extra,
+            [self.ncc, "serve", "--data", self.data_dir, "--listen", f"{self.listen_host}:{self.port}"] + self.extra,
             stdout=self.log, stderr=self.log)
         deadline = time.time() + 20
         while time.time() < deadline:
@@ -102,7 +106,10 @@ class Server:
         if self.own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
-    def connection(self, timeout=10):
+    def connection(self, timeout=10, tls=None):
+        context = tls or self.tls
+        if context:
+            return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout, context=context)
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
 
     def request(self, method, path, body=None, headers=None, conn=None, raw=None, token=None):
@@ -132,7 +139,7 @@ class Server:
 class WebSocket:
     """A minimal RFC 6455 client: text frames in, close frames both ways."""
 
-    def __init__(self, port, path, rcvbuf=None, timeout=10, token=None):
+    def __init__(self, port, path, rcvbuf=None, timeout=10, token=None, tls=None):
         if token:
             path += ("&" if "?" in path else "?") + "access_token=" + token
         self.sock = socket.socket()
@@ -140,6 +147,8 @@ class WebSocket:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.settimeout(timeout)
         self.sock.connect(("127.0.0.1", port))
+        if tls:
+            self.sock = tls.wrap_socket(self.sock, server_hostname="127.0.0.1")
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
                            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
