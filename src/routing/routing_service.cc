@@ -84,6 +84,15 @@ std::unique_ptr<RouteQuery> RoutingService::Borrow() const {
   return std::make_unique<RouteQuery>(*graph_);
 }
 
+FleetTimes& RoutingService::fleet() const {
+  std::call_once(fleet_once_, [this] { fleet_ = NewFleet(); });
+  return *fleet_;
+}
+
+std::unique_ptr<FleetTimes> RoutingService::NewFleet() const {
+  return std::make_unique<FleetTimes>(*graph_, snapper_, options_.max_snap_meters);
+}
+
 void RoutingService::Return(std::unique_ptr<RouteQuery> q) const {
   std::lock_guard lock(mu_);
   pool_.push_back(std::move(q));

@@ -13,6 +13,7 @@
 
 #include "core/geo_point.h"
 #include "core/status.h"
+#include "routing/fleet_times.h"
 #include "routing/road_graph.h"
 #include "routing/route_query.h"
 #include "routing/snapper.h"
@@ -62,6 +63,15 @@ class RoutingService {
   const RoadGraph& graph() const { return *graph_; }
   const Snapper& snapper() const { return snapper_; }
 
+  // Live unit -> point travel times for dispatch (routing/fleet_times.h): Upsert each unit's
+  // fix as it arrives (~one upward search), then ToPoint(incident) answers for the whole fleet
+  // in one small search plus bucket scans. Results equal RouteBetween(unit, point) exactly.
+  // fleet(): the service's shared fleet, created empty on first use, thread-safe, lives as
+  // long as the service. NewFleet(): an independent fleet (e.g. per dispatch area or for
+  // tests); the service must outlive it. Both snap with this service's max_snap_meters.
+  FleetTimes& fleet() const;
+  std::unique_ptr<FleetTimes> NewFleet() const;
+
  private:
   class Lease;
   std::unique_ptr<RouteQuery> Borrow() const;
@@ -72,6 +82,8 @@ class RoutingService {
   Snapper snapper_;
   mutable std::mutex mu_;  // guards pool_
   mutable std::vector<std::unique_ptr<RouteQuery>> pool_;
+  mutable std::once_flag fleet_once_;
+  mutable std::unique_ptr<FleetTimes> fleet_;
 };
 
 // Travel between two points on the same directed edge, when `to` lies ahead of `from`.
