@@ -99,8 +99,13 @@ Cost SameEdge(const RoadGraph& g, const std::vector<EdgeHit>& from,
 
 }  // namespace
 
-FleetTimes::FleetTimes(const RoadGraph& graph, const Snapper& snapper, double max_snap_meters)
-    : g_(graph), snapper_(snapper), max_snap_m_(max_snap_meters), bucket_(graph.node_count()) {}
+FleetTimes::FleetTimes(const RoadGraph& graph, const Snapper& snapper, double max_snap_meters,
+                       std::function<Status()> health)
+    : g_(graph),
+      snapper_(snapper),
+      max_snap_m_(max_snap_meters),
+      health_(std::move(health)),
+      bucket_(graph.node_count()) {}
 
 FleetTimes::~FleetTimes() = default;
 
@@ -136,6 +141,7 @@ void FleetTimes::EraseEntries(uint32_t slot) {
 }
 
 Status FleetTimes::Upsert(uint64_t key, LatLon position) {
+  if (health_) NCC_RETURN_IF_ERROR(health_());
   auto snap = snapper_.Nearest(position, max_snap_m_, "position");
   if (!snap.ok()) return snap.status();
   std::unique_ptr<Search> search = Borrow();
@@ -206,6 +212,7 @@ FleetStats FleetTimes::Stats() const {
 
 StatusOr<std::vector<FleetEta>> FleetTimes::ToPoint(LatLon point,
                                                     const FleetQueryOptions& options) const {
+  if (health_) NCC_RETURN_IF_ERROR(health_());
   auto snap = snapper_.Nearest(point, max_snap_m_, "position");
   if (!snap.ok()) return snap.status();
   return ToSnapped(*snap, options);

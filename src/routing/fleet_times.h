@@ -63,7 +63,10 @@ class FleetTimes {
  public:
   // `graph` and `snapper` must outlive the fleet. `max_snap_meters` bounds both unit positions
   // and query points (farther is InvalidArgument with the distance in the message).
-  FleetTimes(const RoadGraph& graph, const Snapper& snapper, double max_snap_meters);
+  // `health`, when given, is asked before every Upsert and ToPoint; an error there (the graph
+  // file failed verification) is returned as is.
+  FleetTimes(const RoadGraph& graph, const Snapper& snapper, double max_snap_meters,
+             std::function<Status()> health = {});
   ~FleetTimes();
   FleetTimes(const FleetTimes&) = delete;
   FleetTimes& operator=(const FleetTimes&) = delete;
@@ -82,7 +85,8 @@ class FleetTimes {
   // "position") when the point cannot be snapped.
   StatusOr<std::vector<FleetEta>> ToPoint(LatLon point,
                                           const FleetQueryOptions& options = {}) const;
-  // The same from an already snapped point (the caller snapped it, e.g. once per incident).
+  // The same from an already snapped point (the caller snapped it, e.g. once per incident);
+  // does not consult `health`.
   std::vector<FleetEta> ToSnapped(const Snap& point, const FleetQueryOptions& options = {}) const;
 
   const Snapper& snapper() const { return snapper_; }
@@ -111,6 +115,7 @@ class FleetTimes {
   const RoadGraph& g_;
   const Snapper& snapper_;
   double max_snap_m_;
+  std::function<Status()> health_;
 
   mutable std::shared_mutex mu_;            // guards everything below
   std::vector<std::vector<Entry>> bucket_;  // per graph node
