@@ -138,6 +138,13 @@ void FleetTimes::EraseEntries(uint32_t slot) {
   entries_ -= u.nodes.size();
   u.nodes.clear();
   u.at.clear();
+  for (const EdgeHit& h : u.hits) {
+    auto it = on_edge_.find(h.edge);
+    if (it == on_edge_.end()) continue;
+    std::erase(it->second, slot);
+    if (it->second.empty()) on_edge_.erase(it);
+  }
+  u.hits.clear();
 }
 
 Status FleetTimes::Upsert(uint64_t key, LatLon position) {
@@ -160,14 +167,17 @@ Status FleetTimes::Upsert(uint64_t key, LatLon position) {
       } else {
         slot = static_cast<uint32_t>(units_.size());
         units_.emplace_back();
+        heads_.emplace_back();
       }
       slot_of_.emplace(key, slot);
     }
     Unit& u = units_[slot];
-    u.key = key;
-    u.used = true;
-    u.snap_m = snap->distance_m;
+    heads_[slot] = {key, snap->distance_m, true};
     u.hits = std::move(snap->hits);
+    for (const EdgeHit& h : u.hits) {
+      std::vector<uint32_t>& on = on_edge_[h.edge];
+      if (std::find(on.begin(), on.end(), slot) == on.end()) on.push_back(slot);
+    }
     u.nodes.resize(reached.size());
     u.at.resize(reached.size());
     for (uint32_t i = 0; i < reached.size(); ++i) {
@@ -190,6 +200,7 @@ bool FleetTimes::Remove(uint64_t key) {
   uint32_t slot = it->second;
   EraseEntries(slot);
   units_[slot] = Unit{};
+  heads_[slot] = Head{};
   free_slots_.push_back(slot);
   slot_of_.erase(it);
   return true;
@@ -222,12 +233,19 @@ std::vector<FleetEta> FleetTimes::ToSnapped(const Snap& point,
                                             const FleetQueryOptions& options) const {
   std::unique_ptr<Search> search = Borrow();
   const std::vector<Reached>& reached = search->Run(g_, point.as_target, /*forward=*/false);
-  std::vector<FleetEta> out;
+  struct Item {
+    uint32_t time, slot;
+    uint64_t key;
+  };
+  std::vector<Item> items;
+  std::vector<uint32_t> time;
+  std::vector<uint64_t> length;
+  std::vector<double> snap_m;
   {
     std::shared_lock lock(mu_);
     const size_t slots = units_.size();
-    std::vector<uint32_t> time(slots, kUnreachable);
-    std::vector<uint64_t> length(slots, 0);
+    time.assign(slots, kUnreachable);
+    length.assign(slots, 0);
     // The scan: every unit whose upward space meets the point's backward space at r.node.
     for (const Reached& r : reached)
       for (const Entry& e : bucket_[r.node]) {
@@ -237,43 +255,56 @@ std::vector<FleetEta> FleetTimes::ToSnapped(const Snap& point,
           length[e.slot] = uint64_t{e.length_dm} + r.length_dm;
         }
       }
-    out.reserve(slot_of_.size());
+    for (const EdgeHit& h : point.hits) {
+      auto it = on_edge_.find(h.edge);
+      if (it == on_edge_.end()) continue;
+      for (uint32_t s : it->second) {
+        Cost direct = SameEdge(g_, units_[s].hits, point.hits);
+        if (direct.time_ms <= time[s]) {
+          time[s] = direct.time_ms;
+          length[s] = direct.length_dm;
+        }
+      }
+    }
+    items.reserve(slot_of_.size());
+    snap_m.resize(slots);
     for (uint32_t s = 0; s < slots; ++s) {
-      const Unit& u = units_[s];
-      if (!u.used) continue;
-      Cost c{time[s], length[s]};
-      Cost direct = SameEdge(g_, u.hits, point.hits);
-      if (direct.time_ms <= c.time_ms) c = direct;
-      FleetEta eta;
-      eta.key = u.key;
-      eta.snap_m = u.snap_m;
-      eta.cost = c.reachable() ? c : Cost{};
-      eta.reachable = c.reachable();
-      out.push_back(eta);
+      const Head& h = heads_[s];
+      if (!h.used) continue;
+      items.push_back({time[s], s, h.key});
+      snap_m[s] = h.snap_m;
     }
   }
   Return(std::move(search));
   // Outside the lock: the caller's filter may take its own locks.
   if (options.filter || !options.include_unreachable)
-    std::erase_if(out, [&](const FleetEta& e) {
-      return (!options.include_unreachable && !e.reachable) ||
-             (options.filter && !options.filter(e.key));
+    std::erase_if(items, [&](const Item& it) {
+      return (!options.include_unreachable && it.time == kUnreachable) ||
+             (options.filter && !options.filter(it.key));
     });
-  auto faster = [](const FleetEta& a, const FleetEta& b) {
-    return std::tie(a.cost.time_ms, a.key) < std::tie(b.cost.time_ms, b.key);
+  auto faster = [](const Item& a, const Item& b) {
+    return std::tie(a.time, a.key) < std::tie(b.time, b.key);
   };
-  if (options.limit > 0 && options.limit < out.size()) {
-    std::partial_sort(out.begin(), out.begin() + static_cast<ptrdiff_t>(options.limit), out.end(),
-                      faster);
-    out.resize(options.limit);
+  if (options.limit > 0 && options.limit < items.size()) {
+    std::partial_sort(items.begin(), items.begin() + static_cast<ptrdiff_t>(options.limit),
+                      items.end(), faster);
+    items.resize(options.limit);
   } else {
-    std::sort(out.begin(), out.end(), faster);
+    std::sort(items.begin(), items.end(), faster);
   }
-  for (FleetEta& e : out)
+  std::vector<FleetEta> out(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    const Item& it = items[i];
+    FleetEta& e = out[i];
+    e.key = it.key;
+    e.snap_m = snap_m[it.slot];
+    e.reachable = it.time != kUnreachable;
     if (e.reachable) {
-      e.seconds = e.cost.time_ms / 1000.0;
+      e.cost = {it.time, length[it.slot]};
+      e.seconds = it.time / 1000.0;
       e.meters = e.cost.length_dm / 10.0;
     }
+  }
   return out;
 }
 

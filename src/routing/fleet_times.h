@@ -95,10 +95,12 @@ class FleetTimes {
   struct Entry {                              // one node of one unit's upward search space
     uint32_t slot, time_ms, length_dm, back;  // back: index in the unit's `nodes`
   };
-  struct Unit {
+  struct Head {  // the per-unit fields a query reads, packed apart from the bulky ones
     uint64_t key = 0;
-    bool used = false;
     double snap_m = 0;
+    bool used = false;
+  };
+  struct Unit {
     std::vector<EdgeHit> hits;    // for the same-edge case
     std::vector<uint32_t> nodes;  // nodes whose bucket holds this unit
     std::vector<uint32_t> at;     // at[i]: index of the unit's entry in bucket[nodes[i]]
@@ -119,7 +121,11 @@ class FleetTimes {
 
   mutable std::shared_mutex mu_;            // guards everything below
   std::vector<std::vector<Entry>> bucket_;  // per graph node
+  std::vector<Head> heads_;                 // by slot
   std::vector<Unit> units_;                 // by slot
+  // Units standing on each road edge: the one case no node search sees (unit and point on the
+  // same edge, point ahead) is then found without looking at every unit.
+  std::unordered_map<uint32_t, std::vector<uint32_t>> on_edge_;
   std::vector<uint32_t> free_slots_;
   std::unordered_map<uint64_t, uint32_t> slot_of_;
   size_t entries_ = 0;
