@@ -2,7 +2,8 @@
 // synthetic 1M-node road grid, printed as a Markdown table (docs/benchmarks-routing.md).
 // Imports run in a child process so that each peak RSS is the import's own.
 //
-//   ncc-bench-routing [--data DIR] [--side 1000] [--out FILE] [--skip-synthetic]
+//   ncc-bench-routing [--data DIR] [--side 1000] [--out FILE] [--skip-synthetic] [--skip-extracts]
+//                     [--synthetic-graph FILE]
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include <random>
 #include <sstream>
 
+#include "routing/fleet_times.h"
 #include "routing/graph_builder.h"
 #include "routing/importer.h"
 #include "routing/routing_service.h"
@@ -73,6 +75,14 @@ struct QueryFigures {
   double t100_p50 = 0, t100_p99 = 0, t1000_p50 = 0, t1000_p99 = 0, t5000_p50 = 0, t5000_p99 = 0;
   double t5000_snap_p50 = 0;                  // the snapping share of 1x5000
   double prepared_p50 = 0, prepared_p99 = 0;  // 1x5000, targets prepared once, origin snapped
+  // Snapping throughput and the live fleet (FleetTimes, unit -> incident, 5,000 units).
+  double snaps_per_s = 0;
+  double upsert_p50_us = 0, upsert_p99_us = 0, upserts_per_s = 0;
+  double fleet_query_p50 = 0, fleet_query_p99 = 0;  // incident already snapped
+  double fleet_snap_p50 = 0, fleet_snap_p99 = 0;    // incident snapping included
+  double fleet_top10_p50 = 0;                       // limit 10, snapping included
+  double full_dijkstra_ms = 0;                      // one Dijkstra settling the whole graph
+  uint64_t fleet_entries = 0, fleet_mismatches = 0, fleet_checked = 0;
 };
 
 std::vector<LatLon> RandomPoints(const RoadGraph& g, size_t n, std::mt19937& rng) {
@@ -82,6 +92,76 @@ std::vector<LatLon> RandomPoints(const RoadGraph& g, size_t n, std::mt19937& rng
   std::vector<LatLon> out;
   while (out.size() < n) out.push_back({lat(rng), lon(rng)});
   return out;
+}
+
+// The dispatch case as the dispatch room runs it: 5,000 units upserted (one snap + one upward
+// search per GPS fix), then incidents asked about. Checked against CH point-to-point.
+void MeasureFleet(const RoutingService& svc, std::mt19937& rng, QueryFigures& f) {
+  const RoadGraph& g = svc.graph();
+  {
+    auto pts = RandomPoints(g, 20000, rng);
+    auto t0 = Clock::now();
+    size_t ok = 0;
+    for (const LatLon& p : pts) ok += svc.snapper().Nearest(p, 1e9).ok();
+    f.snaps_per_s = pts.size() / (Ms(t0, Clock::now()) / 1000);
+    if (ok != pts.size()) std::cerr << "snap failures: " << pts.size() - ok << "\n";
+  }
+  auto fleet = svc.NewFleet();
+  auto units = RandomPoints(g, 5000, rng);
+  std::vector<double> upserts;
+  for (int pass = 0; pass < 2; ++pass)  // the second pass moves every unit (the live case)
+    for (size_t u = 0; u < units.size(); ++u) {
+      LatLon p = pass == 0 ? units[u] : RandomPoints(g, 1, rng)[0];
+      if (pass == 1) units[u] = p;
+      auto t0 = Clock::now();
+      Status s = fleet->Upsert(u, p);
+      upserts.push_back(Ms(t0, Clock::now()) * 1000);
+      if (!s.ok()) std::cerr << s.ToString() << "\n";
+    }
+  double total_us = 0;
+  for (double us : upserts) total_us += us;
+  f.upsert_p50_us = Percentile(upserts, 0.5);
+  f.upsert_p99_us = Percentile(upserts, 0.99);
+  f.upserts_per_s = upserts.size() / (total_us / 1e6);
+  f.fleet_entries = fleet->Stats().bucket_entries;
+  std::vector<double> query, with_snap, top10;
+  FleetQueryOptions ten;
+  ten.limit = 10;
+  for (const LatLon& incident : RandomPoints(g, 300, rng)) {
+    auto t0 = Clock::now();
+    auto snap = svc.snapper().Nearest(incident, 1e9);
+    auto t1 = Clock::now();
+    std::vector<FleetEta> etas = fleet->ToSnapped(*snap);
+    auto t2 = Clock::now();
+    query.push_back(Ms(t1, t2));
+    with_snap.push_back(Ms(t0, t2));
+    auto t3 = Clock::now();
+    auto best = fleet->ToPoint(incident, ten);
+    top10.push_back(Ms(t3, Clock::now()));
+    if (f.fleet_checked < 2000) {  // exactness spot check against point-to-point CH
+      for (size_t i = 0; i < etas.size(); i += 250) {
+        auto ref = svc.RouteBetween(units[etas[i].key], incident, Algorithm::kCh, false);
+        ++f.fleet_checked;
+        if (!ref.ok() ? etas[i].reachable : ref->cost.time_ms != etas[i].cost.time_ms)
+          ++f.fleet_mismatches;
+      }
+    }
+  }
+  f.fleet_query_p50 = Percentile(query, 0.5);
+  f.fleet_query_p99 = Percentile(query, 0.99);
+  f.fleet_snap_p50 = Percentile(with_snap, 0.5);
+  f.fleet_snap_p99 = Percentile(with_snap, 0.99);
+  f.fleet_top10_p50 = Percentile(top10, 0.5);
+  // Baseline: the one plain Dijkstra that would answer all units at once (every node settled).
+  RouteQuery q(g);
+  std::vector<double> full;
+  for (const LatLon& p : RandomPoints(g, 3, rng)) {
+    auto snap = svc.snapper().Nearest(p, 1e9);
+    auto t0 = Clock::now();
+    (void)q.Reachable(snap->as_source, kUnreachable - 1);
+    full.push_back(Ms(t0, Clock::now()));
+  }
+  f.full_dijkstra_ms = Percentile(full, 0.5);
 }
 
 QueryFigures MeasureQueries(const RoutingService& svc, int dijkstra_samples) {
@@ -167,6 +247,7 @@ QueryFigures MeasureQueries(const RoutingService& svc, int dijkstra_samples) {
     f.prepared_p50 = Percentile(times, 0.5);
     f.prepared_p99 = Percentile(times, 0.99);
   }
+  MeasureFleet(svc, rng, f);
   return f;
 }
 
@@ -209,6 +290,24 @@ std::string Table(const std::vector<Row>& rows) {
       << Fmt1("%.2f", r.q.t5000_snap_p50) << " | "
       << Fmt("%.3f / %.3f", r.q.prepared_p50, r.q.prepared_p99) << " |\n";
   }
+  s << "\n| graph | snaps/s | fleet upsert p50 / p99 µs (upserts/s) | fleet 1×5000 query only p50 "
+       "/ "
+       "p99 ms | fleet 1×5000 incl. incident snap p50 / p99 ms | fleet top-10 p50 ms | old RPHAST "
+       "prepared p50 ms (fleet speed-up) | one full Dijkstra ms (fleet speed-up) | bucket entries "
+       "(MiB) | exact (checked) |\n|---|---|---|---|---|---|---|---|---|---|\n";
+  for (const Row& r : rows) {
+    const QueryFigures& q = r.q;
+    s << "| " << r.name << " | " << Fmt1("%.0f", q.snaps_per_s) << " | "
+      << Fmt("%.1f / %.1f", q.upsert_p50_us, q.upsert_p99_us) << Fmt1(" (%.0f)", q.upserts_per_s)
+      << " | " << Fmt("%.3f / %.3f", q.fleet_query_p50, q.fleet_query_p99) << " | "
+      << Fmt("%.3f / %.3f", q.fleet_snap_p50, q.fleet_snap_p99) << " | "
+      << Fmt1("%.3f", q.fleet_top10_p50) << " | "
+      << Fmt("%.3f (%.0f×)", q.prepared_p50, q.prepared_p50 / q.fleet_snap_p50) << " | "
+      << Fmt("%.1f (%.0f×)", q.full_dijkstra_ms, q.full_dijkstra_ms / q.fleet_snap_p50) << " | "
+      << q.fleet_entries << Fmt1(" (%.0f)", q.fleet_entries * 16.0 / (1 << 20)) << " | "
+      << (q.fleet_mismatches == 0 ? "yes" : "NO, " + std::to_string(q.fleet_mismatches)) << " ("
+      << q.fleet_checked << ") |\n";
+  }
   return s.str();
 }
 
@@ -222,20 +321,33 @@ int main(int argc, char** argv) {
   std::string data = env ? env : "../shared/data", out, tmp = "/tmp";
   uint32_t side = 1000;
   bool skip_synthetic = false;
+  std::string synthetic_graph;
+  bool skip_extracts = false;
   app.add_option("--data", data, "data folder with osm/");
   app.add_option("--side", side, "synthetic grid side (nodes = side^2)");
   app.add_option("--out", out, "also write the table to this file");
   app.add_option("--tmp", tmp, "where graph files are written");
   app.add_flag("--skip-synthetic", skip_synthetic);
+  app.add_flag("--skip-extracts", skip_extracts, "only the synthetic graph");
+  app.add_option("--synthetic-graph", synthetic_graph,
+                 "keep the synthetic graph in this file and reuse it when it exists (query "
+                 "figures only; build columns then read 0)");
   CLI11_PARSE(app, argc, argv);
 
   std::vector<Row> rows;
-  auto run = [&](const std::string& name, auto build, int dijkstra_samples) {
-    std::string path = tmp + "/ncc-bench-" + std::to_string(getpid()) + ".graph";
+  auto run = [&](const std::string& name, auto build, int dijkstra_samples,
+                 const std::string& keep = "") {
+    std::string path =
+        keep.empty() ? tmp + "/ncc-bench-" + std::to_string(getpid()) + ".graph" : keep;
     Row row;
     row.name = name;
-    std::cerr << "building " << name << "...\n";
-    row.build = BuildInChild(path, build);
+    if (!keep.empty() && RoadGraph::Load(keep).ok()) {
+      std::cerr << "reusing " << keep << "\n";
+      row.build.ok = true;
+    } else {
+      std::cerr << "building " << name << "...\n";
+      row.build = BuildInChild(path, build);
+    }
     if (!row.build.ok) {
       std::cerr << "  failed\n";
       return;
@@ -251,11 +363,14 @@ int main(int argc, char** argv) {
     row.edges = (*svc)->graph().edge_count();
     std::cerr << "querying " << name << "...\n";
     row.q = MeasureQueries(**svc, dijkstra_samples);
-    std::remove(path.c_str());
+    if (keep.empty()) std::remove(path.c_str());
     rows.push_back(row);
   };
-  for (const char* f :
-       {"monaco.osm.pbf", "andorra.osm.pbf", "sf-north-2020.osm", "helsinki-centre.osm.pbf"}) {
+  std::vector<std::string> extracts;
+  if (!skip_extracts)
+    extracts = {"monaco.osm.pbf", "andorra.osm.pbf", "sf-north-2020.osm",
+                "helsinki-centre.osm.pbf"};
+  for (const std::string& f : extracts) {
     std::string input = data + "/osm/" + f;
     run(
         f,
@@ -279,7 +394,7 @@ int main(int argc, char** argv) {
           double total = Ms(t0, Clock::now()) / 1000;
           return std::to_string(total) + " " + std::to_string(b.contraction_cpu_seconds);
         },
-        20);
+        20, synthetic_graph);
   }
   std::string table = Table(rows);
   std::cout << table;

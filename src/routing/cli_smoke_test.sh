@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end check of `ncc import-osm` and `ncc route`: import a real extract, route pairs with both
-# algorithms (same answers), reject a corrupt graph file. Exit 77 (skip) without the data folder.
+# algorithms (same answers), reject a truncated or corrupt graph file (`ncc graph verify`). Exit 77 (skip) without the data folder.
 set -euo pipefail
 tool="$1"
 osm="${NCC_DATA_DIR:-}/osm/helsinki-centre.osm.pbf"
@@ -26,6 +26,16 @@ sed -n 4p "$dir/ch" | grep -q 'nearest road is'
 head -c 1000 "$dir/h.graph" >"$dir/cut.graph"
 if "$tool" route --graph "$dir/cut.graph" 60.168,24.941 60.17,24.945 2>"$dir/err"; then exit 1; fi
 grep -q "truncated" "$dir/err"
+# Full verification: a good file passes, a payload overwritten in the middle does not.
+"$tool" graph verify "$dir/h.graph" 2>"$dir/verify"
+grep -q "^ok: " "$dir/verify"
+cp "$dir/h.graph" "$dir/bad.graph"
+size=$(stat -c %s "$dir/bad.graph")
+printf 'CORRUPT!' | dd of="$dir/bad.graph" bs=1 seek=$((size / 2)) conv=notrunc status=none
+if "$tool" graph verify "$dir/bad.graph" 2>"$dir/err"; then exit 1; fi
+grep -q "checksum mismatch in section" "$dir/err"
+if "$tool" route --graph "$dir/bad.graph" 60.168,24.941 60.17,24.945 2>"$dir/err"; then exit 1; fi
+grep -q "checksum mismatch" "$dir/err"
 # Compressed XML goes through the same reader.
 gzip -c "$NCC_DATA_DIR/osm/sf-north-2020.osm" >"$dir/sf.osm.gz"
 "$tool" import-osm "$dir/sf.osm.gz" --out "$dir/sf.graph" --quiet

@@ -30,6 +30,7 @@ void BuildGrid(GraphArrays& a) {
   if (n == 0) {
     a.grid = {0, 0, 1, 1, 1};
     a.cell_first.assign(2, 0);
+    a.block_used = SnapBlocks(a.grid, a.cell_first);
     return;
   }
   auto [lat_min, lat_max] = std::minmax_element(a.lat_e7.begin(), a.lat_e7.end());
@@ -68,6 +69,7 @@ void BuildGrid(GraphArrays& a) {
       g.nx * g.ny, entries, [](const Entry& en) { return en.cell; }, a.cell_first);
   a.cell_edges.resize(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) a.cell_edges[i] = entries[i].edge;
+  a.block_used = SnapBlocks(a.grid, a.cell_first);
 }
 
 }  // namespace
@@ -98,6 +100,7 @@ BuiltGraph BuildGraph(const DirectedGraph& graph, const ContractionOptions& opti
   BuildCsr(
       n, base, [](const DirectedEdge& e) { return e.tail; }, a.first_out);
   for (const DirectedEdge& e : base) {
+    a.tail.push_back(e.tail);
     a.head.push_back(e.head);
     a.weight_ms.push_back(e.weight_ms);
     a.length_dm.push_back(e.length_dm);

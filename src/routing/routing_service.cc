@@ -66,11 +66,48 @@ StatusOr<std::unique_ptr<RoutingService>> RoutingService::Open(const std::string
                                                                RoutingOptions options) {
   auto g = RoadGraph::Load(graph_path);
   if (!g.ok()) return g.status();
-  return std::make_unique<RoutingService>(std::move(g).value(), options);
+  if (options.verification == GraphVerification::kAtOpen) {
+    NCC_RETURN_IF_ERROR((*g)->Verify());
+    return std::make_unique<RoutingService>(std::move(g).value(), options);
+  }
+  auto service = std::make_unique<RoutingService>(std::move(g).value(), options);
+  service->StartVerification();
+  return service;
 }
 
 RoutingService::RoutingService(std::unique_ptr<RoadGraph> graph, RoutingOptions options)
     : graph_(std::move(graph)), options_(options), snapper_(*graph_) {}
+
+RoutingService::~RoutingService() {
+  if (verifier_.joinable()) verifier_.join();
+}
+
+void RoutingService::StartVerification() {
+  {
+    std::lock_guard lock(verify_mu_);
+    verifying_ = true;
+  }
+  verifier_ = std::thread([this] {
+    Status s = graph_->Verify();
+    if (!s.ok()) failed_ = true;
+    std::lock_guard lock(verify_mu_);
+    verify_status_ = s;
+    verifying_ = false;
+    verify_cv_.notify_all();
+  });
+}
+
+Status RoutingService::Health() const {
+  if (!failed_.load(std::memory_order_acquire)) return Status::Ok();
+  std::lock_guard lock(verify_mu_);
+  return verify_status_;
+}
+
+Status RoutingService::WaitForVerification() const {
+  std::unique_lock lock(verify_mu_);
+  verify_cv_.wait(lock, [this] { return !verifying_; });
+  return verify_status_;
+}
 
 std::unique_ptr<RouteQuery> RoutingService::Borrow() const {
   {
@@ -82,6 +119,16 @@ std::unique_ptr<RouteQuery> RoutingService::Borrow() const {
     }
   }
   return std::make_unique<RouteQuery>(*graph_);
+}
+
+FleetTimes& RoutingService::fleet() const {
+  std::call_once(fleet_once_, [this] { fleet_ = NewFleet(); });
+  return *fleet_;
+}
+
+std::unique_ptr<FleetTimes> RoutingService::NewFleet() const {
+  return std::make_unique<FleetTimes>(*graph_, snapper_, options_.max_snap_meters,
+                                      [this] { return Health(); });
 }
 
 void RoutingService::Return(std::unique_ptr<RouteQuery> q) const {
@@ -104,6 +151,7 @@ Cost SameEdgeCost(const RoadGraph& g, const Snap& from, const Snap& to) {
 
 StatusOr<RouteAnswer> RoutingService::RouteBetween(LatLon from, LatLon to, Algorithm algorithm,
                                                    bool want_geometry) const {
+  NCC_RETURN_IF_ERROR(Health());
   auto a = snapper_.Nearest(from, options_.max_snap_meters, "from");
   if (!a.ok()) return a.status();
   auto b = snapper_.Nearest(to, options_.max_snap_meters, "to");
@@ -143,6 +191,7 @@ StatusOr<nlohmann::json> RoutingService::Route(LatLon from, LatLon to) const {
 
 StatusOr<nlohmann::json> RoutingService::Eta(LatLon origin,
                                              const std::vector<LatLon>& targets) const {
+  NCC_RETURN_IF_ERROR(Health());
   auto o = snapper_.Nearest(origin, options_.max_snap_meters, "origin");
   if (!o.ok()) return o.status();
   std::vector<StatusOr<Snap>> snaps;
@@ -180,6 +229,7 @@ StatusOr<nlohmann::json> RoutingService::Eta(LatLon origin,
 
 StatusOr<nlohmann::json> RoutingService::Matrix(const std::vector<LatLon>& sources,
                                                 const std::vector<LatLon>& targets) const {
+  NCC_RETURN_IF_ERROR(Health());
   if (sources.size() * targets.size() > 1000000)
     return ResourceExhausted("matrix larger than 1,000,000 cells", "targets");
   nlohmann::json errors = nlohmann::json::array();
@@ -227,6 +277,7 @@ StatusOr<nlohmann::json> RoutingService::Matrix(const std::vector<LatLon>& sourc
 }
 
 StatusOr<nlohmann::json> RoutingService::Reachable(LatLon origin, double seconds) const {
+  NCC_RETURN_IF_ERROR(Health());
   if (!std::isfinite(seconds) || seconds < 0 || seconds > 86400)
     return InvalidArgument("seconds must be in [0, 86400]", "seconds");
   auto o = snapper_.Nearest(origin, options_.max_snap_meters, "origin");

@@ -9,6 +9,7 @@ namespace ncc::routing {
 namespace {
 
 constexpr double kMetersPerDegree = 6371008.8 * M_PI / 180.0;
+constexpr int64_t kBlock = kSnapBlock;  // cells per block side
 
 struct Candidate {
   double dist2 = INFINITY;
@@ -21,20 +22,7 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 
 }  // namespace
 
-Snapper::Snapper(const RoadGraph& graph) : g_(graph) {
-  tail_.resize(graph.edge_count());
-  for (uint32_t v = 0; v < graph.node_count(); ++v)
-    for (uint32_t e = graph.first_out[v]; e < graph.first_out[v + 1]; ++e) tail_[e] = v;
-  blocks_x_ = (graph.grid.nx + kBlock - 1) / kBlock;
-  blocks_y_ = (graph.grid.ny + kBlock - 1) / kBlock;
-  block_used_.assign(size_t{blocks_x_} * blocks_y_, 0);
-  for (uint32_t y = 0; y < graph.grid.ny; ++y)
-    for (uint32_t x = 0; x < graph.grid.nx; ++x) {
-      uint32_t c = y * graph.grid.nx + x;
-      if (graph.cell_first[c + 1] > graph.cell_first[c])
-        block_used_[(y / kBlock) * blocks_x_ + x / kBlock] = 1;
-    }
-}
+Snapper::Snapper(const RoadGraph& graph) : g_(graph) {}
 
 StatusOr<Snap> Snapper::Nearest(const LatLon& p, double max_distance_m,
                                 const std::string& field) const {
@@ -75,7 +63,7 @@ StatusOr<Snap> Snapper::Nearest(const LatLon& p, double max_distance_m,
     uint32_t c = static_cast<uint32_t>(y * nx + x);
     for (uint32_t i = g_.cell_first[c]; i < g_.cell_first[c + 1]; ++i) {
       uint32_t e = g_.cell_edges[i];
-      uint32_t t = tail_[e], h = g_.head[e];
+      uint32_t t = g_.tail[e], h = g_.head[e];
       double ax = (g_.lon_e7[t] / kFixedPointScale - p.lon) * coslat * kMetersPerDegree;
       double ay = (g_.lat_e7[t] / kFixedPointScale - p.lat) * kMetersPerDegree;
       double bx = (g_.lon_e7[h] / kFixedPointScale - p.lon) * coslat * kMetersPerDegree;
@@ -123,7 +111,7 @@ StatusOr<Snap> Snapper::Nearest(const LatLon& p, double max_distance_m,
   }
   // Far from any road (sea, mountains, outside the extract): rings of blocks, skipping empty
   // blocks whole, so an unsnappable point costs blocks, not cells.
-  const int64_t bx = blocks_x_, by = blocks_y_;
+  const int64_t bx = (nx + kBlock - 1) / kBlock, by = (ny + kBlock - 1) / kBlock;
   const int64_t bcx = FloorDiv(cx, kBlock), bcy = FloorDiv(cy, kBlock);
   const int64_t rb0 = std::max(outside(bcx, bx), outside(bcy, by));
   for (int64_t rb = rb0; !done && rb < rb0 + std::max(bx, by) + 1; ++rb) {
@@ -132,7 +120,7 @@ StatusOr<Snap> Snapper::Nearest(const LatLon& p, double max_distance_m,
       for (int64_t x = std::max<int64_t>(bcx - rb, 0); x <= std::min(bcx + rb, bx - 1); ++x) {
         if (y != bcy - rb && y != bcy + rb && x != bcx - rb && x != bcx + rb)
           x = bcx + rb;  // inside the ring: jump to its right side
-        if (x >= bx || !block_used_[y * bx + x]) continue;
+        if (x >= bx || !g_.block_used[y * bx + x]) continue;
         for (int64_t cyy = y * kBlock; cyy < std::min((y + 1) * kBlock, ny); ++cyy)
           for (int64_t cxx = x * kBlock; cxx < std::min((x + 1) * kBlock, nx); ++cxx)
             consider_cell(cxx, cyy);

@@ -1,5 +1,6 @@
 // Snapping: a position to the nearest drivable road segment, through the uniform grid stored in
-// the graph file. Thread-safe (const, no scratch). Construction is O(edges + cells).
+// the graph file. Thread-safe (const, no scratch). Construction is O(1): the grid, the edge
+// tails and the empty-block map all live in the mapped file.
 #pragma once
 
 #include <cstdint>
@@ -35,13 +36,7 @@ class Snapper {
                          const std::string& field = "position") const;
 
  private:
-  static constexpr int64_t kBlock = 8;  // cells per block side
-
   const RoadGraph& g_;
-  uint32_t blocks_x_ = 0, blocks_y_ = 0;
-  std::vector<uint8_t> block_used_;
-  std::vector<uint32_t> tail_;  // tail node of every edge (the file stores heads only)  // 1 when a
-                                // block of kBlock x kBlock cells holds any edge
 };
 
 }  // namespace ncc::routing
