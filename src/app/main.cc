@@ -67,6 +67,7 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
       ->capture_default_str();
   cmd->add_flag("--insecure", c.insecure,
                 "Allow plain HTTP on a non-loopback address (logged loudly)");
+  AddAlarmOptions(cmd, c);
 }
 
 int Serve(ServeConfig c) {

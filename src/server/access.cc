@@ -22,7 +22,10 @@ auth::RecordLabel LabelOfEvent(const Event& event, const World& world) {
         else if constexpr (std::is_same_v<T, IncidentCreated> || std::is_same_v<T, IncidentStatusChanged> ||
                            std::is_same_v<T, IncidentNoteAdded> || std::is_same_v<T, IncidentShared>)
           return incident(b.id);
-        else if constexpr (std::is_same_v<T, UnitAssigned>) return incident(b.incident);
+        else if constexpr (std::is_same_v<T, UnitAssigned> || std::is_same_v<T, AlarmReceived>)
+          return incident(b.incident);
+        else if constexpr (std::is_same_v<T, IncidentSplit>) return incident(b.from);
+        else if constexpr (std::is_same_v<T, IncidentPriorityChanged>) return incident(b.id);
         else if constexpr (std::is_same_v<T, UnitRegistered> || std::is_same_v<T, UnitStatusChanged>)
           return unit(b.id);
         else return envelope;
