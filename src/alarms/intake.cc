@@ -73,6 +73,7 @@ std::string ReasonLabel(const std::string& field) {
     size_t dot = f.find("].");
     f = dot == std::string::npos ? "alarms" : f.substr(dot + 2);
   }
+  if (f.empty()) return "body";
   static const std::set<std::string> known = {
       "id",     "kind",  "location", "location.lat",   "location.lon", "time",   "source",
       "sensor", "plate", "details",  "classification", "body",         "alarms", "agency"};
@@ -273,6 +274,7 @@ SubmitResult Intake::Process(const Lane& lane, StatusOr<ParsedPayload> payload) 
       r.id = a.id;
       std::string at = out.single ? "" : "alarms[" + std::to_string(a.index) + "].";
       std::string source = a.source.empty() ? lane.source : a.source;
+      r.source = source;
       if (!lane.who && !a.source.empty() && a.source != lane.source) {
         reject(r, 422,
                InvalidArgument("differs from the lane's source " + lane.source, at + "source"));
@@ -425,10 +427,11 @@ void Intake::Count(const std::string& source, const std::string& what, uint64_t 
 void Intake::CountResult(const Lane& lane, const SubmitResult& r) {
   if (!r.status.ok()) return Count(lane.source, "rejected:" + ReasonLabel(r.status.field()));
   for (const ItemResult& i : r.items) {
+    const std::string& source = i.source.empty() ? lane.source : i.source;
     if (i.outcome == "rejected")
-      Count(lane.source, "rejected:" + ReasonLabel(i.status.field()));
+      Count(source, "rejected:" + ReasonLabel(i.status.field()));
     else
-      Count(lane.source, i.outcome);
+      Count(source, i.outcome);
   }
 }
 
@@ -468,7 +471,9 @@ Status Intake::Submit(std::string_view source, std::string_view payload_bytes) {
 
 void Intake::SubmitAsync(const auth::Principal& who, std::string payload, Done done) {
   auto lane = std::make_shared<Lane>();
-  lane->source = ValidSourceName(who.user) ? who.user : "http";
+  // An API key's principal is "apikey:NAME": its alarms' default source is NAME.
+  std::string name = who.user.substr(who.user.find(':') + 1);
+  lane->source = ValidSourceName(name) ? name : "http";
   auto principal = std::make_shared<auth::Principal>(who);
   lane->who = principal.get();
   lane->actor = who.user;

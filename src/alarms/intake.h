@@ -54,6 +54,7 @@ struct IntakeOptions {
 struct ItemResult {
   size_t index = 0;
   std::string id;
+  std::string source;   // the alarm's source, once known (metrics)
   std::string outcome;  // opened | merged | duplicate | no_hit | rejected
   IncidentId incident;  // opened, merged, duplicate
   Status status;        // rejected: why, naming the field

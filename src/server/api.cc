@@ -552,6 +552,7 @@ void Api::MetricsRoute(Reply reply) {
   RenderCounter(resp.body, "ncc_http_command_errors_total", "Commands refused over HTTP",
                 client_errors_.load());
   if (metrics_hook_) metrics_hook_(resp.body);
+  if (alarms_) alarms_->RenderMetrics(resp.body);
   reply(std::move(resp));
 }
 
