@@ -11,7 +11,7 @@ import tempfile
 import unittest
 
 import harness
-from harness import Server, now_ms
+from harness import Server, WebSocket, now_ms
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCENARIOS = os.path.join(HERE, "..", "..", "src", "correlate", "scenarios")
@@ -185,6 +185,19 @@ class Correlation(unittest.TestCase):
         self.assertIn("agency/p", seen)
         self.assertNotIn("agency/s", seen)
         self.assertNotIn("agency/f", seen)
+        # The stream filters the same way: catch up from 0, then a live alarm ends the read.
+        ws = WebSocket(self.s.port, "/api/v1/stream?after=0", token=token)
+        self.assertEqual(ws.recv_json()["type"], "stream_hello")
+        status, _ = self.a.post(self.alarm(id="agency/end", location={"lat": 24.65, "lon": 50.9}))
+        self.assertEqual(status, 201)
+        streamed = set()
+        while "agency/end" not in streamed:
+            event = ws.recv_json()
+            if event.get("type") == "alarm_received":
+                streamed.add(event["data"]["alarm"]["id"])
+        ws.close()
+        self.assertIn("agency/p", streamed)
+        self.assertFalse({"agency/s", "agency/f"} & streamed, streamed)
         # A fire key may not report for police's configured source.
         status, body = self.a.post(self.alarm(id="agency/x", source="psim-secret"), agency="fire")
         self.assertEqual(status, 403, body)
