@@ -33,6 +33,14 @@ auth::RecordLabel LabelOfEvent(const Event& event, const World& world) {
       event.body);
 }
 
+bool CanSeeEvent(const auth::Principal& who, const Event& event, const World& world) {
+  auth::RecordLabel label = LabelOfEvent(event, world);
+  if (!auth::CanSee(who, label)) return false;
+  bool watchlist = std::holds_alternative<WatchlistEntrySet>(event.body) ||
+                   std::holds_alternative<WatchlistEntryRemoved>(event.body);
+  return !watchlist || auth::CanSee(who, label, auth::Action::kWatchlistRead);
+}
+
 Status CheckOwnUnit(const auth::Principal& who, const Unit& unit) {
   if (who.Holds(unit.agency, auth::Role::kDispatcher) || who.Holds(unit.agency, auth::Role::kSupervisor))
     return Status::Ok();

@@ -15,6 +15,10 @@ auth::RecordLabel LabelOf(const Unit& unit);
 // an incident later sees its whole history), or the event's own envelope when it has no record.
 auth::RecordLabel LabelOfEvent(const Event& event, const World& world);
 
+// Whether `who` may see `event` in /events and the stream: event.read on LabelOfEvent, and for
+// watchlist events (plates and reasons) watchlist.read too.
+bool CanSeeEvent(const auth::Principal& who, const Event& event, const World& world);
+
 // Field crews may move only their own unit: an account that holds no dispatcher or supervisor
 // role in the unit's agency must be named after the unit's callsign.
 Status CheckOwnUnit(const auth::Principal& who, const Unit& unit);

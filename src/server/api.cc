@@ -530,7 +530,7 @@ void Api::EventsRoute(const HttpRequest& r, Who who, Reply reply) {
   bool first = true;
   engine_.Read([&](const World& w) {
     for (const EventText& item : *page) {
-      if (!auth::CanSee(who, LabelOfEvent(*item.event, w))) continue;
+      if (!CanSeeEvent(who, *item.event, w)) continue;
       if (!first) body += ',';
       first = false;
       body += *item.json;

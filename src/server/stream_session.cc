@@ -105,7 +105,7 @@ class StreamSession : public std::enable_shared_from_this<StreamSession> {
       cursor_ = page->back().event->meta.seq;
       engine_.Read([&](const World& w) {
         for (auto& item : *page)
-          if (auth::CanSee(who_, LabelOfEvent(*item.event, w))) out_.push_back(std::move(item.json));
+          if (CanSeeEvent(who_, *item.event, w)) out_.push_back(std::move(item.json));
       });
     }
     writing_ = true;

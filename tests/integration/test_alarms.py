@@ -45,6 +45,7 @@ class AlarmServer:
         self.server = Server(NCC, data_dir=self.dir,
                              extra=["--correlate-calls", "--alarm-sources", sources_file(self.dir)])
         self.server.add_user("watcher", "police", ["dispatcher"], "restricted")
+        self.server.add_user("taker", "police", ["call_taker"], "secret")
         self.keys = {"police": api_key(self.server, "psim-north", "police", "secret"),
                      "fire": api_key(self.server, "fire-panels", "fire")}
         self.server.start()
@@ -258,6 +259,12 @@ class Correlation(unittest.TestCase):
         self.assertEqual(status, 403, body)
         status, body = self.s.request("POST", "/api/v1/watchlists", {"plate": " - ", "list": "stolen"})
         self.assertEqual((status, body["error"]["field"]), (422, "plate"))
+        # Call takers read events but not watchlists: the entries stay out of their /events.
+        status, events = self.s.request("GET", "/api/v1/events?after=0&limit=1000", token=self.s.login("taker"))
+        self.assertEqual(status, 200)
+        self.assertFalse([e for e in events["items"] if e["type"].startswith("watchlist")])
+        status, events = self.s.request("GET", "/api/v1/events?after=0&limit=1000")
+        self.assertTrue([e for e in events["items"] if e["type"] == "watchlist_entry_set"])
         status, _ = self.s.request("DELETE", "/api/v1/watchlists/QA12345")
         self.assertEqual(status, 200)
         status, miss = self.a.post(dict(read, id="lpr/3", plate="QA12345"))
