@@ -76,6 +76,7 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
       "PEM CA that signs client certificates (gateways, TAK clients); others are refused");
   cmd->add_flag("--tls-require-client-cert", c.tls.require_client_cert,
                 "Refuse TLS clients without a certificate signed by --tls-client-ca");
+  AddAlarmOptions(cmd, c);
 }
 
 int Serve(ServeConfig c) {

@@ -6,6 +6,8 @@
 #include <csignal>
 #include <filesystem>
 
+#include <CLI/CLI.hpp>
+
 #include "store/sqlite/sqlite_event_log.h"
 
 namespace ncc {
@@ -23,7 +25,43 @@ bool IsLoopback(const std::string& host) {
   return host == "127.0.0.1" || host == "::1" || host == "localhost";
 }
 
+// The alarm intake: rules, sources, then the correlator rebuilt from the recovered World.
+Status StartAlarms(const ServeConfig& config, Running& running) {
+  alarms::IntakeOptions options;
+  auto rules = config.correlation_rules.empty()
+                   ? correlate::DefaultRules()
+                   : correlate::LoadRulesFile(config.correlation_rules);
+  if (!rules.ok())
+    return Status(rules.status().code(), "--correlation-rules: " + rules.status().message(),
+                  rules.status().field());
+  options.rules = std::move(*rules);
+  if (!config.alarm_sources.empty()) {
+    auto sources = alarms::LoadSourcesFile(config.alarm_sources);
+    if (!sources.ok())
+      return Status(sources.status().code(), "--alarm-sources: " + sources.status().message(),
+                    sources.status().field());
+    options.sources = std::move(*sources);
+  }
+  options.correlate_calls = config.correlate_calls;
+  auto intake = alarms::Intake::Start(*running.engine, running.clock, std::move(options));
+  if (!intake.ok()) return intake.status();
+  running.alarms = std::move(*intake);
+  running.api->SetAlarms(running.alarms.get());
+  return Status::Ok();
+}
+
 }  // namespace
+
+void AddAlarmOptions(CLI::App* cmd, ServeConfig& c) {
+  cmd->add_option("--correlation-rules", c.correlation_rules,
+                  "Alarm correlation rules (JSON; default: the built-in "
+                  "src/correlate/rules/default.json)");
+  cmd->add_option("--alarm-sources", c.alarm_sources,
+                  "Alarm sources and their owning agency (JSON; needed for MQTT alarms)");
+  cmd->add_flag("--correlate-calls", c.correlate_calls,
+                "Calls created through POST /incidents are correlated with alarms and calls "
+                "(a match joins the open incident: 200 with its id)");
+}
 
 StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   auto hp = SplitListen(config.listen);
@@ -102,6 +140,7 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
     running->api->SetRouting(running->routing.get());
     spdlog::info("road graph {} loaded", config.graph);
   }
+  NCC_RETURN_IF_ERROR(StartAlarms(config, *running));
   running->server = std::make_unique<HttpServer>(so, *running->api, *running->engine);
   NCC_RETURN_IF_ERROR(running->server->Start());
   spdlog::info("ncc listening on {}://{}:{} (data {}{})", use_tls ? "https" : "http", so.host,
@@ -122,6 +161,7 @@ void WaitForSignal(Running& running) {
   spdlog::info("signal {}: stopping", sig);
   running.server->Stop();
   running.server->Wait();
+  if (running.alarms) running.alarms->Stop();
   running.engine->Stop();
 }
 

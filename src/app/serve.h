@@ -4,10 +4,15 @@
 #include <memory>
 #include <string>
 
+#include "alarms/intake.h"
 #include "auth/auth.h"
 #include "auth/chain_anchor.h"
 #include "engine/engine.h"
 #include "server/http_server.h"
+
+namespace CLI {
+class App;
+}
 
 namespace ncc {
 
@@ -25,7 +30,14 @@ struct ServeConfig {
   int read_timeout_s = 30;  // a whole request must arrive within this (slow clients, slowloris)
   bool insecure = false;    // allow plain HTTP on a non-loopback address
   TlsOptions tls;           // cert_file and key_file set: HTTPS/WSS instead of plain HTTP
+  // Alarm intake (src/alarms, docs/monitoring.md).
+  std::string correlation_rules;  // empty: the built-in src/correlate/rules/default.json
+  std::string alarm_sources;      // {"sources": {NAME: {"agency", "classification"}}}
+  bool correlate_calls = false;   // POST /incidents feeds the correlator (may merge)
 };
+
+// --correlation-rules, --alarm-sources, --correlate-calls on `serve` and `demo`.
+void AddAlarmOptions(CLI::App* cmd, ServeConfig& config);
 
 struct Running {
   SystemClock clock;
@@ -33,6 +45,7 @@ struct Running {
   std::unique_ptr<auth::ChainAnchor> anchor;  // outlives the engine, which calls it
   std::unique_ptr<Engine> engine;
   std::unique_ptr<routing::RoutingService> routing;
+  std::unique_ptr<alarms::Intake> alarms;
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> server;
 };

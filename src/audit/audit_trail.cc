@@ -81,8 +81,13 @@ std::vector<std::string> RecordsOf(const Event& event) {
         else if constexpr (std::is_same_v<T, IncidentCreated> ||
                            std::is_same_v<T, IncidentStatusChanged> ||
                            std::is_same_v<T, IncidentNoteAdded> ||
-                           std::is_same_v<T, IncidentShared>)
+                           std::is_same_v<T, IncidentShared> ||
+                           std::is_same_v<T, IncidentPriorityChanged>)
           return {Ref("incident", b.id)};
+        else if constexpr (std::is_same_v<T, AlarmReceived>)
+          return {Ref("incident", b.incident), "alarm:" + b.alarm.id};
+        else if constexpr (std::is_same_v<T, IncidentSplit>)
+          return {Ref("incident", b.from), Ref("incident", b.to)};
         else if constexpr (std::is_same_v<T, UnitRegistered>)
           return {Ref("unit", b.id)};
         else if constexpr (std::is_same_v<T, UnitStatusChanged>) {

@@ -41,6 +41,9 @@ constexpr std::array<ActionRule, kActionCount> kRules = {{
     {Action::kUserManage, "user.manage", AD, false, Lane::kNone},
     {Action::kAuditRead, "audit.read", SU | AD, false, Lane::kNone},
     {Action::kAgencyManage, "agency.manage", AD, false, Lane::kNone},
+    {Action::kIncidentSplit, "incident.split", DI | SU, false, Lane::kNone},
+    {Action::kWatchlistRead, "watchlist.read", DI | SU | AN, false, Lane::kNone},
+    {Action::kWatchlistManage, "watchlist.manage", SU, false, Lane::kNone},
 }};
 
 // The array is indexed by Action; fail the build if a row is out of place.

@@ -41,8 +41,11 @@ enum class Action : uint8_t {
   kUserManage,
   kAuditRead,
   kAgencyManage,
+  kIncidentSplit,
+  kWatchlistRead,
+  kWatchlistManage,
 };
-inline constexpr int kActionCount = 17;
+inline constexpr int kActionCount = 20;
 
 // Gateways and sensors authenticate with API keys that carry lanes instead of roles.
 enum class Lane : uint8_t { kNone, kPositions, kAlarms, kCot };

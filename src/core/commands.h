@@ -78,9 +78,51 @@ struct RecordAccess {
   std::string via;
 };
 
-using Command = std::variant<RegisterAgency, CreateIncident, ChangeIncidentStatus, AddIncidentNote,
-                             RegisterUnit, ChangeUnitStatus, AssignUnit, ReportPositions,
-                             ShareIncident, RecordAccess, RecordSignIn>;
+// Alarms (and calls) after correlation (src/alarms decides; decide() checks and records). Each
+// item either opens a new incident (`open`), or joins an existing incident (`join`), or joins
+// the incident an earlier item of the same command opened (`join_item`). Incidents opened here
+// get consecutive ids from world.NextIncidentId(), so created_id is the first of them.
+struct ReceiveAlarms {
+  struct Item {
+    IncidentSource alarm;
+    CreateIncident open;  // used when opening: type, priority, agency, classification, summary
+    IncidentId join;
+    int32_t join_item = -1;
+    double meters = 0;
+    int32_t priority_after = 0;  // correlation's priority for the incident; only ever raises it
+    std::string priority_reason;
+  };
+  std::vector<Item> items;
+};
+// Operator split: `sources` move from incident `id` into a new incident with `priority`; the
+// old incident's priority becomes `from_priority` (0: unchanged).
+struct SplitIncident {
+  IncidentId id;
+  std::vector<std::string> sources;
+  int32_t priority = 3;
+  int32_t from_priority = 0;
+};
+struct SetWatchlistEntry {
+  std::string plate;  // as typed; decide() normalises
+  std::string list;
+  std::string reason;
+  std::string agency;  // empty: the caller's
+  Classification classification = Classification::kRestricted;
+};
+struct RemoveWatchlistEntry {
+  std::string plate;
+  std::string agency;  // empty: the caller's
+};
+
+using Command =
+    std::variant<RegisterAgency, CreateIncident, ChangeIncidentStatus, AddIncidentNote,
+                 RegisterUnit, ChangeUnitStatus, AssignUnit, ReportPositions, ShareIncident,
+                 RecordAccess, RecordSignIn, ReceiveAlarms, SplitIncident, SetWatchlistEntry,
+                 RemoveWatchlistEntry>;
+
+// Plates are compared normalised: ASCII letters upper-cased; spaces, tabs, dashes, dots and
+// underscores dropped; other bytes (e.g. Arabic script) kept as they are.
+std::string NormalizePlate(std::string_view plate);
 
 // An event before the log gives it a seq; the engine adds seq, time and actor.
 struct EventDraft {
@@ -112,6 +154,8 @@ struct Limits {
   static constexpr size_t kPositionBatch = 10000;
   static constexpr size_t kMaxRecordsPerAccess = 1000;  // one page of a list
   static constexpr int64_t kFixFutureMs = 60'000;       // clock skew we tolerate
+  static constexpr size_t kAlarmBatch = 1000;
+  static constexpr size_t kPlate = 32;
   static constexpr int64_t kFixPastMs =
       7LL * 24 * 3600 * 1000;  // older fixes are history, not live
 };

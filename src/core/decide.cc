@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "core/commands.h"
 
@@ -238,6 +240,83 @@ StatusOr<Decision> On(const RecordAccess& c, const World& world, const CommandCo
   return d;
 }
 
+bool ClosedForAlarms(const Incident& i) {
+  return IsTerminal(i.status) || i.status == IncidentStatus::kResolved;
+}
+
+Status CheckSource(const IncidentSource& a, const std::string& field) {
+  NCC_RETURN_IF_ERROR(CheckText(a.id, Limits::kShortText, field + ".id", true));
+  NCC_RETURN_IF_ERROR(CheckText(a.source, Limits::kShortText, field + ".source", true));
+  NCC_RETURN_IF_ERROR(CheckCode(a.kind, 32, field + ".kind"));
+  NCC_RETURN_IF_ERROR(ValidateLatLon(a.location, field + ".location"));
+  NCC_RETURN_IF_ERROR(CheckText(a.sensor, Limits::kShortText, field + ".sensor", false));
+  NCC_RETURN_IF_ERROR(CheckText(a.plate, Limits::kPlate, field + ".plate", false));
+  NCC_RETURN_IF_ERROR(CheckText(a.details, Limits::kSummary, field + ".details", false));
+  if (a.priority < 0 || a.priority > 5)
+    return InvalidArgument("must be 0 (from the rules) or 1..5", field + ".priority");
+  return Status::Ok();
+}
+
+// Whole command or nothing: src/alarms checked every item before correlating, so a refusal
+// here means its correlator and the log disagree, and it rebuilds from the World.
+StatusOr<Decision> On(const ReceiveAlarms& c, const World& world, const CommandContext& ctx) {
+  if (c.items.empty()) return InvalidArgument("no alarms", "alarms");
+  if (c.items.size() > Limits::kAlarmBatch)
+    return ResourceExhausted("at most " + std::to_string(Limits::kAlarmBatch) + " alarms per batch",
+                             "alarms");
+  Decision d;
+  IncidentId next = world.NextIncidentId();
+  std::vector<IncidentId> target(c.items.size());
+  struct Label {
+    std::string agency;
+    Classification classification;
+    int32_t priority;
+  };
+  std::map<uint64_t, Label> touched;  // incidents of this command, as they will be
+  std::set<std::string> ids;
+  for (size_t k = 0; k < c.items.size(); ++k) {
+    const ReceiveAlarms::Item& item = c.items[k];
+    std::string field = "alarms[" + std::to_string(k) + "]";
+    NCC_RETURN_IF_ERROR(CheckSource(item.alarm, field));
+    if (world.IncidentOfAlarm(item.alarm.id) || !ids.insert(item.alarm.id).second)
+      return AlreadyExists("alarm " + item.alarm.id + " was already received", field + ".id");
+    if (item.join) {
+      const Incident* i = world.FindIncident(item.join);
+      if (!i) return NotFound("no incident " + std::to_string(item.join.value), field);
+      if (ClosedForAlarms(*i))
+        return FailedPrecondition("incident is " + std::string(Name(i->status)), field);
+      target[k] = i->id;
+      touched.emplace(i->id.value, Label{i->agency, i->classification, i->priority});
+    } else if (item.join_item >= 0) {
+      if (static_cast<size_t>(item.join_item) >= k || !target[item.join_item])
+        return InvalidArgument("joins an item that opened nothing", field);
+      target[k] = target[item.join_item];
+    } else {
+      const CreateIncident& o = item.open;
+      auto created = On(o, world, ctx);
+      if (!created.ok()) return created.status();
+      target[k] = next;
+      next = IncidentId(next.value + 1);
+      if (!d.created_id) d.created_id = target[k].value;
+      EventDraft draft = std::move(created->events.front());
+      std::get<IncidentCreated>(draft.body).id = target[k];
+      touched.emplace(target[k].value, Label{draft.agency, draft.classification, o.priority});
+      d.events.push_back(std::move(draft));
+    }
+    Label& label = touched.at(target[k].value);
+    d.events.push_back(
+        {AlarmReceived{target[k], item.alarm, item.join_item < 0 && !item.join, item.meters},
+         label.agency, label.classification});
+    if (item.priority_after >= 1 && item.priority_after < label.priority) {
+      d.events.push_back({IncidentPriorityChanged{target[k], label.priority, item.priority_after,
+                                                  item.priority_reason},
+                          label.agency, label.classification});
+      label.priority = item.priority_after;
+    }
+  }
+  return d;
+}
+
 StatusOr<Decision> On(const RecordSignIn& c, const World&, const CommandContext&) {
   NCC_RETURN_IF_ERROR(CheckText(c.user, Limits::kShortText, "user", true));
   NCC_RETURN_IF_ERROR(CheckText(c.outcome, Limits::kShortText, "outcome", true));
@@ -248,7 +327,81 @@ StatusOr<Decision> On(const RecordSignIn& c, const World&, const CommandContext&
   return d;
 }
 
+StatusOr<Decision> On(const SplitIncident& c, const World& world, const CommandContext&) {
+  auto found = OpenIncident(world, c.id);
+  if (!found.ok()) return found.status();
+  const Incident& i = **found;
+  if (c.sources.empty()) return InvalidArgument("name at least one source to split out", "sources");
+  std::set<std::string> move(c.sources.begin(), c.sources.end());
+  const IncidentSource* first = nullptr;
+  for (const std::string& id : move) {
+    auto it = std::find_if(i.sources.begin(), i.sources.end(),
+                           [&](const IncidentSource& s) { return s.id == id; });
+    if (it == i.sources.end())
+      return NotFound("source " + id + " is not attached to incident " + std::to_string(i.id.value),
+                      "sources");
+    if (!first) first = &*it;
+  }
+  if (move.size() >= i.sources.size())
+    return InvalidArgument("a split must leave at least one source behind", "sources");
+  if (c.priority < 1 || c.priority > 5) return InvalidArgument("must be 1..5", "priority");
+  Decision d;
+  IncidentId to = world.NextIncidentId();
+  d.created_id = to.value;
+  d.events.push_back({IncidentCreated{to, i.type, c.priority, first->location, "", "",
+                                      "split out of incident " + std::to_string(i.id.value)},
+                      i.agency, i.classification});
+  d.events.push_back(
+      {IncidentSplit{i.id, to, {move.begin(), move.end()}}, i.agency, i.classification});
+  if (c.from_priority >= 1 && c.from_priority <= 5 && c.from_priority != i.priority)
+    d.events.push_back(
+        {IncidentPriorityChanged{i.id, i.priority, c.from_priority,
+                                 "sources split out to incident " + std::to_string(to.value)},
+         i.agency, i.classification});
+  return d;
+}
+
+StatusOr<Decision> On(const SetWatchlistEntry& c, const World& world, const CommandContext& ctx) {
+  std::string plate = NormalizePlate(c.plate);
+  if (plate.empty())
+    return InvalidArgument("plate is empty once spaces and dashes are removed", "plate");
+  if (plate.size() > Limits::kPlate)
+    return InvalidArgument("longer than " + std::to_string(Limits::kPlate) + " bytes", "plate");
+  NCC_RETURN_IF_ERROR(CheckText(c.plate, Limits::kShortText, "plate", true));
+  NCC_RETURN_IF_ERROR(CheckCode(c.list, 32, "list"));
+  NCC_RETURN_IF_ERROR(CheckText(c.reason, Limits::kSummary, "reason", false));
+  std::string agency = c.agency.empty() ? ctx.agency : c.agency;
+  if (!world.FindAgency(agency)) return NotFound("no agency " + agency, "agency");
+  Decision d;
+  d.events.push_back(
+      {WatchlistEntrySet{plate, c.plate, c.list, c.reason}, agency, c.classification});
+  return d;
+}
+
+StatusOr<Decision> On(const RemoveWatchlistEntry& c, const World& world,
+                      const CommandContext& ctx) {
+  std::string plate = NormalizePlate(c.plate);
+  std::string agency = c.agency.empty() ? ctx.agency : c.agency;
+  auto it = world.watchlist().find({plate, agency});
+  if (it == world.watchlist().end())
+    return NotFound("plate " + plate + " is not on " + agency + "'s watchlist", "plate");
+  Decision d;
+  d.events.push_back({WatchlistEntryRemoved{plate}, agency, it->second.classification});
+  return d;
+}
+
 }  // namespace
+
+std::string NormalizePlate(std::string_view plate) {
+  std::string out;
+  out.reserve(plate.size());
+  for (char c : plate) {
+    if (c == ' ' || c == '-' || c == '.' || c == '_' || c == '\t') continue;
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    out.push_back(c);
+  }
+  return out;
+}
 
 StatusOr<Decision> Decide(const Command& command, const World& world, const CommandContext& ctx) {
   return std::visit([&](const auto& c) { return On(c, world, ctx); }, command);

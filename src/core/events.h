@@ -26,6 +26,12 @@ enum class EventType : uint16_t {
   // 10-19: dispatch; 30-39: monitoring.
   kRecordsRead = 20,
   kSignInAttempted = 21,
+  // 35-39: alarm correlation (src/alarms).
+  kAlarmReceived = 35,
+  kIncidentSplit = 36,
+  kIncidentPriorityChanged = 37,
+  kWatchlistEntrySet = 38,
+  kWatchlistEntryRemoved = 39,
 };
 
 struct AgencyRegistered {
@@ -210,9 +216,89 @@ struct SignInAttempted {
   }
 };
 
+// An alarm or call attached to an incident by correlation: to a new incident (the
+// IncidentCreated just before it in the same command) or merged into an existing one.
+struct AlarmReceived {
+  static constexpr EventType kType = EventType::kAlarmReceived;
+  static constexpr std::string_view kName = "alarm_received";
+  IncidentId incident;
+  IncidentSource alarm;
+  bool opened = false;  // the alarm opened the incident (else it was merged into it)
+  double meters = 0;    // merged: distance to the nearest compatible source already there
+  template <typename V>
+  void Fields(V& v) {
+    v("incident", incident);
+    v("alarm", alarm);
+    v("opened", opened);
+    v("meters", meters);
+  }
+};
+
+// An operator split a wrong merge: `sources` moved from `from` to `to` (created just before).
+struct IncidentSplit {
+  static constexpr EventType kType = EventType::kIncidentSplit;
+  static constexpr std::string_view kName = "incident_split";
+  IncidentId from;
+  IncidentId to;
+  std::vector<std::string> sources;
+  template <typename V>
+  void Fields(V& v) {
+    v("from", from);
+    v("to", to);
+    v("sources", sources);
+  }
+};
+
+// Correlation changed an incident's priority: independent sources confirmed it, or a split
+// took away the sources that had raised it.
+struct IncidentPriorityChanged {
+  static constexpr EventType kType = EventType::kIncidentPriorityChanged;
+  static constexpr std::string_view kName = "incident_priority_changed";
+  IncidentId id;
+  int32_t from = 3;
+  int32_t to = 3;
+  std::string reason;
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("from", from);
+    v("to", to);
+    v("reason", reason);
+  }
+};
+
+// A plate put on (or updated in) the watchlist of the envelope's agency, at its classification.
+struct WatchlistEntrySet {
+  static constexpr EventType kType = EventType::kWatchlistEntrySet;
+  static constexpr std::string_view kName = "watchlist_entry_set";
+  std::string plate;  // normalised
+  std::string entered;
+  std::string list;
+  std::string reason;
+  template <typename V>
+  void Fields(V& v) {
+    v("plate", plate);
+    v("entered", entered);
+    v("list", list);
+    v("reason", reason);
+  }
+};
+
+struct WatchlistEntryRemoved {
+  static constexpr EventType kType = EventType::kWatchlistEntryRemoved;
+  static constexpr std::string_view kName = "watchlist_entry_removed";
+  std::string plate;  // normalised; of the envelope's agency
+  template <typename V>
+  void Fields(V& v) {
+    v("plate", plate);
+  }
+};
+
 using EventBody = std::variant<AgencyRegistered, IncidentCreated, IncidentStatusChanged,
                                IncidentNoteAdded, UnitRegistered, UnitStatusChanged, UnitAssigned,
-                               PositionsReported, IncidentShared, RecordsRead, SignInAttempted>;
+                               PositionsReported, IncidentShared, RecordsRead, SignInAttempted,
+                               AlarmReceived, IncidentSplit, IncidentPriorityChanged,
+                               WatchlistEntrySet, WatchlistEntryRemoved>;
 
 EventType TypeOf(const EventBody& body);
 std::string_view NameOf(EventType type);

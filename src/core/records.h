@@ -57,6 +57,35 @@ struct Assignment {
   }
 };
 
+// One source attached to an incident: a sensor alarm, a camera analytic, a plate hit or a call.
+// Correlation (src/alarms) attaches every source it merges; the same list rebuilds the
+// correlator after a restart, so it carries everything correlation decides on.
+struct IncidentSource {
+  std::string id;      // unique across the system ("psim-7/123", "call-12")
+  std::string source;  // the sending system, e.g. "psim-north", "anpr", "cad"
+  std::string kind;    // intrusion | cctv | lpr_hit | panic | fire_panel | call
+  LatLon location;
+  Time time;              // when the sensor saw it (not when ncc received it)
+  std::string sensor;     // sensor, camera or caller line; empty: the source stands alone
+  std::string plate;      // lpr_hit: the plate read (normalised)
+  std::string watchlist;  // lpr_hit matched against ncc's watchlists: the list's name
+  int32_t priority = 0;   // 0: from the correlation rules; a call's priority as given
+  std::string details;    // free text from the sender
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("source", source);
+    v("kind", kind);
+    v("location", location);
+    v("time", time);
+    v("sensor", sensor);
+    v("plate", plate);
+    v("watchlist", watchlist);
+    v("priority", priority);
+    v("details", details);
+  }
+};
+
 struct Incident {
   IncidentId id;
   std::string type;      // dotted type code, e.g. "fire.structure", "medical.cardiac"
@@ -74,6 +103,8 @@ struct Incident {
   Seq last_seq;
   std::vector<TimelineEntry> timeline;
   std::vector<Assignment> assignments;
+  std::vector<IncidentSource> sources;  // alarms and calls correlated into this incident
+  IncidentId split_from;                // an operator split this incident out of another
   template <typename V>
   void Fields(V& v) {
     v("id", id);
@@ -92,6 +123,32 @@ struct Incident {
     v("last_seq", last_seq);
     v("timeline", timeline);
     v("assignments", assignments);
+    v("sources", sources);
+    v("split_from", split_from);
+  }
+};
+
+// A plate of interest, owned by the agency that listed it (the event envelope's agency and
+// classification label it). Keyed by (plate, agency): two agencies may list the same plate.
+struct WatchlistEntry {
+  std::string plate;    // normalised: upper-case, no spaces, dashes, dots or underscores
+  std::string entered;  // as the operator typed it
+  std::string list;     // e.g. "stolen", "wanted", "amber"
+  std::string reason;   // shown to the operator; may be sensitive
+  std::string agency;
+  Classification classification = Classification::kRestricted;
+  Time added;
+  std::string actor;
+  template <typename V>
+  void Fields(V& v) {
+    v("plate", plate);
+    v("entered", entered);
+    v("list", list);
+    v("reason", reason);
+    v("agency", agency);
+    v("classification", classification);
+    v("added", added);
+    v("actor", actor);
   }
 };
 

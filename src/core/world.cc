@@ -2,6 +2,8 @@
 
 #include <openssl/sha.h>
 
+#include <algorithm>
+
 #include "core/codec.h"
 
 namespace ncc {
@@ -22,6 +24,11 @@ const Unit* World::FindUnit(UnitId id) const {
 const Unit* World::FindUnitByCallsign(std::string_view callsign) const {
   auto it = unit_by_callsign_.find(std::string(callsign));
   return it == unit_by_callsign_.end() ? nullptr : FindUnit(it->second);
+}
+
+IncidentId World::IncidentOfAlarm(const std::string& alarm_id) const {
+  auto it = incident_of_alarm_.find(alarm_id);
+  return it == incident_of_alarm_.end() ? IncidentId() : it->second;
 }
 
 Incident* World::MutableIncident(IncidentId id) {
@@ -174,11 +181,72 @@ void World::On(const EventMeta& m, const IncidentShared& e) {
   i->timeline.push_back({m.time, m.actor, "shared", "shared with " + e.agency});
 }
 
+void World::On(const EventMeta& m, const AlarmReceived& e) {
+  Incident* i = MutableIncident(e.incident);
+  if (!i || incident_of_alarm_.count(e.alarm.id)) return void(++anomalies_);
+  i->sources.push_back(e.alarm);
+  incident_of_alarm_[e.alarm.id] = i->id;
+  i->updated = m.time;
+  i->last_seq = m.seq;
+  std::string text = e.alarm.kind + " " + e.alarm.id + " from " + e.alarm.source;
+  if (!e.alarm.sensor.empty()) text += " (" + e.alarm.sensor + ")";
+  if (!e.opened) text += ", merged";
+  i->timeline.push_back({m.time, m.actor, "alarm", std::move(text)});
+}
+
+void World::On(const EventMeta& m, const IncidentSplit& e) {
+  Incident* from = MutableIncident(e.from);
+  Incident* to = MutableIncident(e.to);
+  if (!from || !to) return void(++anomalies_);
+  std::vector<IncidentSource> keep;
+  for (IncidentSource& s : from->sources) {
+    if (std::find(e.sources.begin(), e.sources.end(), s.id) == e.sources.end()) {
+      keep.push_back(std::move(s));
+      continue;
+    }
+    incident_of_alarm_[s.id] = to->id;
+    to->sources.push_back(std::move(s));
+  }
+  from->sources = std::move(keep);
+  to->split_from = from->id;
+  for (Incident* i : {from, to}) {
+    i->updated = m.time;
+    i->last_seq = m.seq;
+  }
+  std::string moved;
+  for (const std::string& id : e.sources) moved += (moved.empty() ? "" : ", ") + id;
+  from->timeline.push_back(
+      {m.time, m.actor, "split", moved + " split out to incident " + std::to_string(to->id.value)});
+  to->timeline.push_back({m.time, m.actor, "split",
+                          moved + " split out of incident " + std::to_string(from->id.value)});
+}
+
+void World::On(const EventMeta& m, const IncidentPriorityChanged& e) {
+  Incident* i = MutableIncident(e.id);
+  if (!i) return void(++anomalies_);
+  i->priority = e.to;
+  i->updated = m.time;
+  i->last_seq = m.seq;
+  i->timeline.push_back({m.time, m.actor, "priority",
+                         std::to_string(e.from) + " -> " + std::to_string(e.to) +
+                             (e.reason.empty() ? "" : ": " + e.reason)});
+}
+
+void World::On(const EventMeta& m, const WatchlistEntrySet& e) {
+  watchlist_[{e.plate, m.agency}] = {e.plate,  e.entered,        e.list, e.reason,
+                                     m.agency, m.classification, m.time, m.actor};
+}
+
+void World::On(const EventMeta& m, const WatchlistEntryRemoved& e) {
+  if (!watchlist_.erase({e.plate, m.agency})) ++anomalies_;
+}
+
 // Snapshot layout (all through BinaryWriter): version, last_seq, applied, anomalies,
 // agencies, incidents, units. The callsign index is derived and rebuilt on load.
 namespace {
-constexpr uint64_t kWorldFormatVersion = 2;  // 2: incidents carry shared_with
-}
+// 2: incidents carry shared_with; 3: incidents carry sources and split_from, watchlist
+constexpr uint64_t kWorldFormatVersion = 3;
+}  // namespace
 
 std::string World::Serialize() const {
   std::string out;
@@ -191,6 +259,8 @@ std::string World::Serialize() const {
   for (const auto& [code, agency] : agencies_) w.Write(agency);
   w.Write(incidents_);
   w.Write(units_);
+  w.Varint(watchlist_.size());
+  for (const auto& [key, entry] : watchlist_) w.Write(entry);
   return out;
 }
 
@@ -212,11 +282,20 @@ StatusOr<World> World::Deserialize(std::string_view bytes) {
   }
   r.Read(world.incidents_);
   r.Read(world.units_);
+  uint64_t watched = r.Varint();
+  for (uint64_t i = 0; i < watched && r.ok(); ++i) {
+    WatchlistEntry e;
+    r.Read(e);
+    world.watchlist_[{e.plate, e.agency}] = std::move(e);
+  }
   if (!r.ok()) return DataLoss("snapshot does not decode: " + r.error());
   if (!r.AtEnd()) return DataLoss("snapshot has trailing bytes");
-  for (size_t i = 0; i < world.incidents_.size(); ++i)
+  for (size_t i = 0; i < world.incidents_.size(); ++i) {
     if (world.incidents_[i].id.value != i + 1)
       return DataLoss("snapshot incident ids are not dense");
+    for (const IncidentSource& s : world.incidents_[i].sources)
+      world.incident_of_alarm_[s.id] = world.incidents_[i].id;
+  }
   for (size_t i = 0; i < world.units_.size(); ++i) {
     if (world.units_[i].id.value != i + 1) return DataLoss("snapshot unit ids are not dense");
     world.unit_by_callsign_[world.units_[i].callsign] = world.units_[i].id;

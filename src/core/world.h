@@ -26,6 +26,12 @@ class World {
   const Unit* FindUnit(UnitId id) const;
   const Unit* FindUnitByCallsign(std::string_view callsign) const;
 
+  // The incident an alarm (IncidentSource id) is attached to, or 0.
+  IncidentId IncidentOfAlarm(const std::string& alarm_id) const;
+  // Watchlist entries by (normalised plate, agency).
+  using WatchKey = std::pair<std::string, std::string>;
+  const std::map<WatchKey, WatchlistEntry>& watchlist() const { return watchlist_; }
+
   const std::map<std::string, Agency, std::less<>>& agencies() const { return agencies_; }
   const std::deque<Incident>& incidents() const { return incidents_; }
   const std::deque<Unit>& units() const { return units_; }
@@ -58,12 +64,19 @@ class World {
   void On(const EventMeta& m, const IncidentShared& e);
   void On(const EventMeta&, const RecordsRead&) {}  // audit only: the World is unchanged
   void On(const EventMeta&, const SignInAttempted&) {}
+  void On(const EventMeta& m, const AlarmReceived& e);
+  void On(const EventMeta& m, const IncidentSplit& e);
+  void On(const EventMeta& m, const IncidentPriorityChanged& e);
+  void On(const EventMeta& m, const WatchlistEntrySet& e);
+  void On(const EventMeta& m, const WatchlistEntryRemoved& e);
 
   std::map<std::string, Agency, std::less<>> agencies_;
   // Deques: records never move once created, and growth never copies the whole past.
   std::deque<Incident> incidents_;  // incidents_[id - 1]
   std::deque<Unit> units_;          // units_[id - 1]
   std::unordered_map<std::string, UnitId> unit_by_callsign_;
+  std::unordered_map<std::string, IncidentId> incident_of_alarm_;  // derived from sources
+  std::map<WatchKey, WatchlistEntry> watchlist_;
   Seq last_seq_;
   uint64_t applied_ = 0;
   uint64_t anomalies_ = 0;

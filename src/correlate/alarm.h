@@ -28,6 +28,10 @@ struct Alarm {
   Time time;
   std::string sensor;  // sensor, camera or caller line; the same sensor is never two sources
   std::string plate;   // for lpr_hit
+  // Set by the server, not read by ParseAlarm: alarms of different owning agencies never
+  // merge (cross-agency work goes through a share); a call's priority overrides the rules'.
+  std::string agency;
+  int priority = 0;  // 0: Rules::priority of the kind
 };
 
 // Reads {"id", "source", "kind", "lat", "lon", "time_ms", "sensor"?, "plate"?}; errors name the

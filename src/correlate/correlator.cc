@@ -35,7 +35,8 @@ void Correlator::Refresh(AlarmGroup& g, bool report, std::vector<Decision>& out)
     g.bounds.Extend(a.location);
     // Without a sensor (a phone call, a manual report) each alarm stands on its own.
     sources.emplace(a.source, a.sensor.empty() ? "#" + a.id : a.sensor);
-    base = std::min(base, rules_.priority[static_cast<size_t>(a.kind)]);
+    base =
+        std::min(base, a.priority >= 1 ? a.priority : rules_.priority[static_cast<size_t>(a.kind)]);
     g.first = std::min(g.first, a.time);
     g.last = std::max(g.last, a.time);
   }
@@ -78,8 +79,9 @@ StatusOr<std::vector<Decision>> Correlator::Ingest(const Alarm& alarm) {
       bool other_vehicle = alarm.kind == AlarmKind::kLprHit && m.kind == AlarmKind::kLprHit &&
                            alarm.plate != m.plate;
       bool fits =
-          (rule.compatible && !other_vehicle && d <= rule.distance_m && dt <= rule.window_ms) ||
-          (same_sensor && !other_vehicle && dt <= rules_.dedupe_window_ms);
+          alarm.agency == m.agency &&
+          ((rule.compatible && !other_vehicle && d <= rule.distance_m && dt <= rule.window_ms) ||
+           (same_sensor && !other_vehicle && dt <= rules_.dedupe_window_ms));
       // Strictly nearer wins; Near() is in group order, so ties go to the older group.
       if (fits && (!best || d < best_m)) {
         best = id;
@@ -140,6 +142,28 @@ StatusOr<std::vector<Decision>> Correlator::Split(GroupId group,
   if (open_.IsOpen(group)) open_.Upsert(group, from.bounds, from.last.ms);
   if (newest_ms_ - to.last.ms <= max_window_ms_) open_.Upsert(id, to.bounds, to.last.ms);
   return out;
+}
+
+Status Correlator::Restore(GroupId id, std::vector<Alarm> alarms, GroupId split_from) {
+  if (!id) return InvalidArgument("group id must not be 0", "group");
+  if (alarms.empty()) return InvalidArgument("a group needs at least one alarm", "alarms");
+  if (groups_.count(id)) return InvalidArgument("group already restored", "group");
+  for (const Alarm& a : alarms)
+    if (group_of_alarm_.count(a.id)) return InvalidArgument("alarm id already seen", "id");
+  AlarmGroup& g = groups_[id];
+  g.id = id;
+  g.split_from = split_from;
+  g.alarms = std::move(alarms);
+  for (const Alarm& a : g.alarms) {
+    group_of_alarm_[a.id] = id;
+    newest_ms_ = std::max(newest_ms_, a.time.ms);
+  }
+  std::vector<Decision> ignored;
+  Refresh(g, false, ignored);
+  next_group_ = std::max(next_group_, id.value + 1);
+  open_.Upsert(id, g.bounds, g.last.ms);
+  open_.CloseBefore(newest_ms_ - max_window_ms_);
+  return Status::Ok();
 }
 
 size_t Correlator::ForgetBefore(Time before) {

@@ -69,6 +69,15 @@ class Correlator {
   // alarm not in it; InvalidArgument if nothing or everything would move.
   StatusOr<std::vector<Decision>> Split(GroupId group, std::span<const std::string> alarm_ids);
 
+  // Rebuilds a group from the event log after a restart: `alarms` in arrival order. The group
+  // is open if its last alarm is within the rules' window of the newest alarm restored or seen.
+  // Later new groups are numbered above every restored id. InvalidArgument for an empty group,
+  // a used id or a reused alarm id.
+  Status Restore(GroupId id, std::vector<Alarm> alarms, GroupId split_from = GroupId());
+  // The group's incident was closed: it takes no more alarms (it stays findable).
+  void Close(GroupId id) { open_.Close(id); }
+  bool IsOpen(GroupId id) const { return open_.IsOpen(id); }
+
   // Drops groups that can no longer take alarms and whose last alarm is before `before` (the
   // incident record lives on in the event log); returns how many. Keeps memory bounded.
   size_t ForgetBefore(Time before);

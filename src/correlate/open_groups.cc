@@ -48,6 +48,18 @@ void OpenGroups::Unregister(GroupId id, const Entry& e) {
     }
 }
 
+bool OpenGroups::Close(GroupId id) {
+  auto it = groups_.find(id);
+  if (it == groups_.end()) return false;
+  by_last_.erase({it->second.last_ms, id});
+  if (it->second.wide)
+    std::erase(wide_, id);
+  else
+    Unregister(id, it->second);
+  groups_.erase(it);
+  return true;
+}
+
 void OpenGroups::CloseBefore(int64_t cutoff_ms) {
   while (!by_last_.empty() && by_last_.begin()->first < cutoff_ms) {
     GroupId id = by_last_.begin()->second;

@@ -24,6 +24,8 @@ class OpenGroups {
   // Adds the group or records that its bounds grew / its last alarm moved.
   void Upsert(GroupId id, const geo::Bbox& bounds, int64_t last_ms);
   bool IsOpen(GroupId id) const { return groups_.count(id) > 0; }
+  // Closes one group (its incident was closed); false if it was not open.
+  bool Close(GroupId id);
   // Closes every group whose last alarm is before `cutoff_ms`.
   void CloseBefore(int64_t cutoff_ms);
   // Open groups whose bounds may intersect `reach`, ascending id (a superset: callers check).

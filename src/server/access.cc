@@ -29,10 +29,11 @@ auth::RecordLabel LabelOfEvent(const Event& event, const World& world) {
                            std::is_same_v<T, IncidentNoteAdded> ||
                            std::is_same_v<T, IncidentShared>)
           return incident(b.id);
-        else if constexpr (std::is_same_v<T, UnitAssigned>)
+        else if constexpr (std::is_same_v<T, UnitAssigned> || std::is_same_v<T, AlarmReceived>)
           return incident(b.incident);
-        else if constexpr (std::is_same_v<T, UnitRegistered> ||
-                           std::is_same_v<T, UnitStatusChanged>)
+        else if constexpr (std::is_same_v<T, IncidentSplit>) return incident(b.from);
+        else if constexpr (std::is_same_v<T, IncidentPriorityChanged>) return incident(b.id);
+        else if constexpr (std::is_same_v<T, UnitRegistered> || std::is_same_v<T, UnitStatusChanged>)
           return unit(b.id);
         else
           return envelope;
@@ -45,7 +46,11 @@ bool CanSeeEvent(const auth::Principal& who, const Event& event, const World& wo
       std::holds_alternative<SignInAttempted>(event.body))
     return auth::CanSee(who, {event.meta.agency, event.meta.classification, {}},
                         auth::Action::kAuditRead);
-  return auth::CanSee(who, LabelOfEvent(event, world));
+  auth::RecordLabel label = LabelOfEvent(event, world);
+  if (!auth::CanSee(who, label)) return false;
+  bool watchlist = std::holds_alternative<WatchlistEntrySet>(event.body) ||
+                   std::holds_alternative<WatchlistEntryRemoved>(event.body);
+  return !watchlist || auth::CanSee(who, label, auth::Action::kWatchlistRead);
 }
 
 bool IsConfidential(const Incident& incident) {
@@ -58,10 +63,13 @@ std::optional<IncidentId> ConfidentialIncidentOf(const Event& event, const World
         using T = std::decay_t<decltype(b)>;
         if constexpr (std::is_same_v<T, IncidentCreated> ||
                       std::is_same_v<T, IncidentStatusChanged> ||
-                      std::is_same_v<T, IncidentNoteAdded> || std::is_same_v<T, IncidentShared>)
+                      std::is_same_v<T, IncidentNoteAdded> || std::is_same_v<T, IncidentShared> ||
+                      std::is_same_v<T, IncidentPriorityChanged>)
           return b.id;
-        else if constexpr (std::is_same_v<T, UnitAssigned>)
+        else if constexpr (std::is_same_v<T, UnitAssigned> || std::is_same_v<T, AlarmReceived>)
           return b.incident;
+        else if constexpr (std::is_same_v<T, IncidentSplit>)
+          return b.from;
         else
           return IncidentId();
       },

@@ -15,15 +15,15 @@ auth::RecordLabel LabelOf(const Unit& unit);
 // an incident later sees its whole history), or the event's own envelope when it has no record.
 auth::RecordLabel LabelOfEvent(const Event& event, const World& world);
 
-// Whether `who` may see `event` on the stream or /events: its record's label under event.read,
-// except audit events (records_read, sign_in_attempted), which need audit.read in the agency.
+// Whether `who` may see `event` on the stream or /events: event.read on LabelOfEvent; for
+// watchlist events (plates and reasons) watchlist.read too; audit events (records_read,
+// sign_in_attempted) need audit.read in their agency instead.
 bool CanSeeEvent(const auth::Principal& who, const Event& event, const World& world);
 
 // Reads that must leave an audit trail: the incident `event` is about, when it is classified
 // confidential or secret. Audit events themselves are not records.
 std::optional<IncidentId> ConfidentialIncidentOf(const Event& event, const World& world);
 bool IsConfidential(const Incident& incident);
-
 // Field crews may move only their own unit: an account that holds no dispatcher or supervisor
 // role in the unit's agency must be named after the unit's callsign.
 Status CheckOwnUnit(const auth::Principal& who, const Unit& unit);

@@ -199,8 +199,18 @@ void Api::Route(const HttpRequest& r, Who who, Reply reply) {
     if (seg[4] == "notes") return IncidentNoteRoute(r, id, who, reply);
     if (seg[4] == "assignments") return AssignRoute(r, id, who, reply);
     if (seg[4] == "shares") return ShareRoute(r, id, who, reply);
+    if (seg[4] == "split") return SplitRoute(r, id, who, reply);
     return no_route();
   }
+  if (res == "alarms") {
+    if (seg.size() == 3) return post ? AlarmsRoute(r, who, reply) : method_not_allowed();
+    if (!get) return method_not_allowed();
+    // Alarm ids may hold '/': everything after /alarms/, percent-decoded.
+    std::string prefix = "/api/v1/alarms/";
+    return GetAlarm(r.path.size() > prefix.size() ? UrlDecode(r.path.substr(prefix.size())) : "",
+                    who, reply);
+  }
+  if (res == "watchlists") return WatchlistsRoute(r, who, reply);
   if (res == "units") {
     if (seg.size() == 3)
       return post  ? CreateUnitRoute(r, who, reply)
@@ -318,6 +328,7 @@ void Api::CreateIncidentRoute(const HttpRequest& r, Who who, Reply reply) {
   auth::RecordLabel label{c.agency, c.classification, {}};
   if (Status s = auth::Authorize(who, auth::Action::kIncidentCreate, &label); !s.ok())
     return reply(ErrorResponse(403, s));
+  if (alarms_ && alarms_->correlate_calls()) return CorrelatedCall(std::move(c), who, reply);
   Submit(std::move(c), who, std::move(reply), Created);
 }
 
@@ -580,6 +591,7 @@ void Api::MetricsRoute(Reply reply) {
   RenderCounter(resp.body, "ncc_sign_ins_refused_total", "Password sign-ins refused",
                 refused_sign_ins_.load());
   if (metrics_hook_) metrics_hook_(resp.body);
+  if (alarms_) alarms_->RenderMetrics(resp.body);
   reply(std::move(resp));
 }
 

@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "alarms/intake.h"
 #include "auth/auth.h"
 #include "auth/rate_limiter.h"
 #include "engine/engine.h"
@@ -37,6 +38,10 @@ class Api {
 
   // Road travel times for /route and /eta; without a graph those routes answer 503.
   void SetRouting(const routing::RoutingService* routing) { routing_ = routing; }
+
+  // Alarm intake (src/alarms): /alarms, /watchlists, /incidents/{id}/split, and calls feeding
+  // the correlator when it correlates calls. Without it those routes answer 503.
+  void SetAlarms(alarms::Intake* intake) { alarms_ = intake; }
 
   // Extra metric lines from other parts of the server (e.g. connected streams).
   void SetMetricsHook(std::function<void(std::string&)> hook) { metrics_hook_ = std::move(hook); }
@@ -70,11 +75,18 @@ class Api {
   void RouteRoute(const HttpRequest& r, Reply reply);
   void EtaRoute(const HttpRequest& r, Reply reply);
   void StaticFile(const HttpRequest& r, Reply reply);
+  // api_alarms.cc
+  void AlarmsRoute(const HttpRequest& r, Who who, Reply reply);
+  void GetAlarm(const std::string& id, Who who, Reply reply);
+  void SplitRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply);
+  void WatchlistsRoute(const HttpRequest& r, Who who, Reply reply);
+  void CorrelatedCall(CreateIncident c, Who who, Reply reply);
 
   Engine& engine_;
   auth::Auth& auth_;
   auth::RateLimiter limiter_;
   const routing::RoutingService* routing_ = nullptr;
+  alarms::Intake* alarms_ = nullptr;
   ApiOptions options_;
   std::function<void(std::string&)> metrics_hook_;
   std::atomic<uint64_t> requests_{0}, client_errors_{0}, denied_{0}, refused_sign_ins_{0};

@@ -21,10 +21,16 @@ StatusOr<Recovered> Recover(const EventLog& log, const SnapshotStore* snapshots)
         return DataLoss("event " + std::to_string(snap->seq.value) +
                         ": does not match the snapshot's hash");
       auto world = World::Deserialize(snap->world);
-      if (!world.ok()) return world.status();
-      r.world = std::move(*world);
-      r.head = snap->head;
-      r.snapshot_seq = snap->seq;
+      if (world.ok()) {
+        r.world = std::move(*world);
+        r.head = snap->head;
+        r.snapshot_seq = snap->seq;
+      } else {
+        // Its checksum held, so it is an older world format (e.g. after an upgrade): the log
+        // has every event, replay it from the start.
+        r.notes.push_back("snapshot at seq " + std::to_string(snap->seq.value) +
+                          " not used: " + world.status().message());
+      }
     }
   }
   constexpr size_t kChunk = 8192;
