@@ -67,7 +67,8 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   so.threads = config.threads;
   so.stream_max_lag = config.stream_max_lag;
   so.read_timeout = std::chrono::seconds(config.read_timeout_s);
-  running->api = std::make_unique<Api>(*running->engine, *running->auth, running->clock, ApiOptions{config.web_root},
+  running->api = std::make_unique<Api>(*running->engine, *running->auth, running->clock,
+                                       ApiOptions{config.web_root},
                                        auth::RateLimit{config.rate_per_second, config.rate_burst});
   if (!config.graph.empty()) {
     auto routing = routing::RoutingService::Open(config.graph);
@@ -76,6 +77,19 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
     running->api->SetRouting(running->routing.get());
     spdlog::info("road graph {} loaded", config.graph);
   }
+  monitor::LaneOptions lane_options;
+  lane_options.track_path = config.data_dir + "/tracks.ncctrk";
+  lane_options.stale_after_ms = int64_t{config.stale_after_s} * 1000;
+  lane_options.checkpoint_every_ms = int64_t{config.checkpoint_every_s} * 1000;
+  auto lane = monitor::AvlLane::Open(*running->engine, running->clock, lane_options);
+  if (!lane.ok()) return lane.status();
+  running->lane = std::move(*lane);
+  std::string zones_path = config.data_dir + "/zones.geojson";
+  auto zones = LoadZonesFile(zones_path);
+  if (!zones.ok()) return zones.status();
+  if ((*zones)->size()) spdlog::info("{} zones from {}", (*zones)->size(), zones_path);
+  running->lane->SetZones(*zones);
+  running->api->SetAvlLane(running->lane.get(), zones_path);
   running->server = std::make_unique<HttpServer>(so, *running->api, *running->engine);
   NCC_RETURN_IF_ERROR(running->server->Start());
   spdlog::info("ncc listening on http://{}:{} (data {})", so.host, running->server->port(),
@@ -93,6 +107,7 @@ void WaitForSignal(Running& running) {
   spdlog::info("signal {}: stopping", sig);
   running.server->Stop();
   running.server->Wait();
+  running.lane->Stop();  // before the engine: the lane's last group still logs its changes
   running.engine->Stop();
 }
 

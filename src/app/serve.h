@@ -14,15 +14,22 @@ struct ServeConfig {
   std::string data_dir = "var/ncc";
   std::string listen = "127.0.0.1:8080";
   std::string web_root;
-  std::string graph;  // road graph from `ncc import-osm`; empty: no /route, /eta  // empty: look for ./web next to the binary's source tree
+  std::string graph;  // road graph from `ncc import-osm`; empty: no /route, /eta  // empty: look
+                      // for ./web next to the binary's source tree
   int threads = 2;
   uint64_t snapshot_every = 100'000;
   size_t max_batch = 8192;
   size_t stream_max_lag = 10'000;  // events a live WebSocket may fall behind before it is cut
-  double rate_per_second = 200;  // requests per user and per address, sustained
+  double rate_per_second = 200;    // requests per user and per address, sustained
   double rate_burst = 400;
   int read_timeout_s = 30;  // a whole request must arrive within this (slow clients, slowloris)
   bool insecure = false;    // allow plain HTTP on a non-loopback address
+  // The AVL lane (docs/monitoring.md).
+  int stale_after_s = 120;
+  int checkpoint_every_s = 10;
+  std::string mqtt;  // broker HOST:PORT; empty: no MQTT bridge
+  std::string mqtt_client_id = "ncc-bridge";
+  std::string avl_tcp, avl_udp;  // HOST:PORT of the tracker protocol; empty: off
 };
 
 struct Running {
@@ -30,6 +37,7 @@ struct Running {
   std::unique_ptr<auth::Auth> auth;
   std::unique_ptr<Engine> engine;
   std::unique_ptr<routing::RoutingService> routing;
+  std::unique_ptr<monitor::AvlLane> lane;
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> server;
 };

@@ -66,8 +66,24 @@ struct ShareIncident {
   std::string agency;
 };
 
+// From the AVL lane (src/monitor), a trusted internal source: the state changes of one group
+// commit of fixes, already screened and durable in the track store. `checkpoint` are positions
+// the World should know (throttled per unit); the rest become their own events.
+struct RecordMonitoring {
+  std::vector<PositionFix> checkpoint;
+  std::vector<UnitStale> stale;
+  std::vector<ZoneEntered> entered;
+  std::vector<ZoneExited> exited;
+  std::vector<RestrictedZoneAlert> alerts;
+};
+// Replaces the zone set (the file is written before this is submitted).
+struct DefineZones {
+  ZonesDefined zones;
+};
+
 using Command = std::variant<RegisterAgency, CreateIncident, ChangeIncidentStatus, AddIncidentNote,
-                             RegisterUnit, ChangeUnitStatus, AssignUnit, ReportPositions, ShareIncident>;
+                             RegisterUnit, ChangeUnitStatus, AssignUnit, ReportPositions,
+                             ShareIncident, RecordMonitoring, DefineZones>;
 
 // An event before the log gives it a seq; the engine adds seq, time and actor.
 struct EventDraft {
@@ -101,6 +117,10 @@ struct Limits {
   static constexpr int64_t kFixPastMs =
       7LL * 24 * 3600 * 1000;  // older fixes are history, not live
 };
+
+// The value checks every lane applies to a fix (range, finite, time window); the unit is not
+// looked up. Field names are those of PositionFix ("position.lat", "time", "speed"...).
+std::optional<Rejection> CheckFixValues(const PositionFix& f, size_t index, Time now);
 
 StatusOr<Decision> Decide(const Command& command, const World& world, const CommandContext& ctx);
 

@@ -194,15 +194,21 @@ void Api::Route(const HttpRequest& r, Who who, Reply reply) {
       return post  ? CreateUnitRoute(r, who, reply)
              : get ? ListUnits(r, who, reply)
                    : method_not_allowed();
+    if (seg[3] == "nearby" && seg.size() == 4)
+      return get ? NearbyRoute(r, who, reply) : method_not_allowed();
     UnitId id(ParseId(seg[3]));
     if (!id) return reply(BadRequest(InvalidArgument("unit id must be a positive integer", "id")));
     if (seg.size() == 4) return get ? GetUnit(id, who, reply) : method_not_allowed();
+    if (seg.size() == 5 && seg[4] == "track")
+      return get ? TrackRoute(r, id, who, reply) : method_not_allowed();
     if (seg.size() == 5 && seg[4] == "status")
       return post ? UnitStatusRoute(r, id, who, reply) : method_not_allowed();
     return no_route();
   }
   if (res == "positions" && seg.size() == 3)
     return post ? PositionsRoute(r, who, reply) : method_not_allowed();
+  if (res == "zones" && seg.size() == 3)
+    return post || get ? ZonesRoute(r, who, reply) : method_not_allowed();
   if (res == "agencies" && seg.size() == 3) {
     if (post) return AgencyRoute(r, who, reply);
     json items = json::array();
@@ -446,6 +452,7 @@ void Api::GetUnit(UnitId id, Who who, Reply reply) {
   });
   if (!view)
     return reply(ErrorResponse(404, NotFound("no unit " + std::to_string(id.value), "id")));
+  OverlayLive(*view, id);
   reply(Json(200, *view));
 }
 
@@ -467,6 +474,7 @@ void Api::ListUnits(const HttpRequest& r, Who who, Reply reply) {
       items.push_back(JsonWriter::ToJson(u));
     }
   });
+  for (json& u : items) OverlayLive(u, UnitId(u["id"].get<uint64_t>()));
   reply(Json(200, {{"items", items}}));
 }
 
@@ -540,6 +548,7 @@ void Api::MetricsRoute(Reply reply) {
   RenderCounter(resp.body, "ncc_http_requests_total", "HTTP requests handled", requests_.load());
   RenderCounter(resp.body, "ncc_http_command_errors_total", "Commands refused over HTTP",
                 client_errors_.load());
+  if (lane_) lane_->RenderMetrics(resp.body);
   if (metrics_hook_) metrics_hook_(resp.body);
   reply(std::move(resp));
 }
