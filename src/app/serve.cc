@@ -90,6 +90,21 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   if ((*zones)->size()) spdlog::info("{} zones from {}", (*zones)->size(), zones_path);
   running->lane->SetZones(*zones);
   running->api->SetAvlLane(running->lane.get(), zones_path);
+  if (!config.mqtt.empty()) {
+    auto hp_mqtt = SplitListen(config.mqtt);
+    if (!hp_mqtt.ok()) return InvalidArgument("--mqtt must be HOST:PORT", "mqtt");
+    monitor::MqttOptions mo;
+    mo.host = hp_mqtt->first;
+    mo.port = hp_mqtt->second;
+    mo.client_id = config.mqtt_client_id;
+    // No alarm intake is plugged in here yet: alarms are counted as refused until one is
+    // (MqttBridge::SetAlarmSink, see docs/monitoring.md).
+    auto bridge = monitor::MqttBridge::Start(*running->lane, nullptr, mo);
+    if (!bridge.ok()) return bridge.status();
+    running->mqtt = std::move(*bridge);
+    running->api->AddMetrics(
+        [b = running->mqtt.get()](std::string& out) { b->RenderMetrics(out); });
+  }
   running->server = std::make_unique<HttpServer>(so, *running->api, *running->engine);
   NCC_RETURN_IF_ERROR(running->server->Start());
   spdlog::info("ncc listening on http://{}:{} (data {})", so.host, running->server->port(),
@@ -107,6 +122,7 @@ void WaitForSignal(Running& running) {
   spdlog::info("signal {}: stopping", sig);
   running.server->Stop();
   running.server->Wait();
+  if (running.mqtt) running.mqtt->Stop();
   running.lane->Stop();  // before the engine: the lane's last group still logs its changes
   running.engine->Stop();
 }

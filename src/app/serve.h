@@ -6,6 +6,7 @@
 
 #include "auth/auth.h"
 #include "engine/engine.h"
+#include "monitor/mqtt_bridge.h"
 #include "server/http_server.h"
 
 namespace ncc {
@@ -38,6 +39,7 @@ struct Running {
   std::unique_ptr<Engine> engine;
   std::unique_ptr<routing::RoutingService> routing;
   std::unique_ptr<monitor::AvlLane> lane;
+  std::unique_ptr<monitor::MqttBridge> mqtt;
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> server;
 };

@@ -550,6 +550,7 @@ void Api::MetricsRoute(Reply reply) {
                 client_errors_.load());
   if (lane_) lane_->RenderMetrics(resp.body);
   if (metrics_hook_) metrics_hook_(resp.body);
+  for (const auto& more : more_metrics_) more(resp.body);
   reply(std::move(resp));
 }
 

@@ -49,6 +49,10 @@ class Api {
 
   // Extra metric lines from other parts of the server (e.g. connected streams).
   void SetMetricsHook(std::function<void(std::string&)> hook) { metrics_hook_ = std::move(hook); }
+  // More metric lines (the MQTT bridge, the tracker listeners); added before serving starts.
+  void AddMetrics(std::function<void(std::string&)> more) {
+    more_metrics_.push_back(std::move(more));
+  }
 
  private:
   using Who = const auth::Principal&;
@@ -90,6 +94,7 @@ class Api {
   std::mutex zones_write_mu_;  // one zone set replaced at a time
   ApiOptions options_;
   std::function<void(std::string&)> metrics_hook_;
+  std::vector<std::function<void(std::string&)>> more_metrics_;
   std::atomic<uint64_t> requests_{0}, client_errors_{0}, denied_{0};
 };
 
