@@ -105,6 +105,32 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
     running->api->AddMetrics(
         [b = running->mqtt.get()](std::string& out) { b->RenderMetrics(out); });
   }
+  if (!config.avl_tcp.empty() || !config.avl_udp.empty()) {
+    monitor::TrackerOptions to;
+    for (auto [flag, host, port] : {std::tuple{&config.avl_tcp, &to.tcp_host, &to.tcp_port},
+                                    std::tuple{&config.avl_udp, &to.udp_host, &to.udp_port}}) {
+      if (flag->empty()) continue;
+      auto hp_avl = SplitListen(*flag);
+      if (!hp_avl.ok()) return InvalidArgument("--avl-tcp/--avl-udp must be HOST:PORT", "avl");
+      if (!IsLoopback(hp_avl->first) && !config.insecure)
+        return InvalidArgument("refusing the tracker protocol (keys in clear) on " + hp_avl->first +
+                                   " without --insecure",
+                               "avl");
+      *host = hp_avl->first;
+      *port = hp_avl->second;
+    }
+    auth::Auth* a = running->auth.get();
+    auto trackers = monitor::TrackerListener::Start(
+        *running->lane, [a](std::string_view key) { return a->tokens().AuthenticateApiKey(key); },
+        to);
+    if (!trackers.ok()) return trackers.status();
+    running->trackers = std::move(*trackers);
+    running->api->AddMetrics(
+        [t = running->trackers.get()](std::string& out) { t->RenderMetrics(out); });
+    // Tests and the load tool read the bound ports from here (port 0 picks a free one).
+    spdlog::info("tracker ports tcp={} udp={}", running->trackers->tcp_port(),
+                 running->trackers->udp_port());
+  }
   running->server = std::make_unique<HttpServer>(so, *running->api, *running->engine);
   NCC_RETURN_IF_ERROR(running->server->Start());
   spdlog::info("ncc listening on http://{}:{} (data {})", so.host, running->server->port(),
@@ -123,6 +149,7 @@ void WaitForSignal(Running& running) {
   running.server->Stop();
   running.server->Wait();
   if (running.mqtt) running.mqtt->Stop();
+  if (running.trackers) running.trackers->Stop();
   running.lane->Stop();  // before the engine: the lane's last group still logs its changes
   running.engine->Stop();
 }

@@ -7,6 +7,7 @@
 #include "auth/auth.h"
 #include "engine/engine.h"
 #include "monitor/mqtt_bridge.h"
+#include "monitor/tracker_listener.h"
 #include "server/http_server.h"
 
 namespace ncc {
@@ -40,6 +41,7 @@ struct Running {
   std::unique_ptr<routing::RoutingService> routing;
   std::unique_ptr<monitor::AvlLane> lane;
   std::unique_ptr<monitor::MqttBridge> mqtt;
+  std::unique_ptr<monitor::TrackerListener> trackers;  // after the lane: destroyed before it
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> server;
 };
