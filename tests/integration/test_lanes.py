@@ -2,10 +2,13 @@
 events and restricted-zone alerts, nearest units, stale detection, per-source counters, and
 everything still there after kill -9."""
 import json
+import socket
+import struct
+import subprocess
 import time
 import unittest
 
-from harness import main, Server, now_ms, seed
+from harness import main, Server, free_port, now_ms, seed
 
 NCC = None
 
@@ -29,20 +32,32 @@ ZONES = {"type": "FeatureCollection", "features": [
 class Lanes(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(NCC, extra=["--stale-after", "2", "--checkpoint-every", "0"])
+        cls.tcp_port, cls.udp_port = free_port(), free_port()
+        cls.server = Server(NCC, extra=["--stale-after", "2", "--checkpoint-every", "0",
+                                        "--avl-tcp", f"127.0.0.1:{cls.tcp_port}",
+                                        "--avl-udp", f"127.0.0.1:{cls.udp_port}"])
         cls.server.add_user("firedisp", "fire", ["supervisor"])
+        cls.key = cls.api_key("police", "positions", "tracker-gw")
+        cls.alarm_key = cls.api_key("police", "alarms", "alarm-gw")
         cls.server.start()
         cls.unit = seed(cls.server)
         s = cls.server
         s.request("POST", "/api/v1/agencies", {"code": "fire", "name": "Fire", "kind": "fire"})
         cls.units = {}
         for callsign, agency, kind in [("E1", "police", "engine"), ("E2", "police", "engine"),
-                                       ("A1", "police", "ambulance"), ("F1", "fire", "engine")]:
+                                       ("A1", "police", "ambulance"), ("F1", "fire", "engine"),
+                                       ("T1", "police", "patrol")]:
             token = s.login("firedisp") if agency == "fire" else None
             status, body = s.request("POST", "/api/v1/units",
                                      {"callsign": callsign, "agency": agency, "kind": kind}, token=token)
             assert status == 201, body
             cls.units[callsign] = body["id"]
+
+    @classmethod
+    def api_key(cls, agency, lane, name):
+        done = subprocess.run([NCC, "apikey", "add", "--data", cls.server.data_dir, "--agency", agency,
+                               "--lane", lane, name], capture_output=True, text=True, check=True)
+        return done.stdout.strip().split()[-1]
 
     @classmethod
     def tearDownClass(cls):
@@ -197,6 +212,79 @@ class Lanes(unittest.TestCase):
         self.assertEqual(after["fixes"], before["fixes"])
         status, unit = self.server.request("GET", f"/api/v1/units/{u}")
         self.assertAlmostEqual(unit["position"]["lat"], 25.2010)
+
+
+    # The tracker protocol (docs/formats/avl-lane.md): 28-byte little-endian records.
+    @staticmethod
+    def record(unit, t, lat, lon, speed=0.0, heading=0.0):
+        return struct.pack("<QqiiHH", unit, t, round(lat * 1e7), round(lon * 1e7),
+                           int(speed * 100), int(heading * 100))
+
+    @staticmethod
+    def read_ack(data):
+        kind, batch, accepted, n = struct.unpack_from("<BIHH", data)
+        rejected = [struct.unpack_from("<HB", data, 9 + 3 * i) for i in range(n)]
+        return kind, batch, accepted, rejected
+
+    def tcp(self, key):
+        s = socket.create_connection(("127.0.0.1", self.tcp_port), timeout=10)
+        s.sendall(b"NAVL\x01" + bytes([len(key)]) + key.encode())
+        status, n = s.recv(2, socket.MSG_WAITALL)
+        return s, status, s.recv(n, socket.MSG_WAITALL) if n else b""
+
+    def test_tcp_and_udp_tracker_protocol(self):
+        u, fire = self.units["T1"], self.units["F1"]
+        t = now_ms() - 30_000
+        s, status, _ = self.tcp(self.key)
+        self.assertEqual(status, 0)
+        recs = [self.record(u, t + 1000, 25.201, 51.501, 12.5, 90),
+                self.record(fire, t + 1000, 25.2, 51.5),      # another agency's unit
+                self.record(u, t + 2000, 95.0, 51.5),          # latitude out of range
+                self.record(u, t + 3000, 25.2011, 51.501)]
+        s.sendall(struct.pack("<BIH", ord("B"), 77, len(recs)) + b"".join(recs))
+        kind, batch, accepted, rejected = self.read_ack(s.recv(1000))
+        self.assertEqual((kind, batch, accepted), (ord("A"), 77, 2))
+        self.assertEqual([i for i, _ in rejected], [1, 2])
+        self.assertEqual([r for _, r in rejected], [1, 3])  # unknown_unit, position
+        # A batch of 0 records is a protocol error: an error frame, then the connection is cut.
+        s.sendall(struct.pack("<BIH", ord("B"), 78, 0))
+        self.assertEqual(s.recv(1)[:1], b"E")
+        s.close()
+        status, track = self.server.request("GET", f"/api/v1/units/{u}/track?from={t}")
+        self.assertEqual([f["time"] for f in track["fixes"]], [t + 1000, t + 3000])
+        self.assertAlmostEqual(track["fixes"][0]["speed"], 12.5)
+
+        # Keys: unknown, or without the positions lane, are refused at the hello.
+        s, status, why = self.tcp("ncc_ak_made_up")
+        self.assertEqual(status, 2, why)
+        s.close()
+        s, status, why = self.tcp(self.alarm_key)
+        self.assertEqual(status, 3, why)
+        s.close()
+        s = socket.create_connection(("127.0.0.1", self.tcp_port), timeout=10)
+        s.sendall(b"GET / HTTP/1.1\r\n\r\n")
+        self.assertEqual(s.recv(1), b"\x01")
+        s.close()
+
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.settimeout(5)
+        key = self.key.encode()
+        gram = b"NAVU\x01" + bytes([len(key)]) + key + struct.pack("<IH", 5, 1) + self.record(u, t + 4000, 25.2012, 51.501)
+        udp.sendto(gram, ("127.0.0.1", self.udp_port))
+        kind, batch, accepted, rejected = self.read_ack(udp.recv(100))
+        self.assertEqual((kind, batch, accepted, rejected), (ord("A"), 5, 1, []))
+        udp.sendto(gram, ("127.0.0.1", self.udp_port))  # a resend: the duplicate is refused
+        kind, batch, accepted, rejected = self.read_ack(udp.recv(100))
+        self.assertEqual((accepted, rejected), (0, [(0, 7)]))  # duplicate
+        udp.sendto(gram[:-1], ("127.0.0.1", self.udp_port))   # truncated: no answer, counted
+        udp.sendto(b"NAVU\x01\x03bad" + struct.pack("<IH", 6, 1) + self.record(u, t + 5000, 25.2, 51.5),
+                   ("127.0.0.1", self.udp_port))          # unknown key: no answer, counted
+        time.sleep(0.5)
+        udp.close()
+        status, metrics = self.server.request("GET", "/metrics")
+        self.assertIn("ncc_tracker_bad_datagrams_total 2", metrics)
+        self.assertIn('ncc_avl_fixes_accepted_total{source="udp"} 1', metrics)
+        self.assertIn('ncc_avl_fixes_rejected_total{source="tcp",reason="position"} 1', metrics)
 
 
 if __name__ == "__main__":
