@@ -5,6 +5,7 @@
 // is durable in the track store (and its state changes in the event log).
 #include <algorithm>
 
+#include "monitor/fix_json.h"
 #include "server/access.h"
 #include "server/api.h"
 #include "server/json_body.h"
@@ -14,28 +15,17 @@ namespace {
 
 using nlohmann::json;
 
-// Reads one fix; on failure fills `rejection` instead.
+// Reads one fix; on failure fills `rejection` instead. The reader is the lanes' own
+// (monitor::ReadFixObject): no allocation on success, the field path is built only on failure.
 bool ReadFix(const json& item, size_t index, PositionFix& fix, Rejection& rejection) {
-  std::string prefix = "fixes[" + std::to_string(index) + "]";
-  FieldReader f(item, {"unit", "lat", "lon", "time", "speed", "heading"}, prefix);
-  auto unit = f.Integer("unit", true);
-  auto lat = f.Number("lat", true);
-  auto lon = f.Number("lon", true);
-  auto time = f.Timestamp("time", true);
-  auto speed = f.Number("speed", false);
-  auto heading = f.Number("heading", false);
-  if (f.ok() && *unit <= 0)
-    rejection = {index, prefix + ".unit", "must be a positive unit id"};
-  else if (!f.ok())
-    rejection = {index, f.status().field(), f.status().message()};
-  else {
-    fix = {UnitId(static_cast<uint64_t>(*unit)),
-           {*lat, *lon},
-           *time,
-           speed.value_or(0),
-           heading.value_or(0)};
+  auto read = monitor::ReadFixObject(item, UnitId(), "");
+  if (read.ok()) {
+    fix = *read;
     return true;
   }
+  std::string prefix = "fixes[" + std::to_string(index) + "]";
+  const std::string& field = read.status().field();
+  rejection = {index, field == "fix" ? prefix : prefix + "." + field, read.status().message()};
   return false;
 }
 
