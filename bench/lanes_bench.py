@@ -91,7 +91,7 @@ def main():
     try:
         data = os.path.join(tmp, "data")
         subprocess.run([ncc, "user", "add", "--data", data, "--agency", "police", "--role", "supervisor",
-                        "--role", "admin", "--clearance", "secret", "bench"], input=PASSWORD + "\n",
+                        "--role", "admin", "--role", "field_unit", "--clearance", "secret", "bench"], input=PASSWORD + "\n",
                        text=True, check=True, capture_output=True)
         key = subprocess.run([ncc, "apikey", "add", "--data", data, "--agency", "police", "--lane", "positions",
                               "bench-gw"], text=True, check=True, capture_output=True).stdout.split()[-1]

@@ -279,7 +279,9 @@ size_t RunUdp(const Options& o, const std::vector<PositionFix>& all, double& sec
       if (!used.ok() || *used == 0 || ack.batch_id >= n || acked[ack.batch_id]) continue;
       acked[ack.batch_id] = 1;
       ++done;
+      // A resent datagram's fixes come back as duplicates: stored already, from the first copy.
       got += ack.accepted;
+      for (auto [index, reason] : ack.rejected) got += reason == 7;
       while (oldest < n && acked[oldest]) ++oldest;
     }
     ::close(fd);
@@ -307,7 +309,8 @@ size_t RunMqtt(const Options& o, const std::vector<PositionFix>& all, double& se
   std::atomic<size_t> acked{0};
   auto start = Steady::now();
   size_t sent = Parallel(o, all, [&](const std::vector<PositionFix>& mine) -> size_t {
-    mosquitto* m = mosquitto_new(nullptr, true, &acked);
+    std::atomic<size_t> mine_acked{0};
+    mosquitto* m = mosquitto_new(nullptr, true, &mine_acked);
     mosquitto_publish_callback_set(
         m, [](mosquitto*, void* p, int) { ++*static_cast<std::atomic<size_t>*>(p); });
     mosquitto_max_inflight_messages_set(m, 1000);
@@ -323,6 +326,9 @@ size_t RunMqtt(const Options& o, const std::vector<PositionFix>& all, double& se
       while (mosquitto_publish(m, nullptr, topic, len, payload, 1, false) == MOSQ_ERR_NOMEM)
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
+    // Every PUBACK before disconnecting: a disconnect drops what is still queued.
+    while (mine_acked < mine.size()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    acked += mine_acked;
     mosquitto_disconnect(m);
     mosquitto_loop_stop(m, false);
     mosquitto_destroy(m);
