@@ -66,6 +66,22 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
       ->capture_default_str();
   cmd->add_option("--burst", c.rate_burst, "Burst allowance of the rate limit")
       ->capture_default_str();
+  cmd->add_option("--stale-after", c.stale_after_s,
+                  "Seconds without a fix before a unit is reported stale (0: never)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 86400));
+  cmd->add_option("--checkpoint-every", c.checkpoint_every_s,
+                  "Seconds of fix time between a unit's position checkpoints in the event log "
+                  "(0: every fix)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 86400));
+  cmd->add_option("--mqtt", c.mqtt, "MQTT broker HOST:PORT: subscribe ncc/avl/# and ncc/alarm/#");
+  cmd->add_option("--mqtt-client-id", c.mqtt_client_id,
+                  "MQTT client id (a persistent session: the broker keeps QoS 1 messages "
+                  "while the bridge is away)")
+      ->capture_default_str();
+  cmd->add_option("--avl-tcp", c.avl_tcp, "HOST:PORT for the binary tracker protocol over TCP");
+  cmd->add_option("--avl-udp", c.avl_udp, "HOST:PORT for the binary tracker protocol over UDP");
   cmd->add_flag("--insecure", c.insecure,
                 "Allow plain HTTP on a non-loopback address (logged loudly)");
   cmd->add_option("--tls-cert", c.tls.cert_file,

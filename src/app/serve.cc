@@ -26,6 +26,18 @@ bool IsLoopback(const std::string& host) {
 }
 
 // The alarm intake: rules, sources, then the correlator rebuilt from the recovered World.
+// The MQTT bridge hands ncc/alarm/{source} payloads to the alarm intake.
+class IntakeAlarmSink final : public monitor::AlarmSink {
+ public:
+  explicit IntakeAlarmSink(alarms::Intake& intake) : intake_(intake) {}
+  Status OnAlarm(std::string_view source, std::string_view payload) override {
+    return intake_.Submit(source, payload);
+  }
+
+ private:
+  alarms::Intake& intake_;
+};
+
 Status StartAlarms(const ServeConfig& config, Running& running) {
   alarms::IntakeOptions options;
   auto rules = config.correlation_rules.empty()
@@ -47,6 +59,7 @@ Status StartAlarms(const ServeConfig& config, Running& running) {
   if (!intake.ok()) return intake.status();
   running.alarms = std::move(*intake);
   running.api->SetAlarms(running.alarms.get());
+  running.alarm_sink = std::make_unique<IntakeAlarmSink>(*running.alarms);
   return Status::Ok();
 }
 
@@ -141,6 +154,58 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
     spdlog::info("road graph {} loaded", config.graph);
   }
   NCC_RETURN_IF_ERROR(StartAlarms(config, *running));
+  monitor::LaneOptions lane_options;
+  lane_options.track_path = config.data_dir + "/tracks.ncctrk";
+  lane_options.stale_after_ms = int64_t{config.stale_after_s} * 1000;
+  lane_options.checkpoint_every_ms = int64_t{config.checkpoint_every_s} * 1000;
+  auto lane = monitor::AvlLane::Open(*running->engine, running->clock, lane_options);
+  if (!lane.ok()) return lane.status();
+  running->lane = std::move(*lane);
+  std::string zones_path = config.data_dir + "/zones.geojson";
+  auto zones = LoadZonesFile(zones_path);
+  if (!zones.ok()) return zones.status();
+  if ((*zones)->size()) spdlog::info("{} zones from {}", (*zones)->size(), zones_path);
+  running->lane->SetZones(*zones);
+  running->api->SetAvlLane(running->lane.get(), zones_path);
+  if (!config.mqtt.empty()) {
+    auto hp_mqtt = SplitListen(config.mqtt);
+    if (!hp_mqtt.ok()) return InvalidArgument("--mqtt must be HOST:PORT", "mqtt");
+    monitor::MqttOptions mo;
+    mo.host = hp_mqtt->first;
+    mo.port = hp_mqtt->second;
+    mo.client_id = config.mqtt_client_id;
+    auto bridge = monitor::MqttBridge::Start(*running->lane, running->alarm_sink.get(), mo);
+    if (!bridge.ok()) return bridge.status();
+    running->mqtt = std::move(*bridge);
+    running->api->AddMetrics(
+        [b = running->mqtt.get()](std::string& out) { b->RenderMetrics(out); });
+  }
+  if (!config.avl_tcp.empty() || !config.avl_udp.empty()) {
+    monitor::TrackerOptions to;
+    for (auto [flag, host, port] : {std::tuple{&config.avl_tcp, &to.tcp_host, &to.tcp_port},
+                                    std::tuple{&config.avl_udp, &to.udp_host, &to.udp_port}}) {
+      if (flag->empty()) continue;
+      auto hp_avl = SplitListen(*flag);
+      if (!hp_avl.ok()) return InvalidArgument("--avl-tcp/--avl-udp must be HOST:PORT", "avl");
+      if (!IsLoopback(hp_avl->first) && !config.insecure)
+        return InvalidArgument("refusing the tracker protocol (keys in clear) on " + hp_avl->first +
+                                   " without --insecure",
+                               "avl");
+      *host = hp_avl->first;
+      *port = hp_avl->second;
+    }
+    auth::Auth* a = running->auth.get();
+    auto trackers = monitor::TrackerListener::Start(
+        *running->lane, [a](std::string_view key) { return a->tokens().AuthenticateApiKey(key); },
+        to);
+    if (!trackers.ok()) return trackers.status();
+    running->trackers = std::move(*trackers);
+    running->api->AddMetrics(
+        [t = running->trackers.get()](std::string& out) { t->RenderMetrics(out); });
+    // Tests and the load tool read the bound ports from here (port 0 picks a free one).
+    spdlog::info("tracker ports tcp={} udp={}", running->trackers->tcp_port(),
+                 running->trackers->udp_port());
+  }
   running->server = std::make_unique<HttpServer>(so, *running->api, *running->engine);
   NCC_RETURN_IF_ERROR(running->server->Start());
   spdlog::info("ncc listening on {}://{}:{} (data {}{})", use_tls ? "https" : "http", so.host,
@@ -161,6 +226,9 @@ void WaitForSignal(Running& running) {
   spdlog::info("signal {}: stopping", sig);
   running.server->Stop();
   running.server->Wait();
+  if (running.mqtt) running.mqtt->Stop();
+  if (running.trackers) running.trackers->Stop();
+  running.lane->Stop();  // before the engine: the lane's last group still logs its changes
   if (running.alarms) running.alarms->Stop();
   running.engine->Stop();
 }

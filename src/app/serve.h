@@ -8,6 +8,8 @@
 #include "auth/auth.h"
 #include "auth/chain_anchor.h"
 #include "engine/engine.h"
+#include "monitor/mqtt_bridge.h"
+#include "monitor/tracker_listener.h"
 #include "server/http_server.h"
 
 namespace CLI {
@@ -34,6 +36,12 @@ struct ServeConfig {
   std::string correlation_rules;  // empty: the built-in src/correlate/rules/default.json
   std::string alarm_sources;      // {"sources": {NAME: {"agency", "classification"}}}
   bool correlate_calls = false;   // POST /incidents feeds the correlator (may merge)
+  // The AVL lane (docs/monitoring.md).
+  int stale_after_s = 120;
+  int checkpoint_every_s = 10;
+  std::string mqtt;  // broker HOST:PORT; empty: no MQTT bridge
+  std::string mqtt_client_id = "ncc-bridge";
+  std::string avl_tcp, avl_udp;  // HOST:PORT of the tracker protocol; empty: off
 };
 
 // --correlation-rules, --alarm-sources, --correlate-calls on `serve` and `demo`.
@@ -46,6 +54,10 @@ struct Running {
   std::unique_ptr<Engine> engine;
   std::unique_ptr<routing::RoutingService> routing;
   std::unique_ptr<alarms::Intake> alarms;
+  std::unique_ptr<monitor::AvlLane> lane;
+  std::unique_ptr<monitor::AlarmSink> alarm_sink;  // the intake, for the MQTT bridge
+  std::unique_ptr<monitor::MqttBridge> mqtt;
+  std::unique_ptr<monitor::TrackerListener> trackers;  // after the lane: destroyed before it
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> server;
 };

@@ -114,11 +114,26 @@ struct RemoveWatchlistEntry {
   std::string agency;  // empty: the caller's
 };
 
+// From the AVL lane (src/monitor), a trusted internal source: the state changes of one group
+// commit of fixes, already screened and durable in the track store. `checkpoint` are positions
+// the World should know (throttled per unit); the rest become their own events.
+struct RecordMonitoring {
+  std::vector<PositionFix> checkpoint;
+  std::vector<UnitStale> stale;
+  std::vector<ZoneEntered> entered;
+  std::vector<ZoneExited> exited;
+  std::vector<RestrictedZoneAlert> alerts;
+};
+// Replaces the zone set (the file is written before this is submitted).
+struct DefineZones {
+  ZonesDefined zones;
+};
+
 using Command =
     std::variant<RegisterAgency, CreateIncident, ChangeIncidentStatus, AddIncidentNote,
                  RegisterUnit, ChangeUnitStatus, AssignUnit, ReportPositions, ShareIncident,
-                 RecordAccess, RecordSignIn, ReceiveAlarms, SplitIncident, SetWatchlistEntry,
-                 RemoveWatchlistEntry>;
+                 RecordAccess, RecordSignIn, RecordMonitoring, DefineZones, ReceiveAlarms,
+                 SplitIncident, SetWatchlistEntry, RemoveWatchlistEntry>;
 
 // Plates are compared normalised: ASCII letters upper-cased; spaces, tabs, dashes, dots and
 // underscores dropped; other bytes (e.g. Arabic script) kept as they are.
@@ -159,6 +174,10 @@ struct Limits {
   static constexpr int64_t kFixPastMs =
       7LL * 24 * 3600 * 1000;  // older fixes are history, not live
 };
+
+// The value checks every lane applies to a fix (range, finite, time window); the unit is not
+// looked up. Field names are those of PositionFix ("position.lat", "time", "speed"...).
+std::optional<Rejection> CheckFixValues(const PositionFix& f, size_t index, Time now);
 
 StatusOr<Decision> Decide(const Command& command, const World& world, const CommandContext& ctx);
 

@@ -164,12 +164,13 @@ StatusOr<Decision> On(const AssignUnit& c, const World& world, const CommandCont
   return d;
 }
 
-std::optional<Rejection> CheckFix(const PositionFix& f, size_t index, const World& world,
-                                  const CommandContext& ctx) {
+}  // namespace
+
+std::optional<Rejection> CheckFixValues(const PositionFix& f, size_t index, Time now) {
   auto reject = [&](std::string field, std::string reason) {
     return Rejection{index, std::move(field), std::move(reason)};
   };
-  if (!world.FindUnit(f.unit)) return reject("unit", "no unit " + std::to_string(f.unit.value));
+  CommandContext ctx{"", "", now};
   Status s = ValidateLatLon(f.position, "position");
   if (!s.ok()) return reject(s.field(), s.message());
   if (f.time.ms > ctx.now.ms + Limits::kFixFutureMs)
@@ -181,6 +182,15 @@ std::optional<Rejection> CheckFix(const PositionFix& f, size_t index, const Worl
   if (!std::isfinite(f.heading) || f.heading < 0 || f.heading >= 360)
     return reject("heading", "must be in [0, 360)");
   return std::nullopt;
+}
+
+namespace {
+
+std::optional<Rejection> CheckFix(const PositionFix& f, size_t index, const World& world,
+                                  const CommandContext& ctx) {
+  if (!world.FindUnit(f.unit))
+    return Rejection{index, "unit", "no unit " + std::to_string(f.unit.value)};
+  return CheckFixValues(f, index, ctx.now);
 }
 
 StatusOr<Decision> On(const ReportPositions& c, const World& world, const CommandContext& ctx) {
@@ -387,6 +397,34 @@ StatusOr<Decision> On(const RemoveWatchlistEntry& c, const World& world,
     return NotFound("plate " + plate + " is not on " + agency + "'s watchlist", "plate");
   Decision d;
   d.events.push_back({WatchlistEntryRemoved{plate}, agency, it->second.classification});
+  return d;
+}
+
+StatusOr<Decision> On(const RecordMonitoring& c, const World& world, const CommandContext&) {
+  Decision d;
+  std::map<std::string, size_t> event_of_agency;
+  for (const PositionFix& f : c.checkpoint) {
+    const Unit* u = world.FindUnit(f.unit);
+    if (!u) continue;  // the lane screened it; a unit cannot vanish, so this is only defensive
+    auto [it, fresh] = event_of_agency.emplace(u->agency, d.events.size());
+    if (fresh) d.events.push_back({PositionsReported{}, u->agency, Classification::kRestricted});
+    std::get<PositionsReported>(d.events[it->second].body).fixes.push_back(f);
+  }
+  auto add = [&](const auto& body, UnitId unit) {
+    if (const Unit* u = world.FindUnit(unit))
+      d.events.push_back({body, u->agency, Classification::kRestricted});
+  };
+  for (const auto& e : c.stale) add(e, e.unit);
+  for (const auto& e : c.exited) add(e, e.unit);
+  for (const auto& e : c.entered) add(e, e.unit);
+  for (const auto& e : c.alerts) add(e, e.unit);
+  return d;
+}
+
+StatusOr<Decision> On(const DefineZones& c, const World&, const CommandContext& ctx) {
+  Decision d;
+  // Zones are national configuration: the event is public to every agency signed in.
+  d.events.push_back({c.zones, ctx.agency, Classification::kPublic});
   return d;
 }
 

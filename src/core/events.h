@@ -32,6 +32,12 @@ enum class EventType : uint16_t {
   kIncidentPriorityChanged = 37,
   kWatchlistEntrySet = 38,
   kWatchlistEntryRemoved = 39,
+  // 30..39: monitoring (AVL lane, zones, alarms).
+  kUnitStale = 30,
+  kZoneEntered = 31,
+  kZoneExited = 32,
+  kRestrictedZoneAlert = 33,
+  kZonesDefined = 34,
 };
 
 struct AgencyRegistered {
@@ -294,9 +300,77 @@ struct WatchlistEntryRemoved {
   }
 };
 
+// The AVL lane's state changes (docs/monitoring.md, "What goes into the log"). Every fix is in
+// the track store; the log keeps only what changes the picture: a unit going quiet or coming
+// back, entering or leaving a zone, entering a restricted one, and the zone set itself.
+
+// A unit sent no fix for `after_ms` (stale = true), or reported again after that (false).
+struct UnitStale {
+  static constexpr EventType kType = EventType::kUnitStale;
+  static constexpr std::string_view kName = "unit_stale";
+  UnitId unit;
+  bool stale = true;
+  Time last_fix;  // time of the newest fix the lane had when it decided
+  int64_t after_ms = 0;
+  template <typename V>
+  void Fields(V& v) {
+    v("unit", unit);
+    v("stale", stale);
+    v("last_fix", last_fix);
+    v("after_ms", after_ms);
+  }
+};
+
+// A unit crossed a zone's boundary (the fix that crossed it).
+struct ZoneCrossing {
+  UnitId unit;
+  std::string zone;  // Zone::id
+  std::string zone_name;
+  std::string zone_kind;  // geo::ZoneKindName
+  LatLon position;
+  Time time;
+  template <typename V>
+  void Fields(V& v) {
+    v("unit", unit);
+    v("zone", zone);
+    v("zone_name", zone_name);
+    v("zone_kind", zone_kind);
+    v("position", position);
+    v("time", time);
+  }
+};
+struct ZoneEntered : ZoneCrossing {
+  static constexpr EventType kType = EventType::kZoneEntered;
+  static constexpr std::string_view kName = "zone_entered";
+};
+struct ZoneExited : ZoneCrossing {
+  static constexpr EventType kType = EventType::kZoneExited;
+  static constexpr std::string_view kName = "zone_exited";
+};
+// A unit entered a zone marked restricted: an alert for the console (and the alarm queue).
+struct RestrictedZoneAlert : ZoneCrossing {
+  static constexpr EventType kType = EventType::kRestrictedZoneAlert;
+  static constexpr std::string_view kName = "restricted_zone_alert";
+};
+
+// The zone set was replaced (POST /api/v1/zones). The GeoJSON itself is kept beside the log in
+// <data>/zones.geojson; the event records who changed it, when, and its SHA-256.
+struct ZonesDefined {
+  static constexpr EventType kType = EventType::kZonesDefined;
+  static constexpr std::string_view kName = "zones_defined";
+  std::vector<std::string> ids;
+  std::string sha256;
+  template <typename V>
+  void Fields(V& v) {
+    v("ids", ids);
+    v("sha256", sha256);
+  }
+};
+
 using EventBody = std::variant<AgencyRegistered, IncidentCreated, IncidentStatusChanged,
                                IncidentNoteAdded, UnitRegistered, UnitStatusChanged, UnitAssigned,
                                PositionsReported, IncidentShared, RecordsRead, SignInAttempted,
+                               UnitStale, ZoneEntered, ZoneExited, RestrictedZoneAlert, ZonesDefined,
                                AlarmReceived, IncidentSplit, IncidentPriorityChanged,
                                WatchlistEntrySet, WatchlistEntryRemoved>;
 

@@ -69,6 +69,13 @@ class World {
   void On(const EventMeta& m, const IncidentPriorityChanged& e);
   void On(const EventMeta& m, const WatchlistEntrySet& e);
   void On(const EventMeta& m, const WatchlistEntryRemoved& e);
+  // Monitoring events change no record: the live picture is the AVL lane's (src/monitor); the
+  // log keeps them for the timeline, replay and audit.
+  void On(const EventMeta&, const UnitStale&) {}
+  void On(const EventMeta&, const ZoneEntered&) {}
+  void On(const EventMeta&, const ZoneExited&) {}
+  void On(const EventMeta&, const RestrictedZoneAlert&) {}
+  void On(const EventMeta&, const ZonesDefined&) {}
 
   std::map<std::string, Agency, std::less<>> agencies_;
   // Deques: records never move once created, and growth never copies the whole past.

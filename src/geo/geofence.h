@@ -60,6 +60,8 @@ class Geofences {
   Status Add(Zone zone);
   size_t size() const { return zones_.size(); }
   const Zone* Find(std::string_view id) const;
+  // The i-th zone in insertion order, i < size().
+  const Zone& At(size_t i) const { return zones_[i]; }
 
   // Zones containing `p`, in insertion order.
   std::vector<const Zone*> ZonesAt(const LatLon& p) const;

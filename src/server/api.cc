@@ -216,15 +216,21 @@ void Api::Route(const HttpRequest& r, Who who, Reply reply) {
       return post  ? CreateUnitRoute(r, who, reply)
              : get ? ListUnits(r, who, reply)
                    : method_not_allowed();
+    if (seg[3] == "nearby" && seg.size() == 4)
+      return get ? NearbyRoute(r, who, reply) : method_not_allowed();
     UnitId id(ParseId(seg[3]));
     if (!id) return reply(BadRequest(InvalidArgument("unit id must be a positive integer", "id")));
     if (seg.size() == 4) return get ? GetUnit(id, who, reply) : method_not_allowed();
+    if (seg.size() == 5 && seg[4] == "track")
+      return get ? TrackRoute(r, id, who, reply) : method_not_allowed();
     if (seg.size() == 5 && seg[4] == "status")
       return post ? UnitStatusRoute(r, id, who, reply) : method_not_allowed();
     return no_route();
   }
   if (res == "positions" && seg.size() == 3)
     return post ? PositionsRoute(r, who, reply) : method_not_allowed();
+  if (res == "zones" && seg.size() == 3)
+    return post || get ? ZonesRoute(r, who, reply) : method_not_allowed();
   if (res == "agencies" && seg.size() == 3) {
     if (post) return AgencyRoute(r, who, reply);
     json items = json::array();
@@ -491,6 +497,7 @@ void Api::GetUnit(UnitId id, Who who, Reply reply) {
   });
   if (!view)
     return reply(ErrorResponse(404, NotFound("no unit " + std::to_string(id.value), "id")));
+  OverlayLive(*view, id);
   reply(Json(200, *view));
 }
 
@@ -512,6 +519,7 @@ void Api::ListUnits(const HttpRequest& r, Who who, Reply reply) {
       items.push_back(JsonWriter::ToJson(u));
     }
   });
+  for (json& u : items) OverlayLive(u, UnitId(u["id"].get<uint64_t>()));
   reply(Json(200, {{"items", items}}));
 }
 
@@ -590,7 +598,9 @@ void Api::MetricsRoute(Reply reply) {
                 client_errors_.load());
   RenderCounter(resp.body, "ncc_sign_ins_refused_total", "Password sign-ins refused",
                 refused_sign_ins_.load());
+  if (lane_) lane_->RenderMetrics(resp.body);
   if (metrics_hook_) metrics_hook_(resp.body);
+  for (const auto& more : more_metrics_) more(resp.body);
   if (alarms_) alarms_->RenderMetrics(resp.body);
   reply(std::move(resp));
 }

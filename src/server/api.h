@@ -6,12 +6,14 @@
 
 #include <atomic>
 #include <functional>
+#include <mutex>
 #include <string>
 
 #include "alarms/intake.h"
 #include "auth/auth.h"
 #include "auth/rate_limiter.h"
 #include "engine/engine.h"
+#include "monitor/avl_lane.h"
 #include "routing/routing_service.h"
 #include "server/http_types.h"
 
@@ -42,9 +44,19 @@ class Api {
   // Alarm intake (src/alarms): /alarms, /watchlists, /incidents/{id}/split, and calls feeding
   // the correlator when it correlates calls. Without it those routes answer 503.
   void SetAlarms(alarms::Intake* intake) { alarms_ = intake; }
+  // The AVL lane behind /positions, /units/{id}/track, /units/nearby and /zones (those answer
+  // 503 without it); `zones_path` is where POST /zones keeps the GeoJSON.
+  void SetAvlLane(monitor::AvlLane* lane, std::string zones_path) {
+    lane_ = lane;
+    zones_path_ = std::move(zones_path);
+  }
 
   // Extra metric lines from other parts of the server (e.g. connected streams).
   void SetMetricsHook(std::function<void(std::string&)> hook) { metrics_hook_ = std::move(hook); }
+  // More metric lines (the MQTT bridge, the tracker listeners); added before serving starts.
+  void AddMetrics(std::function<void(std::string&)> more) {
+    more_metrics_.push_back(std::move(more));
+  }
 
  private:
   using Who = const auth::Principal&;
@@ -69,6 +81,11 @@ class Api {
   void ListUnits(const HttpRequest& r, Who who, Reply reply);
   void UnitStatusRoute(const HttpRequest& r, UnitId id, Who who, Reply reply);
   void PositionsRoute(const HttpRequest& r, Who who, Reply reply);
+  void TrackRoute(const HttpRequest& r, UnitId id, Who who, Reply reply);
+  void NearbyRoute(const HttpRequest& r, Who who, Reply reply);
+  void ZonesRoute(const HttpRequest& r, Who who, Reply reply);
+  // Replaces a unit's checkpointed position with the lane's newest and adds suspect/stale.
+  void OverlayLive(nlohmann::json& unit_json, UnitId id) const;
   void AgencyRoute(const HttpRequest& r, Who who, Reply reply);
   void EventsRoute(const HttpRequest& r, Who who, Reply reply);
   void MetricsRoute(Reply reply);
@@ -87,9 +104,16 @@ class Api {
   auth::RateLimiter limiter_;
   const routing::RoutingService* routing_ = nullptr;
   alarms::Intake* alarms_ = nullptr;
+  monitor::AvlLane* lane_ = nullptr;
+  std::string zones_path_;
+  std::mutex zones_write_mu_;  // one zone set replaced at a time
   ApiOptions options_;
   std::function<void(std::string&)> metrics_hook_;
+  std::vector<std::function<void(std::string&)>> more_metrics_;
   std::atomic<uint64_t> requests_{0}, client_errors_{0}, denied_{0}, refused_sign_ins_{0};
 };
+
+// Reads the zone set saved by POST /api/v1/zones (an empty set when the file does not exist).
+StatusOr<std::shared_ptr<const geo::Geofences>> LoadZonesFile(const std::string& path);
 
 }  // namespace ncc

@@ -1,8 +1,10 @@
 """kill -9 under load: every acknowledged command must survive, and the chain must verify.
 
-Concurrent clients create incidents (each with a unique summary) and post position batches.
-The server is SIGKILLed mid-load, restarted on the same data, and every acknowledged write is
-looked up. Repeated several times on the same data folder.
+Concurrent clients create incidents (each with a unique summary) and post position fixes (each
+with a unique time, so none is a duplicate). The server is SIGKILLed mid-load, restarted on the
+same data, and every acknowledged write is looked up: incidents in the event log, fixes in the
+AVL track store (GET /units/{id}/track), which is where the AVL lane keeps them (an acknowledged
+fix is fdatasynced there before the 202). Repeated several times on the same data folder.
 """
 import random
 import subprocess
@@ -23,7 +25,8 @@ class CrashRecovery(unittest.TestCase):
         try:
             unit = seed(server)
             acked_incidents = {}  # id -> summary
-            acked_positions = []  # seqs of acknowledged position batches
+            acked_fixes = []  # times (ms) of acknowledged fixes
+            next_time = [now_ms() - 3_600_000]  # unique, increasing fix times across clients
             lock = threading.Lock()
             for round_no in range(ROUNDS):
                 stop = threading.Event()
@@ -44,11 +47,14 @@ class CrashRecovery(unittest.TestCase):
                                     with lock:
                                         acked_incidents[body["id"]] = summary
                             else:
+                                with lock:
+                                    next_time[0] += 1
+                                    t = next_time[0]
                                 status, body = server.request("POST", "/api/v1/positions", [
-                                    {"unit": unit, "lat": 25.3, "lon": 51.5, "time": now_ms()}], conn=conn)
-                                if status == 202:
+                                    {"unit": unit, "lat": 25.3, "lon": 51.5, "time": t}], conn=conn)
+                                if status == 202 and body["accepted"] == 1:
                                     with lock:
-                                        acked_positions.append(body["seq"])
+                                        acked_fixes.append(t)
                         except OSError:
                             return  # the server died under us: whatever was not acked may be lost
 
@@ -71,12 +77,15 @@ class CrashRecovery(unittest.TestCase):
                 self.assertEqual(missing, [], f"round {round_no}: acknowledged incidents lost")
                 status, health = server.request("GET", "/healthz")
                 last = health["last_seq"]
-                for seq in acked_positions:
-                    self.assertLessEqual(seq, last)
-                    status, page = server.request("GET", f"/api/v1/events?after={seq - 1}&limit=1")
-                    self.assertEqual(page["items"][0]["type"], "positions_reported")
-                print(f"round {round_no}: {len(acked_incidents)} incidents and {len(acked_positions)} "
-                      f"position batches acknowledged so far, all present (log at seq {last})", flush=True)
+                status, track = server.request("GET", f"/api/v1/units/{unit}/track")
+                self.assertEqual(status, 200, track)
+                stored = {f["time"] for f in track["fixes"]}
+                lost = sorted(set(acked_fixes) - stored)
+                self.assertEqual(lost, [], f"round {round_no}: acknowledged fixes lost")
+                print(f"round {round_no}: {len(acked_incidents)} incidents and {len(acked_fixes)} "
+                      f"fixes acknowledged so far, all present (log at seq {last}, "
+                      f"{len(stored)} fixes in the track)", flush=True)
+                self.assertGreater(len(acked_fixes), 0)
                 self.assertGreater(len(acked_incidents), 0)
 
             server.stop()

@@ -3,7 +3,7 @@ reason and the writer keeps going."""
 import threading
 import unittest
 
-from harness import main, Server, WebSocket, now_ms, seed
+from harness import main, Server, WebSocket, seed
 
 NCC = None
 
@@ -57,13 +57,18 @@ class Stream(unittest.TestCase):
     def test_slow_consumer_is_cut_and_writer_keeps_going(self):
         ws = WebSocket(self.server.port, "/api/v1/stream", rcvbuf=4096, token=self.server.token)
         ws.recv_json()  # hello: now live
-        # Produce far more than the lag bound while the client reads nothing; large position
-        # batches fill socket buffers quickly.
+        # Produce far more than the lag bound while the client reads nothing; large notes fill
+        # socket buffers quickly. (Position batches no longer do: the AVL lane keeps fixes in
+        # its track store and logs only state changes.)
         conn = self.server.connection()
-        fixes = [{"unit": self.unit, "lat": 25.3, "lon": 51.5, "time": now_ms()}] * 200
+        status, incident = self.server.request("POST", "/api/v1/incidents", {
+            "type": "police.patrol", "priority": 4, "agency": "police",
+            "location": {"lat": 25.2, "lon": 51.5}}, conn=conn)
+        self.assertEqual(status, 201, incident)
+        note = {"text": "x" * 3900}
         for _ in range(1500):
-            status, _ = self.server.request("POST", "/api/v1/positions", fixes, conn=conn)
-            self.assertEqual(status, 202)
+            status, _ = self.server.request("POST", f"/api/v1/incidents/{incident['id']}/notes", note, conn=conn)
+            self.assertEqual(status, 201)
         conn.close()
         reason = None
         try:

@@ -1,0 +1,460 @@
+#include "monitor/avl_lane.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "engine/metrics.h"
+
+namespace ncc::monitor {
+namespace {
+
+constexpr uint8_t kAvailableBit = 1;
+constexpr uint8_t kMaxKindCode = 127;  // 7 bits above the available bit
+
+// The same label server/access.cc gives a unit (monitor sits below the server).
+auth::RecordLabel UnitLabel(const Unit& u) {
+  return {u.agency, Classification::kRestricted, {}};
+}
+
+Reason ReasonOfField(const std::string& field) {
+  if (field.rfind("position", 0) == 0) return Reason::kPosition;
+  if (field == "time") return Reason::kTime;
+  return Reason::kSpeedHeading;
+}
+
+template <typename T>
+void GrowFor(std::vector<T>& v, uint64_t id) {
+  if (id >= v.size()) v.resize(std::max<size_t>(id + 1, v.size() * 2), T{});
+}
+
+}  // namespace
+
+const char* SourceName(Source s) {
+  switch (s) {
+    case Source::kHttp:
+      return "http";
+    case Source::kMqtt:
+      return "mqtt";
+    case Source::kTcp:
+      return "tcp";
+    case Source::kUdp:
+      return "udp";
+  }
+  return "unknown";
+}
+
+const char* ReasonName(Reason r) {
+  switch (r) {
+    case Reason::kMalformed:
+      return "malformed";
+    case Reason::kUnknownUnit:
+      return "unknown_unit";
+    case Reason::kForbidden:
+      return "forbidden";
+    case Reason::kPosition:
+      return "position";
+    case Reason::kTime:
+      return "time";
+    case Reason::kSpeedHeading:
+      return "speed_heading";
+    case Reason::kOlder:
+      return "older";
+    case Reason::kDuplicate:
+      return "duplicate";
+    case Reason::kImpossibleJump:
+      return "impossible_jump";
+    case Reason::kOverload:
+      return "overload";
+  }
+  return "unknown";
+}
+
+void LaneCounters::Render(std::string& out) const {
+  out +=
+      "# HELP ncc_avl_fixes_accepted_total AVL fixes accepted into the live index and track "
+      "store\n";
+  out += "# TYPE ncc_avl_fixes_accepted_total counter\n";
+  for (size_t s = 0; s < kSources; ++s)
+    out += "ncc_avl_fixes_accepted_total{source=\"" + std::string(SourceName(Source(s))) + "\"} " +
+           std::to_string(accepted_[s].load()) + "\n";
+  out += "# HELP ncc_avl_fixes_rejected_total AVL fixes refused, by source and reason\n";
+  out += "# TYPE ncc_avl_fixes_rejected_total counter\n";
+  for (size_t s = 0; s < kSources; ++s)
+    for (size_t r = 0; r < kReasons; ++r)
+      out += "ncc_avl_fixes_rejected_total{source=\"" + std::string(SourceName(Source(s))) +
+             "\",reason=\"" + ReasonName(Reason(r)) + "\"} " +
+             std::to_string(rejected_[s][r].load()) + "\n";
+}
+
+StatusOr<std::unique_ptr<AvlLane>> AvlLane::Open(Engine& engine, const Clock& clock,
+                                                 LaneOptions options) {
+  auto tracks = track::TrackStore::Open(options.track_path);
+  if (!tracks.ok()) return tracks.status();
+  const track::OpenReport& report = (*tracks)->open_report();
+  if (!report.problem.empty())
+    spdlog::warn("track store {}: {} ({} bytes cut, saved to {})", options.track_path,
+                 report.problem, report.dropped_bytes, report.saved_tail);
+  spdlog::info("track store {}: {} fixes in {} blocks", options.track_path, report.fixes,
+               report.blocks);
+  std::unique_ptr<AvlLane> lane(new AvlLane(engine, clock, std::move(options), std::move(*tracks)));
+  return lane;
+}
+
+AvlLane::AvlLane(Engine& engine, const Clock& clock, LaneOptions options,
+                 std::unique_ptr<track::TrackStore> tracks)
+    : engine_(engine),
+      clock_(clock),
+      options_(std::move(options)),
+      tracks_(std::move(tracks)),
+      index_(options_.index),
+      zones_(std::make_shared<geo::Geofences>()) {
+  // Where every unit was: its newest durable fix.
+  for (UnitId u : tracks_->Units())
+    if (auto last = tracks_->Last(u); last.ok())
+      (void)index_.Update(u, last->position, last->time, last->speed_mps);
+  // A unit already silent at start-up was reported stale before: do not repeat the event.
+  if (options_.stale_after_ms > 0)
+    for (UnitId u : index_.Stale(clock_.Now(), options_.stale_after_ms)) {
+      GrowFor(stale_, u.value);
+      stale_[u.value] = 1;
+    }
+  engine_.Read([&](const World& w) {
+    for (const Unit& u : w.units()) index_.SetAttributes(u.id, AttributesOf(u));
+    attributes_seq_ = w.last_seq();
+  });
+  feed_listener_ = engine_.feed().Listen([this] { attributes_dirty_ = true; });
+  thread_ = std::thread([this] { Run(); });
+}
+
+AvlLane::~AvlLane() {
+  Stop();
+}
+
+void AvlLane::Stop() {
+  {
+    std::lock_guard lock(queue_mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (feed_listener_) engine_.feed().Unlisten(feed_listener_), feed_listener_ = 0;
+}
+
+uint8_t AvlLane::AttributesOf(const Unit& u) {
+  uint8_t code = 0;
+  {
+    std::lock_guard lock(kinds_mu_);
+    auto it = kind_codes_.find(u.kind);
+    if (it != kind_codes_.end()) {
+      code = it->second;
+    } else if (kind_codes_.size() < kMaxKindCode) {
+      code = static_cast<uint8_t>(kind_codes_.size() + 1);
+      kind_codes_.emplace(u.kind, code);
+    }
+  }
+  return static_cast<uint8_t>(code << 1) | (u.status == UnitStatus::kAvailable ? kAvailableBit : 0);
+}
+
+bool AvlLane::FilterFor(const std::string& kind, bool available_only, geo::UnitFilter& out) const {
+  out = {};
+  if (available_only) out.require_all |= kAvailableBit;
+  if (kind.empty()) return true;
+  std::lock_guard lock(kinds_mu_);
+  auto it = kind_codes_.find(kind);
+  if (it == kind_codes_.end()) return false;
+  // Exact match of the 7-bit code: every bit it has, none it lacks.
+  out.require_all |= static_cast<uint8_t>(it->second << 1);
+  out.exclude_any |= static_cast<uint8_t>((~it->second & kMaxKindCode) << 1);
+  return true;
+}
+
+void AvlLane::Submit(Source source, const auth::Principal& who, std::vector<PositionFix> fixes,
+                     Done done) {
+  Pending p{source, {}, {}, {}, std::move(done)};
+  p.fixes.reserve(fixes.size());
+  p.index.reserve(fixes.size());
+  auto reject = [&](size_t i, Reason r, std::string field, std::string message) {
+    counters_.Rejected(source, r);
+    p.result.rejected.push_back({i, r, std::move(field), std::move(message)});
+  };
+  const Time now = clock_.Now();
+  engine_.Read([&](const World& w) {
+    // Fixes of one batch mostly share an agency: decide authorization once per agency.
+    std::string verdict_agency;
+    int verdict = -1;  // 0 ok, 1 forbidden (visible), 2 invisible
+    std::string forbidden_message;
+    for (size_t i = 0; i < fixes.size(); ++i) {
+      const PositionFix& f = fixes[i];
+      const Unit* u = w.FindUnit(f.unit);
+      std::string no_unit = "no unit " + std::to_string(f.unit.value);
+      if (!u) {
+        reject(i, Reason::kUnknownUnit, "unit", no_unit);
+        continue;
+      }
+      if (verdict < 0 || u->agency != verdict_agency) {
+        auto label = UnitLabel(*u);
+        Status s = auth::Authorize(who, auth::Action::kPositionReport, &label);
+        verdict = s.ok() ? 0 : auth::CanSee(who, label, auth::Action::kUnitRead) ? 1 : 2;
+        forbidden_message = s.message();
+        verdict_agency = u->agency;
+      }
+      if (verdict == 1) {
+        reject(i, Reason::kForbidden, "unit", forbidden_message);
+        continue;
+      }
+      if (verdict == 2) {  // a unit the sender may not even see is unknown to it
+        reject(i, Reason::kUnknownUnit, "unit", no_unit);
+        continue;
+      }
+      if (auto r = CheckFixValues(f, i, now)) {
+        reject(i, ReasonOfField(r->field), r->field, r->reason);
+        continue;
+      }
+      p.fixes.push_back(f);
+      p.index.push_back(i);
+    }
+  });
+  if (p.fixes.empty()) return p.done(std::move(p.result));
+  {
+    std::lock_guard lock(queue_mu_);
+    if (!stopping_ && queued_fixes_ + p.fixes.size() <= options_.max_queued_fixes) {
+      queued_fixes_ += p.fixes.size();
+      queue_.push_back(std::move(p));
+      queue_cv_.notify_one();
+      return;
+    }
+  }
+  counters_.Rejected(source, Reason::kOverload, p.fixes.size());
+  p.result.status = Status(StatusCode::kUnavailable,
+                           stopping_ ? "the AVL lane is stopping" : "the AVL lane is full; retry");
+  p.done(std::move(p.result));
+}
+
+void AvlLane::Run() {
+  using Steady = std::chrono::steady_clock;
+  auto next_tick = Steady::now() + std::chrono::milliseconds(options_.tick_ms);
+  std::unique_lock lock(queue_mu_);
+  for (;;) {
+    queue_cv_.wait_until(lock, next_tick, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty() && stopping_) break;
+    std::vector<Pending> group;
+    group.swap(queue_);
+    queued_fixes_ = 0;
+    lock.unlock();
+    if (attributes_dirty_.exchange(false)) SyncAttributes();
+    RecordMonitoring changes;
+    if (Steady::now() >= next_tick) {
+      CheckStale(changes);
+      next_tick = Steady::now() + std::chrono::milliseconds(options_.tick_ms);
+    }
+    ProcessGroup(group);
+    if (!changes.stale.empty()) {
+      std::vector<Pending> none;
+      Finish(none, Status::Ok(), std::move(changes));
+    }
+    lock.lock();
+  }
+}
+
+void AvlLane::ProcessGroup(std::vector<Pending>& group) {
+  if (group.empty()) return;
+  ++groups_;
+  RecordMonitoring changes;
+  std::vector<PositionFix> accepted;
+  std::shared_ptr<const geo::Geofences> zones = this->zones();
+  const bool fenced = zones && zones->size() > 0;
+  const int64_t after = options_.stale_after_ms;
+  {
+    std::unique_lock write(index_mu_);
+    for (Pending& p : group) {
+      for (size_t k = 0; k < p.fixes.size(); ++k) {
+        const PositionFix& f = p.fixes[k];
+        std::optional<LatLon> before;
+        if (fenced)
+          if (auto b = index_.Get(f.unit); b && b->time.ms != 0) before = b->position;
+        geo::FixOutcome o = index_.Update(f.unit, f.position, f.time, static_cast<float>(f.speed));
+        if (o != geo::FixOutcome::kAccepted) {
+          Reason r = o == geo::FixOutcome::kStaleOlder       ? Reason::kOlder
+                     : o == geo::FixOutcome::kDuplicate      ? Reason::kDuplicate
+                     : o == geo::FixOutcome::kImpossibleJump ? Reason::kImpossibleJump
+                                                             : Reason::kPosition;
+          counters_.Rejected(p.source, r);
+          p.result.rejected.push_back(
+              {p.index[k], r, r == Reason::kImpossibleJump ? "position" : "time",
+               r == Reason::kOlder       ? "older than the unit's current fix"
+               : r == Reason::kDuplicate ? "same time as the unit's current fix"
+               : r == Reason::kImpossibleJump
+                   ? "implies an impossible speed from the last trusted fix; held back"
+                   : "invalid position"});
+          continue;
+        }
+        accepted.push_back(f);
+        ++p.result.accepted;
+        const uint64_t id = f.unit.value;
+        GrowFor(stale_, id);
+        GrowFor(checkpointed_ms_, id);
+        if (stale_[id]) {
+          stale_[id] = 0;
+          changes.stale.push_back({f.unit, false, f.time, after});
+        }
+        int64_t& last = checkpointed_ms_[id];
+        if (options_.checkpoint_every_ms <= 0 || last == 0 ||
+            f.time.ms - last >= options_.checkpoint_every_ms) {
+          last = f.time.ms;
+          changes.checkpoint.push_back(f);
+        }
+        if (!fenced) continue;
+        for (const geo::ZoneTransition& t : zones->Transitions(before, f.position)) {
+          ZoneCrossing c{f.unit,     t.zone->id, t.zone->name, geo::ZoneKindName(t.zone->kind),
+                         f.position, f.time};
+          if (t.transition == geo::Transition::kExited) {
+            changes.exited.push_back({c});
+          } else {
+            changes.entered.push_back({c});
+            if (t.zone->restricted) changes.alerts.push_back({c});
+          }
+        }
+      }
+      counters_.Accepted(p.source, p.result.accepted);
+    }
+  }
+  Status status = Status::Ok();
+  if (!accepted.empty()) {
+    auto appended = tracks_->Append(accepted);
+    status = appended.ok() ? tracks_->Sync() : appended.status();
+  }
+  Finish(group, status, std::move(changes));
+}
+
+void AvlLane::CheckStale(RecordMonitoring& changes) {
+  if (options_.stale_after_ms <= 0) return;
+  const Time now = clock_.Now();
+  std::shared_lock read(index_mu_);
+  for (UnitId u : index_.Stale(now, options_.stale_after_ms)) {
+    GrowFor(stale_, u.value);
+    if (stale_[u.value]) continue;
+    auto pos = index_.Get(u);
+    if (!pos || pos->last_seen.ms == 0) continue;  // never reported: not stale, just silent
+    stale_[u.value] = 1;
+    changes.stale.push_back({u, true, pos->last_seen, options_.stale_after_ms});
+  }
+}
+
+void AvlLane::Finish(std::vector<Pending>& group, Status status, RecordMonitoring changes) {
+  if (!status.ok()) {
+    ++syncs_failed_;
+    spdlog::error("AVL lane: track store write failed, {} batches refused: {}", group.size(),
+                  status.ToString());
+    for (Pending& p : group) {
+      p.result.status = status;
+      p.done(std::move(p.result));
+    }
+    return;
+  }
+  stale_events_ += changes.stale.size();
+  zone_events_ += changes.entered.size() + changes.exited.size();
+  alerts_ += changes.alerts.size();
+  checkpoints_ += changes.checkpoint.size();
+  if (changes.checkpoint.empty() && changes.stale.empty() && changes.entered.empty() &&
+      changes.exited.empty()) {
+    for (Pending& p : group) p.done(std::move(p.result));
+    return;
+  }
+  // The fixes are durable; acknowledge once their state changes are durable in the log too.
+  auto waiting = std::make_shared<std::vector<Pending>>(std::move(group));
+  engine_.Submit(std::move(changes), "avl-lane", "", [waiting](CommandOutcome o) {
+    if (!o.status.ok())
+      spdlog::error("AVL lane: state changes not logged: {}", o.status.ToString());
+    for (Pending& p : *waiting) {
+      p.result.seq = o.last_seq;
+      p.done(std::move(p.result));
+    }
+  });
+}
+
+void AvlLane::SyncAttributes() {
+  std::vector<FeedItemPtr> items;
+  std::vector<UnitId> touched;
+  bool complete = true;
+  for (;;) {
+    items.clear();
+    if (!engine_.feed().ReadAfter(attributes_seq_, 4096, items)) {
+      complete = false;  // fell out of the ring: rescan every unit
+      break;
+    }
+    if (items.empty()) break;
+    for (const FeedItemPtr& item : items) {
+      const EventBody& b = item->event().body;
+      if (auto* r = std::get_if<UnitRegistered>(&b)) touched.push_back(r->id);
+      if (auto* s = std::get_if<UnitStatusChanged>(&b)) touched.push_back(s->id);
+    }
+    attributes_seq_ = items.back()->seq();
+  }
+  std::vector<std::pair<UnitId, uint8_t>> attrs;
+  engine_.Read([&](const World& w) {
+    if (!complete) {
+      for (const Unit& u : w.units()) attrs.push_back({u.id, AttributesOf(u)});
+      attributes_seq_ = w.last_seq();
+    } else {
+      for (UnitId id : touched)
+        if (const Unit* u = w.FindUnit(id)) attrs.push_back({id, AttributesOf(*u)});
+    }
+  });
+  if (attrs.empty()) return;
+  std::unique_lock write(index_mu_);
+  for (auto [id, a] : attrs) index_.SetAttributes(id, a);
+}
+
+void AvlLane::SetZones(std::shared_ptr<const geo::Geofences> zones) {
+  std::lock_guard lock(zones_mu_);
+  zones_ = std::move(zones);
+}
+
+std::shared_ptr<const geo::Geofences> AvlLane::zones() const {
+  std::lock_guard lock(zones_mu_);
+  return zones_;
+}
+
+std::optional<LiveUnit> AvlLane::Get(UnitId unit) const {
+  std::shared_lock read(index_mu_);
+  auto p = index_.Get(unit);
+  if (!p || p->time.ms == 0) return std::nullopt;
+  LiveUnit u{*p, false};
+  if (options_.stale_after_ms > 0)
+    u.stale = clock_.Now().ms - p->last_seen.ms > options_.stale_after_ms;
+  return u;
+}
+
+std::vector<geo::Neighbor> AvlLane::Nearest(LatLon center, size_t k, geo::UnitFilter filter) const {
+  std::shared_lock read(index_mu_);
+  return index_.Nearest(center, k, filter);
+}
+
+void AvlLane::RenderMetrics(std::string& out) const {
+  counters_.Render(out);
+  RenderCounter(out, "ncc_avl_groups_total", "Group commits of the AVL lane (one fdatasync each)",
+                groups_.load());
+  RenderCounter(out, "ncc_avl_sync_failures_total", "Track store writes that failed",
+                syncs_failed_.load());
+  RenderCounter(out, "ncc_avl_checkpoints_total", "Fixes checkpointed into the event log",
+                checkpoints_.load());
+  RenderCounter(out, "ncc_avl_stale_events_total", "unit_stale events (stale and back)",
+                stale_events_.load());
+  RenderCounter(out, "ncc_avl_zone_events_total", "zone_entered and zone_exited events",
+                zone_events_.load());
+  RenderCounter(out, "ncc_avl_restricted_alerts_total", "restricted_zone_alert events",
+                alerts_.load());
+  size_t units;
+  {
+    std::shared_lock read(index_mu_);
+    units = index_.size();
+  }
+  RenderCounter(out, "ncc_avl_units", "Units the live index holds", units, "gauge");
+  RenderCounter(out, "ncc_avl_track_bytes", "Size of the track store file", tracks_->size_bytes(),
+                "gauge");
+}
+
+}  // namespace ncc::monitor
