@@ -66,8 +66,45 @@ struct ShareIncident {
   std::string agency;
 };
 
+// Dispatch (src/dispatch). A recommendation as computed outside the writer, to be logged.
+struct RecordRecommendation {
+  IncidentId incident;
+  std::string plan;
+  std::string note;
+  std::vector<RecommendedUnit> units;
+  std::vector<std::string> missing;
+};
+// Several units at once, all or none: accepting a recommendation, or the dispatcher's choice.
+struct AssignUnits {
+  IncidentId incident;
+  std::vector<UnitId> units;
+};
+struct EscalateSla {
+  IncidentId incident;
+  std::string step;
+  Time due;
+  int32_t target_s = 0;
+  std::string plan;
+};
+struct RequestResources {
+  IncidentId incident;
+  std::string to_agency;
+  std::string kind;
+  int32_t count = 1;
+  std::string reason;
+  Time deadline;
+};
+struct AnswerResourceRequest {
+  uint64_t id = 0;
+  bool accept = false;
+  std::vector<UnitId> units;
+  std::string note;
+};
+
 using Command = std::variant<RegisterAgency, CreateIncident, ChangeIncidentStatus, AddIncidentNote,
-                             RegisterUnit, ChangeUnitStatus, AssignUnit, ReportPositions, ShareIncident>;
+                             RegisterUnit, ChangeUnitStatus, AssignUnit, ReportPositions,
+                             ShareIncident, RecordRecommendation, AssignUnits, EscalateSla,
+                             RequestResources, AnswerResourceRequest>;
 
 // An event before the log gives it a seq; the engine adds seq, time and actor.
 struct EventDraft {

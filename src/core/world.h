@@ -25,6 +25,9 @@ class World {
   const Incident* FindIncident(IncidentId id) const;
   const Unit* FindUnit(UnitId id) const;
   const Unit* FindUnitByCallsign(std::string_view callsign) const;
+  const ResourceRequest* FindRequest(uint64_t id) const;
+  const std::deque<ResourceRequest>& requests() const { return requests_; }
+  uint64_t NextRequestId() const { return requests_.size() + 1; }
 
   const std::map<std::string, Agency, std::less<>>& agencies() const { return agencies_; }
   const std::deque<Incident>& incidents() const { return incidents_; }
@@ -56,11 +59,16 @@ class World {
   void On(const EventMeta& m, const UnitAssigned& e);
   void On(const EventMeta& m, const PositionsReported& e);
   void On(const EventMeta& m, const IncidentShared& e);
+  void On(const EventMeta& m, const RecommendationMade& e);
+  void On(const EventMeta& m, const SlaEscalated& e);
+  void On(const EventMeta& m, const ResourceRequested& e);
+  void On(const EventMeta& m, const ResourceRequestAnswered& e);
 
   std::map<std::string, Agency, std::less<>> agencies_;
   // Deques: records never move once created, and growth never copies the whole past.
-  std::deque<Incident> incidents_;  // incidents_[id - 1]
-  std::deque<Unit> units_;          // units_[id - 1]
+  std::deque<Incident> incidents_;        // incidents_[id - 1]
+  std::deque<Unit> units_;                // units_[id - 1]
+  std::deque<ResourceRequest> requests_;  // requests_[id - 1]
   std::unordered_map<std::string, UnitId> unit_by_callsign_;
   Seq last_seq_;
   uint64_t applied_ = 0;

@@ -2,8 +2,12 @@
 
 namespace ncc {
 
-auth::RecordLabel LabelOf(const Incident& i) { return {i.agency, i.classification, i.shared_with}; }
-auth::RecordLabel LabelOf(const Unit& u) { return {u.agency, Classification::kRestricted, {}}; }
+auth::RecordLabel LabelOf(const Incident& i) {
+  return {i.agency, i.classification, i.shared_with};
+}
+auth::RecordLabel LabelOf(const Unit& u) {
+  return {u.agency, Classification::kRestricted, {}};
+}
 
 auth::RecordLabel LabelOfEvent(const Event& event, const World& world) {
   auth::RecordLabel envelope{event.meta.agency, event.meta.classification, {}};
@@ -18,23 +22,37 @@ auth::RecordLabel LabelOfEvent(const Event& event, const World& world) {
   return std::visit(
       [&](const auto& b) -> auth::RecordLabel {
         using T = std::decay_t<decltype(b)>;
-        if constexpr (std::is_same_v<T, AgencyRegistered>) return {b.agency.code, Classification::kPublic, {}};
-        else if constexpr (std::is_same_v<T, IncidentCreated> || std::is_same_v<T, IncidentStatusChanged> ||
-                           std::is_same_v<T, IncidentNoteAdded> || std::is_same_v<T, IncidentShared>)
+        if constexpr (std::is_same_v<T, AgencyRegistered>)
+          return {b.agency.code, Classification::kPublic, {}};
+        else if constexpr (std::is_same_v<T, IncidentCreated> ||
+                           std::is_same_v<T, IncidentStatusChanged> ||
+                           std::is_same_v<T, IncidentNoteAdded> ||
+                           std::is_same_v<T, IncidentShared>)
           return incident(b.id);
-        else if constexpr (std::is_same_v<T, UnitAssigned>) return incident(b.incident);
-        else if constexpr (std::is_same_v<T, UnitRegistered> || std::is_same_v<T, UnitStatusChanged>)
+        else if constexpr (std::is_same_v<T, UnitAssigned> ||
+                           std::is_same_v<T, RecommendationMade> ||
+                           std::is_same_v<T, SlaEscalated> || std::is_same_v<T, ResourceRequested>)
+          return incident(b.incident);
+        else if constexpr (std::is_same_v<T, ResourceRequestAnswered>) {
+          // Both agencies of a mutual-aid request see its answer (the request shared the incident).
+          const ResourceRequest* r = world.FindRequest(b.id);
+          return r ? incident(r->incident) : envelope;
+        } else if constexpr (std::is_same_v<T, UnitRegistered> ||
+                             std::is_same_v<T, UnitStatusChanged>)
           return unit(b.id);
-        else return envelope;
+        else
+          return envelope;
       },
       event.body);
 }
 
 Status CheckOwnUnit(const auth::Principal& who, const Unit& unit) {
-  if (who.Holds(unit.agency, auth::Role::kDispatcher) || who.Holds(unit.agency, auth::Role::kSupervisor))
+  if (who.Holds(unit.agency, auth::Role::kDispatcher) ||
+      who.Holds(unit.agency, auth::Role::kSupervisor))
     return Status::Ok();
   if (who.user == unit.callsign) return Status::Ok();
-  return {StatusCode::kPermissionDenied, "a field account may change only its own unit (" + who.user + ")", "id"};
+  return {StatusCode::kPermissionDenied,
+          "a field account may change only its own unit (" + who.user + ")", "id"};
 }
 
 }  // namespace ncc
