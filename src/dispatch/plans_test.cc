@@ -99,6 +99,7 @@ TEST(Plans, LoadRequiresADefaultPlanWithTargets) {
   auto missing = PlanSet::Load("/nonexistent/plans.conf");
   EXPECT_FALSE(missing.ok());
   std::string dir = ::testing::TempDir() + "/plans_no_default";
+  std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   { std::ofstream(dir + "/a.conf") << "[plan fire]\nneed = 1 engine\n"; }
   auto no_default = PlanSet::Load(dir);
