@@ -19,6 +19,38 @@ StatusOr<std::pair<std::string, uint16_t>> SplitListen(const std::string& listen
   return std::make_pair(listen.substr(0, colon), static_cast<uint16_t>(port));
 }
 
+// build/<preset>/src/app/ncc -> <repo>/config/plans, or "" when not found.
+std::string DefaultPlans() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path exe = fs::canonical("/proc/self/exe", ec);
+  for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
+    if (fs::is_directory(p / "config" / "plans")) return (p / "config" / "plans").string();
+  return "";
+}
+
+// Response plans are checked whole before serving: a bad file stops the start with file:line.
+Status StartDispatch(const ServeConfig& config, Running& running) {
+  std::string path = config.plans.empty() ? DefaultPlans() : config.plans;
+  if (path.empty()) {
+    spdlog::warn("no response plans found (--plans): dispatch routes answer 503");
+    return Status::Ok();
+  }
+  auto plans = dispatch::PlanSet::Load(path);
+  if (!plans.ok()) return plans.status();
+  std::unique_ptr<dispatch::TravelTimes> travel;
+  if (running.routing) travel = std::make_unique<dispatch::RoadTravelTimes>(*running.routing);
+  running.dispatch = std::make_unique<dispatch::DispatchService>(
+      *running.engine, running.clock, std::move(*plans), std::move(travel));
+  if (!config.zones.empty())
+    NCC_RETURN_IF_ERROR(running.dispatch->LoadZones(config.zones, running.routing.get()));
+  running.api->SetDispatch(running.dispatch.get());
+  running.dispatch->Start();
+  spdlog::info("response plans {} loaded ({} plans)", path,
+               running.dispatch->plans().plans().size());
+  return Status::Ok();
+}
+
 bool IsLoopback(const std::string& host) {
   return host == "127.0.0.1" || host == "::1" || host == "localhost";
 }
@@ -67,7 +99,8 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   so.threads = config.threads;
   so.stream_max_lag = config.stream_max_lag;
   so.read_timeout = std::chrono::seconds(config.read_timeout_s);
-  running->api = std::make_unique<Api>(*running->engine, *running->auth, running->clock, ApiOptions{config.web_root},
+  running->api = std::make_unique<Api>(*running->engine, *running->auth, running->clock,
+                                       ApiOptions{config.web_root},
                                        auth::RateLimit{config.rate_per_second, config.rate_burst});
   if (!config.graph.empty()) {
     auto routing = routing::RoutingService::Open(config.graph);
@@ -76,6 +109,7 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
     running->api->SetRouting(running->routing.get());
     spdlog::info("road graph {} loaded", config.graph);
   }
+  NCC_RETURN_IF_ERROR(StartDispatch(config, *running));
   running->server = std::make_unique<HttpServer>(so, *running->api, *running->engine);
   NCC_RETURN_IF_ERROR(running->server->Start());
   spdlog::info("ncc listening on http://{}:{} (data {})", so.host, running->server->port(),
@@ -93,6 +127,7 @@ void WaitForSignal(Running& running) {
   spdlog::info("signal {}: stopping", sig);
   running.server->Stop();
   running.server->Wait();
+  if (running.dispatch) running.dispatch->Stop();
   running.engine->Stop();
 }
 

@@ -14,12 +14,15 @@ struct ServeConfig {
   std::string data_dir = "var/ncc";
   std::string listen = "127.0.0.1:8080";
   std::string web_root;
-  std::string graph;  // road graph from `ncc import-osm`; empty: no /route, /eta  // empty: look for ./web next to the binary's source tree
+  std::string plans;  // response plans (file or folder); empty: the repository's config/plans
+  std::string zones;  // coverage zones (GeoJSON); empty: no coverage targets
+  std::string graph;  // road graph from `ncc import-osm`; empty: no /route, /eta  // empty: look
+                      // for ./web next to the binary's source tree
   int threads = 2;
   uint64_t snapshot_every = 100'000;
   size_t max_batch = 8192;
   size_t stream_max_lag = 10'000;  // events a live WebSocket may fall behind before it is cut
-  double rate_per_second = 200;  // requests per user and per address, sustained
+  double rate_per_second = 200;    // requests per user and per address, sustained
   double rate_burst = 400;
   int read_timeout_s = 30;  // a whole request must arrive within this (slow clients, slowloris)
   bool insecure = false;    // allow plain HTTP on a non-loopback address
@@ -30,6 +33,7 @@ struct Running {
   std::unique_ptr<auth::Auth> auth;
   std::unique_ptr<Engine> engine;
   std::unique_ptr<routing::RoutingService> routing;
+  std::unique_ptr<dispatch::DispatchService> dispatch;  // stopped before the engine
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> server;
 };

@@ -117,6 +117,30 @@ size_t DispatchService::CheckTimers() {
   return accepted;
 }
 
+Status DispatchService::LoadZones(const std::string& path, const routing::RoutingService* routing) {
+  auto zones = LoadCoverageZones(path);
+  if (!zones.ok()) return zones.status();
+  SetZones(std::move(*zones), routing);
+  return Status::Ok();
+}
+
+void DispatchService::SetZones(std::vector<CoverageZone> zones,
+                               const routing::RoutingService* routing) {
+  zones_ = std::move(zones);
+  coverage_routing_ = routing;
+}
+
+nlohmann::json DispatchService::Coverage() const {
+  std::vector<UnitInfo> units;
+  engine_.Read([&](const World& w) {
+    for (const Unit& u : w.units())
+      if (u.status == UnitStatus::kAvailable && u.position) units.push_back(UnitInfo::Of(u));
+  });
+  nlohmann::json j = ToJson(MeasureCoverage(zones_, units, coverage_routing_));
+  j["travel"] = coverage_routing_ ? "road" : "straight_line";
+  return j;
+}
+
 void DispatchService::Start() {
   std::lock_guard lock(mu_);
   if (thread_.joinable()) return;

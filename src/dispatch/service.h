@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "dispatch/coverage.h"
 #include "dispatch/plans.h"
 #include "dispatch/recommender.h"
 #include "dispatch/travel_times.h"
@@ -58,6 +59,12 @@ class DispatchService {
   // the last seq looked at.
   Seq RecommendNew(Seq after);
 
+  // Coverage zones with their targets; `routing` may be null (straight lines then).
+  Status LoadZones(const std::string& path, const routing::RoutingService* routing);
+  void SetZones(std::vector<CoverageZone> zones, const routing::RoutingService* routing);
+  // Coverage of every zone by the available units now, with move-ups where below target.
+  nlohmann::json Coverage() const;
+
   const PlanSet& plans() const { return plans_; }
   const TravelTimes& travel() const { return *travel_; }
   const Clock& clock() const { return clock_; }
@@ -74,6 +81,8 @@ class DispatchService {
   std::unique_ptr<TravelTimes> travel_;
   StraightLineTravelTimes straight_;
   const DispatchOptions options_;
+  std::vector<CoverageZone> zones_;  // set before Start()
+  const routing::RoutingService* coverage_routing_ = nullptr;
 
   std::mutex mu_;
   std::condition_variable cv_;

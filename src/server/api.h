@@ -10,6 +10,7 @@
 
 #include "auth/auth.h"
 #include "auth/rate_limiter.h"
+#include "dispatch/service.h"
 #include "routing/routing_service.h"
 #include "engine/engine.h"
 #include "server/http_types.h"
@@ -37,6 +38,8 @@ class Api {
 
   // Road travel times for /route and /eta; without a graph those routes answer 503.
   void SetRouting(const routing::RoutingService* routing) { routing_ = routing; }
+  // Recommendations, mutual aid and coverage (api_dispatch.cc); without it those answer 503.
+  void SetDispatch(dispatch::DispatchService* dispatch) { dispatch_ = dispatch; }
 
   // Extra metric lines from other parts of the server (e.g. connected streams).
   void SetMetricsHook(std::function<void(std::string&)> hook) { metrics_hook_ = std::move(hook); }
@@ -66,11 +69,18 @@ class Api {
   void RouteRoute(const HttpRequest& r, Reply reply);
   void EtaRoute(const HttpRequest& r, Reply reply);
   void StaticFile(const HttpRequest& r, Reply reply);
+  // api_dispatch.cc
+  void RecommendationRoute(const HttpRequest& r, IncidentId id, std::string_view what, Who who,
+                           Reply reply);
+  void DispatchRoute(const HttpRequest& r, const std::vector<std::string_view>& seg, Who who,
+                     Reply reply);
+  void CoverageRoute(const HttpRequest& r, Who who, Reply reply);
 
   Engine& engine_;
   auth::Auth& auth_;
   auth::RateLimiter limiter_;
   const routing::RoutingService* routing_ = nullptr;
+  dispatch::DispatchService* dispatch_ = nullptr;
   ApiOptions options_;
   std::function<void(std::string&)> metrics_hook_;
   std::atomic<uint64_t> requests_{0}, client_errors_{0}, denied_{0};
