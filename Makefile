@@ -25,10 +25,11 @@ test: build
 	ctest --preset dev
 
 bench: release
-	cmake --build --preset release -j $(JOBS) --target ncc-bench-core ncc-bench-monitor ncc-bench-routing
+	cmake --build --preset release -j $(JOBS) --target ncc-bench-core ncc-bench-monitor ncc-bench-routing ncc-bench-dispatch
 	build/release/bench/ncc-bench-core --out docs/bench-core.md
 	build/release/bench/ncc-bench-monitor --dir build
 	build/release/bench/ncc-bench-routing --data $(DATA)
+	build/release/bench/ncc-bench-dispatch --data $(DATA)
 
 fuzz: setup
 	cmake --preset fuzz >/dev/null

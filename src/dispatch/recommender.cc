@@ -104,14 +104,33 @@ UnitInfo UnitInfo::Of(const Unit& u) {
   return {u.id, u.callsign, u.agency, u.kind, u.capabilities, u.status, u.incident, u.position};
 }
 
-bool Relevant(const UnitInfo& u, const Plan& plan, const PlanSet& plans) {
-  for (const Need& need : plan.needs) {
-    if (!need.agency.empty() && need.agency != u.agency) continue;
-    if (u.Has(need.capability)) return true;
-    for (const std::string& c : plans.SubstitutesFor(plan, need.capability))
-      if (u.Has(c)) return true;
-  }
+PlanMatcher::PlanMatcher(const Plan& plan, const PlanSet& plans) {
+  for (const Need& need : plan.needs)
+    needs_.push_back({need.agency, need.capability, plans.SubstitutesFor(plan, need.capability)});
+}
+
+int PlanMatcher::Fit(const std::string& kind, const std::vector<std::string>& caps,
+                     const std::string& agency, size_t n) const {
+  const NeedCaps& need = needs_[n];
+  if (!need.agency.empty() && need.agency != agency) return 0;
+  auto has = [&](const std::string& c) {
+    return kind == c || std::find(caps.begin(), caps.end(), c) != caps.end();
+  };
+  if (has(need.capability)) return 1;
+  for (const std::string& c : need.substitutes)
+    if (has(c)) return 2;
+  return 0;
+}
+
+bool PlanMatcher::Relevant(const std::string& kind, const std::vector<std::string>& caps,
+                           const std::string& agency) const {
+  for (size_t n = 0; n < needs_.size(); ++n)
+    if (Fit(kind, caps, agency, n)) return true;
   return false;
+}
+
+bool Relevant(const UnitInfo& u, const Plan& plan, const PlanSet& plans) {
+  return PlanMatcher(plan, plans).Relevant(u.kind, u.capabilities, u.agency);
 }
 
 Recommendation Recommend(const IncidentInfo& incident, std::span<const UnitInfo> all,
@@ -133,8 +152,9 @@ Recommendation Recommend(const IncidentInfo& incident, std::span<const UnitInfo>
   // committed ones only so that we can say "this closer unit was busy".
   std::vector<const UnitInfo*> pool;
   std::vector<UnitPosition> positions;
+  const PlanMatcher matcher(plan, plans);
   for (const UnitInfo& u : all) {
-    if (!Relevant(u, plan, plans)) continue;
+    if (!matcher.Relevant(u.kind, u.capabilities, u.agency)) continue;
     if (!u.position) {
       if (u.status == UnitStatus::kAvailable)
         r.passed.push_back({u.id, u.callsign, u.agency, u.kind, "", false, 0, 0, INFINITY, 0,
@@ -149,15 +169,13 @@ Recommendation Recommend(const IncidentInfo& incident, std::span<const UnitInfo>
   // unit still unreached could arrive before the slowest of them.
   const size_t needs = plan.needs.size();
   std::vector<size_t> want(needs, 0);
-  std::vector<std::vector<int>> fit(pool.size(), std::vector<int>(needs, 0));
+  std::vector<uint8_t> fit_flat(pool.size() * needs, 0);
+  auto fit = [&](size_t i, size_t n) -> uint8_t& { return fit_flat[i * needs + n]; };
   for (size_t i = 0; i < pool.size(); ++i)
     for (size_t n = 0; n < needs; ++n) {
-      for (const Slot& s : slots)
-        if (s.need == n) {
-          fit[i][n] = Fit(*pool[i], s);
-          break;
-        }
-      if (fit[i][n] && pool[i]->status == UnitStatus::kAvailable) ++want[n];
+      fit(i, n) = static_cast<uint8_t>(
+          matcher.Fit(pool[i]->kind, pool[i]->capabilities, pool[i]->agency, n));
+      if (fit(i, n) && pool[i]->status == UnitStatus::kAvailable) ++want[n];
     }
   for (size_t n = 0; n < needs; ++n) want[n] = std::min(want[n], total);
   std::vector<std::priority_queue<double>> top(needs);  // max-heaps of the best arrivals
@@ -169,7 +187,7 @@ Recommendation Recommend(const IncidentInfo& incident, std::span<const UnitInfo>
     if (u.status == UnitStatus::kAvailable) {
       double a = times[i].seconds + plans.TurnoutSeconds(u.agency);
       for (size_t n = 0; n < needs; ++n) {
-        if (!fit[i][n] || want[n] == 0) continue;
+        if (!fit(i, n) || want[n] == 0) continue;
         top[n].push(a);
         if (top[n].size() > want[n]) top[n].pop();
       }
@@ -217,7 +235,7 @@ Recommendation Recommend(const IncidentInfo& incident, std::span<const UnitInfo>
   for (size_t n = 0; n < needs; ++n) {
     std::vector<std::pair<double, size_t>> order;
     for (size_t i = 0; i < pool.size(); ++i)
-      if (fit[i][n] && pool[i]->status == UnitStatus::kAvailable && times[i].reached())
+      if (fit(i, n) && pool[i]->status == UnitStatus::kAvailable && times[i].reached())
         order.push_back({times[i].seconds + plans.TurnoutSeconds(pool[i]->agency), i});
     size_t keep = std::min(order.size(), total);
     std::partial_sort(order.begin(), order.begin() + keep, order.end());
@@ -272,43 +290,42 @@ Recommendation Recommend(const IncidentInfo& incident, std::span<const UnitInfo>
     }
 
   // Passed over: units that would have arrived before the slowest unit chosen for a need they
-  // fit (busy, out of service, or simply beaten), and the unreachable.
+  // fit (busy or out of service), the first runner-up per need, and the unreachable.
   std::vector<Candidate> passed;
+  std::vector<bool> runner_up(needs, false);
   for (size_t i = 0; i < pool.size(); ++i) {
     if (used[i]) continue;
     const UnitInfo& u = *pool[i];
-    Candidate c = candidate_of(i);
+    const bool available = u.status == UnitStatus::kAvailable;
     size_t best_need = needs;
     for (size_t n = 0; n < needs; ++n)
-      if (fit[i][n] && (best_need == needs || worst_per_need[n] > worst_per_need[best_need]))
+      if (fit(i, n) && (best_need == needs || worst_per_need[n] > worst_per_need[best_need]))
         best_need = n;
     if (best_need == needs) continue;
-    c.slot = plan.needs[best_need].capability;
     if (!times[i].reached()) {
-      if (stopped) continue;  // not needed: the search ended before reaching it
-      if (u.status == UnitStatus::kAvailable) {
-        c.reason = "no road route to the incident";
-        passed.push_back(std::move(c));
-      }
-      continue;
-    }
-    if (c.eta_s >= worst_per_need[best_need] && !missing_per_need[best_need]) {
-      // Only the first runner-up per need is worth a line.
-      if (u.status != UnitStatus::kAvailable) continue;
-      bool listed = false;
-      for (const Candidate& p : passed)
-        listed |= p.slot == c.slot && p.reason.rfind("available", 0) == 0;
-      if (listed) continue;
-      c.reason = "available, but slower than the units chosen: " + Explain(c);
+      if (stopped || !available) continue;  // not needed: the search ended before reaching it
+      Candidate c = candidate_of(i);
+      c.slot = plan.needs[best_need].capability;
+      c.reason = "no road route to the incident";
       passed.push_back(std::move(c));
       continue;
     }
-    if (u.status == UnitStatus::kAvailable) continue;  // cannot happen for an optimal choice
-    c.reason = u.status == UnitStatus::kOutOfService
-                   ? "out of service"
-                   : std::string(Name(u.status)) +
-                         (u.incident ? " on incident " + std::to_string(u.incident.value) : "") +
-                         " (would have been " + Explain(c) + ")";
+    double eta = times[i].seconds + plans.TurnoutSeconds(u.agency);
+    bool beaten = eta >= worst_per_need[best_need] && !missing_per_need[best_need];
+    if (available && (!beaten || runner_up[best_need])) continue;
+    if (!available && beaten) continue;  // busy, but would not have been chosen anyway
+    Candidate c = candidate_of(i);
+    c.slot = plan.needs[best_need].capability;
+    if (available) {
+      runner_up[best_need] = true;
+      c.reason = "available, but slower than the units chosen: " + Explain(c);
+    } else {
+      c.reason = u.status == UnitStatus::kOutOfService
+                     ? "out of service"
+                     : std::string(Name(u.status)) +
+                           (u.incident ? " on incident " + std::to_string(u.incident.value) : "") +
+                           " (would have been " + Explain(c) + ")";
+    }
     passed.push_back(std::move(c));
   }
   std::sort(passed.begin(), passed.end(),

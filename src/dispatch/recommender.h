@@ -68,7 +68,26 @@ struct IncidentInfo {
   static IncidentInfo Of(const Incident& i) { return {i.id, i.type, i.priority, i.location}; }
 };
 
-// Units that could fill any slot of `plan` (the rest are left out before any travel time).
+// The capabilities a plan can use, resolved once (no allocation per unit checked).
+class PlanMatcher {
+ public:
+  PlanMatcher(const Plan& plan, const PlanSet& plans);
+  // For need `n`: 0 cannot fill, 1 fills as asked, 2 fills as a substitute.
+  int Fit(const std::string& kind, const std::vector<std::string>& capabilities,
+          const std::string& agency, size_t n) const;
+  // Could fill any slot of the plan (the rest are left out before any travel time).
+  bool Relevant(const std::string& kind, const std::vector<std::string>& capabilities,
+                const std::string& agency) const;
+  size_t needs() const { return needs_.size(); }
+
+ private:
+  struct NeedCaps {
+    std::string agency, capability;
+    std::vector<std::string> substitutes;
+  };
+  std::vector<NeedCaps> needs_;
+};
+
 bool Relevant(const UnitInfo& u, const Plan& plan, const PlanSet& plans);
 
 // `fallback` (may be null) is used when `travel` cannot place the incident on its network.

@@ -62,11 +62,10 @@ StatusOr<Recommendation> DispatchService::Recommend(IncidentId id) const {
     const Incident* i = w.FindIncident(id);
     if (!i) return;
     incident = IncidentInfo::Of(*i);
-    const Plan& plan = *plans_.For(i->type).plan;
+    const PlanMatcher matcher(*plans_.For(i->type).plan, plans_);
     for (const Unit& u : w.units()) {
       if (u.status == UnitStatus::kOutOfService && !u.position) continue;
-      UnitInfo info = UnitInfo::Of(u);
-      if (Relevant(info, plan, plans_)) units.push_back(std::move(info));
+      if (matcher.Relevant(u.kind, u.capabilities, u.agency)) units.push_back(UnitInfo::Of(u));
     }
   });
   if (!incident) return NotFound("no incident " + std::to_string(id.value), "id");
