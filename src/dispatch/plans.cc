@@ -65,6 +65,7 @@ bool ParseDuration(std::string_view s, int& seconds) {
     else if (!s.empty())
       return false;
     seconds += v * unit;
+    if (seconds > kMaxSeconds) return false;  // also keeps long "1m1m1m..." from overflowing
     any = true;
   }
   return any && seconds > 0 && seconds <= kMaxSeconds;
