@@ -21,6 +21,38 @@ StatusOr<std::pair<std::string, uint16_t>> SplitListen(const std::string& listen
   return std::make_pair(listen.substr(0, colon), static_cast<uint16_t>(port));
 }
 
+// build/<preset>/src/app/ncc -> <repo>/config/plans, or "" when not found.
+std::string DefaultPlans() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path exe = fs::canonical("/proc/self/exe", ec);
+  for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
+    if (fs::is_directory(p / "config" / "plans")) return (p / "config" / "plans").string();
+  return "";
+}
+
+// Response plans are checked whole before serving: a bad file stops the start with file:line.
+Status StartDispatch(const ServeConfig& config, Running& running) {
+  std::string path = config.plans.empty() ? DefaultPlans() : config.plans;
+  if (path.empty()) {
+    spdlog::warn("no response plans found (--plans): dispatch routes answer 503");
+    return Status::Ok();
+  }
+  auto plans = dispatch::PlanSet::Load(path);
+  if (!plans.ok()) return plans.status();
+  std::unique_ptr<dispatch::TravelTimes> travel;
+  if (running.routing) travel = std::make_unique<dispatch::RoadTravelTimes>(*running.routing);
+  running.dispatch = std::make_unique<dispatch::DispatchService>(
+      *running.engine, running.clock, std::move(*plans), std::move(travel));
+  if (!config.zones.empty())
+    NCC_RETURN_IF_ERROR(running.dispatch->LoadZones(config.zones, running.routing.get()));
+  running.api->SetDispatch(running.dispatch.get());
+  running.dispatch->Start();
+  spdlog::info("response plans {} loaded ({} plans)", path,
+               running.dispatch->plans().plans().size());
+  return Status::Ok();
+}
+
 bool IsLoopback(const std::string& host) {
   return host == "127.0.0.1" || host == "::1" || host == "localhost";
 }
@@ -206,6 +238,7 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
     spdlog::info("tracker ports tcp={} udp={}", running->trackers->tcp_port(),
                  running->trackers->udp_port());
   }
+  NCC_RETURN_IF_ERROR(StartDispatch(config, *running));
   running->server = std::make_unique<HttpServer>(so, *running->api, *running->engine);
   NCC_RETURN_IF_ERROR(running->server->Start());
   spdlog::info("ncc listening on {}://{}:{} (data {}{})", use_tls ? "https" : "http", so.host,
@@ -226,6 +259,7 @@ void WaitForSignal(Running& running) {
   spdlog::info("signal {}: stopping", sig);
   running.server->Stop();
   running.server->Wait();
+  if (running.dispatch) running.dispatch->Stop();
   if (running.mqtt) running.mqtt->Stop();
   if (running.trackers) running.trackers->Stop();
   running.lane->Stop();  // before the engine: the lane's last group still logs its changes

@@ -22,6 +22,8 @@ struct ServeConfig {
   std::string data_dir = "var/ncc";
   std::string listen = "127.0.0.1:8080";
   std::string web_root;
+  std::string plans;  // response plans (file or folder); empty: the repository's config/plans
+  std::string zones;  // coverage zones (GeoJSON); empty: no coverage targets
   std::string graph;  // road graph from `ncc import-osm`; empty: no /route, /eta
   int threads = 2;
   uint64_t snapshot_every = 100'000;
@@ -58,6 +60,7 @@ struct Running {
   std::unique_ptr<monitor::AlarmSink> alarm_sink;  // the intake, for the MQTT bridge
   std::unique_ptr<monitor::MqttBridge> mqtt;
   std::unique_ptr<monitor::TrackerListener> trackers;  // after the lane: destroyed before it
+  std::unique_ptr<dispatch::DispatchService> dispatch;  // stopped before the engine
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> server;
 };

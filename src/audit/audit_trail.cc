@@ -84,6 +84,9 @@ std::vector<std::string> RecordsOf(const Event& event) {
                            std::is_same_v<T, IncidentShared> ||
                            std::is_same_v<T, IncidentPriorityChanged>)
           return {Ref("incident", b.id)};
+        else if constexpr (std::is_same_v<T, RecommendationMade> ||
+                           std::is_same_v<T, SlaEscalated> || std::is_same_v<T, ResourceRequested>)
+          return {Ref("incident", b.incident)};
         else if constexpr (std::is_same_v<T, AlarmReceived>)
           return {Ref("incident", b.incident), "alarm:" + b.alarm.id};
         else if constexpr (std::is_same_v<T, IncidentSplit>)

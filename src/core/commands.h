@@ -129,11 +129,47 @@ struct DefineZones {
   ZonesDefined zones;
 };
 
+// Dispatch (src/dispatch). A recommendation as computed outside the writer, to be logged.
+struct RecordRecommendation {
+  IncidentId incident;
+  std::string plan;
+  std::string note;
+  std::vector<RecommendedUnit> units;
+  std::vector<std::string> missing;
+};
+// Several units at once, all or none: accepting a recommendation, or the dispatcher's choice.
+struct AssignUnits {
+  IncidentId incident;
+  std::vector<UnitId> units;
+};
+struct EscalateSla {
+  IncidentId incident;
+  std::string step;
+  Time due;
+  int32_t target_s = 0;
+  std::string plan;
+};
+struct RequestResources {
+  IncidentId incident;
+  std::string to_agency;
+  std::string kind;
+  int32_t count = 1;
+  std::string reason;
+  Time deadline;
+};
+struct AnswerResourceRequest {
+  uint64_t id = 0;
+  bool accept = false;
+  std::vector<UnitId> units;
+  std::string note;
+};
+
 using Command =
     std::variant<RegisterAgency, CreateIncident, ChangeIncidentStatus, AddIncidentNote,
                  RegisterUnit, ChangeUnitStatus, AssignUnit, ReportPositions, ShareIncident,
                  RecordAccess, RecordSignIn, RecordMonitoring, DefineZones, ReceiveAlarms,
-                 SplitIncident, SetWatchlistEntry, RemoveWatchlistEntry>;
+                 SplitIncident, SetWatchlistEntry, RemoveWatchlistEntry, RecordRecommendation,
+                 AssignUnits, EscalateSla, RequestResources, AnswerResourceRequest>;
 
 // Plates are compared normalised: ASCII letters upper-cased; spaces, tabs, dashes, dots and
 // underscores dropped; other bytes (e.g. Arabic script) kept as they are.

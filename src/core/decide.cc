@@ -142,25 +142,149 @@ StatusOr<Decision> On(const ChangeUnitStatus& c, const World& world, const Comma
   return d;
 }
 
-StatusOr<Decision> On(const AssignUnit& c, const World& world, const CommandContext&) {
-  const Incident* i = world.FindIncident(c.incident);
-  if (!i) return NotFound("no incident " + std::to_string(c.incident.value), "incident");
-  const Unit* u = world.FindUnit(c.unit);
-  if (!u) return NotFound("no unit " + std::to_string(c.unit.value), "unit");
+StatusOr<const Incident*> AssignableIncident(const World& world, IncidentId id,
+                                             const std::string& field) {
+  const Incident* i = world.FindIncident(id);
+  if (!i) return NotFound("no incident " + std::to_string(id.value), field);
   if (IsTerminal(i->status) || i->status == IncidentStatus::kResolved)
-    return FailedPrecondition("incident is " + std::string(Name(i->status)), "incident");
-  if (u->status != UnitStatus::kAvailable)
-    return FailedPrecondition(
-        "unit " + u->callsign + " is " + std::string(Name(u->status)) +
-            (u->incident ? " on incident " + std::to_string(u->incident.value) : ""),
-        "unit");
+    return FailedPrecondition("incident is " + std::string(Name(i->status)), field);
+  return i;
+}
+
+// The events of sending several units to one incident: all of them can go, or none does (a
+// unit busy elsewhere is never double-booked; the error names it).
+Status AppendAssignments(const Incident& i, const std::vector<UnitId>& units, const World& world,
+                         const std::string& field, Decision& d) {
+  for (size_t k = 0; k < units.size(); ++k) {
+    std::string f =
+        units.size() == 1 && field == "unit" ? field : field + "[" + std::to_string(k) + "]";
+    const Unit* u = world.FindUnit(units[k]);
+    if (!u) return NotFound("no unit " + std::to_string(units[k].value), f);
+    for (size_t j = 0; j < k; ++j)
+      if (units[j] == units[k])
+        return InvalidArgument("unit " + u->callsign + " is listed twice", f);
+    if (u->status != UnitStatus::kAvailable)
+      return FailedPrecondition(
+          "unit " + u->callsign + " is " + std::string(Name(u->status)) +
+              (u->incident ? " on incident " + std::to_string(u->incident.value) : ""),
+          f);
+    d.events.push_back({UnitAssigned{i.id, u->id}, i.agency, i.classification});
+    d.events.push_back({UnitStatusChanged{u->id, u->status, UnitStatus::kDispatched, i.id, ""},
+                        u->agency, Classification::kRestricted});
+  }
+  if (!units.empty() && (i.status == IncidentStatus::kNew || i.status == IncidentStatus::kTriaged))
+    d.events.push_back({IncidentStatusChanged{i.id, i.status, IncidentStatus::kDispatched, ""},
+                        i.agency, i.classification});
+  return Status::Ok();
+}
+
+StatusOr<Decision> On(const AssignUnit& c, const World& world, const CommandContext&) {
+  auto i = AssignableIncident(world, c.incident, "incident");
+  if (!i.ok()) return i.status();
   Decision d;
-  d.events.push_back({UnitAssigned{i->id, u->id}, i->agency, i->classification});
-  d.events.push_back({UnitStatusChanged{u->id, u->status, UnitStatus::kDispatched, i->id, ""},
-                      u->agency, Classification::kRestricted});
-  if (i->status == IncidentStatus::kNew || i->status == IncidentStatus::kTriaged)
-    d.events.push_back({IncidentStatusChanged{i->id, i->status, IncidentStatus::kDispatched, ""},
-                        i->agency, i->classification});
+  NCC_RETURN_IF_ERROR(AppendAssignments(**i, {c.unit}, world, "unit", d));
+  return d;
+}
+
+StatusOr<Decision> On(const AssignUnits& c, const World& world, const CommandContext&) {
+  auto i = AssignableIncident(world, c.incident, "incident");
+  if (!i.ok()) return i.status();
+  if (c.units.empty()) return InvalidArgument("name at least one unit", "units");
+  if (c.units.size() > 64) return InvalidArgument("at most 64 units at once", "units");
+  Decision d;
+  NCC_RETURN_IF_ERROR(AppendAssignments(**i, c.units, world, "units", d));
+  return d;
+}
+
+StatusOr<Decision> On(const RecordRecommendation& c, const World& world, const CommandContext&) {
+  auto found = OpenIncident(world, c.incident);
+  if (!found.ok()) return found.status();
+  const Incident& i = **found;
+  NCC_RETURN_IF_ERROR(CheckText(c.plan, Limits::kTypeCode, "plan", true));
+  NCC_RETURN_IF_ERROR(CheckText(c.note, Limits::kNote, "note", false));
+  if (c.units.size() > 64) return InvalidArgument("at most 64 units", "units");
+  for (size_t k = 0; k < c.units.size(); ++k)
+    if (!world.FindUnit(c.units[k].unit))
+      return NotFound("no unit " + std::to_string(c.units[k].unit.value),
+                      "units[" + std::to_string(k) + "]");
+  Decision d;
+  d.events.push_back(
+      {RecommendationMade{i.id, c.plan, c.note, c.units, c.missing}, i.agency, i.classification});
+  return d;
+}
+
+// Escalations fire once per step: the World remembers the steps already raised, so a second
+// timer (a race, or the same check after a restart) is refused here.
+StatusOr<Decision> On(const EscalateSla& c, const World& world, const CommandContext&) {
+  auto found = OpenIncident(world, c.incident);
+  if (!found.ok()) return found.status();
+  const Incident& i = **found;
+  if (c.step != "dispatch" && c.step != "en_route" && c.step != "on_scene")
+    return InvalidArgument("must be dispatch, en_route or on_scene", "step");
+  for (const std::string& s : i.escalations)
+    if (s == c.step) return AlreadyExists("step " + c.step + " is already escalated", "step");
+  if (IsTerminal(i.status))
+    return FailedPrecondition("incident is " + std::string(Name(i.status)), "incident");
+  Decision d;
+  d.events.push_back(
+      {SlaEscalated{i.id, c.step, c.due, c.target_s, c.plan, "supervisor@" + i.agency}, i.agency,
+       i.classification});
+  return d;
+}
+
+StatusOr<Decision> On(const RequestResources& c, const World& world, const CommandContext& ctx) {
+  auto i = AssignableIncident(world, c.incident, "incident");
+  if (!i.ok()) return i.status();
+  const Incident& inc = **i;
+  if (!world.FindAgency(c.to_agency)) return NotFound("no agency " + c.to_agency, "agency");
+  if (c.to_agency == inc.agency)
+    return FailedPrecondition("the incident belongs to " + c.to_agency + "; assign its own units",
+                              "agency");
+  NCC_RETURN_IF_ERROR(CheckCode(c.kind, 32, "kind"));
+  if (c.count < 1 || c.count > 50) return InvalidArgument("must be 1 to 50", "count");
+  NCC_RETURN_IF_ERROR(CheckText(c.reason, Limits::kNote, "reason", true));
+  if (c.deadline <= ctx.now) return InvalidArgument("must be in the future", "deadline");
+  Decision d;
+  // The asked agency must see the incident to answer and to send units: share it if needed.
+  bool shared = false;
+  for (const std::string& a : inc.shared_with) shared |= a == c.to_agency;
+  if (!shared)
+    d.events.push_back({IncidentShared{inc.id, c.to_agency}, inc.agency, inc.classification});
+  d.created_id = world.NextRequestId();
+  d.events.push_back(
+      {ResourceRequested{d.created_id, inc.id, c.to_agency, c.kind, c.count, c.reason, c.deadline},
+       inc.agency, inc.classification});
+  return d;
+}
+
+StatusOr<Decision> On(const AnswerResourceRequest& c, const World& world, const CommandContext&) {
+  const ResourceRequest* r = world.FindRequest(c.id);
+  if (!r) return NotFound("no resource request " + std::to_string(c.id), "id");
+  if (r->status != "open") return FailedPrecondition("request is already " + r->status, "id");
+  NCC_RETURN_IF_ERROR(CheckText(c.note, Limits::kNote, "note", !c.accept));
+  const Incident* inc = world.FindIncident(r->incident);
+  Decision d;
+  if (c.accept) {
+    if (c.units.empty()) return InvalidArgument("name the units you send", "units");
+    if (c.units.size() > static_cast<size_t>(r->count))
+      return InvalidArgument("at most " + std::to_string(r->count) + " units were asked", "units");
+    for (size_t k = 0; k < c.units.size(); ++k) {
+      const Unit* u = world.FindUnit(c.units[k]);
+      if (u && u->agency != r->to_agency)
+        return Status(StatusCode::kPermissionDenied,
+                      "unit " + u->callsign + " is not of " + r->to_agency,
+                      "units[" + std::to_string(k) + "]");
+    }
+    auto i = AssignableIncident(world, r->incident, "id");
+    if (!i.ok()) return i.status();
+    d.events.push_back(
+        {ResourceRequestAnswered{r->id, true, c.units, c.note}, inc->agency, inc->classification});
+    NCC_RETURN_IF_ERROR(AppendAssignments(*inc, c.units, world, "units", d));
+  } else {
+    if (!c.units.empty()) return InvalidArgument("a decline sends no units", "units");
+    d.events.push_back(
+        {ResourceRequestAnswered{r->id, false, {}, c.note}, inc->agency, inc->classification});
+  }
   return d;
 }
 

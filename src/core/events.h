@@ -23,7 +23,11 @@ enum class EventType : uint16_t {
   kUnitAssigned = 7,
   kPositionsReported = 8,
   kIncidentShared = 9,
-  // 10-19: dispatch; 30-39: monitoring.
+  // 10-19: dispatch (src/dispatch).
+  kRecommendationMade = 10,
+  kSlaEscalated = 11,
+  kResourceRequested = 12,
+  kResourceRequestAnswered = 13,
   kRecordsRead = 20,
   kSignInAttempted = 21,
   // 35-39: alarm correlation (src/alarms).
@@ -367,12 +371,108 @@ struct ZonesDefined {
   }
 };
 
+// One unit of a recommendation, as logged (after-action review compares it with what was sent).
+struct RecommendedUnit {
+  UnitId unit;
+  std::string slot;  // the capability it fills, e.g. "engine"
+  double eta_s = 0;  // road time plus turnout
+  double meters = 0;
+  template <typename V>
+  void Fields(V& v) {
+    v("unit", unit);
+    v("slot", slot);
+    v("eta_s", eta_s);
+    v("meters", meters);
+  }
+};
+
+// The dispatch room recommended units for an incident (on creation, or when asked).
+struct RecommendationMade {
+  static constexpr EventType kType = EventType::kRecommendationMade;
+  static constexpr std::string_view kName = "recommendation_made";
+  IncidentId incident;
+  std::string plan;  // the response plan used
+  std::string note;  // e.g. "no plan for type x.y; used the default plan"
+  std::vector<RecommendedUnit> units;
+  std::vector<std::string>
+      missing;  // "1 ladder from civil_defence" the plan asks but nobody can fill
+  template <typename V>
+  void Fields(V& v) {
+    v("incident", incident);
+    v("plan", plan);
+    v("note", note);
+    v("units", units);
+    v("missing", missing);
+  }
+};
+
+// A time target of an incident's plan slipped: raised once per step, for the agency's supervisors.
+struct SlaEscalated {
+  static constexpr EventType kType = EventType::kSlaEscalated;
+  static constexpr std::string_view kName = "sla_escalated";
+  IncidentId incident;
+  std::string step;  // dispatch | en_route | on_scene
+  Time due;
+  int32_t target_s = 0;
+  std::string plan;
+  std::string notify;  // "supervisor@police": who is to act
+  template <typename V>
+  void Fields(V& v) {
+    v("incident", incident);
+    v("step", step);
+    v("due", due);
+    v("target_s", target_s);
+    v("plan", plan);
+    v("notify", notify);
+  }
+};
+
+// Mutual aid: the incident's agency asks `to_agency` for units.
+struct ResourceRequested {
+  static constexpr EventType kType = EventType::kResourceRequested;
+  static constexpr std::string_view kName = "resource_requested";
+  uint64_t id = 0;
+  IncidentId incident;
+  std::string to_agency;
+  std::string kind;
+  int32_t count = 1;
+  std::string reason;
+  Time deadline;
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("incident", incident);
+    v("to_agency", to_agency);
+    v("kind", kind);
+    v("count", count);
+    v("reason", reason);
+    v("deadline", deadline);
+  }
+};
+
+struct ResourceRequestAnswered {
+  static constexpr EventType kType = EventType::kResourceRequestAnswered;
+  static constexpr std::string_view kName = "resource_request_answered";
+  uint64_t id = 0;
+  bool accepted = false;
+  std::vector<UnitId> units;
+  std::string note;
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("accepted", accepted);
+    v("units", units);
+    v("note", note);
+  }
+};
+
 using EventBody = std::variant<AgencyRegistered, IncidentCreated, IncidentStatusChanged,
                                IncidentNoteAdded, UnitRegistered, UnitStatusChanged, UnitAssigned,
                                PositionsReported, IncidentShared, RecordsRead, SignInAttempted,
                                UnitStale, ZoneEntered, ZoneExited, RestrictedZoneAlert, ZonesDefined,
                                AlarmReceived, IncidentSplit, IncidentPriorityChanged,
-                               WatchlistEntrySet, WatchlistEntryRemoved>;
+                               WatchlistEntrySet, WatchlistEntryRemoved, RecommendationMade,
+                               SlaEscalated, ResourceRequested, ResourceRequestAnswered>;
 
 EventType TypeOf(const EventBody& body);
 std::string_view NameOf(EventType type);

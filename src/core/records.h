@@ -105,6 +105,11 @@ struct Incident {
   std::vector<Assignment> assignments;
   std::vector<IncidentSource> sources;  // alarms and calls correlated into this incident
   IncidentId split_from;                // an operator split this incident out of another
+  // Dispatch (src/dispatch): the plan of the last recommendation, the units it named, and the
+  // time-target steps already escalated (so an escalation fires once, across restarts).
+  std::string plan;
+  std::vector<UnitId> recommended;
+  std::vector<std::string> escalations;
   template <typename V>
   void Fields(V& v) {
     v("id", id);
@@ -125,6 +130,9 @@ struct Incident {
     v("assignments", assignments);
     v("sources", sources);
     v("split_from", split_from);
+    v("plan", plan);
+    v("recommended", recommended);
+    v("escalations", escalations);
   }
 };
 
@@ -183,6 +191,40 @@ struct Unit {
     v("heading", heading);
     v("updated", updated);
     v("last_seq", last_seq);
+  }
+};
+
+// Mutual aid: one agency asks another for units for one of its incidents.
+struct ResourceRequest {
+  uint64_t id = 0;
+  IncidentId incident;
+  std::string from_agency;  // the incident's agency, which asks
+  std::string to_agency;    // the agency asked
+  std::string kind;         // capability asked for, e.g. "ambulance"
+  int32_t count = 1;
+  std::string reason;
+  Time deadline;                // answer wanted by
+  std::string status = "open";  // open | accepted | declined
+  Time created, answered;
+  std::string answered_by;
+  std::vector<UnitId> units;  // sent on acceptance
+  std::string note;           // the answer's note (a decline's reason)
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("incident", incident);
+    v("from_agency", from_agency);
+    v("to_agency", to_agency);
+    v("kind", kind);
+    v("count", count);
+    v("reason", reason);
+    v("deadline", deadline);
+    v("status", status);
+    v("created", created);
+    v("answered", answered);
+    v("answered_by", answered_by);
+    v("units", units);
+    v("note", note);
   }
 };
 

@@ -31,6 +31,10 @@ IncidentId World::IncidentOfAlarm(const std::string& alarm_id) const {
   return it == incident_of_alarm_.end() ? IncidentId() : it->second;
 }
 
+const ResourceRequest* World::FindRequest(uint64_t id) const {
+  return id >= 1 && id <= requests_.size() ? &requests_[id - 1] : nullptr;
+}
+
 Incident* World::MutableIncident(IncidentId id) {
   return const_cast<Incident*>(FindIncident(id));
 }
@@ -241,11 +245,67 @@ void World::On(const EventMeta& m, const WatchlistEntryRemoved& e) {
   if (!watchlist_.erase({e.plate, m.agency})) ++anomalies_;
 }
 
+void World::On(const EventMeta& m, const RecommendationMade& e) {
+  Incident* i = MutableIncident(e.incident);
+  if (!i) return void(++anomalies_);
+  i->plan = e.plan;
+  i->recommended.clear();
+  for (const RecommendedUnit& r : e.units) i->recommended.push_back(r.unit);
+  i->last_seq = m.seq;
+}
+
+
+void World::On(const EventMeta& m, const SlaEscalated& e) {
+  Incident* i = MutableIncident(e.incident);
+  if (!i) return void(++anomalies_);
+  i->escalations.push_back(e.step);
+  i->last_seq = m.seq;
+  i->timeline.push_back(
+      {m.time, m.actor, "escalation",
+       e.step + " target of " + std::to_string(e.target_s) + " s missed; " + e.notify});
+}
+
+void World::On(const EventMeta& m, const ResourceRequested& e) {
+  Incident* i = MutableIncident(e.incident);
+  if (!i || e.id != NextRequestId()) return void(++anomalies_);
+  ResourceRequest& r = requests_.emplace_back();
+  r.id = e.id;
+  r.incident = e.incident;
+  r.from_agency = i->agency;
+  r.to_agency = e.to_agency;
+  r.kind = e.kind;
+  r.count = e.count;
+  r.reason = e.reason;
+  r.deadline = e.deadline;
+  r.created = m.time;
+  i->last_seq = m.seq;
+  i->timeline.push_back(
+      {m.time, m.actor, "mutual_aid",
+       "asked " + e.to_agency + " for " + std::to_string(e.count) + " " + e.kind});
+}
+
+void World::On(const EventMeta& m, const ResourceRequestAnswered& e) {
+  if (e.id < 1 || e.id > requests_.size()) return void(++anomalies_);
+  ResourceRequest& r = requests_[e.id - 1];
+  r.status = e.accepted ? "accepted" : "declined";
+  r.answered = m.time;
+  r.answered_by = m.actor;
+  r.units = e.units;
+  r.note = e.note;
+  if (Incident* i = MutableIncident(r.incident)) {
+    i->last_seq = m.seq;
+    i->timeline.push_back({m.time, m.actor, "mutual_aid",
+                           r.to_agency + " " + r.status + (e.note.empty() ? "" : ": " + e.note)});
+  }
+}
+
 // Snapshot layout (all through BinaryWriter): version, last_seq, applied, anomalies,
-// agencies, incidents, units. The callsign index is derived and rebuilt on load.
+// agencies, incidents, units, watchlist, resource requests. The callsign index is derived and
+// rebuilt on load.
 namespace {
-// 2: incidents carry shared_with; 3: incidents carry sources and split_from, watchlist
-constexpr uint64_t kWorldFormatVersion = 3;
+// 2: incidents carry shared_with; 3: incidents carry sources and split_from, watchlist;
+// 4: dispatch fields on incidents (plan, recommended, escalations), resource requests.
+constexpr uint64_t kWorldFormatVersion = 4;
 }  // namespace
 
 std::string World::Serialize() const {
@@ -261,6 +321,7 @@ std::string World::Serialize() const {
   w.Write(units_);
   w.Varint(watchlist_.size());
   for (const auto& [key, entry] : watchlist_) w.Write(entry);
+  w.Write(requests_);
   return out;
 }
 
@@ -288,6 +349,7 @@ StatusOr<World> World::Deserialize(std::string_view bytes) {
     r.Read(e);
     world.watchlist_[{e.plate, e.agency}] = std::move(e);
   }
+  r.Read(world.requests_);
   if (!r.ok()) return DataLoss("snapshot does not decode: " + r.error());
   if (!r.AtEnd()) return DataLoss("snapshot has trailing bytes");
   for (size_t i = 0; i < world.incidents_.size(); ++i) {

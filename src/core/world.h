@@ -25,6 +25,9 @@ class World {
   const Incident* FindIncident(IncidentId id) const;
   const Unit* FindUnit(UnitId id) const;
   const Unit* FindUnitByCallsign(std::string_view callsign) const;
+  const ResourceRequest* FindRequest(uint64_t id) const;
+  const std::deque<ResourceRequest>& requests() const { return requests_; }
+  uint64_t NextRequestId() const { return requests_.size() + 1; }
 
   // The incident an alarm (IncidentSource id) is attached to, or 0.
   IncidentId IncidentOfAlarm(const std::string& alarm_id) const;
@@ -76,11 +79,16 @@ class World {
   void On(const EventMeta&, const ZoneExited&) {}
   void On(const EventMeta&, const RestrictedZoneAlert&) {}
   void On(const EventMeta&, const ZonesDefined&) {}
+  void On(const EventMeta& m, const RecommendationMade& e);
+  void On(const EventMeta& m, const SlaEscalated& e);
+  void On(const EventMeta& m, const ResourceRequested& e);
+  void On(const EventMeta& m, const ResourceRequestAnswered& e);
 
   std::map<std::string, Agency, std::less<>> agencies_;
   // Deques: records never move once created, and growth never copies the whole past.
-  std::deque<Incident> incidents_;  // incidents_[id - 1]
-  std::deque<Unit> units_;          // units_[id - 1]
+  std::deque<Incident> incidents_;        // incidents_[id - 1]
+  std::deque<Unit> units_;                // units_[id - 1]
+  std::deque<ResourceRequest> requests_;  // requests_[id - 1]
   std::unordered_map<std::string, UnitId> unit_by_callsign_;
   std::unordered_map<std::string, IncidentId> incident_of_alarm_;  // derived from sources
   std::map<WatchKey, WatchlistEntry> watchlist_;

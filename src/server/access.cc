@@ -29,11 +29,20 @@ auth::RecordLabel LabelOfEvent(const Event& event, const World& world) {
                            std::is_same_v<T, IncidentNoteAdded> ||
                            std::is_same_v<T, IncidentShared>)
           return incident(b.id);
-        else if constexpr (std::is_same_v<T, UnitAssigned> || std::is_same_v<T, AlarmReceived>)
+        else if constexpr (std::is_same_v<T, UnitAssigned> || std::is_same_v<T, AlarmReceived> ||
+                           std::is_same_v<T, RecommendationMade> ||
+                           std::is_same_v<T, SlaEscalated> || std::is_same_v<T, ResourceRequested>)
           return incident(b.incident);
-        else if constexpr (std::is_same_v<T, IncidentSplit>) return incident(b.from);
-        else if constexpr (std::is_same_v<T, IncidentPriorityChanged>) return incident(b.id);
-        else if constexpr (std::is_same_v<T, UnitRegistered> || std::is_same_v<T, UnitStatusChanged>)
+        else if constexpr (std::is_same_v<T, IncidentSplit>)
+          return incident(b.from);
+        else if constexpr (std::is_same_v<T, IncidentPriorityChanged>)
+          return incident(b.id);
+        else if constexpr (std::is_same_v<T, ResourceRequestAnswered>) {
+          // Both agencies of a mutual-aid request see its answer (the request shared the incident).
+          const ResourceRequest* r = world.FindRequest(b.id);
+          return r ? incident(r->incident) : envelope;
+        } else if constexpr (std::is_same_v<T, UnitRegistered> ||
+                             std::is_same_v<T, UnitStatusChanged>)
           return unit(b.id);
         else
           return envelope;
@@ -66,7 +75,9 @@ std::optional<IncidentId> ConfidentialIncidentOf(const Event& event, const World
                       std::is_same_v<T, IncidentNoteAdded> || std::is_same_v<T, IncidentShared> ||
                       std::is_same_v<T, IncidentPriorityChanged>)
           return b.id;
-        else if constexpr (std::is_same_v<T, UnitAssigned> || std::is_same_v<T, AlarmReceived>)
+        else if constexpr (std::is_same_v<T, UnitAssigned> || std::is_same_v<T, AlarmReceived> ||
+                           std::is_same_v<T, RecommendationMade> ||
+                           std::is_same_v<T, SlaEscalated> || std::is_same_v<T, ResourceRequested>)
           return b.incident;
         else if constexpr (std::is_same_v<T, IncidentSplit>)
           return b.from;

@@ -193,6 +193,9 @@ void Api::Route(const HttpRequest& r, Who who, Reply reply) {
     if (!id)
       return reply(BadRequest(InvalidArgument("incident id must be a positive integer", "id")));
     if (seg.size() == 4) return get ? GetIncident(id, who, reply) : method_not_allowed();
+    if (seg.size() <= 6 && seg[4] == "recommendation")
+      return post ? RecommendationRoute(r, id, seg.size() == 6 ? seg[5] : "", who, reply)
+                  : method_not_allowed();
     if (seg.size() > 5) return no_route();
     if (!post) return method_not_allowed();
     if (seg[4] == "status") return IncidentStatusRoute(r, id, who, reply);
@@ -227,6 +230,7 @@ void Api::Route(const HttpRequest& r, Who who, Reply reply) {
       return post ? UnitStatusRoute(r, id, who, reply) : method_not_allowed();
     return no_route();
   }
+  if (res == "resource-requests" || res == "coverage") return DispatchRoute(r, seg, who, reply);
   if (res == "positions" && seg.size() == 3)
     return post ? PositionsRoute(r, who, reply) : method_not_allowed();
   if (res == "zones" && seg.size() == 3)

@@ -12,6 +12,8 @@
 #include "alarms/intake.h"
 #include "auth/auth.h"
 #include "auth/rate_limiter.h"
+#include "dispatch/service.h"
+#include "routing/routing_service.h"
 #include "engine/engine.h"
 #include "monitor/avl_lane.h"
 #include "routing/routing_service.h"
@@ -40,6 +42,8 @@ class Api {
 
   // Road travel times for /route and /eta; without a graph those routes answer 503.
   void SetRouting(const routing::RoutingService* routing) { routing_ = routing; }
+  // Recommendations, mutual aid and coverage (api_dispatch.cc); without it those answer 503.
+  void SetDispatch(dispatch::DispatchService* dispatch) { dispatch_ = dispatch; }
 
   // Alarm intake (src/alarms): /alarms, /watchlists, /incidents/{id}/split, and calls feeding
   // the correlator when it correlates calls. Without it those routes answer 503.
@@ -98,6 +102,12 @@ class Api {
   void SplitRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply);
   void WatchlistsRoute(const HttpRequest& r, Who who, Reply reply);
   void CorrelatedCall(CreateIncident c, Who who, Reply reply);
+  // api_dispatch.cc
+  void RecommendationRoute(const HttpRequest& r, IncidentId id, std::string_view what, Who who,
+                           Reply reply);
+  void DispatchRoute(const HttpRequest& r, const std::vector<std::string_view>& seg, Who who,
+                     Reply reply);
+  void CoverageRoute(const HttpRequest& r, Who who, Reply reply);
 
   Engine& engine_;
   auth::Auth& auth_;
@@ -107,6 +117,7 @@ class Api {
   monitor::AvlLane* lane_ = nullptr;
   std::string zones_path_;
   std::mutex zones_write_mu_;  // one zone set replaced at a time
+  dispatch::DispatchService* dispatch_ = nullptr;
   ApiOptions options_;
   std::function<void(std::string&)> metrics_hook_;
   std::vector<std::function<void(std::string&)>> more_metrics_;

@@ -1,0 +1,95 @@
+// The dispatch room wired to the engine: recommendations on demand and for every new incident
+// (logged as recommendation_made, so the stream shows them and after-action review can compare
+// recommended with sent), and the time-target (SLA) watch that raises sla_escalated once per
+// overdue step.
+//
+// Timers are derived from the log only: an incident's steps start at logged times (created,
+// first unit assigned, first unit en route) and the steps already escalated are in the World,
+// so after a restart the same checks give the same escalations, each exactly once (decide()
+// refuses a second escalation of a step).
+//
+// Threads: one background thread (Start/Stop) follows the engine's feed and the clock; the
+// public methods may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "core/clock.h"
+#include "dispatch/coverage.h"
+#include "dispatch/plans.h"
+#include "dispatch/recommender.h"
+#include "dispatch/travel_times.h"
+#include "engine/engine.h"
+
+namespace ncc::dispatch {
+
+// One time target of one incident: the step, when its clock started and when it is due.
+struct DueStep {
+  std::string step;  // dispatch | en_route | on_scene
+  Time start, due;
+  int target_s = 0;
+};
+
+// The steps of `incident` that are overdue at `now`, not done and not yet escalated.
+std::vector<DueStep> OverdueSteps(const Incident& incident, const Targets& targets, Time now);
+
+struct DispatchOptions {
+  bool recommend_on_create = true;
+  int64_t tick_ms = 1000;  // how often the background thread checks timers
+};
+
+class DispatchService {
+ public:
+  // `travel` may be null (no road graph): straight-line estimates are used then.
+  DispatchService(Engine& engine, const Clock& clock, PlanSet plans,
+                  std::unique_ptr<TravelTimes> travel, DispatchOptions options = {});
+  ~DispatchService();
+
+  // A fresh recommendation for an incident (not logged). NotFound if there is no such incident.
+  StatusOr<Recommendation> Recommend(IncidentId id) const;
+  // Submits escalations for every overdue step at `now`; returns how many were accepted.
+  // The background thread calls it every tick; tests call it with a ManualClock.
+  size_t CheckTimers();
+  // Recommends for incidents created after `after` (the background thread's work); returns
+  // the last seq looked at.
+  Seq RecommendNew(Seq after);
+
+  // Coverage zones with their targets; `routing` may be null (straight lines then).
+  Status LoadZones(const std::string& path, const routing::RoutingService* routing);
+  void SetZones(std::vector<CoverageZone> zones, const routing::RoutingService* routing);
+  // Coverage of every zone by the available units now, with move-ups where below target.
+  nlohmann::json Coverage() const;
+
+  const PlanSet& plans() const { return plans_; }
+  const TravelTimes& travel() const { return *travel_; }
+  const Clock& clock() const { return clock_; }
+
+  void Start();
+  void Stop();
+
+ private:
+  void Loop();
+
+  Engine& engine_;
+  const Clock& clock_;
+  const PlanSet plans_;
+  std::unique_ptr<TravelTimes> travel_;
+  StraightLineTravelTimes straight_;
+  const DispatchOptions options_;
+  std::vector<CoverageZone> zones_;  // set before Start()
+  const routing::RoutingService* coverage_routing_ = nullptr;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false, woken_ = false;
+  uint64_t listener_ = 0;
+  std::thread thread_;
+  size_t first_open_ = 0;  // incidents before this index are all finished (timer scan start)
+};
+
+}  // namespace ncc::dispatch

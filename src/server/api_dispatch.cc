@@ -1,0 +1,271 @@
+// Dispatch over HTTP (docs/dispatch.md):
+//   POST /api/v1/incidents/{id}/recommendation         recommend (and log) the units to send
+//   POST /api/v1/incidents/{id}/recommendation/accept  send them all, or the dispatcher's choice
+//   GET  /api/v1/resource-requests                     mutual-aid requests the caller may see
+//   POST /api/v1/resource-requests                     ask another agency for units
+//   POST /api/v1/resource-requests/{id}/answer         accept (with units) or decline
+//   GET  /api/v1/coverage                              coverage per zone and move-up proposals
+// Every decision goes through auth::Authorize / CanSee with the incident's label.
+#include <charconv>
+
+#include "core/json_writer.h"
+#include "server/access.h"
+#include "server/api.h"
+#include "server/json_body.h"
+
+namespace ncc {
+namespace {
+
+using nlohmann::json;
+
+HttpResponse JsonAnswer(int status, const json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
+}
+
+HttpResponse NoDispatch() {
+  return ErrorResponse(503, Unavailable("dispatch is not configured (start with --plans)"));
+}
+
+uint64_t IdOf(std::string_view text) {
+  uint64_t v = 0;
+  if (text.empty() || text.size() > 19) return 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  return ec == std::errc() && p == text.data() + text.size() ? v : 0;
+}
+
+// "units": [positive integers], at most 64; errors name "units[k]".
+StatusOr<std::vector<UnitId>> UnitList(const json& body, const char* name, bool required) {
+  std::vector<UnitId> out;
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) {
+    if (required) return InvalidArgument("is required", name);
+    return out;
+  }
+  if (!it->is_array()) return InvalidArgument("must be an array of unit ids", name);
+  if (it->size() > 64) return InvalidArgument("at most 64 units", name);
+  for (size_t k = 0; k < it->size(); ++k) {
+    const json& v = (*it)[k];
+    if (!v.is_number_integer() || v.get<int64_t>() <= 0)
+      return InvalidArgument("must be a positive unit id",
+                             std::string(name) + "[" + std::to_string(k) + "]");
+    out.push_back(UnitId(v.get<uint64_t>()));
+  }
+  return out;
+}
+
+// The caller must command every unit it sends: dispatcher or supervisor of the unit's agency.
+// Units of other agencies go through a mutual-aid request instead.
+std::optional<HttpResponse> CheckCommands(const auth::Principal& who, const Engine& engine,
+                                          const std::vector<UnitId>& units, const char* field) {
+  for (size_t k = 0; k < units.size(); ++k) {
+    auto label = engine.Read([&](const World& w) -> std::optional<auth::RecordLabel> {
+      const Unit* u = w.FindUnit(units[k]);
+      return u ? std::optional(LabelOf(*u)) : std::nullopt;
+    });
+    std::string f = std::string(field) + "[" + std::to_string(k) + "]";
+    if (!label || !auth::CanSee(who, *label, auth::Action::kUnitRead))
+      return ErrorResponse(404, NotFound("no unit " + std::to_string(units[k].value), f));
+    if (!who.Holds(label->agency, auth::Role::kDispatcher) &&
+        !who.Holds(label->agency, auth::Role::kSupervisor))
+      return ErrorResponse(403, Status(StatusCode::kPermissionDenied,
+                                       "you do not dispatch for " + label->agency +
+                                           "; ask it with POST /api/v1/resource-requests",
+                                       f));
+  }
+  return std::nullopt;
+}
+
+std::optional<auth::RecordLabel> LabelOfIncident(const Engine& engine, IncidentId id) {
+  return engine.Read([&](const World& w) -> std::optional<auth::RecordLabel> {
+    const Incident* i = w.FindIncident(id);
+    return i ? std::optional(LabelOf(*i)) : std::nullopt;
+  });
+}
+
+// 404 when the caller may not see the incident, 403 when it may see but not dispatch.
+std::optional<HttpResponse> RefuseIncident(const auth::Principal& who, const Engine& engine,
+                                           IncidentId id, const std::string& field = "id") {
+  auto label = LabelOfIncident(engine, id);
+  if (!label || !auth::CanSee(who, *label, auth::Action::kIncidentRead))
+    return ErrorResponse(404, NotFound("no incident " + std::to_string(id.value), field));
+  if (Status s = auth::Authorize(who, auth::Action::kIncidentAssign, &*label); !s.ok())
+    return ErrorResponse(403, s);
+  return std::nullopt;
+}
+
+}  // namespace
+
+void Api::RecommendationRoute(const HttpRequest& r, IncidentId id, std::string_view what, Who who,
+                              Reply reply) {
+  if (!dispatch_) return reply(NoDispatch());
+  if (auto no = RefuseIncident(who, engine_, id)) return reply(std::move(*no));
+  if (what.empty()) {
+    auto rec = dispatch_->Recommend(id);
+    if (!rec.ok()) return reply(ErrorResponse(HttpStatusOf(rec.status()), rec.status()));
+    json body = rec->ToJson();
+    // Logged, so the stream shows it and accepting it later sends exactly these units.
+    return Submit(rec->ToCommand(), who, std::move(reply), [body](const CommandOutcome& o) mutable {
+      body["seq"] = o.last_seq.value;
+      return JsonAnswer(200, body);
+    });
+  }
+  if (what != "accept") return reply(ErrorResponse(404, NotFound("no route " + r.path)));
+  json body = json::object();
+  if (!r.body.empty()) {
+    auto parsed = ParseJsonBody(r.body);
+    if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
+    body = *parsed;
+    if (!body.is_object())
+      return reply(ErrorResponse(400, InvalidArgument("must be a JSON object", "body")));
+    for (auto it = body.begin(); it != body.end(); ++it)
+      if (it.key() != "units" && it.key() != "replace" && it.key() != "omit")
+        return reply(ErrorResponse(400, InvalidArgument("unknown field", it.key())));
+  }
+  // The dispatcher's own list, or the logged recommendation with per-unit overrides.
+  auto listed = UnitList(body, "units", false);
+  if (!listed.ok()) return reply(ErrorResponse(400, listed.status()));
+  auto omit = UnitList(body, "omit", false);
+  if (!omit.ok()) return reply(ErrorResponse(400, omit.status()));
+  std::vector<UnitId> units = *listed;
+  if (units.empty()) {
+    units = engine_.Read([&](const World& w) {
+      const Incident* i = w.FindIncident(id);
+      return i ? i->recommended : std::vector<UnitId>{};
+    });
+    if (units.empty())
+      return reply(ErrorResponse(
+          409, FailedPrecondition("no recommendation with units for this incident yet: "
+                                  "POST .../recommendation first, or name \"units\"",
+                                  "units")));
+    if (auto rep = body.find("replace"); rep != body.end()) {
+      if (!rep->is_object())
+        return reply(ErrorResponse(400, InvalidArgument("must map unit id to unit id", "replace")));
+      for (auto it = rep->begin(); it != rep->end(); ++it) {
+        std::string field = "replace." + it.key();
+        UnitId from(IdOf(it.key()));
+        if (!from || !it->is_number_integer() || it->get<int64_t>() <= 0)
+          return reply(
+              ErrorResponse(400, InvalidArgument("must map a unit id to a unit id", field)));
+        auto pos = std::find(units.begin(), units.end(), from);
+        if (pos == units.end())
+          return reply(ErrorResponse(
+              422, InvalidArgument("unit " + it.key() + " is not in the recommendation", field)));
+        *pos = UnitId(it->get<uint64_t>());
+      }
+    }
+    for (UnitId o : *omit) units.erase(std::remove(units.begin(), units.end(), o), units.end());
+    if (units.empty())
+      return reply(ErrorResponse(422, InvalidArgument("every unit was omitted", "omit")));
+  }
+  if (auto no = CheckCommands(who, engine_, units, "units")) return reply(std::move(*no));
+  json sent = json::array();
+  for (UnitId u : units) sent.push_back(u.value);
+  Submit(AssignUnits{id, units}, who, std::move(reply), [sent](const CommandOutcome& o) {
+    return JsonAnswer(201, {{"assigned", sent}, {"seq", o.last_seq.value}});
+  });
+}
+
+void Api::DispatchRoute(const HttpRequest& r, const std::vector<std::string_view>& seg, Who who,
+                        Reply reply) {
+  const bool get = r.method == "GET", post = r.method == "POST";
+  auto not_allowed = [&] {
+    reply(ErrorResponse(405, InvalidArgument(r.method + " is not allowed on " + r.path)));
+  };
+  if (seg[2] == "coverage") {
+    if (seg.size() != 3) return reply(ErrorResponse(404, NotFound("no route " + r.path)));
+    if (!get) return not_allowed();
+    return CoverageRoute(r, who, std::move(reply));
+  }
+  // resource-requests
+  if (seg.size() == 3 && get) {
+    json items = json::array();
+    engine_.Read([&](const World& w) {
+      for (const ResourceRequest& q : w.requests()) {
+        const Incident* i = w.FindIncident(q.incident);
+        if (i && auth::CanSee(who, LabelOf(*i), auth::Action::kIncidentRead))
+          items.push_back(JsonWriter::ToJson(q));
+      }
+    });
+    return reply(JsonAnswer(200, {{"items", items}}));
+  }
+  if (seg.size() == 3 && post) {
+    auto parsed = ParseJsonBody(r.body);
+    if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
+    FieldReader f(*parsed, {"incident", "agency", "kind", "count", "reason", "deadline"});
+    auto incident = f.Integer("incident", true);
+    RequestResources c;
+    c.to_agency = f.String("agency", true, 64);
+    c.kind = f.String("kind", true, 64);
+    c.count =
+        static_cast<int32_t>(std::clamp<int64_t>(f.Integer("count", false).value_or(1), -1, 1000));
+    c.reason = f.String("reason", true, 8192);
+    auto deadline = f.Timestamp("deadline", true);
+    if (!f.ok()) return reply(ErrorResponse(400, f.status()));
+    if (*incident <= 0)
+      return reply(
+          ErrorResponse(400, InvalidArgument("must be a positive incident id", "incident")));
+    c.incident = IncidentId(static_cast<uint64_t>(*incident));
+    c.deadline = *deadline;
+    if (auto no = RefuseIncident(who, engine_, c.incident, "incident"))
+      return reply(std::move(*no));
+    return Submit(std::move(c), who, std::move(reply), [](const CommandOutcome& o) {
+      return JsonAnswer(201, {{"id", o.created_id}, {"seq", o.last_seq.value}});
+    });
+  }
+  if (seg.size() == 5 && seg[4] == "answer") {
+    if (!post) return not_allowed();
+    uint64_t id = IdOf(seg[3]);
+    if (!id)
+      return reply(
+          ErrorResponse(400, InvalidArgument("request id must be a positive integer", "id")));
+    auto parsed = ParseJsonBody(r.body);
+    if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
+    FieldReader f(*parsed, {"accept", "units", "note"});
+    std::string note = f.String("note", false, 8192);
+    if (!f.ok()) return reply(ErrorResponse(400, f.status()));
+    auto accept = parsed->find("accept");
+    if (accept == parsed->end() || !accept->is_boolean())
+      return reply(ErrorResponse(400, InvalidArgument("must be true or false", "accept")));
+    auto units = UnitList(*parsed, "units", false);
+    if (!units.ok()) return reply(ErrorResponse(400, units.status()));
+    // Only the asked agency answers: its dispatchers or supervisors.
+    auto asked = engine_.Read(
+        [&](const World& w) -> std::optional<std::pair<std::string, auth::RecordLabel>> {
+          const ResourceRequest* q = w.FindRequest(id);
+          const Incident* i = q ? w.FindIncident(q->incident) : nullptr;
+          if (!i) return std::nullopt;
+          return std::make_pair(q->to_agency, LabelOf(*i));
+        });
+    if (!asked || !auth::CanSee(who, asked->second, auth::Action::kIncidentRead))
+      return reply(ErrorResponse(404, NotFound("no resource request " + std::to_string(id), "id")));
+    if (!who.Holds(asked->first, auth::Role::kDispatcher) &&
+        !who.Holds(asked->first, auth::Role::kSupervisor))
+      return reply(ErrorResponse(
+          403, Status(StatusCode::kPermissionDenied,
+                      "only a dispatcher or supervisor of " + asked->first + " may answer", "id")));
+    if (auto no = CheckCommands(who, engine_, *units, "units")) return reply(std::move(*no));
+    return Submit(AnswerResourceRequest{id, accept->get<bool>(), *units, std::move(note)}, who,
+                  std::move(reply), [](const CommandOutcome& o) {
+                    return JsonAnswer(200, {{"seq", o.last_seq.value}});
+                  });
+  }
+  if (seg.size() == 3) return not_allowed();
+  reply(ErrorResponse(404, NotFound("no route " + r.path)));
+}
+
+}  // namespace ncc
+
+namespace ncc {
+
+void Api::CoverageRoute(const HttpRequest&, Who who, Reply reply) {
+  if (!dispatch_) return reply(NoDispatch());
+  // Coverage summarises where units are: the same right as reading units.
+  if (Status s = auth::Authorize(who, auth::Action::kUnitRead, nullptr); !s.ok())
+    return reply(ErrorResponse(403, s));
+  reply(JsonAnswer(200, dispatch_->Coverage()));
+}
+
+}  // namespace ncc
