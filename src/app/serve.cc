@@ -47,9 +47,13 @@ Status StartDispatch(const ServeConfig& config, Running& running) {
   if (!config.zones.empty())
     NCC_RETURN_IF_ERROR(running.dispatch->LoadZones(config.zones, running.routing.get()));
   running.api->SetDispatch(running.dispatch.get());
-  running.dispatch->Start();
-  spdlog::info("response plans {} loaded ({} plans)", path,
-               running.dispatch->plans().plans().size());
+  // Live work (a recommendation logged for every new incident, SLA escalations) writes events
+  // on its own; it runs when plans are named explicitly, so a bare `ncc serve` writes only what
+  // its clients ask for.
+  if (!config.plans.empty()) running.dispatch->Start();
+  spdlog::info("response plans {} loaded ({} plans); live recommendations and SLA timers {}", path,
+               running.dispatch->plans().plans().size(),
+               config.plans.empty() ? "off (give --plans)" : "on");
   return Status::Ok();
 }
 
