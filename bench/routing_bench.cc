@@ -302,8 +302,8 @@ std::string Table(const std::vector<Row>& rows) {
       << " | " << Fmt("%.3f / %.3f", q.fleet_query_p50, q.fleet_query_p99) << " | "
       << Fmt("%.3f / %.3f", q.fleet_snap_p50, q.fleet_snap_p99) << " | "
       << Fmt1("%.3f", q.fleet_top10_p50) << " | "
-      << Fmt("%.3f (%.0f×)", q.prepared_p50, q.prepared_p50 / q.fleet_snap_p50) << " | "
-      << Fmt("%.1f (%.0f×)", q.full_dijkstra_ms, q.full_dijkstra_ms / q.fleet_snap_p50) << " | "
+      << Fmt("%.3f (%.2f×)", q.prepared_p50, q.prepared_p50 / q.fleet_snap_p50) << " | "
+      << Fmt("%.1f (%.1f×)", q.full_dijkstra_ms, q.full_dijkstra_ms / q.fleet_snap_p50) << " | "
       << q.fleet_entries << Fmt1(" (%.0f)", q.fleet_entries * 16.0 / (1 << 20)) << " | "
       << (q.fleet_mismatches == 0 ? "yes" : "NO, " + std::to_string(q.fleet_mismatches)) << " ("
       << q.fleet_checked << ") |\n";
