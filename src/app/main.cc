@@ -48,9 +48,10 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
   cmd->add_option("--listen", c.listen, "HOST:PORT to serve HTTP and WebSocket on")
       ->capture_default_str();
   cmd->add_option("--graph", c.graph, "Road graph (from `ncc import-osm`) for /route and /eta");
-  cmd->add_option("--plans", c.plans,
-                  "Response plans, a file or a folder of *.conf; also turns on live recommendations "
-                  "and SLA escalation (default: the repository's config/plans, routes only)");
+  cmd->add_option(
+      "--plans", c.plans,
+      "Response plans, a file or a folder of *.conf; also turns on live recommendations "
+      "and SLA escalation (default: the repository's config/plans, routes only)");
   cmd->add_option("--zones", c.zones, "Coverage zones with targets (GeoJSON) for /api/v1/coverage");
   cmd->add_option("--web", c.web_root,
                   "Folder of the web console (default: the repository's web/)");

@@ -59,7 +59,7 @@ struct Running {
   std::unique_ptr<monitor::AvlLane> lane;
   std::unique_ptr<monitor::AlarmSink> alarm_sink;  // the intake, for the MQTT bridge
   std::unique_ptr<monitor::MqttBridge> mqtt;
-  std::unique_ptr<monitor::TrackerListener> trackers;  // after the lane: destroyed before it
+  std::unique_ptr<monitor::TrackerListener> trackers;   // after the lane: destroyed before it
   std::unique_ptr<dispatch::DispatchService> dispatch;  // stopped before the engine
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> server;

@@ -466,13 +466,13 @@ struct ResourceRequestAnswered {
   }
 };
 
-using EventBody = std::variant<AgencyRegistered, IncidentCreated, IncidentStatusChanged,
-                               IncidentNoteAdded, UnitRegistered, UnitStatusChanged, UnitAssigned,
-                               PositionsReported, IncidentShared, RecordsRead, SignInAttempted,
-                               UnitStale, ZoneEntered, ZoneExited, RestrictedZoneAlert, ZonesDefined,
-                               AlarmReceived, IncidentSplit, IncidentPriorityChanged,
-                               WatchlistEntrySet, WatchlistEntryRemoved, RecommendationMade,
-                               SlaEscalated, ResourceRequested, ResourceRequestAnswered>;
+using EventBody =
+    std::variant<AgencyRegistered, IncidentCreated, IncidentStatusChanged, IncidentNoteAdded,
+                 UnitRegistered, UnitStatusChanged, UnitAssigned, PositionsReported, IncidentShared,
+                 RecordsRead, SignInAttempted, UnitStale, ZoneEntered, ZoneExited,
+                 RestrictedZoneAlert, ZonesDefined, AlarmReceived, IncidentSplit,
+                 IncidentPriorityChanged, WatchlistEntrySet, WatchlistEntryRemoved,
+                 RecommendationMade, SlaEscalated, ResourceRequested, ResourceRequestAnswered>;
 
 EventType TypeOf(const EventBody& body);
 std::string_view NameOf(EventType type);

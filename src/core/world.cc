@@ -254,7 +254,6 @@ void World::On(const EventMeta& m, const RecommendationMade& e) {
   i->last_seq = m.seq;
 }
 
-
 void World::On(const EventMeta& m, const SlaEscalated& e) {
   Incident* i = MutableIncident(e.incident);
   if (!i) return void(++anomalies_);

@@ -13,7 +13,6 @@
 #include "auth/auth.h"
 #include "auth/rate_limiter.h"
 #include "dispatch/service.h"
-#include "routing/routing_service.h"
 #include "engine/engine.h"
 #include "monitor/avl_lane.h"
 #include "routing/routing_service.h"
