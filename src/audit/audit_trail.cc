@@ -91,7 +91,7 @@ std::vector<std::string> RecordsOf(const Event& event) {
           return {Ref("incident", b.incident), "alarm:" + b.alarm.id};
         else if constexpr (std::is_same_v<T, IncidentSplit>)
           return {Ref("incident", b.from), Ref("incident", b.to)};
-        else if constexpr (std::is_same_v<T, UnitRegistered>)
+        else if constexpr (std::is_same_v<T, UnitRegistered> || std::is_same_v<T, UnitShared>)
           return {Ref("unit", b.id)};
         else if constexpr (std::is_same_v<T, UnitStatusChanged>) {
           std::vector<std::string> out{Ref("unit", b.id)};

@@ -65,6 +65,10 @@ struct ShareIncident {
   IncidentId id;
   std::string agency;
 };
+struct ShareUnit {
+  UnitId id;
+  std::string agency;
+};
 // Records a successful password sign-in (audit).
 struct RecordSignIn {
   std::string user;
@@ -169,7 +173,7 @@ using Command =
                  RegisterUnit, ChangeUnitStatus, AssignUnit, ReportPositions, ShareIncident,
                  RecordAccess, RecordSignIn, RecordMonitoring, DefineZones, ReceiveAlarms,
                  SplitIncident, SetWatchlistEntry, RemoveWatchlistEntry, RecordRecommendation,
-                 AssignUnits, EscalateSla, RequestResources, AnswerResourceRequest>;
+                 AssignUnits, EscalateSla, RequestResources, AnswerResourceRequest, ShareUnit>;
 
 // Plates are compared normalised: ASCII letters upper-cased; spaces, tabs, dashes, dots and
 // underscores dropped; other bytes (e.g. Arabic script) kept as they are.

@@ -451,6 +451,18 @@ StatusOr<Decision> On(const ReceiveAlarms& c, const World& world, const CommandC
   return d;
 }
 
+StatusOr<Decision> On(const ShareUnit& c, const World& world, const CommandContext&) {
+  const Unit* u = world.FindUnit(c.id);
+  if (!u) return NotFound("no unit " + std::to_string(c.id.value), "id");
+  if (!world.FindAgency(c.agency)) return NotFound("no agency " + c.agency, "agency");
+  if (c.agency == u->agency) return FailedPrecondition("the unit belongs to " + c.agency, "agency");
+  for (const std::string& a : u->shared_with)
+    if (a == c.agency) return AlreadyExists("already shared with " + c.agency, "agency");
+  Decision d;
+  d.events.push_back({UnitShared{u->id, c.agency}, u->agency, Classification::kRestricted});
+  return d;
+}
+
 StatusOr<Decision> On(const RecordSignIn& c, const World&, const CommandContext&) {
   NCC_RETURN_IF_ERROR(CheckText(c.user, Limits::kShortText, "user", true));
   NCC_RETURN_IF_ERROR(CheckText(c.outcome, Limits::kShortText, "outcome", true));

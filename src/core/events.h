@@ -30,6 +30,7 @@ enum class EventType : uint16_t {
   kResourceRequestAnswered = 13,
   kRecordsRead = 20,
   kSignInAttempted = 21,
+  kUnitShared = 22,
   // 35-39: alarm correlation (src/alarms).
   kAlarmReceived = 35,
   kIncidentSplit = 36,
@@ -304,6 +305,20 @@ struct WatchlistEntryRemoved {
   }
 };
 
+// The owning agency shares a unit with another agency (it then sees the unit, its status and
+// its events; commanding it stays with the owner).
+struct UnitShared {
+  static constexpr EventType kType = EventType::kUnitShared;
+  static constexpr std::string_view kName = "unit_shared";
+  UnitId id;
+  std::string agency;
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("agency", agency);
+  }
+};
+
 // The AVL lane's state changes (docs/monitoring.md, "What goes into the log"). Every fix is in
 // the track store; the log keeps only what changes the picture: a unit going quiet or coming
 // back, entering or leaving a zone, entering a restricted one, and the zone set itself.
@@ -466,13 +481,12 @@ struct ResourceRequestAnswered {
   }
 };
 
-using EventBody =
-    std::variant<AgencyRegistered, IncidentCreated, IncidentStatusChanged, IncidentNoteAdded,
-                 UnitRegistered, UnitStatusChanged, UnitAssigned, PositionsReported, IncidentShared,
-                 RecordsRead, SignInAttempted, UnitStale, ZoneEntered, ZoneExited,
-                 RestrictedZoneAlert, ZonesDefined, AlarmReceived, IncidentSplit,
-                 IncidentPriorityChanged, WatchlistEntrySet, WatchlistEntryRemoved,
-                 RecommendationMade, SlaEscalated, ResourceRequested, ResourceRequestAnswered>;
+using EventBody = std::variant<
+    AgencyRegistered, IncidentCreated, IncidentStatusChanged, IncidentNoteAdded, UnitRegistered,
+    UnitStatusChanged, UnitAssigned, PositionsReported, IncidentShared, RecordsRead,
+    SignInAttempted, UnitStale, ZoneEntered, ZoneExited, RestrictedZoneAlert, ZonesDefined,
+    AlarmReceived, IncidentSplit, IncidentPriorityChanged, WatchlistEntrySet, WatchlistEntryRemoved,
+    RecommendationMade, SlaEscalated, ResourceRequested, ResourceRequestAnswered, UnitShared>;
 
 EventType TypeOf(const EventBody& body);
 std::string_view NameOf(EventType type);

@@ -164,7 +164,8 @@ struct Unit {
   UnitId id;
   std::string callsign;
   std::string agency;
-  std::string kind;  // engine | ladder | ambulance | patrol | boat | ...
+  std::vector<std::string> shared_with;  // agencies the owner shared this unit with
+  std::string kind;                      // engine | ladder | ambulance | patrol | boat | ...
   std::vector<std::string> capabilities;
   std::string station;
   UnitStatus status = UnitStatus::kAvailable;
@@ -180,6 +181,7 @@ struct Unit {
     v("id", id);
     v("callsign", callsign);
     v("agency", agency);
+    v("shared_with", shared_with);
     v("kind", kind);
     v("capabilities", capabilities);
     v("station", station);

@@ -176,6 +176,14 @@ void World::On(const EventMeta& m, const PositionsReported& e) {
   }
 }
 
+void World::On(const EventMeta& m, const UnitShared& e) {
+  Unit* u = MutableUnit(e.id);
+  if (!u) return void(++anomalies_);
+  u->shared_with.push_back(e.agency);
+  u->updated = m.time;
+  u->last_seq = m.seq;
+}
+
 void World::On(const EventMeta& m, const IncidentShared& e) {
   Incident* i = MutableIncident(e.id);
   if (!i) return void(++anomalies_);
@@ -303,8 +311,9 @@ void World::On(const EventMeta& m, const ResourceRequestAnswered& e) {
 // rebuilt on load.
 namespace {
 // 2: incidents carry shared_with; 3: incidents carry sources and split_from, watchlist;
-// 4: dispatch fields on incidents (plan, recommended, escalations), resource requests.
-constexpr uint64_t kWorldFormatVersion = 4;
+// 4: dispatch fields on incidents (plan, recommended, escalations), resource requests;
+// 5: units carry shared_with.
+constexpr uint64_t kWorldFormatVersion = 5;
 }  // namespace
 
 std::string World::Serialize() const {

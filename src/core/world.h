@@ -67,6 +67,7 @@ class World {
   void On(const EventMeta& m, const IncidentShared& e);
   void On(const EventMeta&, const RecordsRead&) {}  // audit only: the World is unchanged
   void On(const EventMeta&, const SignInAttempted&) {}
+  void On(const EventMeta& m, const UnitShared& e);
   void On(const EventMeta& m, const AlarmReceived& e);
   void On(const EventMeta& m, const IncidentSplit& e);
   void On(const EventMeta& m, const IncidentPriorityChanged& e);

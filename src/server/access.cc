@@ -6,7 +6,7 @@ auth::RecordLabel LabelOf(const Incident& i) {
   return {i.agency, i.classification, i.shared_with};
 }
 auth::RecordLabel LabelOf(const Unit& u) {
-  return {u.agency, Classification::kRestricted, {}};
+  return {u.agency, Classification::kRestricted, u.shared_with};
 }
 
 auth::RecordLabel LabelOfEvent(const Event& event, const World& world) {
@@ -42,7 +42,7 @@ auth::RecordLabel LabelOfEvent(const Event& event, const World& world) {
           const ResourceRequest* r = world.FindRequest(b.id);
           return r ? incident(r->incident) : envelope;
         } else if constexpr (std::is_same_v<T, UnitRegistered> ||
-                             std::is_same_v<T, UnitStatusChanged>)
+                             std::is_same_v<T, UnitStatusChanged> || std::is_same_v<T, UnitShared>)
           return unit(b.id);
         else
           return envelope;

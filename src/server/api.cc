@@ -228,6 +228,8 @@ void Api::Route(const HttpRequest& r, Who who, Reply reply) {
       return get ? TrackRoute(r, id, who, reply) : method_not_allowed();
     if (seg.size() == 5 && seg[4] == "status")
       return post ? UnitStatusRoute(r, id, who, reply) : method_not_allowed();
+    if (seg.size() == 5 && seg[4] == "shares")
+      return post ? UnitShareRoute(r, id, who, reply) : method_not_allowed();
     return no_route();
   }
   if (res == "resource-requests" || res == "coverage") return DispatchRoute(r, seg, who, reply);
@@ -525,6 +527,25 @@ void Api::ListUnits(const HttpRequest& r, Who who, Reply reply) {
   });
   for (json& u : items) OverlayLive(u, UnitId(u["id"].get<uint64_t>()));
   reply(Json(200, {{"items", items}}));
+}
+
+// Only the owning agency's supervisors and admins share a unit (the unit.register right, which
+// is not usable through a share); the other agency then sees it but does not command it.
+void Api::UnitShareRoute(const HttpRequest& r, UnitId id, Who who, Reply reply) {
+  NCC_PARSE_BODY(body, reply);
+  FieldReader f(body, {"agency"});
+  std::string agency = f.String("agency", true, 64);
+  if (!f.ok()) return reply(BadRequest(f.status()));
+  auto label = engine_.Read([&](const World& w) -> std::optional<auth::RecordLabel> {
+    const Unit* u = w.FindUnit(id);
+    return u ? std::optional(LabelOf(*u)) : std::nullopt;
+  });
+  if (auto no = Refuse(who, auth::Action::kUnitRegister, auth::Action::kUnitRead, label, "unit",
+                       id.value))
+    return reply(std::move(*no));
+  Submit(ShareUnit{id, std::move(agency)}, who, std::move(reply), [](const CommandOutcome& o) {
+    return Json(201, {{"seq", o.last_seq.value}});
+  });
 }
 
 void Api::UnitStatusRoute(const HttpRequest& r, UnitId id, Who who, Reply reply) {

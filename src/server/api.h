@@ -83,6 +83,7 @@ class Api {
   void GetUnit(UnitId id, Who who, Reply reply);
   void ListUnits(const HttpRequest& r, Who who, Reply reply);
   void UnitStatusRoute(const HttpRequest& r, UnitId id, Who who, Reply reply);
+  void UnitShareRoute(const HttpRequest& r, UnitId id, Who who, Reply reply);
   void PositionsRoute(const HttpRequest& r, Who who, Reply reply);
   void TrackRoute(const HttpRequest& r, UnitId id, Who who, Reply reply);
   void NearbyRoute(const HttpRequest& r, Who who, Reply reply);

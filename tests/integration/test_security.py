@@ -242,5 +242,49 @@ class RateLimit(unittest.TestCase):
             server.cleanup()
 
 
+
+class UnitShares(unittest.TestCase):
+    """A unit is seen by its own agency and by the agencies it is shared with; only the owner's
+    supervisors share it, and sharing does not hand over command."""
+
+    def test_share_list_on_units(self):
+        s = Server(NCC)
+        try:
+            s.add_user("fire_disp", "fire", ["dispatcher"], "secret")
+            s.add_user("pol_disp", "police", ["dispatcher"], "secret")
+            s.start()
+            for code in ("police", "fire"):
+                s.request("POST", "/api/v1/agencies", {"code": code, "name": code, "kind": "police"})
+            status, unit = s.request("POST", "/api/v1/units", {"callsign": "P1", "agency": "police", "kind": "patrol"})
+            self.assertEqual(status, 201, unit)
+            uid = unit["id"]
+            fire = s.login("fire_disp")
+            self.assertEqual(s.request("GET", f"/api/v1/units/{uid}", token=fire)[0], 404)
+            # A dispatcher may not share (unit.register); another agency cannot even see it.
+            status, body = s.request("POST", f"/api/v1/units/{uid}/shares", {"agency": "fire"},
+                                     token=s.login("pol_disp"))
+            self.assertEqual(status, 403, body)
+            status, body = s.request("POST", f"/api/v1/units/{uid}/shares", {"agency": "fire"}, token=fire)
+            self.assertEqual(status, 404, body)
+            status, body = s.request("POST", f"/api/v1/units/{uid}/shares", {"agency": "fire"})
+            self.assertEqual(status, 201, body)
+            status, body = s.request("POST", f"/api/v1/units/{uid}/shares", {"agency": "fire"})
+            self.assertEqual(status, 409, body)
+            status, body = s.request("POST", f"/api/v1/units/{uid}/shares", {"agency": "navy"})
+            self.assertEqual((status, body["error"]["field"]), (404, "agency"))
+            status, seen = s.request("GET", f"/api/v1/units/{uid}", token=fire)
+            self.assertEqual(status, 200, seen)
+            self.assertEqual(seen["shared_with"], ["fire"])
+            listed = [u["id"] for u in s.request("GET", "/api/v1/units", token=fire)[1]["items"]]
+            self.assertIn(uid, listed)
+            events = s.request("GET", "/api/v1/events?after=0&limit=1000", token=fire)[1]["items"]
+            self.assertIn("unit_registered", [e["type"] for e in events if e["data"].get("id") == uid])
+            # Seeing is not commanding: the fire dispatcher cannot move the police unit.
+            status, body = s.request("POST", f"/api/v1/units/{uid}/status", {"status": "out_of_service"}, token=fire)
+            self.assertEqual(status, 403, body)
+        finally:
+            s.cleanup()
+
+
 if __name__ == "__main__":
     main()
