@@ -65,6 +65,11 @@ struct ShareIncident {
   IncidentId id;
   std::string agency;
 };
+// From the dispatch room: a zone's coverage crossed its target. `agency` labels the event.
+struct RecordCoverage {
+  CoverageChanged change;
+  std::string agency;
+};
 struct ShareUnit {
   UnitId id;
   std::string agency;
@@ -168,12 +173,12 @@ struct AnswerResourceRequest {
   std::string note;
 };
 
-using Command =
-    std::variant<RegisterAgency, CreateIncident, ChangeIncidentStatus, AddIncidentNote,
-                 RegisterUnit, ChangeUnitStatus, AssignUnit, ReportPositions, ShareIncident,
-                 RecordAccess, RecordSignIn, RecordMonitoring, DefineZones, ReceiveAlarms,
-                 SplitIncident, SetWatchlistEntry, RemoveWatchlistEntry, RecordRecommendation,
-                 AssignUnits, EscalateSla, RequestResources, AnswerResourceRequest, ShareUnit>;
+using Command = std::variant<RegisterAgency, CreateIncident, ChangeIncidentStatus, AddIncidentNote,
+                             RegisterUnit, ChangeUnitStatus, AssignUnit, ReportPositions,
+                             ShareIncident, RecordAccess, RecordSignIn, RecordMonitoring,
+                             DefineZones, ReceiveAlarms, SplitIncident, SetWatchlistEntry,
+                             RemoveWatchlistEntry, RecordRecommendation, AssignUnits, EscalateSla,
+                             RequestResources, AnswerResourceRequest, ShareUnit, RecordCoverage>;
 
 // Plates are compared normalised: ASCII letters upper-cased; spaces, tabs, dashes, dots and
 // underscores dropped; other bytes (e.g. Arabic script) kept as they are.

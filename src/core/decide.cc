@@ -451,6 +451,18 @@ StatusOr<Decision> On(const ReceiveAlarms& c, const World& world, const CommandC
   return d;
 }
 
+StatusOr<Decision> On(const RecordCoverage& c, const World& world, const CommandContext&) {
+  const CoverageChanged& e = c.change;
+  NCC_RETURN_IF_ERROR(CheckText(e.zone, Limits::kShortText, "zone", true));
+  if (!(e.fraction >= 0 && e.fraction <= 1)) return InvalidArgument("must be 0..1", "fraction");
+  if (!(e.target >= 0 && e.target <= 1)) return InvalidArgument("must be 0..1", "target");
+  if (e.move_ups.size() > 20) return InvalidArgument("at most 20 move-ups", "move_ups");
+  if (!world.FindAgency(c.agency)) return NotFound("no agency " + c.agency, "agency");
+  Decision d;
+  d.events.push_back({e, c.agency, Classification::kRestricted});
+  return d;
+}
+
 StatusOr<Decision> On(const ShareUnit& c, const World& world, const CommandContext&) {
   const Unit* u = world.FindUnit(c.id);
   if (!u) return NotFound("no unit " + std::to_string(c.id.value), "id");

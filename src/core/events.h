@@ -28,6 +28,7 @@ enum class EventType : uint16_t {
   kSlaEscalated = 11,
   kResourceRequested = 12,
   kResourceRequestAnswered = 13,
+  kCoverageChanged = 14,
   kRecordsRead = 20,
   kSignInAttempted = 21,
   kUnitShared = 22,
@@ -305,6 +306,41 @@ struct WatchlistEntryRemoved {
   }
 };
 
+// One proposed repositioning, as logged with a coverage change.
+struct CoverageMoveUp {
+  UnitId unit;
+  std::string callsign;
+  LatLon to;
+  int32_t gained = 0;  // demand points covered gained over every zone of the capability
+  template <typename V>
+  void Fields(V& v) {
+    v("unit", unit);
+    v("callsign", callsign);
+    v("to", to);
+    v("gained", gained);
+  }
+};
+
+// A coverage zone fell below its target after units were committed (below = true, with the
+// best move-ups), or came back to it (below = false).
+struct CoverageChanged {
+  static constexpr EventType kType = EventType::kCoverageChanged;
+  static constexpr std::string_view kName = "coverage_changed";
+  std::string zone;
+  double fraction = 0;
+  double target = 0;
+  bool below = false;
+  std::vector<CoverageMoveUp> move_ups;
+  template <typename V>
+  void Fields(V& v) {
+    v("zone", zone);
+    v("fraction", fraction);
+    v("target", target);
+    v("below", below);
+    v("move_ups", move_ups);
+  }
+};
+
 // The owning agency shares a unit with another agency (it then sees the unit, its status and
 // its events; commanding it stays with the owner).
 struct UnitShared {
@@ -481,12 +517,14 @@ struct ResourceRequestAnswered {
   }
 };
 
-using EventBody = std::variant<
-    AgencyRegistered, IncidentCreated, IncidentStatusChanged, IncidentNoteAdded, UnitRegistered,
-    UnitStatusChanged, UnitAssigned, PositionsReported, IncidentShared, RecordsRead,
-    SignInAttempted, UnitStale, ZoneEntered, ZoneExited, RestrictedZoneAlert, ZonesDefined,
-    AlarmReceived, IncidentSplit, IncidentPriorityChanged, WatchlistEntrySet, WatchlistEntryRemoved,
-    RecommendationMade, SlaEscalated, ResourceRequested, ResourceRequestAnswered, UnitShared>;
+using EventBody =
+    std::variant<AgencyRegistered, IncidentCreated, IncidentStatusChanged, IncidentNoteAdded,
+                 UnitRegistered, UnitStatusChanged, UnitAssigned, PositionsReported, IncidentShared,
+                 RecordsRead, SignInAttempted, UnitStale, ZoneEntered, ZoneExited,
+                 RestrictedZoneAlert, ZonesDefined, AlarmReceived, IncidentSplit,
+                 IncidentPriorityChanged, WatchlistEntrySet, WatchlistEntryRemoved,
+                 RecommendationMade, SlaEscalated, ResourceRequested, ResourceRequestAnswered,
+                 UnitShared, CoverageChanged>;
 
 EventType TypeOf(const EventBody& body);
 std::string_view NameOf(EventType type);

@@ -68,6 +68,7 @@ class World {
   void On(const EventMeta&, const RecordsRead&) {}  // audit only: the World is unchanged
   void On(const EventMeta&, const SignInAttempted&) {}
   void On(const EventMeta& m, const UnitShared& e);
+  void On(const EventMeta&, const CoverageChanged&) {}  // the picture is the dispatch room's
   void On(const EventMeta& m, const AlarmReceived& e);
   void On(const EventMeta& m, const IncidentSplit& e);
   void On(const EventMeta& m, const IncidentPriorityChanged& e);

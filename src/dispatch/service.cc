@@ -140,6 +140,43 @@ nlohmann::json DispatchService::Coverage() const {
   return j;
 }
 
+size_t DispatchService::CheckCoverage() {
+  if (zones_.empty()) return 0;
+  std::vector<UnitInfo> units;
+  std::string signature;
+  engine_.Read([&](const World& w) {
+    for (const Unit& u : w.units())
+      if (u.status == UnitStatus::kAvailable && u.position) {
+        units.push_back(UnitInfo::Of(u));
+        signature += std::to_string(u.id.value) + ',';
+      }
+  });
+  if (coverage_known_ && signature == available_signature_) return 0;
+  available_signature_ = std::move(signature);
+  size_t submitted = 0;
+  for (const ZoneCoverage& c : MeasureCoverage(zones_, units, coverage_routing_)) {
+    bool& below = below_[c.zone->id];
+    bool was = below;
+    below = c.below();
+    // A zone open to every agency is reported to the agency whose units covered most of it
+    // (remembered: when the last unit leaves, no agency covers any of it).
+    std::string& agency = zone_agency_[c.zone->id];
+    if (!c.zone->agency.empty())
+      agency = c.zone->agency;
+    else if (!c.by_agency.empty())
+      agency = std::max_element(c.by_agency.begin(), c.by_agency.end(),
+                                [](const auto& a, const auto& b) { return a.second < b.second; })
+                   ->first;
+    if (!coverage_known_ || was == below || agency.empty()) continue;
+    RecordCoverage cmd{{c.zone->id, c.fraction, c.zone->target, below, {}}, agency};
+    for (const MoveUp& m : c.move_ups)
+      cmd.change.move_ups.push_back({m.unit, m.callsign, m.to, m.gained});
+    if (engine_.SubmitAndWait(std::move(cmd), kActor, "").status.ok()) ++submitted;
+  }
+  coverage_known_ = true;
+  return submitted;
+}
+
 void DispatchService::Start() {
   std::lock_guard lock(mu_);
   if (thread_.joinable()) return;
@@ -177,6 +214,7 @@ void DispatchService::Loop() {
       seen = RecommendNew(seen);
     else
       seen = engine_.feed().head();
+    CheckCoverage();
     if (std::chrono::steady_clock::now() >= next_tick) {
       CheckTimers();
       next_tick = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.tick_ms);

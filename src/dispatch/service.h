@@ -14,9 +14,11 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include "core/clock.h"
@@ -69,11 +71,20 @@ class DispatchService {
   const TravelTimes& travel() const { return *travel_; }
   const Clock& clock() const { return clock_; }
 
+  // Measures coverage when the set of available units changed since the last call, and logs a
+  // coverage_changed event for each zone that crossed its target (below it: with move-ups).
+  // The first call only learns the state. Returns the events submitted. Background thread.
+  size_t CheckCoverage();
+
   void Start();
   void Stop();
 
  private:
   void Loop();
+  std::string available_signature_;    // CheckCoverage: units available with a position
+  std::map<std::string, bool> below_;  // CheckCoverage: zone id -> below target
+  std::map<std::string, std::string> zone_agency_;  // CheckCoverage: who is told of a zone
+  bool coverage_known_ = false;
 
   Engine& engine_;
   const Clock& clock_;

@@ -174,5 +174,43 @@ TEST_F(ServiceTest, RecommendationIsLoggedForNewIncidentsAndAcceptedAllOrNothing
   reopened->Stop();
 }
 
+TEST_F(ServiceTest, CoverageChangesAreLoggedWhenUnitsAreCommittedAndFreed) {
+  auto engine = Open();
+  auto svc = Service(*engine);
+  Do(*engine, RegisterAgency{{"police", "Police", "police"}});
+  Do(*engine, RegisterUnit{"P1", "police", "patrol", {}, "", LatLon{37.7900, -122.4200}});
+  auto zones = ParseCoverageZones(R"({"type":"FeatureCollection","features":[{"type":"Feature",
+    "properties":{"id":"old_town","capability":"patrol","minutes":5,"target":0.5,"spacing_m":100},
+    "geometry":{"type":"Polygon","coordinates":[[[-122.422,37.789],[-122.418,37.789],
+    [-122.418,37.791],[-122.422,37.791],[-122.422,37.789]]]}}]})");
+  ASSERT_TRUE(zones.ok()) << zones.status().ToString();
+  svc->SetZones(std::move(*zones), nullptr);
+  EXPECT_EQ(svc->CheckCoverage(), 0u) << "the first look only learns the state";
+  Do(*engine, CreateIncident{"police.robbery", 1, {37.80, -122.41}});
+  Do(*engine, AssignUnit{IncidentId(1), UnitId(1)});
+  EXPECT_EQ(svc->CheckCoverage(), 1u) << "the only patrol left: the zone falls below target";
+  EXPECT_EQ(svc->CheckCoverage(), 0u) << "nothing changed since";
+  Do(*engine, ChangeUnitStatus{UnitId(1), UnitStatus::kAvailable, "back"});
+  EXPECT_EQ(svc->CheckCoverage(), 1u) << "back to target";
+  std::vector<CoverageChanged> changes;
+  auto all = engine->log().ReadAfter(Seq(0), 1000);
+  ASSERT_TRUE(all.ok());
+  for (const StoredEvent& stored : *all) {
+    auto e = Decode(stored);
+    ASSERT_TRUE(e.ok());
+    if (auto* c = std::get_if<CoverageChanged>(&e->body)) {
+      changes.push_back(*c);
+      EXPECT_EQ(e->meta.agency, "police");
+    }
+  }
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].zone, "old_town");
+  EXPECT_TRUE(changes[0].below);
+  EXPECT_EQ(changes[0].fraction, 0);
+  EXPECT_FALSE(changes[1].below);
+  EXPECT_EQ(changes[1].fraction, 1);
+  engine->Stop();
+}
+
 }  // namespace
 }  // namespace ncc::dispatch
