@@ -1,16 +1,12 @@
 #include "correlate/watchlist.h"
 
+#include "core/commands.h"
+
 namespace ncc::correlate {
 
+// The same normal form as the watchlist entries in the log (decide() normalises them).
 std::string Watchlist::Normalize(std::string_view plate) {
-  std::string out;
-  out.reserve(plate.size());
-  for (char c : plate) {
-    if (c == ' ' || c == '-' || c == '.' || c == '_' || c == '\t') continue;
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    out.push_back(c);
-  }
-  return out;
+  return NormalizePlate(plate);
 }
 
 Status Watchlist::Add(WatchEntry entry) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/json_depth.h"
 #include "core/json_writer.h"
 
 namespace ncc::dispatch {
@@ -15,33 +16,9 @@ using nlohmann::json;
 
 constexpr size_t kMaxFeatures = 1000;
 constexpr size_t kMaxVertices = 200'000;
-constexpr int kMaxDepth = 16;
+constexpr size_t kMaxDepth = 16;
 constexpr double kStraightLineSpeed = 40 / 3.6;
 constexpr double kMetersPerDegree = 111'320;
-
-// Nesting depth outside strings, checked before parsing (deep input must not exhaust the stack).
-bool TooDeep(std::string_view text) {
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    if (c == '"')
-      in_string = true;
-    else if (c == '[' || c == '{') {
-      if (++depth > kMaxDepth) return true;
-    } else if (c == ']' || c == '}')
-      --depth;
-  }
-  return false;
-}
 
 bool IsCode(const std::string& s) {
   if (s.empty() || s.size() > 64) return false;
@@ -116,7 +93,8 @@ void DemandPoints(CoverageZone& z, double spacing_m, size_t max_points) {
 
 StatusOr<std::vector<CoverageZone>> ParseCoverageZones(std::string_view text, size_t max_points) {
   if (text.size() > (16u << 20)) return InvalidArgument("larger than 16 MiB", "zones");
-  if (TooDeep(text)) return InvalidArgument("nested deeper than 16 levels", "zones");
+  if (JsonNestedDeeperThan(text, kMaxDepth))
+    return InvalidArgument("nested deeper than " + std::to_string(kMaxDepth) + " levels", "zones");
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return InvalidArgument("is not a JSON object", "zones");
   if (j.value("type", "") != "FeatureCollection")

@@ -4,34 +4,12 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "core/json_depth.h"
+
 namespace ncc::geo {
 namespace {
 
 using Json = nlohmann::json;
-
-// Rejects deep nesting before the parser sees it, so hostile input cannot make it (or the
-// recursive destructor of the result) use unbounded stack.
-Status CheckDepth(std::string_view text, size_t max_depth) {
-  size_t depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth)
-        return InvalidArgument("nesting deeper than " + std::to_string(max_depth), "");
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return Status::Ok();
-}
 
 std::string At(const std::string& base, size_t i) {
   return base + "[" + std::to_string(i) + "]";
@@ -207,7 +185,8 @@ class Reader {
 StatusOr<std::vector<Zone>> ParseZonesGeoJson(std::string_view text, const GeoJsonLimits& limits) {
   if (text.size() > limits.max_bytes)
     return ResourceExhausted("GeoJSON larger than " + std::to_string(limits.max_bytes) + " bytes");
-  NCC_RETURN_IF_ERROR(CheckDepth(text, limits.max_depth));
+  if (JsonNestedDeeperThan(text, limits.max_depth))
+    return InvalidArgument("nesting deeper than " + std::to_string(limits.max_depth), "");
   Json doc = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return InvalidArgument("not valid JSON", "");
   return Reader(limits).Read(doc);

@@ -1,5 +1,6 @@
 #include "monitor/fix_json.h"
 
+#include "core/json_depth.h"
 #include "core/json_writer.h"
 
 namespace ncc::monitor {
@@ -21,28 +22,6 @@ std::string IndexPrefix(size_t i) {
   std::string p(1, '[');
   p.append(std::to_string(i)).push_back(']');
   return p;
-}
-
-// A fix is flat: anything nested deeper than an array of objects is refused before parsing.
-bool ShallowEnough(std::string_view text) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > 3) return false;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return true;
 }
 
 }  // namespace
@@ -93,7 +72,8 @@ StatusOr<ParsedFixes> ParseFixPayload(std::string_view payload, UnitId unit) {
   if (payload.size() > kMaxMessageBytes)
     return ResourceExhausted("payload larger than " + std::to_string(kMaxMessageBytes) + " bytes",
                              "payload");
-  if (!ShallowEnough(payload)) return InvalidArgument("nested too deeply", "payload");
+  // A fix is flat: anything nested deeper than an array of objects is refused before parsing.
+  if (JsonNestedDeeperThan(payload, 3)) return InvalidArgument("nested too deeply", "payload");
   json doc = json::parse(payload, nullptr, false);
   if (doc.is_discarded()) return InvalidArgument("not JSON", "payload");
   ParsedFixes out;

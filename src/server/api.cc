@@ -16,13 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-HttpResponse Json(int status, const json& body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  return r;
-}
-
 HttpResponse BadRequest(const Status& s) {
   return ErrorResponse(400, s);
 }
@@ -109,7 +102,8 @@ void Api::Handle(const HttpRequest& r, Reply reply) {
   auto seg = Segments(r.path);
   if (seg.empty() || seg[0] != "api") {
     if (r.path == "/healthz")
-      return reply(Json(200, {{"status", "ok"}, {"last_seq", engine_.log().LastSeq().value}}));
+      return reply(
+          JsonResponse(200, {{"status", "ok"}, {"last_seq", engine_.log().LastSeq().value}}));
     if (r.path == "/metrics") return MetricsRoute(reply);
     if (r.method == "GET") return StaticFile(r, reply);
     return reply(ErrorResponse(404, NotFound("no route " + r.path)));
@@ -131,19 +125,19 @@ void Api::Handle(const HttpRequest& r, Reply reply) {
 void Api::AuthRoute(const HttpRequest& r, std::string_view what, Reply reply) {
   auto session_reply = [&](const StatusOr<auth::Session>& s) {
     if (!s.ok()) return reply(Denial(s.status()));
-    reply(Json(200, {{"access_token", s->access_token},
-                     {"refresh_token", s->refresh_token},
-                     {"token_type", "Bearer"},
-                     {"expires_in", s->expires_in_s},
-                     {"user", s->principal.user},
-                     {"agency", s->principal.agency}}));
+    reply(JsonResponse(200, {{"access_token", s->access_token},
+                             {"refresh_token", s->refresh_token},
+                             {"token_type", "Bearer"},
+                             {"expires_in", s->expires_in_s},
+                             {"user", s->principal.user},
+                             {"agency", s->principal.agency}}));
   };
   if (what == "logout") {
     auto it = r.headers.find("authorization");
     std::string token = it == r.headers.end() ? "" : it->second;
     if (token.rfind("Bearer ", 0) == 0) token = token.substr(7);
     Status s = auth_.tokens().Logout(token);
-    return reply(s.ok() ? Json(200, {{"status", "signed out"}}) : Denial(s));
+    return reply(s.ok() ? JsonResponse(200, {{"status", "signed out"}}) : Denial(s));
   }
   // Guessing passwords costs the guesser: a per-address bucket before any hashing work.
   if (auto rate = limiter_.Take("login:" + r.remote); !rate.allowed)
@@ -243,7 +237,7 @@ void Api::Route(const HttpRequest& r, Who who, Reply reply) {
     engine_.Read([&](const World& w) {
       for (const auto& [code, a] : w.agencies()) items.push_back(JsonWriter::ToJson(a));
     });
-    return reply(Json(200, {{"items", items}}));
+    return reply(JsonResponse(200, {{"items", items}}));
   }
   if (res == "events" && seg.size() == 3)
     return get ? EventsRoute(r, who, reply) : method_not_allowed();
@@ -253,10 +247,10 @@ void Api::Route(const HttpRequest& r, Who who, Reply reply) {
     json roles = json::array();
     for (const auto& g : who.roles)
       roles.push_back(g.agency + ":" + std::string(auth::Name(g.role)));
-    return reply(Json(200, {{"user", who.user},
-                            {"agency", who.agency},
-                            {"roles", roles},
-                            {"clearance", Name(who.clearance)}}));
+    return reply(JsonResponse(200, {{"user", who.user},
+                                    {"agency", who.agency},
+                                    {"roles", roles},
+                                    {"clearance", Name(who.clearance)}}));
   }
   no_route();
 }
@@ -282,10 +276,10 @@ void Api::Submit(Command command, Who who, Reply reply, Outcome on_success) {
 namespace {
 
 HttpResponse Created(const CommandOutcome& o) {
-  return Json(201, {{"id", o.created_id}, {"seq", o.last_seq.value}});
+  return JsonResponse(201, {{"id", o.created_id}, {"seq", o.last_seq.value}});
 }
 HttpResponse Applied(const CommandOutcome& o) {
-  return Json(200, {{"seq", o.last_seq.value}});
+  return JsonResponse(200, {{"seq", o.last_seq.value}});
 }
 
 // The answer when `who` may not do `action` on a record with `label`: 404 when it may not even
@@ -371,7 +365,7 @@ void Api::GetIncident(IncidentId id, Who who, Reply reply) {
   std::vector<IncidentId> audited;
   if (confidential) audited.push_back(id);
   ReplyAfterAudit(std::move(audited), "GET /api/v1/incidents/{id}", who, std::move(reply),
-                  Json(200, *view));
+                  JsonResponse(200, *view));
 }
 
 void Api::ListIncidents(const HttpRequest& r, Who who, Reply reply) {
@@ -403,7 +397,7 @@ void Api::ListIncidents(const HttpRequest& r, Who who, Reply reply) {
   json out = {{"items", items}};
   out["next_after"] = items.size() == limit ? json(last) : json(nullptr);
   ReplyAfterAudit(std::move(audited), "GET /api/v1/incidents", who, std::move(reply),
-                  Json(200, out));
+                  JsonResponse(200, out));
 }
 
 void Api::IncidentStatusRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
@@ -431,7 +425,7 @@ void Api::IncidentNoteRoute(const HttpRequest& r, IncidentId id, Who who, Reply 
                        IncidentLabel(engine_, id), "incident", id.value))
     return reply(std::move(*no));
   Submit(AddIncidentNote{id, std::move(text)}, who, std::move(reply), [](const CommandOutcome& o) {
-    return Json(201, {{"seq", o.last_seq.value}});
+    return JsonResponse(201, {{"seq", o.last_seq.value}});
   });
 }
 
@@ -445,7 +439,7 @@ void Api::ShareRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) 
                        IncidentLabel(engine_, id), "incident", id.value))
     return reply(std::move(*no));
   Submit(ShareIncident{id, std::move(agency)}, who, std::move(reply), [](const CommandOutcome& o) {
-    return Json(201, {{"seq", o.last_seq.value}});
+    return JsonResponse(201, {{"seq", o.last_seq.value}});
   });
 }
 
@@ -473,7 +467,7 @@ void Api::AssignRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply)
         ErrorResponse(403, Status(StatusCode::kPermissionDenied,
                                   "you do not dispatch for " + unit_label->agency, "unit")));
   Submit(AssignUnit{id, unit_id}, who, std::move(reply), [](const CommandOutcome& o) {
-    return Json(201, {{"seq", o.last_seq.value}});
+    return JsonResponse(201, {{"seq", o.last_seq.value}});
   });
 }
 
@@ -504,7 +498,7 @@ void Api::GetUnit(UnitId id, Who who, Reply reply) {
   if (!view)
     return reply(ErrorResponse(404, NotFound("no unit " + std::to_string(id.value), "id")));
   OverlayLive(*view, id);
-  reply(Json(200, *view));
+  reply(JsonResponse(200, *view));
 }
 
 void Api::ListUnits(const HttpRequest& r, Who who, Reply reply) {
@@ -526,7 +520,7 @@ void Api::ListUnits(const HttpRequest& r, Who who, Reply reply) {
     }
   });
   for (json& u : items) OverlayLive(u, UnitId(u["id"].get<uint64_t>()));
-  reply(Json(200, {{"items", items}}));
+  reply(JsonResponse(200, {{"items", items}}));
 }
 
 // Only the owning agency's supervisors and admins share a unit (the unit.register right, which
@@ -544,7 +538,7 @@ void Api::UnitShareRoute(const HttpRequest& r, UnitId id, Who who, Reply reply) 
                        id.value))
     return reply(std::move(*no));
   Submit(ShareUnit{id, std::move(agency)}, who, std::move(reply), [](const CommandOutcome& o) {
-    return Json(201, {{"seq", o.last_seq.value}});
+    return JsonResponse(201, {{"seq", o.last_seq.value}});
   });
 }
 
@@ -578,7 +572,7 @@ void Api::AgencyRoute(const HttpRequest& r, Who who, Reply reply) {
   if (Status s = auth::Authorize(who, auth::Action::kAgencyManage, nullptr); !s.ok())
     return reply(ErrorResponse(403, s));
   Submit(RegisterAgency{std::move(a)}, who, std::move(reply), [](const CommandOutcome& o) {
-    return Json(201, {{"seq", o.last_seq.value}});
+    return JsonResponse(201, {{"seq", o.last_seq.value}});
   });
 }
 

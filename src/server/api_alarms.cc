@@ -16,13 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-HttpResponse Json(int status, const json& body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  return r;
-}
-
 HttpResponse NoIntake() {
   return ErrorResponse(503, Unavailable("the alarm intake is not running"));
 }
@@ -57,7 +50,7 @@ HttpResponse SubmitReply(const alarms::SubmitResult& r) {
     int status = i.outcome == "opened" ? 201 : i.outcome == "merged" ? 200 : 200;
     json body = items.front();
     body["seq"] = r.last_seq.value;
-    return Json(status, body);
+    return JsonResponse(status, body);
   }
   json body = {{"accepted", r.accepted()},
                {"items", items},
@@ -71,7 +64,7 @@ HttpResponse SubmitReply(const alarms::SubmitResult& r) {
     resp.body = err.dump(-1, ' ', false, json::error_handler_t::replace);
     return resp;
   }
-  return Json(202, body);
+  return JsonResponse(202, body);
 }
 
 auth::RecordLabel LabelOf(const WatchlistEntry& e) {
@@ -103,7 +96,7 @@ void Api::GetAlarm(const std::string& id, Who who, Reply reply) {
     return j;
   });
   if (!view) return reply(ErrorResponse(404, NotFound("no alarm " + id.substr(0, 256), "id")));
-  reply(Json(200, *view));
+  reply(JsonResponse(200, *view));
 }
 
 void Api::SplitRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
@@ -125,7 +118,8 @@ void Api::SplitRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) 
     return reply(ErrorResponse(403, s));
   alarms_->Split(id, std::move(sources), who.user, [reply, id](StatusOr<CommandOutcome> o) {
     if (!o.ok()) return reply(ErrorResponse(HttpStatusOf(o.status()), o.status()));
-    reply(Json(201, {{"id", o->created_id}, {"from", id.value}, {"seq", o->last_seq.value}}));
+    reply(
+        JsonResponse(201, {{"id", o->created_id}, {"from", id.value}, {"seq", o->last_seq.value}}));
   });
 }
 
@@ -134,7 +128,7 @@ void Api::CorrelatedCall(CreateIncident c, Who who, Reply reply) {
     if (!r.ok()) return reply(ErrorResponse(HttpStatusOf(r.status()), r.status()));
     json body = {{"id", r->incident.value}, {"source", r->source_id}, {"seq", r->last_seq.value}};
     if (r->merged) body["merged"] = true;
-    reply(Json(r->merged ? 200 : 201, body));
+    reply(JsonResponse(r->merged ? 200 : 201, body));
   });
 }
 
@@ -147,7 +141,7 @@ void Api::WatchlistsRoute(const HttpRequest& r, Who who, Reply reply) {
         if (auth::CanSee(who, LabelOf(e), auth::Action::kWatchlistRead))
           items.push_back(JsonWriter::ToJson(e));
     });
-    return reply(Json(200, {{"items", items}}));
+    return reply(JsonResponse(200, {{"items", items}}));
   }
   if (r.method == "POST" && (seg_rest.empty() || seg_rest == "/")) {
     auto parsed = ParseJsonBody(r.body);
@@ -174,7 +168,7 @@ void Api::WatchlistsRoute(const HttpRequest& r, Who who, Reply reply) {
       return reply(ErrorResponse(403, s));
     std::string plate = NormalizePlate(c.plate);
     return Submit(std::move(c), who, std::move(reply), [plate](const CommandOutcome& o) {
-      return Json(201, {{"plate", plate}, {"seq", o.last_seq.value}});
+      return JsonResponse(201, {{"plate", plate}, {"seq", o.last_seq.value}});
     });
   }
   if (r.method == "DELETE" && seg_rest.size() > 1) {
@@ -192,7 +186,7 @@ void Api::WatchlistsRoute(const HttpRequest& r, Who who, Reply reply) {
     if (Status s = auth::Authorize(who, auth::Action::kWatchlistManage, &*label); !s.ok())
       return reply(ErrorResponse(403, s));
     return Submit(std::move(c), who, std::move(reply), [](const CommandOutcome& o) {
-      return Json(200, {{"seq", o.last_seq.value}});
+      return JsonResponse(200, {{"seq", o.last_seq.value}});
     });
   }
   reply(ErrorResponse(405, InvalidArgument(r.method + " is not allowed on " + r.path)));

@@ -18,13 +18,6 @@ namespace {
 
 using nlohmann::json;
 
-HttpResponse JsonAnswer(int status, const json& body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  return r;
-}
-
 HttpResponse NoDispatch() {
   return ErrorResponse(503, Unavailable("dispatch is not configured (start with --plans)"));
 }
@@ -109,7 +102,7 @@ void Api::RecommendationRoute(const HttpRequest& r, IncidentId id, std::string_v
     // Logged, so the stream shows it and accepting it later sends exactly these units.
     return Submit(rec->ToCommand(), who, std::move(reply), [body](const CommandOutcome& o) mutable {
       body["seq"] = o.last_seq.value;
-      return JsonAnswer(200, body);
+      return JsonResponse(200, body);
     });
   }
   if (what != "accept") return reply(ErrorResponse(404, NotFound("no route " + r.path)));
@@ -164,7 +157,7 @@ void Api::RecommendationRoute(const HttpRequest& r, IncidentId id, std::string_v
   json sent = json::array();
   for (UnitId u : units) sent.push_back(u.value);
   Submit(AssignUnits{id, units}, who, std::move(reply), [sent](const CommandOutcome& o) {
-    return JsonAnswer(201, {{"assigned", sent}, {"seq", o.last_seq.value}});
+    return JsonResponse(201, {{"assigned", sent}, {"seq", o.last_seq.value}});
   });
 }
 
@@ -189,7 +182,7 @@ void Api::DispatchRoute(const HttpRequest& r, const std::vector<std::string_view
           items.push_back(JsonWriter::ToJson(q));
       }
     });
-    return reply(JsonAnswer(200, {{"items", items}}));
+    return reply(JsonResponse(200, {{"items", items}}));
   }
   if (seg.size() == 3 && post) {
     auto parsed = ParseJsonBody(r.body);
@@ -212,7 +205,7 @@ void Api::DispatchRoute(const HttpRequest& r, const std::vector<std::string_view
     if (auto no = RefuseIncident(who, engine_, c.incident, "incident"))
       return reply(std::move(*no));
     return Submit(std::move(c), who, std::move(reply), [](const CommandOutcome& o) {
-      return JsonAnswer(201, {{"id", o.created_id}, {"seq", o.last_seq.value}});
+      return JsonResponse(201, {{"id", o.created_id}, {"seq", o.last_seq.value}});
     });
   }
   if (seg.size() == 5 && seg[4] == "answer") {
@@ -249,7 +242,7 @@ void Api::DispatchRoute(const HttpRequest& r, const std::vector<std::string_view
     if (auto no = CheckCommands(who, engine_, *units, "units")) return reply(std::move(*no));
     return Submit(AnswerResourceRequest{id, accept->get<bool>(), *units, std::move(note)}, who,
                   std::move(reply), [](const CommandOutcome& o) {
-                    return JsonAnswer(200, {{"seq", o.last_seq.value}});
+                    return JsonResponse(200, {{"seq", o.last_seq.value}});
                   });
   }
   if (seg.size() == 3) return not_allowed();
@@ -265,7 +258,7 @@ void Api::CoverageRoute(const HttpRequest&, Who who, Reply reply) {
   // Coverage summarises where units are: the same right as reading units.
   if (Status s = auth::Authorize(who, auth::Action::kUnitRead, nullptr); !s.ok())
     return reply(ErrorResponse(403, s));
-  reply(JsonAnswer(200, dispatch_->Coverage()));
+  reply(JsonResponse(200, dispatch_->Coverage()));
 }
 
 }  // namespace ncc

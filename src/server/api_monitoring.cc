@@ -18,13 +18,6 @@ namespace {
 
 using nlohmann::json;
 
-HttpResponse Json(int status, const json& body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  return r;
-}
-
 constexpr size_t kMaxTrackFixes = 100'000;
 constexpr size_t kMaxNearby = 1'000;
 
@@ -203,7 +196,7 @@ void Api::NearbyRoute(const HttpRequest& r, Who who, Reply reply) {
       if (items.size() == want || found.size() < ask) break;
     }
   }
-  reply(Json(200, {{"items", items}}));
+  reply(JsonResponse(200, {{"items", items}}));
 }
 
 void Api::ZonesRoute(const HttpRequest& r, Who who, Reply reply) {
@@ -214,7 +207,7 @@ void Api::ZonesRoute(const HttpRequest& r, Who who, Reply reply) {
     auto zones = lane_->zones();
     json items = json::array();
     for (size_t i = 0; i < zones->size(); ++i) items.push_back(ZoneView(zones->At(i)));
-    return reply(Json(200, {{"items", items}}));
+    return reply(JsonResponse(200, {{"items", items}}));
   }
   // Zones are national configuration, like agencies: administrators replace the whole set.
   if (Status s = auth::Authorize(who, auth::Action::kAgencyManage, nullptr); !s.ok())
@@ -239,7 +232,7 @@ void Api::ZonesRoute(const HttpRequest& r, Who who, Reply reply) {
   lane_->SetZones(fences);
   size_t count = fences->size();
   Submit(std::move(command), who, std::move(reply), [count](const CommandOutcome& o) {
-    return Json(201, {{"zones", count}, {"seq", o.last_seq.value}});
+    return JsonResponse(201, {{"zones", count}, {"seq", o.last_seq.value}});
   });
 }
 

@@ -23,37 +23,35 @@ StatusOr<LatLon> ParsePoint(const std::map<std::string, std::string>& query, con
   return p;
 }
 
-HttpResponse JsonReply(int status, const nlohmann::json& body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = body.dump();
-  return r;
-}
-
 }  // namespace
 
 void Api::RouteRoute(const HttpRequest& r, Reply reply) {
-  if (!routing_) return reply(ErrorResponse(503, Unavailable("no road graph loaded (start with --graph FILE)")));
+  if (!routing_)
+    return reply(ErrorResponse(503, Unavailable("no road graph loaded (start with --graph FILE)")));
   auto from = ParsePoint(r.query, "from");
   if (!from.ok()) return reply(ErrorResponse(400, from.status()));
   auto to = ParsePoint(r.query, "to");
   if (!to.ok()) return reply(ErrorResponse(400, to.status()));
   auto route = routing_->Route(*from, *to);
   if (!route.ok()) return reply(ErrorResponse(HttpStatusOf(route.status()), route.status()));
-  reply(JsonReply(200, *route));
+  reply(JsonResponse(200, *route));
 }
 
 void Api::EtaRoute(const HttpRequest& r, Reply reply) {
-  if (!routing_) return reply(ErrorResponse(503, Unavailable("no road graph loaded (start with --graph FILE)")));
+  if (!routing_)
+    return reply(ErrorResponse(503, Unavailable("no road graph loaded (start with --graph FILE)")));
   auto body = ParseJsonBody(r.body);
   if (!body.ok()) return reply(ErrorResponse(400, body.status()));
   FieldReader f(*body, {"origin", "targets"});
   auto origin = f.Location("origin", true);
   if (!f.ok()) return reply(ErrorResponse(400, f.status()));
   const auto& targets = (*body)["targets"];
-  if (!targets.is_array()) return reply(ErrorResponse(400, InvalidArgument("must be an array of {lat,lon}", "targets")));
+  if (!targets.is_array())
+    return reply(ErrorResponse(400, InvalidArgument("must be an array of {lat,lon}", "targets")));
   if (targets.size() > kMaxEtaTargets)
-    return reply(ErrorResponse(413, ResourceExhausted("at most " + std::to_string(kMaxEtaTargets) + " targets", "targets")));
+    return reply(ErrorResponse(
+        413,
+        ResourceExhausted("at most " + std::to_string(kMaxEtaTargets) + " targets", "targets")));
   std::vector<LatLon> points;
   points.reserve(targets.size());
   for (size_t i = 0; i < targets.size(); ++i) {
@@ -65,7 +63,7 @@ void Api::EtaRoute(const HttpRequest& r, Reply reply) {
   }
   auto eta = routing_->Eta(*origin, points);
   if (!eta.ok()) return reply(ErrorResponse(HttpStatusOf(eta.status()), eta.status()));
-  reply(JsonReply(200, *eta));
+  reply(JsonResponse(200, *eta));
 }
 
 }  // namespace ncc

@@ -4,15 +4,17 @@
 
 namespace ncc {
 
+HttpResponse JsonResponse(int http_status, const nlohmann::json& body) {
+  HttpResponse r;
+  r.status = http_status;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
 HttpResponse ErrorResponse(int http_status, const Status& status) {
   nlohmann::json err = {{"code", StatusCodeName(status.code())}, {"message", status.message()}};
   if (!status.field().empty()) err["field"] = status.field();
-  HttpResponse r;
-  r.status = http_status;
-  // Messages can echo client text; replace invalid UTF-8 rather than fail to answer.
-  r.body =
-      nlohmann::json{{"error", err}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return r;
+  return JsonResponse(http_status, {{"error", err}});
 }
 
 int HttpStatusOf(const Status& status) {

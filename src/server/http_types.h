@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,6 +37,8 @@ using Reply = std::function<void(HttpResponse)>;
 
 // {"error":{"code","message","field"?}} with the HTTP status that fits the error.
 HttpResponse ErrorResponse(int http_status, const Status& status);
+// `body` as the reply; invalid UTF-8 echoed from clients is replaced, never a failure to answer.
+HttpResponse JsonResponse(int http_status, const nlohmann::json& body);
 // Maps a decide()/store error to its HTTP status, in one place for the whole API.
 int HttpStatusOf(const Status& status);
 

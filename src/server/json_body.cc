@@ -2,33 +2,14 @@
 
 #include <cmath>
 
+#include "core/json_depth.h"
 #include "core/json_writer.h"
 
 namespace ncc {
 
 StatusOr<nlohmann::json> ParseJsonBody(std::string_view body) {
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : body) {
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    if (c == '"')
-      in_string = true;
-    else if (c == '{' || c == '[') {
-      if (++depth > kMaxJsonDepth)
-        return InvalidArgument("JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
-                               " levels");
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
+  if (JsonNestedDeeperThan(body, kMaxJsonDepth))
+    return InvalidArgument("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   // nlohmann reports the byte position only through its exception: keep it inside this adapter.
   try {
     return nlohmann::json::parse(body);
