@@ -168,7 +168,14 @@ size_t DispatchService::CheckCoverage() {
                                 [](const auto& a, const auto& b) { return a.second < b.second; })
                    ->first;
     if (!coverage_known_ || was == below || agency.empty()) continue;
-    RecordCoverage cmd{{c.zone->id, c.fraction, c.zone->target, below, {}}, agency};
+    // Filled member by member: g++ 12 -O3 misreads the nested aggregate initializer as a read
+    // of an uninitialized string (-Wmaybe-uninitialized).
+    RecordCoverage cmd;
+    cmd.change.zone = c.zone->id;
+    cmd.change.fraction = c.fraction;
+    cmd.change.target = c.zone->target;
+    cmd.change.below = below;
+    cmd.agency = agency;
     for (const MoveUp& m : c.move_ups)
       cmd.change.move_ups.push_back({m.unit, m.callsign, m.to, m.gained});
     if (engine_.SubmitAndWait(std::move(cmd), kActor, "").status.ok()) ++submitted;
