@@ -203,6 +203,9 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   if ((*zones)->size()) spdlog::info("{} zones from {}", (*zones)->size(), zones_path);
   running->lane->SetZones(*zones);
   running->api->SetAvlLane(running->lane.get(), zones_path);
+  running->zone_tagger = std::make_unique<monitor::ZoneTagger>(
+      *running->engine, [lane = running->lane.get()] { return lane->zones(); });
+  running->zone_tagger->Start();
   if (!config.mqtt.empty()) {
     auto hp_mqtt = SplitListen(config.mqtt);
     if (!hp_mqtt.ok()) return InvalidArgument("--mqtt must be HOST:PORT", "mqtt");
@@ -264,6 +267,7 @@ void WaitForSignal(Running& running) {
   running.server->Stop();
   running.server->Wait();
   if (running.dispatch) running.dispatch->Stop();
+  if (running.zone_tagger) running.zone_tagger->Stop();
   if (running.mqtt) running.mqtt->Stop();
   if (running.trackers) running.trackers->Stop();
   running.lane->Stop();  // before the engine: the lane's last group still logs its changes

@@ -10,6 +10,7 @@
 #include "engine/engine.h"
 #include "monitor/mqtt_bridge.h"
 #include "monitor/tracker_listener.h"
+#include "monitor/zone_tagger.h"
 #include "server/http_server.h"
 
 namespace CLI {
@@ -60,6 +61,7 @@ struct Running {
   std::unique_ptr<monitor::AlarmSink> alarm_sink;  // the intake, for the MQTT bridge
   std::unique_ptr<monitor::MqttBridge> mqtt;
   std::unique_ptr<monitor::TrackerListener> trackers;   // after the lane: destroyed before it
+  std::unique_ptr<monitor::ZoneTagger> zone_tagger;     // stopped before the engine
   std::unique_ptr<dispatch::DispatchService> dispatch;  // stopped before the engine
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> server;

@@ -48,6 +48,7 @@ struct RegisterUnit {
   std::vector<std::string> capabilities;
   std::string station;
   std::optional<LatLon> position;
+  Classification classification = Classification::kRestricted;  // others: unit_reclassified
 };
 struct ChangeUnitStatus {
   UnitId id;
@@ -85,6 +86,8 @@ struct RecordSignIn {
 struct RecordAccess {
   std::vector<IncidentId> incidents;
   std::string via;
+  std::vector<uint64_t> messages;
+  std::vector<UnitId> units;
 };
 
 // Alarms (and calls) after correlation (src/alarms decides; decide() checks and records). Each
@@ -173,12 +176,37 @@ struct AnswerResourceRequest {
   std::string note;
 };
 
-using Command = std::variant<RegisterAgency, CreateIncident, ChangeIncidentStatus, AddIncidentNote,
-                             RegisterUnit, ChangeUnitStatus, AssignUnit, ReportPositions,
-                             ShareIncident, RecordAccess, RecordSignIn, RecordMonitoring,
-                             DefineZones, ReceiveAlarms, SplitIncident, SetWatchlistEntry,
-                             RemoveWatchlistEntry, RecordRecommendation, AssignUnits, EscalateSla,
-                             RequestResources, AnswerResourceRequest, ShareUnit, RecordCoverage>;
+// A new label for a unit or an incident (by a supervisor of the owning agency; the caller's
+// clearance must cover the old and the new label: the API checks it).
+struct ReclassifyUnit {
+  UnitId id;
+  Classification classification = Classification::kRestricted;
+};
+struct ReclassifyIncident {
+  IncidentId id;
+  Classification classification = Classification::kRestricted;
+};
+// A message on an incident. `to` empty: every agency working the incident (its owner and its
+// share list) besides the author's; otherwise a subset of those. `classification` below the
+// incident's is raised to it.
+struct PostMessage {
+  IncidentId incident;
+  std::string text;
+  Classification classification = Classification::kRestricted;
+  std::vector<std::string> to;
+};
+// From the monitoring room: the zones an incident (alarm empty) or an alarm lies in.
+struct TagZones {
+  ZonesTagged tag;
+};
+
+using Command =
+    std::variant<RegisterAgency, CreateIncident, ChangeIncidentStatus, AddIncidentNote,
+                 RegisterUnit, ChangeUnitStatus, AssignUnit, ReportPositions, ShareIncident,
+                 RecordAccess, RecordSignIn, RecordMonitoring, DefineZones, ReceiveAlarms,
+                 SplitIncident, SetWatchlistEntry, RemoveWatchlistEntry, RecordRecommendation,
+                 AssignUnits, EscalateSla, RequestResources, AnswerResourceRequest, ShareUnit,
+                 RecordCoverage, ReclassifyUnit, ReclassifyIncident, PostMessage, TagZones>;
 
 // Plates are compared normalised: ASCII letters upper-cased; spaces, tabs, dashes, dots and
 // underscores dropped; other bytes (e.g. Arabic script) kept as they are.
@@ -216,6 +244,8 @@ struct Limits {
   static constexpr int64_t kFixFutureMs = 60'000;       // clock skew we tolerate
   static constexpr size_t kAlarmBatch = 1000;
   static constexpr size_t kPlate = 32;
+  static constexpr size_t kMessage = 4000;
+  static constexpr size_t kZonesPerTag = 64;
   static constexpr int64_t kFixPastMs =
       7LL * 24 * 3600 * 1000;  // older fixes are history, not live
 };

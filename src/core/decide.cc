@@ -114,6 +114,8 @@ StatusOr<Decision> On(const RegisterUnit& c, const World& world, const CommandCo
   d.created_id = id.value;
   d.events.push_back({UnitRegistered{id, c.callsign, c.kind, c.capabilities, c.station, c.position},
                       agency, Classification::kRestricted});
+  if (c.classification != Classification::kRestricted)
+    d.events.push_back({UnitReclassified{id, c.classification}, agency, c.classification});
   return d;
 }
 
@@ -322,17 +324,18 @@ StatusOr<Decision> On(const ReportPositions& c, const World& world, const Comman
     return ResourceExhausted(
         "at most " + std::to_string(Limits::kPositionBatch) + " fixes per batch", "fixes");
   Decision d;
-  // One event per agency, so a reader scoped to an agency sees only its own units move.
-  std::map<std::string, size_t> event_of_agency;
+  // One event per agency and unit label, so a reader sees only the units it may see move.
+  std::map<std::pair<std::string, Classification>, size_t> event_of_label;
   for (size_t k = 0; k < c.fixes.size(); ++k) {
     const PositionFix& f = c.fixes[k];
     if (auto r = CheckFix(f, k, world, ctx)) {
       d.rejected.push_back(std::move(*r));
       continue;
     }
-    const std::string& agency = world.FindUnit(f.unit)->agency;
-    auto [it, fresh] = event_of_agency.emplace(agency, d.events.size());
-    if (fresh) d.events.push_back({PositionsReported{}, agency, Classification::kRestricted});
+    const Unit& u = *world.FindUnit(f.unit);
+    auto [it, fresh] =
+        event_of_label.emplace(std::pair(u.agency, u.classification), d.events.size());
+    if (fresh) d.events.push_back({PositionsReported{}, u.agency, u.classification});
     std::get<PositionsReported>(d.events[it->second].body).fixes.push_back(f);
   }
   return d;
@@ -356,20 +359,37 @@ StatusOr<Decision> On(const ShareIncident& c, const World& world, const CommandC
 
 // One RecordsRead per owning agency, at the highest classification read from it.
 StatusOr<Decision> On(const RecordAccess& c, const World& world, const CommandContext&) {
-  if (c.incidents.empty()) return InvalidArgument("names no record", "incidents");
+  if (c.incidents.empty() && c.messages.empty() && c.units.empty())
+    return InvalidArgument("names no record", "incidents");
   if (c.incidents.size() > Limits::kMaxRecordsPerAccess)
     return InvalidArgument("at most " + std::to_string(Limits::kMaxRecordsPerAccess) + " records",
                            "incidents");
+  if (c.messages.size() + c.units.size() > Limits::kMaxRecordsPerAccess)
+    return InvalidArgument("at most " + std::to_string(Limits::kMaxRecordsPerAccess) + " records",
+                           "messages");
   Decision d;
   std::map<std::string, size_t> event_of_agency;
+  auto add = [&](const std::string& agency, Classification label, std::string record) {
+    auto [it, fresh] = event_of_agency.emplace(agency, d.events.size());
+    if (fresh) d.events.push_back({RecordsRead{{}, c.via}, agency, label});
+    EventDraft& draft = d.events[it->second];
+    std::get<RecordsRead>(draft.body).records.push_back(std::move(record));
+    draft.classification = std::max(draft.classification, label);
+  };
   for (IncidentId id : c.incidents) {
     const Incident* i = world.FindIncident(id);
     if (!i) return NotFound("no incident " + std::to_string(id.value), "incidents");
-    auto [it, fresh] = event_of_agency.emplace(i->agency, d.events.size());
-    if (fresh) d.events.push_back({RecordsRead{{}, c.via}, i->agency, i->classification});
-    EventDraft& draft = d.events[it->second];
-    std::get<RecordsRead>(draft.body).records.push_back("incident:" + std::to_string(id.value));
-    draft.classification = std::max(draft.classification, i->classification);
+    add(i->agency, i->classification, "incident:" + std::to_string(id.value));
+  }
+  for (uint64_t id : c.messages) {
+    const Message* m = world.FindMessage(id);
+    if (!m) return NotFound("no message " + std::to_string(id), "messages");
+    add(m->agency, m->classification, "message:" + std::to_string(id));
+  }
+  for (UnitId id : c.units) {
+    const Unit* u = world.FindUnit(id);
+    if (!u) return NotFound("no unit " + std::to_string(id.value), "units");
+    add(u->agency, u->classification, "unit:" + std::to_string(id.value));
   }
   return d;
 }
@@ -587,6 +607,82 @@ std::string NormalizePlate(std::string_view plate) {
     out.push_back(c);
   }
   return out;
+}
+
+StatusOr<Decision> On(const ReclassifyUnit& c, const World& world, const CommandContext&) {
+  const Unit* u = world.FindUnit(c.id);
+  if (!u) return NotFound("no unit " + std::to_string(c.id.value), "id");
+  if (c.classification == u->classification)
+    return AlreadyExists("the unit is already " + std::string(Name(c.classification)),
+                         "classification");
+  Decision d;
+  d.events.push_back({UnitReclassified{u->id, c.classification}, u->agency,
+                      std::max(u->classification, c.classification)});
+  return d;
+}
+
+StatusOr<Decision> On(const ReclassifyIncident& c, const World& world, const CommandContext&) {
+  const Incident* i = world.FindIncident(c.id);
+  if (!i) return NotFound("no incident " + std::to_string(c.id.value), "id");
+  if (c.classification == i->classification)
+    return AlreadyExists("the incident is already " + std::string(Name(c.classification)),
+                         "classification");
+  Decision d;
+  d.events.push_back({IncidentReclassified{i->id, c.classification}, i->agency,
+                      std::max(i->classification, c.classification)});
+  return d;
+}
+
+StatusOr<Decision> On(const PostMessage& c, const World& world, const CommandContext& ctx) {
+  auto found = OpenIncident(world, c.incident);
+  if (!found.ok()) return found.status();
+  const Incident& i = **found;
+  NCC_RETURN_IF_ERROR(CheckText(c.text, Limits::kMessage, "text", true));
+  if (IsTerminal(i.status))
+    return FailedPrecondition(
+        "incident is " + std::string(Name(i.status)) + "; messages are closed", "incident");
+  // Everyone working the incident, as the default audience and as the bound of `to`.
+  std::vector<std::string> working{i.agency};
+  working.insert(working.end(), i.shared_with.begin(), i.shared_with.end());
+  auto works = [&](const std::string& a) {
+    return std::find(working.begin(), working.end(), a) != working.end();
+  };
+  std::vector<std::string> to;
+  if (c.to.empty()) {
+    for (const std::string& a : working)
+      if (a != ctx.agency) to.push_back(a);
+  } else {
+    for (size_t k = 0; k < c.to.size(); ++k) {
+      const std::string field = "to[" + std::to_string(k) + "]";
+      if (!world.FindAgency(c.to[k])) return NotFound("no agency " + c.to[k], field);
+      if (!works(c.to[k]))
+        return FailedPrecondition(c.to[k] + " does not work this incident (share it first)", field);
+      if (c.to[k] != ctx.agency && std::find(to.begin(), to.end(), c.to[k]) == to.end())
+        to.push_back(c.to[k]);
+    }
+  }
+  Classification label = std::max(c.classification, i.classification);
+  Decision d;
+  d.created_id = world.NextMessageId();
+  d.events.push_back(
+      {MessagePosted{d.created_id, i.id, label, std::move(to), c.text}, ctx.agency, label});
+  return d;
+}
+
+StatusOr<Decision> On(const TagZones& c, const World& world, const CommandContext&) {
+  const Incident* i = world.FindIncident(c.tag.incident);
+  if (!i) return NotFound("no incident " + std::to_string(c.tag.incident.value), "incident");
+  if (c.tag.zones.size() > Limits::kZonesPerTag)
+    return InvalidArgument("at most " + std::to_string(Limits::kZonesPerTag) + " zones", "zones");
+  for (size_t k = 0; k < c.tag.zones.size(); ++k)
+    NCC_RETURN_IF_ERROR(
+        CheckText(c.tag.zones[k], Limits::kShortText, "zones[" + std::to_string(k) + "]", true));
+  if (!c.tag.alarm.empty() && world.IncidentOfAlarm(c.tag.alarm) != i->id)
+    return NotFound("no alarm " + c.tag.alarm + " on incident " + std::to_string(i->id.value),
+                    "alarm");
+  Decision d;
+  d.events.push_back({c.tag, i->agency, i->classification});
+  return d;
 }
 
 StatusOr<Decision> Decide(const Command& command, const World& world, const CommandContext& ctx) {

@@ -32,6 +32,9 @@ enum class EventType : uint16_t {
   kRecordsRead = 20,
   kSignInAttempted = 21,
   kUnitShared = 22,
+  kUnitReclassified = 23,
+  kMessagePosted = 24,
+  kIncidentReclassified = 25,
   // 35-39: alarm correlation (src/alarms).
   kAlarmReceived = 35,
   kIncidentSplit = 36,
@@ -44,6 +47,8 @@ enum class EventType : uint16_t {
   kZoneExited = 32,
   kRestrictedZoneAlert = 33,
   kZonesDefined = 34,
+  // 40-49: monitoring, continued.
+  kZonesTagged = 40,
 };
 
 struct AgencyRegistered {
@@ -517,14 +522,76 @@ struct ResourceRequestAnswered {
   }
 };
 
-using EventBody =
-    std::variant<AgencyRegistered, IncidentCreated, IncidentStatusChanged, IncidentNoteAdded,
-                 UnitRegistered, UnitStatusChanged, UnitAssigned, PositionsReported, IncidentShared,
-                 RecordsRead, SignInAttempted, UnitStale, ZoneEntered, ZoneExited,
-                 RestrictedZoneAlert, ZonesDefined, AlarmReceived, IncidentSplit,
-                 IncidentPriorityChanged, WatchlistEntrySet, WatchlistEntryRemoved,
-                 RecommendationMade, SlaEscalated, ResourceRequested, ResourceRequestAnswered,
-                 UnitShared, CoverageChanged>;
+// A supervisor of the owning agency changed a unit's label (who may see it, its positions and
+// its events).
+struct UnitReclassified {
+  static constexpr EventType kType = EventType::kUnitReclassified;
+  static constexpr std::string_view kName = "unit_reclassified";
+  UnitId id;
+  Classification classification = Classification::kRestricted;
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("classification", classification);
+  }
+};
+
+// The same for an incident: its whole history follows the new label.
+struct IncidentReclassified {
+  static constexpr EventType kType = EventType::kIncidentReclassified;
+  static constexpr std::string_view kName = "incident_reclassified";
+  IncidentId id;
+  Classification classification = Classification::kRestricted;
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("classification", classification);
+  }
+};
+
+// A message on an incident (per-incident messaging between the agencies working it). The
+// envelope's agency (the author's) owns it; it carries its own label and share list.
+struct MessagePosted {
+  static constexpr EventType kType = EventType::kMessagePosted;
+  static constexpr std::string_view kName = "message_posted";
+  uint64_t id = 0;
+  IncidentId incident;
+  Classification classification = Classification::kRestricted;
+  std::vector<std::string> shared_with;
+  std::string text;
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("incident", incident);
+    v("classification", classification);
+    v("shared_with", shared_with);
+    v("text", text);
+  }
+};
+
+// The geofence zones an incident's location (alarm empty) or one alarm's location lies in,
+// from the monitoring room when the incident or alarm arrives and when the zones change.
+struct ZonesTagged {
+  static constexpr EventType kType = EventType::kZonesTagged;
+  static constexpr std::string_view kName = "zones_tagged";
+  IncidentId incident;
+  std::string alarm;
+  std::vector<std::string> zones;
+  template <typename V>
+  void Fields(V& v) {
+    v("incident", incident);
+    v("alarm", alarm);
+    v("zones", zones);
+  }
+};
+
+using EventBody = std::variant<
+    AgencyRegistered, IncidentCreated, IncidentStatusChanged, IncidentNoteAdded, UnitRegistered,
+    UnitStatusChanged, UnitAssigned, PositionsReported, IncidentShared, RecordsRead,
+    SignInAttempted, UnitStale, ZoneEntered, ZoneExited, RestrictedZoneAlert, ZonesDefined,
+    AlarmReceived, IncidentSplit, IncidentPriorityChanged, WatchlistEntrySet, WatchlistEntryRemoved,
+    RecommendationMade, SlaEscalated, ResourceRequested, ResourceRequestAnswered, UnitShared,
+    CoverageChanged, UnitReclassified, IncidentReclassified, MessagePosted, ZonesTagged>;
 
 EventType TypeOf(const EventBody& body);
 std::string_view NameOf(EventType type);

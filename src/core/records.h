@@ -110,6 +110,8 @@ struct Incident {
   std::string plan;
   std::vector<UnitId> recommended;
   std::vector<std::string> escalations;
+  // Monitoring: the geofence zones its location lies in (zones_tagged, from src/monitor).
+  std::vector<std::string> zones;
   template <typename V>
   void Fields(V& v) {
     v("id", id);
@@ -133,6 +135,7 @@ struct Incident {
     v("plan", plan);
     v("recommended", recommended);
     v("escalations", escalations);
+    v("zones", zones);
   }
 };
 
@@ -165,7 +168,8 @@ struct Unit {
   std::string callsign;
   std::string agency;
   std::vector<std::string> shared_with;  // agencies the owner shared this unit with
-  std::string kind;                      // engine | ladder | ambulance | patrol | boat | ...
+  Classification classification = Classification::kRestricted;
+  std::string kind;  // engine | ladder | ambulance | patrol | boat | ...
   std::vector<std::string> capabilities;
   std::string station;
   UnitStatus status = UnitStatus::kAvailable;
@@ -174,6 +178,7 @@ struct Unit {
   Time position_time;
   double speed = 0;    // m/s, as reported
   double heading = 0;  // degrees from north, as reported
+  bool stale = false;  // the AVL lane's last unit_stale said so (kept across restarts)
   Time updated;
   Seq last_seq;
   template <typename V>
@@ -182,6 +187,7 @@ struct Unit {
     v("callsign", callsign);
     v("agency", agency);
     v("shared_with", shared_with);
+    v("classification", classification);
     v("kind", kind);
     v("capabilities", capabilities);
     v("station", station);
@@ -191,8 +197,36 @@ struct Unit {
     v("position_time", position_time);
     v("speed", speed);
     v("heading", heading);
+    v("stale", stale);
     v("updated", updated);
     v("last_seq", last_seq);
+  }
+};
+
+// A message posted on an incident: its own record with its own label. The author's agency owns
+// it; it is shared with the agencies named at posting (by default every agency working the
+// incident), and it is never less classified than its incident. A reader must see both.
+struct Message {
+  uint64_t id = 0;
+  IncidentId incident;
+  std::string agency;  // the author's agency, which owns the message
+  Classification classification = Classification::kRestricted;
+  std::vector<std::string> shared_with;
+  std::string author;
+  Time time;
+  std::string text;
+  Seq seq;
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("incident", incident);
+    v("agency", agency);
+    v("classification", classification);
+    v("shared_with", shared_with);
+    v("author", author);
+    v("time", time);
+    v("text", text);
+    v("seq", seq);
   }
 };
 

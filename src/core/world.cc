@@ -35,6 +35,22 @@ const ResourceRequest* World::FindRequest(uint64_t id) const {
   return id >= 1 && id <= requests_.size() ? &requests_[id - 1] : nullptr;
 }
 
+const Message* World::FindMessage(uint64_t id) const {
+  return id >= 1 && id <= messages_.size() ? &messages_[id - 1] : nullptr;
+}
+
+const std::vector<uint64_t>& World::MessagesOf(IncidentId incident) const {
+  static const std::vector<uint64_t> kNone;
+  auto it = messages_of_incident_.find(incident.value);
+  return it == messages_of_incident_.end() ? kNone : it->second;
+}
+
+const std::vector<std::string>& World::ZonesOfAlarm(const std::string& alarm_id) const {
+  static const std::vector<std::string> kNone;
+  auto it = alarm_zones_.find(alarm_id);
+  return it == alarm_zones_.end() ? kNone : it->second;
+}
+
 Incident* World::MutableIncident(IncidentId id) {
   return const_cast<Incident*>(FindIncident(id));
 }
@@ -306,14 +322,59 @@ void World::On(const EventMeta& m, const ResourceRequestAnswered& e) {
   }
 }
 
+void World::On(const EventMeta&, const UnitStale& e) {
+  Unit* u = MutableUnit(e.unit);
+  if (!u) return void(++anomalies_);
+  u->stale = e.stale;
+}
+
+void World::On(const EventMeta& m, const UnitReclassified& e) {
+  Unit* u = MutableUnit(e.id);
+  if (!u) return void(++anomalies_);
+  u->classification = e.classification;
+  u->updated = m.time;
+  u->last_seq = m.seq;
+}
+
+void World::On(const EventMeta& m, const IncidentReclassified& e) {
+  Incident* i = MutableIncident(e.id);
+  if (!i) return void(++anomalies_);
+  i->classification = e.classification;
+  i->updated = m.time;
+  i->last_seq = m.seq;
+  i->timeline.push_back(
+      {m.time, m.actor, "classification", "labelled " + std::string(Name(e.classification))});
+}
+
+void World::On(const EventMeta& m, const MessagePosted& e) {
+  if (e.id != NextMessageId() || !FindIncident(e.incident)) return void(++anomalies_);
+  messages_.push_back({e.id, e.incident, m.agency, e.classification, e.shared_with, m.actor, m.time,
+                       e.text, m.seq});
+  messages_of_incident_[e.incident.value].push_back(e.id);
+}
+
+void World::On(const EventMeta& m, const ZonesTagged& e) {
+  Incident* i = MutableIncident(e.incident);
+  if (!i) return void(++anomalies_);
+  if (!e.alarm.empty()) {
+    alarm_zones_[e.alarm] = e.zones;
+    return;
+  }
+  i->zones = e.zones;
+  i->updated = m.time;
+  i->last_seq = m.seq;
+}
+
 // Snapshot layout (all through BinaryWriter): version, last_seq, applied, anomalies,
 // agencies, incidents, units, watchlist, resource requests. The callsign index is derived and
 // rebuilt on load.
 namespace {
 // 2: incidents carry shared_with; 3: incidents carry sources and split_from, watchlist;
 // 4: dispatch fields on incidents (plan, recommended, escalations), resource requests;
-// 5: units carry shared_with.
-constexpr uint64_t kWorldFormatVersion = 5;
+// 5: units carry shared_with; 6: units carry a classification and a stale flag, incidents their
+// zones, messages
+// and alarm zones follow the resource requests.
+constexpr uint64_t kWorldFormatVersion = 6;
 }  // namespace
 
 std::string World::Serialize() const {
@@ -330,6 +391,12 @@ std::string World::Serialize() const {
   w.Varint(watchlist_.size());
   for (const auto& [key, entry] : watchlist_) w.Write(entry);
   w.Write(requests_);
+  w.Write(messages_);
+  w.Varint(alarm_zones_.size());
+  for (const auto& [alarm, zones] : alarm_zones_) {
+    w.Bytes(alarm);
+    w.Write(zones);
+  }
   return out;
 }
 
@@ -358,6 +425,13 @@ StatusOr<World> World::Deserialize(std::string_view bytes) {
     world.watchlist_[{e.plate, e.agency}] = std::move(e);
   }
   r.Read(world.requests_);
+  r.Read(world.messages_);
+  uint64_t tagged = r.Varint();
+  for (uint64_t i = 0; i < tagged && r.ok(); ++i) {
+    std::string alarm;
+    r.Read(alarm);
+    r.Read(world.alarm_zones_[alarm]);
+  }
   if (!r.ok()) return DataLoss("snapshot does not decode: " + r.error());
   if (!r.AtEnd()) return DataLoss("snapshot has trailing bytes");
   for (size_t i = 0; i < world.incidents_.size(); ++i) {
@@ -369,6 +443,11 @@ StatusOr<World> World::Deserialize(std::string_view bytes) {
   for (size_t i = 0; i < world.units_.size(); ++i) {
     if (world.units_[i].id.value != i + 1) return DataLoss("snapshot unit ids are not dense");
     world.unit_by_callsign_[world.units_[i].callsign] = world.units_[i].id;
+  }
+  for (size_t i = 0; i < world.messages_.size(); ++i) {
+    const Message& m = world.messages_[i];
+    if (m.id != i + 1) return DataLoss("snapshot message ids are not dense");
+    world.messages_of_incident_[m.incident.value].push_back(m.id);
   }
   return world;
 }

@@ -26,6 +26,12 @@ class World {
   const Unit* FindUnit(UnitId id) const;
   const Unit* FindUnitByCallsign(std::string_view callsign) const;
   const ResourceRequest* FindRequest(uint64_t id) const;
+  const Message* FindMessage(uint64_t id) const;
+  // Messages of one incident, oldest first (ids; look each up with FindMessage).
+  const std::vector<uint64_t>& MessagesOf(IncidentId incident) const;
+  uint64_t NextMessageId() const { return messages_.size() + 1; }
+  // Zones an alarm was tagged with (empty when none).
+  const std::vector<std::string>& ZonesOfAlarm(const std::string& alarm_id) const;
   const std::deque<ResourceRequest>& requests() const { return requests_; }
   uint64_t NextRequestId() const { return requests_.size() + 1; }
 
@@ -74,9 +80,9 @@ class World {
   void On(const EventMeta& m, const IncidentPriorityChanged& e);
   void On(const EventMeta& m, const WatchlistEntrySet& e);
   void On(const EventMeta& m, const WatchlistEntryRemoved& e);
-  // Monitoring events change no record: the live picture is the AVL lane's (src/monitor); the
-  // log keeps them for the timeline, replay and audit.
-  void On(const EventMeta&, const UnitStale&) {}
+  // Monitoring events change no record but the unit's stale flag: the live picture is the AVL
+  // lane's (src/monitor); the log keeps them for the timeline, replay and audit.
+  void On(const EventMeta&, const UnitStale& e);
   void On(const EventMeta&, const ZoneEntered&) {}
   void On(const EventMeta&, const ZoneExited&) {}
   void On(const EventMeta&, const RestrictedZoneAlert&) {}
@@ -85,6 +91,10 @@ class World {
   void On(const EventMeta& m, const SlaEscalated& e);
   void On(const EventMeta& m, const ResourceRequested& e);
   void On(const EventMeta& m, const ResourceRequestAnswered& e);
+  void On(const EventMeta& m, const UnitReclassified& e);
+  void On(const EventMeta& m, const IncidentReclassified& e);
+  void On(const EventMeta& m, const MessagePosted& e);
+  void On(const EventMeta& m, const ZonesTagged& e);
 
   std::map<std::string, Agency, std::less<>> agencies_;
   // Deques: records never move once created, and growth never copies the whole past.
@@ -94,6 +104,9 @@ class World {
   std::unordered_map<std::string, UnitId> unit_by_callsign_;
   std::unordered_map<std::string, IncidentId> incident_of_alarm_;  // derived from sources
   std::map<WatchKey, WatchlistEntry> watchlist_;
+  std::deque<Message> messages_;                                              // messages_[id - 1]
+  std::unordered_map<uint64_t, std::vector<uint64_t>> messages_of_incident_;  // derived
+  std::map<std::string, std::vector<std::string>> alarm_zones_;
   Seq last_seq_;
   uint64_t applied_ = 0;
   uint64_t anomalies_ = 0;

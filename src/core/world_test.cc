@@ -117,7 +117,7 @@ TEST_F(WorldTest, ReplayAndSnapshotAreDeterministic) {
                          "",
                          std::nullopt});
   for (int step = 0; step < 3000; ++step) {
-    switch (rng() % 5) {
+    switch (rng() % 8) {
       case 0:
         (void)Run(CreateIncident{"fire.alarm",
                                  static_cast<int32_t>(1 + rng() % 5),
@@ -135,6 +135,19 @@ TEST_F(WorldTest, ReplayAndSnapshotAreDeterministic) {
         (void)Run(ChangeIncidentStatus{IncidentId(1 + rng() % (world.incidents().size() + 1)),
                                        static_cast<IncidentStatus>(rng() % kIncidentStatusCount),
                                        "n"});
+        break;
+      case 5:
+        (void)Run(PostMessage{IncidentId(1 + rng() % (world.incidents().size() + 1)),
+                              "msg",
+                              static_cast<Classification>(rng() % kClassificationCount),
+                              {}});
+        break;
+      case 6:
+        (void)Run(ReclassifyUnit{UnitId(1 + rng() % 20),
+                                 static_cast<Classification>(rng() % kClassificationCount)});
+        break;
+      case 7:
+        (void)Run(TagZones{{IncidentId(1 + rng() % (world.incidents().size() + 1)), "", {"z1"}}});
         break;
       default:
         (void)Run(ReportPositions{{{UnitId(1 + rng() % 20), {37.75, -122.45}, ctx.now, 5, 180}}});
@@ -155,6 +168,74 @@ TEST_F(WorldTest, ReplayAndSnapshotAreDeterministic) {
   ASSERT_TRUE(restored.ok()) << restored.status().ToString();
   EXPECT_EQ(restored->Digest(), world.Digest());
   EXPECT_EQ(restored->FindUnitByCallsign("U3")->id, UnitId(4));
+}
+
+// A message belongs to its author's agency, is shared with the agencies working the incident
+// (or the subset named), and is never labelled below its incident.
+TEST_F(WorldTest, MessagesCarryTheirOwnLabelAndAudience) {
+  MustRun(RegisterAgency{{"ambulance", "Ambulance", "ems"}});
+  ctx.agency = "police";
+  IncidentId inc(MustRun(CreateIncident{
+      "police.robbery", 2, {37.78, -122.41}, "", "", "", "police", Classification::kConfidential}));
+  MustRun(ShareIncident{inc, "fire"});
+  MustRun(ShareIncident{inc, "ambulance"});
+
+  uint64_t all = MustRun(PostMessage{inc, "suspect fled north", Classification::kPublic, {}});
+  const Message* m = world.FindMessage(all);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->agency, "police");
+  EXPECT_EQ(m->classification, Classification::kConfidential);  // raised to the incident's
+  EXPECT_EQ(m->shared_with, (std::vector<std::string>{"fire", "ambulance"}));
+  EXPECT_EQ(m->author, "tester");
+
+  ctx.agency = "fire";
+  uint64_t one = MustRun(PostMessage{inc, "ladder staged", Classification::kSecret, {"police"}});
+  EXPECT_EQ(world.FindMessage(one)->shared_with, (std::vector<std::string>{"police"}));
+  EXPECT_EQ(world.FindMessage(one)->classification, Classification::kSecret);
+  EXPECT_EQ(world.MessagesOf(inc), (std::vector<uint64_t>{all, one}));
+
+  MustRun(RegisterAgency{{"coast", "Coast Guard", "coast"}});
+  auto outsider = Run(PostMessage{inc, "x", Classification::kRestricted, {"coast"}});
+  ASSERT_FALSE(outsider.ok());
+  EXPECT_EQ(outsider.status().field(), "to[0]");
+  auto empty = Run(PostMessage{inc, "", Classification::kRestricted, {}});
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.status().field(), "text");
+}
+
+TEST_F(WorldTest, ReclassificationAndZoneTags) {
+  UnitId u(MustRun(RegisterUnit{"S1", "police", "patrol", {}, "", std::nullopt}));
+  EXPECT_EQ(world.FindUnit(u)->classification, Classification::kRestricted);
+  MustRun(ReclassifyUnit{u, Classification::kSecret});
+  EXPECT_EQ(world.FindUnit(u)->classification, Classification::kSecret);
+  EXPECT_EQ(log.back().meta.classification, Classification::kSecret);
+  EXPECT_FALSE(Run(ReclassifyUnit{u, Classification::kSecret}).ok());  // already so
+
+  UnitId covert(MustRun(
+      RegisterUnit{"S2", "police", "patrol", {}, "", std::nullopt, Classification::kConfidential}));
+  EXPECT_EQ(world.FindUnit(covert)->classification, Classification::kConfidential);
+
+  // Positions are grouped per unit label, so a reader cleared for restricted never gets an
+  // event that carries a secret unit's fix.
+  UnitId plain(MustRun(RegisterUnit{"S3", "police", "patrol", {}, "", std::nullopt}));
+  size_t before = log.size();
+  MustRun(ReportPositions{
+      {{u, {37.75, -122.45}, ctx.now, 5, 180}, {plain, {37.75, -122.45}, ctx.now, 5, 180}}});
+  ASSERT_EQ(log.size(), before + 2);
+  EXPECT_NE(log[before].meta.classification, log[before + 1].meta.classification);
+
+  IncidentId inc(MustRun(CreateIncident{"fire.alarm", 3, {37.78, -122.41}}));
+  MustRun(ReclassifyIncident{inc, Classification::kConfidential});
+  EXPECT_EQ(world.FindIncident(inc)->classification, Classification::kConfidential);
+  MustRun(TagZones{{inc, "", {"stadium", "sector-4"}}});
+  EXPECT_EQ(world.FindIncident(inc)->zones, (std::vector<std::string>{"stadium", "sector-4"}));
+  auto unknown_alarm = Run(TagZones{{inc, "psim/1", {"stadium"}}});
+  ASSERT_FALSE(unknown_alarm.ok());
+  EXPECT_EQ(unknown_alarm.status().field(), "alarm");
+
+  auto restored = World::Deserialize(world.Serialize());
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_EQ(restored->Digest(), world.Digest());
 }
 
 TEST(WorldSnapshot, CorruptBytesAreRefused) {

@@ -114,14 +114,15 @@ AvlLane::AvlLane(Engine& engine, const Clock& clock, LaneOptions options,
   for (UnitId u : tracks_->Units())
     if (auto last = tracks_->Last(u); last.ok())
       (void)index_.Update(u, last->position, last->time, last->speed_mps);
-  // A unit already silent at start-up was reported stale before: do not repeat the event.
-  if (options_.stale_after_ms > 0)
-    for (UnitId u : index_.Stale(clock_.Now(), options_.stale_after_ms)) {
-      GrowFor(stale_, u.value);
-      stale_[u.value] = 1;
-    }
+  // The log says which units were reported stale: those are not reported again. A unit that
+  // fell silent while the server was down is reported at the first check.
   engine_.Read([&](const World& w) {
-    for (const Unit& u : w.units()) index_.SetAttributes(u.id, AttributesOf(u));
+    for (const Unit& u : w.units()) {
+      index_.SetAttributes(u.id, AttributesOf(u));
+      if (!u.stale) continue;
+      GrowFor(stale_, u.id.value);
+      stale_[u.id.value] = 1;
+    }
     attributes_seq_ = w.last_seq();
   });
   feed_listener_ = engine_.feed().Listen([this] { attributes_dirty_ = true; });

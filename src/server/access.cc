@@ -6,7 +6,16 @@ auth::RecordLabel LabelOf(const Incident& i) {
   return {i.agency, i.classification, i.shared_with};
 }
 auth::RecordLabel LabelOf(const Unit& u) {
-  return {u.agency, Classification::kRestricted, u.shared_with};
+  return {u.agency, u.classification, u.shared_with};
+}
+auth::RecordLabel LabelOf(const Message& m) {
+  return {m.agency, m.classification, m.shared_with};
+}
+
+bool CanSeeMessage(const auth::Principal& who, const Message& m, const World& world) {
+  const Incident* i = world.FindIncident(m.incident);
+  return i && auth::CanSee(who, LabelOf(*i), auth::Action::kIncidentRead) &&
+         auth::CanSee(who, LabelOf(m), auth::Action::kIncidentRead);
 }
 
 auth::RecordLabel LabelOfEvent(const Event& event, const World& world) {
@@ -35,15 +44,21 @@ auth::RecordLabel LabelOfEvent(const Event& event, const World& world) {
           return incident(b.incident);
         else if constexpr (std::is_same_v<T, IncidentSplit>)
           return incident(b.from);
-        else if constexpr (std::is_same_v<T, IncidentPriorityChanged>)
+        else if constexpr (std::is_same_v<T, IncidentPriorityChanged> ||
+                           std::is_same_v<T, IncidentReclassified>)
           return incident(b.id);
+        else if constexpr (std::is_same_v<T, ZonesTagged>)
+          return incident(b.incident);
         else if constexpr (std::is_same_v<T, ResourceRequestAnswered>) {
           // Both agencies of a mutual-aid request see its answer (the request shared the incident).
           const ResourceRequest* r = world.FindRequest(b.id);
           return r ? incident(r->incident) : envelope;
         } else if constexpr (std::is_same_v<T, UnitRegistered> ||
-                             std::is_same_v<T, UnitStatusChanged> || std::is_same_v<T, UnitShared>)
+                             std::is_same_v<T, UnitStatusChanged> ||
+                             std::is_same_v<T, UnitShared> || std::is_same_v<T, UnitReclassified>)
           return unit(b.id);
+        else if constexpr (std::is_same_v<T, UnitStale> || std::is_base_of_v<ZoneCrossing, T>)
+          return unit(b.unit);
         else
           return envelope;
       },
@@ -55,6 +70,20 @@ bool CanSeeEvent(const auth::Principal& who, const Event& event, const World& wo
       std::holds_alternative<SignInAttempted>(event.body))
     return auth::CanSee(who, {event.meta.agency, event.meta.classification, {}},
                         auth::Action::kAuditRead);
+  if (const auto* posted = std::get_if<MessagePosted>(&event.body)) {
+    const Message* m = world.FindMessage(posted->id);
+    return m && CanSeeMessage(who, *m, world) && auth::CanSee(who, LabelOf(*m));
+  }
+  if (const auto* positions = std::get_if<PositionsReported>(&event.body)) {
+    // Shown only to a reader who may see every unit in it (labels may have changed since).
+    if (positions->fixes.empty())
+      return auth::CanSee(who, {event.meta.agency, event.meta.classification, {}});
+    for (const PositionFix& f : positions->fixes) {
+      const Unit* u = world.FindUnit(f.unit);
+      if (!u || !auth::CanSee(who, LabelOf(*u))) return false;
+    }
+    return true;
+  }
   auth::RecordLabel label = LabelOfEvent(event, world);
   if (!auth::CanSee(who, label)) return false;
   bool watchlist = std::holds_alternative<WatchlistEntrySet>(event.body) ||
@@ -73,8 +102,11 @@ std::optional<IncidentId> ConfidentialIncidentOf(const Event& event, const World
         if constexpr (std::is_same_v<T, IncidentCreated> ||
                       std::is_same_v<T, IncidentStatusChanged> ||
                       std::is_same_v<T, IncidentNoteAdded> || std::is_same_v<T, IncidentShared> ||
-                      std::is_same_v<T, IncidentPriorityChanged>)
+                      std::is_same_v<T, IncidentPriorityChanged> ||
+                      std::is_same_v<T, IncidentReclassified>)
           return b.id;
+        else if constexpr (std::is_same_v<T, ZonesTagged>)
+          return b.incident;
         else if constexpr (std::is_same_v<T, UnitAssigned> || std::is_same_v<T, AlarmReceived> ||
                            std::is_same_v<T, RecommendationMade> ||
                            std::is_same_v<T, SlaEscalated> || std::is_same_v<T, ResourceRequested>)
@@ -88,6 +120,40 @@ std::optional<IncidentId> ConfidentialIncidentOf(const Event& event, const World
   const Incident* i = id.value ? world.FindIncident(id) : nullptr;
   if (i && IsConfidential(*i)) return id;
   return std::nullopt;
+}
+
+void ReadRecorder::Add(const Event& event, const World& world) {
+  if (auto id = ConfidentialIncidentOf(event, world)) incidents_.insert(id->value);
+  auto unit = [&](UnitId id) {
+    const Unit* u = world.FindUnit(id);
+    if (u && u->classification >= Classification::kConfidential) units_.insert(id.value);
+  };
+  std::visit(
+      [&](const auto& b) {
+        using T = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<T, MessagePosted>) {
+          const Message* m = world.FindMessage(b.id);
+          if (m && m->classification >= Classification::kConfidential) messages_.insert(b.id);
+        } else if constexpr (std::is_same_v<T, UnitRegistered> ||
+                             std::is_same_v<T, UnitStatusChanged> ||
+                             std::is_same_v<T, UnitShared> || std::is_same_v<T, UnitReclassified>) {
+          unit(b.id);
+        } else if constexpr (std::is_same_v<T, UnitStale> || std::is_base_of_v<ZoneCrossing, T>) {
+          unit(b.unit);
+        } else if constexpr (std::is_same_v<T, PositionsReported>) {
+          for (const PositionFix& f : b.fixes) unit(f.unit);
+        }
+      },
+      event.body);
+}
+
+RecordAccess ReadRecorder::Take(std::string via) const {
+  RecordAccess access;
+  access.via = std::move(via);
+  for (uint64_t id : incidents_) access.incidents.push_back(IncidentId(id));
+  access.messages.assign(messages_.begin(), messages_.end());
+  for (uint64_t id : units_) access.units.push_back(UnitId(id));
+  return access;
 }
 
 Status CheckOwnUnit(const auth::Principal& who, const Unit& unit) {

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -187,6 +188,7 @@ void Api::Route(const HttpRequest& r, Who who, Reply reply) {
     if (!id)
       return reply(BadRequest(InvalidArgument("incident id must be a positive integer", "id")));
     if (seg.size() == 4) return get ? GetIncident(id, who, reply) : method_not_allowed();
+    if (seg.size() == 5 && seg[4] == "messages") return MessagesRoute(r, id, who, reply);
     if (seg.size() <= 6 && seg[4] == "recommendation")
       return post ? RecommendationRoute(r, id, seg.size() == 6 ? seg[5] : "", who, reply)
                   : method_not_allowed();
@@ -197,6 +199,7 @@ void Api::Route(const HttpRequest& r, Who who, Reply reply) {
     if (seg[4] == "assignments") return AssignRoute(r, id, who, reply);
     if (seg[4] == "shares") return ShareRoute(r, id, who, reply);
     if (seg[4] == "split") return SplitRoute(r, id, who, reply);
+    if (seg[4] == "classification") return IncidentClassifyRoute(r, id, who, reply);
     return no_route();
   }
   if (res == "alarms") {
@@ -224,6 +227,8 @@ void Api::Route(const HttpRequest& r, Who who, Reply reply) {
       return post ? UnitStatusRoute(r, id, who, reply) : method_not_allowed();
     if (seg.size() == 5 && seg[4] == "shares")
       return post ? UnitShareRoute(r, id, who, reply) : method_not_allowed();
+    if (seg.size() == 5 && seg[4] == "classification")
+      return post ? UnitClassifyRoute(r, id, who, reply) : method_not_allowed();
     return no_route();
   }
   if (res == "resource-requests" || res == "coverage") return DispatchRoute(r, seg, who, reply);
@@ -273,8 +278,6 @@ void Api::Submit(Command command, Who who, Reply reply, Outcome on_success) {
   if (!var##_parsed.ok()) return reply(BadRequest(var##_parsed.status())); \
   const json& var = *var##_parsed
 
-namespace {
-
 HttpResponse Created(const CommandOutcome& o) {
   return JsonResponse(201, {{"id", o.created_id}, {"seq", o.last_seq.value}});
 }
@@ -282,14 +285,12 @@ HttpResponse Applied(const CommandOutcome& o) {
   return JsonResponse(200, {{"seq", o.last_seq.value}});
 }
 
-// The answer when `who` may not do `action` on a record with `label`: 404 when it may not even
-// see the record (its existence is not disclosed), 403 when it may see but not act.
 std::optional<HttpResponse> Refuse(const auth::Principal& who, auth::Action action,
                                    auth::Action read_action,
                                    const std::optional<auth::RecordLabel>& label,
-                                   const std::string& what, uint64_t id) {
+                                   const std::string& what, uint64_t id, const std::string& field) {
   if (!label || !auth::CanSee(who, *label, read_action))
-    return ErrorResponse(404, NotFound("no " + what + " " + std::to_string(id), "id"));
+    return ErrorResponse(404, NotFound("no " + what + " " + std::to_string(id), field));
   Status s = auth::Authorize(who, action, &*label);
   if (!s.ok()) return ErrorResponse(403, s);
   return std::nullopt;
@@ -301,8 +302,6 @@ std::optional<auth::RecordLabel> IncidentLabel(const Engine& engine, IncidentId 
     return i ? std::optional(LabelOf(*i)) : std::nullopt;
   });
 }
-
-}  // namespace
 
 void Api::CreateIncidentRoute(const HttpRequest& r, Who who, Reply reply) {
   NCC_PARSE_BODY(body, reply);
@@ -340,16 +339,60 @@ void Api::CreateIncidentRoute(const HttpRequest& r, Who who, Reply reply) {
 
 void Api::ReplyAfterAudit(std::vector<IncidentId> confidential, std::string via, Who who,
                           Reply reply, HttpResponse response) {
-  if (confidential.empty()) return reply(std::move(response));
-  auto shared = std::make_shared<HttpResponse>(std::move(response));
-  engine_.Submit(RecordAccess{std::move(confidential), std::move(via)}, who.user, who.agency,
-                 [reply = std::move(reply), shared](CommandOutcome o) {
-                   if (!o.status.ok())
-                     return reply(ErrorResponse(
-                         503, Unavailable("this read could not be recorded in the audit trail: " +
-                                          o.status.message())));
-                   reply(std::move(*shared));
-                 });
+  ReplyAfterAudit(RecordAccess{std::move(confidential), std::move(via), {}, {}}, who,
+                  std::move(reply), std::move(response));
+}
+
+namespace {
+// A read of more records than one audit command may name is recorded in several commands.
+std::vector<RecordAccess> AuditPages(RecordAccess access) {
+  std::vector<RecordAccess> pages;
+  auto room = [&]() -> RecordAccess& {
+    if (pages.empty() ||
+        pages.back().incidents.size() + pages.back().messages.size() + pages.back().units.size() >=
+            Limits::kMaxRecordsPerAccess)
+      pages.push_back({{}, access.via, {}, {}});
+    return pages.back();
+  };
+  for (IncidentId id : access.incidents) room().incidents.push_back(id);
+  for (uint64_t id : access.messages) room().messages.push_back(id);
+  for (UnitId id : access.units) room().units.push_back(id);
+  return pages;
+}
+
+}  // namespace
+
+void Api::ReplyAfterAudit(RecordAccess access, Who who, Reply reply, HttpResponse response) {
+  std::vector<RecordAccess> pages = AuditPages(std::move(access));
+  if (pages.empty()) return reply(std::move(response));
+  // Reply once every page is durable; any failure withholds the records (503).
+  struct Pending {
+    Reply reply;
+    HttpResponse response;
+    size_t left;
+    bool failed = false;
+    std::string why;
+    std::mutex mu;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->reply = std::move(reply);
+  pending->response = std::move(response);
+  pending->left = pages.size();
+  for (RecordAccess& page : pages)
+    engine_.Submit(std::move(page), who.user, who.agency, [pending](CommandOutcome o) {
+      std::unique_lock lock(pending->mu);
+      if (!o.status.ok() && !pending->failed) {
+        pending->failed = true;
+        pending->why = o.status.message();
+      }
+      if (--pending->left > 0) return;
+      lock.unlock();
+      if (pending->failed)
+        return pending->reply(ErrorResponse(
+            503,
+            Unavailable("this read could not be recorded in the audit trail: " + pending->why)));
+      pending->reply(std::move(pending->response));
+    });
 }
 
 void Api::GetIncident(IncidentId id, Who who, Reply reply) {
@@ -473,7 +516,8 @@ void Api::AssignRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply)
 
 void Api::CreateUnitRoute(const HttpRequest& r, Who who, Reply reply) {
   NCC_PARSE_BODY(body, reply);
-  FieldReader f(body, {"callsign", "agency", "kind", "capabilities", "station", "location"});
+  FieldReader f(body, {"callsign", "agency", "kind", "capabilities", "station", "location",
+                       "classification"});
   RegisterUnit c;
   c.callsign = f.String("callsign", true, 256);
   c.agency = f.String("agency", false, 64);
@@ -481,24 +525,36 @@ void Api::CreateUnitRoute(const HttpRequest& r, Who who, Reply reply) {
   c.capabilities = f.Strings("capabilities", 64, 64);
   c.station = f.String("station", false);
   c.position = f.Location("location", false);
+  std::string cls = f.String("classification", false, 32);
   if (!f.ok()) return reply(BadRequest(f.status()));
+  if (!cls.empty()) {
+    auto parsed = ParseClassification(cls);
+    if (!parsed)
+      return reply(ErrorResponse(
+          422,
+          InvalidArgument("must be public, restricted, confidential or secret", "classification")));
+    c.classification = *parsed;
+  }
   if (c.agency.empty()) c.agency = who.agency;
-  auth::RecordLabel label{c.agency, Classification::kRestricted, {}};
+  // Registering above one's clearance is refused like creating such an incident.
+  auth::RecordLabel label{c.agency, c.classification, {}};
   if (Status s = auth::Authorize(who, auth::Action::kUnitRegister, &label); !s.ok())
     return reply(ErrorResponse(403, s));
   Submit(std::move(c), who, std::move(reply), Created);
 }
 
 void Api::GetUnit(UnitId id, Who who, Reply reply) {
+  RecordAccess audited{{}, "GET /api/v1/units/{id}", {}, {}};
   auto view = engine_.Read([&](const World& w) -> std::optional<json> {
     const Unit* u = w.FindUnit(id);
     if (!u || !auth::CanSee(who, LabelOf(*u), auth::Action::kUnitRead)) return std::nullopt;
+    if (u->classification >= Classification::kConfidential) audited.units.push_back(id);
     return JsonWriter::ToJson(*u);
   });
   if (!view)
     return reply(ErrorResponse(404, NotFound("no unit " + std::to_string(id.value), "id")));
   OverlayLive(*view, id);
-  reply(JsonResponse(200, *view));
+  ReplyAfterAudit(std::move(audited), who, std::move(reply), JsonResponse(200, *view));
 }
 
 void Api::ListUnits(const HttpRequest& r, Who who, Reply reply) {
@@ -511,16 +567,18 @@ void Api::ListUnits(const HttpRequest& r, Who who, Reply reply) {
   }
   std::string agency = r.query.count("agency") ? r.query.at("agency") : "";
   json items = json::array();
+  RecordAccess audited{{}, "GET /api/v1/units", {}, {}};
   engine_.Read([&](const World& w) {
     for (const Unit& u : w.units()) {
       if (status && u.status != *status) continue;
       if (!agency.empty() && u.agency != agency) continue;
       if (!auth::CanSee(who, LabelOf(u), auth::Action::kUnitRead)) continue;
       items.push_back(JsonWriter::ToJson(u));
+      if (u.classification >= Classification::kConfidential) audited.units.push_back(u.id);
     }
   });
   for (json& u : items) OverlayLive(u, UnitId(u["id"].get<uint64_t>()));
-  reply(JsonResponse(200, {{"items", items}}));
+  ReplyAfterAudit(std::move(audited), who, std::move(reply), JsonResponse(200, {{"items", items}}));
 }
 
 // Only the owning agency's supervisors and admins share a unit (the unit.register right, which
@@ -589,11 +647,11 @@ void Api::EventsRoute(const HttpRequest& r, Who who, Reply reply) {
   // caller may not see are left out; last_seq still moves past them so paging goes on.
   std::string body = "{\"items\":[";
   bool first = true;
-  std::set<IncidentId> audited;
+  ReadRecorder audited;
   engine_.Read([&](const World& w) {
     for (const EventText& item : *page) {
       if (!CanSeeEvent(who, *item.event, w)) continue;
-      if (auto id = ConfidentialIncidentOf(*item.event, w)) audited.insert(*id);
+      audited.Add(*item.event, w);
       if (!first) body += ',';
       first = false;
       body += *item.json;
@@ -604,8 +662,7 @@ void Api::EventsRoute(const HttpRequest& r, Who who, Reply reply) {
           ",\"head\":" + std::to_string(engine_.log().LastSeq().value) + "}";
   HttpResponse resp;
   resp.body = std::move(body);
-  ReplyAfterAudit({audited.begin(), audited.end()}, "GET /api/v1/events", who, std::move(reply),
-                  std::move(resp));
+  ReplyAfterAudit(audited.Take("GET /api/v1/events"), who, std::move(reply), std::move(resp));
 }
 
 void Api::MetricsRoute(Reply reply) {

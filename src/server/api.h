@@ -20,6 +20,20 @@
 
 namespace ncc {
 
+// The answer when `who` may not do `action` on a record with `label` (nullopt: no such record):
+// 404 naming `field` when it may not even see the record (its existence is not disclosed), 403
+// when it may see but not act; nullopt when allowed. Every route that acts on one record uses it.
+std::optional<HttpResponse> Refuse(const auth::Principal& who, auth::Action action,
+                                   auth::Action read_action,
+                                   const std::optional<auth::RecordLabel>& label,
+                                   const std::string& what, uint64_t id,
+                                   const std::string& field = "id");
+// 201 {id, seq} for a command that created a record; 200 {seq} for one that changed one.
+HttpResponse Created(const CommandOutcome& o);
+HttpResponse Applied(const CommandOutcome& o);
+// The current label of incident `id`, nullopt when there is none.
+std::optional<auth::RecordLabel> IncidentLabel(const Engine& engine, IncidentId id);
+
 struct ApiOptions {
   std::string web_root;  // static console files served at "/", empty for none
 };
@@ -69,6 +83,8 @@ class Api {
   // (none: at once). If the trail cannot be written the records are not shown (503).
   void ReplyAfterAudit(std::vector<IncidentId> confidential, std::string via, Who who, Reply reply,
                        HttpResponse response);
+  // The same for any records (incidents, messages, units) named in `access`.
+  void ReplyAfterAudit(RecordAccess access, Who who, Reply reply, HttpResponse response);
   void Route(const HttpRequest& r, Who who, Reply reply);
   void AuthRoute(const HttpRequest& r, std::string_view what, Reply reply);
 
@@ -84,6 +100,12 @@ class Api {
   void ListUnits(const HttpRequest& r, Who who, Reply reply);
   void UnitStatusRoute(const HttpRequest& r, UnitId id, Who who, Reply reply);
   void UnitShareRoute(const HttpRequest& r, UnitId id, Who who, Reply reply);
+  // api_messages.cc: per-incident messages and reclassification of incidents and units.
+  void MessagesRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply);
+  void PostMessageRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply);
+  void ListMessages(IncidentId id, Who who, Reply reply);
+  void IncidentClassifyRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply);
+  void UnitClassifyRoute(const HttpRequest& r, UnitId id, Who who, Reply reply);
   void PositionsRoute(const HttpRequest& r, Who who, Reply reply);
   void TrackRoute(const HttpRequest& r, UnitId id, Who who, Reply reply);
   void NearbyRoute(const HttpRequest& r, Who who, Reply reply);

@@ -93,6 +93,7 @@ void Api::GetAlarm(const std::string& id, Who who, Reply reply) {
     j["incident_status"] = std::string(Name(i->status));
     j["incident_priority"] = i->priority;
     j["incident_sources"] = linked;
+    j["zones"] = w.ZonesOfAlarm(id);
     return j;
   });
   if (!view) return reply(ErrorResponse(404, NotFound("no alarm " + id.substr(0, 256), "id")));

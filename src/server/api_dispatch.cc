@@ -71,22 +71,11 @@ std::optional<HttpResponse> CheckCommands(const auth::Principal& who, const Engi
   return std::nullopt;
 }
 
-std::optional<auth::RecordLabel> LabelOfIncident(const Engine& engine, IncidentId id) {
-  return engine.Read([&](const World& w) -> std::optional<auth::RecordLabel> {
-    const Incident* i = w.FindIncident(id);
-    return i ? std::optional(LabelOf(*i)) : std::nullopt;
-  });
-}
-
 // 404 when the caller may not see the incident, 403 when it may see but not dispatch.
 std::optional<HttpResponse> RefuseIncident(const auth::Principal& who, const Engine& engine,
                                            IncidentId id, const std::string& field = "id") {
-  auto label = LabelOfIncident(engine, id);
-  if (!label || !auth::CanSee(who, *label, auth::Action::kIncidentRead))
-    return ErrorResponse(404, NotFound("no incident " + std::to_string(id.value), field));
-  if (Status s = auth::Authorize(who, auth::Action::kIncidentAssign, &*label); !s.ok())
-    return ErrorResponse(403, s);
-  return std::nullopt;
+  return Refuse(who, auth::Action::kIncidentAssign, auth::Action::kIncidentRead,
+                IncidentLabel(engine, id), "incident", id.value, field);
 }
 
 }  // namespace

@@ -109,18 +109,17 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<NextLaye
         return;
       }
       cursor_ = page->back().event->meta.seq;
-      std::set<IncidentId> audited;
+      ReadRecorder audited;
       engine_.Read([&](const World& w) {
         for (auto& item : *page) {
           if (!CanSeeEvent(who_, *item.event, w)) continue;
-          if (auto id = ConfidentialIncidentOf(*item.event, w)) audited.insert(*id);
+          audited.Add(*item.event, w);
           out_.push_back(std::move(item.json));
         }
       });
       // The stream does not wait for its audit record: it is written in the next group commit.
       if (!audited.empty())
-        engine_.Submit(RecordAccess{{audited.begin(), audited.end()}, "stream"}, who_.user,
-                       who_.agency, [](CommandOutcome) {});
+        engine_.Submit(audited.Take("stream"), who_.user, who_.agency, [](CommandOutcome) {});
     }
     writing_ = true;
     ws_.text(true);

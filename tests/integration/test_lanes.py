@@ -12,7 +12,7 @@ from harness import main, Server, free_port, now_ms, seed
 
 NCC = None
 
-# A restricted square around a site in Doha and a sector that contains it.
+# A restricted square around a site in Doha and a sector north of it.
 SITE = {"lat": 25.30, "lon": 51.50}
 
 
@@ -69,8 +69,13 @@ class Lanes(unittest.TestCase):
         return body
 
     def events(self, kind):
-        status, page = self.server.request("GET", "/api/v1/events?after=0&limit=1000")
-        return [e for e in page["items"] if e["type"] == kind]
+        found, after = [], 0
+        while True:
+            status, page = self.server.request("GET", f"/api/v1/events?after={after}&limit=1000")
+            found += [e for e in page["items"] if e["type"] == kind]
+            if page["last_seq"] >= page["head"]:
+                return found
+            after = page["last_seq"]
 
     def test_zones_enter_exit_alert_and_track(self):
         status, body = self.server.request("POST", "/api/v1/zones", ZONES)
@@ -115,6 +120,45 @@ class Lanes(unittest.TestCase):
         fire = self.server.login("firedisp")
         status, err = self.server.request("GET", f"/api/v1/units/{u}/track", token=fire)
         self.assertEqual(status, 404, err)
+
+    def wait_for(self, fetch, want, what):
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            got = fetch()
+            if got == want:
+                return
+            time.sleep(0.05)
+        self.assertEqual(got, want, what)
+
+    def test_zones_tag_incidents_and_alarms(self):
+        s = self.server
+        status, body = s.request("POST", "/api/v1/zones", ZONES)
+        self.assertEqual(status, 201, body)
+        status, inside = s.request("POST", "/api/v1/incidents", {
+            "type": "fire.structure", "priority": 2, "location": SITE})
+        status, outside = s.request("POST", "/api/v1/incidents", {
+            "type": "fire.structure", "priority": 2, "location": {"lat": 25.0, "lon": 51.0}})
+        incident = lambda i: s.request("GET", f"/api/v1/incidents/{i}")[1]["zones"]
+        self.wait_for(lambda: incident(inside["id"]), ["site-1"], "incident at the site")
+        alarm = {"id": "zones/1", "kind": "intrusion", "time": now_ms(), "location": SITE, "source": "psim"}
+        status, body = s.request("POST", "/api/v1/alarms", alarm, token=False,
+                                 headers={"Authorization": "ApiKey " + self.alarm_key})
+        self.assertIn(status, (200, 201), body)
+        self.wait_for(lambda: s.request("GET", "/api/v1/alarms/zones%2F1")[1].get("zones"),
+                      ["site-1"], "alarm at the site")
+        # The zone set changes: open incidents are tagged again; one outside every zone never was.
+        status, body = s.request("POST", "/api/v1/zones", {"type": "FeatureCollection",
+                                                           "features": ZONES["features"][1:]})
+        self.assertEqual(status, 201, body)
+        self.wait_for(lambda: incident(inside["id"]), [], "after the site zone went away")
+        self.assertEqual(incident(outside["id"]), [])
+        # The World answers before the log has the event durable: wait for the event itself.
+        tagged = lambda: [e["data"]["incident"] for e in self.events("zones_tagged")]
+        self.wait_for(lambda: tagged().count(inside["id"]), 2, "tagged at creation and after the change")
+        self.assertNotIn(outside["id"], tagged())
+        # Back to the zones the other tests expect; the tag follows.
+        status, body = s.request("POST", "/api/v1/zones", ZONES)
+        self.wait_for(lambda: incident(inside["id"]), ["site-1"], "zones restored")
 
     def test_impossible_jump_is_held_back_and_flagged(self):
         u = self.units["E2"]

@@ -70,6 +70,40 @@ class Security(unittest.TestCase):
                     status, share = s.request("POST", f"/api/v1/incidents/{body['id']}/shares", {"agency": "police"},
                                               token=fire)
                     assert status == 201, share
+        # Messages, each its own record: (relation of the message, its label) -> (incident, message
+        # id, seq). "own": police wrote it on a police incident; "shared": fire wrote it on a fire
+        # incident shared with police, to everyone working it; "not_shared": fire wrote it on the
+        # same incident to fire only.
+        cls.messages = {}
+        for cls_name in LEVELS:
+            own_incident = cls.records[("own", cls_name)][0]
+            shared_incident = cls.records[("shared", cls_name)][0]
+            for relation, incident, token, body in (
+                    ("own", own_incident, None, {"text": f"own-{cls_name}", "classification": cls_name}),
+                    ("shared", shared_incident, fire, {"text": f"shared-{cls_name}", "classification": cls_name}),
+                    ("not_shared", shared_incident, fire,
+                     {"text": f"not-shared-{cls_name}", "classification": cls_name, "to": ["fire"]})):
+                status, posted = s.request("POST", f"/api/v1/incidents/{incident}/messages", body, token=token)
+                assert status == 201, posted
+                cls.messages[(relation, cls_name)] = (incident, posted["id"], posted["seq"])
+        # Units at every label: (relation, label) -> (unit id, seq of its last event). Police
+        # units are "own"; fire units shared with police "shared"; other fire units "not_shared".
+        cls.labelled_units = {}
+        for cls_name in LEVELS:
+            for relation in ("own", "shared", "not_shared"):
+                agency = "police" if relation == "own" else "fire"
+                token = None if relation == "own" else fire
+                status, unit = s.request("POST", "/api/v1/units", {
+                    "callsign": f"L-{relation}-{cls_name}", "agency": agency, "kind": "patrol",
+                    "classification": cls_name}, token=token)
+                assert status == 201, unit
+                seq = unit["seq"]
+                if relation == "shared":
+                    status, share = s.request("POST", f"/api/v1/units/{unit['id']}/shares", {"agency": "police"},
+                                              token=fire)
+                    assert status == 201, share
+                    seq = share["seq"]
+                cls.labelled_units[(relation, cls_name)] = (unit["id"], seq)
         cls.units = []
         for k in range(200):
             status, body = s.request("POST", "/api/v1/units", {"callsign": f"P{k}", "agency": "police", "kind": "patrol"})
@@ -112,6 +146,69 @@ class Security(unittest.TestCase):
                     checked += 3
         print(f"{checked} read decisions checked", flush=True)
 
+    def test_messages_follow_their_own_label_and_their_incident(self):
+        s = self.server
+        checked = 0
+        for role in ROLES:
+            for clearance in LEVELS:
+                token = self.tokens[f"{role}-{clearance}"]
+                status, events = s.request("GET", "/api/v1/events?after=0&limit=1000", token=token)
+                event_seqs = {e["seq"] for e in events["items"]} if status == 200 else set()
+                lists = {}
+                for (relation, classification), (incident, message, seq) in self.messages.items():
+                    incident_relation = "own" if relation == "own" else "shared"
+                    sees_incident = allowed(role, clearance, "incident.read", incident_relation, classification)
+                    if incident not in lists:
+                        status, body = s.request("GET", f"/api/v1/incidents/{incident}/messages", token=token)
+                        self.assertEqual(status, 200 if sees_incident else 404, (role, clearance, incident, body))
+                        lists[incident] = {m["id"] for m in body["items"]} if status == 200 else set()
+                    want = sees_incident and allowed(role, clearance, "incident.read", relation, classification)
+                    self.assertEqual(message in lists[incident], want, ("messages", role, clearance, relation,
+                                                                        classification))
+                    want_event = want and allowed(role, clearance, "event.read", relation, classification)
+                    self.assertEqual(seq in event_seqs, want_event, ("message event", role, clearance, relation,
+                                                                     classification))
+                    checked += 2
+        print(f"{checked} message decisions checked", flush=True)
+
+    def test_message_bodies_cannot_raise_or_widen(self):
+        s = self.server
+        incident = self.records[("own", "restricted")][0]
+        token = self.tokens["dispatcher-restricted"]
+        status, body = s.request("POST", f"/api/v1/incidents/{incident}/messages",
+                                 {"text": "x", "classification": "secret"}, token=token)
+        self.assertEqual((status, body["error"]["field"]), (403, "classification"))
+        status, body = s.request("POST", f"/api/v1/incidents/{incident}/messages",
+                                 {"text": "x", "to": ["ambulance"]}, token=token)
+        self.assertEqual((status, body["error"]["field"]), (409, "to[0]"), body)
+        status, body = s.request("POST", f"/api/v1/incidents/{incident}/messages",
+                                 {"text": "x", "agency": "fire"}, token=token)
+        self.assertEqual((status, body["error"]["field"]), (400, "agency"))
+        status, body = s.request("POST", f"/api/v1/incidents/{incident}/messages",
+                                 {"text": "x", "classification": "top-secret"}, token=token)
+        self.assertEqual((status, body["error"]["field"]), (422, "classification"))
+
+    def test_units_follow_their_label(self):
+        s = self.server
+        checked = 0
+        for role in ROLES:
+            for clearance in LEVELS:
+                token = self.tokens[f"{role}-{clearance}"]
+                status, listing = s.request("GET", "/api/v1/units", token=token)
+                listed = {u["id"] for u in listing["items"]} if status == 200 else set()
+                status, events = s.request("GET", "/api/v1/events?after=0&limit=1000", token=token)
+                event_seqs = {e["seq"] for e in events["items"]} if status == 200 else set()
+                for (relation, classification), (unit, seq) in self.labelled_units.items():
+                    want = allowed(role, clearance, "unit.read", relation, classification)
+                    status, _ = s.request("GET", f"/api/v1/units/{unit}", token=token)
+                    self.assertEqual(status, 200 if want else 404, (role, clearance, relation, classification))
+                    self.assertEqual(unit in listed, want, ("unit list", role, clearance, relation, classification))
+                    want_event = allowed(role, clearance, "event.read", relation, classification)
+                    self.assertEqual(seq in event_seqs, want_event, ("unit events", role, clearance, relation,
+                                                                     classification))
+                    checked += 3
+        print(f"{checked} unit decisions checked", flush=True)
+
     def test_writes(self):
         s = self.server
         next_unit = 0  # a unit is used up only by an assignment that succeeds
@@ -121,7 +218,10 @@ class Security(unittest.TestCase):
             for action, path, body in (
                     ("incident.note", f"/api/v1/incidents/{incident}/notes", {"text": "checked"}),
                     ("incident.update_status", f"/api/v1/incidents/{incident}/status", {"status": "triaged"}),
-                    ("incident.assign", f"/api/v1/incidents/{incident}/assignments", None)):
+                    ("incident.assign", f"/api/v1/incidents/{incident}/assignments", None),
+                    # The same label again: allowed callers get 409 and nothing changes.
+                    ("record.classify", f"/api/v1/incidents/{incident}/classification",
+                     {"classification": classification})):
                 if body is None:
                     body = {"unit": self.units[next_unit]}
                 status, reply = s.request("POST", path, body, token=token)

@@ -1,0 +1,126 @@
+// Per-incident messages (POST/GET /api/v1/incidents/{id}/messages) and new labels for records
+// (POST /api/v1/incidents/{id}/classification, /api/v1/units/{id}/classification).
+//
+// A message is its own record: the author's agency owns it, it carries a classification (never
+// below its incident's) and a share list (the agencies working the incident, or the subset the
+// author names). A reader must see the incident and the message; reads of confidential and
+// secret messages are in the audit trail before they are shown.
+#include "core/json_writer.h"
+#include "server/access.h"
+#include "server/api.h"
+#include "server/json_body.h"
+
+namespace ncc {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxAddressees = 32;
+
+std::optional<Classification> ReadClassification(FieldReader& f, bool required, Status& bad) {
+  std::string name = f.String("classification", required, 32);
+  if (!f.ok() || name.empty()) return std::nullopt;
+  auto parsed = ParseClassification(name);
+  if (!parsed)
+    bad = InvalidArgument("must be public, restricted, confidential or secret", "classification");
+  return parsed;
+}
+
+// A caller may not label a record above its own clearance (it would lose sight of it), nor
+// take a label off a record it cannot fully see (checked by Refuse on the current label).
+std::optional<HttpResponse> RefuseLabel(const auth::Principal& who, Classification to) {
+  if (who.clearance >= to) return std::nullopt;
+  return ErrorResponse(403, Status(StatusCode::kPermissionDenied,
+                                   "your clearance (" + std::string(Name(who.clearance)) +
+                                       ") is below " + std::string(Name(to)),
+                                   "classification"));
+}
+
+}  // namespace
+
+void Api::MessagesRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
+  if (r.method == "POST") return PostMessageRoute(r, id, who, std::move(reply));
+  if (r.method == "GET") return ListMessages(id, who, std::move(reply));
+  reply(ErrorResponse(405, InvalidArgument(r.method + " is not allowed on " + r.path)));
+}
+
+void Api::PostMessageRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
+  auto parsed = ParseJsonBody(r.body);
+  if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
+  FieldReader f(*parsed, {"text", "classification", "to"});
+  PostMessage c;
+  c.incident = id;
+  c.text = f.String("text", true, Limits::kMessage);
+  std::vector<std::string> to = f.Strings("to", kMaxAddressees, 64);
+  Status bad;
+  auto label = ReadClassification(f, false, bad);
+  if (!f.ok()) return reply(ErrorResponse(400, f.status()));
+  if (!bad.ok()) return reply(ErrorResponse(422, bad));
+  if (auto no = Refuse(who, auth::Action::kIncidentNote, auth::Action::kIncidentRead,
+                       IncidentLabel(engine_, id), "incident", id.value))
+    return reply(std::move(*no));
+  if (label) {
+    if (auto no = RefuseLabel(who, *label)) return reply(std::move(*no));
+    c.classification = *label;
+  }
+  c.to = std::move(to);
+  // The message is never less classified than its incident (decide raises it): the author must
+  // be cleared for that too, which Refuse checked above.
+  Submit(std::move(c), who, std::move(reply), Created);
+}
+
+void Api::ListMessages(IncidentId id, Who who, Reply reply) {
+  RecordAccess audited{{}, "GET /api/v1/incidents/{id}/messages", {}, {}};
+  auto items = engine_.Read([&](const World& w) -> std::optional<json> {
+    const Incident* i = w.FindIncident(id);
+    if (!i || !auth::CanSee(who, LabelOf(*i), auth::Action::kIncidentRead)) return std::nullopt;
+    json list = json::array();
+    for (uint64_t mid : w.MessagesOf(id)) {
+      const Message* m = w.FindMessage(mid);
+      if (!m || !CanSeeMessage(who, *m, w)) continue;
+      list.push_back(JsonWriter::ToJson(*m));
+      if (m->classification >= Classification::kConfidential) audited.messages.push_back(mid);
+    }
+    return list;
+  });
+  if (!items)
+    return reply(ErrorResponse(404, NotFound("no incident " + std::to_string(id.value), "id")));
+  ReplyAfterAudit(std::move(audited), who, std::move(reply),
+                  JsonResponse(200, {{"items", std::move(*items)}}));
+}
+
+void Api::IncidentClassifyRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
+  auto parsed = ParseJsonBody(r.body);
+  if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
+  FieldReader f(*parsed, {"classification"});
+  Status bad;
+  auto to = ReadClassification(f, true, bad);
+  if (!f.ok()) return reply(ErrorResponse(400, f.status()));
+  if (!bad.ok()) return reply(ErrorResponse(422, bad));
+  if (auto no = Refuse(who, auth::Action::kRecordClassify, auth::Action::kIncidentRead,
+                       IncidentLabel(engine_, id), "incident", id.value))
+    return reply(std::move(*no));
+  if (auto no = RefuseLabel(who, *to)) return reply(std::move(*no));
+  Submit(ReclassifyIncident{id, *to}, who, std::move(reply), Applied);
+}
+
+void Api::UnitClassifyRoute(const HttpRequest& r, UnitId id, Who who, Reply reply) {
+  auto parsed = ParseJsonBody(r.body);
+  if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
+  FieldReader f(*parsed, {"classification"});
+  Status bad;
+  auto to = ReadClassification(f, true, bad);
+  if (!f.ok()) return reply(ErrorResponse(400, f.status()));
+  if (!bad.ok()) return reply(ErrorResponse(422, bad));
+  auto label = engine_.Read([&](const World& w) -> std::optional<auth::RecordLabel> {
+    const Unit* u = w.FindUnit(id);
+    return u ? std::optional(LabelOf(*u)) : std::nullopt;
+  });
+  if (auto no = Refuse(who, auth::Action::kRecordClassify, auth::Action::kUnitRead, label, "unit",
+                       id.value))
+    return reply(std::move(*no));
+  if (auto no = RefuseLabel(who, *to)) return reply(std::move(*no));
+  Submit(ReclassifyUnit{id, *to}, who, std::move(reply), Applied);
+}
+
+}  // namespace ncc
