@@ -8,6 +8,7 @@
 #include "auth/auth.h"
 #include "auth/chain_anchor.h"
 #include "engine/engine.h"
+#include "exchange/cot/listener.h"
 #include "monitor/mqtt_bridge.h"
 #include "monitor/tracker_listener.h"
 #include "server/http_server.h"
@@ -44,6 +45,7 @@ struct ServeConfig {
   std::string mqtt;  // broker HOST:PORT; empty: no MQTT bridge
   std::string mqtt_client_id = "ncc-bridge";
   std::string avl_tcp, avl_udp;  // HOST:PORT of the tracker protocol; empty: off
+  std::string cot;  // HOST:PORT of the CoT (TAK) listener, TLS when `tls` is; empty: off
 };
 
 // --correlation-rules, --alarm-sources, --correlate-calls on `serve` and `demo`.
@@ -60,6 +62,7 @@ struct Running {
   std::unique_ptr<monitor::AlarmSink> alarm_sink;  // the intake, for the MQTT bridge
   std::unique_ptr<monitor::MqttBridge> mqtt;
   std::unique_ptr<monitor::TrackerListener> trackers;   // after the lane: destroyed before it
+  std::unique_ptr<cot::Listener> cot;                   // after the lane: destroyed before it
   std::unique_ptr<dispatch::DispatchService> dispatch;  // stopped before the engine
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> server;
