@@ -118,7 +118,10 @@ class TakClient:
             raise AssertionError(f"expected a CoT event, got {kind}: {item}")
 
     def error_then_close(self):
+        """The ncc-error line (after any feed events), then the end of the connection."""
         kind, line = self.next()
+        while kind == "event":
+            kind, line = self.next()
         if kind != "error":
             raise AssertionError(f"expected ncc-error, got {kind}: {item_text(line)}")
         kind, _ = self.next()
@@ -204,7 +207,8 @@ class CotPlain(unittest.TestCase):
         cls.key = api_key(s, "police", "cot", "tak-police", "confidential")
         cls.positions_key = api_key(s, "police", "positions", "trackers")
         s.start()
-        cls.unit, cls.incidents, cls.new_incident = setup_world(s)
+        cls.unit, cls.incidents, new_incident = setup_world(s)
+        cls.new_incident = staticmethod(new_incident)
         cls.reports = atak_reports()
         cls.t0 = int(time.time() * 1000) - 600_000  # ten minutes ago, one second per report
         cls.next_report = 0
@@ -377,7 +381,8 @@ class CotTls(unittest.TestCase):
         s.add_user("firesup", "fire", ["supervisor"], "secret")
         cls.key = api_key(s, "police", "cot", "tak-police", "confidential")
         s.start()
-        cls.unit, cls.incidents, cls.new_incident = setup_world(s)
+        cls.unit, cls.incidents, new_incident = setup_world(s)
+        cls.new_incident = staticmethod(new_incident)
         cls.reports = atak_reports()
         cls.t0 = int(time.time() * 1000) - 300_000
 
