@@ -172,10 +172,11 @@ def setup_world(server):
 
 def metric(server, name, labels):
     status, text = server.request("GET", "/metrics")
+    key = name + ("{" + labels + "}" if labels else "") + " "
     for line in text.splitlines():
-        if line.startswith(name + "{" + labels + "}"):
+        if line.startswith(key):
             return float(line.split()[-1])
-    return 0.0
+    raise AssertionError(f"no metric {key.strip()}")
 
 
 def wait_position(test, server, unit, doc, timeout=10):
@@ -291,6 +292,7 @@ class CotPlain(unittest.TestCase):
         self.assertTrue(client.error_then_close().startswith("ncc-error auth: "))
         client = TakClient(self.cot_port, key=self.positions_key)
         self.assertIn("cot.ingest", client.error_then_close())
+        self.assertEqual(metric(self.server, "ncc_cot_sign_ins_refused_total", "") - refused, 3)
 
     def test_feed_carries_only_what_the_key_may_see(self):
         client = TakClient(self.cot_port, key=self.key)
@@ -327,6 +329,37 @@ class CotPlain(unittest.TestCase):
         self.assertEqual(e.find("detail/contact").get("callsign"), CALLSIGN)
         self.assertEqual(e.get("type"), "a-f-G-E-V")  # a patrol car
         client.close()
+
+    def test_slow_client_is_cut_and_the_server_keeps_going(self):
+        cut = metric(self.server, "ncc_cot_clients_cut_slow_total", "")
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.settimeout(30)
+        sock.connect(("127.0.0.1", self.cot_port))
+        sock.sendall(f"ncc-key {self.key}\n".encode())
+        # The client reads nothing while incidents with large summaries (2000 '&', 10 KB of
+        # CoT each once escaped) pile up far beyond the 1 MiB queue and the socket buffers.
+        conn = self.server.connection()
+        summary = "&" * 2000
+        for _ in range(1500):
+            status, body = self.server.request(
+                "POST", "/api/v1/incidents",
+                {"type": "police.patrol", "priority": 4, "summary": summary,
+                 "location": {"lat": 25.2, "lon": 51.5}}, conn=conn)
+            self.assertEqual(status, 201, body)
+        conn.close()
+        received = 0
+        try:
+            while True:
+                chunk = sock.recv(1 << 20)
+                if not chunk:
+                    break
+                received += len(chunk)
+        except ConnectionResetError:
+            pass
+        sock.close()
+        self.assertLess(received, 1500 * 10_000, "the slow client got everything: it was never cut")
+        self.assertEqual(metric(self.server, "ncc_cot_clients_cut_slow_total", "") - cut, 1)
 
     def test_cot_export_routes(self):
         pid = self.incidents["police"]

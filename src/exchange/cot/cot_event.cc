@@ -326,9 +326,6 @@ StatusOr<CotEvent> ParseEvent(std::string_view xml) {
     std::string_view text = remarks.child_value();
     while (!text.empty() && std::strchr(" \t\r\n", text.front())) text.remove_prefix(1);
     while (!text.empty() && std::strchr(" \t\r\n", text.back())) text.remove_suffix(1);
-    if (text.size() > kMaxStringBytes)
-      return Bad("remarks",
-                 "remarks are longer than " + std::to_string(kMaxStringBytes) + " bytes");
     if (!IsXmlText(text))
       return Bad("remarks", "remarks are not valid UTF-8 text (or hold control characters)");
     e.remarks = std::string(text);

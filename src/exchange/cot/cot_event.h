@@ -41,7 +41,7 @@ struct CotEvent {
 
 // Limits on what the parser accepts: an event bigger than this is refused by the framer.
 inline constexpr size_t kMaxEventBytes = 64 * 1024;
-inline constexpr size_t kMaxStringBytes = 4096;  // any one attribute or the remarks
+inline constexpr size_t kMaxStringBytes = 4096;  // any one attribute (remarks: the event limit)
 
 // Parses one whole event document (an optional <?xml?> prolog, then <event>). Errors are
 // kInvalidArgument naming the attribute as "event@stale", "point@lat", "track@speed", or
