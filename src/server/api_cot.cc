@@ -46,7 +46,8 @@ void Api::CotIncidentRoute(IncidentId id, Who who, Reply reply) {
   if (refused) return reply(std::move(*refused));
   std::vector<IncidentId> audited;
   if (confidential) audited.push_back(id);
-  ReplyAfterAudit(std::move(audited), "cot", who, std::move(reply), CotResponse(*event));
+  ReplyAfterAudit(std::move(audited), "GET /api/v1/incidents/{id}/cot", who, std::move(reply),
+                  CotResponse(*event));
 }
 
 void Api::CotUnitRoute(UnitId id, Who who, Reply reply) {

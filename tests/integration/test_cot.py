@@ -317,6 +317,13 @@ class CotPlain(unittest.TestCase):
         self.assertIn(f"ncc-incident-{shown}", uids)
         self.assertNotIn(f"ncc-incident-{hidden_fire}", uids)
         self.assertNotIn(f"ncc-incident-{hidden_secret}", uids)
+        # The confidential incident it was sent is an audited read by the key (via "cot").
+        deadline = time.time() + 10
+        while not any(e["type"] == "records_read" and e["actor"] == "gateway:tak-police"
+                      and e["data"]["via"] == "cot" and f"incident:{shown}" in e["data"]["records"]
+                      for e in self.server.request("GET", "/api/v1/events?after=0&limit=1000")[1]["items"]):
+            self.assertLess(time.time(), deadline, "the feed's read of a confidential incident was not audited")
+            time.sleep(0.05)
         # A unit of ours that moves is sent with its callsign; the fire unit never is.
         doc = self.reports_now(1)[0]
         client.send(doc)
@@ -377,6 +384,14 @@ class CotPlain(unittest.TestCase):
         fire = self.server.login("firesup")
         status, body = self.server.request("GET", f"/api/v1/incidents/{pid}/cot", token=fire)
         self.assertEqual(status, 404, body)
+        # Exporting a confidential incident is an audited read, recorded before the reply.
+        conf = self.new_incident(classification="confidential")
+        status, body = self.server.request("GET", f"/api/v1/incidents/{conf}/cot")
+        self.assertEqual(status, 200, body)
+        items = self.server.request("GET", "/api/v1/events?after=0&limit=1000")[1]["items"]
+        self.assertTrue(any(e["type"] == "records_read" and e["actor"] == "tester"
+                            and e["data"]["via"] == "GET /api/v1/incidents/{id}/cot"
+                            and e["data"]["records"] == [f"incident:{conf}"] for e in items))
         status, body = self.server.request("GET", "/api/v1/incidents/999999/cot")
         self.assertEqual(status, 404, body)
         # A unit: 200 once it has a position.
@@ -392,6 +407,26 @@ class CotPlain(unittest.TestCase):
         self.assertAlmostEqual(float(event.find("point").get("lat")), point_of(doc)[0], places=9)
         status, body = self.server.request("GET", f"/api/v1/units/{self.unit}/cot", token=fire)
         self.assertEqual(status, 404, body)
+
+
+class CotRefusals(unittest.TestCase):
+    def run_serve(self, *args):
+        data = tempfile.mkdtemp(prefix="ncc-cot-cli-")
+        self.addCleanup(shutil.rmtree, data, True)
+        try:
+            done = subprocess.run([NCC, "serve", "--data", data, "--listen", f"127.0.0.1:{free_port()}", *args],
+                                  capture_output=True, text=True, timeout=15)
+            return done.returncode, done.stdout + done.stderr
+        except subprocess.TimeoutExpired:
+            return None, "still running"
+
+    def test_plain_cot_off_loopback_needs_tls_or_insecure(self):
+        code, out = self.run_serve("--cot", f"0.0.0.0:{free_port()}")
+        self.assertEqual(code, 1, out)
+        self.assertIn("refusing plain CoT", out)
+        code, out = self.run_serve("--cot", "127.0.0.1")
+        self.assertEqual(code, 1, out)
+        self.assertIn("--cot must be HOST:PORT", out)
 
 
 class CotTls(unittest.TestCase):

@@ -178,8 +178,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     std::string rest = line_.substr(nl + 1);
     line_.clear();
     line_.shrink_to_fit();
+    if (key.empty()) return Refuse(InvalidArgument("the ncc-key line names no key", "auth"));
     if (!SignIn(s_.authenticate(key, "", remote_))) return;
-    Deadline(s_.options.idle_timeout);
     Ingest(rest);
   }
 
@@ -194,6 +194,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return false;
     }
     who_ = std::move(*who);
+    Deadline(s_.options.idle_timeout);
     StartFeed();
     return true;
   }
@@ -336,9 +337,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       if (auto e = UnitEvent(u, now, s_.options.stale_after_ms)) out.push_back(Write(*e));
     }
     // Like the WebSocket stream, the feed does not wait for its audit record.
-    if (!audited.empty())
-      s_.engine.Submit(RecordAccess{std::move(audited), "cot"}, who_->user, who_->agency,
-                       [](CommandOutcome) {});
+    for (size_t at = 0; at < audited.size(); at += Limits::kMaxRecordsPerAccess) {
+      size_t end = std::min(audited.size(), at + Limits::kMaxRecordsPerAccess);
+      s_.engine.Submit(RecordAccess{{audited.begin() + at, audited.begin() + end}, "cot"},
+                       who_->user, who_->agency, [](CommandOutcome o) {
+                         if (!o.status.ok())
+                           spdlog::error("CoT feed: audit record failed: {}", o.status.ToString());
+                       });
+    }
     for (auto& doc : out) {
       ++s_.counters.feed_events;
       Send(std::move(doc));
