@@ -33,6 +33,7 @@ bool Digits(std::string_view s, size_t pos, size_t n, int& out) {
   return true;
 }
 
+size_t Utf8Length(std::string_view text, size_t i);
 std::string EscapeText(std::string_view text, bool* lossy);
 bool IsXmlText(std::string_view text);
 
@@ -173,6 +174,28 @@ std::string Escape(std::string_view text) {
 
 namespace {
 
+// The length of the UTF-8 sequence at text[i] (lead byte >= 0x80) when it is well-formed and
+// a character XML 1.0 allows (no surrogates, U+FFFE/U+FFFF or C1 controls), else 0.
+size_t Utf8Length(std::string_view text, size_t i) {
+  unsigned char c = static_cast<unsigned char>(text[i]);
+  size_t n = c >= 0xf0 && c <= 0xf4   ? 4
+             : c >= 0xe0 && c <= 0xef ? 3
+             : c >= 0xc2 && c <= 0xdf ? 2
+                                      : 0;
+  if (n == 0 || i + n > text.size()) return 0;
+  uint32_t cp = n == 4 ? c & 0x07 : n == 3 ? c & 0x0f : c & 0x1f;
+  for (size_t k = 1; k < n; ++k) {
+    unsigned char cc = static_cast<unsigned char>(text[i + k]);
+    if ((cc & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3f);
+  }
+  bool ok =
+      (n == 2 && cp >= 0x80) ||
+      (n == 3 && cp >= 0x800 && (cp < 0xd800 || cp > 0xdfff) && cp != 0xfffe && cp != 0xffff) ||
+      (n == 4 && cp >= 0x10000 && cp <= 0x10ffff);
+  return ok && !(cp >= 0x80 && cp <= 0x9f) ? n : 0;  // C1 controls: dropped like C0
+}
+
 // Escape, reporting whether anything was dropped or replaced (`lossy`).
 std::string EscapeText(std::string_view text, bool* lossy) {
   bool lost = false;
@@ -219,21 +242,8 @@ std::string EscapeText(std::string_view text, bool* lossy) {
       continue;
     }
     // A UTF-8 sequence: copied when well-formed and allowed in XML 1.0, else U+FFFD.
-    size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
-    uint32_t cp = n == 4 ? c & 0x07 : n == 3 ? c & 0x0f : c & 0x1f;
-    bool ok = n != 0 && i + n <= text.size();
-    for (size_t k = 1; ok && k < n; ++k) {
-      unsigned char cc = static_cast<unsigned char>(text[i + k]);
-      if ((cc & 0xc0) != 0x80) ok = false;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    if (ok) {
-      ok =
-          (n == 2 && cp >= 0x80) ||
-          (n == 3 && cp >= 0x800 && (cp < 0xd800 || cp > 0xdfff) && cp != 0xfffe && cp != 0xffff) ||
-          (n == 4 && cp >= 0x10000 && cp <= 0x10ffff);
-      ok = ok && !(cp >= 0x80 && cp <= 0x9f);  // C1 controls: discouraged, dropped like C0
-    }
+    size_t n = Utf8Length(text, i);
+    bool ok = n != 0;
     if (ok) {
       out.append(text.substr(i, n));
       i += n;
@@ -247,11 +257,21 @@ std::string EscapeText(std::string_view text, bool* lossy) {
   return out;
 }
 
-// Text the writer can carry unchanged: valid UTF-8 without control characters.
+// Text the writer can carry unchanged: valid UTF-8 without control characters. (Escape would
+// say the same, but this runs on every inbound string and allocates nothing.)
 bool IsXmlText(std::string_view text) {
-  bool lossy = false;
-  EscapeText(text, &lossy);
-  return !lossy;
+  for (size_t i = 0; i < text.size();) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      size_t n = Utf8Length(text, i);
+      if (n == 0) return false;
+      i += n;
+      continue;
+    }
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) return false;
+    ++i;
+  }
+  return true;
 }
 
 }  // namespace

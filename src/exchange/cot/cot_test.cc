@@ -170,6 +170,12 @@ TEST(CotWrite, EscapesEveryUserString) {
   EXPECT_EQ(Escape("caf\xc3\xa9"), "caf\xc3\xa9");
   EXPECT_EQ(Escape("bad\xff\xc3"), "bad\xEF\xBF\xBD\xEF\xBF\xBD");            // invalid UTF-8
   EXPECT_EQ(Escape("\xed\xa0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
+  EXPECT_EQ(Escape("\xf8\x80\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // no such lead
+  EXPECT_EQ(Escape("\xc2\x85"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // C1 control (NEL)
+  // The parser refuses what the writer would have to change, naming the attribute.
+  std::string bad = kReport;
+  bad.replace(bad.find("corvTab"), 7, "corv\xffTab");
+  EXPECT_EQ(ParseEvent(bad).status().field(), "contact@callsign");
 }
 
 TEST(CotWrite, RoundTripsThroughTheParser) {

@@ -17,18 +17,31 @@ Prefix StartsWith(std::string_view buf, std::string_view prefix) {
 
 }  // namespace
 
+void Framer::Append(std::string_view bytes) {
+  // Consumed documents are dropped lazily (not one memmove per document).
+  if (start_ > 0 && start_ >= buf_.size() / 2) {
+    buf_.erase(0, start_);
+    start_ = 0;
+  }
+  buf_.append(bytes);
+}
+
+void Framer::Consume(size_t n) {
+  start_ += n;
+  consumed_ += n;
+  scan_ = scan_ > n ? scan_ - n : 0;
+}
+
 StatusOr<std::optional<std::string>> Framer::Next() {
   if (!error_.ok()) return error_;
+  std::string_view pending = std::string_view(buf_).substr(start_);
   size_t skip = 0;
-  while (skip < buf_.size() && IsSpace(buf_[skip])) ++skip;
-  if (skip) {
-    buf_.erase(0, skip);
-    consumed_ += skip;
-    scan_ = scan_ > skip ? scan_ - skip : 0;
-  }
-  if (buf_.empty()) return std::optional<std::string>();
-  Prefix prolog = StartsWith(buf_, "<?xml");
-  Prefix event = StartsWith(buf_, "<event");
+  while (skip < pending.size() && IsSpace(pending[skip])) ++skip;
+  Consume(skip);
+  pending.remove_prefix(skip);
+  if (pending.empty()) return std::optional<std::string>();
+  Prefix prolog = StartsWith(pending, "<?xml");
+  Prefix event = StartsWith(pending, "<event");
   if (prolog == Prefix::kNo && event == Prefix::kNo)
     return Fail(InvalidArgument(
         "expected <event> or <?xml at stream byte " + std::to_string(consumed_), "stream"));
@@ -36,30 +49,29 @@ StatusOr<std::optional<std::string>> Framer::Next() {
   // tag inside a comment or CDATA would cut the document short; ParseEvent then refuses it.
   static constexpr std::string_view kEnd = "</event";
   for (;;) {
-    size_t at = buf_.find(kEnd, scan_);
+    size_t at = pending.find(kEnd, scan_);
     if (at == std::string::npos) {
-      scan_ = buf_.size() >= kEnd.size() ? buf_.size() - kEnd.size() + 1 : 0;
+      scan_ = pending.size() >= kEnd.size() ? pending.size() - kEnd.size() + 1 : 0;
       break;
     }
     size_t i = at + kEnd.size();
-    while (i < buf_.size() && IsSpace(buf_[i])) ++i;
-    if (i == buf_.size()) {  // "</event  " so far: wait for the rest
+    while (i < pending.size() && IsSpace(pending[i])) ++i;
+    if (i == pending.size()) {  // "</event  " so far: wait for the rest
       scan_ = at;
       break;
     }
-    if (buf_[i] != '>') {  // "</eventx": not our end tag
+    if (pending[i] != '>') {  // "</eventx": not our end tag
       scan_ = at + 1;
       continue;
     }
     size_t end = i + 1;
     if (end > max_) break;
-    std::string doc = buf_.substr(0, end);
-    buf_.erase(0, end);
-    consumed_ += end;
+    std::string doc(pending.substr(0, end));
+    Consume(end);
     scan_ = 0;
     return std::optional<std::string>(std::move(doc));
   }
-  if (buf_.size() > max_)
+  if (pending.size() > max_)
     return Fail(Status(StatusCode::kResourceExhausted,
                        "event at stream byte " + std::to_string(consumed_) + " is larger than " +
                            std::to_string(max_) + " bytes",

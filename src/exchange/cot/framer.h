@@ -23,7 +23,7 @@ class Framer {
  public:
   explicit Framer(size_t max_event_bytes = kMaxEventBytes) : max_(max_event_bytes) {}
 
-  void Append(std::string_view bytes) { buf_.append(bytes); }
+  void Append(std::string_view bytes);
 
   // The next whole document, nullopt when more bytes are needed, or the stream's error:
   // kInvalidArgument (field "stream") for bytes that cannot start an event, kResourceExhausted
@@ -31,20 +31,23 @@ class Framer {
   StatusOr<std::optional<std::string>> Next();
 
   // Bytes of a started, unfinished document.
-  size_t buffered() const { return buf_.size(); }
-  // Stream offset of the first buffered byte (for error messages).
+  size_t buffered() const { return buf_.size() - start_; }
+  // Stream offset of the first unconsumed byte (for error messages).
   uint64_t consumed() const { return consumed_; }
 
  private:
   Status Fail(Status s) {
     error_ = s;
     buf_.clear();
+    start_ = 0;
     return s;
   }
+  void Consume(size_t n);
 
   const size_t max_;
   std::string buf_;
-  size_t scan_ = 0;  // where the search for the end tag resumes
+  size_t start_ = 0;  // buf_[0, start_) is consumed
+  size_t scan_ = 0;   // where the search for the end tag resumes, counted from start_
   uint64_t consumed_ = 0;
   Status error_;
 };
