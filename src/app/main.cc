@@ -87,6 +87,8 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
       ->capture_default_str();
   cmd->add_option("--avl-tcp", c.avl_tcp, "HOST:PORT for the binary tracker protocol over TCP");
   cmd->add_option("--avl-udp", c.avl_udp, "HOST:PORT for the binary tracker protocol over UDP");
+  cmd->add_option("--cot", c.cot,
+                  "HOST:PORT for Cursor-on-Target (TAK) clients; TLS with --tls-cert/--tls-key");
   cmd->add_flag("--insecure", c.insecure,
                 "Allow plain HTTP on a non-loopback address (logged loudly)");
   cmd->add_option("--tls-cert", c.tls.cert_file,

@@ -99,6 +99,40 @@ Status StartAlarms(const ServeConfig& config, Running& running) {
   return Status::Ok();
 }
 
+// The CoT (TAK) listener: same loopback rule and TLS as HTTP; sign-in through the HTTP API's
+// own Authenticate (API key or client certificate naming a key, rate-limited alike).
+Status StartCot(const ServeConfig& config, bool use_tls, Running& running) {
+  auto hp = SplitListen(config.cot);
+  if (!hp.ok()) return InvalidArgument("--cot must be HOST:PORT", "cot");
+  if (!use_tls && !IsLoopback(hp->first) && !config.insecure)
+    return InvalidArgument("refusing plain CoT (keys in clear) on " + hp->first +
+                               ": give --tls-cert and --tls-key, use a loopback address, or pass "
+                               "--insecure",
+                           "cot");
+  cot::ListenerOptions co;
+  co.host = hp->first;
+  co.port = hp->second;
+  if (use_tls) co.tls = config.tls;
+  Api* api = running.api.get();
+  auto authenticate = [api](std::string_view key, std::string_view cert_name,
+                            std::string_view remote) {
+    HttpRequest r;
+    r.remote = std::string(remote);
+    if (!key.empty()) r.headers["authorization"] = "ApiKey " + std::string(key);
+    r.client_cert_name = std::string(cert_name);
+    return api->Authenticate(r, nullptr);
+  };
+  auto listener = cot::Listener::Start(*running.engine, *running.lane, running.clock,
+                                       std::move(authenticate), std::move(co));
+  if (!listener.ok()) return listener.status();
+  running.cot = std::move(*listener);
+  running.api->AddMetrics([l = running.cot.get()](std::string& out) { l->RenderMetrics(out); });
+  // Tests read the bound port from here (port 0 picks a free one).
+  spdlog::info("cot listening on {}:{} ({})", hp->first, running.cot->port(),
+               use_tls ? "tls" : "tcp");
+  return Status::Ok();
+}
+
 }  // namespace
 
 void AddAlarmOptions(CLI::App* cmd, ServeConfig& c) {
@@ -245,6 +279,7 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
     spdlog::info("tracker ports tcp={} udp={}", running->trackers->tcp_port(),
                  running->trackers->udp_port());
   }
+  if (!config.cot.empty()) NCC_RETURN_IF_ERROR(StartCot(config, use_tls, *running));
   NCC_RETURN_IF_ERROR(StartDispatch(config, *running));
   running->server = std::make_unique<HttpServer>(so, *running->api, *running->engine);
   NCC_RETURN_IF_ERROR(running->server->Start());
@@ -270,6 +305,7 @@ void WaitForSignal(Running& running) {
   if (running.zone_tagger) running.zone_tagger->Stop();
   if (running.mqtt) running.mqtt->Stop();
   if (running.trackers) running.trackers->Stop();
+  if (running.cot) running.cot->Stop();
   running.lane->Stop();  // before the engine: the lane's last group still logs its changes
   if (running.alarms) running.alarms->Stop();
   running.engine->Stop();

@@ -8,6 +8,7 @@
 #include "auth/auth.h"
 #include "auth/chain_anchor.h"
 #include "engine/engine.h"
+#include "exchange/cot/listener.h"
 #include "monitor/mqtt_bridge.h"
 #include "monitor/tracker_listener.h"
 #include "monitor/zone_tagger.h"
@@ -45,6 +46,7 @@ struct ServeConfig {
   std::string mqtt;  // broker HOST:PORT; empty: no MQTT bridge
   std::string mqtt_client_id = "ncc-bridge";
   std::string avl_tcp, avl_udp;  // HOST:PORT of the tracker protocol; empty: off
+  std::string cot;  // HOST:PORT of the CoT (TAK) listener, TLS when `tls` is; empty: off
 };
 
 // --correlation-rules, --alarm-sources, --correlate-calls on `serve` and `demo`.
@@ -62,6 +64,7 @@ struct Running {
   std::unique_ptr<monitor::MqttBridge> mqtt;
   std::unique_ptr<monitor::TrackerListener> trackers;   // after the lane: destroyed before it
   std::unique_ptr<monitor::ZoneTagger> zone_tagger;     // stopped before the engine
+  std::unique_ptr<cot::Listener> cot;                   // after the lane: destroyed before it
   std::unique_ptr<dispatch::DispatchService> dispatch;  // stopped before the engine
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> server;

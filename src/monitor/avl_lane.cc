@@ -41,6 +41,8 @@ const char* SourceName(Source s) {
       return "tcp";
     case Source::kUdp:
       return "udp";
+    case Source::kCot:
+      return "cot";
   }
   return "unknown";
 }
@@ -182,6 +184,9 @@ void AvlLane::Submit(Source source, const auth::Principal& who, std::vector<Posi
     p.result.rejected.push_back({i, r, std::move(field), std::move(message)});
   };
   const Time now = clock_.Now();
+  // A TAK client's right to move units is cot.ingest (its key's lane), not position.report.
+  const auth::Action action =
+      source == Source::kCot ? auth::Action::kCotIngest : auth::Action::kPositionReport;
   engine_.Read([&](const World& w) {
     // Fixes of one batch mostly share an agency: decide authorization once per agency.
     std::string verdict_agency;
@@ -197,7 +202,7 @@ void AvlLane::Submit(Source source, const auth::Principal& who, std::vector<Posi
       }
       if (verdict < 0 || u->agency != verdict_agency) {
         auto label = UnitLabel(*u);
-        Status s = auth::Authorize(who, auth::Action::kPositionReport, &label);
+        Status s = auth::Authorize(who, action, &label);
         verdict = s.ok() ? 0 : auth::CanSee(who, label, auth::Action::kUnitRead) ? 1 : 2;
         forbidden_message = s.message();
         verdict_agency = u->agency;

@@ -1,5 +1,5 @@
 // AvlLane: the high-rate path of unit positions, shared by every ingest lane (HTTP batch, MQTT,
-// TCP, UDP). A batch of fixes is screened on the caller's thread (values, known unit, may the
+// TCP, UDP, CoT). A batch of fixes is screened on the caller's thread (values, known unit, may the
 // sender report for it), then one lane thread takes every queued batch at once, updates the
 // live index, appends the accepted fixes to the track store, makes them durable with ONE
 // fdatasync (group commit) and only then acknowledges every batch of the group.
@@ -38,8 +38,8 @@
 
 namespace ncc::monitor {
 
-enum class Source : uint8_t { kHttp, kMqtt, kTcp, kUdp };
-inline constexpr size_t kSources = 4;
+enum class Source : uint8_t { kHttp, kMqtt, kTcp, kUdp, kCot };
+inline constexpr size_t kSources = 5;
 const char* SourceName(Source s);
 
 // Why a fix was refused. Names are stable: they label the metrics.
@@ -116,7 +116,8 @@ class AvlLane {
   AvlLane& operator=(const AvlLane&) = delete;
 
   using Done = std::function<void(BatchResult)>;
-  // Screens `fixes` for `who` (auth::Authorize position.report on each unit's label) and queues
+  // Screens `fixes` for `who` (auth::Authorize position.report on each unit's label; cot.ingest
+  // for Source::kCot, the TAK lane) and queues
   // the rest. `done` gets every rejection (screening and index) once the accepted fixes are
   // durable. Never blocks on I/O.
   void Submit(Source source, const auth::Principal& who, std::vector<PositionFix> fixes, Done done);

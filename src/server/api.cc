@@ -192,6 +192,8 @@ void Api::Route(const HttpRequest& r, Who who, Reply reply) {
     if (seg.size() <= 6 && seg[4] == "recommendation")
       return post ? RecommendationRoute(r, id, seg.size() == 6 ? seg[5] : "", who, reply)
                   : method_not_allowed();
+    if (seg.size() == 5 && seg[4] == "cot")
+      return get ? CotIncidentRoute(id, who, reply) : method_not_allowed();
     if (seg.size() > 5) return no_route();
     if (!post) return method_not_allowed();
     if (seg[4] == "status") return IncidentStatusRoute(r, id, who, reply);
@@ -221,6 +223,8 @@ void Api::Route(const HttpRequest& r, Who who, Reply reply) {
     UnitId id(ParseId(seg[3]));
     if (!id) return reply(BadRequest(InvalidArgument("unit id must be a positive integer", "id")));
     if (seg.size() == 4) return get ? GetUnit(id, who, reply) : method_not_allowed();
+    if (seg.size() == 5 && seg[4] == "cot")
+      return get ? CotUnitRoute(id, who, reply) : method_not_allowed();
     if (seg.size() == 5 && seg[4] == "track")
       return get ? TrackRoute(r, id, who, reply) : method_not_allowed();
     if (seg.size() == 5 && seg[4] == "status")

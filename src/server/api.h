@@ -45,7 +45,11 @@ class Api {
  public:
   Api(Engine& engine, auth::Auth& auth, const auth::Clock& clock, ApiOptions options,
       auth::RateLimit rate = {})
-      : engine_(engine), auth_(auth), limiter_(clock, rate), options_(std::move(options)) {}
+      : engine_(engine),
+        auth_(auth),
+        clock_(clock),
+        limiter_(clock, rate),
+        options_(std::move(options)) {}
 
   void Handle(const HttpRequest& request, Reply reply);
 
@@ -130,9 +134,13 @@ class Api {
   void DispatchRoute(const HttpRequest& r, const std::vector<std::string_view>& seg, Who who,
                      Reply reply);
   void CoverageRoute(const HttpRequest& r, Who who, Reply reply);
+  // api_cot.cc: one record as a Cursor-on-Target event (export.read).
+  void CotIncidentRoute(IncidentId id, Who who, Reply reply);
+  void CotUnitRoute(UnitId id, Who who, Reply reply);
 
   Engine& engine_;
   auth::Auth& auth_;
+  const auth::Clock& clock_;
   auth::RateLimiter limiter_;
   const routing::RoutingService* routing_ = nullptr;
   alarms::Intake* alarms_ = nullptr;

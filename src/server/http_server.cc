@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "server/beast_common.h"
+#include "server/tls_context.h"
 
 namespace ncc {
 namespace {
@@ -28,19 +29,6 @@ HttpRequest ToRequest(const http::request<http::string_body>& req, const std::st
     if (it != req.end()) r.headers[name] = std::string(it->value());
   }
   return r;
-}
-
-// The subject common name of the peer's certificate, when the TLS handshake verified one.
-std::string VerifiedPeerName(SSL* ssl) {
-  if (SSL_get_verify_result(ssl) != X509_V_OK) return {};
-  X509* cert = SSL_get1_peer_certificate(ssl);
-  if (!cert) return {};
-  std::string name;
-  char buf[256];
-  int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, buf, sizeof buf);
-  if (n > 0 && static_cast<size_t>(n) < sizeof buf) name.assign(buf, static_cast<size_t>(n));
-  X509_free(cert);
-  return name;
 }
 
 // One connection, plain (beast::tcp_stream) or TLS (TlsStream): HTTP/1.1 keep-alive requests,
@@ -270,42 +258,6 @@ HttpServer::~HttpServer() {
   Stop();
   Wait();
 }
-
-namespace {
-
-// TLS 1.2+ with the server's certificate chain; with a client CA, clients that present a
-// certificate must present one it signed (and, if required, every client must present one).
-StatusOr<net::ssl::context> MakeTlsContext(const TlsOptions& o) {
-  net::ssl::context ctx(net::ssl::context::tls_server);
-  beast::error_code ec;
-  ctx.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
-                  net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
-                  net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
-  ctx.use_certificate_chain_file(o.cert_file, ec);
-  if (ec)
-    return InvalidArgument("cannot use certificate " + o.cert_file + ": " + ec.message(),
-                           "tls-cert");
-  ctx.use_private_key_file(o.key_file, net::ssl::context::pem, ec);
-  if (ec)
-    return InvalidArgument("cannot use private key " + o.key_file + ": " + ec.message(), "tls-key");
-  if (!SSL_CTX_check_private_key(ctx.native_handle()))
-    return InvalidArgument("private key " + o.key_file + " does not match the certificate",
-                           "tls-key");
-  if (!o.client_ca_file.empty()) {
-    ctx.load_verify_file(o.client_ca_file, ec);
-    if (ec)
-      return InvalidArgument("cannot use client CA " + o.client_ca_file + ": " + ec.message(),
-                             "tls-client-ca");
-    auto mode = net::ssl::verify_peer;
-    if (o.require_client_cert) mode |= net::ssl::verify_fail_if_no_peer_cert;
-    ctx.set_verify_mode(mode);
-  } else if (o.require_client_cert) {
-    return InvalidArgument("requiring client certificates needs --tls-client-ca", "tls-client-ca");
-  }
-  return ctx;
-}
-
-}  // namespace
 
 bool HttpServer::tls() const {
   return impl_->tls.has_value();

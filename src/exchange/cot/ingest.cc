@@ -1,0 +1,79 @@
+#include "exchange/cot/ingest.h"
+
+#include <cmath>
+
+namespace ncc::cot {
+
+const char* OutcomeName(Outcome o) {
+  switch (o) {
+    case Outcome::kPosition:
+      return "position";
+    case Outcome::kIgnoredType:
+      return "ignored_type";
+    case Outcome::kNoCallsign:
+      return "no_callsign";
+    case Outcome::kUnknownCallsign:
+      return "unknown_callsign";
+    case Outcome::kInvalid:
+      return "invalid";
+    case Outcome::kMalformed:
+      return "malformed";
+    case Outcome::kOversized:
+      return "oversized";
+    case Outcome::kGarbage:
+      return "garbage";
+  }
+  return "unknown";
+}
+
+bool IsPositionType(std::string_view type) {
+  return type.size() > 4 && type.substr(0, 4) == "a-f-";
+}
+
+Mapping Map(const CotEvent& e, const World& world) {
+  Mapping m;
+  if (!IsPositionType(e.type)) return m;
+  if (e.callsign.empty()) {
+    m.outcome = Outcome::kNoCallsign;
+    return m;
+  }
+  const Unit* u = world.FindUnitByCallsign(e.callsign);
+  if (!u) {
+    m.outcome = Outcome::kUnknownCallsign;
+    return m;
+  }
+  m.outcome = Outcome::kPosition;
+  m.fix.unit = u->id;
+  m.fix.position = {e.point.lat, e.point.lon};
+  m.fix.time = Time{e.time_ms};
+  m.fix.speed = e.speed.value_or(0);
+  double course = e.course.value_or(0);
+  m.fix.heading = course == 360 ? 0 : course;  // the lane refuses anything else out of range
+  return m;
+}
+
+void Counters::Render(std::string& out) const {
+  auto line = [&](const std::string& name, const std::string& help, const char* type, uint64_t v) {
+    out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+           std::to_string(v) + "\n";
+  };
+  out += "# HELP ncc_cot_events_total CoT events received, by what became of them\n";
+  out += "# TYPE ncc_cot_events_total counter\n";
+  for (size_t i = 0; i < kOutcomes; ++i)
+    out += std::string("ncc_cot_events_total{outcome=\"") + OutcomeName(Outcome(i)) + "\"} " +
+           std::to_string(events[i].load()) + "\n";
+  line("ncc_cot_connections", "Open CoT connections", "gauge", connections_open.load());
+  line("ncc_cot_connections_total", "CoT connections accepted", "counter",
+       connections_total.load());
+  line("ncc_cot_sign_ins_refused_total", "CoT connections refused at sign-in", "counter",
+       sign_ins_refused.load());
+  line("ncc_cot_tls_handshakes_failed_total", "CoT TLS handshakes that failed", "counter",
+       handshakes_failed.load());
+  line("ncc_cot_feed_events_total", "CoT events sent to clients", "counter", feed_events.load());
+  line("ncc_cot_clients_cut_slow_total", "CoT clients disconnected for not keeping up", "counter",
+       cut_slow.load());
+  line("ncc_cot_connections_refused_busy_total", "CoT connections refused at the connection limit",
+       "counter", refused_busy.load());
+}
+
+}  // namespace ncc::cot

@@ -1,0 +1,56 @@
+// What ncc does with an inbound CoT event, and the counters of it.
+//
+// A friendly atom ("a-f-...") whose <contact callsign> names a unit becomes a position fix for
+// that unit (the AVL lane then decides, with cot.ingest on the unit's label, whether this key
+// may move it: only units of the key's agency within its clearance). Every other type is
+// counted as ignored: hostile/unknown/neutral atoms (a-h, a-u, a-n), map markers and
+// drawings (b-m-...), chat (b-t-f), pings (t-x-c-t), and any other.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <string>
+#include <string_view>
+
+#include "core/world.h"
+#include "exchange/cot/cot_event.h"
+
+namespace ncc::cot {
+
+// Names are stable: they label ncc_cot_events_total{outcome=...}.
+enum class Outcome : uint8_t {
+  kPosition,         // mapped to a fix and handed to the AVL lane (which may still refuse it)
+  kIgnoredType,      // not a friendly atom
+  kNoCallsign,       // a friendly atom without <contact callsign>
+  kUnknownCallsign,  // a friendly atom whose callsign is no unit
+  kInvalid,          // well-formed <event> with an invalid value (kept connected)
+  kMalformed,        // not well-formed XML, or not an <event> (disconnected)
+  kOversized,        // larger than the event limit (disconnected)
+  kGarbage,          // bytes between events that cannot start one (disconnected)
+};
+inline constexpr size_t kOutcomes = 8;
+const char* OutcomeName(Outcome o);
+
+// Friendly atoms: "a-f-" followed by a dimension ("a-f-G-U-C", "a-f-A").
+bool IsPositionType(std::string_view type);
+
+struct Mapping {
+  Outcome outcome = Outcome::kIgnoredType;
+  PositionFix fix;  // when outcome == kPosition
+};
+
+// Maps `event` against the World (callsign -> unit). Speed m/s and course degrees are taken
+// from <track> when present; a course of 360 is 0.
+Mapping Map(const CotEvent& event, const World& world);
+
+// Per-outcome counters plus connection counters, lock-free; rendered on /metrics.
+struct Counters {
+  std::array<std::atomic<uint64_t>, kOutcomes> events{};
+  std::atomic<uint64_t> connections_open{0}, connections_total{0}, sign_ins_refused{0},
+      handshakes_failed{0}, feed_events{0}, cut_slow{0}, refused_busy{0};
+  void Count(Outcome o) { ++events[static_cast<size_t>(o)]; }
+  uint64_t count(Outcome o) const { return events[static_cast<size_t>(o)].load(); }
+  void Render(std::string& out) const;
+};
+
+}  // namespace ncc::cot

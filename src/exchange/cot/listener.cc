@@ -1,0 +1,530 @@
+#include "exchange/cot/listener.h"
+
+// Boost 1.74's asio uses std::exchange without including <utility>: include it first.
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <boost/asio.hpp>
+#include <deque>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "exchange/cot/framer.h"
+#include "exchange/cot/records.h"
+#include "server/access.h"
+#include "server/tls_context.h"
+
+namespace ncc::cot {
+namespace {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using error_code = boost::system::error_code;
+using TlsSocket = net::ssl::stream<tcp::socket>;
+using Steady = std::chrono::steady_clock;
+
+constexpr std::string_view kKeyPrefix = "ncc-key ";
+constexpr size_t kMaxKeyLine = 512;
+constexpr size_t kFeedPage = 256;
+
+// What every session shares with the listener.
+struct Shared {
+  Engine& engine;
+  monitor::AvlLane& lane;
+  const Clock& clock;
+  Authenticator authenticate;
+  const ListenerOptions& options;
+  Counters& counters;
+};
+
+// The records a page of events touched: their current state is what a TAK client wants.
+void Touch(const Event& e, std::set<IncidentId>& incidents, std::set<UnitId>& units) {
+  std::visit(
+      [&](const auto& b) {
+        using T = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<T, IncidentCreated> ||
+                      std::is_same_v<T, IncidentStatusChanged> ||
+                      std::is_same_v<T, IncidentShared> ||
+                      std::is_same_v<T, IncidentPriorityChanged>)
+          incidents.insert(b.id);
+        else if constexpr (std::is_same_v<T, IncidentSplit>) {
+          incidents.insert(b.from);
+          incidents.insert(b.to);
+        } else if constexpr (std::is_same_v<T, UnitAssigned>) {
+          incidents.insert(b.incident);
+          units.insert(b.unit);
+        } else if constexpr (std::is_same_v<T, UnitRegistered> ||
+                             std::is_same_v<T, UnitStatusChanged> || std::is_same_v<T, UnitShared>)
+          units.insert(b.id);
+        else if constexpr (std::is_same_v<T, UnitStale>)
+          units.insert(b.unit);
+        else if constexpr (std::is_same_v<T, PositionsReported>)
+          for (const auto& f : b.fixes) units.insert(f.unit);
+      },
+      e.body);
+}
+
+bool IsOpen(const Incident& i) {
+  return !IsTerminal(i.status) && i.status != IncidentStatus::kResolved;
+}
+
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+  static constexpr bool kTls = std::is_same_v<Stream, TlsSocket>;
+
+ public:
+  template <class... StreamArgs>
+  explicit Session(Shared& shared, StreamArgs&&... args)
+      : s_(shared),
+        stream_(std::forward<StreamArgs>(args)...),
+        timer_(stream_.get_executor()),
+        framer_(shared.options.max_event_bytes) {
+    error_code ec;
+    auto ep = stream_.lowest_layer().remote_endpoint(ec);
+    remote_ = ec ? "?" : ep.address().to_string();
+    ++s_.counters.connections_open;
+    ++s_.counters.connections_total;
+  }
+
+  ~Session() {
+    if (listener_) s_.engine.feed().Unlisten(listener_);
+    --s_.counters.connections_open;
+  }
+
+  void Start() {
+    Deadline(s_.options.sign_in_timeout);
+    if constexpr (kTls) {
+      stream_.async_handshake(
+          net::ssl::stream_base::server,
+          [self = shared_from_this()](error_code ec) { self->OnHandshake(ec); });
+    } else {
+      Read();
+    }
+  }
+
+ private:
+  void OnHandshake(error_code ec) {
+    if (ec) {  // not TLS, or a certificate the client CA did not sign
+      ++s_.counters.handshakes_failed;
+      return Close();
+    }
+    if constexpr (kTls) {
+      std::string name = VerifiedPeerName(stream_.native_handle());
+      if (!name.empty()) {
+        auto who = s_.authenticate("", name, remote_);
+        // A certificate that names no key leaves the key line as the way in (as HTTP's 401
+        // leaves the Authorization header).
+        if (who.ok() && !SignIn(std::move(who))) return;
+      }
+    }
+    Read();
+  }
+
+  // Deadline for the next byte from the client (or for a refused client to read its error).
+  // One timer: a later deadline is picked up when it fires, an earlier one re-arms it.
+  void Deadline(std::chrono::seconds d) {
+    deadline_ = Steady::now() + d;
+    if (!timer_running_) {
+      timer_running_ = true;
+      return WaitTimer();
+    }
+    if (deadline_ < timer_.expiry()) timer_.cancel();  // its handler waits again, sooner
+  }
+  void WaitTimer() {
+    timer_.expires_at(deadline_);
+    timer_.async_wait([self = shared_from_this()](error_code ec) {
+      if (self->closed_) return;
+      if (!ec && Steady::now() >= self->deadline_) {
+        if (!self->who_ && !self->closing_) ++self->s_.counters.sign_ins_refused;
+        return self->Close();
+      }
+      self->WaitTimer();
+    });
+  }
+
+  void Read() {
+    if (closed_ || closing_) return;
+    stream_.async_read_some(net::buffer(rbuf_),
+                            [self = shared_from_this()](error_code ec, size_t n) {
+                              if (ec) return self->Close();
+                              self->OnRead(std::string_view(self->rbuf_.data(), n));
+                            });
+  }
+
+  void OnRead(std::string_view data) {
+    if (who_) {
+      Deadline(s_.options.idle_timeout);
+      return Ingest(data);
+    }
+    line_.append(data);
+    size_t n = std::min(line_.size(), kKeyPrefix.size());
+    if (line_.compare(0, n, kKeyPrefix.substr(0, n)) != 0)
+      return Refuse(Status(StatusCode::kUnauthenticated,
+                           "sign in first: send \"ncc-key <KEY>\" and a newline before the XML "
+                           "stream, or connect with a client certificate",
+                           "auth"));
+    size_t nl = line_.find('\n');
+    if (nl == std::string::npos) {
+      if (line_.size() > kMaxKeyLine)
+        return Refuse(InvalidArgument("the ncc-key line is longer than 512 bytes", "auth"));
+      return Read();
+    }
+    std::string key = line_.substr(kKeyPrefix.size(), nl - kKeyPrefix.size());
+    while (!key.empty() && (key.back() == '\r' || key.back() == ' ')) key.pop_back();
+    std::string rest = line_.substr(nl + 1);
+    line_.clear();
+    line_.shrink_to_fit();
+    if (key.empty()) return Refuse(InvalidArgument("the ncc-key line names no key", "auth"));
+    if (!SignIn(s_.authenticate(key, "", remote_))) return;
+    Ingest(rest);
+  }
+
+  // False when refused (the connection is closing).
+  bool SignIn(StatusOr<auth::Principal> who) {
+    if (who.ok()) {
+      Status may = auth::Authorize(*who, auth::Action::kCotIngest, nullptr);
+      if (!may.ok()) who = Status(may.code(), may.message(), "auth");
+    }
+    if (!who.ok()) {
+      Refuse(Status(who.status().code(), who.status().message(), "auth"));
+      return false;
+    }
+    who_ = std::move(*who);
+    Deadline(s_.options.idle_timeout);
+    StartFeed();
+    return true;
+  }
+
+  void Refuse(Status why) {
+    ++s_.counters.sign_ins_refused;
+    SendErrorAndClose(why);
+  }
+
+  // Frames, parses and maps what arrived; submits the fixes of this read as one batch.
+  void Ingest(std::string_view data) {
+    framer_.Append(data);
+    std::vector<CotEvent> events;
+    Status fatal;
+    for (;;) {
+      auto next = framer_.Next();
+      if (!next.ok()) {
+        fatal = next.status();
+        s_.counters.Count(fatal.code() == StatusCode::kResourceExhausted ? Outcome::kOversized
+                                                                         : Outcome::kGarbage);
+        break;
+      }
+      if (!*next) break;
+      auto event = ParseEvent(**next);
+      if (event.ok()) {
+        events.push_back(std::move(*event));
+        continue;
+      }
+      // Not XML or not an event: the stream is not what it claims, stop reading it. A bad
+      // value in a well-formed event only loses that event.
+      if (event.status().field() == "xml" || event.status().field() == "event") {
+        fatal = event.status();
+        s_.counters.Count(Outcome::kMalformed);
+        break;
+      }
+      s_.counters.Count(Outcome::kInvalid);
+      spdlog::debug("CoT from {}: {}", remote_, event.status().ToString());
+    }
+    Submit(events);
+    if (!fatal.ok()) return SendErrorAndClose(fatal);
+    Read();
+  }
+
+  void Submit(const std::vector<CotEvent>& events) {
+    if (events.empty()) return;
+    std::vector<PositionFix> fixes;
+    s_.engine.Read([&](const World& w) {
+      for (const CotEvent& e : events) {
+        Mapping m = Map(e, w);
+        s_.counters.Count(m.outcome);
+        if (m.outcome == Outcome::kPosition) fixes.push_back(m.fix);
+        if (m.outcome == Outcome::kUnknownCallsign)
+          s_.lane.counters().Rejected(monitor::Source::kCot, monitor::Reason::kUnknownUnit);
+      }
+    });
+    if (fixes.empty()) return;
+    // Refusals are counted by the lane per reason (source "cot"); TAK has no acknowledgements.
+    s_.lane.Submit(monitor::Source::kCot, *who_, std::move(fixes), [](monitor::BatchResult r) {
+      if (!r.status.ok()) spdlog::warn("CoT fixes not stored: {}", r.status.ToString());
+    });
+  }
+
+  // --- Outbound feed -------------------------------------------------------------------------
+
+  bool Visible(const auth::RecordLabel& label) const {
+    return auth::CanSee(*who_, label, auth::Action::kCotIngest);
+  }
+
+  void StartFeed() {
+    cursor_ = s_.engine.feed().head();  // before the snapshot: later changes are sent again
+    std::vector<Unit> units;
+    std::vector<IncidentId> incidents;
+    s_.engine.Read([&](const World& w) {
+      for (const Unit& u : w.units())
+        if (u.position && Visible(LabelOf(u))) units.push_back(u);
+      for (const Incident& i : w.incidents())
+        if (IsOpen(i) && Visible(LabelOf(i))) incidents.push_back(i.id);
+    });
+    std::set<UnitId> unit_ids;
+    for (const Unit& u : units) unit_ids.insert(u.id);
+    Render({incidents.begin(), incidents.end()}, unit_ids);
+    snapshot_bytes_ = queued_bytes_;  // the snapshot may exceed the live limit once
+    std::weak_ptr<Session> weak = shared_from_this();
+    auto executor = stream_.get_executor();
+    listener_ = s_.engine.feed().Listen([weak, executor] {
+      auto self = weak.lock();
+      if (!self || self->wake_pending_.exchange(true)) return;
+      net::post(executor, [self] {
+        self->wake_pending_ = false;
+        self->Pump();
+      });
+    });
+    Pump();
+  }
+
+  void Pump() {
+    if (closed_ || closing_) return;
+    std::set<IncidentId> incidents;
+    std::set<UnitId> units;
+    for (;;) {
+      std::vector<FeedItemPtr> items;
+      if (!s_.engine.feed().ReadAfter(cursor_, kFeedPage, items)) {
+        ++s_.counters.cut_slow;
+        return SendErrorAndClose(
+            Status(StatusCode::kResourceExhausted, "fell behind the live feed; reconnect", "feed"));
+      }
+      if (items.empty()) break;
+      cursor_ = items.back()->seq();
+      for (const auto& item : items) Touch(item->event(), incidents, units);
+    }
+    Render(incidents, units);
+  }
+
+  // Sends the current state of the touched records `who_` may see; audits confidential ones.
+  void Render(const std::set<IncidentId>& incident_ids, const std::set<UnitId>& unit_ids) {
+    if (incident_ids.empty() && unit_ids.empty()) return;
+    const int64_t now = s_.clock.Now().ms;
+    std::vector<std::string> out;
+    std::vector<Unit> units;
+    std::vector<IncidentId> audited;
+    s_.engine.Read([&](const World& w) {
+      for (IncidentId id : incident_ids) {
+        const Incident* i = w.FindIncident(id);
+        if (!i || !Visible(LabelOf(*i))) continue;
+        if (IsConfidential(*i)) audited.push_back(id);
+        out.push_back(Write(IncidentEvent(*i, now, s_.options.stale_after_ms)));
+      }
+      for (UnitId id : unit_ids) {
+        const Unit* u = w.FindUnit(id);
+        if (u && Visible(LabelOf(*u))) units.push_back(*u);
+      }
+    });
+    // Outside the World's lock: the lane holds every accepted fix, the World only checkpoints.
+    for (Unit& u : units) {
+      if (auto live = s_.lane.Get(u.id); live && live->position.time >= u.position_time) {
+        u.position = live->position.position;
+        u.position_time = live->position.time;
+        u.speed = live->position.speed;
+      }
+      if (auto e = UnitEvent(u, now, s_.options.stale_after_ms)) out.push_back(Write(*e));
+    }
+    // Like the WebSocket stream, the feed does not wait for its audit record.
+    for (size_t at = 0; at < audited.size(); at += Limits::kMaxRecordsPerAccess) {
+      size_t end = std::min(audited.size(), at + Limits::kMaxRecordsPerAccess);
+      s_.engine.Submit(RecordAccess{{audited.begin() + at, audited.begin() + end}, "cot"},
+                       who_->user, who_->agency, [](CommandOutcome o) {
+                         if (!o.status.ok())
+                           spdlog::error("CoT feed: audit record failed: {}", o.status.ToString());
+                       });
+    }
+    for (auto& doc : out) {
+      ++s_.counters.feed_events;
+      Send(std::move(doc));
+      if (closed_ || closing_) return;
+    }
+  }
+
+  // --- Writing -------------------------------------------------------------------------------
+
+  void Send(std::string data) {
+    if (closed_ || closing_) return;
+    queued_bytes_ += data.size();
+    out_.push_back(std::move(data));
+    if (queued_bytes_ > s_.options.max_queued_bytes + snapshot_bytes_) {
+      ++s_.counters.cut_slow;
+      return Close();  // the queue is what does not reach it: nothing to tell
+    }
+    if (!writing_) WriteNext();
+  }
+
+  void WriteNext() {
+    if (out_.empty()) {
+      writing_ = false;
+      if (closing_) Close();
+      return;
+    }
+    writing_ = true;
+    net::async_write(stream_, net::buffer(out_.front()),
+                     [self = shared_from_this()](error_code ec, size_t) {
+                       if (ec) return self->Close();
+                       self->queued_bytes_ -= self->out_.front().size();
+                       self->out_.pop_front();
+                       self->WriteNext();
+                     });
+  }
+
+  // "ncc-error <field>: <message>\n", then closed once written. No more reads.
+  void SendErrorAndClose(const Status& why) {
+    if (closed_ || closing_) return;
+    std::string line = "ncc-error " + (why.field().empty() ? std::string("stream") : why.field()) +
+                       ": " + why.message();
+    for (char& c : line)
+      if (c == '\n' || c == '\r') c = ' ';
+    line += '\n';
+    queued_bytes_ += line.size();
+    out_.push_back(std::move(line));
+    closing_ = true;
+    if (listener_) {
+      s_.engine.feed().Unlisten(listener_);
+      listener_ = 0;
+    }
+    Deadline(std::chrono::seconds(5));  // a client that does not read its error is cut anyway
+    if (!writing_) WriteNext();
+  }
+
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    if (listener_) {
+      s_.engine.feed().Unlisten(listener_);
+      listener_ = 0;
+    }
+    error_code ignored;
+    timer_.cancel();
+    stream_.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.lowest_layer().close(ignored);
+  }
+
+  Shared& s_;
+  Stream stream_;
+  net::steady_timer timer_;
+  Steady::time_point deadline_;
+  bool timer_running_ = false;
+  std::string remote_;
+  std::array<char, 16384> rbuf_;
+  std::string line_;  // the ncc-key line, until signed in
+  Framer framer_;
+  std::optional<auth::Principal> who_;
+  Seq cursor_;
+  uint64_t listener_ = 0;
+  std::atomic<bool> wake_pending_{false};
+  std::deque<std::string> out_;
+  size_t queued_bytes_ = 0, snapshot_bytes_ = 0;
+  bool writing_ = false, closing_ = false, closed_ = false;
+};
+
+}  // namespace
+
+struct Listener::Impl {
+  ListenerOptions options;
+  Counters counters;
+  Shared shared;
+  std::optional<net::ssl::context> tls;  // before the sessions' io_context: they use it
+  net::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::vector<std::thread> threads;
+
+  Impl(Engine& engine, monitor::AvlLane& lane, const Clock& clock, Authenticator authenticate,
+       ListenerOptions o)
+      : options(std::move(o)),
+        shared{engine, lane, clock, std::move(authenticate), options, counters},
+        ioc(std::max(1, options.threads)) {}
+
+  void Accept() {
+    acceptor.async_accept(net::make_strand(ioc), [this](error_code ec, tcp::socket socket) {
+      if (ec == net::error::operation_aborted) return;
+      if (!ec) {
+        if (counters.connections_open.load() >= options.max_connections) {
+          ++counters.refused_busy;
+          socket.close(ec);
+        } else {
+          socket.set_option(tcp::no_delay(true), ec);
+          if (tls)
+            std::make_shared<Session<TlsSocket>>(shared, std::move(socket), *tls)->Start();
+          else
+            std::make_shared<Session<tcp::socket>>(shared, std::move(socket))->Start();
+        }
+      }
+      Accept();
+    });
+  }
+};
+
+Listener::Listener(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Listener::~Listener() {
+  Stop();
+}
+
+StatusOr<std::unique_ptr<Listener>> Listener::Start(Engine& engine, monitor::AvlLane& lane,
+                                                    const Clock& clock, Authenticator authenticate,
+                                                    ListenerOptions options) {
+  auto impl =
+      std::make_unique<Impl>(engine, lane, clock, std::move(authenticate), std::move(options));
+  const ListenerOptions& o = impl->options;
+  if (o.tls) {
+    auto ctx = MakeTlsContext(*o.tls);
+    if (!ctx.ok()) return ctx.status();
+    impl->tls.emplace(std::move(*ctx));
+  }
+  error_code ec;
+  auto address = net::ip::make_address(o.host, ec);
+  if (ec) return InvalidArgument("not an IP address: " + o.host, "cot");
+  tcp::endpoint endpoint(address, o.port);
+  auto& acceptor = impl->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec)
+    return Unavailable("cannot listen for CoT on " + o.host + ":" + std::to_string(o.port) + ": " +
+                       ec.message());
+  impl->Accept();
+  for (int i = 0; i < std::max(1, o.threads); ++i)
+    impl->threads.emplace_back([ioc = &impl->ioc] { ioc->run(); });
+  return std::unique_ptr<Listener>(new Listener(std::move(impl)));
+}
+
+void Listener::Stop() {
+  if (!impl_) return;
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads)
+    if (t.joinable()) t.join();
+}
+
+uint16_t Listener::port() const {
+  error_code ec;
+  return impl_->acceptor.local_endpoint(ec).port();
+}
+
+bool Listener::tls() const {
+  return impl_->tls.has_value();
+}
+
+const Counters& Listener::counters() const {
+  return impl_->counters;
+}
+
+void Listener::RenderMetrics(std::string& out) const {
+  impl_->counters.Render(out);
+}
+
+}  // namespace ncc::cot

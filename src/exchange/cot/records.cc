@@ -1,0 +1,68 @@
+#include "exchange/cot/records.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ncc::cot {
+namespace {
+
+struct KindType {
+  std::string_view kind, type;
+};
+// Types from the ATAK type catalogue (cot-types.xml); friendly ("f") ground units.
+constexpr KindType kUnitTypes[] = {
+    {"ambulance", "a-f-G-E-V-m"}, {"medic", "a-f-G-E-V-m"}, {"boat", "a-f-G-E-V-U-R"},
+    {"vessel", "a-f-G-E-V-U-R"},  {"engine", "a-f-G-E-V"},  {"ladder", "a-f-G-E-V"},
+    {"tanker", "a-f-G-E-V"},      {"patrol", "a-f-G-E-V"},  {"helicopter", "a-f-A-C-H"},
+};
+
+}  // namespace
+
+std::string UnitType(std::string_view kind) {
+  for (const auto& k : kUnitTypes)
+    if (k.kind == kind) return std::string(k.type);
+  return "a-f-G-U-C";
+}
+
+std::optional<CotEvent> UnitEvent(const Unit& u, int64_t now_ms, int64_t stale_after_ms) {
+  if (!u.position) return std::nullopt;
+  CotEvent e;
+  e.uid = "ncc-unit-" + std::to_string(u.id.value);
+  e.type = UnitType(u.kind);
+  e.how = "m-g";
+  e.time_ms = now_ms;
+  e.start_ms = u.position_time.ms ? std::min(u.position_time.ms, now_ms) : now_ms;
+  e.stale_ms = u.status == UnitStatus::kOutOfService ? now_ms : now_ms + stale_after_ms;
+  e.point.lat = u.position->lat;
+  e.point.lon = u.position->lon;
+  e.callsign = u.callsign;
+  e.group_name = u.agency;
+  e.group_role = "Team Member";
+  if (std::isfinite(u.speed)) e.speed = u.speed;
+  if (std::isfinite(u.heading)) e.course = u.heading;
+  e.remarks =
+      "status: " + std::string(Name(u.status)) + "; kind: " + u.kind + "; agency: " + u.agency;
+  if (u.incident) e.remarks += "; incident: " + std::to_string(u.incident.value);
+  return e;
+}
+
+CotEvent IncidentEvent(const Incident& i, int64_t now_ms, int64_t stale_after_ms) {
+  CotEvent e;
+  e.uid = "ncc-incident-" + std::to_string(i.id.value);
+  e.type = std::string(kIncidentType);
+  e.how = "h-g-i-g-o";
+  e.time_ms = now_ms;
+  e.start_ms = i.created.ms ? std::min(i.created.ms, now_ms) : now_ms;
+  bool over = IsTerminal(i.status) || i.status == IncidentStatus::kResolved;
+  e.stale_ms = over ? now_ms : now_ms + stale_after_ms;
+  e.point.lat = i.location.lat;
+  e.point.lon = i.location.lon;
+  e.callsign = "INC " + std::to_string(i.id.value) + " " + i.type;
+  e.remarks = i.type + "; priority " + std::to_string(i.priority) + "; status " +
+              std::string(Name(i.status));
+  if (!i.summary.empty()) e.remarks += "; " + i.summary;
+  if (!i.address.empty()) e.remarks += "; " + i.address;
+  return e;
+}
+
+}  // namespace ncc::cot

@@ -1,0 +1,34 @@
+// ncc records as CoT events, for the outbound feed and GET /incidents/{id}/cot, /units/{id}/cot.
+//
+//   unit      uid "ncc-unit-<id>", type by kind (kUnitTypes in records.cc; default a-f-G-U-C),
+//             callsign, position and speed/heading as reported, remarks "status: ...; kind: ...;
+//             agency: ...[; incident: N]"
+//   incident  uid "ncc-incident-<id>", type b-m-p-s-p-i (spot map point of interest),
+//             callsign "INC <id> <type>", remarks "<type>; priority N; status S; summary; address"
+//
+// The caller decides visibility first (auth::CanSee): these functions render what they are given.
+// Pure: any thread may call them.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/records.h"
+#include "exchange/cot/cot_event.h"
+
+namespace ncc::cot {
+
+inline constexpr std::string_view kIncidentType = "b-m-p-s-p-i";
+
+// The CoT atom type for a unit kind ("ambulance" -> a-f-G-E-V-m).
+std::string UnitType(std::string_view kind);
+
+// A unit with a position; nullopt without one (a CoT event needs a point). `now_ms` stamps the
+// event; it goes stale `stale_after_ms` later, or at once when the unit is out of service.
+std::optional<CotEvent> UnitEvent(const Unit& unit, int64_t now_ms, int64_t stale_after_ms);
+
+// An incident as a marker; a closed, cancelled, merged or resolved incident is stale at once so
+// TAK clients drop it from their map.
+CotEvent IncidentEvent(const Incident& incident, int64_t now_ms, int64_t stale_after_ms);
+
+}  // namespace ncc::cot

@@ -1,0 +1,80 @@
+// GET /api/v1/incidents/{id}/cot and /api/v1/units/{id}/cot: one record as a Cursor-on-Target
+// event (src/exchange/cot, docs/formats/cot.md). An export: export.read on the record's label,
+// 404 when the caller may not see the record at all, 403 when it sees it but may not export.
+#include "exchange/cot/records.h"
+#include "server/access.h"
+#include "server/api.h"
+
+namespace ncc {
+namespace {
+
+constexpr int64_t kStaleAfterMs = 5 * 60'000;
+
+HttpResponse CotResponse(const cot::CotEvent& e) {
+  HttpResponse r;
+  r.status = 200;
+  r.content_type = "application/xml; charset=utf-8";
+  r.body = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n" + cot::Write(e);
+  return r;
+}
+
+// 404 unless `who` sees the record with `read`, then 403 unless it may export it.
+std::optional<HttpResponse> RefuseExport(const auth::Principal& who, const auth::RecordLabel& label,
+                                         auth::Action read, const std::string& what) {
+  if (!auth::CanSee(who, label, read)) return ErrorResponse(404, NotFound("no " + what, "id"));
+  Status s = auth::Authorize(who, auth::Action::kExportRead, &label);
+  if (!s.ok()) return ErrorResponse(403, s);
+  return std::nullopt;
+}
+
+}  // namespace
+
+void Api::CotIncidentRoute(IncidentId id, Who who, Reply reply) {
+  const int64_t now = clock_.Now().ms;
+  std::optional<HttpResponse> refused;
+  bool confidential = false;
+  std::optional<cot::CotEvent> event;
+  engine_.Read([&](const World& w) {
+    const Incident* i = w.FindIncident(id);
+    std::string what = "incident " + std::to_string(id.value);
+    if (!i) return void(refused = ErrorResponse(404, NotFound("no " + what, "id")));
+    refused = RefuseExport(who, LabelOf(*i), auth::Action::kIncidentRead, what);
+    if (refused) return;
+    confidential = IsConfidential(*i);
+    event = cot::IncidentEvent(*i, now, kStaleAfterMs);
+  });
+  if (refused) return reply(std::move(*refused));
+  std::vector<IncidentId> audited;
+  if (confidential) audited.push_back(id);
+  ReplyAfterAudit(std::move(audited), "GET /api/v1/incidents/{id}/cot", who, std::move(reply),
+                  CotResponse(*event));
+}
+
+void Api::CotUnitRoute(UnitId id, Who who, Reply reply) {
+  const int64_t now = clock_.Now().ms;
+  std::optional<HttpResponse> refused;
+  std::optional<Unit> unit;
+  engine_.Read([&](const World& w) {
+    const Unit* u = w.FindUnit(id);
+    std::string what = "unit " + std::to_string(id.value);
+    if (!u) return void(refused = ErrorResponse(404, NotFound("no " + what, "id")));
+    refused = RefuseExport(who, LabelOf(*u), auth::Action::kUnitRead, what);
+    if (!refused) unit = *u;
+  });
+  if (refused) return reply(std::move(*refused));
+  // The lane holds every accepted fix; the World only the checkpoints.
+  if (auto live = lane_ ? lane_->Get(id) : std::nullopt;
+      live && live->position.time >= unit->position_time) {
+    unit->position = live->position.position;
+    unit->position_time = live->position.time;
+    unit->speed = live->position.speed;
+  }
+  auto event = cot::UnitEvent(*unit, now, kStaleAfterMs);
+  if (!event)
+    return reply(ErrorResponse(
+        409, FailedPrecondition("unit " + std::to_string(id.value) + " has no position yet",
+                                "position")));
+  reply(CotResponse(*event));
+}
+
+}  // namespace ncc
