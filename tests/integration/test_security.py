@@ -171,6 +171,25 @@ class Security(unittest.TestCase):
                     checked += 2
         print(f"{checked} message decisions checked", flush=True)
 
+    # Every export format of one incident goes through the same decision: export.read on the
+    # incident's label; a record the caller may not read is 404, one it reads but may not
+    # export 403.
+    EXPORTS = ["cot"]
+
+    def test_exports_follow_the_matrix(self):
+        s = self.server
+        checked = 0
+        for role, clearance, relation, classification, incident, seq in self.cases():
+            token = self.tokens[f"{role}-{clearance}"]
+            visible = allowed(role, clearance, "incident.read", relation, classification)
+            want = allowed(role, clearance, "export.read", relation, classification)
+            for fmt in self.EXPORTS:
+                status, body = s.request("GET", f"/api/v1/incidents/{incident}/{fmt}", token=token)
+                self.assertEqual(status, 200 if want else 403 if visible else 404,
+                                 (fmt, role, clearance, relation, classification, body))
+                checked += 1
+        print(f"{checked} export decisions checked", flush=True)
+
     def test_message_bodies_cannot_raise_or_widen(self):
         s = self.server
         incident = self.records[("own", "restricted")][0]
