@@ -94,6 +94,9 @@ function summarize(ev) {
   if (ev.type === "unit_status_changed") return esc(`${state.units.get(d.id)?.callsign ?? d.id} ${d.from} → ${d.to}`);
   if (ev.type === "unit_assigned") return esc(`${state.units.get(d.unit)?.callsign ?? d.unit} → #${d.incident}`);
   if (ev.type === "positions_reported") return esc(`${d.fixes.length} fix(es)`);
+  if (ev.type === "message_posted") return esc(`#${d.incident} [${d.classification}] ${ev.actor} (${ev.agency}): ${d.text}`);
+  if (ev.type === "zones_tagged") return esc(`#${d.incident}${d.alarm ? " alarm " + d.alarm : ""} in ${d.zones.join(", ") || "no zone"}`);
+  if (ev.type === "unit_reclassified" || ev.type === "incident_reclassified") return esc(`#${d.id} now ${d.classification}`);
   return "";
 }
 
