@@ -71,6 +71,10 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
       ->capture_default_str();
   cmd->add_option("--burst", c.rate_burst, "Burst allowance of the rate limit")
       ->capture_default_str();
+  cmd->add_option("--access-token-ttl", c.access_token_ttl_s,
+                  "Seconds an access token is valid (refresh tokens last one 12 h shift)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 24 * 3600));
   cmd->add_option("--stale-after", c.stale_after_s,
                   "Seconds without a fix before a unit is reported stale (0: never)")
       ->capture_default_str()

@@ -202,7 +202,9 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   spdlog::info("recovered seq {} in {:.1f} ms (snapshot at {}, {} events replayed)",
                (*engine)->log().LastSeq().value, ms, report.snapshot_seq.value, report.replayed);
   running->engine = std::move(*engine);
-  auto auth = auth::Auth::Open(config.data_dir, running->clock);
+  auth::AuthOptions auth_options;
+  auth_options.tokens.access_ttl_ms = int64_t{config.access_token_ttl_s} * 1000;
+  auto auth = auth::Auth::Open(config.data_dir, running->clock, auth_options);
   if (!auth.ok()) return auth.status();
   running->auth = std::move(*auth);
 

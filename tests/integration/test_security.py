@@ -5,6 +5,7 @@ missing tokens, privilege escalation through body fields, brute-force lock-out, 
 import json
 import os
 import re
+import time
 import unittest
 
 from harness import main, PASSWORD, Server, WebSocket
@@ -360,6 +361,37 @@ class RateLimit(unittest.TestCase):
         finally:
             server.cleanup()
 
+
+
+class ExpiredTokens(unittest.TestCase):
+    """An access token past its lifetime is refused like a forged one (401), changes nothing in
+    the log, and the refresh token still gets a new one."""
+
+    def test_expired_access_token(self):
+        s = Server(NCC, extra=["--access-token-ttl", "1"])
+        try:
+            s.add_user("shortlived", "police", ["dispatcher"])
+            s.start()
+            status, login = s.request("POST", "/api/v1/auth/login",
+                                      {"username": "shortlived", "password": PASSWORD}, token=False)
+            self.assertEqual(status, 200, login)
+            self.assertEqual(login["expires_in"], 1)
+            token = login["access_token"]
+            self.assertEqual(s.request("GET", "/api/v1/incidents", token=token)[0], 200)
+            time.sleep(1.5)
+            before = s.request("GET", "/healthz", token=False)[1]["last_seq"]
+            status, body = s.request("GET", "/api/v1/incidents", token=token)
+            self.assertEqual(status, 401, body)
+            status, body = s.request("POST", "/api/v1/incidents", {
+                "type": "fire.alarm", "priority": 1, "location": {"lat": 1, "lon": 1}}, token=token)
+            self.assertEqual(status, 401, body)
+            self.assertEqual(s.request("GET", "/healthz", token=False)[1]["last_seq"], before)
+            status, fresh = s.request("POST", "/api/v1/auth/refresh", {"refresh_token": login["refresh_token"]},
+                                      token=False)
+            self.assertEqual(status, 200, fresh)
+            self.assertEqual(s.request("GET", "/api/v1/incidents", token=fresh["access_token"])[0], 200)
+        finally:
+            s.cleanup()
 
 
 class UnitShares(unittest.TestCase):
