@@ -139,7 +139,7 @@ StatusOr<Decision> On(const ChangeUnitStatus& c, const World& world, const Comma
   NCC_RETURN_IF_ERROR(CheckTransition(u->status, c.to));
   Decision d;
   d.events.push_back({UnitStatusChanged{u->id, u->status, c.to, u->incident, c.note}, u->agency,
-                      Classification::kRestricted});
+                      u->classification});
   if (const Incident* i = world.FindIncident(u->incident)) FollowIncident(*i, c.to, d);
   return d;
 }
@@ -172,7 +172,7 @@ Status AppendAssignments(const Incident& i, const std::vector<UnitId>& units, co
           f);
     d.events.push_back({UnitAssigned{i.id, u->id}, i.agency, i.classification});
     d.events.push_back({UnitStatusChanged{u->id, u->status, UnitStatus::kDispatched, i.id, ""},
-                        u->agency, Classification::kRestricted});
+                        u->agency, u->classification});
   }
   if (!units.empty() && (i.status == IncidentStatus::kNew || i.status == IncidentStatus::kTriaged))
     d.events.push_back({IncidentStatusChanged{i.id, i.status, IncidentStatus::kDispatched, ""},
@@ -491,7 +491,7 @@ StatusOr<Decision> On(const ShareUnit& c, const World& world, const CommandConte
   for (const std::string& a : u->shared_with)
     if (a == c.agency) return AlreadyExists("already shared with " + c.agency, "agency");
   Decision d;
-  d.events.push_back({UnitShared{u->id, c.agency}, u->agency, Classification::kRestricted});
+  d.events.push_back({UnitShared{u->id, c.agency}, u->agency, u->classification});
   return d;
 }
 
@@ -570,17 +570,20 @@ StatusOr<Decision> On(const RemoveWatchlistEntry& c, const World& world,
 
 StatusOr<Decision> On(const RecordMonitoring& c, const World& world, const CommandContext&) {
   Decision d;
-  std::map<std::string, size_t> event_of_agency;
+  // Checkpoints are grouped per agency and unit label, like ReportPositions: a reader sees a
+  // positions event only if it may see every unit in it.
+  std::map<std::pair<std::string, Classification>, size_t> event_of_label;
   for (const PositionFix& f : c.checkpoint) {
     const Unit* u = world.FindUnit(f.unit);
     if (!u) continue;  // the lane screened it; a unit cannot vanish, so this is only defensive
-    auto [it, fresh] = event_of_agency.emplace(u->agency, d.events.size());
-    if (fresh) d.events.push_back({PositionsReported{}, u->agency, Classification::kRestricted});
+    auto [it, fresh] =
+        event_of_label.emplace(std::pair(u->agency, u->classification), d.events.size());
+    if (fresh) d.events.push_back({PositionsReported{}, u->agency, u->classification});
     std::get<PositionsReported>(d.events[it->second].body).fixes.push_back(f);
   }
   auto add = [&](const auto& body, UnitId unit) {
     if (const Unit* u = world.FindUnit(unit))
-      d.events.push_back({body, u->agency, Classification::kRestricted});
+      d.events.push_back({body, u->agency, u->classification});
   };
   for (const auto& e : c.stale) add(e, e.unit);
   for (const auto& e : c.exited) add(e, e.unit);

@@ -223,6 +223,15 @@ TEST_F(WorldTest, ReclassificationAndZoneTags) {
       {{u, {37.75, -122.45}, ctx.now, 5, 180}, {plain, {37.75, -122.45}, ctx.now, 5, 180}}});
   ASSERT_EQ(log.size(), before + 2);
   EXPECT_NE(log[before].meta.classification, log[before + 1].meta.classification);
+  // The AVL lane's checkpoints likewise.
+  before = log.size();
+  RecordMonitoring lane;
+  lane.checkpoint = {{u, {37.76, -122.45}, ctx.now, 5, 180},
+                     {plain, {37.76, -122.45}, ctx.now, 5, 180}};
+  MustRun(lane);
+  ASSERT_EQ(log.size(), before + 2);
+  EXPECT_EQ(std::get<PositionsReported>(log[before].body).fixes.size(), 1u);
+  EXPECT_NE(log[before].meta.classification, log[before + 1].meta.classification);
 
   IncidentId inc(MustRun(CreateIncident{"fire.alarm", 3, {37.78, -122.41}}));
   MustRun(ReclassifyIncident{inc, Classification::kConfidential});
