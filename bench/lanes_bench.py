@@ -199,6 +199,8 @@ def main():
                 f"{results['redis']['p99_us']:.0f} us |", "",
                 "Lane counters at the end: " + ", ".join(f"`{g}`" for g in groups)]
         if not a.skip_in_process:
+            # The servers are stopped first: the in-process figures are for one quiet core.
+            stop(procs, mosq_dir)
             bench = subprocess.run([os.path.join(a.build, "bench", "ncc-bench-monitor"), "--dir", tmp],
                                    capture_output=True, text=True)
             out += ["", "In-process (`ncc-bench-monitor`, same run):", "", bench.stdout.strip()]
@@ -208,14 +210,20 @@ def main():
             with open(a.out, "w") as f:
                 f.write(text)
     finally:
-        for proc in reversed(procs):
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        subprocess.run([os.path.join(ROOT, "scripts", "mosquitto"), "stop", mosq_dir], capture_output=True)
+        stop(procs, mosq_dir)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def stop(procs, mosq_dir):
+    """Stops every server this run started (again is harmless)."""
+    for proc in reversed(procs):
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    procs.clear()
+    subprocess.run([os.path.join(ROOT, "scripts", "mosquitto"), "stop", mosq_dir], capture_output=True)
 
 
 if __name__ == "__main__":
