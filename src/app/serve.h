@@ -44,7 +44,14 @@ struct ServeConfig {
   std::string mqtt;  // broker HOST:PORT; empty: no MQTT bridge
   std::string mqtt_client_id = "ncc-bridge";
   std::string avl_tcp, avl_udp;  // HOST:PORT of the tracker protocol; empty: off
+  // Exports and webhooks (docs/exchange.md).
+  std::string cap_sender = "ncc@localhost";
+  std::string eido_issuer = "ncc.localhost";
+  std::vector<std::string> webhook_allow;  // hosts webhooks may target besides loopback
 };
+
+// --cap-sender, --eido-issuer, --webhook-allow on `serve` and `demo`.
+void AddExchangeOptions(CLI::App* cmd, ServeConfig& config);
 
 // --correlation-rules, --alarm-sources, --correlate-calls on `serve` and `demo`.
 void AddAlarmOptions(CLI::App* cmd, ServeConfig& config);
@@ -61,6 +68,8 @@ struct Running {
   std::unique_ptr<monitor::MqttBridge> mqtt;
   std::unique_ptr<monitor::TrackerListener> trackers;   // after the lane: destroyed before it
   std::unique_ptr<dispatch::DispatchService> dispatch;  // stopped before the engine
+  std::unique_ptr<webhooks::Registry> webhooks;         // stopped before the engine
+  uint64_t webhook_listener = 0;
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> server;
 };

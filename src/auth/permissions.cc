@@ -44,6 +44,7 @@ constexpr std::array<ActionRule, kActionCount> kRules = {{
     {Action::kIncidentSplit, "incident.split", DI | SU, false, Lane::kNone},
     {Action::kWatchlistRead, "watchlist.read", DI | SU | AN, false, Lane::kNone},
     {Action::kWatchlistManage, "watchlist.manage", SU, false, Lane::kNone},
+    {Action::kWebhookManage, "webhook.manage", SU | AD, false, Lane::kNone},
 }};
 
 // The array is indexed by Action; fail the build if a row is out of place.

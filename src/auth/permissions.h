@@ -44,8 +44,9 @@ enum class Action : uint8_t {
   kIncidentSplit,
   kWatchlistRead,
   kWatchlistManage,
+  kWebhookManage,
 };
-inline constexpr int kActionCount = 20;
+inline constexpr int kActionCount = 21;
 
 // Gateways and sensors authenticate with API keys that carry lanes instead of roles.
 enum class Lane : uint8_t { kNone, kPositions, kAlarms, kCot };

@@ -74,6 +74,13 @@ struct ShareUnit {
   UnitId id;
   std::string agency;
 };
+// Webhooks (src/exchange/webhooks): the subscription is kept in webhooks.db; these log it.
+struct RegisterWebhook {
+  WebhookRegistered registered;
+};
+struct RemoveWebhook {
+  WebhookRemoved removed;
+};
 // Records a successful password sign-in (audit).
 struct RecordSignIn {
   std::string user;
@@ -178,7 +185,8 @@ using Command = std::variant<RegisterAgency, CreateIncident, ChangeIncidentStatu
                              ShareIncident, RecordAccess, RecordSignIn, RecordMonitoring,
                              DefineZones, ReceiveAlarms, SplitIncident, SetWatchlistEntry,
                              RemoveWatchlistEntry, RecordRecommendation, AssignUnits, EscalateSla,
-                             RequestResources, AnswerResourceRequest, ShareUnit, RecordCoverage>;
+                             RequestResources, AnswerResourceRequest, ShareUnit, RecordCoverage,
+                             RegisterWebhook, RemoveWebhook>;
 
 // Plates are compared normalised: ASCII letters upper-cased; spaces, tabs, dashes, dots and
 // underscores dropped; other bytes (e.g. Arabic script) kept as they are.

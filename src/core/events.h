@@ -44,6 +44,9 @@ enum class EventType : uint16_t {
   kZoneExited = 32,
   kRestrictedZoneAlert = 33,
   kZonesDefined = 34,
+  // 50-54: exchange (src/exchange: webhooks, CAP, EIDO).
+  kWebhookRegistered = 50,
+  kWebhookRemoved = 51,
 };
 
 struct AgencyRegistered {
@@ -517,6 +520,36 @@ struct ResourceRequestAnswered {
   }
 };
 
+// A webhook subscription was registered (src/exchange/webhooks). The subscription itself, with
+// its secret, lives in DATA/webhooks.db; the log keeps who registered what, never the secret.
+struct WebhookRegistered {
+  static constexpr EventType kType = EventType::kWebhookRegistered;
+  static constexpr std::string_view kName = "webhook_registered";
+  uint64_t id = 0;
+  std::string url;
+  std::vector<std::string> events;  // event names delivered; empty: every event it may see
+  std::string agency;               // only records of this agency; empty: any it may see
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("url", url);
+    v("events", events);
+    v("agency", agency);
+  }
+};
+
+struct WebhookRemoved {
+  static constexpr EventType kType = EventType::kWebhookRemoved;
+  static constexpr std::string_view kName = "webhook_removed";
+  uint64_t id = 0;
+  std::string url;
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("url", url);
+  }
+};
+
 using EventBody =
     std::variant<AgencyRegistered, IncidentCreated, IncidentStatusChanged, IncidentNoteAdded,
                  UnitRegistered, UnitStatusChanged, UnitAssigned, PositionsReported, IncidentShared,
@@ -524,7 +557,7 @@ using EventBody =
                  RestrictedZoneAlert, ZonesDefined, AlarmReceived, IncidentSplit,
                  IncidentPriorityChanged, WatchlistEntrySet, WatchlistEntryRemoved,
                  RecommendationMade, SlaEscalated, ResourceRequested, ResourceRequestAnswered,
-                 UnitShared, CoverageChanged>;
+                 UnitShared, CoverageChanged, WebhookRegistered, WebhookRemoved>;
 
 EventType TypeOf(const EventBody& body);
 std::string_view NameOf(EventType type);
