@@ -211,10 +211,10 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   so.stream_max_lag = config.stream_max_lag;
   so.read_timeout = std::chrono::seconds(config.read_timeout_s);
   if (use_tls) so.tls = tls;
-  running->api = std::make_unique<Api>(*running->engine, *running->auth, running->clock,
-                                       ApiOptions{config.web_root, config.cap_sender,
-                                                  config.eido_issuer},
-                                       auth::RateLimit{config.rate_per_second, config.rate_burst});
+  running->api =
+      std::make_unique<Api>(*running->engine, *running->auth, running->clock,
+                            ApiOptions{config.web_root, config.cap_sender, config.eido_issuer},
+                            auth::RateLimit{config.rate_per_second, config.rate_burst});
   if (!config.graph.empty()) {
     auto routing = routing::RoutingService::Open(config.graph);
     if (!routing.ok()) return routing.status();

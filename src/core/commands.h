@@ -180,13 +180,13 @@ struct AnswerResourceRequest {
   std::string note;
 };
 
-using Command = std::variant<RegisterAgency, CreateIncident, ChangeIncidentStatus, AddIncidentNote,
-                             RegisterUnit, ChangeUnitStatus, AssignUnit, ReportPositions,
-                             ShareIncident, RecordAccess, RecordSignIn, RecordMonitoring,
-                             DefineZones, ReceiveAlarms, SplitIncident, SetWatchlistEntry,
-                             RemoveWatchlistEntry, RecordRecommendation, AssignUnits, EscalateSla,
-                             RequestResources, AnswerResourceRequest, ShareUnit, RecordCoverage,
-                             RegisterWebhook, RemoveWebhook>;
+using Command =
+    std::variant<RegisterAgency, CreateIncident, ChangeIncidentStatus, AddIncidentNote,
+                 RegisterUnit, ChangeUnitStatus, AssignUnit, ReportPositions, ShareIncident,
+                 RecordAccess, RecordSignIn, RecordMonitoring, DefineZones, ReceiveAlarms,
+                 SplitIncident, SetWatchlistEntry, RemoveWatchlistEntry, RecordRecommendation,
+                 AssignUnits, EscalateSla, RequestResources, AnswerResourceRequest, ShareUnit,
+                 RecordCoverage, RegisterWebhook, RemoveWebhook>;
 
 // Plates are compared normalised: ASCII letters upper-cased; spaces, tabs, dashes, dots and
 // underscores dropped; other bytes (e.g. Arabic script) kept as they are.

@@ -14,9 +14,9 @@
 #include "auth/rate_limiter.h"
 #include "dispatch/service.h"
 #include "engine/engine.h"
+#include "exchange/webhooks/registry.h"
 #include "monitor/avl_lane.h"
 #include "routing/routing_service.h"
-#include "exchange/webhooks/registry.h"
 #include "server/http_types.h"
 
 namespace ncc {

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "core/json_writer.h"
+#include "exchange/cap/cap_parser.h"
 #include "exchange/cap/cap_writer.h"
 #include "exchange/eido/eido_writer.h"
 #include "server/access.h"
@@ -28,7 +29,8 @@ using nlohmann::json;
 bool KnownEventName(std::string_view name) {
   return []<size_t... I>(std::index_sequence<I...>, std::string_view n) {
     return ((std::variant_alternative_t<I, EventBody>::kName == n) || ...);
-  }(std::make_index_sequence<std::variant_size_v<EventBody>>{}, name);
+  }
+  (std::make_index_sequence<std::variant_size_v<EventBody>>{}, name);
 }
 
 json SubscriptionJson(const webhooks::Subscription& s) {
@@ -94,13 +96,13 @@ void Api::WebhooksRoute(const HttpRequest& r, const std::vector<std::string_view
     uint64_t id = 0;
     auto [p, ec] = std::from_chars(seg[3].data(), seg[3].data() + seg[3].size(), id);
     if (ec != std::errc() || p != seg[3].data() + seg[3].size() || id == 0)
-      return reply(ErrorResponse(400, InvalidArgument("webhook id must be a positive integer", "id")));
+      return reply(
+          ErrorResponse(400, InvalidArgument("webhook id must be a positive integer", "id")));
     auto found = webhooks_->Find(id);
     // Another agency's subscription is not disclosed.
     if (!found || found->principal.agency != who.agency)
       return reply(ErrorResponse(404, NotFound("no webhook " + std::to_string(id), "id")));
-    if (Status s = webhooks_->Remove(id); !s.ok())
-      return reply(ErrorResponse(HttpStatusOf(s), s));
+    if (Status s = webhooks_->Remove(id); !s.ok()) return reply(ErrorResponse(HttpStatusOf(s), s));
     return Submit(RemoveWebhook{{id, found->url}}, who, std::move(reply),
                   [](const CommandOutcome& o) {
                     return JsonResponse(200, {{"seq", o.last_seq.value}});
@@ -137,21 +139,23 @@ void Api::WebhooksRoute(const HttpRequest& r, const std::vector<std::string_view
                          .count()};
   sub.cursor = engine_.log().LastSeq();  // events from now on
   auto added = webhooks_->Add(std::move(sub));
-  if (!added.ok()) return reply(ErrorResponse(HttpStatusOf(added.status()), added.status()));
+  if (!added.ok())  // a refused URL is a bad request naming `url`, not a state conflict
+    return reply(ErrorResponse(
+        added.status().code() == StatusCode::kInvalidArgument ? 400 : HttpStatusOf(added.status()),
+        added.status()));
   webhooks::Subscription made = std::move(*added);
   WebhookRegistered logged{made.id, made.url, made.events, made.agency};
-  engine_.Submit(
-      RegisterWebhook{std::move(logged)}, who.user, who.agency,
-      [this, reply = std::move(reply), made](CommandOutcome o) {
-        if (!o.status.ok()) {
-          (void)webhooks_->Remove(made.id);  // not logged: not registered either
-          return reply(ErrorResponse(HttpStatusOf(o.status), o.status));
-        }
-        json body = SubscriptionJson(made);
-        body["secret"] = made.secret;  // shown once; only webhooks.db keeps it
-        body["seq"] = o.last_seq.value;
-        reply(JsonResponse(201, body));
-      });
+  engine_.Submit(RegisterWebhook{std::move(logged)}, who.user, who.agency,
+                 [this, reply = std::move(reply), made](CommandOutcome o) {
+                   if (!o.status.ok()) {
+                     (void)webhooks_->Remove(made.id);  // not logged: not registered either
+                     return reply(ErrorResponse(HttpStatusOf(o.status), o.status));
+                   }
+                   json body = SubscriptionJson(made);
+                   body["secret"] = made.secret;  // shown once; only webhooks.db keeps it
+                   body["seq"] = o.last_seq.value;
+                   reply(JsonResponse(201, body));
+                 });
 }
 
 webhooks::Fetch WebhookFetch(Engine& engine) {
@@ -179,8 +183,9 @@ webhooks::Fetch WebhookFetch(Engine& engine) {
     });
     // Like the stream: the delivery of confidential records is audited, without waiting.
     if (!audited.empty())
-      engine.Submit(RecordAccess{{audited.begin(), audited.end()}, "webhook " + std::to_string(sub.id)},
-                    sub.principal.user, sub.principal.agency, [](CommandOutcome) {});
+      engine.Submit(
+          RecordAccess{{audited.begin(), audited.end()}, "webhook " + std::to_string(sub.id)},
+          sub.principal.user, sub.principal.agency, [](CommandOutcome) {});
     return out;
   };
 }
@@ -188,9 +193,74 @@ webhooks::Fetch WebhookFetch(Engine& engine) {
 }  // namespace ncc
 
 namespace ncc {
+namespace {
 
-void Api::CapImportRoute(const HttpRequest&, Who, Reply reply) {
-  reply(ErrorResponse(501, Unavailable("CAP import is not built yet")));
+// The alarm field a refusal names, in the terms of the CAP alert the caller sent.
+std::string CapField(const std::string& alarm_field) {
+  if (alarm_field == "time") return "alert.sent";
+  if (alarm_field == "id") return "alert.identifier";
+  if (alarm_field.rfind("location", 0) == 0) return "alert.info.area";
+  if (alarm_field == "details") return "alert.info.headline";
+  return alarm_field;
+}
+
+}  // namespace
+
+// A partner's CAP alert enters the alarm intake as a report of kind "call" from source "cap":
+// authorized there like POST /alarms (alarm.report: a gateway key with the `alarms` lane),
+// correlated with the alarms and calls nearby, deduplicated by its id.
+void Api::CapImportRoute(const HttpRequest& r, Who who, Reply reply) {
+  if (!alarms_) return reply(ErrorResponse(503, Unavailable("the alarm intake is not running")));
+  auto alert = cap::ParseAlert(r.body);
+  if (!alert.ok()) {
+    int http = alert.status().code() == StatusCode::kResourceExhausted ? 413 : 400;
+    return reply(ErrorResponse(http, alert.status()));
+  }
+  if (alert->status != "Actual")
+    return reply(ErrorResponse(
+        422, InvalidArgument("only Actual alerts are imported, not " + alert->status.substr(0, 32),
+                             "alert.status")));
+  if (alert->msg_type != "Alert" && alert->msg_type != "Update")
+    return reply(ErrorResponse(422, InvalidArgument("only Alert and Update are imported, not " +
+                                                        alert->msg_type.substr(0, 32),
+                                                    "alert.msgType")));
+  std::string id = "cap:" + alert->sender + "/" + alert->identifier;
+  if (id.size() > Limits::kShortText)
+    return reply(
+        ErrorResponse(422, InvalidArgument("sender and identifier together exceed 250 characters",
+                                           "alert.identifier")));
+  std::string details = alert->event;
+  if (!alert->headline.empty()) details += ": " + alert->headline;
+  if (!alert->area_desc.empty()) details += " (" + alert->area_desc + ")";
+  if (details.size() > Limits::kSummary) details.resize(Limits::kSummary);
+  json alarm = {{"id", id},
+                {"kind", "call"},
+                {"source", "cap"},
+                {"sensor", alert->sender.substr(0, Limits::kShortText)},
+                {"location", {{"lat", alert->location.lat}, {"lon", alert->location.lon}}},
+                {"time", alert->sent.ms},
+                {"details", details},
+                {"classification", alert->scope == "Public" ? "public" : "restricted"}};
+  json echo = {{"identifier", alert->identifier},
+               {"sender", alert->sender},
+               {"version", alert->version},
+               {"placed_from", alert->where}};
+  alarms_->SubmitAsync(
+      who, alarm.dump(-1, ' ', false, json::error_handler_t::replace),
+      [reply, echo](alarms::SubmitResult result) {
+        if (!result.status.ok())
+          return reply(ErrorResponse(result.http ? result.http : 400, result.status));
+        const alarms::ItemResult& item = result.items.front();
+        if (item.outcome == "rejected")
+          return reply(ErrorResponse(item.http, Status(item.status.code(), item.status.message(),
+                                                       CapField(item.status.field()))));
+        json body = {{"id", item.id},
+                     {"outcome", item.outcome},
+                     {"seq", result.last_seq.value},
+                     {"cap", echo}};
+        if (item.incident) body["incident"] = item.incident.value;
+        reply(JsonResponse(item.outcome == "opened" ? 201 : 200, body));
+      });
 }
 
 }  // namespace ncc

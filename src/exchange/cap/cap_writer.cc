@@ -42,7 +42,8 @@ void Add(pugi::xml_node parent, const char* name, std::string_view text) {
   parent.append_child(name).text().set(Clean(text).c_str());
 }
 
-void AddPair(pugi::xml_node parent, const char* name, std::string_view key, std::string_view value) {
+void AddPair(pugi::xml_node parent, const char* name, std::string_view key,
+             std::string_view value) {
   pugi::xml_node n = parent.append_child(name);
   Add(n, "valueName", key);
   Add(n, "value", value);
@@ -74,12 +75,12 @@ Grade GradeOf(const Incident& i) {
 // Reported but not yet confirmed by anyone sent: Likely; once units are on it: Observed.
 const char* CertaintyOf(const Incident& i) {
   return i.status == IncidentStatus::kNew || i.status == IncidentStatus::kTriaged ? "Likely"
-                                                                                    : "Observed";
+                                                                                  : "Observed";
 }
 
 std::string RestrictionOf(const Incident& i) {
-  std::string r = "ncc classification " + std::string(Name(i.classification)) +
-                  "; owning agency " + i.agency;
+  std::string r =
+      "ncc classification " + std::string(Name(i.classification)) + "; owning agency " + i.agency;
   if (!i.shared_with.empty()) {
     r += "; shared with ";
     for (size_t k = 0; k < i.shared_with.size(); ++k) r += (k ? ", " : "") + i.shared_with[k];
@@ -120,14 +121,29 @@ std::string_view CategoryOf(std::string_view type) {
     std::string_view prefix, category;
   };
   static constexpr Row kRows[] = {
-      {"fire", "Fire"},         {"medical", "Health"},   {"ems", "Health"},
-      {"health", "Health"},     {"police", "Security"},  {"crime", "Security"},
-      {"security", "Security"}, {"rescue", "Rescue"},    {"sar", "Rescue"},
-      {"traffic", "Transport"}, {"transport", "Transport"}, {"marine", "Transport"},
-      {"hazmat", "CBRNE"},      {"cbrne", "CBRNE"},      {"weather", "Met"},
-      {"flood", "Met"},         {"geo", "Geo"},          {"earthquake", "Geo"},
-      {"env", "Env"},           {"pollution", "Env"},    {"infra", "Infra"},
-      {"utility", "Infra"},     {"safety", "Safety"},
+      {"fire", "Fire"},
+      {"medical", "Health"},
+      {"ems", "Health"},
+      {"health", "Health"},
+      {"police", "Security"},
+      {"crime", "Security"},
+      {"security", "Security"},
+      {"rescue", "Rescue"},
+      {"sar", "Rescue"},
+      {"traffic", "Transport"},
+      {"transport", "Transport"},
+      {"marine", "Transport"},
+      {"hazmat", "CBRNE"},
+      {"cbrne", "CBRNE"},
+      {"weather", "Met"},
+      {"flood", "Met"},
+      {"geo", "Geo"},
+      {"earthquake", "Geo"},
+      {"env", "Env"},
+      {"pollution", "Env"},
+      {"infra", "Infra"},
+      {"utility", "Infra"},
+      {"safety", "Safety"},
   };
   for (const Row& r : kRows)
     if (head == r.prefix) return r.category;
@@ -185,9 +201,10 @@ std::string WriteAlert(const Incident& i, const CapOptions& options) {
   AddPair(info, "parameter", "ncc:agency", i.agency);
 
   pugi::xml_node area = info.append_child("area");
-  std::string where = !i.address.empty()    ? i.address
-                      : !i.landmark.empty() ? i.landmark
-                                            : Degrees(i.location.lat) + "," + Degrees(i.location.lon);
+  std::string where = !i.address.empty() ? i.address
+                      : !i.landmark.empty()
+                          ? i.landmark
+                          : Degrees(i.location.lat) + "," + Degrees(i.location.lon);
   Add(area, "areaDesc", where);
   Add(area, "circle", Degrees(i.location.lat) + "," + Degrees(i.location.lon) + " 0");
 

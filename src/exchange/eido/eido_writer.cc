@@ -17,11 +17,20 @@ std::string Html(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -87,18 +96,22 @@ std::string_view IncidentTypeCode(std::string_view type) {
   };
   // Exact types first, then the family (the part before the first dot).
   static constexpr Row kExact[] = {
-      {"fire.structure", "FSTRU"},    {"fire.vehicle", "FVEH"},      {"fire.brush", "FBRUSH"},
-      {"fire.alarm", "ALRF"},         {"fire.smoke", "FSMOKE"},      {"fire.trash", "FTRASH"},
-      {"medical.cardiac", "CARDIAC"}, {"medical.stroke", "STROKE"},  {"medical.breathing", "RESP"},
-      {"medical.fall", "FALL"},       {"medical.overdose", "OD"},    {"medical.trauma", "TRAUMA"},
-      {"police.robbery", "ROBBERY"},  {"police.burglary", "BURGLARY"}, {"police.assault", "ASSAULT"},
-      {"police.theft", "LARCENY"},    {"police.shooting", "SHOOT"},  {"police.suspicious", "SUSP"},
-      {"police.patrol", "INVEST"},    {"traffic.collision", "MVA"},  {"rescue.water", "DROWN"},
+      {"fire.structure", "FSTRU"},    {"fire.vehicle", "FVEH"},
+      {"fire.brush", "FBRUSH"},       {"fire.alarm", "ALRF"},
+      {"fire.smoke", "FSMOKE"},       {"fire.trash", "FTRASH"},
+      {"medical.cardiac", "CARDIAC"}, {"medical.stroke", "STROKE"},
+      {"medical.breathing", "RESP"},  {"medical.fall", "FALL"},
+      {"medical.overdose", "OD"},     {"medical.trauma", "TRAUMA"},
+      {"police.robbery", "ROBBERY"},  {"police.burglary", "BURGLARY"},
+      {"police.assault", "ASSAULT"},  {"police.theft", "LARCENY"},
+      {"police.shooting", "SHOOT"},   {"police.suspicious", "SUSP"},
+      {"police.patrol", "INVEST"},    {"traffic.collision", "MVA"},
+      {"rescue.water", "DROWN"},
   };
   static constexpr Row kFamily[] = {
-      {"fire", "FUNK"},     {"medical", "SICK"},  {"ems", "SICK"},       {"police", "INVEST"},
-      {"crime", "INVEST"},  {"traffic", "MVA"},   {"rescue", "RESCUE"},  {"sar", "SAR"},
-      {"hazmat", "HAZMAT"}, {"alarm", "ALRU"},    {"intrusion", "ALRBS"}, {"panic", "ALMH"},
+      {"fire", "FUNK"},     {"medical", "SICK"}, {"ems", "SICK"},        {"police", "INVEST"},
+      {"crime", "INVEST"},  {"traffic", "MVA"},  {"rescue", "RESCUE"},   {"sar", "SAR"},
+      {"hazmat", "HAZMAT"}, {"alarm", "ALRU"},   {"intrusion", "ALRBS"}, {"panic", "ALMH"},
   };
   for (const Row& r : kExact)
     if (type == r.type) return r.code;
@@ -134,7 +147,8 @@ std::string PidfLo(const LatLon& where, const std::string& entity, Time when) {
 
 json WriteEido(const Incident& i, const EidoOptions& o) {
   const std::string owner = AgencyId(i.agency, o);
-  const std::string id = "urn:emergency:uid:incidentid:" + std::to_string(i.id.value) + ":" + o.issuer;
+  const std::string id =
+      "urn:emergency:uid:incidentid:" + std::to_string(i.id.value) + ":" + o.issuer;
   const std::string location_id =
       "urn:emergency:uid:locationid:" + std::to_string(i.id.value) + "-1:" + o.issuer;
 
@@ -160,9 +174,11 @@ json WriteEido(const Incident& i, const EidoOptions& o) {
 
   json location = Prologue(location_id, i.updated, owner);
   location["locationTypeDescriptionRegistryText"] = "Current Incident";
-  location["locationByValue"] = PidfLo(i.location, "incident-" + std::to_string(i.id.value) + "@" + o.issuer, i.updated);
+  location["locationByValue"] =
+      PidfLo(i.location, "incident-" + std::to_string(i.id.value) + "@" + o.issuer, i.updated);
   std::string where = i.address;
-  if (!i.landmark.empty()) where += (where.empty() ? "" : " (") + i.landmark + (where.empty() ? "" : ")");
+  if (!i.landmark.empty())
+    where += (where.empty() ? "" : " (") + i.landmark + (where.empty() ? "" : ")");
   if (!where.empty()) location["locationDescriptionText"] = where;
   eido["locationComponent"] = json::array({location});
 
@@ -191,8 +207,9 @@ json WriteEido(const Incident& i, const EidoOptions& o) {
   incident["locationReference"] = json::array({Ref(location_id)});
   if (!note_refs.empty()) incident["notesReference"] = note_refs;
   if (auto code = DispositionCode(i.status); !code.empty()) {
-    json d = Prologue("urn:emergency:uid:dispositionid:" + std::to_string(i.id.value) + ":" + o.issuer,
-                      i.updated, owner);
+    json d =
+        Prologue("urn:emergency:uid:dispositionid:" + std::to_string(i.id.value) + ":" + o.issuer,
+                 i.updated, owner);
     d["dispositionCommonRegistryCode"] = std::string(code);
     d["dispositionPrimaryIndicator"] = true;
     d["dispositionCategoryText"] = std::string(Name(i.status));

@@ -14,7 +14,8 @@ StatusOr<std::unique_ptr<Registry>> Registry::Start(const std::string& db_path, 
   if (!store.ok()) return store.status();
   auto all = (*store)->All();
   if (!all.ok()) return all.status();
-  std::unique_ptr<Registry> r(new Registry(std::move(*store), std::move(fetch), std::move(options)));
+  std::unique_ptr<Registry> r(
+      new Registry(std::move(*store), std::move(fetch), std::move(options)));
   for (Subscription& s : *all) {
     auto target = CheckUrl(s.url, r->options_.allowed_hosts);
     if (!target.ok()) {

@@ -27,7 +27,8 @@ bool IsLoopbackHost(std::string_view host) {
 StatusOr<Target> CheckUrl(std::string_view url, const std::vector<std::string>& allowed) {
   if (url.size() > 2048) return BadUrl("at most 2048 characters");
   for (char c : url)
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return BadUrl("must not contain spaces or control characters");
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+      return BadUrl("must not contain spaces or control characters");
   constexpr std::string_view kScheme = "http://";
   if (url.substr(0, kScheme.size()) != kScheme)
     return BadUrl("only http:// URLs are delivered (TLS to subscribers is not supported yet)");
