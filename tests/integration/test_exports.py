@@ -257,7 +257,12 @@ class Exports(unittest.TestCase):
         self.assertEqual(pidf.tag, "{urn:ietf:params:xml:ns:pidf}presence")
         pos = pidf.find(".//{http://www.opengis.net/gml}pos").text.split()
         self.assertEqual([float(x) for x in pos], [25.2867, 51.5333])
-        self.assertIn("Active", body["incidentComponent"]["incidentStatusCommonRegistryText"])
+        statuses = body["incidentComponent"]["incidentStatusCommonRegistryText"]
+        self.assertIsInstance(statuses, list)
+        self.assertIn("Active", statuses)
+        for a in body["agencyComponent"]:
+            self.assertIsInstance(a["agencyType"], list)
+            self.assertIsInstance(a["agencyRoleDescriptionRegistryText"], list)
 
     # --- Authorization ---------------------------------------------------------------------
 
