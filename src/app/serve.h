@@ -69,9 +69,13 @@ struct Running {
   std::unique_ptr<monitor::TrackerListener> trackers;   // after the lane: destroyed before it
   std::unique_ptr<dispatch::DispatchService> dispatch;  // stopped before the engine
   std::unique_ptr<webhooks::Registry> webhooks;         // stopped before the engine
-  uint64_t webhook_listener = 0;
+  uint64_t webhook_listener = 0;                        // on engine->feed(), wakes `webhooks`
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> server;
+  // The feed must not call into a destroyed registry when a start fails half-way.
+  ~Running() {
+    if (engine && webhook_listener) engine->feed().Unlisten(webhook_listener);
+  }
 };
 
 // Opens the data folder and starts serving. Prints what recovery found.

@@ -38,7 +38,11 @@ class Api {
  public:
   Api(Engine& engine, auth::Auth& auth, const auth::Clock& clock, ApiOptions options,
       auth::RateLimit rate = {})
-      : engine_(engine), auth_(auth), limiter_(clock, rate), options_(std::move(options)) {}
+      : engine_(engine),
+        auth_(auth),
+        clock_(clock),
+        limiter_(clock, rate),
+        options_(std::move(options)) {}
 
   void Handle(const HttpRequest& request, Reply reply);
 
@@ -127,6 +131,7 @@ class Api {
 
   Engine& engine_;
   auth::Auth& auth_;
+  const auth::Clock& clock_;
   auth::RateLimiter limiter_;
   const routing::RoutingService* routing_ = nullptr;
   alarms::Intake* alarms_ = nullptr;

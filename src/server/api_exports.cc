@@ -134,9 +134,7 @@ void Api::WebhooksRoute(const HttpRequest& r, const std::vector<std::string_view
       !engine_.Read([&](const World& w) { return w.FindAgency(sub.agency) != nullptr; }))
     return reply(ErrorResponse(422, InvalidArgument("no agency " + sub.agency, "agency")));
   sub.principal = who;  // fixed now: later changes to the account do not widen it
-  sub.created = Time{std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count()};
+  sub.created = clock_.Now();
   sub.cursor = engine_.log().LastSeq();  // events from now on
   auto added = webhooks_->Add(std::move(sub));
   if (!added.ok())  // a refused URL is a bad request naming `url`, not a state conflict
