@@ -189,6 +189,8 @@ void Api::Route(const HttpRequest& r, Who who, Reply reply) {
       return post  ? CreateIncidentRoute(r, who, reply)
              : get ? ListIncidents(r, who, reply)
                    : method_not_allowed();
+    if (seg.size() == 4 && seg[3] == "cap")
+      return get ? CapFeedRoute(r, who, reply) : method_not_allowed();
     IncidentId id(ParseId(seg[3]));
     if (!id)
       return reply(BadRequest(InvalidArgument("incident id must be a positive integer", "id")));

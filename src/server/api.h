@@ -125,6 +125,7 @@ class Api {
   void CoverageRoute(const HttpRequest& r, Who who, Reply reply);
   // api_exports.cc: CAP and EIDO of one incident, CAP import, webhooks.
   void ExportRoute(IncidentId id, std::string_view format, Who who, Reply reply);
+  void CapFeedRoute(const HttpRequest& r, Who who, Reply reply);
   void CapImportRoute(const HttpRequest& r, Who who, Reply reply);
   void WebhooksRoute(const HttpRequest& r, const std::vector<std::string_view>& seg, Who who,
                      Reply reply);

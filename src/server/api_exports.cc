@@ -81,6 +81,53 @@ void Api::ExportRoute(IncidentId id, std::string_view format, Who who, Reply rep
                   std::move(reply), std::move(response));
 }
 
+// GET /api/v1/incidents/cap?status=open|<status>&after=&limit=: an Atom feed of the CAP alerts
+// of the incidents the caller may export, filtered per incident like the list.
+void Api::CapFeedRoute(const HttpRequest& r, Who who, Reply reply) {
+  if (Status s = auth::Authorize(who, auth::Action::kExportRead, nullptr); !s.ok())
+    return reply(ErrorResponse(403, s));
+  auto number = [&](const char* name, uint64_t fallback, uint64_t max) -> std::optional<uint64_t> {
+    auto it = r.query.find(name);
+    if (it == r.query.end() || it->second.empty()) return fallback;
+    uint64_t v = 0;
+    auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+    if (ec != std::errc() || p != it->second.data() + it->second.size() || v > max)
+      return std::nullopt;
+    return v;
+  };
+  auto limit = number("limit", 100, 1000), after = number("after", 0, UINT64_MAX >> 1);
+  if (!limit || !after)
+    return reply(ErrorResponse(
+        400, InvalidArgument("must be an integer in range", !limit ? "limit" : "after")));
+  std::string wanted = r.query.count("status") ? r.query.at("status") : "open";
+  std::optional<IncidentStatus> status;
+  if (wanted != "open" && wanted != "all") {
+    status = ParseIncidentStatus(wanted);
+    if (!status)
+      return reply(
+          ErrorResponse(400, InvalidArgument("open, all or an incident status", "status")));
+  }
+  std::vector<Incident> items;
+  std::vector<IncidentId> audited;
+  engine_.Read([&](const World& w) {
+    for (size_t k = *after; k < w.incidents().size() && items.size() < *limit; ++k) {
+      const Incident& i = w.incidents()[k];
+      if (status ? i.status != *status : wanted == "open" && IsTerminal(i.status)) continue;
+      auth::RecordLabel label = LabelOf(i);
+      if (!auth::CanSee(who, label, auth::Action::kIncidentRead) ||
+          !auth::CanSee(who, label, auth::Action::kExportRead))
+        continue;
+      items.push_back(i);
+      if (IsConfidential(i)) audited.push_back(i.id);
+    }
+  });
+  HttpResponse response;
+  response.body = cap::WriteFeed(items, {options_.cap_sender}, clock_.Now());
+  response.content_type = "application/atom+xml; charset=utf-8";
+  ReplyAfterAudit(std::move(audited), "GET /api/v1/incidents/cap", who, std::move(reply),
+                  std::move(response));
+}
+
 void Api::WebhooksRoute(const HttpRequest& r, const std::vector<std::string_view>& seg, Who who,
                         Reply reply) {
   if (!webhooks_) return reply(NoWebhooks());

@@ -200,6 +200,43 @@ class Exports(unittest.TestCase):
         self.assertEqual(refs[:2], ["ncc@test.example", f"ncc-ncc@test.example-incident-{iid}"])
         self.assertEqual(refs[2], root.find(CAP_NS + "sent").text)
 
+    def test_cap_feed_holds_what_the_caller_may_export(self):
+        atom = "{http://www.w3.org/2005/Atom}"
+
+        def feed(token=None, query="?status=open"):
+            status, ctype, text = self.get("/api/v1/incidents/cap" + query, token=token)
+            self.assertEqual(status, 200, text)
+            self.assertTrue(ctype.startswith("application/atom+xml"), ctype)
+            root = ET.fromstring(text)
+            self.assertEqual(root.tag, atom + "feed")
+            alerts = [e.find(atom + "content").find(CAP_NS + "alert") for e in root.findall(atom + "entry")]
+            ids = set()
+            for alert in alerts:
+                ET.register_namespace("", CAP_NS[1:-1])
+                ok, why = xmllint(ET.tostring(alert, encoding="unicode"))
+                self.assertTrue(ok, why)
+                ident = alert.find(CAP_NS + "identifier").text
+                ids.add(int(ident.split("-incident-")[1].split("-")[0]))
+            return ids
+
+        mine = feed()
+        for key in ("public", "restricted", "shared", "confidential", "secret"):
+            self.assertIn(self.ids[key], mine, key)
+        partner = feed(self.tokens["fire_sup"])
+        self.assertIn(self.ids["shared"], partner)
+        self.assertNotIn(self.ids["restricted"], partner)
+        low = feed(self.tokens["police_sup_r"])
+        self.assertNotIn(self.ids["confidential"], low)
+        self.assertIn(self.ids["restricted"], low)
+        status, _, body = self.get("/api/v1/incidents/cap", token=self.tokens["police_disp"])
+        self.assertEqual(status, 403, body)
+        status, _, body = self.get("/api/v1/incidents/cap?status=nope")
+        self.assertEqual(status, 400, body)
+        status, page = self.server.request("GET", "/api/v1/events?after=0&limit=1000")
+        self.assertTrue([e for e in page["items"] if e["type"] == "records_read"
+                         and e["data"]["via"] == "GET /api/v1/incidents/cap"
+                         and f"incident:{self.ids['confidential']}" in e["data"]["records"]])
+
     def test_cap_restricted_incident_is_restricted_scope(self):
         status, _, xml = self.get(f"/api/v1/incidents/{self.ids['shared']}/cap")
         self.assertEqual(status, 200, xml)

@@ -6,6 +6,7 @@
 #include <pugixml.hpp>
 #include <sstream>
 
+#include "core/json_writer.h"
 #include "core/lifecycle.h"
 
 namespace ncc::cap {
@@ -159,9 +160,11 @@ std::string Identifier(const Incident& incident, const CapOptions& options) {
   return FirstIdentifier(incident, options) + "-" + std::to_string(incident.last_seq.value);
 }
 
-std::string WriteAlert(const Incident& i, const CapOptions& options) {
-  pugi::xml_document doc;
-  pugi::xml_node alert = doc.append_child("alert");
+namespace {
+
+// The <alert> of one incident, appended to `parent` (a document, or an Atom <content>).
+void AppendAlert(pugi::xml_node parent, const Incident& i, const CapOptions& options) {
+  pugi::xml_node alert = parent.append_child("alert");
   alert.append_attribute("xmlns") = kNamespace;
   // Element order is the schema's (xs:sequence).
   Add(alert, "identifier", Identifier(i, options));
@@ -207,10 +210,41 @@ std::string WriteAlert(const Incident& i, const CapOptions& options) {
                           : Degrees(i.location.lat) + "," + Degrees(i.location.lon);
   Add(area, "areaDesc", where);
   Add(area, "circle", Degrees(i.location.lat) + "," + Degrees(i.location.lon) + " 0");
+}
 
+std::string Save(const pugi::xml_document& doc) {
   std::ostringstream out;
   doc.save(out, "  ", pugi::format_indent | pugi::format_no_declaration, pugi::encoding_utf8);
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + out.str();
+}
+
+}  // namespace
+
+std::string WriteAlert(const Incident& i, const CapOptions& options) {
+  pugi::xml_document doc;
+  AppendAlert(doc, i, options);
+  return Save(doc);
+}
+
+std::string WriteFeed(const std::vector<Incident>& incidents, const CapOptions& options, Time now) {
+  pugi::xml_document doc;
+  pugi::xml_node feed = doc.append_child("feed");
+  feed.append_attribute("xmlns") = "http://www.w3.org/2005/Atom";
+  Add(feed, "id", "urn:ncc:" + options.sender + ":cap");
+  Add(feed, "title", "ncc CAP alerts (" + options.sender + ")");
+  Add(feed, "updated", FormatTime(now));
+  feed.append_child("author").append_child("name").text().set(Clean(options.sender).c_str());
+  for (const Incident& i : incidents) {
+    pugi::xml_node entry = feed.append_child("entry");
+    Add(entry, "id", "urn:ncc:" + Identifier(i, options));
+    std::string first_line = i.summary.substr(0, i.summary.find('\n'));
+    Add(entry, "title", Truncate(first_line.empty() ? i.type : first_line, kHeadline));
+    Add(entry, "updated", FormatTime(Changed(i) ? i.updated : i.created));
+    pugi::xml_node content = entry.append_child("content");
+    content.append_attribute("type") = "application/cap+xml";
+    AppendAlert(content, i, options);
+  }
+  return Save(doc);
 }
 
 }  // namespace ncc::cap

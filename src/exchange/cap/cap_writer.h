@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/records.h"
 #include "core/status.h"
@@ -32,5 +33,9 @@ std::string Identifier(const Incident& incident, const CapOptions& options);
 
 // The alert document (UTF-8, with an XML declaration).
 std::string WriteAlert(const Incident& incident, const CapOptions& options);
+
+// An Atom feed (RFC 4287) with one entry per incident, each carrying its whole <alert> as
+// content of type application/cap+xml (the shape of the NWS CAP feeds). `now`: <updated>.
+std::string WriteFeed(const std::vector<Incident>& incidents, const CapOptions& options, Time now);
 
 }  // namespace ncc::cap

@@ -79,6 +79,21 @@ TEST(CapWriter, ControlCharactersDoNotBreakTheDocument) {
   EXPECT_NE(xml.find("<description>a b</description>"), std::string::npos);
 }
 
+TEST(CapWriter, FeedCarriesOneWholeAlertPerEntry) {
+  Incident a = Sample(), b = Sample();
+  b.id = IncidentId(13);
+  std::string xml = WriteFeed({a, b}, {"ncc@qa"}, Time{1795992000000});
+  EXPECT_NE(xml.find("<feed xmlns=\"http://www.w3.org/2005/Atom\">"), std::string::npos);
+  EXPECT_NE(xml.find("<updated>2026-11-29T22:40:00.000Z</updated>"), std::string::npos);
+  EXPECT_NE(xml.find("<id>urn:ncc:ncc-ncc@qa-incident-13</id>"), std::string::npos);
+  size_t alerts = 0;
+  for (size_t at = xml.find("<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">");
+       at != std::string::npos; at = xml.find("<alert xmlns=", at + 1))
+    ++alerts;
+  EXPECT_EQ(alerts, 2u);
+  EXPECT_EQ(WriteFeed({}, {}, Time{0}).find("<entry>"), std::string::npos);
+}
+
 TEST(CapWriter, CategoriesFollowTheTypeFamily) {
   EXPECT_EQ(CategoryOf("fire.structure"), "Fire");
   EXPECT_EQ(CategoryOf("medical.cardiac"), "Health");
