@@ -104,6 +104,7 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
   cmd->add_flag("--tls-require-client-cert", c.tls.require_client_cert,
                 "Refuse TLS clients without a certificate signed by --tls-client-ca");
   AddAlarmOptions(cmd, c);
+  AddExchangeOptions(cmd, c);
 }
 
 int Serve(ServeConfig c) {

@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "exchange/cap/cap_writer.h"
 #include "store/sqlite/sqlite_event_log.h"
 
 namespace ncc {
@@ -133,7 +134,37 @@ Status StartCot(const ServeConfig& config, bool use_tls, Running& running) {
   return Status::Ok();
 }
 
+// Webhook delivery follows the engine's feed from each subscription's cursor in webhooks.db.
+Status StartWebhooks(const ServeConfig& config, Running& running) {
+  webhooks::DeliveryOptions options;
+  options.allowed_hosts = config.webhook_allow;
+  auto registry = webhooks::Registry::Start(config.data_dir + "/webhooks.db",
+                                            WebhookFetch(*running.engine), std::move(options));
+  if (!registry.ok()) return registry.status();
+  running.webhooks = std::move(*registry);
+  running.webhook_listener =
+      running.engine->feed().Listen([w = running.webhooks.get()] { w->Wake(); });
+  running.api->SetWebhooks(running.webhooks.get());
+  running.api->AddMetrics([w = running.webhooks.get()](std::string& out) {
+    out += "# TYPE ncc_webhook_deliveries_total counter\n";
+    out += "ncc_webhook_deliveries_total{outcome=\"delivered\"} " +
+           std::to_string(w->counters().delivered.load()) + "\n";
+    out += "ncc_webhook_deliveries_total{outcome=\"failed\"} " +
+           std::to_string(w->counters().failed.load()) + "\n";
+  });
+  return Status::Ok();
+}
+
 }  // namespace
+
+void AddExchangeOptions(CLI::App* cmd, ServeConfig& c) {
+  cmd->add_option("--cap-sender", c.cap_sender,
+                  "CAP <sender> of exported alerts and part of their identifiers");
+  cmd->add_option("--eido-issuer", c.eido_issuer,
+                  "EIDO issuingElementIdentification and the domain of its ids");
+  cmd->add_option("--webhook-allow", c.webhook_allow,
+                  "Host webhooks may deliver to besides loopback (repeat for more)");
+}
 
 void AddAlarmOptions(CLI::App* cmd, ServeConfig& c) {
   cmd->add_option("--correlation-rules", c.correlation_rules,
@@ -149,6 +180,7 @@ void AddAlarmOptions(CLI::App* cmd, ServeConfig& c) {
 StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   auto hp = SplitListen(config.listen);
   if (!hp.ok()) return hp.status();
+  NCC_RETURN_IF_ERROR(cap::CheckSender(config.cap_sender));
   const TlsOptions& tls = config.tls;
   bool use_tls = !tls.cert_file.empty() || !tls.key_file.empty();
   if (use_tls && (tls.cert_file.empty() || tls.key_file.empty()))
@@ -215,9 +247,10 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   so.stream_max_lag = config.stream_max_lag;
   so.read_timeout = std::chrono::seconds(config.read_timeout_s);
   if (use_tls) so.tls = tls;
-  running->api = std::make_unique<Api>(*running->engine, *running->auth, running->clock,
-                                       ApiOptions{config.web_root},
-                                       auth::RateLimit{config.rate_per_second, config.rate_burst});
+  running->api =
+      std::make_unique<Api>(*running->engine, *running->auth, running->clock,
+                            ApiOptions{config.web_root, config.cap_sender, config.eido_issuer},
+                            auth::RateLimit{config.rate_per_second, config.rate_burst});
   if (!config.graph.empty()) {
     auto routing = routing::RoutingService::Open(config.graph);
     if (!routing.ok()) return routing.status();
@@ -283,6 +316,7 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   }
   if (!config.cot.empty()) NCC_RETURN_IF_ERROR(StartCot(config, use_tls, *running));
   NCC_RETURN_IF_ERROR(StartDispatch(config, *running));
+  NCC_RETURN_IF_ERROR(StartWebhooks(config, *running));
   running->server = std::make_unique<HttpServer>(so, *running->api, *running->engine);
   NCC_RETURN_IF_ERROR(running->server->Start());
   spdlog::info("ncc listening on {}://{}:{} (data {}{})", use_tls ? "https" : "http", so.host,
@@ -305,6 +339,10 @@ void WaitForSignal(Running& running) {
   running.server->Wait();
   if (running.dispatch) running.dispatch->Stop();
   if (running.zone_tagger) running.zone_tagger->Stop();
+  if (running.webhooks) {
+    running.engine->feed().Unlisten(running.webhook_listener);
+    running.webhooks->Stop();
+  }
   if (running.mqtt) running.mqtt->Stop();
   if (running.trackers) running.trackers->Stop();
   if (running.cot) running.cot->Stop();

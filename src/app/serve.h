@@ -48,7 +48,14 @@ struct ServeConfig {
   std::string mqtt_client_id = "ncc-bridge";
   std::string avl_tcp, avl_udp;  // HOST:PORT of the tracker protocol; empty: off
   std::string cot;  // HOST:PORT of the CoT (TAK) listener, TLS when `tls` is; empty: off
+  // Exports and webhooks (docs/exchange.md).
+  std::string cap_sender = "ncc@localhost";
+  std::string eido_issuer = "ncc.localhost";
+  std::vector<std::string> webhook_allow;  // hosts webhooks may target besides loopback
 };
+
+// --cap-sender, --eido-issuer, --webhook-allow on `serve` and `demo`.
+void AddExchangeOptions(CLI::App* cmd, ServeConfig& config);
 
 // --correlation-rules, --alarm-sources, --correlate-calls on `serve` and `demo`.
 void AddAlarmOptions(CLI::App* cmd, ServeConfig& config);
@@ -67,8 +74,14 @@ struct Running {
   std::unique_ptr<monitor::ZoneTagger> zone_tagger;     // stopped before the engine
   std::unique_ptr<cot::Listener> cot;                   // after the lane: destroyed before it
   std::unique_ptr<dispatch::DispatchService> dispatch;  // stopped before the engine
+  std::unique_ptr<webhooks::Registry> webhooks;         // stopped before the engine
+  uint64_t webhook_listener = 0;                        // on engine->feed(), wakes `webhooks`
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> server;
+  // The feed must not call into a destroyed registry when a start fails half-way.
+  ~Running() {
+    if (engine && webhook_listener) engine->feed().Unlisten(webhook_listener);
+  }
 };
 
 // Opens the data folder and starts serving. Prints what recovery found.

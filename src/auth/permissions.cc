@@ -37,7 +37,7 @@ constexpr std::array<ActionRule, kActionCount> kRules = {{
     {Action::kCotIngest, "cot.ingest", 0, false, Lane::kCot},
     {Action::kEventRead, "event.read", CT | DI | SU | LI | AN | FU, true, Lane::kNone},
     {Action::kStreamSubscribe, "stream.subscribe", CT | DI | SU | LI | FU, false, Lane::kNone},
-    {Action::kExportRead, "export.read", SU | AN, false, Lane::kNone},
+    {Action::kExportRead, "export.read", SU | AN, true, Lane::kNone},
     {Action::kUserManage, "user.manage", AD, false, Lane::kNone},
     {Action::kAuditRead, "audit.read", SU | AD, false, Lane::kNone},
     {Action::kAgencyManage, "agency.manage", AD, false, Lane::kNone},
@@ -45,6 +45,7 @@ constexpr std::array<ActionRule, kActionCount> kRules = {{
     {Action::kWatchlistRead, "watchlist.read", DI | SU | AN, false, Lane::kNone},
     {Action::kWatchlistManage, "watchlist.manage", SU, false, Lane::kNone},
     {Action::kRecordClassify, "record.classify", SU, false, Lane::kNone},
+    {Action::kWebhookManage, "webhook.manage", SU | AD, false, Lane::kNone},
 }};
 
 // The array is indexed by Action; fail the build if a row is out of place.

@@ -45,6 +45,7 @@ enum class Action : uint8_t {
   kWatchlistRead,
   kWatchlistManage,
   kRecordClassify,
+  kWebhookManage,
 };
 inline constexpr int kActionCount = 21;
 

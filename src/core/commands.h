@@ -75,6 +75,13 @@ struct ShareUnit {
   UnitId id;
   std::string agency;
 };
+// Webhooks (src/exchange/webhooks): the subscription is kept in webhooks.db; these log it.
+struct RegisterWebhook {
+  WebhookRegistered registered;
+};
+struct RemoveWebhook {
+  WebhookRemoved removed;
+};
 // Records a successful password sign-in (audit).
 struct RecordSignIn {
   std::string user;
@@ -206,7 +213,8 @@ using Command =
                  RecordAccess, RecordSignIn, RecordMonitoring, DefineZones, ReceiveAlarms,
                  SplitIncident, SetWatchlistEntry, RemoveWatchlistEntry, RecordRecommendation,
                  AssignUnits, EscalateSla, RequestResources, AnswerResourceRequest, ShareUnit,
-                 RecordCoverage, ReclassifyUnit, ReclassifyIncident, PostMessage, TagZones>;
+                 RecordCoverage, ReclassifyUnit, ReclassifyIncident, PostMessage, TagZones,
+                 RegisterWebhook, RemoveWebhook>;
 
 // Plates are compared normalised: ASCII letters upper-cased; spaces, tabs, dashes, dots and
 // underscores dropped; other bytes (e.g. Arabic script) kept as they are.

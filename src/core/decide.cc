@@ -483,6 +483,28 @@ StatusOr<Decision> On(const RecordCoverage& c, const World& world, const Command
   return d;
 }
 
+StatusOr<Decision> On(const RegisterWebhook& c, const World&, const CommandContext& ctx) {
+  const WebhookRegistered& e = c.registered;
+  if (e.id == 0) return InvalidArgument("must be a positive id", "id");
+  NCC_RETURN_IF_ERROR(CheckText(e.url, 2048, "url", true));
+  NCC_RETURN_IF_ERROR(CheckText(e.agency, Limits::kShortText, "agency", false));
+  if (e.events.size() > 64) return InvalidArgument("at most 64 event names", "events");
+  for (size_t k = 0; k < e.events.size(); ++k)
+    NCC_RETURN_IF_ERROR(
+        CheckText(e.events[k], Limits::kShortText, "events[" + std::to_string(k) + "]", true));
+  Decision d;
+  d.events.push_back({e, ctx.agency, Classification::kRestricted});
+  return d;
+}
+
+StatusOr<Decision> On(const RemoveWebhook& c, const World&, const CommandContext& ctx) {
+  if (c.removed.id == 0) return InvalidArgument("must be a positive id", "id");
+  NCC_RETURN_IF_ERROR(CheckText(c.removed.url, 2048, "url", false));
+  Decision d;
+  d.events.push_back({c.removed, ctx.agency, Classification::kRestricted});
+  return d;
+}
+
 StatusOr<Decision> On(const ShareUnit& c, const World& world, const CommandContext&) {
   const Unit* u = world.FindUnit(c.id);
   if (!u) return NotFound("no unit " + std::to_string(c.id.value), "id");

@@ -49,6 +49,9 @@ enum class EventType : uint16_t {
   kZonesDefined = 34,
   // 40-49: monitoring, continued.
   kZonesTagged = 40,
+  // 50-54: exchange (src/exchange: webhooks, CAP, EIDO).
+  kWebhookRegistered = 50,
+  kWebhookRemoved = 51,
 };
 
 struct AgencyRegistered {
@@ -592,6 +595,44 @@ using EventBody = std::variant<
     AlarmReceived, IncidentSplit, IncidentPriorityChanged, WatchlistEntrySet, WatchlistEntryRemoved,
     RecommendationMade, SlaEscalated, ResourceRequested, ResourceRequestAnswered, UnitShared,
     CoverageChanged, UnitReclassified, IncidentReclassified, MessagePosted, ZonesTagged>;
+// A webhook subscription was registered (src/exchange/webhooks). The subscription itself, with
+// its secret, lives in DATA/webhooks.db; the log keeps who registered what, never the secret.
+struct WebhookRegistered {
+  static constexpr EventType kType = EventType::kWebhookRegistered;
+  static constexpr std::string_view kName = "webhook_registered";
+  uint64_t id = 0;
+  std::string url;
+  std::vector<std::string> events;  // event names delivered; empty: every event it may see
+  std::string agency;               // only records of this agency; empty: any it may see
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("url", url);
+    v("events", events);
+    v("agency", agency);
+  }
+};
+
+struct WebhookRemoved {
+  static constexpr EventType kType = EventType::kWebhookRemoved;
+  static constexpr std::string_view kName = "webhook_removed";
+  uint64_t id = 0;
+  std::string url;
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("url", url);
+  }
+};
+
+using EventBody =
+    std::variant<AgencyRegistered, IncidentCreated, IncidentStatusChanged, IncidentNoteAdded,
+                 UnitRegistered, UnitStatusChanged, UnitAssigned, PositionsReported, IncidentShared,
+                 RecordsRead, SignInAttempted, UnitStale, ZoneEntered, ZoneExited,
+                 RestrictedZoneAlert, ZonesDefined, AlarmReceived, IncidentSplit,
+                 IncidentPriorityChanged, WatchlistEntrySet, WatchlistEntryRemoved,
+                 RecommendationMade, SlaEscalated, ResourceRequested, ResourceRequestAnswered,
+                 UnitShared, CoverageChanged, WebhookRegistered, WebhookRemoved>;
 
 EventType TypeOf(const EventBody& body);
 std::string_view NameOf(EventType type);

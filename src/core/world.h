@@ -75,6 +75,9 @@ class World {
   void On(const EventMeta&, const SignInAttempted&) {}
   void On(const EventMeta& m, const UnitShared& e);
   void On(const EventMeta&, const CoverageChanged&) {}  // the picture is the dispatch room's
+  // Subscriptions live in webhooks.db (src/exchange/webhooks); the log keeps the audit.
+  void On(const EventMeta&, const WebhookRegistered&) {}
+  void On(const EventMeta&, const WebhookRemoved&) {}
   void On(const EventMeta& m, const AlarmReceived& e);
   void On(const EventMeta& m, const IncidentSplit& e);
   void On(const EventMeta& m, const IncidentPriorityChanged& e);

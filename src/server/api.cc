@@ -111,10 +111,16 @@ void Api::Handle(const HttpRequest& r, Reply reply) {
   }
   if (seg.size() < 3 || seg[1] != "v1")
     return reply(ErrorResponse(404, NotFound("no route " + r.path)));
-  if (r.method == "POST" && r.content_type.rfind("application/json", 0) != 0 &&
-      r.content_type.rfind("application/x-ndjson", 0) != 0)
+  // CAP alerts are XML (POST /api/v1/cap, api_exports.cc); everything else posts JSON.
+  if (seg[2] == "cap" && seg.size() == 3) {
+    if (r.method == "POST" && !IsXmlContentType(r.content_type))
+      return reply(ErrorResponse(
+          415, InvalidArgument("Content-Type must be application/cap+xml", "Content-Type")));
+  } else if (r.method == "POST" && r.content_type.rfind("application/json", 0) != 0 &&
+             r.content_type.rfind("application/x-ndjson", 0) != 0) {
     return reply(ErrorResponse(
         415, InvalidArgument("Content-Type must be application/json", "Content-Type")));
+  }
   if (seg[2] == "auth" && seg.size() == 4 && r.method == "POST")
     return AuthRoute(r, seg[3], std::move(reply));
   HttpResponse denied;
@@ -184,11 +190,15 @@ void Api::Route(const HttpRequest& r, Who who, Reply reply) {
       return post  ? CreateIncidentRoute(r, who, reply)
              : get ? ListIncidents(r, who, reply)
                    : method_not_allowed();
+    if (seg.size() == 4 && seg[3] == "cap")
+      return get ? CapFeedRoute(r, who, reply) : method_not_allowed();
     IncidentId id(ParseId(seg[3]));
     if (!id)
       return reply(BadRequest(InvalidArgument("incident id must be a positive integer", "id")));
     if (seg.size() == 4) return get ? GetIncident(id, who, reply) : method_not_allowed();
     if (seg.size() == 5 && seg[4] == "messages") return MessagesRoute(r, id, who, reply);
+    if (seg.size() == 5 && (seg[4] == "cap" || seg[4] == "eido"))
+      return get ? ExportRoute(id, seg[4], who, reply) : method_not_allowed();
     if (seg.size() <= 6 && seg[4] == "recommendation")
       return post ? RecommendationRoute(r, id, seg.size() == 6 ? seg[5] : "", who, reply)
                   : method_not_allowed();
@@ -213,6 +223,9 @@ void Api::Route(const HttpRequest& r, Who who, Reply reply) {
                     who, reply);
   }
   if (res == "watchlists") return WatchlistsRoute(r, who, reply);
+  if (res == "webhooks") return WebhooksRoute(r, seg, who, reply);
+  if (res == "cap" && seg.size() == 3)
+    return post ? CapImportRoute(r, who, reply) : method_not_allowed();
   if (res == "units") {
     if (seg.size() == 3)
       return post  ? CreateUnitRoute(r, who, reply)

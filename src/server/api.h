@@ -14,6 +14,7 @@
 #include "auth/rate_limiter.h"
 #include "dispatch/service.h"
 #include "engine/engine.h"
+#include "exchange/webhooks/registry.h"
 #include "monitor/avl_lane.h"
 #include "routing/routing_service.h"
 #include "server/http_types.h"
@@ -36,7 +37,13 @@ std::optional<auth::RecordLabel> IncidentLabel(const Engine& engine, IncidentId 
 
 struct ApiOptions {
   std::string web_root;  // static console files served at "/", empty for none
+  // Exports (api_exports.cc, docs/exchange.md): the CAP <sender> and the EIDO issuer.
+  std::string cap_sender = "ncc@localhost";
+  std::string eido_issuer = "ncc.localhost";
 };
+
+// application/cap+xml, application/xml or text/xml (parameters such as charset allowed).
+bool IsXmlContentType(std::string_view content_type);
 
 // Every /api/v1 route but login and refresh needs a signed-in principal ("Authorization:
 // Bearer <token>" or "ApiKey <key>"; the WebSocket may pass ?access_token= since browsers
@@ -71,6 +78,10 @@ class Api {
     lane_ = lane;
     zones_path_ = std::move(zones_path);
   }
+
+  // Webhook subscriptions and their delivery (src/exchange/webhooks); without them
+  // /webhooks answers 503.
+  void SetWebhooks(webhooks::Registry* registry) { webhooks_ = registry; }
 
   // Extra metric lines from other parts of the server (e.g. connected streams).
   void SetMetricsHook(std::function<void(std::string&)> hook) { metrics_hook_ = std::move(hook); }
@@ -137,6 +148,12 @@ class Api {
   // api_cot.cc: one record as a Cursor-on-Target event (export.read).
   void CotIncidentRoute(IncidentId id, Who who, Reply reply);
   void CotUnitRoute(UnitId id, Who who, Reply reply);
+  // api_exports.cc: CAP and EIDO of one incident, CAP import, webhooks.
+  void ExportRoute(IncidentId id, std::string_view format, Who who, Reply reply);
+  void CapFeedRoute(const HttpRequest& r, Who who, Reply reply);
+  void CapImportRoute(const HttpRequest& r, Who who, Reply reply);
+  void WebhooksRoute(const HttpRequest& r, const std::vector<std::string_view>& seg, Who who,
+                     Reply reply);
 
   Engine& engine_;
   auth::Auth& auth_;
@@ -148,11 +165,16 @@ class Api {
   std::string zones_path_;
   std::mutex zones_write_mu_;  // one zone set replaced at a time
   dispatch::DispatchService* dispatch_ = nullptr;
+  webhooks::Registry* webhooks_ = nullptr;
   ApiOptions options_;
   std::function<void(std::string&)> metrics_hook_;
   std::vector<std::function<void(std::string&)>> more_metrics_;
   std::atomic<uint64_t> requests_{0}, client_errors_{0}, denied_{0}, refused_sign_ins_{0};
 };
+
+// What webhook delivery reads (api_exports.cc): events after a cursor, filtered as the stream
+// filters them for the subscription's principal; deliveries of confidential incidents audited.
+webhooks::Fetch WebhookFetch(Engine& engine);
 
 // Reads the zone set saved by POST /api/v1/zones (an empty set when the file does not exist).
 StatusOr<std::shared_ptr<const geo::Geofences>> LoadZonesFile(const std::string& path);

@@ -175,7 +175,7 @@ class Security(unittest.TestCase):
     # Every export format of one incident goes through the same decision: export.read on the
     # incident's label; a record the caller may not read is 404, one it reads but may not
     # export 403.
-    EXPORTS = ["cot"]
+    EXPORTS = ["cot", "cap", "eido"]
 
     def test_exports_follow_the_matrix(self):
         s = self.server

@@ -1,0 +1,237 @@
+#include "exchange/cap/cap_parser.h"
+
+#include <charconv>
+#include <cmath>
+#include <pugixml.hpp>
+#include <vector>
+
+#include "core/json_writer.h"
+
+namespace ncc::cap {
+namespace {
+
+std::string_view LocalName(const char* name) {
+  std::string_view n(name);
+  size_t colon = n.find(':');
+  return colon == std::string_view::npos ? n : n.substr(colon + 1);
+}
+
+// Children of `parent` with local name `name`, in document order.
+std::vector<pugi::xml_node> Children(pugi::xml_node parent, std::string_view name) {
+  std::vector<pugi::xml_node> out;
+  for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling())
+    if (c.type() == pugi::node_element && LocalName(c.name()) == name) out.push_back(c);
+  return out;
+}
+
+std::string Text(pugi::xml_node n) {
+  std::string t = n.child_value();
+  size_t a = t.find_first_not_of(" \t\r\n"), b = t.find_last_not_of(" \t\r\n");
+  return a == std::string::npos ? "" : t.substr(a, b - a + 1);
+}
+
+std::string Indexed(const std::string& path, std::string_view name, size_t k) {
+  return path + "." + std::string(name) + "[" + std::to_string(k) + "]";
+}
+
+// Walks the whole tree once, without recursion: element count, depth, text sizes.
+Status CheckShape(const pugi::xml_document& doc, const CapLimits& limits) {
+  size_t elements = 0;
+  std::vector<std::pair<pugi::xml_node, size_t>> stack{{doc.document_element(), 1}};
+  while (!stack.empty()) {
+    auto [node, depth] = stack.back();
+    stack.pop_back();
+    if (node.type() == pugi::node_element) {
+      if (++elements > limits.max_elements)
+        return Status(StatusCode::kResourceExhausted,
+                      "more than " + std::to_string(limits.max_elements) + " elements", "alert");
+      if (depth > limits.max_depth)
+        return Status(StatusCode::kResourceExhausted,
+                      "nested deeper than " + std::to_string(limits.max_depth) + " at <" +
+                          std::string(node.name()).substr(0, 64) + ">",
+                      "alert");
+    } else if ((node.type() == pugi::node_pcdata || node.type() == pugi::node_cdata) &&
+               std::string_view(node.value()).size() > limits.max_text) {
+      return Status(StatusCode::kResourceExhausted,
+                    "text longer than " + std::to_string(limits.max_text) + " bytes in <" +
+                        std::string(node.parent().name()).substr(0, 64) + ">",
+                    "alert");
+    }
+    for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling())
+      stack.push_back({c, depth + 1});
+  }
+  return Status::Ok();
+}
+
+bool ParseDouble(std::string_view s, double& out) {
+  // from_chars for double is in libstdc++ 11+; keep it locale-free.
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size() && std::isfinite(out);
+}
+
+// "lat,lon" (WGS 84) with both in range.
+bool ParsePoint(std::string_view s, LatLon& out) {
+  size_t comma = s.find(',');
+  if (comma == std::string_view::npos) return false;
+  return ParseDouble(s.substr(0, comma), out.lat) && ParseDouble(s.substr(comma + 1), out.lon) &&
+         out.lat >= -90 && out.lat <= 90 && out.lon >= -180 && out.lon <= 180;
+}
+
+std::vector<std::string_view> Split(std::string_view s) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+    size_t j = i;
+    while (j < s.size() && !(s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r')) ++j;
+    if (j > i) out.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+// "lat,lon radius_km": the centre.
+Status Circle(const std::string& text, const std::string& where, LatLon& out) {
+  auto parts = Split(text);
+  double radius = 0;
+  if (parts.size() != 2 || !ParsePoint(parts[0], out) || !ParseDouble(parts[1], radius) ||
+      radius < 0)
+    return InvalidArgument("a circle is \"lat,lon radius\" in WGS 84 with radius >= 0 km", where);
+  return Status::Ok();
+}
+
+// "lat,lon lat,lon ... lat,lon", closed, at least 4 pairs: the centroid of the vertices (the
+// closing repeat counted once). Good enough to place an incident; not an area centroid.
+Status Polygon(const std::string& text, const std::string& where, LatLon& out) {
+  auto parts = Split(text);
+  if (parts.size() < 4 || parts.size() > 10'000)
+    return InvalidArgument("a polygon needs 4 to 10000 \"lat,lon\" pairs", where);
+  std::vector<LatLon> points(parts.size());
+  for (size_t k = 0; k < parts.size(); ++k)
+    if (!ParsePoint(parts[k], points[k]))
+      return InvalidArgument("pair " + std::to_string(k) + " is not \"lat,lon\" in range", where);
+  if (!(points.front() == points.back()))
+    return InvalidArgument("a polygon must end where it starts", where);
+  double lat = 0, lon = 0;
+  for (size_t k = 0; k + 1 < points.size(); ++k) lat += points[k].lat, lon += points[k].lon;
+  out = {lat / static_cast<double>(points.size() - 1),
+         lon / static_cast<double>(points.size() - 1)};
+  return Status::Ok();
+}
+
+Status Required(pugi::xml_node parent, const char* name, const std::string& path,
+                std::string& out) {
+  auto found = Children(parent, name);
+  if (found.empty() || Text(found[0]).empty())
+    return InvalidArgument("<" + std::string(name) + "> is required", path + "." + name);
+  out = Text(found[0]);
+  return Status::Ok();
+}
+
+std::string Optional(pugi::xml_node parent, const char* name) {
+  auto found = Children(parent, name);
+  return found.empty() ? "" : Text(found[0]);
+}
+
+}  // namespace
+
+StatusOr<CapAlert> ParseAlert(std::string_view xml, const CapLimits& limits) {
+  if (xml.size() > limits.max_bytes)
+    return Status(StatusCode::kResourceExhausted,
+                  "alert larger than " + std::to_string(limits.max_bytes) + " bytes", "alert");
+  pugi::xml_document doc;
+  // parse_doctype keeps a DOCTYPE as a node so that it can be refused; pugixml never expands
+  // entities beyond the five predefined ones and character references.
+  auto parsed = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_doctype,
+                                pugi::encoding_utf8);
+  if (!parsed)
+    return InvalidArgument("not well-formed XML at byte " + std::to_string(parsed.offset) + ": " +
+                               parsed.description(),
+                           "alert");
+  for (pugi::xml_node n = doc.first_child(); n; n = n.next_sibling())
+    if (n.type() == pugi::node_doctype)
+      return InvalidArgument("a DOCTYPE is not accepted in a CAP alert", "alert");
+  pugi::xml_node root = doc.document_element();
+  if (!root || LocalName(root.name()) != "alert")
+    return InvalidArgument("the root element must be <alert>", "alert");
+  NCC_RETURN_IF_ERROR(CheckShape(doc, limits));
+  std::string_view name(root.name());
+  std::string prefix = name.find(':') == std::string_view::npos
+                           ? "xmlns"
+                           : "xmlns:" + std::string(name.substr(0, name.find(':')));
+  std::string ns = root.attribute(prefix.c_str()).value();
+  CapAlert a;
+  if (ns == "urn:oasis:names:tc:emergency:cap:1.2")
+    a.version = "1.2";
+  else if (ns == "urn:oasis:names:tc:emergency:cap:1.1")
+    a.version = "1.1";
+  else
+    return InvalidArgument("namespace '" + ns.substr(0, 80) + "' is not CAP 1.1 or 1.2", "alert");
+
+  const std::string path = "alert";
+  NCC_RETURN_IF_ERROR(Required(root, "identifier", path, a.identifier));
+  NCC_RETURN_IF_ERROR(Required(root, "sender", path, a.sender));
+  std::string sent;
+  NCC_RETURN_IF_ERROR(Required(root, "sent", path, sent));
+  // CAP: seconds, and an offset ("Z" is not allowed; UTC is -00:00).
+  if (!ParseTime(sent, a.sent) || sent.find('.') != std::string::npos || sent.back() == 'Z')
+    return InvalidArgument(
+        "must be YYYY-MM-DDThh:mm:ss with an offset, e.g. "
+        "2026-11-30T01:40:00+03:00",
+        "alert.sent");
+  NCC_RETURN_IF_ERROR(Required(root, "status", path, a.status));
+  NCC_RETURN_IF_ERROR(Required(root, "msgType", path, a.msg_type));
+  NCC_RETURN_IF_ERROR(Required(root, "scope", path, a.scope));
+  if (a.identifier.size() > 256)
+    return InvalidArgument("at most 256 characters", "alert.identifier");
+  if (a.sender.size() > 256) return InvalidArgument("at most 256 characters", "alert.sender");
+
+  auto infos = Children(root, "info");
+  if (infos.empty()) return InvalidArgument("no <info>: nothing to place", "alert.info");
+  // The first info with a placeable area is the one imported; areas with only geocodes
+  // cannot be placed without a geocode table.
+  Status first_problem;
+  for (size_t k = 0; k < infos.size(); ++k) {
+    std::string ipath = Indexed(path, "info", k);
+    auto areas = Children(infos[k], "area");
+    for (size_t m = 0; m < areas.size(); ++m) {
+      std::string apath = Indexed(ipath, "area", m);
+      bool placed = false;
+      Status s;
+      // Real feeds carry empty <polygon></polygon> elements: those are absent, not malformed.
+      auto first = [&](std::string_view element) -> std::pair<std::string, std::string> {
+        auto found = Children(areas[m], element);
+        for (size_t j = 0; j < found.size(); ++j)
+          if (!Text(found[j]).empty()) return {Text(found[j]), Indexed(apath, element, j)};
+        return {"", ""};
+      };
+      auto [circle, circle_at] = first("circle");
+      auto [polygon, polygon_at] = first("polygon");
+      if (!circle.empty()) {
+        s = Circle(circle, circle_at, a.location);
+        placed = s.ok();
+        if (placed) a.where = circle_at;
+      } else if (!polygon.empty()) {
+        s = Polygon(polygon, polygon_at, a.location);
+        placed = s.ok();
+        if (placed) a.where = polygon_at;
+      }
+      if (!s.ok()) return s;  // a malformed shape is an error, never silently skipped
+      if (!placed) continue;
+      pugi::xml_node info = infos[k];
+      NCC_RETURN_IF_ERROR(Required(info, "event", ipath, a.event));
+      a.category = Optional(info, "category");
+      a.urgency = Optional(info, "urgency");
+      a.severity = Optional(info, "severity");
+      a.certainty = Optional(info, "certainty");
+      a.headline = Optional(info, "headline");
+      a.description = Optional(info, "description");
+      a.area_desc = Optional(areas[m], "areaDesc");
+      return a;
+    }
+  }
+  return InvalidArgument("no <area> with a <circle> or <polygon>: the alert cannot be placed",
+                         "alert.info[0].area");
+}
+
+}  // namespace ncc::cap

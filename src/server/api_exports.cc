@@ -1,0 +1,311 @@
+// Exports in open standards and webhooks (docs/exchange.md). Every route decides with the one
+// authorization function (auth::Authorize / CanSee / CanSeeEvent), like every other route:
+//   GET    /api/v1/incidents/{id}/cap    OASIS CAP 1.2 alert (application/cap+xml)
+//   GET    /api/v1/incidents/{id}/eido   NENA EIDO JSON
+//     export.read on the incident: not visible -> 404, visible without the right -> 403;
+//     confidential and secret exports are audited (records_read) before the reply.
+//   POST   /api/v1/cap                   a partner's CAP alert becomes an alarm (alarm.report)
+//   POST   /api/v1/webhooks              {url, events?, agency?} (webhook.manage)
+//   GET    /api/v1/webhooks              the subscriptions of the caller's agency
+//   DELETE /api/v1/webhooks/{id}
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include "core/json_writer.h"
+#include "exchange/cap/cap_parser.h"
+#include "exchange/cap/cap_writer.h"
+#include "exchange/eido/eido_writer.h"
+#include "server/access.h"
+#include "server/api.h"
+#include "server/event_pages.h"
+#include "server/json_body.h"
+
+namespace ncc {
+namespace {
+
+using nlohmann::json;
+
+bool KnownEventName(std::string_view name) {
+  return []<size_t... I>(std::index_sequence<I...>, std::string_view n) {
+    return ((std::variant_alternative_t<I, EventBody>::kName == n) || ...);
+  }
+  (std::make_index_sequence<std::variant_size_v<EventBody>>{}, name);
+}
+
+json SubscriptionJson(const webhooks::Subscription& s) {
+  return {{"id", s.id},
+          {"url", s.url},
+          {"events", s.events},
+          {"agency", s.agency.empty() ? json(nullptr) : json(s.agency)},
+          {"created_by", s.principal.user},
+          {"owner_agency", s.principal.agency},
+          {"clearance", Name(s.principal.clearance)},
+          {"created", FormatTime(s.created)},
+          {"cursor", s.cursor.value}};
+}
+
+HttpResponse NoWebhooks() {
+  return ErrorResponse(503, Unavailable("webhooks are not running"));
+}
+
+}  // namespace
+
+bool IsXmlContentType(std::string_view ct) {
+  std::string_view type = ct.substr(0, ct.find(';'));
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  return type == "application/cap+xml" || type == "application/xml" || type == "text/xml";
+}
+
+void Api::ExportRoute(IncidentId id, std::string_view format, Who who, Reply reply) {
+  // A copy taken under the read lock: the document is written without holding it.
+  auto incident = engine_.Read([&](const World& w) -> std::optional<Incident> {
+    const Incident* i = w.FindIncident(id);
+    return i ? std::optional(*i) : std::nullopt;
+  });
+  if (!incident || !auth::CanSee(who, LabelOf(*incident), auth::Action::kIncidentRead))
+    return reply(ErrorResponse(404, NotFound("no incident " + std::to_string(id.value), "id")));
+  auth::RecordLabel label = LabelOf(*incident);
+  if (Status s = auth::Authorize(who, auth::Action::kExportRead, &label); !s.ok())
+    return reply(ErrorResponse(403, s));
+  HttpResponse response;
+  if (format == "cap") {
+    response.body = cap::WriteAlert(*incident, {options_.cap_sender});
+    response.content_type = "application/cap+xml; charset=utf-8";
+  } else {
+    response = JsonResponse(200, eido::WriteEido(*incident, {options_.eido_issuer}));
+  }
+  std::vector<IncidentId> audited;
+  if (IsConfidential(*incident)) audited.push_back(id);
+  ReplyAfterAudit(std::move(audited), "GET /api/v1/incidents/{id}/" + std::string(format), who,
+                  std::move(reply), std::move(response));
+}
+
+// GET /api/v1/incidents/cap?status=open|<status>&after=&limit=: an Atom feed of the CAP alerts
+// of the incidents the caller may export, filtered per incident like the list.
+void Api::CapFeedRoute(const HttpRequest& r, Who who, Reply reply) {
+  if (Status s = auth::Authorize(who, auth::Action::kExportRead, nullptr); !s.ok())
+    return reply(ErrorResponse(403, s));
+  auto number = [&](const char* name, uint64_t fallback, uint64_t max) -> std::optional<uint64_t> {
+    auto it = r.query.find(name);
+    if (it == r.query.end() || it->second.empty()) return fallback;
+    uint64_t v = 0;
+    auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+    if (ec != std::errc() || p != it->second.data() + it->second.size() || v > max)
+      return std::nullopt;
+    return v;
+  };
+  auto limit = number("limit", 100, 1000), after = number("after", 0, UINT64_MAX >> 1);
+  if (!limit || !after)
+    return reply(ErrorResponse(
+        400, InvalidArgument("must be an integer in range", !limit ? "limit" : "after")));
+  std::string wanted = r.query.count("status") ? r.query.at("status") : "open";
+  std::optional<IncidentStatus> status;
+  if (wanted != "open" && wanted != "all") {
+    status = ParseIncidentStatus(wanted);
+    if (!status)
+      return reply(
+          ErrorResponse(400, InvalidArgument("open, all or an incident status", "status")));
+  }
+  std::vector<Incident> items;
+  std::vector<IncidentId> audited;
+  engine_.Read([&](const World& w) {
+    for (size_t k = *after; k < w.incidents().size() && items.size() < *limit; ++k) {
+      const Incident& i = w.incidents()[k];
+      if (status ? i.status != *status : wanted == "open" && IsTerminal(i.status)) continue;
+      auth::RecordLabel label = LabelOf(i);
+      if (!auth::CanSee(who, label, auth::Action::kIncidentRead) ||
+          !auth::CanSee(who, label, auth::Action::kExportRead))
+        continue;
+      items.push_back(i);
+      if (IsConfidential(i)) audited.push_back(i.id);
+    }
+  });
+  HttpResponse response;
+  response.body = cap::WriteFeed(items, {options_.cap_sender}, clock_.Now());
+  response.content_type = "application/atom+xml; charset=utf-8";
+  ReplyAfterAudit(std::move(audited), "GET /api/v1/incidents/cap", who, std::move(reply),
+                  std::move(response));
+}
+
+void Api::WebhooksRoute(const HttpRequest& r, const std::vector<std::string_view>& seg, Who who,
+                        Reply reply) {
+  if (!webhooks_) return reply(NoWebhooks());
+  if (Status s = auth::Authorize(who, auth::Action::kWebhookManage, nullptr); !s.ok())
+    return reply(ErrorResponse(403, s));
+  if (seg.size() == 3 && r.method == "GET") {
+    json items = json::array();
+    for (const auto& s : webhooks_->List())
+      if (s.principal.agency == who.agency) items.push_back(SubscriptionJson(s));
+    return reply(JsonResponse(200, {{"items", items}}));
+  }
+  if (seg.size() == 4 && r.method == "DELETE") {
+    uint64_t id = 0;
+    auto [p, ec] = std::from_chars(seg[3].data(), seg[3].data() + seg[3].size(), id);
+    if (ec != std::errc() || p != seg[3].data() + seg[3].size() || id == 0)
+      return reply(
+          ErrorResponse(400, InvalidArgument("webhook id must be a positive integer", "id")));
+    auto found = webhooks_->Find(id);
+    // Another agency's subscription is not disclosed.
+    if (!found || found->principal.agency != who.agency)
+      return reply(ErrorResponse(404, NotFound("no webhook " + std::to_string(id), "id")));
+    if (Status s = webhooks_->Remove(id); !s.ok()) return reply(ErrorResponse(HttpStatusOf(s), s));
+    return Submit(RemoveWebhook{{id, found->url}}, who, std::move(reply),
+                  [](const CommandOutcome& o) {
+                    return JsonResponse(200, {{"seq", o.last_seq.value}});
+                  });
+  }
+  if (seg.size() != 3 || r.method != "POST")
+    return reply(ErrorResponse(405, InvalidArgument(r.method + " is not allowed on " + r.path)));
+
+  auto parsed = ParseJsonBody(r.body);
+  if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
+  FieldReader f(*parsed, {"url", "events", "agency"});
+  webhooks::Subscription sub;
+  sub.url = f.String("url", true, 2048);
+  sub.agency = f.String("agency", false, 64);
+  if (!f.ok()) return reply(ErrorResponse(400, f.status()));
+  if (auto it = parsed->find("events"); it != parsed->end() && !it->is_null()) {
+    if (!it->is_array() || it->size() > 64)
+      return reply(ErrorResponse(
+          400, InvalidArgument("must be an array of at most 64 event names", "events")));
+    for (size_t k = 0; k < it->size(); ++k) {
+      const json& e = (*it)[k];
+      std::string field = "events[" + std::to_string(k) + "]";
+      if (!e.is_string() || !KnownEventName(e.get<std::string>()))
+        return reply(ErrorResponse(400, InvalidArgument("unknown event name", field)));
+      sub.events.push_back(e.get<std::string>());
+    }
+  }
+  if (!sub.agency.empty() &&
+      !engine_.Read([&](const World& w) { return w.FindAgency(sub.agency) != nullptr; }))
+    return reply(ErrorResponse(422, InvalidArgument("no agency " + sub.agency, "agency")));
+  sub.principal = who;  // fixed now: later changes to the account do not widen it
+  sub.created = clock_.Now();
+  sub.cursor = engine_.log().LastSeq();  // events from now on
+  auto added = webhooks_->Add(std::move(sub));
+  if (!added.ok())  // a refused URL is a bad request naming `url`, not a state conflict
+    return reply(ErrorResponse(
+        added.status().code() == StatusCode::kInvalidArgument ? 400 : HttpStatusOf(added.status()),
+        added.status()));
+  webhooks::Subscription made = std::move(*added);
+  WebhookRegistered logged{made.id, made.url, made.events, made.agency};
+  engine_.Submit(RegisterWebhook{std::move(logged)}, who.user, who.agency,
+                 [this, reply = std::move(reply), made](CommandOutcome o) {
+                   if (!o.status.ok()) {
+                     (void)webhooks_->Remove(made.id);  // not logged: not registered either
+                     return reply(ErrorResponse(HttpStatusOf(o.status), o.status));
+                   }
+                   json body = SubscriptionJson(made);
+                   body["secret"] = made.secret;  // shown once; only webhooks.db keeps it
+                   body["seq"] = o.last_seq.value;
+                   reply(JsonResponse(201, body));
+                 });
+}
+
+webhooks::Fetch WebhookFetch(Engine& engine) {
+  return [&engine](const webhooks::Subscription& sub, Seq after,
+                   size_t max) -> StatusOr<webhooks::Page> {
+    auto page = EventPage(engine, after, max);
+    if (!page.ok()) return page.status();
+    webhooks::Page out;
+    out.scanned = after;
+    std::set<IncidentId> audited;
+    engine.Read([&](const World& w) {
+      for (EventText& item : *page) {
+        const Event& e = *item.event;
+        out.scanned = e.meta.seq;
+        // Exactly the stream's filter, as the subscription's principal.
+        if (!CanSeeEvent(sub.principal, e, w)) continue;
+        std::string_view name = NameOf(TypeOf(e.body));
+        if (!sub.events.empty() &&
+            std::find(sub.events.begin(), sub.events.end(), name) == sub.events.end())
+          continue;
+        if (!sub.agency.empty() && LabelOfEvent(e, w).agency != sub.agency) continue;
+        if (auto id = ConfidentialIncidentOf(e, w)) audited.insert(*id);
+        out.visible.push_back({e.meta.seq, std::string(name), item.json});
+      }
+    });
+    // Like the stream: the delivery of confidential records is audited, without waiting.
+    if (!audited.empty())
+      engine.Submit(
+          RecordAccess{{audited.begin(), audited.end()}, "webhook " + std::to_string(sub.id)},
+          sub.principal.user, sub.principal.agency, [](CommandOutcome) {});
+    return out;
+  };
+}
+
+}  // namespace ncc
+
+namespace ncc {
+namespace {
+
+// The alarm field a refusal names, in the terms of the CAP alert the caller sent.
+std::string CapField(const std::string& alarm_field) {
+  if (alarm_field == "time") return "alert.sent";
+  if (alarm_field == "id") return "alert.identifier";
+  if (alarm_field.rfind("location", 0) == 0) return "alert.info.area";
+  if (alarm_field == "details") return "alert.info.headline";
+  return alarm_field;
+}
+
+}  // namespace
+
+// A partner's CAP alert enters the alarm intake as a report of kind "call" from source "cap":
+// authorized there like POST /alarms (alarm.report: a gateway key with the `alarms` lane),
+// correlated with the alarms and calls nearby, deduplicated by its id.
+void Api::CapImportRoute(const HttpRequest& r, Who who, Reply reply) {
+  if (!alarms_) return reply(ErrorResponse(503, Unavailable("the alarm intake is not running")));
+  auto alert = cap::ParseAlert(r.body);
+  if (!alert.ok()) {
+    int http = alert.status().code() == StatusCode::kResourceExhausted ? 413 : 400;
+    return reply(ErrorResponse(http, alert.status()));
+  }
+  if (alert->status != "Actual")
+    return reply(ErrorResponse(
+        422, InvalidArgument("only Actual alerts are imported, not " + alert->status.substr(0, 32),
+                             "alert.status")));
+  if (alert->msg_type != "Alert" && alert->msg_type != "Update")
+    return reply(ErrorResponse(422, InvalidArgument("only Alert and Update are imported, not " +
+                                                        alert->msg_type.substr(0, 32),
+                                                    "alert.msgType")));
+  std::string id = "cap:" + alert->sender + "/" + alert->identifier;
+  if (id.size() > Limits::kShortText)
+    return reply(
+        ErrorResponse(422, InvalidArgument("sender and identifier together exceed 250 characters",
+                                           "alert.identifier")));
+  std::string details = alert->event;
+  if (!alert->headline.empty()) details += ": " + alert->headline;
+  if (!alert->area_desc.empty()) details += " (" + alert->area_desc + ")";
+  if (details.size() > Limits::kSummary) details.resize(Limits::kSummary);
+  json alarm = {{"id", id},
+                {"kind", "call"},
+                {"source", "cap"},
+                {"sensor", alert->sender.substr(0, Limits::kShortText)},
+                {"location", {{"lat", alert->location.lat}, {"lon", alert->location.lon}}},
+                {"time", alert->sent.ms},
+                {"details", details},
+                {"classification", alert->scope == "Public" ? "public" : "restricted"}};
+  json echo = {{"identifier", alert->identifier},
+               {"sender", alert->sender},
+               {"version", alert->version},
+               {"placed_from", alert->where}};
+  alarms_->SubmitAsync(
+      who, alarm.dump(-1, ' ', false, json::error_handler_t::replace),
+      [reply, echo](alarms::SubmitResult result) {
+        if (!result.status.ok())
+          return reply(ErrorResponse(result.http ? result.http : 400, result.status));
+        const alarms::ItemResult& item = result.items.front();
+        if (item.outcome == "rejected")
+          return reply(ErrorResponse(item.http, Status(item.status.code(), item.status.message(),
+                                                       CapField(item.status.field()))));
+        json body = {{"id", item.id},
+                     {"outcome", item.outcome},
+                     {"seq", result.last_seq.value},
+                     {"cap", echo}};
+        if (item.incident) body["incident"] = item.incident.value;
+        reply(JsonResponse(item.outcome == "opened" ? 201 : 200, body));
+      });
+}
+
+}  // namespace ncc
