@@ -47,7 +47,7 @@ enum class Action : uint8_t {
   kRecordClassify,
   kWebhookManage,
 };
-inline constexpr int kActionCount = 21;
+inline constexpr int kActionCount = 22;
 
 // Gateways and sensors authenticate with API keys that carry lanes instead of roles.
 enum class Lane : uint8_t { kNone, kPositions, kAlarms, kCot };

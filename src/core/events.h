@@ -588,13 +588,6 @@ struct ZonesTagged {
   }
 };
 
-using EventBody = std::variant<
-    AgencyRegistered, IncidentCreated, IncidentStatusChanged, IncidentNoteAdded, UnitRegistered,
-    UnitStatusChanged, UnitAssigned, PositionsReported, IncidentShared, RecordsRead,
-    SignInAttempted, UnitStale, ZoneEntered, ZoneExited, RestrictedZoneAlert, ZonesDefined,
-    AlarmReceived, IncidentSplit, IncidentPriorityChanged, WatchlistEntrySet, WatchlistEntryRemoved,
-    RecommendationMade, SlaEscalated, ResourceRequested, ResourceRequestAnswered, UnitShared,
-    CoverageChanged, UnitReclassified, IncidentReclassified, MessagePosted, ZonesTagged>;
 // A webhook subscription was registered (src/exchange/webhooks). The subscription itself, with
 // its secret, lives in DATA/webhooks.db; the log keeps who registered what, never the secret.
 struct WebhookRegistered {
@@ -632,7 +625,8 @@ using EventBody =
                  RestrictedZoneAlert, ZonesDefined, AlarmReceived, IncidentSplit,
                  IncidentPriorityChanged, WatchlistEntrySet, WatchlistEntryRemoved,
                  RecommendationMade, SlaEscalated, ResourceRequested, ResourceRequestAnswered,
-                 UnitShared, CoverageChanged, WebhookRegistered, WebhookRemoved>;
+                 UnitShared, CoverageChanged, UnitReclassified, IncidentReclassified, MessagePosted,
+                 ZonesTagged, WebhookRegistered, WebhookRemoved>;
 
 EventType TypeOf(const EventBody& body);
 std::string_view NameOf(EventType type);
