@@ -4,6 +4,9 @@
 const state = { incidents: new Map(), units: new Map(), head: 0 };
 const OPEN = new Set(["new", "triaged", "dispatched", "en_route", "on_scene"]);
 const $ = (id) => document.getElementById(id);
+// Everything shown from the server is text, never markup.
+const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
+let selected = null;  // the incident whose messages are shown
 
 // The access token lives in this tab only (sessionStorage), never in a cookie.
 let token = sessionStorage.getItem("ncc_token");
@@ -78,7 +81,12 @@ function apply(ev) {
     case "positions_reported":
       for (const f of d.fixes) { const u = state.units.get(f.unit); if (u) u.position = f.position; }
       break;
+    case "zones_tagged": { const i = state.incidents.get(d.incident); if (i && !d.alarm) i.zones = d.zones; break; }
+    case "incident_reclassified": { const i = state.incidents.get(d.id); if (i) i.classification = d.classification; break; }
   }
+  if ((ev.type === "message_posted" && d.incident === selected) ||
+      ((ev.type === "zones_tagged" || ev.type === "incident_reclassified") && (d.incident ?? d.id) === selected))
+    showDetail();
   const li = document.createElement("li");
   li.innerHTML = `${ev.seq} <b>${ev.type}</b> ${summarize(ev)}`;
   const feed = $("feed");
@@ -88,7 +96,6 @@ function apply(ev) {
 
 function summarize(ev) {
   const d = ev.data;
-  const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
   if (ev.type === "incident_created") return esc(`#${d.id} ${d.type} P${d.priority} ${d.address}`);
   if (ev.type === "incident_status_changed") return esc(`#${d.id} ${d.from} → ${d.to}`);
   if (ev.type === "unit_status_changed") return esc(`${state.units.get(d.id)?.callsign ?? d.id} ${d.from} → ${d.to}`);
@@ -108,7 +115,7 @@ function render() {
   $("open-count").textContent = `(${open.length})`;
   const unitName = (id) => state.units.get(id)?.callsign ?? id;
   $("incidents").tBodies[0].innerHTML = open.slice(0, 200).map((i) =>
-    `<tr><td>${i.id}</td><td>${i.priority}</td><td>${i.type}</td><td>${i.status}</td><td class="addr">${(i.address || "").replace(/</g, "&lt;")}</td>` +
+    `<tr data-id="${i.id}"${i.id === selected ? ' class="selected"' : ""}><td>${i.id}</td><td>${i.priority}</td><td>${i.type}</td><td>${i.status}</td><td class="addr">${(i.address || "").replace(/</g, "&lt;")}</td>` +
     `<td>${(i.assignments || []).map((a) => unitName(a.unit)).join(" ")}</td></tr>`).join("");
   const counts = {};
   for (const u of state.units.values()) counts[u.status] = (counts[u.status] || 0) + 1;
@@ -117,6 +124,48 @@ function render() {
   drawMap(open);
   requestAnimationFrame(render);
 }
+
+// The selected incident: its label, zones and messages (each message filtered by the server).
+async function showDetail() {
+  if (selected == null) return;
+  const id = selected;
+  const i = state.incidents.get(id);
+  let items = [];
+  try {
+    items = (await getJson(`/api/v1/incidents/${id}/messages`)).items;
+  } catch (e) {
+    $("message-error").textContent = e.message;
+  }
+  if (id !== selected) return;  // another incident was chosen meanwhile
+  $("detail").hidden = false;
+  $("detail-title").textContent = `#${id} ${i?.type ?? ""} · ${i?.classification ?? ""}` +
+    (i?.zones?.length ? ` · zones ${i.zones.join(", ")}` : "");
+  $("messages").innerHTML = items.map((m) =>
+    `<li><span class="cls">${esc(m.classification)}</span> <b>${esc(m.author)}</b> (${esc(m.agency)}): ${esc(m.text)}</li>`).join("");
+}
+
+$("incidents").addEventListener("click", (e) => {
+  const row = e.target.closest("tr[data-id]");
+  if (!row) return;
+  selected = Number(row.dataset.id);
+  $("message-error").textContent = "";
+  dirty = true;
+  showDetail();
+});
+
+$("message-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  if (selected == null) return;
+  const r = await fetch(`/api/v1/incidents/${selected}/messages`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ text: $("message-text").value, classification: $("message-classification").value }),
+  });
+  const body = await r.json();
+  if (!r.ok) { $("message-error").textContent = body.error?.message || `error ${r.status}`; return; }
+  $("message-error").textContent = "";
+  $("message-text").value = "";
+});
 
 function drawMap(open) {
   const c = $("map"), ctx = c.getContext("2d");

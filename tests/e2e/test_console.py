@@ -115,6 +115,23 @@ class Console(unittest.TestCase):
             self.assertTrue(chrome.wait_for("document.getElementById('incidents').textContent.includes('Live Street 9')"),
                             "an incident created over the API did not appear live")
             self.assertTrue(chrome.wait_for(f"document.getElementById('head').textContent === 'seq {body['seq']}'"))
+            # Messages: choose the incident, post one from the form, and see another agency
+            # member's message arrive live; markup in a message stays text.
+            live = body["id"]
+            chrome.eval(f"document.querySelector('#incidents tr[data-id=\"{live}\"]').click(); true")
+            self.assertTrue(chrome.wait_for("!document.getElementById('detail').hidden"))
+            chrome.eval("""document.getElementById('message-text').value='roadblock on <b>Live Street</b>';
+                           document.getElementById('message-classification').value='confidential';
+                           document.getElementById('message-form').requestSubmit(); true""")
+            self.assertTrue(chrome.wait_for(
+                "document.getElementById('messages').textContent.includes('roadblock on <b>Live Street</b>')"),
+                chrome.eval("document.getElementById('message-error').textContent"))
+            self.assertEqual(chrome.eval("document.querySelectorAll('#messages b').length"), 1)  # the author only
+            status, posted = server.request("POST", f"/api/v1/incidents/{live}/messages", {"text": "units staged north"})
+            self.assertEqual(status, 201, posted)
+            self.assertTrue(chrome.wait_for("document.getElementById('messages').textContent.includes('units staged north')"))
+            status, listed = server.request("GET", f"/api/v1/incidents/{live}/messages")
+            self.assertEqual([m["classification"] for m in listed["items"]], ["confidential", "restricted"])
             if SCREENSHOT:
                 png = chrome.call("Page.captureScreenshot", format="png")["data"]
                 with open(SCREENSHOT, "wb") as f:
