@@ -25,12 +25,13 @@ test: build
 	ctest --preset dev
 
 bench: release
-	cmake --build --preset release -j $(JOBS) --target ncc-bench-core ncc-bench-monitor ncc-bench-routing ncc-bench-dispatch ncc-bench-cot ncc ncc-load
+	cmake --build --preset release -j $(JOBS) --target ncc-bench-core ncc-bench-monitor ncc-bench-routing ncc-bench-dispatch ncc-bench-cot ncc-bench-exports ncc ncc-load
 	build/release/bench/ncc-bench-core --out docs/bench-core.md
 	build/release/bench/ncc-bench-monitor --dir build
 	build/release/bench/ncc-bench-routing --data $(DATA)
 	build/release/bench/ncc-bench-dispatch --data $(DATA)
 	build/release/bench/ncc-bench-cot --data $(DATA)
+	build/release/bench/ncc-bench-exports --data $(DATA)
 	bench/lanes_bench.py --out docs/bench-lanes.md
 
 fuzz: setup
