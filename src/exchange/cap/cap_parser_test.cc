@@ -4,7 +4,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "exchange/cap/cap_writer.h"
@@ -125,6 +124,19 @@ TEST(CapParser, ReadsWhatTheWriterWrites) {
   EXPECT_DOUBLE_EQ(a->location.lat, 25.3);
 }
 
+// Whether the alert has a non-empty <polygon> or <circle> (what the parser can place). Plain
+// search rather than std::regex: g++ 12 at -O2 with sanitizers warns inside <regex>.
+bool HasShape(const std::string& xml) {
+  for (const char* tag : {"<polygon>", "<circle>"}) {
+    for (size_t at = xml.find(tag); at != std::string::npos; at = xml.find(tag, at + 1)) {
+      size_t start = at + std::char_traits<char>::length(tag);
+      size_t end = xml.find('<', start);
+      if (end != std::string::npos && end > start && xml.compare(end, 2, "</") == 0) return true;
+    }
+  }
+  return false;
+}
+
 // The real alerts of the shared data folder: those with a circle or polygon are placed, the
 // others are refused for want of a placeable area, CAP 1.0 for its namespace.
 TEST(CapParser, RealAlerts) {
@@ -135,7 +147,7 @@ TEST(CapParser, RealAlerts) {
     if (entry.path().extension() != ".xml") continue;
     std::string xml = Read(entry.path());
     std::string name = entry.path().filename().string();
-    bool shaped = std::regex_search(xml, std::regex("<(polygon|circle)>[^<]+</"));
+    bool shaped = HasShape(xml);
     bool v10 = name.rfind("v1dot0", 0) == 0;
     auto a = ParseAlert(xml);
     if (shaped && !v10) {
