@@ -204,6 +204,7 @@ void Intake::Rebuild() {
           next_call_ =
               std::max<uint64_t>(next_call_, std::strtoull(s.id.c_str() + 5, nullptr, 10) + 1);
       }
+    if (newest == INT64_MIN) return;  // no alarm yet: nothing to restore (and no underflow)
     int64_t horizon = newest - std::max<int64_t>(options_.rules.MaxWindowMs(), kForgetAfterMs);
     for (const Incident& i : w.incidents()) {
       if (i.sources.empty() || ClosedForAlarms(i)) continue;

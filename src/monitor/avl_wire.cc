@@ -52,7 +52,8 @@ PositionFix GetRecord(const uint8_t* p) {
 
 StatusOr<size_t> ParseHello(std::span<const uint8_t> in, std::string& key) {
   if (in.size() < 6) {
-    if (std::memcmp(in.data(), kTcpMagic, std::min<size_t>(in.size(), 4)) != 0)
+    // memcmp of an empty span would pass a null pointer (undefined even for length 0).
+    if (!in.empty() && std::memcmp(in.data(), kTcpMagic, std::min<size_t>(in.size(), 4)) != 0)
       return InvalidArgument("not an ncc tracker hello (expected \"NAVL\")", "hello");
     return size_t{0};
   }
