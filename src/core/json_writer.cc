@@ -47,6 +47,9 @@ bool ParseTime(std::string_view s, Time& out) {
       s[13] != ':' || !Digits(s, 14, 2, mi) || s[16] != ':' || !Digits(s, 17, 2, sec))
     return false;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
+  static constexpr int kMonthDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (d > kMonthDays[mo - 1] || (mo == 2 && d == 29 && !leap)) return false;  // no 31 April
   size_t pos = 19;
   int ms = 0;
   if (pos < s.size() && s[pos] == '.') {

@@ -13,26 +13,6 @@
 namespace ncc::cot {
 namespace {
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-bool Digits(std::string_view s, size_t pos, size_t n, int& out) {
-  if (pos + n > s.size()) return false;
-  out = 0;
-  for (size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    out = out * 10 + (s[i] - '0');
-  }
-  return true;
-}
-
 size_t Utf8Length(std::string_view text, size_t i);
 std::string EscapeText(std::string_view text, bool* lossy);
 bool IsXmlText(std::string_view text);
@@ -123,45 +103,19 @@ void NumAttr(std::string& out, const char* name, double v) {
 }  // namespace
 
 std::optional<int64_t> ParseTime(std::string_view s) {
-  // YYYY-MM-DDTHH:MM:SS
-  int y, mo, d, h, mi, se;
-  if (s.size() < 20 || !Digits(s, 0, 4, y) || s[4] != '-' || !Digits(s, 5, 2, mo) || s[7] != '-' ||
-      !Digits(s, 8, 2, d) || s[10] != 'T' || !Digits(s, 11, 2, h) || s[13] != ':' ||
-      !Digits(s, 14, 2, mi) || s[16] != ':' || !Digits(s, 17, 2, se))
-    return std::nullopt;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return std::nullopt;
-  if (y < 1970 || y > 9000) return std::nullopt;  // no CoT event is older than the epoch
-  static constexpr int kMonthDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (d > kMonthDays[mo - 1] || (mo == 2 && d == 29 && !leap)) return std::nullopt;
-  size_t pos = 19;
-  int64_t ms = 0;
-  if (s[pos] == '.') {
-    ++pos;
-    size_t n = 0;
-    int64_t scale = 100;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      if (++n > 9) return std::nullopt;
-      ms += (s[pos] - '0') * scale;
-      scale /= 10;
-      ++pos;
-    }
-    if (n == 0) return std::nullopt;
+  // CoT's form of ISO-8601: the 'T' separator, a year from the epoch on, at most nanosecond
+  // fractions; the rest (fields, ranges, zone) is the core reader's.
+  if (s.size() < 20 || s[10] != 'T') return std::nullopt;
+  int year = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + 4, year);
+  if (ec != std::errc() || end != s.data() + 4 || year < 1970 || year > 9000) return std::nullopt;
+  if (s[19] == '.') {
+    size_t digits = s.find_first_not_of("0123456789", 20);
+    if ((digits == std::string_view::npos ? s.size() : digits) - 20 > 9) return std::nullopt;
   }
-  int64_t offset_min = 0;
-  std::string_view zone = s.substr(pos);
-  if (zone == "Z") {
-  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
-    int oh, om;
-    if (!Digits(zone, 1, 2, oh) || !Digits(zone, 4, 2, om) || oh > 23 || om > 59)
-      return std::nullopt;
-    offset_min = (zone[0] == '+' ? 1 : -1) * (oh * 60 + om);
-  } else {
-    return std::nullopt;
-  }
-  int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  int64_t secs = days * 86400 + h * 3600 + mi * 60 + std::min(se, 59) - offset_min * 60;
-  return secs * 1000 + ms;
+  Time t;
+  if (!ncc::ParseTime(s, t)) return std::nullopt;
+  return t.ms;
 }
 
 std::string FormatTime(int64_t ms) {
