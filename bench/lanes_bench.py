@@ -166,7 +166,7 @@ def main():
         rb_rate = float(rb.stdout.strip().splitlines()[-1].split(",")[1].strip('"')) if rb.returncode == 0 else 0.0
         results["nearby"] = run_load(a.build, ["--lane", "nearby", "--target", f"127.0.0.1:{ports['http']}",
                                                "--token", token, "--queries", a.queries])
-        status, metrics = request(ports["http"], "GET", "/metrics")
+        status, metrics = request(ports["http"], "GET", "/metrics", token=token)
         groups = [l for l in metrics.splitlines() if l.startswith(("ncc_avl_groups_total", "ncc_avl_checkpoints_total"))]
 
         redis_rate = results["redis"]["fixes_per_s"]

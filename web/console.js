@@ -55,8 +55,7 @@ async function loadPicture() {
   const units = await getJson("/api/v1/units");
   state.units.clear();
   for (const u of units.items) state.units.set(u.id, u);
-  const health = await getJson("/healthz");
-  return health.last_seq;
+  return (await getJson("/api/v1/whoami")).head;
 }
 
 function apply(ev) {
@@ -88,7 +87,7 @@ function apply(ev) {
       ((ev.type === "zones_tagged" || ev.type === "incident_reclassified") && (d.incident ?? d.id) === selected))
     showDetail();
   const li = document.createElement("li");
-  li.innerHTML = `${ev.seq} <b>${ev.type}</b> ${summarize(ev)}`;
+  li.innerHTML = `${esc(ev.seq)} <b>${esc(ev.type)}</b> ${summarize(ev)}`;
   const feed = $("feed");
   feed.prepend(li);
   while (feed.children.length > 200) feed.lastChild.remove();
@@ -115,11 +114,12 @@ function render() {
   $("open-count").textContent = `(${open.length})`;
   const unitName = (id) => state.units.get(id)?.callsign ?? id;
   $("incidents").tBodies[0].innerHTML = open.slice(0, 200).map((i) =>
-    `<tr data-id="${i.id}"${i.id === selected ? ' class="selected"' : ""}><td>${i.id}</td><td>${i.priority}</td><td>${i.type}</td><td>${i.status}</td><td class="addr">${(i.address || "").replace(/</g, "&lt;")}</td>` +
-    `<td>${(i.assignments || []).map((a) => unitName(a.unit)).join(" ")}</td></tr>`).join("");
+    // Every field came from a client of the API: text only, never markup.
+    `<tr data-id="${esc(i.id)}"${i.id === selected ? ' class="selected"' : ""}><td>${esc(i.id)}</td><td>${esc(i.priority)}</td><td>${esc(i.type)}</td><td>${esc(i.status)}</td><td class="addr">${esc(i.address || "")}</td>` +
+    `<td>${esc((i.assignments || []).map((a) => unitName(a.unit)).join(" "))}</td></tr>`).join("");
   const counts = {};
   for (const u of state.units.values()) counts[u.status] = (counts[u.status] || 0) + 1;
-  $("unit-summary").innerHTML = Object.entries(counts).map(([s, n]) => `<span><b>${n}</b>${s}</span>`).join("");
+  $("unit-summary").innerHTML = Object.entries(counts).map(([s, n]) => `<span><b>${esc(n)}</b>${esc(s)}</span>`).join("");
   $("head").textContent = `seq ${state.head}`;
   drawMap(open);
   requestAnimationFrame(render);

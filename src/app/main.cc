@@ -1,4 +1,6 @@
 // The `ncc` command line: serve, demo, log verify, version.
+#include <sys/stat.h>
+
 #include <spdlog/spdlog.h>
 
 #include <unistd.h>
@@ -103,6 +105,18 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
       "PEM CA that signs client certificates (gateways, TAK clients); others are refused");
   cmd->add_flag("--tls-require-client-cert", c.tls.require_client_cert,
                 "Refuse TLS clients without a certificate signed by --tls-client-ca");
+  cmd->add_option("--allowed-host", c.allowed_hosts,
+                  "A host name clients may reach this server by (repeatable; IP addresses and "
+                  "localhost always work; '*' for any): other Host headers get 421");
+  cmd->add_option("--allowed-origin", c.allowed_origins,
+                  "A web origin (https://name:port) whose pages may open the stream, beside the "
+                  "console's own (repeatable)");
+  cmd->add_option("--max-connections", c.max_connections,
+                  "Open connections in all (also capped by the open-file limit)")
+      ->capture_default_str();
+  cmd->add_option("--max-connections-per-address", c.max_connections_per_address,
+                  "Open connections from one peer address")
+      ->capture_default_str();
   AddAlarmOptions(cmd, c);
   AddExchangeOptions(cmd, c);
 }
@@ -212,6 +226,7 @@ int LogVerify(const std::string& data_dir) {
 int main(int argc, char** argv) {
   EnsureHugePageMalloc(argv);
   BlockStopSignals();
+  umask(077);  // logs, keys, auth.db: readable by the service user alone
   CLI::App app{"ncc - national command and control: incidents, units, dispatch, live picture"};
   app.require_subcommand(1);
 

@@ -1,6 +1,9 @@
 #include "app/serve.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <csignal>
@@ -13,6 +16,36 @@
 
 namespace ncc {
 namespace {
+
+// The data folder holds every agency's records, the anchor key and the webhook secrets: only
+// the service user may read it. Files made before this rule (or by hand) are narrowed too.
+Status PrepareDataFolder(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Unavailable("cannot create data folder " + dir + ": " + ec.message());
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (ec) return Unavailable("cannot restrict data folder " + dir + ": " + ec.message());
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (it->is_symlink()) continue;
+    bool folder = it->is_directory();
+    std::error_code perm_ec;
+    fs::permissions(it->path(),
+                    folder ? fs::perms::owner_all : fs::perms::owner_read | fs::perms::owner_write,
+                    fs::perm_options::replace, perm_ec);
+    if (perm_ec) spdlog::warn("cannot restrict {}: {}", it->path().string(), perm_ec.message());
+  }
+  return Status::Ok();
+}
+
+// Clients hold descriptors; the server should be able to use all it is allowed.
+void RaiseOpenFileLimit() {
+  rlimit nofile{};
+  if (getrlimit(RLIMIT_NOFILE, &nofile) != 0 || nofile.rlim_cur >= nofile.rlim_max) return;
+  nofile.rlim_cur = nofile.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &nofile) != 0) spdlog::warn("cannot raise the open-file limit");
+}
 
 StatusOr<std::pair<std::string, uint16_t>> SplitListen(const std::string& listen) {
   size_t colon = listen.rfind(':');
@@ -200,9 +233,12 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
         "clear",
         hp->first);
 
-  std::error_code ec;
-  std::filesystem::create_directories(config.data_dir, ec);
-  if (ec) return Unavailable("cannot create data folder " + config.data_dir + ": " + ec.message());
+  if (geteuid() == 0)
+    spdlog::warn(
+        "running as root: a flaw in any parser would own the machine; run ncc as its own "
+        "service user (docs/security.md, \"Running the service\")");
+  RaiseOpenFileLimit();
+  NCC_RETURN_IF_ERROR(PrepareDataFolder(config.data_dir));
   auto log = SqliteEventLog::Open(config.data_dir + "/events.db");
   if (!log.ok()) return log.status();
 
@@ -246,10 +282,17 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   so.threads = config.threads;
   so.stream_max_lag = config.stream_max_lag;
   so.read_timeout = std::chrono::seconds(config.read_timeout_s);
+  so.allowed_hosts = config.allowed_hosts;
+  so.allowed_origins = config.allowed_origins;
+  so.max_connections = config.max_connections;
+  so.max_connections_per_address = config.max_connections_per_address;
   if (use_tls) so.tls = tls;
+  auto console = StaticFiles::Load(config.web_root);
+  if (!console.ok()) return console.status();
+  if (console->size()) spdlog::info("console: {} files from {}", console->size(), config.web_root);
   running->api =
       std::make_unique<Api>(*running->engine, *running->auth, running->clock,
-                            ApiOptions{config.web_root, config.cap_sender, config.eido_issuer},
+                            ApiOptions{std::move(*console), config.cap_sender, config.eido_issuer},
                             auth::RateLimit{config.rate_per_second, config.rate_burst});
   if (!config.graph.empty()) {
     auto routing = routing::RoutingService::Open(config.graph);

@@ -37,6 +37,8 @@ struct ServeConfig {
   int read_timeout_s = 30;  // a whole request must arrive within this (slow clients, slowloris)
   bool insecure = false;    // allow plain HTTP on a non-loopback address
   TlsOptions tls;           // cert_file and key_file set: HTTPS/WSS instead of plain HTTP
+  std::vector<std::string> allowed_hosts, allowed_origins;  // ServerOptions
+  size_t max_connections = 10'000, max_connections_per_address = 512;
   // Alarm intake (src/alarms, docs/monitoring.md).
   std::string correlation_rules;  // empty: the built-in src/correlate/rules/default.json
   std::string alarm_sources;      // {"sources": {NAME: {"agency", "classification"}}}

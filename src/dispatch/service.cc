@@ -54,7 +54,12 @@ DispatchService::~DispatchService() {
   Stop();
 }
 
-StatusOr<Recommendation> DispatchService::Recommend(IncidentId id) const {
+bool UnitFitsIncidentLabel(const Unit& unit, const Incident& incident) {
+  return unit.classification <= incident.classification;
+}
+
+StatusOr<Recommendation> DispatchService::Recommend(IncidentId id,
+                                                    const UnitFilter& may_use) const {
   std::optional<IncidentInfo> incident;
   std::vector<UnitInfo> units;
   // Copy only what the plan could use, under the shared lock; compute outside it.
@@ -65,6 +70,7 @@ StatusOr<Recommendation> DispatchService::Recommend(IncidentId id) const {
     const PlanMatcher matcher(*plans_.For(i->type).plan, plans_);
     for (const Unit& u : w.units()) {
       if (u.status == UnitStatus::kOutOfService && !u.position) continue;
+      if (!UnitFitsIncidentLabel(u, *i) || (may_use && !may_use(u))) continue;
       if (matcher.Relevant(u.kind, u.capabilities, u.agency)) units.push_back(UnitInfo::Of(u));
     }
   });
@@ -129,11 +135,12 @@ void DispatchService::SetZones(std::vector<CoverageZone> zones,
   coverage_routing_ = routing;
 }
 
-nlohmann::json DispatchService::Coverage() const {
+nlohmann::json DispatchService::Coverage(const UnitFilter& visible) const {
   std::vector<UnitInfo> units;
   engine_.Read([&](const World& w) {
     for (const Unit& u : w.units())
-      if (u.status == UnitStatus::kAvailable && u.position) units.push_back(UnitInfo::Of(u));
+      if (u.status == UnitStatus::kAvailable && u.position && (!visible || visible(u)))
+        units.push_back(UnitInfo::Of(u));
   });
   nlohmann::json j = ToJson(MeasureCoverage(zones_, units, coverage_routing_));
   j["travel"] = coverage_routing_ ? "road" : "straight_line";

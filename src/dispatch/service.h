@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -40,6 +41,11 @@ struct DueStep {
 // The steps of `incident` that are overdue at `now`, not done and not yet escalated.
 std::vector<DueStep> OverdueSteps(const Incident& incident, const Targets& targets, Time now);
 
+// A unit a recommendation on `incident` may name: classified no higher than the incident, so
+// that the logged recommendation does not carry a secret unit into a restricted incident's
+// history. (Units of the plan's other agencies stay: a response draws on several agencies.)
+bool UnitFitsIncidentLabel(const Unit& unit, const Incident& incident);
+
 struct DispatchOptions {
   bool recommend_on_create = true;
   int64_t tick_ms = 1000;  // how often the background thread checks timers
@@ -52,8 +58,14 @@ class DispatchService {
                   std::unique_ptr<TravelTimes> travel, DispatchOptions options = {});
   ~DispatchService();
 
-  // A fresh recommendation for an incident (not logged). NotFound if there is no such incident.
-  StatusOr<Recommendation> Recommend(IncidentId id) const;
+  // Which units an answer may name (the caller's visibility, decided by the server's one
+  // filter); empty: every unit.
+  using UnitFilter = std::function<bool(const Unit&)>;
+
+  // A fresh recommendation for an incident (not logged), among the units `may_use` passes and
+  // that any reader of the incident may see (UnitFitsIncidentLabel): the logged event names
+  // nothing a reader of the incident could not see. NotFound if there is no such incident.
+  StatusOr<Recommendation> Recommend(IncidentId id, const UnitFilter& may_use = {}) const;
   // Submits escalations for every overdue step at `now`; returns how many were accepted.
   // The background thread calls it every tick; tests call it with a ManualClock.
   size_t CheckTimers();
@@ -65,7 +77,8 @@ class DispatchService {
   Status LoadZones(const std::string& path, const routing::RoutingService* routing);
   void SetZones(std::vector<CoverageZone> zones, const routing::RoutingService* routing);
   // Coverage of every zone by the available units now, with move-ups where below target.
-  nlohmann::json Coverage() const;
+  // Only units `visible` passes are counted, named or moved.
+  nlohmann::json Coverage(const UnitFilter& visible = {}) const;
 
   const PlanSet& plans() const { return plans_; }
   const TravelTimes& travel() const { return *travel_; }

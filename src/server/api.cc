@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "auth/credential_header.h"
 #include "core/json_writer.h"
 #include "server/access.h"
 #include "server/event_pages.h"
@@ -64,6 +65,13 @@ json IncidentView(const Incident& i, bool with_timeline) {
   return j;
 }
 
+HttpResponse MethodNotAllowed(const HttpRequest& r, const char* allow) {
+  HttpResponse resp =
+      ErrorResponse(405, InvalidArgument(r.method + " is not allowed on " + r.path, "method"));
+  resp.headers.push_back({"Allow", allow});
+  return resp;
+}
+
 HttpResponse Denial(const Status& s) {
   HttpResponse r = ErrorResponse(HttpStatusOf(s) == 413 ? 429 : HttpStatusOf(s), s);
   if (r.status == 429)
@@ -74,19 +82,37 @@ HttpResponse Denial(const Status& s) {
 
 }  // namespace
 
-StatusOr<auth::Principal> Api::Authenticate(const HttpRequest& r, HttpResponse* denied) {
-  std::string credential;
-  if (auto it = r.headers.find("authorization"); it != r.headers.end())
-    credential = it->second;
-  else if (auto q = r.query.find("access_token"); q != r.query.end())
-    credential = "Bearer " + q->second;
+StatusOr<auth::Principal> Api::Identify(const HttpRequest& r, bool url_token_allowed) const {
   StatusOr<auth::Principal> who =
       Status(StatusCode::kUnauthenticated, "sign in first: Authorization: Bearer <token>",
              "Authorization");
-  if (!credential.empty())
-    who = auth_.tokens().AuthenticateHeader(credential);
-  else if (!r.client_cert_name.empty())  // a gateway with a verified client certificate
+  auto header = [&](const char* name) -> const std::string* {
+    auto it = r.headers.find(name);
+    return it == r.headers.end() ? nullptr : &it->second;
+  };
+  if (const std::string* authorization = header("authorization")) {
+    who = auth_.tokens().AuthenticateHeader(*authorization);
+  } else if (const std::string* key = header("x-api-key")) {
+    auto cred = auth::ParseApiKeyHeader(*key);
+    who = cred.ok() ? auth_.tokens().AuthenticateApiKey(cred->token)
+                    : StatusOr<auth::Principal>(cred.status());
+  } else if (auto q = r.query.find("access_token"); q != r.query.end()) {
+    // Browsers cannot set headers on a WebSocket; everywhere else a token in the URL would end
+    // up in proxy logs and browser history, so it is refused rather than ignored.
+    who = url_token_allowed ? auth_.tokens().AuthenticateHeader("Bearer " + q->second)
+                            : Status(StatusCode::kUnauthenticated,
+                                     "access_token in the URL is accepted on the stream only; send "
+                                     "Authorization: Bearer <token>",
+                                     "access_token");
+  } else if (!r.client_cert_name.empty()) {  // a gateway with a verified client certificate
     who = auth_.tokens().AuthenticateGatewayName(r.client_cert_name);
+  }
+  return who;
+}
+
+StatusOr<auth::Principal> Api::Authenticate(const HttpRequest& r, HttpResponse* denied,
+                                            bool url_token_allowed) {
+  StatusOr<auth::Principal> who = Identify(r, url_token_allowed);
   if (who.ok()) {
     auto rate = limiter_.TakeForRequest(who->user, r.remote);
     if (rate.allowed) return who;
@@ -102,10 +128,21 @@ void Api::Handle(const HttpRequest& r, Reply reply) {
   ++requests_;
   auto seg = Segments(r.path);
   if (seg.empty() || seg[0] != "api") {
-    if (r.path == "/healthz")
+    // Liveness is public; anything that counts records (the log's head, the metrics) is for
+    // those who may read the audit trail.
+    if (r.path == "/healthz" || r.path == "/metrics") {
+      if (r.method != "GET") return reply(MethodNotAllowed(r, "GET"));
+      bool signed_in = r.headers.count("authorization") || r.headers.count("x-api-key");
+      if (r.path == "/healthz" && !signed_in) return reply(JsonResponse(200, {{"status", "ok"}}));
+      HttpResponse denied;
+      auto who = Authenticate(r, &denied);
+      if (!who.ok()) return reply(std::move(denied));
+      if (Status s = auth::Authorize(*who, auth::Action::kAuditRead, nullptr); !s.ok())
+        return reply(ErrorResponse(403, s));
+      if (r.path == "/metrics") return MetricsRoute(reply);
       return reply(
           JsonResponse(200, {{"status", "ok"}, {"last_seq", engine_.log().LastSeq().value}}));
-    if (r.path == "/metrics") return MetricsRoute(reply);
+    }
     if (r.method == "GET") return StaticFile(r, reply);
     return reply(ErrorResponse(404, NotFound("no route " + r.path)));
   }
@@ -140,10 +177,18 @@ void Api::AuthRoute(const HttpRequest& r, std::string_view what, Reply reply) {
                              {"agency", s->principal.agency}}));
   };
   if (what == "logout") {
+    // The credential is read exactly as on every other route (scheme case-insensitive): a
+    // logout that revokes nothing must not answer "signed out".
     auto it = r.headers.find("authorization");
-    std::string token = it == r.headers.end() ? "" : it->second;
-    if (token.rfind("Bearer ", 0) == 0) token = token.substr(7);
-    Status s = auth_.tokens().Logout(token);
+    const std::string header = it == r.headers.end() ? "" : it->second;
+    auto cred = auth::ParseAuthorization(header);  // views into `header`
+    if (!cred.ok()) return reply(Denial(cred.status()));
+    if (cred->kind != auth::CredentialKind::kBearer)
+      return reply(Denial(Status(StatusCode::kUnauthenticated,
+                                 "logout takes the session's Bearer token", "Authorization")));
+    if (auto who = auth_.tokens().Authenticate(cred->token); !who.ok())
+      return reply(Denial(who.status()));
+    Status s = auth_.tokens().Logout(cred->token);
     return reply(s.ok() ? JsonResponse(200, {{"status", "signed out"}}) : Denial(s));
   }
   // Guessing passwords costs the guesser: a per-address bucket before any hashing work.
@@ -272,7 +317,9 @@ void Api::Route(const HttpRequest& r, Who who, Reply reply) {
     return reply(JsonResponse(200, {{"user", who.user},
                                     {"agency", who.agency},
                                     {"roles", roles},
-                                    {"clearance", Name(who.clearance)}}));
+                                    {"clearance", Name(who.clearance)},
+                                    // where the console's stream resumes after loading
+                                    {"head", engine_.log().LastSeq().value}}));
   }
   no_route();
 }
@@ -699,28 +746,13 @@ void Api::MetricsRoute(Reply reply) {
 }
 
 void Api::StaticFile(const HttpRequest& r, Reply reply) {
-  if (options_.web_root.empty()) return reply(ErrorResponse(404, NotFound("no route " + r.path)));
-  std::string rel = r.path == "/" ? "index.html" : r.path.substr(1);
-  // Refuse anything that could climb out of the web root.
-  if (rel.find("..") != std::string::npos || rel.find('\0') != std::string::npos)
-    return reply(ErrorResponse(400, InvalidArgument("path must not contain '..'", "path")));
-  std::filesystem::path p = std::filesystem::path(options_.web_root) / rel;
-  std::ifstream in(p, std::ios::binary);
-  if (!in || std::filesystem::is_directory(p))
-    return reply(ErrorResponse(404, NotFound("no file " + r.path)));
-  std::stringstream buf;
-  buf << in.rdbuf();
+  // Only the manifest's exact paths: nothing else under or outside the web root is reachable.
+  const ncc::StaticFile* f = options_.console.Find(r.path);
+  if (!f) return reply(ErrorResponse(404, NotFound("no route " + r.path)));
   HttpResponse resp;
-  resp.body = buf.str();
-  std::string ext = p.extension().string();
-  resp.content_type = ext == ".html"  ? "text/html; charset=utf-8"
-                      : ext == ".js"  ? "text/javascript"
-                      : ext == ".css" ? "text/css"
-                      : ext == ".svg" ? "image/svg+xml"
-                                      : "application/octet-stream";
-  resp.headers.push_back({"Content-Security-Policy",
-                          "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:"});
-  resp.headers.push_back({"X-Frame-Options", "DENY"});
+  resp.body = f->body;
+  resp.content_type = f->content_type;
+  resp.headers.push_back({"Content-Security-Policy", kConsoleCsp});
   reply(std::move(resp));
 }
 

@@ -18,6 +18,7 @@
 #include "monitor/avl_lane.h"
 #include "routing/routing_service.h"
 #include "server/http_types.h"
+#include "server/static_files.h"
 
 namespace ncc {
 
@@ -36,7 +37,7 @@ HttpResponse Applied(const CommandOutcome& o);
 std::optional<auth::RecordLabel> IncidentLabel(const Engine& engine, IncidentId id);
 
 struct ApiOptions {
-  std::string web_root;  // static console files served at "/", empty for none
+  StaticFiles console;  // the console's files served at "/" (StaticFiles::Load), none if empty
   // Exports (api_exports.cc, docs/exchange.md): the CAP <sender> and the EIDO issuer.
   std::string cap_sender = "ncc@localhost";
   std::string eido_issuer = "ncc.localhost";
@@ -61,8 +62,14 @@ class Api {
   void Handle(const HttpRequest& request, Reply reply);
 
   // Signs in the caller of `request` and charges its rate limit. Errors carry the HTTP status
-  // to answer with (401, 403, 429 with its Retry-After).
-  StatusOr<auth::Principal> Authenticate(const HttpRequest& request, HttpResponse* denied);
+  // to answer with (401, 403, 429 with its Retry-After). Credentials: "Authorization: Bearer
+  // <token>" or "ApiKey <key>", "X-API-Key: <key>", a verified TLS client certificate, and
+  // ?access_token= only where `url_token_allowed` (the WebSocket stream).
+  StatusOr<auth::Principal> Authenticate(const HttpRequest& request, HttpResponse* denied,
+                                         bool url_token_allowed = false);
+  // The same sign-in check without charging the rate limit (an open stream re-checks its
+  // sign-in every second with it).
+  StatusOr<auth::Principal> Identify(const HttpRequest& request, bool url_token_allowed) const;
 
   // Road travel times for /route and /eta; without a graph those routes answer 503.
   void SetRouting(const routing::RoutingService* routing) { routing_ = routing; }

@@ -85,7 +85,8 @@ void Api::RecommendationRoute(const HttpRequest& r, IncidentId id, std::string_v
   if (!dispatch_) return reply(NoDispatch());
   if (auto no = RefuseIncident(who, engine_, id)) return reply(std::move(*no));
   if (what.empty()) {
-    auto rec = dispatch_->Recommend(id);
+    auto rec = dispatch_->Recommend(
+        id, [&](const Unit& u) { return auth::CanSee(who, LabelOf(u), auth::Action::kUnitRead); });
     if (!rec.ok()) return reply(ErrorResponse(HttpStatusOf(rec.status()), rec.status()));
     json body = rec->ToJson();
     // Logged, so the stream shows it and accepting it later sends exactly these units.
@@ -247,7 +248,9 @@ void Api::CoverageRoute(const HttpRequest&, Who who, Reply reply) {
   // Coverage summarises where units are: the same right as reading units.
   if (Status s = auth::Authorize(who, auth::Action::kUnitRead, nullptr); !s.ok())
     return reply(ErrorResponse(403, s));
-  reply(JsonResponse(200, dispatch_->Coverage()));
+  reply(JsonResponse(200, dispatch_->Coverage([&](const Unit& u) {
+    return auth::CanSee(who, LabelOf(u), auth::Action::kUnitRead);
+  })));
 }
 
 }  // namespace ncc

@@ -11,6 +11,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <functional>
 #include <memory>
 
 #include "auth/authorize.h"
@@ -31,13 +32,21 @@ struct StreamCounters {
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
+// What an upgraded connection carries into its stream: who signed in, how to check that the
+// sign-in still holds (logout, disable, expiry: the stream closes with 1008 within a second),
+// and the connection's slot in the server's connection limits (released when the stream ends).
+struct StreamGrant {
+  auth::Principal who;
+  std::function<Status()> still_valid;
+  std::shared_ptr<void> slot;
+};
+
 // Takes over an upgraded connection (plain or TLS) and serves /api/v1/stream?after=SEQ on it:
 // only the events `who` may see (auth::CanSee) are sent.
 void StartStreamSession(beast::tcp_stream stream, http::request<http::string_body> request,
                         Engine& engine, const ServerOptions& options, StreamCounters& counters,
-                        auth::Principal who);
+                        StreamGrant grant);
 void StartStreamSession(TlsStream stream, http::request<http::string_body> request, Engine& engine,
-                        const ServerOptions& options, StreamCounters& counters,
-                        auth::Principal who);
+                        const ServerOptions& options, StreamCounters& counters, StreamGrant grant);
 
 }  // namespace ncc

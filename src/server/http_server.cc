@@ -2,15 +2,113 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <array>
+#include <cerrno>
+#include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "server/beast_common.h"
+#include "server/static_files.h"
 #include "server/tls_context.h"
 
 namespace ncc {
 namespace {
+
+constexpr size_t kReservedFds = 128;
+
+// Open connections in all and per peer address. A slot frees itself when its last copy goes
+// (the HTTP session, then the stream session it may become). Any thread.
+class ConnectionGate : public std::enable_shared_from_this<ConnectionGate> {
+ public:
+  ConnectionGate(size_t total, size_t per_address) : total_(total), per_address_(per_address) {}
+
+  // nullptr when a limit is reached.
+  std::shared_ptr<void> Admit(const std::string& address) {
+    std::lock_guard lock(mu_);
+    size_t& mine = by_address_[address];
+    if (open_ >= total_ || mine >= per_address_) {
+      if (mine == 0) by_address_.erase(address);
+      ++refused_;
+      return nullptr;
+    }
+    ++open_;
+    ++mine;
+    auto self = shared_from_this();
+    return std::shared_ptr<void>(self.get(), [self, address](void*) { self->Release(address); });
+  }
+  void set_total(size_t total) { total_ = total; }
+  size_t total() const { return total_; }
+  size_t open() const {
+    std::lock_guard lock(mu_);
+    return open_;
+  }
+  uint64_t refused() const { return refused_.load(); }
+
+ private:
+  void Release(const std::string& address) {
+    std::lock_guard lock(mu_);
+    --open_;
+    if (auto it = by_address_.find(address); it != by_address_.end() && --it->second == 0)
+      by_address_.erase(it);
+  }
+  size_t total_, per_address_;
+  mutable std::mutex mu_;
+  size_t open_ = 0;
+  std::unordered_map<std::string, size_t> by_address_;
+  std::atomic<uint64_t> refused_{0};
+};
+
+std::string Lower(std::string_view in) {
+  std::string out(in);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool Listed(const std::vector<std::string>& names, const std::string& name) {
+  for (const auto& n : names)
+    if (n == "*" || Lower(n) == name) return true;
+  return false;
+}
+
+// DNS rebinding: a page of another site that resolves its own name to this server sends that
+// name as Host. IP literals and localhost cannot be rebound; other names must be configured.
+bool HostAllowed(std::string_view host, const ServerOptions& o) {
+  if (host.empty() || host.front() == '[') return true;  // HTTP/1.0 without Host; IPv6 literal
+  std::string name = Lower(host.substr(0, host.rfind(':')));
+  beast::error_code ec;
+  net::ip::make_address_v4(name, ec);
+  return !ec || name == "localhost" || Listed(o.allowed_hosts, name);
+}
+
+// A browser's WebSocket names the page's origin: the console's own (same host as asked) or a
+// configured one. Clients that are not browsers send none.
+bool OriginAllowed(std::string_view origin, std::string_view host, const ServerOptions& o) {
+  if (origin.empty()) return true;
+  std::string lower = Lower(origin);
+  if (Listed(o.allowed_origins, lower)) return true;
+  size_t scheme_end = lower.find("://");
+  return scheme_end != std::string::npos && !host.empty() &&
+         lower.substr(scheme_end + 3) == Lower(host);
+}
+
+// Request smuggling: a Transfer-Encoding other than exactly "chunked", or one beside a
+// Content-Length, is refused rather than guessed at (RFC 9112 6.1, 6.3).
+std::optional<std::string> FramingError(const http::request<http::string_body>& req) {
+  auto te = req.find(http::field::transfer_encoding);
+  if (te == req.end()) return std::nullopt;
+  std::string v = Lower(std::string_view(te->value().data(), te->value().size()));
+  v.erase(0, v.find_first_not_of(" \t"));
+  v.erase(v.find_last_not_of(" \t") + 1);
+  if (v != "chunked") return "Transfer-Encoding must be chunked, not \"" + v.substr(0, 40) + "\"";
+  if (req.find(http::field::content_length) != req.end())
+    return "Transfer-Encoding and Content-Length together";
+  if (req.count(http::field::transfer_encoding) > 1) return "more than one Transfer-Encoding";
+  return std::nullopt;
+}
 
 HttpRequest ToRequest(const http::request<http::string_body>& req, const std::string& remote,
                       const std::string& client_cert_name) {
@@ -24,7 +122,7 @@ HttpRequest ToRequest(const http::request<http::string_body>& req, const std::st
   r.body = req.body();
   r.remote = remote;
   r.client_cert_name = client_cert_name;
-  for (const char* name : {"x-ncc-actor", "x-ncc-agency", "authorization"}) {
+  for (const char* name : {"x-ncc-actor", "x-ncc-agency", "authorization", "x-api-key"}) {
     auto it = req.find(name);
     if (it != req.end()) r.headers[name] = std::string(it->value());
   }
@@ -41,8 +139,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
   template <class... StreamArgs>
   HttpSession(Api& api, Engine& engine, const ServerOptions& options, StreamCounters& streams,
-              StreamArgs&&... stream_args)
+              std::shared_ptr<void> slot, StreamArgs&&... stream_args)
       : stream_(std::forward<StreamArgs>(stream_args)...),
+        slot_(std::move(slot)),
         api_(api),
         engine_(engine),
         options_(options),
@@ -81,13 +180,29 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   void OnHeader(beast::error_code ec, size_t) {
     if (ec) return Fail(ec);
     auto& req = parser_->get();
+    if (auto bad = FramingError(req))
+      return Reject(400, InvalidArgument(*bad, "Transfer-Encoding"));
+    std::string_view host(req[http::field::host].data(), req[http::field::host].size());
+    if (!HostAllowed(host, options_))
+      return Reject(
+          421, InvalidArgument("this server does not answer for host " +
+                                   std::string(host.substr(0, 100)) + " (ncc serve --allowed-host)",
+                               "Host"));
     if (websocket::is_upgrade(req)) {
       std::string_view target(req.target().data(), req.target().size());
       std::string_view path = target.substr(0, target.find('?'));
       if (path != "/api/v1/stream" && path != "/stream")
         return Reject(404, NotFound("no stream at " + std::string(path)));
+      std::string_view origin(req[http::field::origin].data(), req[http::field::origin].size());
+      if (!OriginAllowed(origin, host, options_))
+        return Reject(
+            403, Status(StatusCode::kPermissionDenied,
+                        "streams are not served to pages of origin " +
+                            std::string(origin.substr(0, 100)) + " (ncc serve --allowed-origin)",
+                        "Origin"));
       HttpResponse denied;
-      auto who = api_.Authenticate(ToRequest(req, remote_, peer_name_), &denied);
+      HttpRequest as_api = ToRequest(req, remote_, peer_name_);
+      auto who = api_.Authenticate(as_api, &denied, /*url_token_allowed=*/true);
       if (who.ok()) {
         if (Status s = auth::Authorize(*who, auth::Action::kStreamSubscribe, nullptr); !s.ok()) {
           denied = ErrorResponse(403, s);
@@ -99,8 +214,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
         return Write(std::move(denied));
       }
       Lowest().expires_never();
+      StreamGrant grant{std::move(*who),
+                        [&api = api_, as_api] { return api.Identify(as_api, true).status(); },
+                        std::move(slot_)};
       StartStreamSession(std::move(stream_), parser_->release(), engine_, options_, streams_,
-                         std::move(*who));
+                         std::move(grant));
       return;
     }
     if (req.target().starts_with("/api/v1/positions"))
@@ -130,6 +248,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     res->set(http::field::content_type, resp.content_type);
     res->set(http::field::cache_control, "no-store");
     res->set("X-Content-Type-Options", "nosniff");
+    res->set("X-Frame-Options", "DENY");
+    res->set("Referrer-Policy", "no-referrer");
+    res->set("Content-Security-Policy", kApiCsp);  // pages set their own below
     if constexpr (kTls) res->set(http::field::strict_transport_security, "max-age=31536000");
     for (auto& [k, v] : resp.headers) res->set(k, v);
     res->keep_alive(keep_alive_);
@@ -194,6 +315,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   }
 
   Stream stream_;
+  std::shared_ptr<void> slot_;  // this connection's place in the ConnectionGate
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Api& api_;
@@ -218,26 +340,52 @@ struct HttpServer::Impl {
   std::optional<net::ssl::context> tls;
   std::vector<std::thread> threads;
   StreamCounters streams;
+  std::shared_ptr<ConnectionGate> gate;
+  net::steady_timer retry{ioc};
+  uint64_t accept_errors = 0;
 
   Impl(ServerOptions o, Api& a, Engine& e)
-      : options(std::move(o)), api(a), engine(e), ioc(options.threads) {}
+      : options(std::move(o)),
+        api(a),
+        engine(e),
+        ioc(options.threads),
+        gate(std::make_shared<ConnectionGate>(options.max_connections,
+                                              options.max_connections_per_address)) {}
 
   void Accept() {
     acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted) return;
-      if (!ec) {
-        // Without this, small replies wait on Nagle + delayed ACK (~40 ms each on keep-alive).
-        socket.set_option(tcp::no_delay(true), ec);
-        if (tls)
-          std::make_shared<HttpSession<TlsStream>>(api, engine, options, streams, std::move(socket),
-                                                   *tls)
-              ->Start();
-        else
-          std::make_shared<HttpSession<beast::tcp_stream>>(api, engine, options, streams,
-                                                           std::move(socket))
-              ->Start();
+      if (ec) return BackOff(ec);
+      beast::error_code ignored;
+      auto peer = socket.remote_endpoint(ignored);
+      auto slot = gate->Admit(ignored ? std::string("?") : peer.address().to_string());
+      if (!slot) {
+        socket.close(ignored);  // over a limit: the fd goes back at once
+        return Accept();
       }
+      // Without this, small replies wait on Nagle + delayed ACK (~40 ms each on keep-alive).
+      socket.set_option(tcp::no_delay(true), ignored);
+      if (tls)
+        std::make_shared<HttpSession<TlsStream>>(api, engine, options, streams, std::move(slot),
+                                                 std::move(socket), *tls)
+            ->Start();
+      else
+        std::make_shared<HttpSession<beast::tcp_stream>>(api, engine, options, streams,
+                                                         std::move(slot), std::move(socket))
+            ->Start();
       Accept();
+    });
+  }
+
+  // Out of descriptors (or memory): accepting again at once would spin a core on the same
+  // error; wait until idle connections time out or close.
+  void BackOff(beast::error_code ec) {
+    if (accept_errors++ % 100 == 0)
+      spdlog::warn("accept failed: {} (backing off; {} connections open)", ec.message(),
+                   gate->open());
+    retry.expires_after(std::chrono::milliseconds(100));
+    retry.async_wait([this](beast::error_code e) {
+      if (!e) Accept();
     });
   }
 };
@@ -251,6 +399,11 @@ HttpServer::HttpServer(ServerOptions options, Api& api, Engine& engine)
                   impl_->streams.opened.load());
     RenderCounter(out, "ncc_streams_cut_for_lag_total", "Streams closed because they fell behind",
                   impl_->streams.cut_for_lag.load());
+    RenderCounter(out, "ncc_http_connections", "Open HTTP/WebSocket connections",
+                  impl_->gate->open(), "gauge");
+    RenderCounter(out, "ncc_http_connections_refused_total",
+                  "Connections closed at once because a connection limit was reached",
+                  impl_->gate->refused());
   });
 }
 
@@ -280,6 +433,14 @@ Status HttpServer::Start() {
   if (ec)
     return Unavailable("cannot listen on " + impl_->options.host + ":" +
                        std::to_string(impl_->options.port) + ": " + ec.message());
+  // Leave descriptors for the log, snapshots, lanes and listeners whatever clients do.
+  if (rlimit nofile{}; getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY) {
+    size_t usable =
+        nofile.rlim_cur > 2 * kReservedFds ? nofile.rlim_cur - kReservedFds : nofile.rlim_cur / 2;
+    impl_->gate->set_total(std::min(impl_->gate->total(), usable));
+  }
+  spdlog::info("serving at most {} connections ({} per address)", impl_->gate->total(),
+               impl_->options.max_connections_per_address);
   impl_->Accept();
   for (int i = 0; i < std::max(1, impl_->options.threads); ++i)
     impl_->threads.emplace_back([this] { impl_->ioc.run(); });

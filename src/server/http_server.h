@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/engine.h"
 #include "server/api.h"
@@ -34,6 +35,14 @@ struct ServerOptions {
   std::chrono::seconds read_timeout{30};           // a whole request, headers and body (slowloris)
   size_t stream_max_lag = 10'000;  // events a live stream may fall behind before it is cut
   std::optional<TlsOptions> tls;   // none: plain HTTP
+  // Connections at once, in all and per peer address; past them a new connection is closed at
+  // once. The total is further capped by RLIMIT_NOFILE less a reserve (the log, the lanes).
+  size_t max_connections = 10'000;
+  size_t max_connections_per_address = 512;
+  // Host headers answered (DNS rebinding): IP literals and "localhost" always, these names too;
+  // "*" allows any. WebSocket Origin: the page's own origin (Origin's host = Host) or these.
+  std::vector<std::string> allowed_hosts;
+  std::vector<std::string> allowed_origins;
 };
 
 class HttpServer {

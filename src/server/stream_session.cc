@@ -22,12 +22,15 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<NextLaye
 
  public:
   StreamSession(NextLayer stream, Engine& engine, const ServerOptions& options,
-                StreamCounters& counters, auth::Principal who)
+                StreamCounters& counters, StreamGrant grant)
       : ws_(std::move(stream)),
+        recheck_(ws_.get_executor()),
         engine_(engine),
         options_(options),
         counters_(counters),
-        who_(std::move(who)) {}
+        who_(std::move(grant.who)),
+        still_valid_(std::move(grant.still_valid)),
+        slot_(std::move(grant.slot)) {}
 
   ~StreamSession() {
     if (listener_) engine_.feed().Unlisten(listener_);
@@ -78,6 +81,19 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<NextLaye
     out_.push_back(std::make_shared<const std::string>(hello.dump()));
     Read();
     Pump();
+    Recheck();
+  }
+
+  // Once a second: a stream lives only as long as the sign-in it was opened with.
+  void Recheck() {
+    if (!still_valid_ || closed_) return;
+    recheck_.expires_after(std::chrono::seconds(1));
+    recheck_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->closed_) return;
+      if (Status s = self->still_valid_(); !s.ok())
+        return self->CloseWith(websocket::close_code::policy_error, "signed out: " + s.message());
+      self->Recheck();
+    });
   }
 
   // Client messages are not commands (yet): read them to keep control frames flowing.
@@ -141,6 +157,7 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<NextLaye
 
   void Shut() {
     closed_ = true;
+    recheck_.cancel();
     if (listener_) {
       engine_.feed().Unlisten(listener_);
       listener_ = 0;
@@ -148,10 +165,13 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<NextLaye
   }
 
   websocket::stream<NextLayer> ws_;
+  net::steady_timer recheck_;
   Engine& engine_;
   const ServerOptions& options_;
   StreamCounters& counters_;
   const auth::Principal who_;
+  std::function<Status()> still_valid_;
+  std::shared_ptr<void> slot_;
   beast::flat_buffer in_;
   std::deque<std::shared_ptr<const std::string>> out_;
   Seq cursor_;
@@ -164,17 +184,16 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<NextLaye
 
 void StartStreamSession(beast::tcp_stream stream, http::request<http::string_body> request,
                         Engine& engine, const ServerOptions& options, StreamCounters& counters,
-                        auth::Principal who) {
+                        StreamGrant grant) {
   std::make_shared<StreamSession<beast::tcp_stream>>(std::move(stream), engine, options, counters,
-                                                     std::move(who))
+                                                     std::move(grant))
       ->Run(std::move(request));
 }
 
 void StartStreamSession(TlsStream stream, http::request<http::string_body> request, Engine& engine,
-                        const ServerOptions& options, StreamCounters& counters,
-                        auth::Principal who) {
+                        const ServerOptions& options, StreamCounters& counters, StreamGrant grant) {
   std::make_shared<StreamSession<TlsStream>>(std::move(stream), engine, options, counters,
-                                             std::move(who))
+                                             std::move(grant))
       ->Run(std::move(request));
 }
 

@@ -10,6 +10,15 @@ StatusOr<net::ssl::context> MakeTlsContext(const TlsOptions& o) {
   ctx.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
                   net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
                   net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+  // TLS 1.2: forward secrecy and AEAD only (no static RSA key exchange, no CBC); TLS 1.3's
+  // suites are all of that kind already.
+  if (SSL_CTX_set_cipher_list(ctx.native_handle(),
+                              "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                              "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                              "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1)
+    return Internal("no usable TLS 1.2 cipher suite in this OpenSSL");
+  SSL_CTX_set_options(ctx.native_handle(),
+                      SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   ctx.use_certificate_chain_file(o.cert_file, ec);
   if (ec)
     return InvalidArgument("cannot use certificate " + o.cert_file + ": " + ec.message(),

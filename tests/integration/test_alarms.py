@@ -311,7 +311,7 @@ class Correlation(unittest.TestCase):
         self.a.alarm_incident("bad/ok2")
         status, _ = self.s.request("GET", "/api/v1/alarms/bad%2Fb1")
         self.assertEqual(status, 404)
-        status, metrics = self.s.request("GET", "/metrics", token=False)
+        status, metrics = self.s.request("GET", "/metrics")
         self.assertIn('ncc_alarms_total{source="psim-north",outcome="rejected",field="location.lat"} 3', metrics)
         self.assertIn('ncc_alarms_total{source="psim-north",outcome="rejected",field="kind"} 2', metrics)
         self.assertIn('ncc_alarms_total{source="psim-north",outcome="rejected",field="time"} 3', metrics)

@@ -96,6 +96,26 @@ class TlsTest(unittest.TestCase):
         self.assertIn("incident_created", seen)
         ws.close()
 
+    def test_tls12_offers_only_forward_secret_aead_suites(self):
+        """Review F21: no static-RSA key exchange, no CBC; ECDHE with GCM or ChaCha20 works."""
+        server = self.start().start()
+        for suite, works in [("ECDHE-ECDSA-AES128-GCM-SHA256", True),
+                             ("ECDHE-ECDSA-CHACHA20-POLY1305", True),
+                             ("ECDHE-ECDSA-AES128-SHA", False), ("ECDHE-ECDSA-AES256-SHA384", False),
+                             ("AES128-GCM-SHA256", False), ("AES256-SHA", False)]:
+            ctx = self.client()
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+            ctx.set_ciphers(suite)
+            conn = http.client.HTTPSConnection("127.0.0.1", server.port, timeout=5, context=ctx)
+            try:
+                conn.request("GET", "/healthz")
+                ok = conn.getresponse().status == 200
+            except (ssl.SSLError, OSError):
+                ok = False
+            finally:
+                conn.close()
+            self.assertEqual(ok, works, suite)
+
     def test_plain_http_to_a_tls_port_gets_no_answer(self):
         server = self.start().start()
         plain = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
