@@ -77,6 +77,10 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
                   "Seconds an access token is valid (refresh tokens last one 12 h shift)")
       ->capture_default_str()
       ->check(CLI::Range(1, 24 * 3600));
+  cmd->add_option("--session-max-hours", c.session_max_hours,
+                  "Hours a login lasts however often it is refreshed; then sign in again")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0001, 7.0 * 24));
   cmd->add_option("--stale-after", c.stale_after_s,
                   "Seconds without a fix before a unit is reported stale (0: never)")
       ->capture_default_str()

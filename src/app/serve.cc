@@ -272,6 +272,7 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   running->engine = std::move(*engine);
   auth::AuthOptions auth_options;
   auth_options.tokens.access_ttl_ms = int64_t{config.access_token_ttl_s} * 1000;
+  auth_options.tokens.session_max_ms = static_cast<int64_t>(config.session_max_hours * 3600'000);
   auto auth = auth::Auth::Open(config.data_dir, running->clock, auth_options);
   if (!auth.ok()) return auth.status();
   running->auth = std::move(*auth);

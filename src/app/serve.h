@@ -34,6 +34,7 @@ struct ServeConfig {
   double rate_per_second = 200;    // requests per user and per address, sustained
   double rate_burst = 400;
   int access_token_ttl_s = 15 * 60;  // short: a leaked access token is useful briefly
+  double session_max_hours = 12;     // absolute limit of a login, refreshes included
   int read_timeout_s = 30;  // a whole request must arrive within this (slow clients, slowloris)
   bool insecure = false;    // allow plain HTTP on a non-loopback address
   TlsOptions tls;           // cert_file and key_file set: HTTPS/WSS instead of plain HTTP

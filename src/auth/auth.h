@@ -3,8 +3,9 @@
 //
 // Typical wiring in the HTTP server:
 //   auto auth = Auth::Open(data_dir, clock, {}).value();
-//   POST /api/login      -> limiter.Check("ip:"+addr), auth->tokens().Login(user, password)
-//   POST /api/refresh    -> auth->tokens().Refresh(refresh_token)
+//   POST /api/login      -> login_throttle().TakeAddress(addr), TakeUsername(user),
+//                           auth->tokens().Login(user, password)
+//   POST /api/refresh    -> login_throttle().TakeAddress(addr), tokens().Refresh(refresh_token)
 //   POST /api/logout     -> auth->tokens().Logout(token)
 //   any other request    -> auth->tokens().AuthenticateHeader(req["Authorization"])
 //                           then Authorize(principal, action, &record_label)
@@ -15,6 +16,7 @@
 #include <string>
 
 #include "auth/credential_store.h"
+#include "auth/login_throttle.h"
 #include "auth/token_service.h"
 
 namespace ncc::auth {
@@ -23,6 +25,7 @@ struct AuthOptions {
   Argon2Params argon2;
   LockoutPolicy lockout;
   TokenPolicy tokens;
+  LoginThrottlePolicy login_throttle;
 };
 
 class Auth {
@@ -34,16 +37,20 @@ class Auth {
   CredentialStore& users() { return users_; }
   TokenService& tokens() { return tokens_; }
   AuthDb& db() { return *db_; }
+  // The sign-in buckets (per address, per username), independent of the API's rate limit.
+  LoginThrottle& login_throttle() { return login_throttle_; }
 
  private:
   Auth(std::unique_ptr<AuthDb> db, const Clock& clock, const AuthOptions& o)
       : db_(std::move(db)),
         users_(*db_, clock, o.argon2, o.lockout),
-        tokens_(*db_, users_, clock, o.tokens) {}
+        tokens_(*db_, users_, clock, o.tokens),
+        login_throttle_(clock, o.login_throttle) {}
 
   std::unique_ptr<AuthDb> db_;  // declared first: the two below borrow it
   CredentialStore users_;
   TokenService tokens_;
+  LoginThrottle login_throttle_;
 };
 
 inline StatusOr<std::unique_ptr<Auth>> Auth::Open(const std::string& data_dir, const Clock& clock,

@@ -10,7 +10,7 @@ namespace ncc::auth {
 
 namespace {
 
-// Schema version 1. Secrets are never stored: passwords as Argon2id encodings, tokens and API
+// Schema version 2. Secrets are never stored: passwords as Argon2id encodings, tokens and API
 // keys as SHA-256 of the token (they carry 256 random bits, so a fast hash suffices).
 constexpr std::string_view kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS users (
@@ -44,7 +44,14 @@ CREATE TABLE IF NOT EXISTS api_keys (
   created_ms INTEGER NOT NULL,
   revoked INTEGER NOT NULL DEFAULT 0
 );
-PRAGMA user_version = 1;
+-- One row per login (a token family): when it began, for the absolute session limit. Added in
+-- version 2; families from before it get their row at their first refresh.
+CREATE TABLE IF NOT EXISTS sessions (
+  family TEXT PRIMARY KEY,
+  username TEXT NOT NULL,
+  started_ms INTEGER NOT NULL
+);
+PRAGMA user_version = 2;
 )sql";
 
 Status SqlError(sqlite3* db, std::string_view what) {

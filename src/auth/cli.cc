@@ -8,6 +8,7 @@
 
 #include "auth/auth_db.h"
 #include "auth/credential_store.h"
+#include "auth/password_policy.h"
 #include "auth/secret.h"
 #include "auth/token_service.h"
 
@@ -39,6 +40,32 @@ StatusOr<std::string> PasswordFrom(std::istream* piped, bool* generated) {
   return NewPassword();
 }
 
+// A refused password: the reason, and what would pass.
+int PasswordRefused(std::ostream& err, const Status& s) {
+  err << "error: " << s.message()
+      << "\n(a password needs at least 12 characters, not only spaces, and must not be a common "
+         "or simple one; a few unrelated words work, or pipe nothing to get one generated)\n";
+  return 1;
+}
+
+// auth.db of `data_dir` and its two services, for the commands that need no hashing.
+struct Stores {
+  std::unique_ptr<AuthDb> db;
+  SystemClock clock;
+  std::unique_ptr<CredentialStore> users;
+  std::unique_ptr<TokenService> tokens;
+};
+
+StatusOr<std::unique_ptr<Stores>> OpenStores(const std::string& data_dir) {
+  StatusOr<std::unique_ptr<AuthDb>> db = AuthDb::Open(data_dir);
+  if (!db.ok()) return db.status();
+  auto out = std::make_unique<Stores>();
+  out->db = std::move(*db);
+  out->users = std::make_unique<CredentialStore>(*out->db, out->clock, Argon2Params::ForTests());
+  out->tokens = std::make_unique<TokenService>(*out->db, *out->users, out->clock);
+  return out;
+}
+
 }  // namespace
 
 int RunUserAdd(const UserAddOptions& o, std::istream* piped_password, std::ostream& out,
@@ -51,6 +78,8 @@ int RunUserAdd(const UserAddOptions& o, std::istream* piped_password, std::ostre
   bool generated = false;
   StatusOr<std::string> password = PasswordFrom(piped_password, &generated);
   if (!password.ok()) return Fail(err, password.status());
+  if (Status s = generated ? Status::Ok() : CheckPasswordPolicy(*password, o.username); !s.ok())
+    return PasswordRefused(err, s);
   StatusOr<std::unique_ptr<AuthDb>> db = AuthDb::Open(o.data_dir);
   if (!db.ok()) return Fail(err, db.status());
   SystemClock clock;
@@ -68,6 +97,8 @@ int RunUserPasswd(const std::string& data_dir, const std::string& username,
   bool generated = false;
   StatusOr<std::string> password = PasswordFrom(piped_password, &generated);
   if (!password.ok()) return Fail(err, password.status());
+  if (Status s = generated ? Status::Ok() : CheckPasswordPolicy(*password, username); !s.ok())
+    return PasswordRefused(err, s);
   StatusOr<std::unique_ptr<AuthDb>> db = AuthDb::Open(data_dir);
   if (!db.ok()) return Fail(err, db.status());
   SystemClock clock;
@@ -93,6 +124,48 @@ int RunUserList(const std::string& data_dir, std::ostream& out, std::ostream& er
     if (u.locked_until.ms > clock.Now().ms) out << "\tlocked";
     out << "\n";
   }
+  return 0;
+}
+
+int RunUserDisable(const std::string& data_dir, const std::string& username, std::ostream& out,
+                   std::ostream& err) {
+  StatusOr<std::unique_ptr<Stores>> st = OpenStores(data_dir);
+  if (!st.ok()) return Fail(err, st.status());
+  if (Status s = (*st)->users->Disable(username); !s.ok()) return Fail(err, s);
+  out << "disabled " << username << "\n";
+  return 0;
+}
+
+int RunUserEnable(const std::string& data_dir, const std::string& username, std::ostream& out,
+                  std::ostream& err) {
+  StatusOr<std::unique_ptr<Stores>> st = OpenStores(data_dir);
+  if (!st.ok()) return Fail(err, st.status());
+  if (Status s = (*st)->users->Enable(username); !s.ok()) return Fail(err, s);
+  out << "enabled " << username << " (sessions ended when it was disabled stay ended)\n";
+  return 0;
+}
+
+int RunApiKeyList(const std::string& data_dir, std::ostream& out, std::ostream& err) {
+  StatusOr<std::unique_ptr<Stores>> st = OpenStores(data_dir);
+  if (!st.ok()) return Fail(err, st.status());
+  StatusOr<std::vector<ApiKeyInfo>> keys = (*st)->tokens->ListApiKeys();
+  if (!keys.ok()) return Fail(err, keys.status());
+  for (const ApiKeyInfo& k : *keys) {
+    std::string lanes;
+    for (Lane l : k.lanes) lanes += (lanes.empty() ? "" : ",") + std::string(Name(l));
+    out << k.name << "\t" << k.agency << "\t" << lanes << "\t" << Name(k.clearance);
+    if (k.revoked) out << "\trevoked";
+    out << "\n";
+  }
+  return 0;
+}
+
+int RunApiKeyRevoke(const std::string& data_dir, const std::string& name, std::ostream& out,
+                    std::ostream& err) {
+  StatusOr<std::unique_ptr<Stores>> st = OpenStores(data_dir);
+  if (!st.ok()) return Fail(err, st.status());
+  if (Status s = (*st)->tokens->RevokeApiKey(name); !s.ok()) return Fail(err, s);
+  out << "revoked API key " << name << " (refused from its next request on)\n";
   return 0;
 }
 
@@ -138,14 +211,17 @@ void AddUserCommands(CLI::App& app) {
   disable->add_option("--data", disable_opts->first, "Data directory")->required();
   disable->add_option("name", disable_opts->second, "Username")->required();
   disable->callback([disable_opts] {
-    StatusOr<std::unique_ptr<AuthDb>> db = AuthDb::Open(disable_opts->first);
-    SystemClock clock;
-    Status s =
-        db.ok()
-            ? CredentialStore(**db, clock, Argon2Params::ForTests()).Disable(disable_opts->second)
-            : db.status();
-    if (!s.ok()) throw CLI::RuntimeError(Fail(std::cerr, s));
-    std::cout << "disabled " << disable_opts->second << "\n";
+    int rc = RunUserDisable(disable_opts->first, disable_opts->second, std::cout, std::cerr);
+    if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+
+  auto enable_opts = std::make_shared<std::pair<std::string, std::string>>();
+  CLI::App* enable = user->add_subcommand("enable", "Enable a disabled account again");
+  enable->add_option("--data", enable_opts->first, "Data directory")->required();
+  enable->add_option("name", enable_opts->second, "Username")->required();
+  enable->callback([enable_opts] {
+    int rc = RunUserEnable(enable_opts->first, enable_opts->second, std::cout, std::cerr);
+    if (rc != 0) throw CLI::RuntimeError(rc);
   });
 
   struct KeyOpts {
@@ -179,6 +255,24 @@ void AddUserCommands(CLI::App& app) {
     StatusOr<std::string> key = tokens.CreateApiKey(info);
     if (!key.ok()) throw CLI::RuntimeError(Fail(std::cerr, key.status()));
     std::cout << "API key for " << info.name << " (shown once): " << *key << "\n";
+  });
+
+  auto key_list_dir = std::make_shared<std::string>();
+  CLI::App* key_list = apikey->add_subcommand("list", "List API keys (names, never the keys)");
+  key_list->add_option("--data", *key_list_dir, "Data directory")->required();
+  key_list->callback([key_list_dir] {
+    int rc = RunApiKeyList(*key_list_dir, std::cout, std::cerr);
+    if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+
+  auto revoke_opts = std::make_shared<std::pair<std::string, std::string>>();
+  CLI::App* revoke =
+      apikey->add_subcommand("revoke", "Revoke an API key; a running server refuses it at once");
+  revoke->add_option("--data", revoke_opts->first, "Data directory")->required();
+  revoke->add_option("name", revoke_opts->second, "Gateway name")->required();
+  revoke->callback([revoke_opts] {
+    int rc = RunApiKeyRevoke(revoke_opts->first, revoke_opts->second, std::cout, std::cerr);
+    if (rc != 0) throw CLI::RuntimeError(rc);
   });
 }
 

@@ -7,6 +7,7 @@
 
 #include "auth/credential_store.h"
 #include "auth/temp_dir_for_tests.h"
+#include "auth/token_service.h"
 
 namespace ncc::auth {
 namespace {
@@ -65,6 +66,100 @@ TEST(AuthCli, BadInputIsAnErrorNotACrash) {
   EXPECT_EQ(RunUserAdd({dir.path(), "police", {"wizard"}, "secret", "x"}, nullptr, out, err), 1);
   EXPECT_NE(err.str().find("unknown role 'wizard'"), std::string::npos);
   EXPECT_EQ(RunUserAdd({dir.path(), "police", {"admin"}, "top", "x"}, nullptr, out, err), 1);
+}
+
+// F19: a weak password is refused with the reason and a non-zero exit; nothing is written.
+TEST(AuthCli, WeakPasswordsAreRefused) {
+  testing::TempDir dir;
+  for (const char* weak : {"a\n", " \n", "            \n", "1q2w3e4r5t6y\n"}) {
+    std::istringstream piped(weak);
+    std::ostringstream out, err;
+    EXPECT_EQ(RunUserAdd({dir.path(), "police", {"analyst"}, "public", "weak"}, &piped, out, err),
+              1)
+        << "accepted " << weak;
+    EXPECT_EQ(err.str().rfind("error: password ", 0), 0u) << err.str();
+  }
+  std::ostringstream list, err;
+  ASSERT_EQ(RunUserList(dir.path(), list, err), 0);
+  EXPECT_EQ(list.str(), "") << "no account was made";
+
+  std::ostringstream out;
+  std::istringstream good("correct horse battery staple\n"), short_one("short\n");
+  ASSERT_EQ(RunUserAdd({dir.path(), "police", {"analyst"}, "public", "ole"}, &good, out, err), 0)
+      << err.str();
+  std::ostringstream why;
+  EXPECT_EQ(RunUserPasswd(dir.path(), "ole", &short_one, out, why), 1);
+  EXPECT_NE(why.str().find("password must be at least 12 characters"), std::string::npos)
+      << why.str();
+  StatusOr<std::unique_ptr<AuthDb>> db = AuthDb::Open(dir.path());
+  ASSERT_TRUE(db.ok());
+  ManualClock clock;
+  CredentialStore store(**db, clock);
+  EXPECT_TRUE(store.VerifyPassword("ole", "correct horse battery staple").ok()) << "unchanged";
+}
+
+// F20: disable, then enable again.
+TEST(AuthCli, EnableUndoesDisable) {
+  testing::TempDir dir;
+  std::ostringstream out, err;
+  std::istringstream piped("correct horse battery staple\n");
+  ASSERT_EQ(RunUserAdd({dir.path(), "police", {"analyst"}, "public", "ole"}, &piped, out, err), 0);
+  ASSERT_EQ(RunUserDisable(dir.path(), "ole", out, err), 0) << err.str();
+  {
+    std::ostringstream list;
+    ASSERT_EQ(RunUserList(dir.path(), list, err), 0);
+    EXPECT_EQ(list.str(), "ole\tpolice\tpolice:analyst\tpublic\tdisabled\n");
+  }
+  ASSERT_EQ(RunUserEnable(dir.path(), "ole", out, err), 0) << err.str();
+  std::ostringstream list;
+  ASSERT_EQ(RunUserList(dir.path(), list, err), 0);
+  EXPECT_EQ(list.str(), "ole\tpolice\tpolice:analyst\tpublic\n");
+  StatusOr<std::unique_ptr<AuthDb>> db = AuthDb::Open(dir.path());
+  ASSERT_TRUE(db.ok());
+  ManualClock clock;
+  CredentialStore store(**db, clock);
+  EXPECT_TRUE(store.VerifyPassword("ole", "correct horse battery staple").ok());
+  std::ostringstream missing;
+  EXPECT_EQ(RunUserEnable(dir.path(), "nobody", out, missing), 1);
+  EXPECT_NE(missing.str().find("no user 'nobody'"), std::string::npos) << missing.str();
+}
+
+// F20: list and revoke API keys through the commands.
+TEST(AuthCli, ApiKeysAreListedAndRevoked) {
+  testing::TempDir dir;
+  CLI::App app("ncc");
+  AddUserCommands(app);
+  ::testing::internal::CaptureStdout();
+  app.parse("apikey add --data " + dir.path() + " --agency police --lane positions gw1", false);
+  const std::string added = ::testing::internal::GetCapturedStdout();
+  const std::string key = added.substr(added.rfind(' ') + 1, added.size() - added.rfind(' ') - 2);
+  ASSERT_EQ(key.rfind("ncc_ak_", 0), 0u) << added;
+
+  std::ostringstream out, err;
+  ASSERT_EQ(RunApiKeyList(dir.path(), out, err), 0) << err.str();
+  EXPECT_EQ(out.str(), "gw1\tpolice\tpositions\trestricted\n");
+  EXPECT_EQ(out.str().find("ncc_ak_"), std::string::npos) << "the key itself is never shown again";
+
+  StatusOr<std::unique_ptr<AuthDb>> db = AuthDb::Open(dir.path());
+  ASSERT_TRUE(db.ok());
+  ManualClock clock;
+  CredentialStore users(**db, clock, Argon2Params::ForTests());
+  TokenService tokens(**db, users, clock);
+  ASSERT_TRUE(tokens.AuthenticateApiKey(key).ok());
+
+  std::ostringstream revoked;
+  ASSERT_EQ(RunApiKeyRevoke(dir.path(), "gw1", revoked, err), 0) << err.str();
+  EXPECT_EQ(tokens.AuthenticateApiKey(key).status().message(), "API key revoked")
+      << "an open store sees the revocation at once";
+  std::ostringstream list;
+  ASSERT_EQ(RunApiKeyList(dir.path(), list, err), 0);
+  EXPECT_EQ(list.str(), "gw1\tpolice\tpositions\trestricted\trevoked\n");
+  std::ostringstream missing;
+  EXPECT_EQ(RunApiKeyRevoke(dir.path(), "gw9", out, missing), 1);
+  EXPECT_NE(missing.str().find("no API key 'gw9'"), std::string::npos) << missing.str();
+  EXPECT_NO_THROW(app.parse("apikey list --data " + dir.path(), false));
+  EXPECT_NO_THROW(app.parse("apikey revoke --data " + dir.path() + " gw1", false));
+  EXPECT_THROW(app.parse("user enable --data " + dir.path() + " nobody", false), CLI::RuntimeError);
 }
 
 TEST(AuthCli, CommandsParse) {

@@ -16,11 +16,6 @@ bool NameChar(char c, bool upper_ok) {
          c == '_' || c == '.' || c == '-' || (upper_ok && c == '@');
 }
 
-Status Locked(int64_t until_ms, int64_t now_ms) {
-  int64_t s = (until_ms - now_ms + 999) / 1000;
-  return ResourceExhausted("too many failed sign-ins; retry after " + std::to_string(s) + " s");
-}
-
 Classification ClearanceOf(const std::string& text) {
   return ParseClassification(text).value_or(Classification::kPublic);
 }
@@ -103,12 +98,15 @@ StatusOr<Principal> CredentialStore::VerifyPassword(std::string_view username,
     NCC_RETURN_IF_ERROR(st.status());
   }
   const int64_t now = clock_.Now().ms;
-  if (found && locked_until > now) return Locked(locked_until, now);
-
+  // An unknown user, a locked account and a wrong password must look alike: same answer, same
+  // Argon2 work. So a locked account is not told apart (no 429, no early return): its password
+  // is not checked — the dummy hash is, which costs the same — and the answer is the usual one.
+  // A lock does not grow while it lasts (the count moves only on checked passwords).
+  const bool checkable = found && locked_until <= now;
   hashing_.acquire();
-  const bool ok = VerifyPasswordHash(password, found ? hash : dummy_hash_) && found;
+  const bool ok = VerifyPasswordHash(password, checkable ? hash : dummy_hash_) && checkable;
   hashing_.release();
-  if (!found) return Status(StatusCode::kUnauthenticated, std::string(kBadCredentials));
+  if (!checkable) return Status(StatusCode::kUnauthenticated, std::string(kBadCredentials));
 
   auto lock = db_.Lock();
   if (!ok) {

@@ -18,7 +18,7 @@ namespace ncc::auth {
 
 // After `max_failures` consecutive wrong passwords the account locks for `base_lock_ms`, and
 // each further failure after the lock ends doubles it, up to `max_lock_ms`. A correct password
-// resets the count.
+// resets the count. While locked, every sign-in is refused exactly like a wrong password.
 struct LockoutPolicy {
   int max_failures = 5;
   int64_t base_lock_ms = 30'000;
@@ -53,10 +53,10 @@ class CredentialStore {
   Status AddUser(const NewUser& user, std::string_view password);
 
   // The principal when the password is right. kUnauthenticated "invalid username or password"
-  // for an unknown user or a wrong password (same message, same Argon2 work, so neither
-  // reveals which); kResourceExhausted "... retry after N s" while locked (see
-  // RetryAfterSeconds); kPermissionDenied for a disabled account (only after a correct
-  // password).
+  // for an unknown user, a wrong password, and any password while the account is locked (same
+  // message, same Argon2 work — a dummy hash is verified for unknown and locked accounts — so
+  // none reveals which, nor that an account exists); kPermissionDenied for a disabled account
+  // (only after a correct password). A lock shows in ListUsers (`locked_until`).
   StatusOr<Principal> VerifyPassword(std::string_view username, std::string_view password);
 
   // A correct password whose hash was made with other Argon2 parameters is re-hashed with the

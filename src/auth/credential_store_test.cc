@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
 #include "auth/temp_dir_for_tests.h"
 
 namespace ncc::auth {
@@ -16,6 +20,15 @@ class AuthCredentialStoreTest : public ::testing::Test {
     store_ = std::make_unique<CredentialStore>(*db_, clock_, Argon2Params::ForTests(),
                                                LockoutPolicy{3, 30'000, 240'000});
     ASSERT_TRUE(store_->AddUser(Anna(), "s3cret-pass").ok());
+  }
+  // Seconds left on anna's lock (0: not locked), as an administrator sees it.
+  int64_t LockedForSeconds() {
+    StatusOr<std::vector<UserInfo>> users = store_->ListUsers();
+    if (!users.ok()) return -1;
+    for (const UserInfo& u : *users)
+      if (u.username == "anna")
+        return std::max<int64_t>(0, (u.locked_until.ms - clock_.Now().ms) / 1000);
+    return -1;
   }
   static NewUser Anna() {
     return {"anna", "police", {{"police", Role::kDispatcher}}, Classification::kConfidential};
@@ -59,27 +72,86 @@ TEST_F(AuthCredentialStoreTest, AddUserValidates) {
 }
 
 TEST_F(AuthCredentialStoreTest, LocksAfterNFailuresWithExponentialBackOff) {
+  const Status bad_credentials = store_->VerifyPassword("nobody", "bad").status();
   for (int i = 0; i < 3; ++i)
     EXPECT_EQ(store_->VerifyPassword("anna", "bad").status().code(), StatusCode::kUnauthenticated);
-  // Locked for 30 s: even the right password is refused without being checked.
-  Status locked = store_->VerifyPassword("anna", "s3cret-pass").status();
-  EXPECT_EQ(locked.code(), StatusCode::kResourceExhausted);
-  EXPECT_EQ(RetryAfterSeconds(locked), 30) << locked.message();
+  // Locked for 30 s: even the right password is refused, with the answer of a wrong one.
+  EXPECT_EQ(LockedForSeconds(), 30);
+  EXPECT_EQ(store_->VerifyPassword("anna", "s3cret-pass").status().ToString(),
+            bad_credentials.ToString());
   clock_.AdvanceSeconds(29);
-  EXPECT_EQ(RetryAfterSeconds(store_->VerifyPassword("anna", "s3cret-pass").status()), 1);
+  EXPECT_EQ(store_->VerifyPassword("anna", "s3cret-pass").status().ToString(),
+            bad_credentials.ToString());
+  EXPECT_EQ(LockedForSeconds(), 1) << "tries during a lock do not extend it";
   clock_.AdvanceSeconds(1);
   // Lock over; one more failure doubles the lock to 60 s, then 120, 240, capped at 240.
   for (int expected : {60, 120, 240, 240}) {
     EXPECT_EQ(store_->VerifyPassword("anna", "bad").status().code(), StatusCode::kUnauthenticated);
-    Status s = store_->VerifyPassword("anna", "s3cret-pass").status();
-    EXPECT_EQ(RetryAfterSeconds(s), expected) << s.message();
+    EXPECT_EQ(LockedForSeconds(), expected);
+    EXPECT_FALSE(store_->VerifyPassword("anna", "s3cret-pass").ok());
     clock_.AdvanceSeconds(expected);
   }
   // The right password after the lock succeeds and resets the count.
   ASSERT_TRUE(store_->VerifyPassword("anna", "s3cret-pass").ok());
+  EXPECT_EQ(LockedForSeconds(), 0);
   EXPECT_EQ(store_->VerifyPassword("anna", "bad").status().code(), StatusCode::kUnauthenticated);
   EXPECT_EQ(store_->VerifyPassword("anna", "bad").status().code(), StatusCode::kUnauthenticated);
   EXPECT_TRUE(store_->VerifyPassword("anna", "s3cret-pass").ok()) << "2 < 3 failures: no lock";
+}
+
+// F12: a locked account, a wrong password and an unknown user give the same answer.
+TEST_F(AuthCredentialStoreTest, LockedWrongAndUnknownGiveTheSameAnswer) {
+  for (int i = 0; i < 3; ++i) (void)store_->VerifyPassword("anna", "bad");
+  ASSERT_GT(LockedForSeconds(), 0);
+  ASSERT_TRUE(
+      store_
+          ->AddUser({"bert", "police", {{"police", Role::kAnalyst}}, Classification::kRestricted},
+                    "bert-password")
+          .ok());
+  const std::string wrong = store_->VerifyPassword("bert", "bad").status().ToString();
+  const std::string unknown = store_->VerifyPassword("carl", "bad").status().ToString();
+  const std::string locked_wrong = store_->VerifyPassword("anna", "bad").status().ToString();
+  const std::string locked_right =
+      store_->VerifyPassword("anna", "s3cret-pass").status().ToString();
+  EXPECT_EQ(wrong, unknown);
+  EXPECT_EQ(locked_wrong, wrong);
+  EXPECT_EQ(locked_right, wrong);
+  EXPECT_EQ(store_->VerifyPassword("carl", "bad").status().code(), StatusCode::kUnauthenticated);
+}
+
+// F12: and about the same cost. Real Argon2 parameters; medians of a few tries measured in the
+// same run, compared as a ratio (no absolute time).
+TEST(AuthCredentialStoreTiming, LockedAndUnknownCostAboutAsMuchAsAWrongPassword) {
+  testing::TempDir dir;
+  StatusOr<std::unique_ptr<AuthDb>> db = AuthDb::Open(dir.path());
+  ASSERT_TRUE(db.ok());
+  ManualClock clock;
+  // Two views of one auth.db: one that never locks, one that locks at the first failure.
+  CredentialStore patient(**db, clock, Argon2Params{}, LockoutPolicy{1'000'000, 30'000, 60'000});
+  CredentialStore strict(**db, clock, Argon2Params{}, LockoutPolicy{1, 3'600'000, 3'600'000});
+  NewUser user{"known", "police", {{"police", Role::kAnalyst}}, Classification::kRestricted};
+  ASSERT_TRUE(patient.AddUser(user, "the-right-password").ok());
+  user.username = "locked";
+  ASSERT_TRUE(patient.AddUser(user, "the-right-password").ok());
+  ASSERT_FALSE(strict.VerifyPassword("locked", "bad").ok());  // now locked for an hour
+
+  auto median_ms = [](auto&& attempt) {
+    std::vector<double> ms;
+    for (int i = 0; i < 5; ++i) {
+      auto t0 = std::chrono::steady_clock::now();
+      attempt();
+      ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    return ms[2];
+  };
+  const double wrong = median_ms([&] { (void)patient.VerifyPassword("known", "bad"); });
+  const double unknown = median_ms([&] { (void)patient.VerifyPassword("nobody", "bad"); });
+  const double locked =
+      median_ms([&] { (void)strict.VerifyPassword("locked", "the-right-password"); });
+  EXPECT_GE(unknown, wrong / 2) << "unknown " << unknown << " ms, wrong " << wrong << " ms";
+  EXPECT_GE(locked, wrong / 2) << "locked " << locked << " ms, wrong " << wrong << " ms";
 }
 
 TEST_F(AuthCredentialStoreTest, SetPasswordReplacesAndUnlocks) {

@@ -68,28 +68,37 @@ TokenService::TokenService(AuthDb& db, CredentialStore& users, const Clock& cloc
                            TokenPolicy policy)
     : db_(db), users_(users), clock_(clock), policy_(policy) {}
 
-StatusOr<Session> TokenService::Issue(const Principal& who, const std::string& family) {
+StatusOr<Session> TokenService::Issue(const Principal& who, const std::string& family,
+                                      int64_t started_ms) {
   StatusOr<std::string> access = NewToken(kAccessPrefix);
   StatusOr<std::string> refresh = NewToken(kRefreshPrefix);
   if (!access.ok()) return access.status();
   if (!refresh.ok()) return refresh.status();
   const int64_t now = clock_.Now().ms;
+  const int64_t session_end = started_ms + policy_.session_max_ms;
+  const int64_t access_expires = std::min(now + policy_.access_ttl_ms, session_end);
+  const int64_t refresh_expires = std::min(now + policy_.refresh_ttl_ms, session_end);
   auto lock = db_.Lock();
   NCC_RETURN_IF_ERROR(db_.Exec("BEGIN IMMEDIATE"));
-  for (const auto& [token, kind, ttl] : {std::tuple{*access, "access", policy_.access_ttl_ms},
-                                         std::tuple{*refresh, "refresh", policy_.refresh_ttl_ms}}) {
+  auto rollback = [&](Status s) {
+    (void)db_.Exec("ROLLBACK");
+    return s;
+  };
+  Stmt session(db_.handle(),
+               "INSERT INTO sessions(family, username, started_ms) VALUES(?,?,?) "
+               "ON CONFLICT(family) DO NOTHING");
+  session.Bind(1, family).Bind(2, who.user).Bind(3, started_ms);
+  if (Status s = session.Run(); !s.ok()) return rollback(s);
+  for (const auto& [token, kind, expires] : {std::tuple{*access, "access", access_expires},
+                                             std::tuple{*refresh, "refresh", refresh_expires}}) {
     Stmt st(db_.handle(),
             "INSERT INTO tokens(token_hash, kind, username, family, expires_ms) VALUES(?,?,?,?,?)");
     st.BindBlob(1, HashOf(token)).Bind(2, kind).Bind(3, who.user).Bind(4, family);
-    st.Bind(5, now + ttl);
-    Status s = st.Run();
-    if (!s.ok()) {
-      (void)db_.Exec("ROLLBACK");
-      return s;
-    }
+    st.Bind(5, expires);
+    if (Status s = st.Run(); !s.ok()) return rollback(s);
   }
   NCC_RETURN_IF_ERROR(db_.Exec("COMMIT"));
-  return Session{*access, *refresh, policy_.access_ttl_ms / 1000, who};
+  return Session{*access, *refresh, (access_expires - now) / 1000, who};
 }
 
 StatusOr<Session> TokenService::Login(std::string_view username, std::string_view password) {
@@ -97,7 +106,7 @@ StatusOr<Session> TokenService::Login(std::string_view username, std::string_vie
   if (!who.ok()) return who.status();
   StatusOr<std::string> family = RandomBytes(16);
   if (!family.ok()) return family.status();
-  return Issue(*who, Hex(*family));
+  return Issue(*who, Hex(*family), clock_.Now().ms);
 }
 
 StatusOr<Principal> TokenService::Authenticate(std::string_view access_token) {
@@ -118,6 +127,7 @@ StatusOr<Principal> TokenService::Authenticate(std::string_view access_token) {
 
 StatusOr<Session> TokenService::Refresh(std::string_view refresh_token) {
   std::string username, family;
+  int64_t started_ms = 0;
   {
     auto lock = db_.Lock();
     StatusOr<std::optional<TokenRow>> row = FindToken(db_, refresh_token);
@@ -130,7 +140,17 @@ StatusOr<Session> TokenService::Refresh(std::string_view refresh_token) {
       NCC_RETURN_IF_ERROR(RevokeFamily(db_, t.family));
       return Unauthenticated("refresh token reused; session revoked");
     }
-    if (t.expires_ms <= clock_.Now().ms) return Unauthenticated("token expired");
+    const int64_t now = clock_.Now().ms;
+    // The absolute limit of the login, checked first: at its end the refresh token expires too.
+    Stmt start(db_.handle(), "SELECT started_ms FROM sessions WHERE family=?");
+    start.Bind(1, t.family);
+    started_ms = start.Step() ? start.Int(0) : now;  // a login from before version 2: from now
+    NCC_RETURN_IF_ERROR(start.status());
+    if (now >= started_ms + policy_.session_max_ms) {
+      NCC_RETURN_IF_ERROR(RevokeFamily(db_, t.family));
+      return Unauthenticated("session expired; sign in again");
+    }
+    if (t.expires_ms <= now) return Unauthenticated("token expired");
     // Spend it; "used=0" in the WHERE makes two racing refreshes end with one winner.
     Stmt spend(db_.handle(), "UPDATE tokens SET used=1 WHERE token_hash=? AND used=0");
     spend.BindBlob(1, HashOf(refresh_token));
@@ -144,7 +164,7 @@ StatusOr<Session> TokenService::Refresh(std::string_view refresh_token) {
   }
   StatusOr<Principal> who = users_.LoadPrincipal(username);
   if (!who.ok()) return who.status();
-  return Issue(*who, family);
+  return Issue(*who, family, started_ms);
 }
 
 Status TokenService::Logout(std::string_view token) {
@@ -255,7 +275,12 @@ StatusOr<int> TokenService::PurgeExpired() {
   Stmt st(db_.handle(), "DELETE FROM tokens WHERE expires_ms < ?");
   st.Bind(1, clock_.Now().ms - 24 * 3600'000);
   NCC_RETURN_IF_ERROR(st.Run());
-  return db_.Changes();
+  const int changes = db_.Changes();
+  // A login whose every token is gone needs its start no more.
+  Stmt sessions(db_.handle(),
+                "DELETE FROM sessions WHERE family NOT IN (SELECT family FROM tokens)");
+  NCC_RETURN_IF_ERROR(sessions.Run());
+  return changes;
 }
 
 }  // namespace ncc::auth

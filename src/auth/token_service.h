@@ -19,6 +19,9 @@ namespace ncc::auth {
 struct TokenPolicy {
   int64_t access_ttl_ms = 15 * 60'000;     // 15 min: a leaked token is useful briefly
   int64_t refresh_ttl_ms = 12 * 3600'000;  // one shift
+  // Absolute limit of a login, however often it is refreshed: one shift. No token of the login
+  // outlives it; then Refresh is kUnauthenticated "session expired; sign in again".
+  int64_t session_max_ms = 12 * 3600'000;
 };
 
 inline constexpr std::string_view kAccessPrefix = "ncc_at_";
@@ -58,7 +61,9 @@ class TokenService {
   StatusOr<Principal> Authenticate(std::string_view access_token);
 
   // A new pair in the same family; the old refresh token is spent. kUnauthenticated for an
-  // unknown, expired or revoked token, and "refresh token reused; session revoked" on replay.
+  // unknown, expired or revoked token, "refresh token reused; session revoked" on replay, and
+  // "session expired; sign in again" once `session_max_ms` have passed since the login (the
+  // new tokens never last beyond that either).
   StatusOr<Session> Refresh(std::string_view refresh_token);
 
   // Ends the login the token (access or refresh) belongs to. Unknown tokens are ignored.
@@ -85,7 +90,8 @@ class TokenService {
   StatusOr<int> PurgeExpired();
 
  private:
-  StatusOr<Session> Issue(const Principal& who, const std::string& family);
+  // Tokens of `family`, a login that began at `started_ms` (recorded if new).
+  StatusOr<Session> Issue(const Principal& who, const std::string& family, int64_t started_ms);
 
   AuthDb& db_;
   CredentialStore& users_;

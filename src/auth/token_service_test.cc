@@ -121,11 +121,49 @@ TEST_F(AuthTokenServiceTest, RefreshReplayRevokesTheWholeFamily) {
 }
 
 TEST_F(AuthTokenServiceTest, RefreshTokenExpires) {
-  Session s = LoginAnna();
-  clock_.AdvanceSeconds(12 * 3600);
-  EXPECT_EQ(tokens_->Refresh(s.refresh_token).status().message(), "token expired");
-  EXPECT_EQ(tokens_->Refresh(s.access_token).status().message(), "not a refresh token");
+  TokenService idle(*db_, *users_, clock_, {15 * 60'000, 3600'000, 12 * 3600'000});
+  StatusOr<Session> s = idle.Login("anna", kPassword);
+  ASSERT_TRUE(s.ok());
+  clock_.AdvanceSeconds(3600);  // unused for its hour: expired, though the session is not over
+  EXPECT_EQ(idle.Refresh(s->refresh_token).status().message(), "token expired");
+  EXPECT_EQ(tokens_->Refresh(s->access_token).status().message(), "not a refresh token");
   EXPECT_EQ(tokens_->Refresh("ncc_rt_x").status().message(), "unknown token");
+}
+
+// F17: refreshing does not extend a login past its absolute limit (12 h from the login).
+TEST_F(AuthTokenServiceTest, RefreshStopsAtTheSessionLimit) {
+  Session s = LoginAnna();
+  // A refresh every 10 minutes for 11 h 50 min: each works.
+  for (int i = 0; i < 71; ++i) {
+    clock_.AdvanceSeconds(600);
+    StatusOr<Session> next = tokens_->Refresh(s.refresh_token);
+    ASSERT_TRUE(next.ok()) << i << ": " << next.status().message();
+    s = *next;
+  }
+  // 10 min before the end: the new access token is cut to the session's end, not 15 min.
+  EXPECT_EQ(s.expires_in_s, 10 * 60);
+  clock_.AdvanceSeconds(600);  // 12 h after the login
+  StatusOr<Session> late = tokens_->Refresh(s.refresh_token);
+  EXPECT_EQ(late.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(late.status().message(), "session expired; sign in again");
+  EXPECT_FALSE(tokens_->Authenticate(s.access_token).ok());
+  // A new login starts a new session.
+  Session again = LoginAnna();
+  clock_.AdvanceSeconds(600);
+  EXPECT_TRUE(tokens_->Refresh(again.refresh_token).ok());
+}
+
+TEST_F(AuthTokenServiceTest, SessionLimitIsAnOption) {
+  TokenService shorter(*db_, *users_, clock_, {15 * 60'000, 12 * 3600'000, 3600'000});
+  StatusOr<Session> s = shorter.Login("anna", kPassword);
+  ASSERT_TRUE(s.ok());
+  clock_.AdvanceSeconds(50 * 60);
+  StatusOr<Session> next = shorter.Refresh(s->refresh_token);
+  ASSERT_TRUE(next.ok()) << next.status().message();
+  EXPECT_EQ(next->expires_in_s, 10 * 60);
+  clock_.AdvanceSeconds(10 * 60);
+  EXPECT_EQ(shorter.Refresh(next->refresh_token).status().message(),
+            "session expired; sign in again");
 }
 
 TEST_F(AuthTokenServiceTest, DisableAndPasswordChangeEndSessions) {

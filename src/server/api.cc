@@ -191,17 +191,22 @@ void Api::AuthRoute(const HttpRequest& r, std::string_view what, Reply reply) {
     Status s = auth_.tokens().Logout(cred->token);
     return reply(s.ok() ? JsonResponse(200, {{"status", "signed out"}}) : Denial(s));
   }
-  // Guessing passwords costs the guesser: a per-address bucket before any hashing work.
-  if (auto rate = limiter_.Take("login:" + r.remote); !rate.allowed)
-    return reply(Denial(Status(
-        StatusCode::kResourceExhausted,
-        "too many sign-in attempts; retry after " + std::to_string(rate.retry_after_s) + " s")));
+  // Guessing passwords costs the guesser: the sign-in throttle (its own rates, not --rate)
+  // per address before any work, then per username tried (known or not) before any hashing.
+  if (Status s = auth_.login_throttle().TakeAddress(r.remote); !s.ok()) {
+    if (what == "login") ++refused_sign_ins_;
+    return reply(Denial(s));
+  }
   auto parsed = ParseJsonBody(r.body);
   if (!parsed.ok()) return reply(BadRequest(parsed.status()));
   if (what == "login") {
     FieldReader f(*parsed, {"username", "password"});
     std::string user = f.String("username", true, 128), password = f.String("password", true, 1024);
     if (!f.ok()) return reply(BadRequest(f.status()));
+    if (Status s = auth_.login_throttle().TakeUsername(user); !s.ok()) {
+      ++refused_sign_ins_;
+      return reply(Denial(s));
+    }
     auto session = auth_.tokens().Login(user, password);
     // Audit: a sign-in goes to the log in the next group commit (the reply does not wait). A
     // refused attempt changes nothing in the log (attacks must not be able to fill it): it is
