@@ -135,4 +135,15 @@ StatusOr<std::vector<RoleGrant>> ParseRoles(std::string_view text, const std::st
   return out;
 }
 
+Status CheckOwnUnit(const Principal& who, std::string_view unit_agency,
+                    std::string_view unit_callsign) {
+  if (who.kind == Principal::Kind::kGateway) return Status::Ok();
+  std::string agency(unit_agency);
+  if (who.Holds(agency, Role::kDispatcher) || who.Holds(agency, Role::kSupervisor))
+    return Status::Ok();
+  if (who.user == unit_callsign) return Status::Ok();
+  return {StatusCode::kPermissionDenied,
+          "a field account may change only its own unit (" + who.user + ")", "id"};
+}
+
 }  // namespace ncc::auth

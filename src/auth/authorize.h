@@ -62,4 +62,10 @@ bool CanSee(const Principal& who, const RecordLabel& record,
 std::string FormatRoles(const std::vector<RoleGrant>& roles);
 StatusOr<std::vector<RoleGrant>> ParseRoles(std::string_view text, const std::string& home);
 
+// A person acting on a unit (its status, its position) needs to dispatch or supervise for the
+// unit's agency, or to be the unit itself: a field account's username is its unit's callsign.
+// Gateways (API keys) are not people and are not limited by this. kPermissionDenied naming "id".
+Status CheckOwnUnit(const Principal& who, std::string_view unit_agency,
+                    std::string_view unit_callsign);
+
 }  // namespace ncc::auth

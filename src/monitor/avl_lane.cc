@@ -14,8 +14,9 @@ constexpr uint8_t kAvailableBit = 1;
 constexpr uint8_t kMaxKindCode = 127;  // 7 bits above the available bit
 
 // The same label server/access.cc gives a unit (monitor sits below the server).
+// The unit's real label: a key cleared for restricted must not move a secret unit.
 auth::RecordLabel UnitLabel(const Unit& u) {
-  return {u.agency, Classification::kRestricted, {}};
+  return {u.agency, u.classification, u.shared_with};
 }
 
 Reason ReasonOfField(const std::string& field) {
@@ -190,6 +191,8 @@ void AvlLane::Submit(Source source, const auth::Principal& who, std::vector<Posi
   engine_.Read([&](const World& w) {
     // Fixes of one batch mostly share an agency: decide authorization once per agency.
     std::string verdict_agency;
+    Classification verdict_class = Classification::kPublic;
+    std::vector<std::string> verdict_shares;
     int verdict = -1;  // 0 ok, 1 forbidden (visible), 2 invisible
     std::string forbidden_message;
     for (size_t i = 0; i < fixes.size(); ++i) {
@@ -200,12 +203,22 @@ void AvlLane::Submit(Source source, const auth::Principal& who, std::vector<Posi
         reject(i, Reason::kUnknownUnit, "unit", no_unit);
         continue;
       }
-      if (verdict < 0 || u->agency != verdict_agency) {
+      // Units of one batch mostly share a label: decide once per label, not per fix.
+      if (verdict < 0 || u->agency != verdict_agency || u->classification != verdict_class ||
+          u->shared_with != verdict_shares) {
         auto label = UnitLabel(*u);
         Status s = auth::Authorize(who, action, &label);
         verdict = s.ok() ? 0 : auth::CanSee(who, label, auth::Action::kUnitRead) ? 1 : 2;
         forbidden_message = s.message();
         verdict_agency = u->agency;
+        verdict_class = u->classification;
+        verdict_shares = u->shared_with;
+      }
+      if (verdict == 0) {  // a field account moves only its own unit
+        if (Status own = auth::CheckOwnUnit(who, u->agency, u->callsign); !own.ok()) {
+          reject(i, Reason::kForbidden, "unit", own.message());
+          continue;
+        }
       }
       if (verdict == 1) {
         reject(i, Reason::kForbidden, "unit", forbidden_message);

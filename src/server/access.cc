@@ -157,12 +157,7 @@ RecordAccess ReadRecorder::Take(std::string via) const {
 }
 
 Status CheckOwnUnit(const auth::Principal& who, const Unit& unit) {
-  if (who.Holds(unit.agency, auth::Role::kDispatcher) ||
-      who.Holds(unit.agency, auth::Role::kSupervisor))
-    return Status::Ok();
-  if (who.user == unit.callsign) return Status::Ok();
-  return {StatusCode::kPermissionDenied,
-          "a field account may change only its own unit (" + who.user + ")", "id"};
+  return auth::CheckOwnUnit(who, unit.agency, unit.callsign);
 }
 
 }  // namespace ncc

@@ -360,6 +360,60 @@ class AggregateVisibilityTest(unittest.TestCase):
         self.assertIn(self.units["CANARY-SECRET-PATROL"], unit_ids(rec))
 
 
+class LaneLabelTest(unittest.TestCase):
+    """Review F5, F24: every lane checks the unit's real label (a restricted key cannot move a
+    secret unit, and its answer is the one for a unit that does not exist); a field account
+    moves only its own unit."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s = Server(NCC)
+        cls.s.add_user("P-FIELD", "police", ["field_unit"], "restricted")
+        done = subprocess.run([NCC, "apikey", "add", "--data", cls.s.data_dir, "--agency", "police", "--lane",
+                               "positions", "gw-restricted"], capture_output=True, text=True, check=True)
+        cls.key = done.stdout.strip().split()[-1]
+        cls.s.start()
+        cls.s.request("POST", "/api/v1/agencies", {"code": "police", "name": "Police", "kind": "police"})
+        cls.units = {}
+        for callsign, cls_name in [("CANARY-SECRET-CAR", "secret"), ("P-FIELD", "restricted"),
+                                   ("P-OTHER", "restricted")]:
+            status, body = cls.s.request("POST", "/api/v1/units", {
+                "callsign": callsign, "agency": "police", "kind": "patrol", "classification": cls_name})
+            assert status == 201, body
+            cls.units[callsign] = body["id"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.cleanup()
+
+    def fix(self, unit):
+        return {"unit": unit, "time": int(time.time() * 1000) - 1000, "lat": 25.28, "lon": 51.53}
+
+    def test_f5_restricted_key_cannot_move_a_secret_unit(self):
+        secret, missing = self.units["CANARY-SECRET-CAR"], 999_999
+        status, body = self.s.request("POST", "/api/v1/positions", {"fixes": [self.fix(secret), self.fix(missing)]},
+                                      headers={"Authorization": "ApiKey " + self.key}, token=False)
+        self.assertEqual(status, 202, body)
+        self.assertEqual(body["accepted"], 0, body)
+        reasons = [r["reason"].replace(str(secret), "N").replace(str(missing), "N") for r in body["rejected"]]
+        self.assertEqual(reasons[0], reasons[1], body)  # a secret unit looks like no unit
+        self.assertNotIn("CANARY", json_text(body))
+        status, body = self.s.request("POST", "/api/v1/positions", {"fixes": [self.fix(self.units["P-OTHER"])]},
+                                      headers={"Authorization": "ApiKey " + self.key}, token=False)
+        self.assertEqual(body["accepted"], 1, body)
+
+    def test_f24_field_account_moves_only_its_own_unit(self):
+        field = self.s.login("P-FIELD")
+        status, body = self.s.request("POST", "/api/v1/positions", {"fixes": [self.fix(self.units["P-OTHER"])]},
+                                      token=field)
+        self.assertEqual(status, 202, body)
+        self.assertEqual(body["accepted"], 0, body)
+        self.assertIn("own unit", body["rejected"][0]["reason"])
+        status, body = self.s.request("POST", "/api/v1/positions", {"fixes": [self.fix(self.units["P-FIELD"])]},
+                                      token=field)
+        self.assertEqual(body["accepted"], 1, body)
+
+
 def json_text(value):
     import json
     return json.dumps(value)
