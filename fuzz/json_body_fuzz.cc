@@ -13,7 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)ncc::ParseTime(body, t);
   auto parsed = ncc::ParseJsonBody(body);
   if (!parsed.ok()) return 0;
-  ncc::FieldReader f(*parsed, {"type", "priority", "location", "summary", "unit", "time", "capabilities"});
+  ncc::FieldReader f(*parsed,
+                     {"type", "priority", "location", "summary", "unit", "time", "capabilities"});
   (void)f.String("type", true);
   (void)f.Integer("priority", true);
   (void)f.Location("location", false);

@@ -108,7 +108,8 @@ void SqliteEventLog::CheckpointLoop() {
     lock.unlock();
     // PASSIVE never blocks the writer; it copies what it can and the WAL restarts from the
     // beginning once a checkpoint has caught up.
-    sqlite3_wal_checkpoint_v2(checkpointer_db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    sqlite3_wal_checkpoint_v2(checkpointer_db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                              nullptr);
     lock.lock();
   }
 }

@@ -9,10 +9,10 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <thread>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "store/event_log.h"
 
