@@ -171,8 +171,9 @@ Status StartCot(const ServeConfig& config, bool use_tls, Running& running) {
 Status StartWebhooks(const ServeConfig& config, Running& running) {
   webhooks::DeliveryOptions options;
   options.allowed_hosts = config.webhook_allow;
-  auto registry = webhooks::Registry::Start(config.data_dir + "/webhooks.db",
-                                            WebhookFetch(*running.engine), std::move(options));
+  auto registry =
+      webhooks::Registry::Start(config.data_dir + "/webhooks.db",
+                                WebhookFetch(*running.engine, *running.auth), std::move(options));
   if (!registry.ok()) return registry.status();
   running.webhooks = std::move(*registry);
   running.webhook_listener =

@@ -180,8 +180,9 @@ class Api {
 };
 
 // What webhook delivery reads (api_exports.cc): events after a cursor, filtered as the stream
-// filters them for the subscription's principal; deliveries of confidential incidents audited.
-webhooks::Fetch WebhookFetch(Engine& engine);
+// filters them for the subscription's principal, as that account is now (disabled: nothing,
+// an error that pauses the subscription); deliveries of confidential incidents audited.
+webhooks::Fetch WebhookFetch(Engine& engine, auth::Auth& auth);
 
 // Reads the zone set saved by POST /api/v1/zones (an empty set when the file does not exist).
 StatusOr<std::shared_ptr<const geo::Geofences>> LoadZonesFile(const std::string& path);

@@ -194,6 +194,14 @@ void Api::DispatchRoute(const HttpRequest& r, const std::vector<std::string_view
     c.deadline = *deadline;
     if (auto no = RefuseIncident(who, engine_, c.incident, "incident"))
       return reply(std::move(*no));
+    // The request shares the incident with the asked agency and names the incident's agency
+    // as the one asking: only that agency's dispatchers and supervisors may make it (a partner
+    // working the incident through a share asks the owner, e.g. in a message).
+    std::string owner = IncidentLabel(engine_, c.incident)->agency;
+    if (!who.Holds(owner, auth::Role::kDispatcher) && !who.Holds(owner, auth::Role::kSupervisor))
+      return reply(ErrorResponse(
+          403, Status(StatusCode::kPermissionDenied,
+                      "only the incident's own agency asks others for units; ask it", "incident")));
     return Submit(std::move(c), who, std::move(reply), [](const CommandOutcome& o) {
       return JsonResponse(201, {{"id", o.created_id}, {"seq", o.last_seq.value}});
     });

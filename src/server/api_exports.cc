@@ -203,9 +203,32 @@ void Api::WebhooksRoute(const HttpRequest& r, const std::vector<std::string_view
                  });
 }
 
-webhooks::Fetch WebhookFetch(Engine& engine) {
-  return [&engine](const webhooks::Subscription& sub, Seq after,
-                   size_t max) -> StatusOr<webhooks::Page> {
+namespace {
+// Events after `after` that `sub`'s principal may see (the stream's filter), audited.
+StatusOr<webhooks::Page> FetchVisible(Engine& engine, const webhooks::Subscription& sub, Seq after,
+                                      size_t max);
+}  // namespace
+
+webhooks::Fetch WebhookFetch(Engine& engine, auth::Auth& auth) {
+  return [&engine, &auth](const webhooks::Subscription& sub, Seq after,
+                          size_t max) -> StatusOr<webhooks::Page> {
+    // A subscription acts with its creator's rights as they are now, not as they were: a
+    // disabled (or deleted) account's webhook delivers nothing (the cursor stays, delivery
+    // resumes if the account is enabled again), and a lowered clearance applies at once.
+    auto current = auth.users().LoadPrincipal(sub.principal.user);
+    if (!current.ok())
+      return Status(StatusCode::kPermissionDenied,
+                    "webhook " + std::to_string(sub.id) + " paused: " + current.status().message());
+    webhooks::Subscription as_now = sub;
+    as_now.principal = std::move(*current);
+    return FetchVisible(engine, as_now, after, max);
+  };
+}
+
+namespace {
+StatusOr<webhooks::Page> FetchVisible(Engine& engine, const webhooks::Subscription& sub, Seq after,
+                                      size_t max) {
+  {
     auto page = EventPage(engine, after, max);
     if (!page.ok()) return page.status();
     webhooks::Page out;
@@ -232,8 +255,9 @@ webhooks::Fetch WebhookFetch(Engine& engine) {
           RecordAccess{{audited.begin(), audited.end()}, "webhook " + std::to_string(sub.id)},
           sub.principal.user, sub.principal.agency, [](CommandOutcome) {});
     return out;
-  };
+  }
 }
+}  // namespace
 
 }  // namespace ncc
 

@@ -359,6 +359,28 @@ class AggregateVisibilityTest(unittest.TestCase):
         status, rec = self.s.request("POST", f"/api/v1/incidents/{made['id']}/recommendation")
         self.assertIn(self.units["CANARY-SECRET-PATROL"], unit_ids(rec))
 
+    def test_f4_only_the_owner_asks_for_mutual_aid(self):
+        self.s.request("POST", "/api/v1/agencies", {"code": "ambulance", "name": "Ambulance", "kind": "ambulance"})
+        pdisp, fire = self.s.login("pdisp"), self.s.login("firedisp")
+        status, made = self.s.request("POST", "/api/v1/incidents", {
+            "type": "test.patrol", "priority": 2, "location": {"lat": 37.7905, "lon": -122.4080}}, token=pdisp)
+        self.assertEqual(status, 201, made)
+        iid = made["id"]
+        status, body = self.s.request("POST", f"/api/v1/incidents/{iid}/shares", {"agency": "civil_defence"},
+                                      token=pdisp)
+        self.assertIn(status, (200, 201), body)
+        ask = {"incident": iid, "agency": "ambulance", "kind": "ambulance", "count": 1, "reason": "injured",
+               "deadline": int(time.time() * 1000) + 600000}
+        status, body = self.s.request("POST", "/api/v1/resource-requests", ask, token=fire)
+        self.assertEqual(status, 403, body)
+        status, inc = self.s.request("GET", f"/api/v1/incidents/{iid}", token=pdisp)
+        self.assertNotIn("ambulance", inc.get("shared_with", []), inc)
+        status, body = self.s.request("POST", "/api/v1/resource-requests", ask, token=pdisp)
+        self.assertEqual(status, 201, body)
+        status, listed = self.s.request("GET", "/api/v1/resource-requests", token=pdisp)
+        mine = [q for q in listed["items"] if q["id"] == body["id"]]
+        self.assertEqual(mine[0]["from_agency"], "police", mine)
+
 
 class LaneLabelTest(unittest.TestCase):
     """Review F5, F24: every lane checks the unit's real label (a restricted key cannot move a
@@ -412,6 +434,46 @@ class LaneLabelTest(unittest.TestCase):
         status, body = self.s.request("POST", "/api/v1/positions", {"fixes": [self.fix(self.units["P-FIELD"])]},
                                       token=field)
         self.assertEqual(body["accepted"], 1, body)
+
+
+class WebhookAccountTest(unittest.TestCase):
+    def test_f11_a_disabled_accounts_webhook_stops(self):
+        from test_exports import Receiver, incident_ids
+        s = Server(NCC)
+        s.add_user("hooker", "police", ["supervisor"], "secret")
+        rx = Receiver()
+        try:
+            s.start()
+            seed(s)
+            hooker = s.login("hooker")
+            status, hook = s.request("POST", "/api/v1/webhooks", {
+                "url": f"http://127.0.0.1:{rx.port}/in", "events": ["incident_created"]}, token=hooker)
+            self.assertEqual(status, 201, hook)
+
+            def create(summary):
+                status, made = s.request("POST", "/api/v1/incidents", {
+                    "type": "police.robbery", "priority": 2, "classification": "secret", "summary": summary,
+                    "location": {"lat": 25.28, "lon": 51.53}})
+                self.assertEqual(status, 201, made)
+                return made["id"]
+            before = create("before")
+            rx.wait_for(lambda ev: before in incident_ids(ev))
+            done = subprocess.run([NCC, "user", "disable", "--data", s.data_dir, "hooker"], capture_output=True,
+                                  text=True)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            after = create("CANARY-after-disable")
+            time.sleep(2)
+            self.assertNotIn(after, incident_ids(rx.events()))
+            self.assertNotIn(b"CANARY", b"".join(body for _, body in rx.received))
+            # Enabled again: delivery resumes where it stopped, nothing lost.
+            done = subprocess.run([NCC, "user", "enable", "--data", s.data_dir, "hooker"], capture_output=True,
+                                  text=True)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            got = rx.wait_for(lambda ev: after in incident_ids(ev), timeout=40)
+            self.assertEqual(incident_ids(got).count(after), 1)
+        finally:
+            rx.stop()
+            s.cleanup()
 
 
 def json_text(value):
