@@ -72,9 +72,12 @@ StatusOr<Decision> On(const ChangeIncidentStatus& c, const World& world, const C
   if ((c.to == IncidentStatus::kClosed || c.to == IncidentStatus::kCancelled))
     for (const Assignment& a : i.assignments)
       if (a.active())
-        return FailedPrecondition(
-            "unit " + world.FindUnit(a.unit)->callsign + " is still assigned; clear it first",
-            "status");
+        // By id, as the incident's assignments list it: the caller may not be allowed to see
+        // the unit itself (another agency's, above its clearance), so not its callsign.
+        return FailedPrecondition("unit " + std::to_string(a.unit.value) +
+                                      " is still assigned (see the incident's assignments); "
+                                      "clear it first",
+                                  "status");
   Decision d;
   d.events.push_back(
       {IncidentStatusChanged{i.id, i.status, c.to, c.note}, i.agency, i.classification});

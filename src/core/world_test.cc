@@ -50,7 +50,10 @@ TEST_F(WorldTest, AssignmentDrivesUnitAndIncidentStatus) {
   MustRun(ChangeIncidentStatus{inc, IncidentStatus::kResolved, "knocked down"});
   auto closing = Run(ChangeIncidentStatus{inc, IncidentStatus::kClosed, ""});
   ASSERT_FALSE(closing.ok());
-  EXPECT_NE(closing.status().message().find("E1 is still assigned"), std::string::npos);
+  EXPECT_NE(
+      closing.status().message().find("unit " + std::to_string(e1.value) + " is still assigned"),
+      std::string::npos);
+  EXPECT_EQ(closing.status().message().find("E1"), std::string::npos);  // no callsign
 
   MustRun(ChangeUnitStatus{e1, UnitStatus::kAvailable, ""});
   const Assignment& a = world.FindIncident(inc)->assignments.at(0);
