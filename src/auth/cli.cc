@@ -66,6 +66,20 @@ StatusOr<std::unique_ptr<Stores>> OpenStores(const std::string& data_dir) {
   return out;
 }
 
+// A subcommand `NAME --data DIR <arg>` that runs `run(dir, arg, stdout, stderr)`.
+using DirArgRun = int (*)(const std::string&, const std::string&, std::ostream&, std::ostream&);
+void AddDirArgCommand(CLI::App* parent, const char* name, const char* what, const char* arg_help,
+                      DirArgRun run) {
+  auto opts = std::make_shared<std::pair<std::string, std::string>>();
+  CLI::App* cmd = parent->add_subcommand(name, what);
+  cmd->add_option("--data", opts->first, "Data directory")->required();
+  cmd->add_option("name", opts->second, arg_help)->required();
+  cmd->callback([opts, run] {
+    if (int rc = run(opts->first, opts->second, std::cout, std::cerr); rc != 0)
+      throw CLI::RuntimeError(rc);
+  });
+}
+
 }  // namespace
 
 int RunUserAdd(const UserAddOptions& o, std::istream* piped_password, std::ostream& out,
@@ -206,23 +220,9 @@ void AddUserCommands(CLI::App& app) {
     if (rc != 0) throw CLI::RuntimeError(rc);
   });
 
-  auto disable_opts = std::make_shared<std::pair<std::string, std::string>>();
-  CLI::App* disable = user->add_subcommand("disable", "Disable an account and end its sessions");
-  disable->add_option("--data", disable_opts->first, "Data directory")->required();
-  disable->add_option("name", disable_opts->second, "Username")->required();
-  disable->callback([disable_opts] {
-    int rc = RunUserDisable(disable_opts->first, disable_opts->second, std::cout, std::cerr);
-    if (rc != 0) throw CLI::RuntimeError(rc);
-  });
-
-  auto enable_opts = std::make_shared<std::pair<std::string, std::string>>();
-  CLI::App* enable = user->add_subcommand("enable", "Enable a disabled account again");
-  enable->add_option("--data", enable_opts->first, "Data directory")->required();
-  enable->add_option("name", enable_opts->second, "Username")->required();
-  enable->callback([enable_opts] {
-    int rc = RunUserEnable(enable_opts->first, enable_opts->second, std::cout, std::cerr);
-    if (rc != 0) throw CLI::RuntimeError(rc);
-  });
+  AddDirArgCommand(user, "disable", "Disable an account and end its sessions", "Username",
+                   RunUserDisable);
+  AddDirArgCommand(user, "enable", "Enable a disabled account again", "Username", RunUserEnable);
 
   struct KeyOpts {
     std::string data_dir, agency, clearance = "restricted", name;
@@ -265,15 +265,8 @@ void AddUserCommands(CLI::App& app) {
     if (rc != 0) throw CLI::RuntimeError(rc);
   });
 
-  auto revoke_opts = std::make_shared<std::pair<std::string, std::string>>();
-  CLI::App* revoke =
-      apikey->add_subcommand("revoke", "Revoke an API key; a running server refuses it at once");
-  revoke->add_option("--data", revoke_opts->first, "Data directory")->required();
-  revoke->add_option("name", revoke_opts->second, "Gateway name")->required();
-  revoke->callback([revoke_opts] {
-    int rc = RunApiKeyRevoke(revoke_opts->first, revoke_opts->second, std::cout, std::cerr);
-    if (rc != 0) throw CLI::RuntimeError(rc);
-  });
+  AddDirArgCommand(apikey, "revoke", "Revoke an API key; a running server refuses it at once",
+                   "Gateway name", RunApiKeyRevoke);
 }
 
 }  // namespace ncc::auth

@@ -1,11 +1,8 @@
 #include "server/api.h"
 
 #include <charconv>
-#include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <set>
-#include <sstream>
 
 #include "auth/credential_header.h"
 #include "core/json_writer.h"

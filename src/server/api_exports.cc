@@ -206,7 +206,34 @@ void Api::WebhooksRoute(const HttpRequest& r, const std::vector<std::string_view
 namespace {
 // Events after `after` that `sub`'s principal may see (the stream's filter), audited.
 StatusOr<webhooks::Page> FetchVisible(Engine& engine, const webhooks::Subscription& sub, Seq after,
-                                      size_t max);
+                                      size_t max) {
+  auto page = EventPage(engine, after, max);
+  if (!page.ok()) return page.status();
+  webhooks::Page out;
+  out.scanned = after;
+  std::set<IncidentId> audited;
+  engine.Read([&](const World& w) {
+    for (EventText& item : *page) {
+      const Event& e = *item.event;
+      out.scanned = e.meta.seq;
+      // Exactly the stream's filter, as the subscription's principal.
+      if (!CanSeeEvent(sub.principal, e, w)) continue;
+      std::string_view name = NameOf(TypeOf(e.body));
+      if (!sub.events.empty() &&
+          std::find(sub.events.begin(), sub.events.end(), name) == sub.events.end())
+        continue;
+      if (!sub.agency.empty() && LabelOfEvent(e, w).agency != sub.agency) continue;
+      if (auto id = ConfidentialIncidentOf(e, w)) audited.insert(*id);
+      out.visible.push_back({e.meta.seq, std::string(name), item.json});
+    }
+  });
+  // Like the stream: the delivery of confidential records is audited, without waiting.
+  if (!audited.empty())
+    engine.Submit(
+        RecordAccess{{audited.begin(), audited.end()}, "webhook " + std::to_string(sub.id)},
+        sub.principal.user, sub.principal.agency, [](CommandOutcome) {});
+  return out;
+}
 }  // namespace
 
 webhooks::Fetch WebhookFetch(Engine& engine, auth::Auth& auth) {
@@ -224,40 +251,6 @@ webhooks::Fetch WebhookFetch(Engine& engine, auth::Auth& auth) {
     return FetchVisible(engine, as_now, after, max);
   };
 }
-
-namespace {
-StatusOr<webhooks::Page> FetchVisible(Engine& engine, const webhooks::Subscription& sub, Seq after,
-                                      size_t max) {
-  {
-    auto page = EventPage(engine, after, max);
-    if (!page.ok()) return page.status();
-    webhooks::Page out;
-    out.scanned = after;
-    std::set<IncidentId> audited;
-    engine.Read([&](const World& w) {
-      for (EventText& item : *page) {
-        const Event& e = *item.event;
-        out.scanned = e.meta.seq;
-        // Exactly the stream's filter, as the subscription's principal.
-        if (!CanSeeEvent(sub.principal, e, w)) continue;
-        std::string_view name = NameOf(TypeOf(e.body));
-        if (!sub.events.empty() &&
-            std::find(sub.events.begin(), sub.events.end(), name) == sub.events.end())
-          continue;
-        if (!sub.agency.empty() && LabelOfEvent(e, w).agency != sub.agency) continue;
-        if (auto id = ConfidentialIncidentOf(e, w)) audited.insert(*id);
-        out.visible.push_back({e.meta.seq, std::string(name), item.json});
-      }
-    });
-    // Like the stream: the delivery of confidential records is audited, without waiting.
-    if (!audited.empty())
-      engine.Submit(
-          RecordAccess{{audited.begin(), audited.end()}, "webhook " + std::to_string(sub.id)},
-          sub.principal.user, sub.principal.agency, [](CommandOutcome) {});
-    return out;
-  }
-}
-}  // namespace
 
 }  // namespace ncc
 

@@ -5,7 +5,6 @@
 #include <sys/resource.h>
 
 #include <array>
-#include <cerrno>
 #include <mutex>
 #include <thread>
 #include <unordered_map>

@@ -1,5 +1,6 @@
 #include "server/static_files.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>

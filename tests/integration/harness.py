@@ -32,8 +32,11 @@ class Server:
     """`ncc serve` on a free loopback port. Unless told otherwise it has one account, `tester`
     (police: supervisor, admin and field unit; cleared for secret), signed in for every request."""
 
-    def __init__(self, ncc, data_dir=None, extra=(), rate="100000", tls=None, listen_host="127.0.0.1"):
-        """`tls`: an ssl.SSLContext for talking to a server started with --tls-cert (HTTPS)."""
+    def __init__(self, ncc, data_dir=None, extra=(), rate="100000", tls=None, listen_host="127.0.0.1",
+                 preexec=None):
+        """`tls`: an ssl.SSLContext for talking to a server started with --tls-cert (HTTPS).
+        `preexec`: run in the child before ncc starts (e.g. to lower a resource limit)."""
+        self.preexec = preexec
         self.ncc = ncc
         self.tls = tls
         self.listen_host = listen_host
@@ -65,7 +68,7 @@ class Server:
         self.log = open(os.path.join(self.data_dir, "server.log"), "ab")
         self.proc = subprocess.Popen(
             [self.ncc, "serve", "--data", self.data_dir, "--listen", f"{self.listen_host}:{self.port}"] + self.extra,
-            stdout=self.log, stderr=self.log)
+            stdout=self.log, stderr=self.log, preexec_fn=self.preexec)
         deadline = time.time() + 20
         while time.time() < deadline:
             if self.proc.poll() is not None:

@@ -503,24 +503,11 @@ class ConnectionLimitTest(unittest.TestCase):
         """With the open-file limit lowered to 256 and 64 connections per address: 400 idle
         connections from one address leave /healthz answering from another, and the accept
         loop does not spin."""
-        s = Server(NCC, extra=["--max-connections-per-address", "64"])
-
         def low_limit():
             resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
 
-        # Start under the lowered limit (Server.start has no hook: wrap Popen's preexec).
-        import subprocess as sp
-        original = sp.Popen.__init__
-
-        def popen(self_, *a, **kw):
-            kw["preexec_fn"] = low_limit
-            original(self_, *a, **kw)
-
-        sp.Popen.__init__ = popen
-        try:
-            s.start()
-        finally:
-            sp.Popen.__init__ = original
+        s = Server(NCC, extra=["--max-connections-per-address", "64"], preexec=low_limit)
+        s.start()
         held = []
         try:
             for _ in range(400):
