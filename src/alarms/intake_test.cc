@@ -161,7 +161,7 @@ TEST_F(IntakeTest, TheSeamRefusesUnknownSourcesAndMismatches) {
             StatusCode::kPermissionDenied);
   Status s = intake->Submit("psim", Alarm("x2", "panic", 0, R"(,"source":"anpr")"));
   EXPECT_EQ(s.field(), "source");
-  EXPECT_EQ(intake->Submit("psim", "{").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(intake->Submit("psim", "{").code(), StatusCode::kMalformed);
   EXPECT_TRUE(intake->Submit("psim", Alarm("x3", "panic", 0)).ok());
   std::string metrics;
   intake->RenderMetrics(metrics);

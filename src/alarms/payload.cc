@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "server/json_body.h"
+#include "input/json_body.h"
 
 namespace ncc::alarms {
 namespace {

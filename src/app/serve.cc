@@ -79,7 +79,6 @@ Status StartDispatch(const ServeConfig& config, Running& running) {
       *running.engine, running.clock, std::move(*plans), std::move(travel));
   if (!config.zones.empty())
     NCC_RETURN_IF_ERROR(running.dispatch->LoadZones(config.zones, running.routing.get()));
-  running.api->SetDispatch(running.dispatch.get());
   // Live work (a recommendation logged for every new incident, SLA escalations) writes events
   // on its own; it runs when plans are named explicitly, so a bare `ncc serve` writes only what
   // its clients ask for.
@@ -127,7 +126,6 @@ Status StartAlarms(const ServeConfig& config, Running& running) {
   auto intake = alarms::Intake::Start(*running.engine, running.clock, std::move(options));
   if (!intake.ok()) return intake.status();
   running.alarms = std::move(*intake);
-  running.api->SetAlarms(running.alarms.get());
   running.alarm_sink = std::make_unique<IntakeAlarmSink>(*running.alarms);
   return Status::Ok();
 }
@@ -177,14 +175,6 @@ Status StartWebhooks(const ServeConfig& config, Running& running) {
   running.webhooks = std::move(*registry);
   running.webhook_listener =
       running.engine->feed().Listen([w = running.webhooks.get()] { w->Wake(); });
-  running.api->SetWebhooks(running.webhooks.get());
-  running.api->AddMetrics([w = running.webhooks.get()](std::string& out) {
-    out += "# TYPE ncc_webhook_deliveries_total counter\n";
-    out += "ncc_webhook_deliveries_total{outcome=\"delivered\"} " +
-           std::to_string(w->counters().delivered.load()) + "\n";
-    out += "ncc_webhook_deliveries_total{outcome=\"failed\"} " +
-           std::to_string(w->counters().failed.load()) + "\n";
-  });
   return Status::Ok();
 }
 
@@ -291,15 +281,10 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   auto console = StaticFiles::Load(config.web_root);
   if (!console.ok()) return console.status();
   if (console->size()) spdlog::info("console: {} files from {}", console->size(), config.web_root);
-  running->api =
-      std::make_unique<Api>(*running->engine, *running->auth, running->clock,
-                            ApiOptions{std::move(*console), config.cap_sender, config.eido_issuer},
-                            auth::RateLimit{config.rate_per_second, config.rate_burst});
   if (!config.graph.empty()) {
     auto routing = routing::RoutingService::Open(config.graph);
     if (!routing.ok()) return routing.status();
     running->routing = std::move(*routing);
-    running->api->SetRouting(running->routing.get());
     spdlog::info("road graph {} loaded", config.graph);
   }
   NCC_RETURN_IF_ERROR(StartAlarms(config, *running));
@@ -315,7 +300,22 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   if (!zones.ok()) return zones.status();
   if ((*zones)->size()) spdlog::info("{} zones from {}", (*zones)->size(), zones_path);
   running->lane->SetZones(*zones);
-  running->api->SetAvlLane(running->lane.get(), zones_path);
+  NCC_RETURN_IF_ERROR(StartDispatch(config, *running));
+  NCC_RETURN_IF_ERROR(StartWebhooks(config, *running));
+  // The API last: its rooms are given the services they serve.
+  running->api = std::make_unique<Api>(
+      *running->engine, *running->auth, running->clock,
+      ApiOptions{std::move(*console), config.cap_sender, config.eido_issuer},
+      auth::RateLimit{config.rate_per_second, config.rate_burst},
+      ApiServices{running->routing.get(), running->dispatch.get(), running->alarms.get(),
+                  running->lane.get(), zones_path, running->webhooks.get()});
+  running->api->AddMetrics([w = running->webhooks.get()](std::string& out) {
+    out += "# TYPE ncc_webhook_deliveries_total counter\n";
+    out += "ncc_webhook_deliveries_total{outcome=\"delivered\"} " +
+           std::to_string(w->counters().delivered.load()) + "\n";
+    out += "ncc_webhook_deliveries_total{outcome=\"failed\"} " +
+           std::to_string(w->counters().failed.load()) + "\n";
+  });
   running->zone_tagger = std::make_unique<monitor::ZoneTagger>(
       *running->engine, [lane = running->lane.get()] { return lane->zones(); });
   running->zone_tagger->Start();
@@ -359,8 +359,6 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
                  running->trackers->udp_port());
   }
   if (!config.cot.empty()) NCC_RETURN_IF_ERROR(StartCot(config, use_tls, *running));
-  NCC_RETURN_IF_ERROR(StartDispatch(config, *running));
-  NCC_RETURN_IF_ERROR(StartWebhooks(config, *running));
   running->server = std::make_unique<HttpServer>(so, *running->api, *running->engine);
   NCC_RETURN_IF_ERROR(running->server->Start());
   spdlog::info("ncc listening on {}://{}:{} (data {}{})", use_tls ? "https" : "http", so.host,

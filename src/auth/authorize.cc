@@ -31,6 +31,20 @@ Verdict DecideGateway(const Principal& who, Action action, const RecordLabel* re
   return Verdict::kAllowed;
 }
 
+}  // namespace
+
+bool HoldsAnywhere(const Principal& who, Action action) {
+  if (who.kind == Principal::Kind::kGateway) {
+    const Lane lane = RuleOf(action).lane;
+    return lane != Lane::kNone &&
+           std::find(who.lanes.begin(), who.lanes.end(), lane) != who.lanes.end();
+  }
+  return std::any_of(who.roles.begin(), who.roles.end(),
+                     [&](const RoleGrant& g) { return Grants(g.role, action); });
+}
+
+namespace {
+
 Verdict Decide(const Principal& who, Action action, const RecordLabel* record) {
   if (who.kind == Principal::Kind::kGateway) return DecideGateway(who, action, record);
   if (record == nullptr)

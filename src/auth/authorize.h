@@ -58,6 +58,12 @@ Status Authorize(const Principal& who, Action action, const RecordLabel* record)
 bool CanSee(const Principal& who, const RecordLabel& record,
             Action read_action = Action::kEventRead);
 
+// Whether `who` holds `action` anywhere: a role granting it in some agency (a user), or the
+// action's lane (a gateway). Necessary for acting on any record, whoever owns it; the router
+// refuses a route's caller without it before any record is looked at (so the answer says
+// nothing about records), and the record's label then decides with Authorize / CanSee.
+bool HoldsAnywhere(const Principal& who, Action action);
+
 // "police:dispatcher,ambulance:agency_liaison" <-> roles; a bare role means the home agency.
 std::string FormatRoles(const std::vector<RoleGrant>& roles);
 StatusOr<std::vector<RoleGrant>> ParseRoles(std::string_view text, const std::string& home);

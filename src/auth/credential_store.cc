@@ -41,7 +41,7 @@ Status ValidateAgency(std::string_view agency) {
 }
 
 int RetryAfterSeconds(const Status& status) {
-  if (status.code() != StatusCode::kResourceExhausted) return 0;
+  if (status.code() != StatusCode::kRateLimited) return 0;
   const std::string& m = status.message();
   size_t at = m.rfind("retry after ");
   if (at == std::string::npos) return 0;

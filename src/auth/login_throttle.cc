@@ -7,8 +7,8 @@ namespace ncc::auth {
 namespace {
 
 Status Refused(const RateDecision& d) {
-  return ResourceExhausted("too many sign-in attempts; retry after " +
-                           std::to_string(d.retry_after_s) + " s");
+  return RateLimited("too many sign-in attempts; retry after " + std::to_string(d.retry_after_s) +
+                     " s");
 }
 
 }  // namespace

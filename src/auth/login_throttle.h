@@ -29,7 +29,7 @@ class LoginThrottle {
   // Borrows `clock`, which must outlive the throttle.
   explicit LoginThrottle(const Clock& clock, LoginThrottlePolicy policy = {});
 
-  // Before any password work: OK, or kResourceExhausted "too many sign-in attempts; retry
+  // Before any password work: OK, or kRateLimited "too many sign-in attempts; retry
   // after N s" (see RetryAfterSeconds). The address bucket is checked first; when it refuses,
   // the username bucket is left untouched.
   Status TakeAddress(std::string_view address);

@@ -21,7 +21,7 @@ TEST(AuthLoginThrottle, OneAddressIsRefusedAfterItsBurst) {
   LoginThrottle throttle(clock);
   for (int i = 0; i < 60; ++i) ASSERT_TRUE(throttle.TakeAddress("10.0.0.7").ok()) << i;
   Status refused = throttle.TakeAddress("10.0.0.7");
-  EXPECT_EQ(refused.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(refused.code(), StatusCode::kRateLimited);
   EXPECT_EQ(RetryAfterSeconds(refused), 1) << refused.message();
   EXPECT_NE(refused.message().find("too many sign-in attempts"), std::string::npos);
   // Another address has its own bucket, and an IPv4-mapped IPv6 address is the same host.
@@ -37,7 +37,7 @@ TEST(AuthLoginThrottle, OneUsernameIsRefusedAfterItsBurstKnownOrNot) {
   LoginThrottle throttle(clock);
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(throttle.TakeUsername("anna").ok()) << i;
   Status refused = throttle.TakeUsername("anna");
-  EXPECT_EQ(refused.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(refused.code(), StatusCode::kRateLimited);
   EXPECT_EQ(RetryAfterSeconds(refused), 10) << refused.message();
   EXPECT_TRUE(throttle.TakeUsername("bert").ok());
   clock.AdvanceSeconds(10);

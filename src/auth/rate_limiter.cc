@@ -66,8 +66,7 @@ RateDecision RateLimiter::TakeForRequest(std::string_view user, std::string_view
 Status RateLimiter::Check(std::string_view key, double cost) {
   RateDecision d = Take(key, cost);
   if (d.allowed) return Status::Ok();
-  return ResourceExhausted("rate limit exceeded; retry after " + std::to_string(d.retry_after_s) +
-                           " s");
+  return RateLimited("rate limit exceeded; retry after " + std::to_string(d.retry_after_s) + " s");
 }
 
 size_t RateLimiter::KeyCount() const {

@@ -35,7 +35,7 @@ class RateLimiter {
   // One request of a signed-in user from an address: both buckets must allow it, and a token
   // is taken from both only then. `user` may be empty (not signed in yet).
   RateDecision TakeForRequest(std::string_view user, std::string_view ip_address);
-  // OK, or kResourceExhausted "rate limit exceeded; retry after N s" (see RetryAfterSeconds).
+  // OK, or kRateLimited "rate limit exceeded; retry after N s" (see RetryAfterSeconds).
   Status Check(std::string_view key, double cost = 1);
   size_t KeyCount() const;
 

@@ -36,7 +36,7 @@ TEST(AuthRateLimiter, RetryAfterForSlowLimitsAndStatus) {
   RateLimiter limiter(clock, {0.1, 1});  // one per 10 s
   EXPECT_TRUE(limiter.Check("login:anna").ok());
   Status s = limiter.Check("login:anna");
-  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(s.code(), StatusCode::kRateLimited);
   EXPECT_EQ(RetryAfterSeconds(s), 10) << s.message();
   clock.AdvanceSeconds(4);
   EXPECT_EQ(limiter.Take("login:anna").retry_after_s, 6);

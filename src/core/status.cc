@@ -6,6 +6,16 @@ const char* StatusCodeName(StatusCode code) {
   switch (code) {
     case StatusCode::kOk:
       return "ok";
+    case StatusCode::kMalformed:
+      return "malformed";
+    case StatusCode::kRateLimited:
+      return "rate_limited";
+    case StatusCode::kMethodNotAllowed:
+      return "method_not_allowed";
+    case StatusCode::kUnsupportedMedia:
+      return "unsupported_media_type";
+    case StatusCode::kUpgradeRequired:
+      return "upgrade_required";
     case StatusCode::kInvalidArgument:
       return "invalid_argument";
     case StatusCode::kNotFound:

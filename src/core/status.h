@@ -13,13 +13,18 @@ namespace ncc {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,     // malformed or out-of-range input (HTTP 400/422)
+  kMalformed,           // input that cannot be read: syntax, type, unknown field (400)
+  kInvalidArgument,     // well-formed input with a value that is not acceptable (422)
   kNotFound,            // a referenced record does not exist (404)
   kFailedPrecondition,  // illegal state transition, conflicting state (409)
   kAlreadyExists,       // duplicate id or name (409)
   kPermissionDenied,    // authenticated but not allowed (403)
   kUnauthenticated,     // no or bad credentials (401)
-  kResourceExhausted,   // too large, too many, rate limited (413/429)
+  kResourceExhausted,   // too large, too many in one request (413)
+  kRateLimited,         // too many requests for now; the message says when to retry (429)
+  kMethodNotAllowed,    // the path does not take this method (405)
+  kUnsupportedMedia,    // the body is not of the type the route reads (415)
+  kUpgradeRequired,     // a WebSocket route asked for without the upgrade (426)
   kUnavailable,         // temporarily unable (503)
   kDataLoss,            // corrupt or truncated stored data
   kInternal,            // a bug or an unexpected library failure (500)
@@ -57,6 +62,12 @@ inline Status FailedPrecondition(std::string msg, std::string field = {}) {
 }
 inline Status AlreadyExists(std::string msg, std::string field = {}) {
   return {StatusCode::kAlreadyExists, std::move(msg), std::move(field)};
+}
+inline Status Malformed(std::string msg, std::string field = {}) {
+  return {StatusCode::kMalformed, std::move(msg), std::move(field)};
+}
+inline Status RateLimited(std::string msg) {
+  return {StatusCode::kRateLimited, std::move(msg)};
 }
 inline Status ResourceExhausted(std::string msg, std::string field = {}) {
   return {StatusCode::kResourceExhausted, std::move(msg), std::move(field)};

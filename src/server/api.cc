@@ -6,9 +6,10 @@
 
 #include "auth/credential_header.h"
 #include "core/json_writer.h"
+#include "input/json_body.h"
 #include "server/access.h"
+#include "server/api_rooms.h"
 #include "server/event_pages.h"
-#include "server/json_body.h"
 
 namespace ncc {
 namespace {
@@ -17,28 +18,6 @@ using nlohmann::json;
 
 HttpResponse BadRequest(const Status& s) {
   return ErrorResponse(400, s);
-}
-
-std::vector<std::string_view> Segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  while (!path.empty()) {
-    size_t start = path.find_first_not_of('/');
-    if (start == std::string_view::npos) break;
-    path.remove_prefix(start);
-    size_t end = path.find('/');
-    out.push_back(path.substr(0, end));
-    if (end == std::string_view::npos) break;
-    path.remove_prefix(end);
-  }
-  return out;
-}
-
-// A positive decimal id, or 0 when the text is not one.
-uint64_t ParseId(std::string_view text) {
-  uint64_t v = 0;
-  if (text.empty() || text.size() > 19) return 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  return ec == std::errc() && p == text.data() + text.size() ? v : 0;
 }
 
 // ?limit= and ?after= with bounds; writes an error into `error` when malformed.
@@ -62,24 +41,9 @@ json IncidentView(const Incident& i, bool with_timeline) {
   return j;
 }
 
-HttpResponse MethodNotAllowed(const HttpRequest& r, const char* allow) {
-  HttpResponse resp =
-      ErrorResponse(405, InvalidArgument(r.method + " is not allowed on " + r.path, "method"));
-  resp.headers.push_back({"Allow", allow});
-  return resp;
-}
-
-HttpResponse Denial(const Status& s) {
-  HttpResponse r = ErrorResponse(HttpStatusOf(s) == 413 ? 429 : HttpStatusOf(s), s);
-  if (r.status == 429)
-    r.headers.push_back({"Retry-After", std::to_string(std::max(1, auth::RetryAfterSeconds(s)))});
-  if (r.status == 401) r.headers.push_back({"WWW-Authenticate", "Bearer"});
-  return r;
-}
-
 }  // namespace
 
-StatusOr<auth::Principal> Api::Identify(const HttpRequest& r, bool url_token_allowed) const {
+StatusOr<auth::Principal> ApiCore::Identify(const HttpRequest& r, bool url_token_allowed) const {
   StatusOr<auth::Principal> who =
       Status(StatusCode::kUnauthenticated, "sign in first: Authorization: Bearer <token>",
              "Authorization");
@@ -88,84 +52,87 @@ StatusOr<auth::Principal> Api::Identify(const HttpRequest& r, bool url_token_all
     return it == r.headers.end() ? nullptr : &it->second;
   };
   if (const std::string* authorization = header("authorization")) {
-    who = auth_.tokens().AuthenticateHeader(*authorization);
+    who = auth.tokens().AuthenticateHeader(*authorization);
   } else if (const std::string* key = header("x-api-key")) {
     auto cred = auth::ParseApiKeyHeader(*key);
-    who = cred.ok() ? auth_.tokens().AuthenticateApiKey(cred->token)
+    who = cred.ok() ? auth.tokens().AuthenticateApiKey(cred->token)
                     : StatusOr<auth::Principal>(cred.status());
   } else if (auto q = r.query.find("access_token"); q != r.query.end()) {
     // Browsers cannot set headers on a WebSocket; everywhere else a token in the URL would end
     // up in proxy logs and browser history, so it is refused rather than ignored.
-    who = url_token_allowed ? auth_.tokens().AuthenticateHeader("Bearer " + q->second)
+    who = url_token_allowed ? auth.tokens().AuthenticateHeader("Bearer " + q->second)
                             : Status(StatusCode::kUnauthenticated,
                                      "access_token in the URL is accepted on the stream only; send "
                                      "Authorization: Bearer <token>",
                                      "access_token");
   } else if (!r.client_cert_name.empty()) {  // a gateway with a verified client certificate
-    who = auth_.tokens().AuthenticateGatewayName(r.client_cert_name);
+    who = auth.tokens().AuthenticateGatewayName(r.client_cert_name);
   }
   return who;
 }
 
-StatusOr<auth::Principal> Api::Authenticate(const HttpRequest& r, HttpResponse* denied,
-                                            bool url_token_allowed) {
+StatusOr<auth::Principal> ApiCore::Authenticate(const HttpRequest& r, HttpResponse* denied,
+                                                bool url_token_allowed) {
   StatusOr<auth::Principal> who = Identify(r, url_token_allowed);
   if (who.ok()) {
-    auto rate = limiter_.TakeForRequest(who->user, r.remote);
+    auto rate = limiter.TakeForRequest(who->user, r.remote);
     if (rate.allowed) return who;
-    who = Status(StatusCode::kResourceExhausted,
-                 "rate limit exceeded; retry after " + std::to_string(rate.retry_after_s) + " s");
+    who = RateLimited("rate limit exceeded; retry after " + std::to_string(rate.retry_after_s) +
+                      " s");
   }
-  ++denied_;
-  if (denied) *denied = Denial(who.status());
+  ++denials;
+  if (denied) *denied = ErrorResponse(who.status());
   return who.status();
 }
 
-void Api::Handle(const HttpRequest& r, Reply reply) {
-  ++requests_;
-  auto seg = Segments(r.path);
-  if (seg.empty() || seg[0] != "api") {
-    // Liveness is public; anything that counts records (the log's head, the metrics) is for
-    // those who may read the audit trail.
-    if (r.path == "/healthz" || r.path == "/metrics") {
-      if (r.method != "GET") return reply(MethodNotAllowed(r, "GET"));
-      bool signed_in = r.headers.count("authorization") || r.headers.count("x-api-key");
-      if (r.path == "/healthz" && !signed_in) return reply(JsonResponse(200, {{"status", "ok"}}));
-      HttpResponse denied;
-      auto who = Authenticate(r, &denied);
-      if (!who.ok()) return reply(std::move(denied));
-      if (Status s = auth::Authorize(*who, auth::Action::kAuditRead, nullptr); !s.ok())
-        return reply(ErrorResponse(403, s));
-      if (r.path == "/metrics") return MetricsRoute(reply);
-      return reply(
-          JsonResponse(200, {{"status", "ok"}, {"last_seq", engine_.log().LastSeq().value}}));
-    }
-    if (r.method == "GET") return StaticFile(r, reply);
-    return reply(ErrorResponse(404, NotFound("no route " + r.path)));
-  }
-  if (seg.size() < 3 || seg[1] != "v1")
-    return reply(ErrorResponse(404, NotFound("no route " + r.path)));
-  // CAP alerts are XML (POST /api/v1/cap, api_exports.cc); everything else posts JSON.
-  if (seg[2] == "cap" && seg.size() == 3) {
-    if (r.method == "POST" && !IsXmlContentType(r.content_type))
-      return reply(ErrorResponse(
-          415, InvalidArgument("Content-Type must be application/cap+xml", "Content-Type")));
-  } else if (r.method == "POST" && r.content_type.rfind("application/json", 0) != 0 &&
-             r.content_type.rfind("application/x-ndjson", 0) != 0) {
-    return reply(ErrorResponse(
-        415, InvalidArgument("Content-Type must be application/json", "Content-Type")));
-  }
-  if (seg[2] == "auth" && seg.size() == 4 && r.method == "POST")
-    return AuthRoute(r, seg[3], std::move(reply));
-  HttpResponse denied;
-  auto who = Authenticate(r, &denied);
-  if (!who.ok()) return reply(std::move(denied));
-  Route(r, *who, std::move(reply));
+void SessionRoutes::AddRoutes(Router& router) {
+  using auth::Action;
+  auto sign_in = [this](std::string_view what) {
+    return [this, what](const RouteCall& c, Reply reply) {
+      AuthRoute(c.request(), what, std::move(reply));
+    };
+  };
+  router.Add({"POST", "/api/v1/auth/login", std::nullopt, Gate::kPublic, BodyType::kJson,
+              sign_in("login")});
+  router.Add({"POST", "/api/v1/auth/refresh", std::nullopt, Gate::kPublic, BodyType::kJson,
+              sign_in("refresh")});
+  // Logout reads the credential itself: it revokes exactly the token it was sent.
+  router.Add({"POST", "/api/v1/auth/logout", std::nullopt, Gate::kPublic, BodyType::kJson,
+              [this](const RouteCall& c, Reply reply) { Logout(c.request(), std::move(reply)); }});
+  router.Add({"GET", "/api/v1/whoami", std::nullopt, Gate::kSignedIn, BodyType::kNone,
+              [this](const RouteCall& c, Reply reply) { WhoAmI(c.who(), std::move(reply)); }});
 }
 
-void Api::AuthRoute(const HttpRequest& r, std::string_view what, Reply reply) {
+void SessionRoutes::Logout(const HttpRequest& r, Reply reply) {
+  // The credential is read exactly as on every other route (scheme case-insensitive): a
+  // logout that revokes nothing must not answer "signed out".
+  auto it = r.headers.find("authorization");
+  const std::string header = it == r.headers.end() ? "" : it->second;
+  auto cred = auth::ParseAuthorization(header);  // views into `header`
+  if (!cred.ok()) return reply(ErrorResponse(cred.status()));
+  if (cred->kind != auth::CredentialKind::kBearer)
+    return reply(ErrorResponse(Status(StatusCode::kUnauthenticated,
+                                      "logout takes the session's Bearer token", "Authorization")));
+  if (auto who = auth_.tokens().Authenticate(cred->token); !who.ok())
+    return reply(ErrorResponse(who.status()));
+  Status s = auth_.tokens().Logout(cred->token);
+  reply(s.ok() ? JsonResponse(200, {{"status", "signed out"}}) : ErrorResponse(s));
+}
+
+void SessionRoutes::WhoAmI(Who who, Reply reply) {
+  json roles = json::array();
+  for (const auto& g : who.roles) roles.push_back(g.agency + ":" + std::string(auth::Name(g.role)));
+  reply(JsonResponse(200, {{"user", who.user},
+                           {"agency", who.agency},
+                           {"roles", roles},
+                           {"clearance", Name(who.clearance)},
+                           // where the console's stream resumes after loading
+                           {"head", engine_.log().LastSeq().value}}));
+}
+
+void SessionRoutes::AuthRoute(const HttpRequest& r, std::string_view what, Reply reply) {
   auto session_reply = [&](const StatusOr<auth::Session>& s) {
-    if (!s.ok()) return reply(Denial(s.status()));
+    if (!s.ok()) return reply(ErrorResponse(s.status()));
     reply(JsonResponse(200, {{"access_token", s->access_token},
                              {"refresh_token", s->refresh_token},
                              {"token_type", "Bearer"},
@@ -173,36 +140,21 @@ void Api::AuthRoute(const HttpRequest& r, std::string_view what, Reply reply) {
                              {"user", s->principal.user},
                              {"agency", s->principal.agency}}));
   };
-  if (what == "logout") {
-    // The credential is read exactly as on every other route (scheme case-insensitive): a
-    // logout that revokes nothing must not answer "signed out".
-    auto it = r.headers.find("authorization");
-    const std::string header = it == r.headers.end() ? "" : it->second;
-    auto cred = auth::ParseAuthorization(header);  // views into `header`
-    if (!cred.ok()) return reply(Denial(cred.status()));
-    if (cred->kind != auth::CredentialKind::kBearer)
-      return reply(Denial(Status(StatusCode::kUnauthenticated,
-                                 "logout takes the session's Bearer token", "Authorization")));
-    if (auto who = auth_.tokens().Authenticate(cred->token); !who.ok())
-      return reply(Denial(who.status()));
-    Status s = auth_.tokens().Logout(cred->token);
-    return reply(s.ok() ? JsonResponse(200, {{"status", "signed out"}}) : Denial(s));
-  }
   // Guessing passwords costs the guesser: the sign-in throttle (its own rates, not --rate)
   // per address before any work, then per username tried (known or not) before any hashing.
   if (Status s = auth_.login_throttle().TakeAddress(r.remote); !s.ok()) {
-    if (what == "login") ++refused_sign_ins_;
-    return reply(Denial(s));
+    if (what == "login") ++core_.refused_sign_ins;
+    return reply(ErrorResponse(s));
   }
   auto parsed = ParseJsonBody(r.body);
-  if (!parsed.ok()) return reply(BadRequest(parsed.status()));
+  if (!parsed.ok()) return reply(ErrorResponse(parsed.status()));
   if (what == "login") {
     FieldReader f(*parsed, {"username", "password"});
     std::string user = f.String("username", true, 128), password = f.String("password", true, 1024);
-    if (!f.ok()) return reply(BadRequest(f.status()));
+    if (!f.ok()) return reply(ErrorResponse(f.status()));
     if (Status s = auth_.login_throttle().TakeUsername(user); !s.ok()) {
-      ++refused_sign_ins_;
-      return reply(Denial(s));
+      ++core_.refused_sign_ins;
+      return reply(ErrorResponse(s));
     }
     auto session = auth_.tokens().Login(user, password);
     // Audit: a sign-in goes to the log in the next group commit (the reply does not wait). A
@@ -212,127 +164,22 @@ void Api::AuthRoute(const HttpRequest& r, std::string_view what, Reply reply) {
       engine_.Submit(RecordSignIn{user, session->principal.agency, "signed_in", r.remote}, user,
                      session->principal.agency, [](CommandOutcome) {});
     else
-      ++refused_sign_ins_;
+      ++core_.refused_sign_ins;
     return session_reply(session);
   }
-  if (what == "refresh") {
-    FieldReader f(*parsed, {"refresh_token"});
-    std::string token = f.String("refresh_token", true, 256);
-    if (!f.ok()) return reply(BadRequest(f.status()));
-    return session_reply(auth_.tokens().Refresh(token));
-  }
-  reply(ErrorResponse(404, NotFound("no route " + r.path)));
+  FieldReader f(*parsed, {"refresh_token"});
+  std::string token = f.String("refresh_token", true, 256);
+  if (!f.ok()) return reply(ErrorResponse(f.status()));
+  session_reply(auth_.tokens().Refresh(token));
 }
 
-void Api::Route(const HttpRequest& r, Who who, Reply reply) {
-  auto seg = Segments(r.path);
-  const bool get = r.method == "GET", post = r.method == "POST";
-  auto method_not_allowed = [&] {
-    reply(ErrorResponse(405, InvalidArgument(r.method + " is not allowed on " + r.path)));
-  };
-  auto no_route = [&] { reply(ErrorResponse(404, NotFound("no route " + r.path))); };
-  std::string_view res = seg[2];
-  if (res == "incidents") {
-    if (seg.size() == 3)
-      return post  ? CreateIncidentRoute(r, who, reply)
-             : get ? ListIncidents(r, who, reply)
-                   : method_not_allowed();
-    if (seg.size() == 4 && seg[3] == "cap")
-      return get ? CapFeedRoute(r, who, reply) : method_not_allowed();
-    IncidentId id(ParseId(seg[3]));
-    if (!id)
-      return reply(BadRequest(InvalidArgument("incident id must be a positive integer", "id")));
-    if (seg.size() == 4) return get ? GetIncident(id, who, reply) : method_not_allowed();
-    if (seg.size() == 5 && seg[4] == "messages") return MessagesRoute(r, id, who, reply);
-    if (seg.size() == 5 && (seg[4] == "cap" || seg[4] == "eido"))
-      return get ? ExportRoute(id, seg[4], who, reply) : method_not_allowed();
-    if (seg.size() <= 6 && seg[4] == "recommendation")
-      return post ? RecommendationRoute(r, id, seg.size() == 6 ? seg[5] : "", who, reply)
-                  : method_not_allowed();
-    if (seg.size() == 5 && seg[4] == "cot")
-      return get ? CotIncidentRoute(id, who, reply) : method_not_allowed();
-    if (seg.size() > 5) return no_route();
-    if (!post) return method_not_allowed();
-    if (seg[4] == "status") return IncidentStatusRoute(r, id, who, reply);
-    if (seg[4] == "notes") return IncidentNoteRoute(r, id, who, reply);
-    if (seg[4] == "assignments") return AssignRoute(r, id, who, reply);
-    if (seg[4] == "shares") return ShareRoute(r, id, who, reply);
-    if (seg[4] == "split") return SplitRoute(r, id, who, reply);
-    if (seg[4] == "classification") return IncidentClassifyRoute(r, id, who, reply);
-    return no_route();
-  }
-  if (res == "alarms") {
-    if (seg.size() == 3) return post ? AlarmsRoute(r, who, reply) : method_not_allowed();
-    if (!get) return method_not_allowed();
-    // Alarm ids may hold '/': everything after /alarms/, percent-decoded.
-    std::string prefix = "/api/v1/alarms/";
-    return GetAlarm(r.path.size() > prefix.size() ? UrlDecode(r.path.substr(prefix.size())) : "",
-                    who, reply);
-  }
-  if (res == "watchlists") return WatchlistsRoute(r, who, reply);
-  if (res == "webhooks") return WebhooksRoute(r, seg, who, reply);
-  if (res == "cap" && seg.size() == 3)
-    return post ? CapImportRoute(r, who, reply) : method_not_allowed();
-  if (res == "units") {
-    if (seg.size() == 3)
-      return post  ? CreateUnitRoute(r, who, reply)
-             : get ? ListUnits(r, who, reply)
-                   : method_not_allowed();
-    if (seg[3] == "nearby" && seg.size() == 4)
-      return get ? NearbyRoute(r, who, reply) : method_not_allowed();
-    UnitId id(ParseId(seg[3]));
-    if (!id) return reply(BadRequest(InvalidArgument("unit id must be a positive integer", "id")));
-    if (seg.size() == 4) return get ? GetUnit(id, who, reply) : method_not_allowed();
-    if (seg.size() == 5 && seg[4] == "cot")
-      return get ? CotUnitRoute(id, who, reply) : method_not_allowed();
-    if (seg.size() == 5 && seg[4] == "track")
-      return get ? TrackRoute(r, id, who, reply) : method_not_allowed();
-    if (seg.size() == 5 && seg[4] == "status")
-      return post ? UnitStatusRoute(r, id, who, reply) : method_not_allowed();
-    if (seg.size() == 5 && seg[4] == "shares")
-      return post ? UnitShareRoute(r, id, who, reply) : method_not_allowed();
-    if (seg.size() == 5 && seg[4] == "classification")
-      return post ? UnitClassifyRoute(r, id, who, reply) : method_not_allowed();
-    return no_route();
-  }
-  if (res == "resource-requests" || res == "coverage") return DispatchRoute(r, seg, who, reply);
-  if (res == "positions" && seg.size() == 3)
-    return post ? PositionsRoute(r, who, reply) : method_not_allowed();
-  if (res == "zones" && seg.size() == 3)
-    return post || get ? ZonesRoute(r, who, reply) : method_not_allowed();
-  if (res == "agencies" && seg.size() == 3) {
-    if (post) return AgencyRoute(r, who, reply);
-    json items = json::array();
-    engine_.Read([&](const World& w) {
-      for (const auto& [code, a] : w.agencies()) items.push_back(JsonWriter::ToJson(a));
-    });
-    return reply(JsonResponse(200, {{"items", items}}));
-  }
-  if (res == "events" && seg.size() == 3)
-    return get ? EventsRoute(r, who, reply) : method_not_allowed();
-  if (res == "route" && seg.size() == 3) return get ? RouteRoute(r, reply) : method_not_allowed();
-  if (res == "eta" && seg.size() == 3) return post ? EtaRoute(r, reply) : method_not_allowed();
-  if (res == "whoami" && seg.size() == 3 && get) {
-    json roles = json::array();
-    for (const auto& g : who.roles)
-      roles.push_back(g.agency + ":" + std::string(auth::Name(g.role)));
-    return reply(JsonResponse(200, {{"user", who.user},
-                                    {"agency", who.agency},
-                                    {"roles", roles},
-                                    {"clearance", Name(who.clearance)},
-                                    // where the console's stream resumes after loading
-                                    {"head", engine_.log().LastSeq().value}}));
-  }
-  no_route();
-}
-
-void Api::Submit(Command command, Who who, Reply reply, Outcome on_success) {
-  engine_.Submit(
+void ApiCore::Submit(Command command, Who who, Reply reply, Outcome on_success) {
+  engine.Submit(
       std::move(command), who.user, who.agency,
       [reply = std::move(reply), on_success = std::move(on_success), this](CommandOutcome o) {
         if (!o.status.ok()) {
-          ++client_errors_;
-          return reply(ErrorResponse(HttpStatusOf(o.status), o.status));
+          ++client_errors;
+          return reply(ErrorResponse(o.status));
         }
         reply(on_success(o));
       });
@@ -369,7 +216,7 @@ std::optional<auth::RecordLabel> IncidentLabel(const Engine& engine, IncidentId 
   });
 }
 
-void Api::CreateIncidentRoute(const HttpRequest& r, Who who, Reply reply) {
+void IncidentRoutes::CreateIncidentRoute(const HttpRequest& r, Who who, Reply reply) {
   NCC_PARSE_BODY(body, reply);
   FieldReader f(body, {"type", "priority", "location", "address", "landmark", "summary", "agency",
                        "classification"});
@@ -403,8 +250,8 @@ void Api::CreateIncidentRoute(const HttpRequest& r, Who who, Reply reply) {
   Submit(std::move(c), who, std::move(reply), Created);
 }
 
-void Api::ReplyAfterAudit(std::vector<IncidentId> confidential, std::string via, Who who,
-                          Reply reply, HttpResponse response) {
+void ApiCore::ReplyAfterAudit(std::vector<IncidentId> confidential, std::string via, Who who,
+                              Reply reply, HttpResponse response) {
   ReplyAfterAudit(RecordAccess{std::move(confidential), std::move(via), {}, {}}, who,
                   std::move(reply), std::move(response));
 }
@@ -428,7 +275,7 @@ std::vector<RecordAccess> AuditPages(RecordAccess access) {
 
 }  // namespace
 
-void Api::ReplyAfterAudit(RecordAccess access, Who who, Reply reply, HttpResponse response) {
+void ApiCore::ReplyAfterAudit(RecordAccess access, Who who, Reply reply, HttpResponse response) {
   std::vector<RecordAccess> pages = AuditPages(std::move(access));
   if (pages.empty()) return reply(std::move(response));
   // Reply once every page is durable; any failure withholds the records (503).
@@ -445,7 +292,7 @@ void Api::ReplyAfterAudit(RecordAccess access, Who who, Reply reply, HttpRespons
   pending->response = std::move(response);
   pending->left = pages.size();
   for (RecordAccess& page : pages)
-    engine_.Submit(std::move(page), who.user, who.agency, [pending](CommandOutcome o) {
+    engine.Submit(std::move(page), who.user, who.agency, [pending](CommandOutcome o) {
       std::unique_lock lock(pending->mu);
       if (!o.status.ok() && !pending->failed) {
         pending->failed = true;
@@ -461,7 +308,7 @@ void Api::ReplyAfterAudit(RecordAccess access, Who who, Reply reply, HttpRespons
     });
 }
 
-void Api::GetIncident(IncidentId id, Who who, Reply reply) {
+void IncidentRoutes::GetIncident(IncidentId id, Who who, Reply reply) {
   bool confidential = false;
   auto view = engine_.Read([&](const World& w) -> std::optional<json> {
     const Incident* i = w.FindIncident(id);
@@ -477,7 +324,7 @@ void Api::GetIncident(IncidentId id, Who who, Reply reply) {
                   JsonResponse(200, *view));
 }
 
-void Api::ListIncidents(const HttpRequest& r, Who who, Reply reply) {
+void IncidentRoutes::ListIncidents(const HttpRequest& r, Who who, Reply reply) {
   Status err;
   uint64_t limit = QueryNumber(r, "limit", 100, 1000, err);
   uint64_t after = QueryNumber(r, "after", 0, UINT64_MAX >> 1, err);
@@ -509,7 +356,8 @@ void Api::ListIncidents(const HttpRequest& r, Who who, Reply reply) {
                   JsonResponse(200, out));
 }
 
-void Api::IncidentStatusRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
+void IncidentRoutes::IncidentStatusRoute(const HttpRequest& r, IncidentId id, Who who,
+                                         Reply reply) {
   NCC_PARSE_BODY(body, reply);
   FieldReader f(body, {"status", "note"});
   std::string status = f.String("status", true, 32);
@@ -525,7 +373,7 @@ void Api::IncidentStatusRoute(const HttpRequest& r, IncidentId id, Who who, Repl
   Submit(ChangeIncidentStatus{id, *to, std::move(note)}, who, std::move(reply), Applied);
 }
 
-void Api::IncidentNoteRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
+void IncidentRoutes::IncidentNoteRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
   NCC_PARSE_BODY(body, reply);
   FieldReader f(body, {"text"});
   std::string text = f.String("text", true, 8192);
@@ -538,7 +386,7 @@ void Api::IncidentNoteRoute(const HttpRequest& r, IncidentId id, Who who, Reply 
   });
 }
 
-void Api::ShareRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
+void IncidentRoutes::ShareRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
   NCC_PARSE_BODY(body, reply);
   FieldReader f(body, {"agency"});
   std::string agency = f.String("agency", true, 64);
@@ -552,7 +400,7 @@ void Api::ShareRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) 
   });
 }
 
-void Api::AssignRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
+void IncidentRoutes::AssignRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
   NCC_PARSE_BODY(body, reply);
   FieldReader f(body, {"unit"});
   auto unit = f.Integer("unit", true);
@@ -580,7 +428,7 @@ void Api::AssignRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply)
   });
 }
 
-void Api::CreateUnitRoute(const HttpRequest& r, Who who, Reply reply) {
+void UnitRoutes::CreateUnitRoute(const HttpRequest& r, Who who, Reply reply) {
   NCC_PARSE_BODY(body, reply);
   FieldReader f(body, {"callsign", "agency", "kind", "capabilities", "station", "location",
                        "classification"});
@@ -609,7 +457,7 @@ void Api::CreateUnitRoute(const HttpRequest& r, Who who, Reply reply) {
   Submit(std::move(c), who, std::move(reply), Created);
 }
 
-void Api::GetUnit(UnitId id, Who who, Reply reply) {
+void UnitRoutes::GetUnit(UnitId id, Who who, Reply reply) {
   RecordAccess audited{{}, "GET /api/v1/units/{id}", {}, {}};
   auto view = engine_.Read([&](const World& w) -> std::optional<json> {
     const Unit* u = w.FindUnit(id);
@@ -619,11 +467,11 @@ void Api::GetUnit(UnitId id, Who who, Reply reply) {
   });
   if (!view)
     return reply(ErrorResponse(404, NotFound("no unit " + std::to_string(id.value), "id")));
-  OverlayLive(*view, id);
+  OverlayLive(lane_, *view, id);
   ReplyAfterAudit(std::move(audited), who, std::move(reply), JsonResponse(200, *view));
 }
 
-void Api::ListUnits(const HttpRequest& r, Who who, Reply reply) {
+void UnitRoutes::ListUnits(const HttpRequest& r, Who who, Reply reply) {
   std::optional<UnitStatus> status;
   if (auto it = r.query.find("status"); it != r.query.end() && !it->second.empty()) {
     status = ParseUnitStatus(it->second);
@@ -643,13 +491,13 @@ void Api::ListUnits(const HttpRequest& r, Who who, Reply reply) {
       if (u.classification >= Classification::kConfidential) audited.units.push_back(u.id);
     }
   });
-  for (json& u : items) OverlayLive(u, UnitId(u["id"].get<uint64_t>()));
+  for (json& u : items) OverlayLive(lane_, u, UnitId(u["id"].get<uint64_t>()));
   ReplyAfterAudit(std::move(audited), who, std::move(reply), JsonResponse(200, {{"items", items}}));
 }
 
 // Only the owning agency's supervisors and admins share a unit (the unit.register right, which
 // is not usable through a share); the other agency then sees it but does not command it.
-void Api::UnitShareRoute(const HttpRequest& r, UnitId id, Who who, Reply reply) {
+void UnitRoutes::UnitShareRoute(const HttpRequest& r, UnitId id, Who who, Reply reply) {
   NCC_PARSE_BODY(body, reply);
   FieldReader f(body, {"agency"});
   std::string agency = f.String("agency", true, 64);
@@ -666,7 +514,7 @@ void Api::UnitShareRoute(const HttpRequest& r, UnitId id, Who who, Reply reply) 
   });
 }
 
-void Api::UnitStatusRoute(const HttpRequest& r, UnitId id, Who who, Reply reply) {
+void UnitRoutes::UnitStatusRoute(const HttpRequest& r, UnitId id, Who who, Reply reply) {
   NCC_PARSE_BODY(body, reply);
   FieldReader f(body, {"status", "note"});
   std::string status = f.String("status", true, 32);
@@ -688,7 +536,7 @@ void Api::UnitStatusRoute(const HttpRequest& r, UnitId id, Who who, Reply reply)
   Submit(ChangeUnitStatus{id, *to, std::move(note)}, who, std::move(reply), Applied);
 }
 
-void Api::AgencyRoute(const HttpRequest& r, Who who, Reply reply) {
+void ServiceRoutes::AgencyRoute(const HttpRequest& r, Who who, Reply reply) {
   NCC_PARSE_BODY(body, reply);
   FieldReader f(body, {"code", "name", "kind"});
   Agency a{f.String("code", true, 64), f.String("name", true, 256), f.String("kind", true, 64)};
@@ -700,7 +548,7 @@ void Api::AgencyRoute(const HttpRequest& r, Who who, Reply reply) {
   });
 }
 
-void Api::EventsRoute(const HttpRequest& r, Who who, Reply reply) {
+void ServiceRoutes::EventsRoute(const HttpRequest& r, Who who, Reply reply) {
   Status err;
   uint64_t after = QueryNumber(r, "after", 0, UINT64_MAX >> 1, err);
   uint64_t limit = QueryNumber(r, "limit", 100, 1000, err);
@@ -731,31 +579,178 @@ void Api::EventsRoute(const HttpRequest& r, Who who, Reply reply) {
   ReplyAfterAudit(audited.Take("GET /api/v1/events"), who, std::move(reply), std::move(resp));
 }
 
-void Api::MetricsRoute(Reply reply) {
+void ServiceRoutes::MetricsRoute(Reply reply) {
   HttpResponse resp;
   resp.content_type = "text/plain; version=0.0.4";
   engine_.RenderMetrics(resp.body);
-  RenderCounter(resp.body, "ncc_http_requests_total", "HTTP requests handled", requests_.load());
+  RenderCounter(resp.body, "ncc_http_requests_total", "HTTP requests handled",
+                core_.requests.load());
   RenderCounter(resp.body, "ncc_http_command_errors_total", "Commands refused over HTTP",
-                client_errors_.load());
+                core_.client_errors.load());
   RenderCounter(resp.body, "ncc_sign_ins_refused_total", "Password sign-ins refused",
-                refused_sign_ins_.load());
-  if (lane_) lane_->RenderMetrics(resp.body);
-  if (metrics_hook_) metrics_hook_(resp.body);
-  for (const auto& more : more_metrics_) more(resp.body);
-  if (alarms_) alarms_->RenderMetrics(resp.body);
+                core_.refused_sign_ins.load());
+  for (const auto& more : core_.metrics) more(resp.body);
   reply(std::move(resp));
 }
 
-void Api::StaticFile(const HttpRequest& r, Reply reply) {
+// Liveness is public; anything that counts records (the log's head) is for those who may read
+// the audit trail (the row's action, checked by the router when credentials are sent).
+void ServiceRoutes::Health(const RouteCall& call, Reply reply) {
+  if (!call.signed_in()) return reply(JsonResponse(200, {{"status", "ok"}}));
+  if (Status s = auth::Authorize(call.who(), auth::Action::kAuditRead, nullptr); !s.ok())
+    return reply(ErrorResponse(s));
+  reply(JsonResponse(200, {{"status", "ok"}, {"last_seq", engine_.log().LastSeq().value}}));
+}
+
+void ServiceRoutes::ListAgencies(Reply reply) {
+  json items = json::array();
+  engine_.Read([&](const World& w) {
+    for (const auto& [code, a] : w.agencies()) items.push_back(JsonWriter::ToJson(a));
+  });
+  reply(JsonResponse(200, {{"items", items}}));
+}
+
+void ServiceRoutes::StaticFile(const HttpRequest& r, Reply reply) {
   // Only the manifest's exact paths: nothing else under or outside the web root is reachable.
   const ncc::StaticFile* f = options_.console.Find(r.path);
-  if (!f) return reply(ErrorResponse(404, NotFound("no route " + r.path)));
+  if (!f) return reply(ErrorResponse(NotFound("no route " + r.path.substr(0, 200))));
   HttpResponse resp;
   resp.body = f->body;
   resp.content_type = f->content_type;
   resp.headers.push_back({"Content-Security-Policy", kConsoleCsp});
   reply(std::move(resp));
+}
+
+void ServiceRoutes::AddRoutes(Router& router) {
+  using auth::Action;
+  router.Add({"GET", "/healthz", Action::kAuditRead, Gate::kOptional, BodyType::kNone,
+              [this](const RouteCall& c, Reply reply) { Health(c, std::move(reply)); }});
+  router.Add({"GET", "/metrics", Action::kAuditRead, Gate::kSignedIn, BodyType::kNone,
+              [this](const RouteCall& c, Reply reply) {
+                if (Status s = auth::Authorize(c.who(), Action::kAuditRead, nullptr); !s.ok())
+                  return reply(ErrorResponse(s));
+                MetricsRoute(std::move(reply));
+              }});
+  router.Add({"GET", "/api/v1/agencies", std::nullopt, Gate::kSignedIn, BodyType::kNone,
+              [this](const RouteCall&, Reply reply) { ListAgencies(std::move(reply)); }});
+  router.Add({"POST", "/api/v1/agencies", Action::kAgencyManage, Gate::kSignedIn, BodyType::kJson,
+              [this](const RouteCall& c, Reply reply) {
+                AgencyRoute(c.request(), c.who(), std::move(reply));
+              }});
+  router.Add({"GET", "/api/v1/events", Action::kEventRead, Gate::kSignedIn, BodyType::kNone,
+              [this](const RouteCall& c, Reply reply) {
+                EventsRoute(c.request(), c.who(), std::move(reply));
+              }});
+  // The stream is a WebSocket (the HTTP server upgrades it before the router); a plain GET is
+  // told what to send.
+  router.Add({"GET", "/api/v1/stream", Action::kStreamSubscribe, Gate::kPublic, BodyType::kNone,
+              [](const RouteCall&, Reply reply) {
+                HttpResponse resp = ErrorResponse(
+                    Status(StatusCode::kUpgradeRequired,
+                           "the stream is a WebSocket: send Upgrade: websocket", "Upgrade"));
+                resp.headers.push_back({"Upgrade", "websocket"});
+                reply(std::move(resp));
+              }});
+  router.SetFallback(
+      [this](const RouteCall& c, Reply reply) { StaticFile(c.request(), std::move(reply)); });
+}
+
+void IncidentRoutes::AddRoutes(Router& router) {
+  using auth::Action;
+  router.Add({"POST", "/api/v1/incidents", Action::kIncidentCreate, Gate::kSignedIn,
+              BodyType::kJson, [this](const RouteCall& c, Reply reply) {
+                CreateIncidentRoute(c.request(), c.who(), std::move(reply));
+              }});
+  router.Add({"GET", "/api/v1/incidents", Action::kIncidentRead, Gate::kSignedIn, BodyType::kNone,
+              [this](const RouteCall& c, Reply reply) {
+                ListIncidents(c.request(), c.who(), std::move(reply));
+              }});
+  router.Add({"GET", "/api/v1/incidents/{id}", Action::kIncidentRead, Gate::kSignedIn,
+              BodyType::kNone, [this](const RouteCall& c, Reply reply) {
+                GetIncident(IncidentId(c.Id()), c.who(), std::move(reply));
+              }});
+  using Handler = void (IncidentRoutes::*)(const HttpRequest&, IncidentId, Who, Reply);
+  auto post = [&](const char* path, Action action, Handler handler) {
+    router.Add({"POST", path, action, Gate::kSignedIn, BodyType::kJson,
+                [this, handler](const RouteCall& c, Reply reply) {
+                  (this->*handler)(c.request(), IncidentId(c.Id()), c.who(), std::move(reply));
+                }});
+  };
+  post("/api/v1/incidents/{id}/status", Action::kIncidentUpdateStatus,
+       &IncidentRoutes::IncidentStatusRoute);
+  post("/api/v1/incidents/{id}/notes", Action::kIncidentNote, &IncidentRoutes::IncidentNoteRoute);
+  post("/api/v1/incidents/{id}/assignments", Action::kIncidentAssign, &IncidentRoutes::AssignRoute);
+  post("/api/v1/incidents/{id}/shares", Action::kIncidentUpdateStatus, &IncidentRoutes::ShareRoute);
+}
+
+void UnitRoutes::AddRoutes(Router& router) {
+  using auth::Action;
+  router.Add({"POST", "/api/v1/units", Action::kUnitRegister, Gate::kSignedIn, BodyType::kJson,
+              [this](const RouteCall& c, Reply reply) {
+                CreateUnitRoute(c.request(), c.who(), std::move(reply));
+              }});
+  router.Add({"GET", "/api/v1/units", Action::kUnitRead, Gate::kSignedIn, BodyType::kNone,
+              [this](const RouteCall& c, Reply reply) {
+                ListUnits(c.request(), c.who(), std::move(reply));
+              }});
+  router.Add({"GET", "/api/v1/units/{id}", Action::kUnitRead, Gate::kSignedIn, BodyType::kNone,
+              [this](const RouteCall& c, Reply reply) {
+                GetUnit(UnitId(c.Id()), c.who(), std::move(reply));
+              }});
+  router.Add({"POST", "/api/v1/units/{id}/status", Action::kUnitUpdateStatus, Gate::kSignedIn,
+              BodyType::kJson, [this](const RouteCall& c, Reply reply) {
+                UnitStatusRoute(c.request(), UnitId(c.Id()), c.who(), std::move(reply));
+              }});
+  router.Add({"POST", "/api/v1/units/{id}/shares", Action::kUnitRegister, Gate::kSignedIn,
+              BodyType::kJson, [this](const RouteCall& c, Reply reply) {
+                UnitShareRoute(c.request(), UnitId(c.Id()), c.who(), std::move(reply));
+              }});
+}
+
+Api::Api(Engine& engine, auth::Auth& auth, const auth::Clock& clock, ApiOptions options,
+         auth::RateLimit rate, ApiServices services)
+    : core_(std::make_unique<ApiCore>(engine, auth, clock, std::move(options), rate)),
+      router_([core = core_.get()](const HttpRequest& r, HttpResponse* denied) {
+        return core->Authenticate(r, denied, false);
+      }) {
+  ApiCore& core = *core_;
+  rooms_.push_back(std::make_unique<SessionRoutes>(core));
+  rooms_.push_back(std::make_unique<IncidentRoutes>(core, services.alarms));
+  rooms_.push_back(std::make_unique<UnitRoutes>(core, services.lane));
+  rooms_.push_back(std::make_unique<RecordRoutes>(core));
+  rooms_.push_back(std::make_unique<ServiceRoutes>(core));
+  rooms_.push_back(std::make_unique<PositionRoutes>(core, services.lane));
+  rooms_.push_back(std::make_unique<MonitoringRoutes>(core, services.lane, services.zones_path));
+  rooms_.push_back(std::make_unique<RoutingRoutes>(core, services.routing));
+  rooms_.push_back(std::make_unique<AlarmRoutes>(core, services.alarms));
+  rooms_.push_back(std::make_unique<DispatchRoutes>(core, services.dispatch));
+  rooms_.push_back(std::make_unique<CotRoutes>(core, services.lane));
+  rooms_.push_back(std::make_unique<ExportRoutes>(core, services.alarms, services.webhooks));
+  for (auto& room : rooms_) room->AddRoutes(router_);
+  if (services.lane)
+    core.metrics.push_back([lane = services.lane](std::string& out) { lane->RenderMetrics(out); });
+  if (services.alarms)
+    core.metrics.push_back([a = services.alarms](std::string& out) { a->RenderMetrics(out); });
+}
+
+Api::~Api() = default;
+
+void Api::Handle(const HttpRequest& request, Reply reply) {
+  ++core_->requests;
+  router_.Handle(request, std::move(reply));
+}
+
+StatusOr<auth::Principal> Api::Authenticate(const HttpRequest& request, HttpResponse* denied,
+                                            bool url_token_allowed) {
+  return core_->Authenticate(request, denied, url_token_allowed);
+}
+
+StatusOr<auth::Principal> Api::Identify(const HttpRequest& request, bool url_token_allowed) const {
+  return core_->Identify(request, url_token_allowed);
+}
+
+void Api::AddMetrics(std::function<void(std::string&)> more) {
+  core_->metrics.push_back(std::move(more));
 }
 
 }  // namespace ncc

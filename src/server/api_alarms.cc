@@ -7,9 +7,9 @@
 //   DELETE /api/v1/watchlists/{plate}[?agency=]
 // and POST /api/v1/incidents when calls are correlated (CorrelatedCall).
 #include "core/json_writer.h"
+#include "input/json_body.h"
 #include "server/access.h"
-#include "server/api.h"
-#include "server/json_body.h"
+#include "server/api_rooms.h"
 
 namespace ncc {
 namespace {
@@ -73,13 +73,39 @@ auth::RecordLabel LabelOf(const WatchlistEntry& e) {
 
 }  // namespace
 
-void Api::AlarmsRoute(const HttpRequest& r, Who who, Reply reply) {
+void AlarmRoutes::AddRoutes(Router& router) {
+  using auth::Action;
+  router.Add({"POST", "/api/v1/alarms", Action::kAlarmReport, Gate::kSignedIn, BodyType::kJson,
+              [this](const RouteCall& c, Reply reply) {
+                AlarmsRoute(c.request(), c.who(), std::move(reply));
+              }});
+  // Alarm ids may hold '/': everything after /alarms/, percent-decoded.
+  router.Add({"GET", "/api/v1/alarms/{alarm_id+}", Action::kIncidentRead, Gate::kSignedIn,
+              BodyType::kNone, [this](const RouteCall& c, Reply reply) {
+                GetAlarm(c.Param("alarm_id"), c.who(), std::move(reply));
+              }});
+  router.Add({"POST", "/api/v1/incidents/{id}/split", Action::kIncidentSplit, Gate::kSignedIn,
+              BodyType::kJson, [this](const RouteCall& c, Reply reply) {
+                SplitRoute(c.request(), IncidentId(c.Id()), c.who(), std::move(reply));
+              }});
+  auto watchlists = [this](const RouteCall& c, Reply reply) {
+    WatchlistsRoute(c.request(), c.who(), std::move(reply));
+  };
+  router.Add({"GET", "/api/v1/watchlists", Action::kWatchlistRead, Gate::kSignedIn, BodyType::kNone,
+              watchlists});
+  router.Add({"POST", "/api/v1/watchlists", Action::kWatchlistManage, Gate::kSignedIn,
+              BodyType::kJson, watchlists});
+  router.Add({"DELETE", "/api/v1/watchlists/{plate+}", Action::kWatchlistManage, Gate::kSignedIn,
+              BodyType::kNone, watchlists});
+}
+
+void AlarmRoutes::AlarmsRoute(const HttpRequest& r, Who who, Reply reply) {
   if (!alarms_) return reply(NoIntake());
   alarms_->SubmitAsync(who, r.body,
                        [reply](alarms::SubmitResult result) { reply(SubmitReply(result)); });
 }
 
-void Api::GetAlarm(const std::string& id, Who who, Reply reply) {
+void AlarmRoutes::GetAlarm(const std::string& id, Who who, Reply reply) {
   auto view = engine_.Read([&](const World& w) -> std::optional<json> {
     const Incident* i = w.FindIncident(w.IncidentOfAlarm(id));
     if (!i || !auth::CanSee(who, LabelOf(*i), auth::Action::kIncidentRead)) return std::nullopt;
@@ -100,7 +126,7 @@ void Api::GetAlarm(const std::string& id, Who who, Reply reply) {
   reply(JsonResponse(200, *view));
 }
 
-void Api::SplitRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
+void AlarmRoutes::SplitRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
   if (!alarms_) return reply(NoIntake());
   auto parsed = ParseJsonBody(r.body);
   if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
@@ -124,7 +150,8 @@ void Api::SplitRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) 
   });
 }
 
-void Api::CorrelatedCall(CreateIncident c, Who who, Reply reply) {
+// Calls correlated with alarms are the intake's work; the incident room hands them over.
+void IncidentRoutes::CorrelatedCall(CreateIncident c, Who who, Reply reply) {
   alarms_->SubmitCall(std::move(c), who.user, [reply](StatusOr<alarms::CallResult> r) {
     if (!r.ok()) return reply(ErrorResponse(HttpStatusOf(r.status()), r.status()));
     json body = {{"id", r->incident.value}, {"source", r->source_id}, {"seq", r->last_seq.value}};
@@ -133,7 +160,7 @@ void Api::CorrelatedCall(CreateIncident c, Who who, Reply reply) {
   });
 }
 
-void Api::WatchlistsRoute(const HttpRequest& r, Who who, Reply reply) {
+void AlarmRoutes::WatchlistsRoute(const HttpRequest& r, Who who, Reply reply) {
   auto seg_rest = r.path.substr(std::string("/api/v1/watchlists").size());
   if (r.method == "GET" && (seg_rest.empty() || seg_rest == "/")) {
     json items = json::array();

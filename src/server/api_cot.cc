@@ -3,7 +3,7 @@
 // 404 when the caller may not see the record at all, 403 when it sees it but may not export.
 #include "exchange/cot/records.h"
 #include "server/access.h"
-#include "server/api.h"
+#include "server/api_rooms.h"
 
 namespace ncc {
 namespace {
@@ -29,7 +29,19 @@ std::optional<HttpResponse> RefuseExport(const auth::Principal& who, const auth:
 
 }  // namespace
 
-void Api::CotIncidentRoute(IncidentId id, Who who, Reply reply) {
+void CotRoutes::AddRoutes(Router& router) {
+  // Seeing the record is incident.read / unit.read; the export itself needs export.read.
+  router.Add({"GET", "/api/v1/incidents/{id}/cot", auth::Action::kExportRead, Gate::kSignedIn,
+              BodyType::kNone, [this](const RouteCall& c, Reply reply) {
+                CotIncidentRoute(IncidentId(c.Id()), c.who(), std::move(reply));
+              }});
+  router.Add({"GET", "/api/v1/units/{id}/cot", auth::Action::kExportRead, Gate::kSignedIn,
+              BodyType::kNone, [this](const RouteCall& c, Reply reply) {
+                CotUnitRoute(UnitId(c.Id()), c.who(), std::move(reply));
+              }});
+}
+
+void CotRoutes::CotIncidentRoute(IncidentId id, Who who, Reply reply) {
   const int64_t now = clock_.Now().ms;
   std::optional<HttpResponse> refused;
   bool confidential = false;
@@ -50,7 +62,7 @@ void Api::CotIncidentRoute(IncidentId id, Who who, Reply reply) {
                   CotResponse(*event));
 }
 
-void Api::CotUnitRoute(UnitId id, Who who, Reply reply) {
+void CotRoutes::CotUnitRoute(UnitId id, Who who, Reply reply) {
   const int64_t now = clock_.Now().ms;
   std::optional<HttpResponse> refused;
   std::optional<Unit> unit;

@@ -9,9 +9,9 @@
 #include <charconv>
 
 #include "core/json_writer.h"
+#include "input/json_body.h"
 #include "server/access.h"
-#include "server/api.h"
-#include "server/json_body.h"
+#include "server/api_rooms.h"
 
 namespace ncc {
 namespace {
@@ -80,8 +80,8 @@ std::optional<HttpResponse> RefuseIncident(const auth::Principal& who, const Eng
 
 }  // namespace
 
-void Api::RecommendationRoute(const HttpRequest& r, IncidentId id, std::string_view what, Who who,
-                              Reply reply) {
+void DispatchRoutes::RecommendationRoute(const HttpRequest& r, IncidentId id, std::string_view what,
+                                         Who who, Reply reply) {
   if (!dispatch_) return reply(NoDispatch());
   if (auto no = RefuseIncident(who, engine_, id)) return reply(std::move(*no));
   if (what.empty()) {
@@ -151,30 +151,48 @@ void Api::RecommendationRoute(const HttpRequest& r, IncidentId id, std::string_v
   });
 }
 
-void Api::DispatchRoute(const HttpRequest& r, const std::vector<std::string_view>& seg, Who who,
-                        Reply reply) {
-  const bool get = r.method == "GET", post = r.method == "POST";
-  auto not_allowed = [&] {
-    reply(ErrorResponse(405, InvalidArgument(r.method + " is not allowed on " + r.path)));
+void DispatchRoutes::AddRoutes(Router& router) {
+  using auth::Action;
+  auto recommendation = [this](std::string_view what) {
+    return [this, what](const RouteCall& c, Reply reply) {
+      RecommendationRoute(c.request(), IncidentId(c.Id()), what, c.who(), std::move(reply));
+    };
   };
-  if (seg[2] == "coverage") {
-    if (seg.size() != 3) return reply(ErrorResponse(404, NotFound("no route " + r.path)));
-    if (!get) return not_allowed();
-    return CoverageRoute(r, who, std::move(reply));
-  }
-  // resource-requests
-  if (seg.size() == 3 && get) {
-    json items = json::array();
-    engine_.Read([&](const World& w) {
-      for (const ResourceRequest& q : w.requests()) {
-        const Incident* i = w.FindIncident(q.incident);
-        if (i && auth::CanSee(who, LabelOf(*i), auth::Action::kIncidentRead))
-          items.push_back(JsonWriter::ToJson(q));
-      }
-    });
-    return reply(JsonResponse(200, {{"items", items}}));
-  }
-  if (seg.size() == 3 && post) {
+  router.Add({"POST", "/api/v1/incidents/{id}/recommendation", Action::kIncidentAssign,
+              Gate::kSignedIn, BodyType::kJson, recommendation("")});
+  router.Add({"POST", "/api/v1/incidents/{id}/recommendation/accept", Action::kIncidentAssign,
+              Gate::kSignedIn, BodyType::kJson, recommendation("accept")});
+  router.Add(
+      {"GET", "/api/v1/resource-requests", Action::kIncidentRead, Gate::kSignedIn, BodyType::kNone,
+       [this](const RouteCall& c, Reply reply) { ListRequests(c.who(), std::move(reply)); }});
+  router.Add({"POST", "/api/v1/resource-requests", Action::kIncidentAssign, Gate::kSignedIn,
+              BodyType::kJson, [this](const RouteCall& c, Reply reply) {
+                RequestRoute(c.request(), c.who(), std::move(reply));
+              }});
+  router.Add({"POST", "/api/v1/resource-requests/{id}/answer", Action::kIncidentAssign,
+              Gate::kSignedIn, BodyType::kJson, [this](const RouteCall& c, Reply reply) {
+                AnswerRoute(c.request(), c.Id(), c.who(), std::move(reply));
+              }});
+  router.Add({"GET", "/api/v1/coverage", Action::kUnitRead, Gate::kSignedIn, BodyType::kNone,
+              [this](const RouteCall& c, Reply reply) {
+                CoverageRoute(c.request(), c.who(), std::move(reply));
+              }});
+}
+
+void DispatchRoutes::ListRequests(Who who, Reply reply) {
+  json items = json::array();
+  engine_.Read([&](const World& w) {
+    for (const ResourceRequest& q : w.requests()) {
+      const Incident* i = w.FindIncident(q.incident);
+      if (i && auth::CanSee(who, LabelOf(*i), auth::Action::kIncidentRead))
+        items.push_back(JsonWriter::ToJson(q));
+    }
+  });
+  reply(JsonResponse(200, {{"items", items}}));
+}
+
+void DispatchRoutes::RequestRoute(const HttpRequest& r, Who who, Reply reply) {
+  {
     auto parsed = ParseJsonBody(r.body);
     if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
     FieldReader f(*parsed, {"incident", "agency", "kind", "count", "reason", "deadline"});
@@ -206,12 +224,10 @@ void Api::DispatchRoute(const HttpRequest& r, const std::vector<std::string_view
       return JsonResponse(201, {{"id", o.created_id}, {"seq", o.last_seq.value}});
     });
   }
-  if (seg.size() == 5 && seg[4] == "answer") {
-    if (!post) return not_allowed();
-    uint64_t id = IdOf(seg[3]);
-    if (!id)
-      return reply(
-          ErrorResponse(400, InvalidArgument("request id must be a positive integer", "id")));
+}
+
+void DispatchRoutes::AnswerRoute(const HttpRequest& r, uint64_t id, Who who, Reply reply) {
+  {
     auto parsed = ParseJsonBody(r.body);
     if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
     FieldReader f(*parsed, {"accept", "units", "note"});
@@ -243,15 +259,13 @@ void Api::DispatchRoute(const HttpRequest& r, const std::vector<std::string_view
                     return JsonResponse(200, {{"seq", o.last_seq.value}});
                   });
   }
-  if (seg.size() == 3) return not_allowed();
-  reply(ErrorResponse(404, NotFound("no route " + r.path)));
 }
 
 }  // namespace ncc
 
 namespace ncc {
 
-void Api::CoverageRoute(const HttpRequest&, Who who, Reply reply) {
+void DispatchRoutes::CoverageRoute(const HttpRequest&, Who who, Reply reply) {
   if (!dispatch_) return reply(NoDispatch());
   // Coverage summarises where units are: the same right as reading units.
   if (Status s = auth::Authorize(who, auth::Action::kUnitRead, nullptr); !s.ok())

@@ -16,10 +16,10 @@
 #include "exchange/cap/cap_parser.h"
 #include "exchange/cap/cap_writer.h"
 #include "exchange/eido/eido_writer.h"
+#include "input/json_body.h"
 #include "server/access.h"
-#include "server/api.h"
+#include "server/api_rooms.h"
 #include "server/event_pages.h"
-#include "server/json_body.h"
 
 namespace ncc {
 namespace {
@@ -57,7 +57,7 @@ bool IsXmlContentType(std::string_view ct) {
   return type == "application/cap+xml" || type == "application/xml" || type == "text/xml";
 }
 
-void Api::ExportRoute(IncidentId id, std::string_view format, Who who, Reply reply) {
+void ExportRoutes::ExportRoute(IncidentId id, std::string_view format, Who who, Reply reply) {
   // A copy taken under the read lock: the document is written without holding it.
   auto incident = engine_.Read([&](const World& w) -> std::optional<Incident> {
     const Incident* i = w.FindIncident(id);
@@ -83,7 +83,7 @@ void Api::ExportRoute(IncidentId id, std::string_view format, Who who, Reply rep
 
 // GET /api/v1/incidents/cap?status=open|<status>&after=&limit=: an Atom feed of the CAP alerts
 // of the incidents the caller may export, filtered per incident like the list.
-void Api::CapFeedRoute(const HttpRequest& r, Who who, Reply reply) {
+void ExportRoutes::CapFeedRoute(const HttpRequest& r, Who who, Reply reply) {
   if (Status s = auth::Authorize(who, auth::Action::kExportRead, nullptr); !s.ok())
     return reply(ErrorResponse(403, s));
   auto number = [&](const char* name, uint64_t fallback, uint64_t max) -> std::optional<uint64_t> {
@@ -128,36 +128,65 @@ void Api::CapFeedRoute(const HttpRequest& r, Who who, Reply reply) {
                   std::move(response));
 }
 
-void Api::WebhooksRoute(const HttpRequest& r, const std::vector<std::string_view>& seg, Who who,
-                        Reply reply) {
-  if (!webhooks_) return reply(NoWebhooks());
-  if (Status s = auth::Authorize(who, auth::Action::kWebhookManage, nullptr); !s.ok())
-    return reply(ErrorResponse(403, s));
-  if (seg.size() == 3 && r.method == "GET") {
-    json items = json::array();
-    for (const auto& s : webhooks_->List())
-      if (s.principal.agency == who.agency) items.push_back(SubscriptionJson(s));
-    return reply(JsonResponse(200, {{"items", items}}));
-  }
-  if (seg.size() == 4 && r.method == "DELETE") {
-    uint64_t id = 0;
-    auto [p, ec] = std::from_chars(seg[3].data(), seg[3].data() + seg[3].size(), id);
-    if (ec != std::errc() || p != seg[3].data() + seg[3].size() || id == 0)
-      return reply(
-          ErrorResponse(400, InvalidArgument("webhook id must be a positive integer", "id")));
-    auto found = webhooks_->Find(id);
-    // Another agency's subscription is not disclosed.
-    if (!found || found->principal.agency != who.agency)
-      return reply(ErrorResponse(404, NotFound("no webhook " + std::to_string(id), "id")));
-    if (Status s = webhooks_->Remove(id); !s.ok()) return reply(ErrorResponse(HttpStatusOf(s), s));
-    return Submit(RemoveWebhook{{id, found->url}}, who, std::move(reply),
-                  [](const CommandOutcome& o) {
-                    return JsonResponse(200, {{"seq", o.last_seq.value}});
-                  });
-  }
-  if (seg.size() != 3 || r.method != "POST")
-    return reply(ErrorResponse(405, InvalidArgument(r.method + " is not allowed on " + r.path)));
+void ExportRoutes::AddRoutes(Router& router) {
+  using auth::Action;
+  auto export_route = [this](std::string_view format) {
+    return [this, format](const RouteCall& c, Reply reply) {
+      ExportRoute(IncidentId(c.Id()), format, c.who(), std::move(reply));
+    };
+  };
+  router.Add({"GET", "/api/v1/incidents/{id}/cap", Action::kExportRead, Gate::kSignedIn,
+              BodyType::kNone, export_route("cap")});
+  router.Add({"GET", "/api/v1/incidents/{id}/eido", Action::kExportRead, Gate::kSignedIn,
+              BodyType::kNone, export_route("eido")});
+  router.Add({"GET", "/api/v1/incidents/cap", Action::kExportRead, Gate::kSignedIn, BodyType::kNone,
+              [this](const RouteCall& c, Reply reply) {
+                CapFeedRoute(c.request(), c.who(), std::move(reply));
+              }});
+  router.Add({"POST", "/api/v1/cap", Action::kAlarmReport, Gate::kSignedIn, BodyType::kCapXml,
+              [this](const RouteCall& c, Reply reply) {
+                CapImportRoute(c.request(), c.who(), std::move(reply));
+              }});
+  // Subscriptions belong to the caller's home agency (webhook.manage there).
+  auto manage = [this](const RouteCall& c, Reply& reply) {
+    if (!webhooks_) return reply(NoWebhooks()), false;
+    if (Status s = auth::Authorize(c.who(), Action::kWebhookManage, nullptr); !s.ok())
+      return reply(ErrorResponse(s)), false;
+    return true;
+  };
+  router.Add({"GET", "/api/v1/webhooks", Action::kWebhookManage, Gate::kSignedIn, BodyType::kNone,
+              [this, manage](const RouteCall& c, Reply reply) {
+                if (manage(c, reply)) ListWebhooks(c.who(), std::move(reply));
+              }});
+  router.Add({"POST", "/api/v1/webhooks", Action::kWebhookManage, Gate::kSignedIn, BodyType::kJson,
+              [this, manage](const RouteCall& c, Reply reply) {
+                if (manage(c, reply)) AddWebhook(c.request(), c.who(), std::move(reply));
+              }});
+  router.Add({"DELETE", "/api/v1/webhooks/{id}", Action::kWebhookManage, Gate::kSignedIn,
+              BodyType::kNone, [this, manage](const RouteCall& c, Reply reply) {
+                if (manage(c, reply)) DeleteWebhook(c.Id(), c.who(), std::move(reply));
+              }});
+}
 
+void ExportRoutes::ListWebhooks(Who who, Reply reply) {
+  json items = json::array();
+  for (const auto& s : webhooks_->List())
+    if (s.principal.agency == who.agency) items.push_back(SubscriptionJson(s));
+  reply(JsonResponse(200, {{"items", items}}));
+}
+
+void ExportRoutes::DeleteWebhook(uint64_t id, Who who, Reply reply) {
+  auto found = webhooks_->Find(id);
+  // Another agency's subscription is not disclosed.
+  if (!found || found->principal.agency != who.agency)
+    return reply(ErrorResponse(NotFound("no webhook " + std::to_string(id), "id")));
+  if (Status s = webhooks_->Remove(id); !s.ok()) return reply(ErrorResponse(s));
+  Submit(RemoveWebhook{{id, found->url}}, who, std::move(reply), [](const CommandOutcome& o) {
+    return JsonResponse(200, {{"seq", o.last_seq.value}});
+  });
+}
+
+void ExportRoutes::AddWebhook(const HttpRequest& r, Who who, Reply reply) {
   auto parsed = ParseJsonBody(r.body);
   if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
   FieldReader f(*parsed, {"url", "events", "agency"});
@@ -271,7 +300,7 @@ std::string CapField(const std::string& alarm_field) {
 // A partner's CAP alert enters the alarm intake as a report of kind "call" from source "cap":
 // authorized there like POST /alarms (alarm.report: a gateway key with the `alarms` lane),
 // correlated with the alarms and calls nearby, deduplicated by its id.
-void Api::CapImportRoute(const HttpRequest& r, Who who, Reply reply) {
+void ExportRoutes::CapImportRoute(const HttpRequest& r, Who who, Reply reply) {
   if (!alarms_) return reply(ErrorResponse(503, Unavailable("the alarm intake is not running")));
   auto alert = cap::ParseAlert(r.body);
   if (!alert.ok()) {

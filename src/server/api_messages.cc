@@ -6,9 +6,9 @@
 // author names). A reader must see the incident and the message; reads of confidential and
 // secret messages are in the audit trail before they are shown.
 #include "core/json_writer.h"
+#include "input/json_body.h"
 #include "server/access.h"
-#include "server/api.h"
-#include "server/json_body.h"
+#include "server/api_rooms.h"
 
 namespace ncc {
 namespace {
@@ -38,13 +38,27 @@ std::optional<HttpResponse> RefuseLabel(const auth::Principal& who, Classificati
 
 }  // namespace
 
-void Api::MessagesRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
-  if (r.method == "POST") return PostMessageRoute(r, id, who, std::move(reply));
-  if (r.method == "GET") return ListMessages(id, who, std::move(reply));
-  reply(ErrorResponse(405, InvalidArgument(r.method + " is not allowed on " + r.path)));
+void RecordRoutes::AddRoutes(Router& router) {
+  using auth::Action;
+  router.Add({"POST", "/api/v1/incidents/{id}/messages", Action::kIncidentNote, Gate::kSignedIn,
+              BodyType::kJson, [this](const RouteCall& c, Reply reply) {
+                PostMessageRoute(c.request(), IncidentId(c.Id()), c.who(), std::move(reply));
+              }});
+  router.Add({"GET", "/api/v1/incidents/{id}/messages", Action::kIncidentRead, Gate::kSignedIn,
+              BodyType::kNone, [this](const RouteCall& c, Reply reply) {
+                ListMessages(IncidentId(c.Id()), c.who(), std::move(reply));
+              }});
+  router.Add({"POST", "/api/v1/incidents/{id}/classification", Action::kRecordClassify,
+              Gate::kSignedIn, BodyType::kJson, [this](const RouteCall& c, Reply reply) {
+                IncidentClassifyRoute(c.request(), IncidentId(c.Id()), c.who(), std::move(reply));
+              }});
+  router.Add({"POST", "/api/v1/units/{id}/classification", Action::kRecordClassify, Gate::kSignedIn,
+              BodyType::kJson, [this](const RouteCall& c, Reply reply) {
+                UnitClassifyRoute(c.request(), UnitId(c.Id()), c.who(), std::move(reply));
+              }});
 }
 
-void Api::PostMessageRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
+void RecordRoutes::PostMessageRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
   auto parsed = ParseJsonBody(r.body);
   if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
   FieldReader f(*parsed, {"text", "classification", "to"});
@@ -69,7 +83,7 @@ void Api::PostMessageRoute(const HttpRequest& r, IncidentId id, Who who, Reply r
   Submit(std::move(c), who, std::move(reply), Created);
 }
 
-void Api::ListMessages(IncidentId id, Who who, Reply reply) {
+void RecordRoutes::ListMessages(IncidentId id, Who who, Reply reply) {
   RecordAccess audited{{}, "GET /api/v1/incidents/{id}/messages", {}, {}};
   auto items = engine_.Read([&](const World& w) -> std::optional<json> {
     const Incident* i = w.FindIncident(id);
@@ -89,7 +103,8 @@ void Api::ListMessages(IncidentId id, Who who, Reply reply) {
                   JsonResponse(200, {{"items", std::move(*items)}}));
 }
 
-void Api::IncidentClassifyRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
+void RecordRoutes::IncidentClassifyRoute(const HttpRequest& r, IncidentId id, Who who,
+                                         Reply reply) {
   auto parsed = ParseJsonBody(r.body);
   if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
   FieldReader f(*parsed, {"classification"});
@@ -104,7 +119,7 @@ void Api::IncidentClassifyRoute(const HttpRequest& r, IncidentId id, Who who, Re
   Submit(ReclassifyIncident{id, *to}, who, std::move(reply), Applied);
 }
 
-void Api::UnitClassifyRoute(const HttpRequest& r, UnitId id, Who who, Reply reply) {
+void RecordRoutes::UnitClassifyRoute(const HttpRequest& r, UnitId id, Who who, Reply reply) {
   auto parsed = ParseJsonBody(r.body);
   if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
   FieldReader f(*parsed, {"classification"});

@@ -9,9 +9,9 @@
 
 #include "core/json_writer.h"
 #include "geo/geojson.h"
+#include "input/json_body.h"
 #include "server/access.h"
-#include "server/api.h"
-#include "server/json_body.h"
+#include "server/api_rooms.h"
 
 namespace ncc {
 namespace {
@@ -105,9 +105,9 @@ StatusOr<std::shared_ptr<const geo::Geofences>> LoadZonesFile(const std::string&
   return std::shared_ptr<const geo::Geofences>(fences);
 }
 
-void Api::OverlayLive(json& unit_json, UnitId id) const {
-  if (!lane_) return;
-  auto live = lane_->Get(id);
+void OverlayLive(const monitor::AvlLane* lane, json& unit_json, UnitId id) {
+  if (!lane) return;
+  auto live = lane->Get(id);
   if (!live) return;
   Time known{0};
   if (auto it = unit_json.find("position_time"); it != unit_json.end() && it->is_string())
@@ -123,7 +123,7 @@ void Api::OverlayLive(json& unit_json, UnitId id) const {
   unit_json["stale"] = live->stale;
 }
 
-void Api::TrackRoute(const HttpRequest& r, UnitId id, Who who, Reply reply) {
+void MonitoringRoutes::TrackRoute(const HttpRequest& r, UnitId id, Who who, Reply reply) {
   if (!lane_) return reply(ErrorResponse(503, Unavailable("the AVL lane is not running")));
   bool visible = engine_.Read([&](const World& w) {
     const Unit* u = w.FindUnit(id);
@@ -158,7 +158,7 @@ void Api::TrackRoute(const HttpRequest& r, UnitId id, Who who, Reply reply) {
   reply(std::move(resp));
 }
 
-void Api::NearbyRoute(const HttpRequest& r, Who who, Reply reply) {
+void MonitoringRoutes::NearbyRoute(const HttpRequest& r, Who who, Reply reply) {
   if (!lane_) return reply(ErrorResponse(503, Unavailable("the AVL lane is not running")));
   Status err;
   double lat = 0, lon = 0, k = 5;
@@ -199,16 +199,36 @@ void Api::NearbyRoute(const HttpRequest& r, Who who, Reply reply) {
   reply(JsonResponse(200, {{"items", items}}));
 }
 
-void Api::ZonesRoute(const HttpRequest& r, Who who, Reply reply) {
+void MonitoringRoutes::AddRoutes(Router& router) {
+  using auth::Action;
+  router.Add({"GET", "/api/v1/units/{id}/track", Action::kUnitRead, Gate::kSignedIn,
+              BodyType::kNone, [this](const RouteCall& c, Reply reply) {
+                TrackRoute(c.request(), UnitId(c.Id()), c.who(), std::move(reply));
+              }});
+  router.Add({"GET", "/api/v1/units/nearby", Action::kUnitRead, Gate::kSignedIn, BodyType::kNone,
+              [this](const RouteCall& c, Reply reply) {
+                NearbyRoute(c.request(), c.who(), std::move(reply));
+              }});
+  // Zones are national configuration, like agencies: everyone who reads units reads them,
+  // administrators replace the whole set.
+  router.Add({"GET", "/api/v1/zones", Action::kUnitRead, Gate::kSignedIn, BodyType::kNone,
+              [this](const RouteCall&, Reply reply) { ListZones(std::move(reply)); }});
+  router.Add({"POST", "/api/v1/zones", Action::kAgencyManage, Gate::kSignedIn, BodyType::kJson,
+              [this](const RouteCall& c, Reply reply) {
+                ZonesRoute(c.request(), c.who(), std::move(reply));
+              }});
+}
+
+void MonitoringRoutes::ListZones(Reply reply) {
   if (!lane_) return reply(ErrorResponse(503, Unavailable("the AVL lane is not running")));
-  if (r.method == "GET") {
-    if (Status s = auth::Authorize(who, auth::Action::kUnitRead, nullptr); !s.ok())
-      return reply(ErrorResponse(403, s));
-    auto zones = lane_->zones();
-    json items = json::array();
-    for (size_t i = 0; i < zones->size(); ++i) items.push_back(ZoneView(zones->At(i)));
-    return reply(JsonResponse(200, {{"items", items}}));
-  }
+  auto zones = lane_->zones();
+  json items = json::array();
+  for (size_t i = 0; i < zones->size(); ++i) items.push_back(ZoneView(zones->At(i)));
+  reply(JsonResponse(200, {{"items", items}}));
+}
+
+void MonitoringRoutes::ZonesRoute(const HttpRequest& r, Who who, Reply reply) {
+  if (!lane_) return reply(ErrorResponse(503, Unavailable("the AVL lane is not running")));
   // Zones are national configuration, like agencies: administrators replace the whole set.
   if (Status s = auth::Authorize(who, auth::Action::kAgencyManage, nullptr); !s.ok())
     return reply(ErrorResponse(403, s));

@@ -5,10 +5,10 @@
 // is durable in the track store (and its state changes in the event log).
 #include <algorithm>
 
+#include "input/json_body.h"
 #include "monitor/fix_json.h"
 #include "server/access.h"
-#include "server/api.h"
-#include "server/json_body.h"
+#include "server/api_rooms.h"
 
 namespace ncc {
 namespace {
@@ -57,7 +57,14 @@ StatusOr<json> ParseNdjson(std::string_view body, std::vector<Rejection>& reject
 
 }  // namespace
 
-void Api::PositionsRoute(const HttpRequest& r, Who who, Reply reply) {
+void PositionRoutes::AddRoutes(Router& router) {
+  router.Add({"POST", "/api/v1/positions", auth::Action::kPositionReport, Gate::kSignedIn,
+              BodyType::kJsonOrNdjson, [this](const RouteCall& c, Reply reply) {
+                PositionsRoute(c.request(), c.who(), std::move(reply));
+              }});
+}
+
+void PositionRoutes::PositionsRoute(const HttpRequest& r, Who who, Reply reply) {
   if (!lane_) return reply(ErrorResponse(503, Unavailable("the AVL lane is not running")));
   auto& counters = lane_->counters();
   std::vector<Rejection> rejected;

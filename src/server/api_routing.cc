@@ -3,8 +3,8 @@
 // the answer is about roads, not about records.
 #include <cstdio>
 
-#include "server/api.h"
-#include "server/json_body.h"
+#include "input/json_body.h"
+#include "server/api_rooms.h"
 
 namespace ncc {
 namespace {
@@ -25,7 +25,17 @@ StatusOr<LatLon> ParsePoint(const std::map<std::string, std::string>& query, con
 
 }  // namespace
 
-void Api::RouteRoute(const HttpRequest& r, Reply reply) {
+void RoutingRoutes::AddRoutes(Router& router) {
+  // Road travel times name no record: any signed-in principal may ask.
+  router.Add(
+      {"GET", "/api/v1/route", std::nullopt, Gate::kSignedIn, BodyType::kNone,
+       [this](const RouteCall& c, Reply reply) { RouteRoute(c.request(), std::move(reply)); }});
+  router.Add(
+      {"POST", "/api/v1/eta", std::nullopt, Gate::kSignedIn, BodyType::kJson,
+       [this](const RouteCall& c, Reply reply) { EtaRoute(c.request(), std::move(reply)); }});
+}
+
+void RoutingRoutes::RouteRoute(const HttpRequest& r, Reply reply) {
   if (!routing_)
     return reply(ErrorResponse(503, Unavailable("no road graph loaded (start with --graph FILE)")));
   auto from = ParsePoint(r.query, "from");
@@ -37,7 +47,7 @@ void Api::RouteRoute(const HttpRequest& r, Reply reply) {
   reply(JsonResponse(200, *route));
 }
 
-void Api::EtaRoute(const HttpRequest& r, Reply reply) {
+void RoutingRoutes::EtaRoute(const HttpRequest& r, Reply reply) {
   if (!routing_)
     return reply(ErrorResponse(503, Unavailable("no road graph loaded (start with --graph FILE)")));
   auto body = ParseJsonBody(r.body);

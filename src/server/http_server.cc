@@ -10,9 +10,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "net/tls_context.h"
 #include "server/beast_common.h"
 #include "server/static_files.h"
-#include "server/tls_context.h"
 
 namespace ncc {
 namespace {
@@ -391,7 +391,7 @@ struct HttpServer::Impl {
 
 HttpServer::HttpServer(ServerOptions options, Api& api, Engine& engine)
     : impl_(std::make_unique<Impl>(std::move(options), api, engine)) {
-  api.SetMetricsHook([this](std::string& out) {
+  api.AddMetrics([this](std::string& out) {
     RenderCounter(out, "ncc_streams_connected", "Open WebSocket streams",
                   impl_->streams.connected.load(), "gauge");
     RenderCounter(out, "ncc_streams_opened_total", "WebSocket streams opened",

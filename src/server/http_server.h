@@ -13,17 +13,10 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "net/tls_options.h"
 #include "server/api.h"
 
 namespace ncc {
-
-// TLS for HTTP and the WebSocket stream (PEM files).
-struct TlsOptions {
-  std::string cert_file;       // certificate chain, leaf first
-  std::string key_file;        // its private key
-  std::string client_ca_file;  // when set, client certificates must chain to it
-  bool require_client_cert = false;
-};
 
 struct ServerOptions {
   std::string host = "127.0.0.1";

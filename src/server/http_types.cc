@@ -1,5 +1,7 @@
 #include "server/http_types.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 namespace ncc {
@@ -17,10 +19,26 @@ HttpResponse ErrorResponse(int http_status, const Status& status) {
   return JsonResponse(http_status, {{"error", err}});
 }
 
+HttpResponse ErrorResponse(const Status& status) {
+  HttpResponse r = ErrorResponse(HttpStatusOf(status), status);
+  // What a client needs to act on the refusal: how to sign in, when to come back.
+  if (status.code() == StatusCode::kUnauthenticated)
+    r.headers.push_back({"WWW-Authenticate", "Bearer"});
+  if (status.code() == StatusCode::kRateLimited) {
+    const std::string& m = status.message();
+    size_t at = m.rfind("retry after ");
+    int seconds = at == std::string::npos ? 1 : std::atoi(m.c_str() + at + 12);
+    r.headers.push_back({"Retry-After", std::to_string(std::max(1, seconds))});
+  }
+  return r;
+}
+
 int HttpStatusOf(const Status& status) {
   switch (status.code()) {
     case StatusCode::kOk:
       return 200;
+    case StatusCode::kMalformed:
+      return 400;
     case StatusCode::kInvalidArgument:
       return 422;
     case StatusCode::kNotFound:
@@ -35,6 +53,14 @@ int HttpStatusOf(const Status& status) {
       return 401;
     case StatusCode::kResourceExhausted:
       return 413;
+    case StatusCode::kRateLimited:
+      return 429;
+    case StatusCode::kMethodNotAllowed:
+      return 405;
+    case StatusCode::kUnsupportedMedia:
+      return 415;
+    case StatusCode::kUpgradeRequired:
+      return 426;
     case StatusCode::kUnavailable:
       return 503;
     case StatusCode::kDataLoss:

@@ -35,11 +35,15 @@ struct HttpResponse {
 // the server posts them back onto the connection's own executor.
 using Reply = std::function<void(HttpResponse)>;
 
-// {"error":{"code","message","field"?}} with the HTTP status that fits the error.
+// {"error":{"code","message","field"?}} with the HTTP status HttpStatusOf maps the error to,
+// plus WWW-Authenticate on 401 and Retry-After on 429. Handlers answer errors only with this.
+HttpResponse ErrorResponse(const Status& status);
+// The same with a status chosen by the transport (400/421/431 before any route is known).
 HttpResponse ErrorResponse(int http_status, const Status& status);
 // `body` as the reply; invalid UTF-8 echoed from clients is replaced, never a failure to answer.
 HttpResponse JsonResponse(int http_status, const nlohmann::json& body);
-// Maps a decide()/store error to its HTTP status, in one place for the whole API.
+// The one mapping of an error to its HTTP status, for the whole server (and the alarm
+// intake's per-item answers).
 int HttpStatusOf(const Status& status);
 
 std::string UrlDecode(std::string_view in);

@@ -187,9 +187,10 @@ class KeysAndAccounts(unittest.TestCase):
             self.assertEqual(done.returncode, 0, done.stderr)
             key = done.stdout.strip().split()[-1]
             auth = {"Authorization": "ApiKey " + key}
-            # Signed in: a gateway's list of incidents is empty (filtered), but it is an answer.
+            # Signed in: a positions key reads no incidents (403 naming the right), but it is signed in.
             status, body = s.request("GET", "/api/v1/incidents", headers=auth, token=False)
-            self.assertEqual(status, 200, body)
+            self.assertEqual(status, 403, body)
+            self.assertIn("incident.read", body["error"]["message"])
             listed = ncc("apikey", "list", "--data", s.data_dir)
             self.assertEqual(listed.stdout, "gw1\tpolice\tpositions\trestricted\n")
             done = ncc("apikey", "revoke", "--data", s.data_dir, "gw1")

@@ -14,8 +14,8 @@
 
 #include "exchange/cot/framer.h"
 #include "exchange/cot/records.h"
+#include "net/tls_context.h"
 #include "server/access.h"
-#include "server/tls_context.h"
 
 namespace ncc::cot {
 namespace {

@@ -29,7 +29,7 @@
 #include "engine/engine.h"
 #include "exchange/cot/ingest.h"
 #include "monitor/avl_lane.h"
-#include "server/http_server.h"
+#include "net/tls_options.h"
 
 namespace ncc::cot {
 

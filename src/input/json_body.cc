@@ -1,4 +1,4 @@
-#include "server/json_body.h"
+#include "input/json_body.h"
 
 #include <cmath>
 
@@ -9,14 +9,14 @@ namespace ncc {
 
 StatusOr<nlohmann::json> ParseJsonBody(std::string_view body) {
   if (JsonNestedDeeperThan(body, kMaxJsonDepth))
-    return InvalidArgument("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    return Malformed("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   // nlohmann reports the byte position only through its exception: keep it inside this adapter.
   try {
     return nlohmann::json::parse(body);
   } catch (const nlohmann::json::exception& e) {
     std::string what = e.what();
     if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
-    return InvalidArgument("malformed JSON: " + what);
+    return Malformed("malformed JSON: " + what);
   }
 }
 
@@ -40,7 +40,7 @@ FieldReader::FieldReader(const nlohmann::json& object, std::vector<std::string> 
 }
 
 void FieldReader::Fail(std::string message, const std::string& field) {
-  if (status_.ok()) status_ = InvalidArgument(std::move(message), field);
+  if (status_.ok()) status_ = Malformed(std::move(message), field);
 }
 
 const nlohmann::json* FieldReader::Get(const char* name, bool required) {

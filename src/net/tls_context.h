@@ -1,5 +1,5 @@
-// The one TLS set-up for every listener that speaks TLS (HTTP/WebSocket in http_server.cc, the
-// CoT listener in src/exchange/cot/listener.cc): same protocol floor, same certificate checks,
+// The one TLS set-up for every listener that speaks TLS (HTTP/WebSocket in src/server, the
+// CoT listener in src/exchange/cot): same protocol floor, same certificate checks,
 // same client-certificate rules, and the same reading of a verified client certificate.
 // Includes Boost.Asio's SSL layer: only listener translation units include this header.
 #pragma once
@@ -11,7 +11,7 @@
 #include <string>
 
 #include "core/status.h"
-#include "server/http_server.h"
+#include "net/tls_options.h"
 
 namespace ncc {
 

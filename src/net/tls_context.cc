@@ -1,4 +1,4 @@
-#include "server/tls_context.h"
+#include "net/tls_context.h"
 
 namespace ncc {
 

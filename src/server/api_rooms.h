@@ -1,0 +1,267 @@
+// The rooms of the JSON API (private to src/server). Each room serves one capability, holds
+// only the services it uses, and registers its own rows in the route table (AddRoutes, in its
+// own api_*.cc). What every room shares (the engine, sign-in, the audit of reads) is ApiCore.
+//
+// Threads: rooms are built and register before serving; their handlers then run on the I/O
+// threads concurrently and keep no per-request state.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "server/api.h"
+#include "server/router.h"
+
+namespace ncc {
+
+// What every room's handlers share. Owned by Api.
+class ApiCore {
+ public:
+  using Who = const auth::Principal&;
+  using Outcome = std::function<HttpResponse(const CommandOutcome&)>;
+
+  ApiCore(Engine& e, auth::Auth& a, const auth::Clock& c, ApiOptions o, auth::RateLimit rate)
+      : engine(e), auth(a), clock(c), limiter(c, rate), options(std::move(o)) {}
+
+  StatusOr<auth::Principal> Identify(const HttpRequest& request, bool url_token_allowed) const;
+  StatusOr<auth::Principal> Authenticate(const HttpRequest& request, HttpResponse* denied,
+                                         bool url_token_allowed);
+  // Submits `command` as `who`; an error answers with its mapped status, success with
+  // `on_success`.
+  void Submit(Command command, Who who, Reply reply, Outcome on_success);
+  // Replies with `response` once the reads named in `access` (confidential and secret
+  // incidents, messages, units) are in the audit trail (none: at once). If the trail cannot
+  // be written the records are not shown (503).
+  void ReplyAfterAudit(RecordAccess access, Who who, Reply reply, HttpResponse response);
+  void ReplyAfterAudit(std::vector<IncidentId> confidential, std::string via, Who who, Reply reply,
+                       HttpResponse response);
+
+  Engine& engine;
+  auth::Auth& auth;
+  const auth::Clock& clock;
+  auth::RateLimiter limiter;
+  const ApiOptions options;
+  std::vector<std::function<void(std::string&)>> metrics;  // extra lines for GET /metrics
+  std::atomic<uint64_t> requests{0}, client_errors{0}, denials{0}, refused_sign_ins{0};
+};
+
+// Base of every room: the shared core under the names the handlers use.
+class ApiRoom {
+ public:
+  explicit ApiRoom(ApiCore& core)
+      : core_(core),
+        engine_(core.engine),
+        auth_(core.auth),
+        clock_(core.clock),
+        options_(core.options) {}
+  virtual ~ApiRoom() = default;
+  virtual void AddRoutes(Router& router) = 0;
+
+ protected:
+  using Who = const auth::Principal&;
+  using Outcome = ApiCore::Outcome;
+  void Submit(Command command, Who who, Reply reply, Outcome on_success) {
+    core_.Submit(std::move(command), who, std::move(reply), std::move(on_success));
+  }
+  void ReplyAfterAudit(RecordAccess access, Who who, Reply reply, HttpResponse response) {
+    core_.ReplyAfterAudit(std::move(access), who, std::move(reply), std::move(response));
+  }
+  void ReplyAfterAudit(std::vector<IncidentId> confidential, std::string via, Who who, Reply reply,
+                       HttpResponse response) {
+    core_.ReplyAfterAudit(std::move(confidential), std::move(via), who, std::move(reply),
+                          std::move(response));
+  }
+
+  ApiCore& core_;
+  Engine& engine_;
+  auth::Auth& auth_;
+  const auth::Clock& clock_;
+  const ApiOptions& options_;
+};
+
+// Replaces a unit's checkpointed position with the lane's newest and adds suspect/stale
+// (api_monitoring.cc); nothing without a lane.
+void OverlayLive(const monitor::AvlLane* lane, nlohmann::json& unit_json, UnitId id);
+
+// Sign-in, refresh, logout, whoami (api.cc).
+class SessionRoutes final : public ApiRoom {
+ public:
+  using ApiRoom::ApiRoom;
+  void AddRoutes(Router& router) override;
+
+ private:
+  void AuthRoute(const HttpRequest& r, std::string_view what, Reply reply);
+  void Logout(const HttpRequest& r, Reply reply);
+  void WhoAmI(Who who, Reply reply);
+};
+
+// Incidents: create, read, list, status, notes, shares, assignments (api.cc). Calls are
+// correlated with alarms when the intake says so (CorrelatedCall, api_alarms.cc).
+class IncidentRoutes final : public ApiRoom {
+ public:
+  IncidentRoutes(ApiCore& core, alarms::Intake* alarms) : ApiRoom(core), alarms_(alarms) {}
+  void AddRoutes(Router& router) override;
+
+ private:
+  void CreateIncidentRoute(const HttpRequest& r, Who who, Reply reply);
+  void CorrelatedCall(CreateIncident c, Who who, Reply reply);
+  void GetIncident(IncidentId id, Who who, Reply reply);
+  void ListIncidents(const HttpRequest& r, Who who, Reply reply);
+  void IncidentStatusRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply);
+  void IncidentNoteRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply);
+  void ShareRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply);
+  void AssignRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply);
+  alarms::Intake* alarms_;
+};
+
+// Units: register, read, list, status, shares (api.cc).
+class UnitRoutes final : public ApiRoom {
+ public:
+  UnitRoutes(ApiCore& core, const monitor::AvlLane* lane) : ApiRoom(core), lane_(lane) {}
+  void AddRoutes(Router& router) override;
+
+ private:
+  void CreateUnitRoute(const HttpRequest& r, Who who, Reply reply);
+  void GetUnit(UnitId id, Who who, Reply reply);
+  void ListUnits(const HttpRequest& r, Who who, Reply reply);
+  void UnitStatusRoute(const HttpRequest& r, UnitId id, Who who, Reply reply);
+  void UnitShareRoute(const HttpRequest& r, UnitId id, Who who, Reply reply);
+  const monitor::AvlLane* lane_;
+};
+
+// The service itself: agencies, the event log, health, metrics, the stream's address and the
+// console's files (api.cc).
+class ServiceRoutes final : public ApiRoom {
+ public:
+  using ApiRoom::ApiRoom;
+  void AddRoutes(Router& router) override;
+
+ private:
+  void AgencyRoute(const HttpRequest& r, Who who, Reply reply);
+  void ListAgencies(Reply reply);
+  void EventsRoute(const HttpRequest& r, Who who, Reply reply);
+  void Health(const RouteCall& call, Reply reply);
+  void MetricsRoute(Reply reply);
+  void StaticFile(const HttpRequest& r, Reply reply);
+};
+
+// Per-incident messages and reclassification of incidents and units (api_messages.cc).
+class RecordRoutes final : public ApiRoom {
+ public:
+  using ApiRoom::ApiRoom;
+  void AddRoutes(Router& router) override;
+
+ private:
+  void PostMessageRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply);
+  void ListMessages(IncidentId id, Who who, Reply reply);
+  void IncidentClassifyRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply);
+  void UnitClassifyRoute(const HttpRequest& r, UnitId id, Who who, Reply reply);
+};
+
+// Position reports over HTTP (api_positions.cc).
+class PositionRoutes final : public ApiRoom {
+ public:
+  PositionRoutes(ApiCore& core, monitor::AvlLane* lane) : ApiRoom(core), lane_(lane) {}
+  void AddRoutes(Router& router) override;
+
+ private:
+  void PositionsRoute(const HttpRequest& r, Who who, Reply reply);
+  monitor::AvlLane* lane_;
+};
+
+// Tracks, nearest units and zones (api_monitoring.cc).
+class MonitoringRoutes final : public ApiRoom {
+ public:
+  MonitoringRoutes(ApiCore& core, monitor::AvlLane* lane, std::string zones_path)
+      : ApiRoom(core), lane_(lane), zones_path_(std::move(zones_path)) {}
+  void AddRoutes(Router& router) override;
+
+ private:
+  void TrackRoute(const HttpRequest& r, UnitId id, Who who, Reply reply);
+  void NearbyRoute(const HttpRequest& r, Who who, Reply reply);
+  void ListZones(Reply reply);
+  void ZonesRoute(const HttpRequest& r, Who who, Reply reply);
+  monitor::AvlLane* lane_;
+  std::string zones_path_;
+  std::mutex zones_write_mu_;  // one zone set replaced at a time
+};
+
+// Road travel times (api_routing.cc).
+class RoutingRoutes final : public ApiRoom {
+ public:
+  RoutingRoutes(ApiCore& core, const routing::RoutingService* routing)
+      : ApiRoom(core), routing_(routing) {}
+  void AddRoutes(Router& router) override;
+
+ private:
+  void RouteRoute(const HttpRequest& r, Reply reply);
+  void EtaRoute(const HttpRequest& r, Reply reply);
+  const routing::RoutingService* routing_;
+};
+
+// Alarms, their split and watchlists (api_alarms.cc).
+class AlarmRoutes final : public ApiRoom {
+ public:
+  AlarmRoutes(ApiCore& core, alarms::Intake* alarms) : ApiRoom(core), alarms_(alarms) {}
+  void AddRoutes(Router& router) override;
+
+ private:
+  void AlarmsRoute(const HttpRequest& r, Who who, Reply reply);
+  void GetAlarm(const std::string& id, Who who, Reply reply);
+  void SplitRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply);
+  void WatchlistsRoute(const HttpRequest& r, Who who, Reply reply);
+  alarms::Intake* alarms_;
+};
+
+// Recommendations, mutual aid and coverage (api_dispatch.cc).
+class DispatchRoutes final : public ApiRoom {
+ public:
+  DispatchRoutes(ApiCore& core, dispatch::DispatchService* dispatch)
+      : ApiRoom(core), dispatch_(dispatch) {}
+  void AddRoutes(Router& router) override;
+
+ private:
+  void RecommendationRoute(const HttpRequest& r, IncidentId id, std::string_view what, Who who,
+                           Reply reply);
+  void ListRequests(Who who, Reply reply);
+  void RequestRoute(const HttpRequest& r, Who who, Reply reply);
+  void AnswerRoute(const HttpRequest& r, uint64_t id, Who who, Reply reply);
+  void CoverageRoute(const HttpRequest& r, Who who, Reply reply);
+  dispatch::DispatchService* dispatch_;
+};
+
+// One record as a Cursor-on-Target event (api_cot.cc).
+class CotRoutes final : public ApiRoom {
+ public:
+  CotRoutes(ApiCore& core, const monitor::AvlLane* lane) : ApiRoom(core), lane_(lane) {}
+  void AddRoutes(Router& router) override;
+
+ private:
+  void CotIncidentRoute(IncidentId id, Who who, Reply reply);
+  void CotUnitRoute(UnitId id, Who who, Reply reply);
+  const monitor::AvlLane* lane_;  // a unit's newest position
+};
+
+// CAP and EIDO of one incident, the CAP feed, CAP import, webhooks (api_exports.cc).
+class ExportRoutes final : public ApiRoom {
+ public:
+  ExportRoutes(ApiCore& core, alarms::Intake* alarms, webhooks::Registry* webhooks)
+      : ApiRoom(core), alarms_(alarms), webhooks_(webhooks) {}
+  void AddRoutes(Router& router) override;
+
+ private:
+  void ExportRoute(IncidentId id, std::string_view format, Who who, Reply reply);
+  void CapFeedRoute(const HttpRequest& r, Who who, Reply reply);
+  void CapImportRoute(const HttpRequest& r, Who who, Reply reply);
+  void ListWebhooks(Who who, Reply reply);
+  void AddWebhook(const HttpRequest& r, Who who, Reply reply);
+  void DeleteWebhook(uint64_t id, Who who, Reply reply);
+  alarms::Intake* alarms_;
+  webhooks::Registry* webhooks_;
+};
+
+}  // namespace ncc
