@@ -6,9 +6,10 @@
 
 #include "auth/credential_header.h"
 #include "core/json_writer.h"
-#include "server/access.h"
 #include "server/event_pages.h"
 #include "server/json_body.h"
+#include "visibility/access.h"
+#include "visibility/redact.h"
 
 namespace ncc {
 namespace {
@@ -54,12 +55,6 @@ uint64_t QueryNumber(const HttpRequest& r, const char* name, uint64_t fallback, 
     return fallback;
   }
   return v;
-}
-
-json IncidentView(const Incident& i, bool with_timeline) {
-  json j = JsonWriter::ToJson(i);
-  if (!with_timeline) j.erase("timeline");
-  return j;
 }
 
 HttpResponse MethodNotAllowed(const HttpRequest& r, const char* allow) {
@@ -467,7 +462,7 @@ void Api::GetIncident(IncidentId id, Who who, Reply reply) {
     const Incident* i = w.FindIncident(id);
     if (!i || !auth::CanSee(who, LabelOf(*i), auth::Action::kIncidentRead)) return std::nullopt;
     confidential = IsConfidential(*i);
-    return IncidentView(*i, true);
+    return VisibleIncidentJson(who, *i, w, true);
   });
   if (!view)
     return reply(ErrorResponse(404, NotFound("no incident " + std::to_string(id.value), "id")));
@@ -498,7 +493,7 @@ void Api::ListIncidents(const HttpRequest& r, Who who, Reply reply) {
       if (status && i.status != *status) continue;
       if (!agency.empty() && i.agency != agency) continue;
       if (!auth::CanSee(who, LabelOf(i), auth::Action::kIncidentRead)) continue;
-      items.push_back(IncidentView(i, false));
+      items.push_back(VisibleIncidentJson(who, i, w, false));
       if (IsConfidential(i)) audited.push_back(i.id);
       last = i.id.value;
     }
@@ -522,6 +517,22 @@ void Api::IncidentStatusRoute(const HttpRequest& r, IncidentId id, Who who, Repl
   if (auto no = Refuse(who, auth::Action::kIncidentUpdateStatus, auth::Action::kIncidentRead,
                        IncidentLabel(engine_, id), "incident", id.value))
     return reply(std::move(*no));
+  // Closing with a unit still on it names the unit by id (decide), unless the caller may not
+  // see it (a partner's secret unit): then the answer says only that one is there.
+  if (*to == IncidentStatus::kClosed || *to == IncidentStatus::kCancelled) {
+    bool hidden_busy = engine_.Read([&](const World& w) {
+      const Incident* i = w.FindIncident(id);
+      if (!i) return false;
+      for (const Assignment& a : i->assignments)
+        if (a.active() && !CanSeeUnit(who, a.unit, w)) return true;
+      return false;
+    });
+    if (hidden_busy)
+      return reply(ErrorResponse(
+          409, FailedPrecondition("a withheld unit is still assigned (see the incident's "
+                                  "assignments); its agency clears it first",
+                                  "status")));
+  }
   Submit(ChangeIncidentStatus{id, *to, std::move(note)}, who, std::move(reply), Applied);
 }
 
@@ -615,7 +626,7 @@ void Api::GetUnit(UnitId id, Who who, Reply reply) {
     const Unit* u = w.FindUnit(id);
     if (!u || !auth::CanSee(who, LabelOf(*u), auth::Action::kUnitRead)) return std::nullopt;
     if (u->classification >= Classification::kConfidential) audited.units.push_back(id);
-    return JsonWriter::ToJson(*u);
+    return VisibleUnitJson(who, *u, w);
   });
   if (!view)
     return reply(ErrorResponse(404, NotFound("no unit " + std::to_string(id.value), "id")));
@@ -639,7 +650,7 @@ void Api::ListUnits(const HttpRequest& r, Who who, Reply reply) {
       if (status && u.status != *status) continue;
       if (!agency.empty() && u.agency != agency) continue;
       if (!auth::CanSee(who, LabelOf(u), auth::Action::kUnitRead)) continue;
-      items.push_back(JsonWriter::ToJson(u));
+      items.push_back(VisibleUnitJson(who, u, w));
       if (u.classification >= Classification::kConfidential) audited.units.push_back(u.id);
     }
   });
@@ -716,11 +727,12 @@ void Api::EventsRoute(const HttpRequest& r, Who who, Reply reply) {
   ReadRecorder audited;
   engine_.Read([&](const World& w) {
     for (const EventText& item : *page) {
-      if (!CanSeeEvent(who, *item.event, w)) continue;
+      auto text = VisibleEventJson(who, *item.event, w, item.json);  // the one event filter
+      if (!text) continue;
       audited.Add(*item.event, w);
       if (!first) body += ',';
       first = false;
-      body += *item.json;
+      body += *text;
     }
   });
   uint64_t last = page->empty() ? after : (*page).back().event->meta.seq.value;

@@ -6,9 +6,9 @@
 // author names). A reader must see the incident and the message; reads of confidential and
 // secret messages are in the audit trail before they are shown.
 #include "core/json_writer.h"
-#include "server/access.h"
 #include "server/api.h"
 #include "server/json_body.h"
+#include "visibility/access.h"
 
 namespace ncc {
 namespace {

@@ -6,9 +6,9 @@
 #include <algorithm>
 
 #include "monitor/fix_json.h"
-#include "server/access.h"
 #include "server/api.h"
 #include "server/json_body.h"
+#include "visibility/access.h"
 
 namespace ncc {
 namespace {
