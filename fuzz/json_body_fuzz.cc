@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "core/json_writer.h"
-#include "server/json_body.h"
+#include "input/json_body.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view body(reinterpret_cast<const char*>(data), size);

@@ -52,7 +52,8 @@ std::string MergeKey(const std::string& agency, Classification c) {
   return agency + "/" + std::string(Name(c));
 }
 
-correlate::Alarm ToAlarm(const IncidentSource& s, const std::string& agency) {
+// `agency` owns the alarm (its id is unique within it); alarms merge within (agency, c).
+correlate::Alarm ToAlarm(const IncidentSource& s, const std::string& agency, Classification c) {
   correlate::Alarm a;
   a.id = s.id;
   a.source = s.source;
@@ -61,7 +62,8 @@ correlate::Alarm ToAlarm(const IncidentSource& s, const std::string& agency) {
   a.time = s.time;
   a.sensor = s.sensor;
   a.plate = s.plate;
-  a.agency = agency;
+  a.agency = MergeKey(agency, c);
+  a.owner = agency;
   a.priority = s.priority;
   return a;
 }
@@ -213,7 +215,7 @@ void Intake::Rebuild() {
       if (last < horizon) continue;
       std::vector<correlate::Alarm> alarms;
       for (const IncidentSource& s : i.sources)
-        alarms.push_back(ToAlarm(s, MergeKey(i.agency, i.classification)));
+        alarms.push_back(ToAlarm(s, i.agency, i.classification));
       Status s =
           correlator_->Restore(GroupId(i.id.value), std::move(alarms), GroupId(i.split_from.value));
       if (!s.ok()) {
@@ -241,6 +243,9 @@ struct Intake::Prepared {
   IncidentSource source;
   std::string agency;
   Classification classification = Classification::kRestricted;
+  // A plate read that hit a watchlist entry the reporting key may not see: recorded, but
+  // answered exactly like a read of a plate on no list.
+  bool hidden = false;
 };
 
 SubmitResult Intake::Process(const Lane& lane, StatusOr<ParsedPayload> payload) {
@@ -310,9 +315,15 @@ SubmitResult Intake::Process(const Lane& lane, StatusOr<ParsedPayload> payload) 
         reject(r, 422, s);
         continue;
       }
-      if (IncidentId done = w.IncidentOfAlarm(a.id)) {
-        r.outcome = "duplicate";
-        r.incident = done;
+      if (IncidentId done = w.IncidentOfAlarm(p.agency, a.id)) {
+        // The key learns the incident only if it may report into it; a repeated plate read
+        // whose hit it may not see is answered as the first one was: no hit.
+        const Incident* i = w.FindIncident(done);
+        bool visible = !lane.who ||
+                       (i && auth::CanSee(*lane.who, {i->agency, i->classification, i->shared_with},
+                                          auth::Action::kAlarmReport));
+        r.outcome = visible || a.kind != "lpr_read" ? "duplicate" : "no_hit";
+        if (visible) r.incident = done;
         continue;
       }
       p.source = {a.id, source, a.kind, a.location, a.time, a.sensor, a.plate, "", 0, a.details};
@@ -327,6 +338,10 @@ SubmitResult Intake::Process(const Lane& lane, StatusOr<ParsedPayload> payload) 
         p.source.kind = "lpr_hit";
         p.source.watchlist = hit->second.list;
         p.classification = std::max(p.classification, hit->second.classification);
+        if (lane.who) {
+          auth::RecordLabel raised{p.agency, p.classification, {}};
+          p.hidden = !auth::Authorize(*lane.who, auth::Action::kAlarmReport, &raised).ok();
+        }
       }
       p.result = a.index;
       ready.push_back(std::move(p));
@@ -336,15 +351,16 @@ SubmitResult Intake::Process(const Lane& lane, StatusOr<ParsedPayload> payload) 
   ReceiveAlarms command;
   std::map<GroupId, int32_t> opened_by;  // new groups of this command -> item that opens it
   std::vector<size_t> result_of_item;
+  std::vector<bool> hidden_item(out.items.size(), false);  // by index into out.items
   for (Prepared& p : ready) {
     ItemResult& r = out.items[p.result];
-    if (const correlate::AlarmGroup* g = correlator_->GroupOf(p.source.id)) {
-      r.outcome = "duplicate";  // twice in one batch, or still being written
+    if (const correlate::AlarmGroup* g = correlator_->GroupOf(p.agency, p.source.id)) {
+      r.outcome = p.hidden ? "no_hit" : "duplicate";  // twice in one batch, or being written
       auto known = incident_of_group_.find(g->id);
-      if (known != incident_of_group_.end()) r.incident = known->second;
+      if (known != incident_of_group_.end() && !p.hidden) r.incident = known->second;
       continue;
     }
-    auto decisions = correlator_->Ingest(ToAlarm(p.source, MergeKey(p.agency, p.classification)));
+    auto decisions = correlator_->Ingest(ToAlarm(p.source, p.agency, p.classification));
     if (!decisions.ok()) {
       reject(r, 422, decisions.status());
       continue;
@@ -379,6 +395,7 @@ SubmitResult Intake::Process(const Lane& lane, StatusOr<ParsedPayload> payload) 
     }
     command.items.push_back(std::move(item));
     result_of_item.push_back(p.result);
+    hidden_item[p.result] = p.hidden;
   }
   if (command.items.empty()) {
     CountResult(lane, out);
@@ -397,7 +414,10 @@ SubmitResult Intake::Process(const Lane& lane, StatusOr<ParsedPayload> payload) 
     CountResult(lane, out);
     return out;
   }
-  out.last_seq = o.last_seq;
+  // A batch of nothing but hidden hits answers as reads of plates on no list: no seq.
+  bool shown = std::any_of(result_of_item.begin(), result_of_item.end(),
+                           [&](size_t k) { return !hidden_item[k]; });
+  if (shown) out.last_seq = o.last_seq;
   uint64_t next = o.created_id;
   std::vector<IncidentId> incident_of_item(command.items.size());
   for (size_t k = 0; k < command.items.size(); ++k) {
@@ -409,6 +429,11 @@ SubmitResult Intake::Process(const Lane& lane, StatusOr<ParsedPayload> payload) 
     out.items[result_of_item[k]].incident = id;
   }
   for (const auto& [group, item] : opened_by) incident_of_group_[group] = incident_of_item[item];
+  for (size_t k : result_of_item)
+    if (hidden_item[k]) {
+      out.items[k].outcome = "no_hit";
+      out.items[k].incident = IncidentId();
+    }
   CountResult(lane, out);
   return out;
 }
@@ -503,7 +528,7 @@ void Intake::SubmitCall(CreateIncident call, std::string actor,
       return Decide(Command(call), w, ctx);
     });
     if (!checked.ok()) return done(checked.status());
-    auto decisions = correlator_->Ingest(ToAlarm(s, MergeKey(call.agency, call.classification)));
+    auto decisions = correlator_->Ingest(ToAlarm(s, call.agency, call.classification));
     if (!decisions.ok()) return done(decisions.status());
     const correlate::Decision& first = decisions->front();
     const correlate::AlarmGroup* group = correlator_->Find(first.group);
@@ -546,7 +571,7 @@ void Intake::Split(IncidentId id, std::vector<std::string> sources, std::string 
       agency = i->agency;
       std::vector<correlate::Alarm> alarms;
       for (const IncidentSource& s : i->sources)
-        alarms.push_back(ToAlarm(s, MergeKey(i->agency, i->classification)));
+        alarms.push_back(ToAlarm(s, i->agency, i->classification));
       return scratch.Restore(GroupId(id.value), std::move(alarms));
     });
     if (!restored.ok()) return done(restored);

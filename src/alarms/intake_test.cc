@@ -122,7 +122,7 @@ class IntakeTest : public ::testing::Test {
            std::to_string(clock.Now().ms) + extra + "}";
   }
   IncidentId IncidentOf(const std::string& alarm) {
-    return engine->Read([&](const World& w) { return w.IncidentOfAlarm(alarm); });
+    return engine->Read([&](const World& w) { return w.IncidentOfAlarm("police", alarm); });
   }
 };
 
@@ -183,7 +183,7 @@ TEST_F(IntakeTest, PlateReadsBecomeAlarmsOnlyOnAHit) {
   auto hit = intake->SubmitAndWait("anpr", Alarm("r2", "lpr_read", 0, R"(,"plate":"AB-123")"));
   EXPECT_EQ(hit.items[0].outcome, "opened");
   engine->Read([&](const World& w) {
-    const Incident* i = w.FindIncident(w.IncidentOfAlarm("r2"));
+    const Incident* i = w.FindIncident(w.IncidentOfAlarm("police", "r2"));
     ASSERT_NE(i, nullptr);
     EXPECT_EQ(i->type, "police.wanted_vehicle");
     EXPECT_EQ(i->sources[0].watchlist, "stolen");

@@ -110,8 +110,10 @@ StatusOr<Decision> On(const RegisterUnit& c, const World& world, const CommandCo
   if (c.position) NCC_RETURN_IF_ERROR(ValidateLatLon(*c.position, "location"));
   std::string agency = c.agency.empty() ? ctx.agency : c.agency;
   if (!world.FindAgency(agency)) return NotFound("no agency " + agency, "agency");
-  if (world.FindUnitByCallsign(c.callsign))
-    return AlreadyExists("a unit with callsign " + c.callsign + " exists", "callsign");
+  // Callsigns are unique within the agency (lanes and field accounts find a unit by its agency
+  // and callsign); another agency's units are not looked at, so nothing of them is disclosed.
+  if (world.FindUnitByCallsign(agency, c.callsign))
+    return AlreadyExists("callsign " + c.callsign + " is taken in " + agency, "callsign");
   Decision d;
   UnitId id = world.NextUnitId();
   d.created_id = id.value;
@@ -435,8 +437,6 @@ StatusOr<Decision> On(const ReceiveAlarms& c, const World& world, const CommandC
     const ReceiveAlarms::Item& item = c.items[k];
     std::string field = "alarms[" + std::to_string(k) + "]";
     NCC_RETURN_IF_ERROR(CheckSource(item.alarm, field));
-    if (world.IncidentOfAlarm(item.alarm.id) || !ids.insert(item.alarm.id).second)
-      return AlreadyExists("alarm " + item.alarm.id + " was already received", field + ".id");
     if (item.join) {
       const Incident* i = world.FindIncident(item.join);
       if (!i) return NotFound("no incident " + std::to_string(item.join.value), field);
@@ -461,6 +461,11 @@ StatusOr<Decision> On(const ReceiveAlarms& c, const World& world, const CommandC
       d.events.push_back(std::move(draft));
     }
     Label& label = touched.at(target[k].value);
+    // Alarm ids are unique within the owning agency (the incident's): another agency's alarm
+    // with the same id is another alarm.
+    if (world.IncidentOfAlarm(label.agency, item.alarm.id) ||
+        !ids.insert(World::ScopedKey(label.agency, item.alarm.id)).second)
+      return AlreadyExists("alarm " + item.alarm.id + " was already received", field + ".id");
     d.events.push_back(
         {AlarmReceived{target[k], item.alarm, item.join_item < 0 && !item.join, item.meters},
          label.agency, label.classification});
@@ -705,7 +710,7 @@ StatusOr<Decision> On(const TagZones& c, const World& world, const CommandContex
   for (size_t k = 0; k < c.tag.zones.size(); ++k)
     NCC_RETURN_IF_ERROR(
         CheckText(c.tag.zones[k], Limits::kShortText, "zones[" + std::to_string(k) + "]", true));
-  if (!c.tag.alarm.empty() && world.IncidentOfAlarm(c.tag.alarm) != i->id)
+  if (!c.tag.alarm.empty() && world.IncidentOfAlarm(i->agency, c.tag.alarm) != i->id)
     return NotFound("no alarm " + c.tag.alarm + " on incident " + std::to_string(i->id.value),
                     "alarm");
   Decision d;

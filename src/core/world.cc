@@ -21,13 +21,20 @@ const Unit* World::FindUnit(UnitId id) const {
   return id.value >= 1 && id.value <= units_.size() ? &units_[id.value - 1] : nullptr;
 }
 
-const Unit* World::FindUnitByCallsign(std::string_view callsign) const {
-  auto it = unit_by_callsign_.find(std::string(callsign));
+std::string World::ScopedKey(std::string_view agency, std::string_view id) {
+  std::string key(agency);
+  key += '/';
+  key += id;
+  return key;
+}
+
+const Unit* World::FindUnitByCallsign(std::string_view agency, std::string_view callsign) const {
+  auto it = unit_by_callsign_.find(ScopedKey(agency, callsign));
   return it == unit_by_callsign_.end() ? nullptr : FindUnit(it->second);
 }
 
-IncidentId World::IncidentOfAlarm(const std::string& alarm_id) const {
-  auto it = incident_of_alarm_.find(alarm_id);
+IncidentId World::IncidentOfAlarm(std::string_view agency, const std::string& alarm_id) const {
+  auto it = incident_of_alarm_.find(ScopedKey(agency, alarm_id));
   return it == incident_of_alarm_.end() ? IncidentId() : it->second;
 }
 
@@ -45,9 +52,10 @@ const std::vector<uint64_t>& World::MessagesOf(IncidentId incident) const {
   return it == messages_of_incident_.end() ? kNone : it->second;
 }
 
-const std::vector<std::string>& World::ZonesOfAlarm(const std::string& alarm_id) const {
+const std::vector<std::string>& World::ZonesOfAlarm(std::string_view agency,
+                                                    const std::string& alarm_id) const {
   static const std::vector<std::string> kNone;
-  auto it = alarm_zones_.find(alarm_id);
+  auto it = alarm_zones_.find(ScopedKey(agency, alarm_id));
   return it == alarm_zones_.end() ? kNone : it->second;
 }
 
@@ -121,7 +129,7 @@ void World::On(const EventMeta& m, const UnitRegistered& e) {
   if (e.position) u.position_time = m.time;
   u.updated = m.time;
   u.last_seq = m.seq;
-  unit_by_callsign_[u.callsign] = u.id;
+  unit_by_callsign_[ScopedKey(u.agency, u.callsign)] = u.id;
 }
 
 void World::On(const EventMeta& m, const UnitStatusChanged& e) {
@@ -211,9 +219,9 @@ void World::On(const EventMeta& m, const IncidentShared& e) {
 
 void World::On(const EventMeta& m, const AlarmReceived& e) {
   Incident* i = MutableIncident(e.incident);
-  if (!i || incident_of_alarm_.count(e.alarm.id)) return void(++anomalies_);
+  if (!i || incident_of_alarm_.count(ScopedKey(i->agency, e.alarm.id))) return void(++anomalies_);
   i->sources.push_back(e.alarm);
-  incident_of_alarm_[e.alarm.id] = i->id;
+  incident_of_alarm_[ScopedKey(i->agency, e.alarm.id)] = i->id;
   i->updated = m.time;
   i->last_seq = m.seq;
   std::string text = e.alarm.kind + " " + e.alarm.id + " from " + e.alarm.source;
@@ -232,7 +240,7 @@ void World::On(const EventMeta& m, const IncidentSplit& e) {
       keep.push_back(std::move(s));
       continue;
     }
-    incident_of_alarm_[s.id] = to->id;
+    incident_of_alarm_[ScopedKey(to->agency, s.id)] = to->id;
     to->sources.push_back(std::move(s));
   }
   from->sources = std::move(keep);
@@ -357,7 +365,7 @@ void World::On(const EventMeta& m, const ZonesTagged& e) {
   Incident* i = MutableIncident(e.incident);
   if (!i) return void(++anomalies_);
   if (!e.alarm.empty()) {
-    alarm_zones_[e.alarm] = e.zones;
+    alarm_zones_[ScopedKey(i->agency, e.alarm)] = e.zones;
     return;
   }
   i->zones = e.zones;
@@ -373,8 +381,8 @@ namespace {
 // 4: dispatch fields on incidents (plan, recommended, escalations), resource requests;
 // 5: units carry shared_with; 6: units carry a classification and a stale flag, incidents their
 // zones, messages
-// and alarm zones follow the resource requests.
-constexpr uint64_t kWorldFormatVersion = 6;
+// and alarm zones follow the resource requests; 7: alarm zones keyed per agency ("agency/id").
+constexpr uint64_t kWorldFormatVersion = 7;
 }  // namespace
 
 std::string World::Serialize() const {
@@ -438,11 +446,13 @@ StatusOr<World> World::Deserialize(std::string_view bytes) {
     if (world.incidents_[i].id.value != i + 1)
       return DataLoss("snapshot incident ids are not dense");
     for (const IncidentSource& s : world.incidents_[i].sources)
-      world.incident_of_alarm_[s.id] = world.incidents_[i].id;
+      world.incident_of_alarm_[ScopedKey(world.incidents_[i].agency, s.id)] =
+          world.incidents_[i].id;
   }
   for (size_t i = 0; i < world.units_.size(); ++i) {
     if (world.units_[i].id.value != i + 1) return DataLoss("snapshot unit ids are not dense");
-    world.unit_by_callsign_[world.units_[i].callsign] = world.units_[i].id;
+    world.unit_by_callsign_[ScopedKey(world.units_[i].agency, world.units_[i].callsign)] =
+        world.units_[i].id;
   }
   for (size_t i = 0; i < world.messages_.size(); ++i) {
     const Message& m = world.messages_[i];

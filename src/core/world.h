@@ -24,19 +24,24 @@ class World {
   const Agency* FindAgency(std::string_view code) const;
   const Incident* FindIncident(IncidentId id) const;
   const Unit* FindUnit(UnitId id) const;
-  const Unit* FindUnitByCallsign(std::string_view callsign) const;
+  // Callsigns are unique within an agency (two agencies may both have an "E-1").
+  const Unit* FindUnitByCallsign(std::string_view agency, std::string_view callsign) const;
   const ResourceRequest* FindRequest(uint64_t id) const;
   const Message* FindMessage(uint64_t id) const;
   // Messages of one incident, oldest first (ids; look each up with FindMessage).
   const std::vector<uint64_t>& MessagesOf(IncidentId incident) const;
   uint64_t NextMessageId() const { return messages_.size() + 1; }
-  // Zones an alarm was tagged with (empty when none).
-  const std::vector<std::string>& ZonesOfAlarm(const std::string& alarm_id) const;
+  // Zones an alarm of `agency` was tagged with (empty when none).
+  const std::vector<std::string>& ZonesOfAlarm(std::string_view agency,
+                                               const std::string& alarm_id) const;
   const std::deque<ResourceRequest>& requests() const { return requests_; }
   uint64_t NextRequestId() const { return requests_.size() + 1; }
 
-  // The incident an alarm (IncidentSource id) is attached to, or 0.
-  IncidentId IncidentOfAlarm(const std::string& alarm_id) const;
+  // The incident an alarm (IncidentSource id) of `agency` is attached to, or 0. Alarm ids are
+  // scoped per owning agency: one agency's id says nothing about another agency's alarms.
+  IncidentId IncidentOfAlarm(std::string_view agency, const std::string& alarm_id) const;
+  // The key of the per-agency alarm and callsign indexes (agency codes hold no '/').
+  static std::string ScopedKey(std::string_view agency, std::string_view id);
   // Watchlist entries by (normalised plate, agency).
   using WatchKey = std::pair<std::string, std::string>;
   const std::map<WatchKey, WatchlistEntry>& watchlist() const { return watchlist_; }

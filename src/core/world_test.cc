@@ -170,7 +170,8 @@ TEST_F(WorldTest, ReplayAndSnapshotAreDeterministic) {
   auto restored = World::Deserialize(world.Serialize());
   ASSERT_TRUE(restored.ok()) << restored.status().ToString();
   EXPECT_EQ(restored->Digest(), world.Digest());
-  EXPECT_EQ(restored->FindUnitByCallsign("U3")->id, UnitId(4));
+  EXPECT_EQ(restored->FindUnitByCallsign("fire", "U3")->id, UnitId(4));
+  EXPECT_EQ(restored->FindUnitByCallsign("police", "U3"), nullptr);  // callsigns are per agency
 }
 
 // A message belongs to its author's agency, is shared with the agencies working the incident

@@ -31,6 +31,9 @@ struct Alarm {
   // Set by the server, not read by ParseAlarm: alarms of different owning agencies never
   // merge (cross-agency work goes through a share); a call's priority overrides the rules'.
   std::string agency;
+  // The owning agency: alarm ids are unique within it (another agency's alarm with the same id
+  // is another alarm). Set by the server like `agency`.
+  std::string owner;
   int priority = 0;  // 0: Rules::priority of the kind
 };
 

@@ -51,7 +51,8 @@ void Correlator::Refresh(AlarmGroup& g, bool report, std::vector<Decision>& out)
 StatusOr<std::vector<Decision>> Correlator::Ingest(const Alarm& alarm) {
   NCC_RETURN_IF_ERROR(ValidateLatLon(alarm.location, "location"));
   if (alarm.id.empty()) return InvalidArgument("alarm id must not be empty", "id");
-  if (group_of_alarm_.count(alarm.id)) return InvalidArgument("alarm id already seen", "id");
+  if (group_of_alarm_.count({alarm.owner, alarm.id}))
+    return InvalidArgument("alarm id already seen", "id");
   newest_ms_ = std::max(newest_ms_, alarm.time.ms);
   open_.CloseBefore(newest_ms_ - max_window_ms_);
 
@@ -103,7 +104,7 @@ StatusOr<std::vector<Decision>> Correlator::Ingest(const Alarm& alarm) {
     g->alarms.push_back(alarm);
     out.push_back({DecisionKind::kNewGroup, id, alarm.id, {}, 0, 0, 0});
   }
-  group_of_alarm_[alarm.id] = g->id;
+  group_of_alarm_[{alarm.owner, alarm.id}] = g->id;
   bool is_new = !best;
   Refresh(*g, !is_new, out);
   open_.Upsert(g->id, g->bounds, g->last.ms);
@@ -118,8 +119,9 @@ StatusOr<std::vector<Decision>> Correlator::Split(GroupId group,
   AlarmGroup& from = it->second;
   std::set<std::string> move(alarm_ids.begin(), alarm_ids.end());
   if (move.empty()) return InvalidArgument("name at least one alarm to split out", "alarms");
+  const std::string owner = from.alarms.empty() ? std::string() : from.alarms.front().owner;
   for (const std::string& id : move) {
-    auto g = group_of_alarm_.find(id);
+    auto g = group_of_alarm_.find({owner, id});
     if (g == group_of_alarm_.end() || g->second != group)
       return NotFound("alarm " + id + " is not in group " + std::to_string(group.value), "alarms");
   }
@@ -132,7 +134,7 @@ StatusOr<std::vector<Decision>> Correlator::Split(GroupId group,
   std::vector<Alarm> keep;
   for (Alarm& a : from.alarms) (move.count(a.id) ? to.alarms : keep).push_back(std::move(a));
   from.alarms = std::move(keep);
-  for (const Alarm& a : to.alarms) group_of_alarm_[a.id] = id;
+  for (const Alarm& a : to.alarms) group_of_alarm_[{a.owner, a.id}] = id;
   std::vector<Decision> out;
   out.push_back({DecisionKind::kSplit, id, {}, group, 0, 0, 0});
   Refresh(from, true, out);
@@ -149,13 +151,14 @@ Status Correlator::Restore(GroupId id, std::vector<Alarm> alarms, GroupId split_
   if (alarms.empty()) return InvalidArgument("a group needs at least one alarm", "alarms");
   if (groups_.count(id)) return InvalidArgument("group already restored", "group");
   for (const Alarm& a : alarms)
-    if (group_of_alarm_.count(a.id)) return InvalidArgument("alarm id already seen", "id");
+    if (group_of_alarm_.count({a.owner, a.id}))
+      return InvalidArgument("alarm id already seen", "id");
   AlarmGroup& g = groups_[id];
   g.id = id;
   g.split_from = split_from;
   g.alarms = std::move(alarms);
   for (const Alarm& a : g.alarms) {
-    group_of_alarm_[a.id] = id;
+    group_of_alarm_[{a.owner, a.id}] = id;
     newest_ms_ = std::max(newest_ms_, a.time.ms);
   }
   std::vector<Decision> ignored;
@@ -172,7 +175,7 @@ size_t Correlator::ForgetBefore(Time before) {
     const AlarmGroup& g = it->second;
     bool open = open_.IsOpen(g.id);
     if (!open && g.last < before) {
-      for (const Alarm& a : g.alarms) group_of_alarm_.erase(a.id);
+      for (const Alarm& a : g.alarms) group_of_alarm_.erase({a.owner, a.id});
       it = groups_.erase(it);
       ++n;
     } else {
@@ -187,8 +190,8 @@ const AlarmGroup* Correlator::Find(GroupId id) const {
   return it == groups_.end() ? nullptr : &it->second;
 }
 
-const AlarmGroup* Correlator::GroupOf(const std::string& alarm_id) const {
-  auto it = group_of_alarm_.find(alarm_id);
+const AlarmGroup* Correlator::GroupOf(const std::string& owner, const std::string& alarm_id) const {
+  auto it = group_of_alarm_.find({owner, alarm_id});
   return it == group_of_alarm_.end() ? nullptr : Find(it->second);
 }
 

@@ -83,8 +83,8 @@ class Correlator {
   size_t ForgetBefore(Time before);
 
   const AlarmGroup* Find(GroupId id) const;
-  // The group holding the alarm, or null.
-  const AlarmGroup* GroupOf(const std::string& alarm_id) const;
+  // The group holding the alarm `alarm_id` of `owner` (Alarm::owner), or null.
+  const AlarmGroup* GroupOf(const std::string& owner, const std::string& alarm_id) const;
   const std::map<GroupId, AlarmGroup>& groups() const { return groups_; }
 
  private:
@@ -96,7 +96,7 @@ class Correlator {
   double max_distance_m_;
   std::map<GroupId, AlarmGroup> groups_;
   OpenGroups open_;  // groups that may still take alarms
-  std::map<std::string, GroupId> group_of_alarm_;
+  std::map<std::pair<std::string, std::string>, GroupId> group_of_alarm_;  // (owner, id)
   uint64_t next_group_ = 1;
   int64_t newest_ms_ = INT64_MIN;
 };

@@ -55,8 +55,8 @@ TEST(Correlator, SplitValidatesAndReports) {
   EXPECT_EQ((*d)[0].from_group, GroupId{1});
   EXPECT_EQ((*d)[1].kind, DecisionKind::kPriorityChanged);  // group 1 lost its second source
   EXPECT_EQ(c.Find(GroupId{1})->priority, 3);
-  EXPECT_EQ(c.GroupOf("b")->id, GroupId{2});
-  EXPECT_EQ(c.GroupOf("b")->split_from, GroupId{1});
+  EXPECT_EQ(c.GroupOf("", "b")->id, GroupId{2});
+  EXPECT_EQ(c.GroupOf("", "b")->split_from, GroupId{1});
 }
 
 TEST(Correlator, ForgetBeforeDropsOnlyClosedGroups) {
@@ -64,8 +64,8 @@ TEST(Correlator, ForgetBeforeDropsOnlyClosedGroups) {
   ASSERT_TRUE(c.Ingest(Call("old", 25.0, 0)).ok());
   ASSERT_TRUE(c.Ingest(Call("recent", 26.0, 3000)).ok());  // closes "old" (window 600 s)
   EXPECT_EQ(c.ForgetBefore(Time{3'000'000}), 1u);
-  EXPECT_EQ(c.GroupOf("old"), nullptr);
-  ASSERT_NE(c.GroupOf("recent"), nullptr);
+  EXPECT_EQ(c.GroupOf("", "old"), nullptr);
+  ASSERT_NE(c.GroupOf("", "recent"), nullptr);
   EXPECT_EQ(c.ForgetBefore(Time{INT64_MAX}), 0u);  // still open
 }
 

@@ -41,7 +41,7 @@ TEST_P(Scenario, ProducesExpectedGroups) {
   for (const Json& step : s["steps"]) {
     if (step.contains("split")) {
       std::vector<std::string> ids = step["split"].get<std::vector<std::string>>();
-      const AlarmGroup* g = c.GroupOf(ids.at(0));
+      const AlarmGroup* g = c.GroupOf("", ids.at(0));
       ASSERT_NE(g, nullptr);
       auto d = c.Split(g->id, ids);
       ASSERT_TRUE(d.ok()) << d.status().ToString();
@@ -69,7 +69,7 @@ TEST_P(Scenario, ProducesExpectedGroups) {
     auto ids = g["alarms"].get<std::vector<std::string>>();
     std::sort(ids.begin(), ids.end());
     want.insert(ids);
-    const AlarmGroup* group = c.GroupOf(ids.front());
+    const AlarmGroup* group = c.GroupOf("", ids.front());
     ASSERT_NE(group, nullptr);
     if (g.contains("priority")) {
       EXPECT_EQ(group->priority, g["priority"].get<int>()) << "group of " << ids.front();

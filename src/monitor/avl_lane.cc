@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "engine/metrics.h"
+#include "visibility/access.h"
 
 namespace ncc::monitor {
 namespace {
@@ -13,10 +14,10 @@ namespace {
 constexpr uint8_t kAvailableBit = 1;
 constexpr uint8_t kMaxKindCode = 127;  // 7 bits above the available bit
 
-// The same label server/access.cc gives a unit (monitor sits below the server).
-// The unit's real label: a key cleared for restricted must not move a secret unit.
+// The unit's real label (visibility/access.h): a key cleared for restricted must not move a
+// secret unit.
 auth::RecordLabel UnitLabel(const Unit& u) {
-  return {u.agency, u.classification, u.shared_with};
+  return LabelOf(u);
 }
 
 Reason ReasonOfField(const std::string& field) {

@@ -74,7 +74,8 @@ Seq ZoneTagger::TagNew(Seq after) {
     bool known = engine_.Read([&](const World& w) {
       const Incident* i = w.FindIncident(tag->incident);
       if (!i) return true;
-      return tag->alarm.empty() ? i->zones == tag->zones : w.ZonesOfAlarm(tag->alarm) == tag->zones;
+      return tag->alarm.empty() ? i->zones == tag->zones
+                                : w.ZonesOfAlarm(i->agency, tag->alarm) == tag->zones;
     });
     if (known) continue;
     engine_.Submit(TagZones{std::move(*tag)}, kActor, item->event().meta.agency,

@@ -7,9 +7,10 @@
 #include "auth/credential_header.h"
 #include "core/json_writer.h"
 #include "input/json_body.h"
-#include "server/access.h"
 #include "server/api_rooms.h"
 #include "server/event_pages.h"
+#include "visibility/access.h"
+#include "visibility/redact.h"
 
 namespace ncc {
 namespace {
@@ -33,12 +34,6 @@ uint64_t QueryNumber(const HttpRequest& r, const char* name, uint64_t fallback, 
     return fallback;
   }
   return v;
-}
-
-json IncidentView(const Incident& i, bool with_timeline) {
-  json j = JsonWriter::ToJson(i);
-  if (!with_timeline) j.erase("timeline");
-  return j;
 }
 
 }  // namespace
@@ -314,7 +309,7 @@ void IncidentRoutes::GetIncident(IncidentId id, Who who, Reply reply) {
     const Incident* i = w.FindIncident(id);
     if (!i || !auth::CanSee(who, LabelOf(*i), auth::Action::kIncidentRead)) return std::nullopt;
     confidential = IsConfidential(*i);
-    return IncidentView(*i, true);
+    return VisibleIncidentJson(who, *i, w, true);
   });
   if (!view)
     return reply(ErrorResponse(404, NotFound("no incident " + std::to_string(id.value), "id")));
@@ -345,7 +340,7 @@ void IncidentRoutes::ListIncidents(const HttpRequest& r, Who who, Reply reply) {
       if (status && i.status != *status) continue;
       if (!agency.empty() && i.agency != agency) continue;
       if (!auth::CanSee(who, LabelOf(i), auth::Action::kIncidentRead)) continue;
-      items.push_back(IncidentView(i, false));
+      items.push_back(VisibleIncidentJson(who, i, w, false));
       if (IsConfidential(i)) audited.push_back(i.id);
       last = i.id.value;
     }
@@ -370,6 +365,22 @@ void IncidentRoutes::IncidentStatusRoute(const HttpRequest& r, IncidentId id, Wh
   if (auto no = Refuse(who, auth::Action::kIncidentUpdateStatus, auth::Action::kIncidentRead,
                        IncidentLabel(engine_, id), "incident", id.value))
     return reply(std::move(*no));
+  // Closing with a unit still on it names the unit by id (decide), unless the caller may not
+  // see it (a partner's secret unit): then the answer says only that one is there.
+  if (*to == IncidentStatus::kClosed || *to == IncidentStatus::kCancelled) {
+    bool hidden_busy = engine_.Read([&](const World& w) {
+      const Incident* i = w.FindIncident(id);
+      if (!i) return false;
+      for (const Assignment& a : i->assignments)
+        if (a.active() && !CanSeeUnit(who, a.unit, w)) return true;
+      return false;
+    });
+    if (hidden_busy)
+      return reply(ErrorResponse(
+          409, FailedPrecondition("a withheld unit is still assigned (see the incident's "
+                                  "assignments); its agency clears it first",
+                                  "status")));
+  }
   Submit(ChangeIncidentStatus{id, *to, std::move(note)}, who, std::move(reply), Applied);
 }
 
@@ -463,7 +474,7 @@ void UnitRoutes::GetUnit(UnitId id, Who who, Reply reply) {
     const Unit* u = w.FindUnit(id);
     if (!u || !auth::CanSee(who, LabelOf(*u), auth::Action::kUnitRead)) return std::nullopt;
     if (u->classification >= Classification::kConfidential) audited.units.push_back(id);
-    return JsonWriter::ToJson(*u);
+    return VisibleUnitJson(who, *u, w);
   });
   if (!view)
     return reply(ErrorResponse(404, NotFound("no unit " + std::to_string(id.value), "id")));
@@ -487,7 +498,7 @@ void UnitRoutes::ListUnits(const HttpRequest& r, Who who, Reply reply) {
       if (status && u.status != *status) continue;
       if (!agency.empty() && u.agency != agency) continue;
       if (!auth::CanSee(who, LabelOf(u), auth::Action::kUnitRead)) continue;
-      items.push_back(JsonWriter::ToJson(u));
+      items.push_back(VisibleUnitJson(who, u, w));
       if (u.classification >= Classification::kConfidential) audited.units.push_back(u.id);
     }
   });
@@ -564,11 +575,12 @@ void ServiceRoutes::EventsRoute(const HttpRequest& r, Who who, Reply reply) {
   ReadRecorder audited;
   engine_.Read([&](const World& w) {
     for (const EventText& item : *page) {
-      if (!CanSeeEvent(who, *item.event, w)) continue;
+      auto text = VisibleEventJson(who, *item.event, w, item.json);  // the one event filter
+      if (!text) continue;
       audited.Add(*item.event, w);
       if (!first) body += ',';
       first = false;
-      body += *item.json;
+      body += *text;
     }
   });
   uint64_t last = page->empty() ? after : (*page).back().event->meta.seq.value;

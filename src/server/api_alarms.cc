@@ -8,8 +8,8 @@
 // and POST /api/v1/incidents when calls are correlated (CorrelatedCall).
 #include "core/json_writer.h"
 #include "input/json_body.h"
-#include "server/access.h"
 #include "server/api_rooms.h"
+#include "visibility/access.h"
 
 namespace ncc {
 namespace {
@@ -107,8 +107,19 @@ void AlarmRoutes::AlarmsRoute(const HttpRequest& r, Who who, Reply reply) {
 
 void AlarmRoutes::GetAlarm(const std::string& id, Who who, Reply reply) {
   auto view = engine_.Read([&](const World& w) -> std::optional<json> {
-    const Incident* i = w.FindIncident(w.IncidentOfAlarm(id));
-    if (!i || !auth::CanSee(who, LabelOf(*i), auth::Action::kIncidentRead)) return std::nullopt;
+    // Alarm ids are per owning agency: the caller's own agency's alarm first, then one of
+    // another agency on an incident the caller may read (shared with it). Another agency's id
+    // the caller may not read answers as an unknown one.
+    const Incident* i = nullptr;
+    auto visible = [&](const std::string& agency) {
+      const Incident* found = w.FindIncident(w.IncidentOfAlarm(agency, id));
+      if (found && auth::CanSee(who, LabelOf(*found), auth::Action::kIncidentRead)) i = found;
+      return i != nullptr;
+    };
+    if (!visible(who.agency))
+      for (const auto& [code, agency] : w.agencies())
+        if (code != who.agency && visible(code)) break;
+    if (!i) return std::nullopt;
     json j;
     json linked = json::array();
     for (const IncidentSource& s : i->sources) {
@@ -119,7 +130,7 @@ void AlarmRoutes::GetAlarm(const std::string& id, Who who, Reply reply) {
     j["incident_status"] = std::string(Name(i->status));
     j["incident_priority"] = i->priority;
     j["incident_sources"] = linked;
-    j["zones"] = w.ZonesOfAlarm(id);
+    j["zones"] = w.ZonesOfAlarm(i->agency, id);
     return j;
   });
   if (!view) return reply(ErrorResponse(404, NotFound("no alarm " + id.substr(0, 256), "id")));

@@ -2,8 +2,9 @@
 // event (src/exchange/cot, docs/formats/cot.md). An export: export.read on the record's label,
 // 404 when the caller may not see the record at all, 403 when it sees it but may not export.
 #include "exchange/cot/records.h"
-#include "server/access.h"
 #include "server/api_rooms.h"
+#include "visibility/access.h"
+#include "visibility/redact.h"
 
 namespace ncc {
 namespace {
@@ -53,7 +54,7 @@ void CotRoutes::CotIncidentRoute(IncidentId id, Who who, Reply reply) {
     refused = RefuseExport(who, LabelOf(*i), auth::Action::kIncidentRead, what);
     if (refused) return;
     confidential = IsConfidential(*i);
-    event = cot::IncidentEvent(*i, now, kStaleAfterMs);
+    event = cot::IncidentEvent(VisibleIncident(who, *i, w), now, kStaleAfterMs);
   });
   if (refused) return reply(std::move(*refused));
   std::vector<IncidentId> audited;
@@ -71,7 +72,7 @@ void CotRoutes::CotUnitRoute(UnitId id, Who who, Reply reply) {
     std::string what = "unit " + std::to_string(id.value);
     if (!u) return void(refused = ErrorResponse(404, NotFound("no " + what, "id")));
     refused = RefuseExport(who, LabelOf(*u), auth::Action::kUnitRead, what);
-    if (!refused) unit = *u;
+    if (!refused) unit = VisibleUnit(who, *u, w);
   });
   if (refused) return reply(std::move(*refused));
   // The lane holds every accepted fix; the World only the checkpoints.
@@ -86,7 +87,10 @@ void CotRoutes::CotUnitRoute(UnitId id, Who who, Reply reply) {
     return reply(ErrorResponse(
         409, FailedPrecondition("unit " + std::to_string(id.value) + " has no position yet",
                                 "position")));
-  reply(CotResponse(*event));
+  // Audited like GET /units/{id}: a confidential or secret unit is shown once the read is durable.
+  RecordAccess audited{{}, "GET /api/v1/units/{id}/cot", {}, {}};
+  if (unit->classification >= Classification::kConfidential) audited.units.push_back(id);
+  ReplyAfterAudit(std::move(audited), who, std::move(reply), CotResponse(*event));
 }
 
 }  // namespace ncc

@@ -7,11 +7,13 @@
 //   GET  /api/v1/coverage                              coverage per zone and move-up proposals
 // Every decision goes through auth::Authorize / CanSee with the incident's label.
 #include <charconv>
+#include <set>
 
 #include "core/json_writer.h"
 #include "input/json_body.h"
-#include "server/access.h"
 #include "server/api_rooms.h"
+#include "visibility/access.h"
+#include "visibility/redact.h"
 
 namespace ncc {
 namespace {
@@ -180,15 +182,28 @@ void DispatchRoutes::AddRoutes(Router& router) {
 }
 
 void DispatchRoutes::ListRequests(Who who, Reply reply) {
+  // Each request as the caller is shown it (units it may not see left out); requests on
+  // confidential or secret incidents and the confidential or secret units they name are
+  // audited reads, as GET /incidents/{id} and GET /units/{id} are.
   json items = json::array();
+  RecordAccess audited{{}, "GET /api/v1/resource-requests", {}, {}};
   engine_.Read([&](const World& w) {
+    std::set<uint64_t> incidents, units;
     for (const ResourceRequest& q : w.requests()) {
       const Incident* i = w.FindIncident(q.incident);
-      if (i && auth::CanSee(who, LabelOf(*i), auth::Action::kIncidentRead))
-        items.push_back(JsonWriter::ToJson(q));
+      if (!i || !auth::CanSee(who, LabelOf(*i), auth::Action::kIncidentRead)) continue;
+      items.push_back(VisibleRequestJson(who, q, w));
+      if (IsConfidential(*i)) incidents.insert(i->id.value);
+      for (UnitId id : q.units) {
+        const Unit* u = w.FindUnit(id);
+        if (u && u->classification >= Classification::kConfidential && CanSeeUnit(who, id, w))
+          units.insert(id.value);
+      }
     }
+    for (uint64_t id : incidents) audited.incidents.push_back(IncidentId(id));
+    for (uint64_t id : units) audited.units.push_back(UnitId(id));
   });
-  reply(JsonResponse(200, {{"items", items}}));
+  ReplyAfterAudit(std::move(audited), who, std::move(reply), JsonResponse(200, {{"items", items}}));
 }
 
 void DispatchRoutes::RequestRoute(const HttpRequest& r, Who who, Reply reply) {
@@ -270,9 +285,17 @@ void DispatchRoutes::CoverageRoute(const HttpRequest&, Who who, Reply reply) {
   // Coverage summarises where units are: the same right as reading units.
   if (Status s = auth::Authorize(who, auth::Action::kUnitRead, nullptr); !s.ok())
     return reply(ErrorResponse(403, s));
-  reply(JsonResponse(200, dispatch_->Coverage([&](const Unit& u) {
-    return auth::CanSee(who, LabelOf(u), auth::Action::kUnitRead);
-  })));
+  // The confidential and secret units coverage counted are read through it: audited like
+  // GET /units/{id} before the answer.
+  std::set<uint64_t> read;
+  json coverage = dispatch_->Coverage([&](const Unit& u) {
+    bool visible = auth::CanSee(who, LabelOf(u), auth::Action::kUnitRead);
+    if (visible && u.classification >= Classification::kConfidential) read.insert(u.id.value);
+    return visible;
+  });
+  RecordAccess audited{{}, "GET /api/v1/coverage", {}, {}};
+  for (uint64_t id : read) audited.units.push_back(UnitId(id));
+  ReplyAfterAudit(std::move(audited), who, std::move(reply), JsonResponse(200, coverage));
 }
 
 }  // namespace ncc

@@ -17,9 +17,10 @@
 #include "exchange/cap/cap_writer.h"
 #include "exchange/eido/eido_writer.h"
 #include "input/json_body.h"
-#include "server/access.h"
 #include "server/api_rooms.h"
 #include "server/event_pages.h"
+#include "visibility/access.h"
+#include "visibility/redact.h"
 
 namespace ncc {
 namespace {
@@ -59,9 +60,10 @@ bool IsXmlContentType(std::string_view ct) {
 
 void ExportRoutes::ExportRoute(IncidentId id, std::string_view format, Who who, Reply reply) {
   // A copy taken under the read lock: the document is written without holding it.
+  // As the caller is shown it: units it may not see are withheld (visibility/redact.h).
   auto incident = engine_.Read([&](const World& w) -> std::optional<Incident> {
     const Incident* i = w.FindIncident(id);
-    return i ? std::optional(*i) : std::nullopt;
+    return i ? std::optional(VisibleIncident(who, *i, w)) : std::nullopt;
   });
   if (!incident || !auth::CanSee(who, LabelOf(*incident), auth::Action::kIncidentRead))
     return reply(ErrorResponse(404, NotFound("no incident " + std::to_string(id.value), "id")));
@@ -117,7 +119,7 @@ void ExportRoutes::CapFeedRoute(const HttpRequest& r, Who who, Reply reply) {
       if (!auth::CanSee(who, label, auth::Action::kIncidentRead) ||
           !auth::CanSee(who, label, auth::Action::kExportRead))
         continue;
-      items.push_back(i);
+      items.push_back(VisibleIncident(who, i, w));
       if (IsConfidential(i)) audited.push_back(i.id);
     }
   });
@@ -246,14 +248,15 @@ StatusOr<webhooks::Page> FetchVisible(Engine& engine, const webhooks::Subscripti
       const Event& e = *item.event;
       out.scanned = e.meta.seq;
       // Exactly the stream's filter, as the subscription's principal.
-      if (!CanSeeEvent(sub.principal, e, w)) continue;
+      auto text = VisibleEventJson(sub.principal, e, w, item.json);
+      if (!text) continue;
       std::string_view name = NameOf(TypeOf(e.body));
       if (!sub.events.empty() &&
           std::find(sub.events.begin(), sub.events.end(), name) == sub.events.end())
         continue;
       if (!sub.agency.empty() && LabelOfEvent(e, w).agency != sub.agency) continue;
       if (auto id = ConfidentialIncidentOf(e, w)) audited.insert(*id);
-      out.visible.push_back({e.meta.seq, std::string(name), item.json});
+      out.visible.push_back({e.meta.seq, std::string(name), std::move(text)});
     }
   });
   // Like the stream: the delivery of confidential records is audited, without waiting.

@@ -7,8 +7,8 @@
 // secret messages are in the audit trail before they are shown.
 #include "core/json_writer.h"
 #include "input/json_body.h"
-#include "server/access.h"
 #include "server/api_rooms.h"
+#include "visibility/access.h"
 
 namespace ncc {
 namespace {

@@ -10,8 +10,8 @@
 #include "core/json_writer.h"
 #include "geo/geojson.h"
 #include "input/json_body.h"
-#include "server/access.h"
 #include "server/api_rooms.h"
+#include "visibility/access.h"
 
 namespace ncc {
 namespace {
@@ -125,9 +125,13 @@ void OverlayLive(const monitor::AvlLane* lane, json& unit_json, UnitId id) {
 
 void MonitoringRoutes::TrackRoute(const HttpRequest& r, UnitId id, Who who, Reply reply) {
   if (!lane_) return reply(ErrorResponse(503, Unavailable("the AVL lane is not running")));
+  // Audited like GET /units/{id}: a confidential or secret unit's track is a read of it.
+  RecordAccess audited{{}, "GET /api/v1/units/{id}/track", {}, {}};
   bool visible = engine_.Read([&](const World& w) {
     const Unit* u = w.FindUnit(id);
-    return u && auth::CanSee(who, LabelOf(*u), auth::Action::kUnitRead);
+    if (!u || !auth::CanSee(who, LabelOf(*u), auth::Action::kUnitRead)) return false;
+    if (u->classification >= Classification::kConfidential) audited.units.push_back(id);
+    return true;
   });
   if (!visible)
     return reply(ErrorResponse(404, NotFound("no unit " + std::to_string(id.value), "id")));
@@ -155,7 +159,7 @@ void MonitoringRoutes::TrackRoute(const HttpRequest& r, UnitId id, Who who, Repl
   body += truncated ? "true}" : "false}";
   HttpResponse resp;
   resp.body = std::move(body);
-  reply(std::move(resp));
+  ReplyAfterAudit(std::move(audited), who, std::move(reply), std::move(resp));
 }
 
 void MonitoringRoutes::NearbyRoute(const HttpRequest& r, Who who, Reply reply) {
@@ -173,17 +177,20 @@ void MonitoringRoutes::NearbyRoute(const HttpRequest& r, Who who, Reply reply) {
   if (!err.ok()) return reply(ErrorResponse(400, err));
   geo::UnitFilter filter;
   json items = json::array();
+  RecordAccess audited{{}, "GET /api/v1/units/nearby", {}, {}};
   if (lane_->FilterFor(kind, available == "true", filter)) {
     // Ask for more than k: units the caller may not see are dropped afterwards.
     size_t want = static_cast<size_t>(k);
     for (size_t ask = want * 2 + 8;; ask *= 4) {
       auto found = lane_->Nearest({lat, lon}, ask, filter);
       items = json::array();
+      audited.units.clear();
       engine_.Read([&](const World& w) {
         for (const geo::Neighbor& n : found) {
           if (items.size() == want) break;
           const Unit* u = w.FindUnit(n.unit);
           if (!u || !auth::CanSee(who, LabelOf(*u), auth::Action::kUnitRead)) continue;
+          if (u->classification >= Classification::kConfidential) audited.units.push_back(u->id);
           items.push_back({{"unit", n.unit.value},
                            {"callsign", u->callsign},
                            {"kind", u->kind},
@@ -196,7 +203,7 @@ void MonitoringRoutes::NearbyRoute(const HttpRequest& r, Who who, Reply reply) {
       if (items.size() == want || found.size() < ask) break;
     }
   }
-  reply(JsonResponse(200, {{"items", items}}));
+  ReplyAfterAudit(std::move(audited), who, std::move(reply), JsonResponse(200, {{"items", items}}));
 }
 
 void MonitoringRoutes::AddRoutes(Router& router) {

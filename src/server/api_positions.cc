@@ -7,8 +7,8 @@
 
 #include "input/json_body.h"
 #include "monitor/fix_json.h"
-#include "server/access.h"
 #include "server/api_rooms.h"
+#include "visibility/access.h"
 
 namespace ncc {
 namespace {

@@ -7,9 +7,10 @@
 #include <deque>
 #include <set>
 
-#include "server/access.h"
 #include "server/beast_common.h"
 #include "server/event_pages.h"
+#include "visibility/access.h"
+#include "visibility/redact.h"
 
 namespace ncc {
 namespace {
@@ -128,9 +129,10 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<NextLaye
       ReadRecorder audited;
       engine_.Read([&](const World& w) {
         for (auto& item : *page) {
-          if (!CanSeeEvent(who_, *item.event, w)) continue;
+          auto text = VisibleEventJson(who_, *item.event, w, item.json);  // the one event filter
+          if (!text) continue;
           audited.Add(*item.event, w);
-          out_.push_back(std::move(item.json));
+          out_.push_back(std::move(text));
         }
       });
       // The stream does not wait for its audit record: it is written in the next group commit.

@@ -82,8 +82,8 @@ Status SeedAgenciesAndUnits(Engine& engine, const std::vector<UnitResponse>& row
   for (const auto& entry : units) {
     const std::string& callsign = entry.first;  // named, not bound: lambdas capture it (clang 14)
     const UnitResponse* r = entry.second;
-    bool exists =
-        engine.Read([&](const World& w) { return w.FindUnitByCallsign(callsign) != nullptr; });
+    bool exists = engine.Read(
+        [&](const World& w) { return w.FindUnitByCallsign(AgencyFor(*r), callsign) != nullptr; });
     if (exists) continue;
     std::string kind = KindFor(r->unit_type);
     std::vector<std::string> caps = {kind};
@@ -102,9 +102,9 @@ ReplayStats RunReplay(Engine& engine, const std::vector<UnitResponse>& rows,
   ReplayStats stats;
   if (steps.empty()) return stats;
   std::map<std::string, IncidentId> incident_of_call;
-  auto unit_of = [&](const std::string& callsign) {
+  auto unit_of = [&](const UnitResponse& r) {
     return engine.Read([&](const World& w) {
-      const Unit* u = w.FindUnitByCallsign(callsign);
+      const Unit* u = w.FindUnitByCallsign(AgencyFor(r), r.unit_id);
       return u ? u->id : UnitId();
     });
   };
@@ -124,9 +124,8 @@ ReplayStats RunReplay(Engine& engine, const std::vector<UnitResponse>& rows,
     const UnitResponse& r = rows[s.row];
     IncidentId incident =
         incident_of_call.count(r.call_number) ? incident_of_call[r.call_number] : IncidentId();
-    UnitId unit = s.kind == K::kCreate || s.kind == K::kTriage || s.kind == K::kClose
-                      ? UnitId()
-                      : unit_of(r.unit_id);
+    UnitId unit =
+        s.kind == K::kCreate || s.kind == K::kTriage || s.kind == K::kClose ? UnitId() : unit_of(r);
     Command c;
     switch (s.kind) {
       case K::kCreate:

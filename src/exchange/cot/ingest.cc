@@ -30,14 +30,14 @@ bool IsPositionType(std::string_view type) {
   return type.size() > 4 && type.substr(0, 4) == "a-f-";
 }
 
-Mapping Map(const CotEvent& e, const World& world) {
+Mapping Map(const CotEvent& e, const World& world, std::string_view agency) {
   Mapping m;
   if (!IsPositionType(e.type)) return m;
   if (e.callsign.empty()) {
     m.outcome = Outcome::kNoCallsign;
     return m;
   }
-  const Unit* u = world.FindUnitByCallsign(e.callsign);
+  const Unit* u = world.FindUnitByCallsign(agency, e.callsign);
   if (!u) {
     m.outcome = Outcome::kUnknownCallsign;
     return m;

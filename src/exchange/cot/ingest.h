@@ -39,9 +39,10 @@ struct Mapping {
   PositionFix fix;  // when outcome == kPosition
 };
 
-// Maps `event` against the World (callsign -> unit). Speed m/s and course degrees are taken
-// from <track> when present; a course of 360 is 0.
-Mapping Map(const CotEvent& event, const World& world);
+// Maps `event` against the World (callsign of `agency`, the key's -> unit: callsigns are unique
+// per agency). Speed m/s and course degrees are taken from <track> when present; a course of 360
+// is 0.
+Mapping Map(const CotEvent& event, const World& world, std::string_view agency);
 
 // Per-outcome counters plus connection counters, lock-free; rendered on /metrics.
 struct Counters {

@@ -31,7 +31,7 @@ CotEvent Report(std::string type, std::string callsign) {
 
 TEST(CotIngest, FriendlyAtomOfAKnownCallsignIsAFix) {
   World w = WorldWithUnit("P-12");
-  Mapping m = Map(Report("a-f-G-U-C", "P-12"), w);
+  Mapping m = Map(Report("a-f-G-U-C", "P-12"), w, "police");
   ASSERT_EQ(m.outcome, Outcome::kPosition);
   EXPECT_EQ(m.fix.unit, UnitId(1));
   EXPECT_EQ(m.fix.time.ms, 1700000000000);
@@ -42,13 +42,15 @@ TEST(CotIngest, FriendlyAtomOfAKnownCallsignIsAFix) {
 
 TEST(CotIngest, OtherTypesAndCallsignsAreCountedApart) {
   World w = WorldWithUnit("P-12");
-  EXPECT_EQ(Map(Report("a-h-G", "P-12"), w).outcome, Outcome::kIgnoredType);
-  EXPECT_EQ(Map(Report("a-u-G", "P-12"), w).outcome, Outcome::kIgnoredType);
-  EXPECT_EQ(Map(Report("b-t-f", "P-12"), w).outcome, Outcome::kIgnoredType);
-  EXPECT_EQ(Map(Report("t-x-c-t", "P-12"), w).outcome, Outcome::kIgnoredType);
-  EXPECT_EQ(Map(Report("a-f-", "P-12"), w).outcome, Outcome::kIgnoredType);
-  EXPECT_EQ(Map(Report("a-f-G", ""), w).outcome, Outcome::kNoCallsign);
-  EXPECT_EQ(Map(Report("a-f-G", "corvTab"), w).outcome, Outcome::kUnknownCallsign);
+  EXPECT_EQ(Map(Report("a-h-G", "P-12"), w, "police").outcome, Outcome::kIgnoredType);
+  EXPECT_EQ(Map(Report("a-u-G", "P-12"), w, "police").outcome, Outcome::kIgnoredType);
+  EXPECT_EQ(Map(Report("b-t-f", "P-12"), w, "police").outcome, Outcome::kIgnoredType);
+  EXPECT_EQ(Map(Report("t-x-c-t", "P-12"), w, "police").outcome, Outcome::kIgnoredType);
+  EXPECT_EQ(Map(Report("a-f-", "P-12"), w, "police").outcome, Outcome::kIgnoredType);
+  EXPECT_EQ(Map(Report("a-f-G", ""), w, "police").outcome, Outcome::kNoCallsign);
+  EXPECT_EQ(Map(Report("a-f-G", "corvTab"), w, "police").outcome, Outcome::kUnknownCallsign);
+  // Callsigns are per agency: another agency's key does not reach police's P-12.
+  EXPECT_EQ(Map(Report("a-f-G", "P-12"), w, "fire").outcome, Outcome::kUnknownCallsign);
 }
 
 TEST(CotIngest, MetricsNameEveryOutcome) {

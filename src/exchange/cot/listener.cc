@@ -15,7 +15,7 @@
 #include "exchange/cot/framer.h"
 #include "exchange/cot/records.h"
 #include "net/tls_context.h"
-#include "server/access.h"
+#include "visibility/access.h"
 
 namespace ncc::cot {
 namespace {
@@ -243,7 +243,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     std::vector<PositionFix> fixes;
     s_.engine.Read([&](const World& w) {
       for (const CotEvent& e : events) {
-        Mapping m = Map(e, w);
+        Mapping m = Map(e, w, who_->agency);
         s_.counters.Count(m.outcome);
         if (m.outcome == Outcome::kPosition) fixes.push_back(m.fix);
         if (m.outcome == Outcome::kUnknownCallsign)

@@ -1,4 +1,4 @@
-#include "server/access.h"
+#include "visibility/access.h"
 
 namespace ncc {
 
@@ -86,6 +86,10 @@ bool CanSeeEvent(const auth::Principal& who, const Event& event, const World& wo
   }
   auth::RecordLabel label = LabelOfEvent(event, world);
   if (!auth::CanSee(who, label)) return false;
+  // A subscription's URL is its agency's webhook managers' business (GET /webhooks).
+  if (std::holds_alternative<WebhookRegistered>(event.body) ||
+      std::holds_alternative<WebhookRemoved>(event.body))
+    return auth::CanSee(who, label, auth::Action::kWebhookManage);
   bool watchlist = std::holds_alternative<WatchlistEntrySet>(event.body) ||
                    std::holds_alternative<WatchlistEntryRemoved>(event.body);
   return !watchlist || auth::CanSee(who, label, auth::Action::kWatchlistRead);

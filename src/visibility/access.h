@@ -23,7 +23,8 @@ bool CanSeeMessage(const auth::Principal& who, const Message& message, const Wor
 auth::RecordLabel LabelOfEvent(const Event& event, const World& world);
 
 // Whether `who` may see `event` on the stream or /events: event.read on LabelOfEvent; for
-// watchlist events (plates and reasons) watchlist.read too; audit events (records_read,
+// watchlist events (plates and reasons) watchlist.read too, webhook events (URLs)
+// webhook.manage; audit events (records_read,
 // sign_in_attempted) need audit.read in their agency instead; a message also needs its
 // incident; a positions event needs every unit in it.
 bool CanSeeEvent(const auth::Principal& who, const Event& event, const World& world);
