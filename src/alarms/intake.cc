@@ -21,27 +21,6 @@ constexpr size_t kMaxMetricSources = 256;  // beyond this, sources are counted a
 // Groups whose last alarm is older than this are dropped from memory (their incidents stay).
 constexpr int64_t kForgetAfterMs = 2 * 3600 * 1000;
 
-// The HTTP status a refusal answers with (the server's mapping; this library has no HTTP).
-int HttpOf(const Status& s) {
-  switch (s.code()) {
-    case StatusCode::kInvalidArgument:
-      return 422;
-    case StatusCode::kNotFound:
-      return 404;
-    case StatusCode::kFailedPrecondition:
-    case StatusCode::kAlreadyExists:
-      return 409;
-    case StatusCode::kPermissionDenied:
-      return 403;
-    case StatusCode::kResourceExhausted:
-      return 413;
-    case StatusCode::kUnavailable:
-      return 503;
-    default:
-      return 500;
-  }
-}
-
 bool ClosedForAlarms(const Incident& i) {
   return IsTerminal(i.status) || i.status == IncidentStatus::kResolved;
 }
@@ -251,8 +230,7 @@ struct Intake::Prepared {
 SubmitResult Intake::Process(const Lane& lane, StatusOr<ParsedPayload> payload) {
   SubmitResult out;
   if (!payload.ok()) {
-    out.status = payload.status();
-    out.http = HttpOf(payload.status()) == 413 ? 413 : 400;
+    out.status = AsMalformed(payload.status());
     CountResult(lane, out);
     return out;
   }
@@ -263,11 +241,9 @@ SubmitResult Intake::Process(const Lane& lane, StatusOr<ParsedPayload> payload) 
     r.index = e.index;
     r.outcome = "rejected";
     r.status = e.status;
-    r.http = e.http;
   }
-  auto reject = [&](ItemResult& r, int http, Status s) {
+  auto reject = [&](ItemResult& r, Status s) {
     r.outcome = "rejected";
-    r.http = http;
     r.status = std::move(s);
   };
   Time now = clock_.Now();
@@ -282,13 +258,12 @@ SubmitResult Intake::Process(const Lane& lane, StatusOr<ParsedPayload> payload) 
       std::string source = a.source.empty() ? lane.source : a.source;
       r.source = source;
       if (!lane.who && !a.source.empty() && a.source != lane.source) {
-        reject(r, 422,
-               InvalidArgument("differs from the lane's source " + lane.source, at + "source"));
+        reject(r, InvalidArgument("differs from the lane's source " + lane.source, at + "source"));
         continue;
       }
       auto config = options_.sources.find(source);
       if (!lane.who && config == options_.sources.end()) {
-        reject(r, 403,
+        reject(r,
                Status(StatusCode::kPermissionDenied,
                       "source " + source + " is not configured (--alarm-sources)", at + "source"));
         continue;
@@ -301,18 +276,17 @@ SubmitResult Intake::Process(const Lane& lane, StatusOr<ParsedPayload> payload) 
       if (lane.who) {
         auth::RecordLabel label{p.agency, p.classification, {}};
         if (Status s = auth::Authorize(*lane.who, auth::Action::kAlarmReport, &label); !s.ok()) {
-          reject(r, 403, Status(s.code(), s.message(), at + "source"));
+          reject(r, Status(s.code(), s.message(), at + "source"));
           continue;
         }
       }
       if (!w.FindAgency(p.agency)) {
-        reject(r, 422,
-               InvalidArgument("the source's agency " + p.agency + " is not registered",
-                               at + "source"));
+        reject(r, InvalidArgument("the source's agency " + p.agency + " is not registered",
+                                  at + "source"));
         continue;
       }
       if (Status s = CheckTime(a.time, now, at + "time"); !s.ok()) {
-        reject(r, 422, s);
+        reject(r, s);
         continue;
       }
       if (IncidentId done = w.IncidentOfAlarm(p.agency, a.id)) {
@@ -362,7 +336,7 @@ SubmitResult Intake::Process(const Lane& lane, StatusOr<ParsedPayload> payload) 
     }
     auto decisions = correlator_->Ingest(ToAlarm(p.source, p.agency, p.classification));
     if (!decisions.ok()) {
-      reject(r, 422, decisions.status());
+      reject(r, decisions.status());
       continue;
     }
     const correlate::Decision& first = decisions->front();
@@ -409,7 +383,7 @@ SubmitResult Intake::Process(const Lane& lane, StatusOr<ParsedPayload> payload) 
                  o.status.ToString());
     Rebuild();
     for (size_t k : result_of_item)
-      reject(out.items[k], HttpOf(o.status),
+      reject(out.items[k],
              Status(o.status.code(), "not recorded: " + o.status.message(), o.status.field()));
     CountResult(lane, out);
     return out;

@@ -57,13 +57,13 @@ struct ItemResult {
   std::string source;   // the alarm's source, once known (metrics)
   std::string outcome;  // opened | merged | duplicate | no_hit | rejected
   IncidentId incident;  // opened, merged, duplicate
-  Status status;        // rejected: why, naming the field
-  int http = 0;         // rejected: the status it would answer alone
+  Status status;        // rejected: why, naming the field (the server maps it to HTTP)
 };
 
 struct SubmitResult {
-  Status status;  // the payload as a whole (not JSON, too many items, engine stopped)
-  int http = 0;   // when !status.ok()
+  // The payload as a whole: kMalformed (not JSON, not alarms), kResourceExhausted (too many
+  // items), kUnavailable (engine stopped).
+  Status status;
   bool single = false;
   std::vector<ItemResult> items;  // in payload order
   Seq last_seq;

@@ -12,12 +12,12 @@ using nlohmann::json;
 std::optional<WireAlarm> ReadAlarm(const json& item, size_t index, bool single, ItemError& error) {
   std::string prefix = single ? "" : "alarms[" + std::to_string(index) + "]";
   auto at = [&](const char* name) { return prefix.empty() ? name : prefix + "." + name; };
-  auto fail = [&](Status s, int http = 422) {
-    error = {index, std::move(s), http};
+  auto fail = [&](Status s) {
+    error = {index, std::move(s)};
     return std::nullopt;
   };
   if (!item.is_object())
-    return fail(InvalidArgument("must be an alarm object", prefix.empty() ? "body" : prefix), 400);
+    return fail(Malformed("must be an alarm object", prefix.empty() ? "body" : prefix));
   FieldReader f(
       item,
       {"id", "kind", "location", "time", "source", "sensor", "plate", "details", "classification"},
@@ -33,7 +33,7 @@ std::optional<WireAlarm> ReadAlarm(const json& item, size_t index, bool single, 
   a.plate = f.String("plate", false, Limits::kShortText);
   a.details = f.String("details", false, Limits::kSummary);
   std::string cls = f.String("classification", false, 32);
-  if (!f.ok()) return fail(f.status(), 400);
+  if (!f.ok()) return fail(f.status());
   if (a.id.empty()) return fail(InvalidArgument("must not be empty", at("id")));
   for (unsigned char c : a.id + a.sensor + a.plate + a.details)
     if (c < 0x20 && c != '\n' && c != '\t')

@@ -41,8 +41,8 @@ struct WireAlarm {
 
 struct ItemError {
   size_t index = 0;
-  Status status;   // field names the item: "alarms[3].kind"
-  int http = 422;  // 400: malformed (type, unknown field); 422: a value out of range
+  Status status;  // field names the item: "alarms[3].kind"; kMalformed (type, unknown field)
+                  // or kInvalidArgument (a value out of range)
 };
 
 struct ParsedPayload {

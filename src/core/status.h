@@ -66,6 +66,12 @@ inline Status AlreadyExists(std::string msg, std::string field = {}) {
 inline Status Malformed(std::string msg, std::string field = {}) {
   return {StatusCode::kMalformed, std::move(msg), std::move(field)};
 }
+// Input that a library judged InvalidArgument but that cannot be read at all (a body, a file
+// or a parameter that fails to parse) is kMalformed at the edge; other codes are kept.
+inline Status AsMalformed(Status s) {
+  if (s.code() != StatusCode::kInvalidArgument) return s;
+  return {StatusCode::kMalformed, s.message(), s.field()};
+}
 inline Status RateLimited(std::string msg) {
   return {StatusCode::kRateLimited, std::move(msg)};
 }

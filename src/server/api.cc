@@ -17,10 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-HttpResponse BadRequest(const Status& s) {
-  return ErrorResponse(400, s);
-}
-
 // ?limit= and ?after= with bounds; writes an error into `error` when malformed.
 uint64_t QueryNumber(const HttpRequest& r, const char* name, uint64_t fallback, uint64_t max,
                      Status& error) {
@@ -181,9 +177,9 @@ void ApiCore::Submit(Command command, Who who, Reply reply, Outcome on_success) 
 }
 
 // Parses the body into a FieldReader-checked command; 400 on any parse or type error.
-#define NCC_PARSE_BODY(var, reply)                                         \
-  auto var##_parsed = ParseJsonBody(r.body);                               \
-  if (!var##_parsed.ok()) return reply(BadRequest(var##_parsed.status())); \
+#define NCC_PARSE_BODY(var, reply)                                                         \
+  auto var##_parsed = ParseJsonBody(r.body);                                               \
+  if (!var##_parsed.ok()) return reply(ErrorResponse(AsMalformed(var##_parsed.status()))); \
   const json& var = *var##_parsed
 
 HttpResponse Created(const CommandOutcome& o) {
@@ -198,9 +194,9 @@ std::optional<HttpResponse> Refuse(const auth::Principal& who, auth::Action acti
                                    const std::optional<auth::RecordLabel>& label,
                                    const std::string& what, uint64_t id, const std::string& field) {
   if (!label || !auth::CanSee(who, *label, read_action))
-    return ErrorResponse(404, NotFound("no " + what + " " + std::to_string(id), field));
+    return ErrorResponse(NotFound("no " + what + " " + std::to_string(id), field));
   Status s = auth::Authorize(who, action, &*label);
-  if (!s.ok()) return ErrorResponse(403, s);
+  if (!s.ok()) return ErrorResponse(s);
   return std::nullopt;
 }
 
@@ -226,7 +222,7 @@ void IncidentRoutes::CreateIncidentRoute(const HttpRequest& r, Who who, Reply re
   c.summary = f.String("summary", false, 8192);
   c.agency = f.String("agency", false, 64);
   std::string cls = f.String("classification", false, 32);
-  if (!f.ok()) return reply(BadRequest(f.status()));
+  if (!f.ok()) return reply(ErrorResponse(AsMalformed(f.status())));
   if (!cls.empty()) {
     auto parsed = ParseClassification(cls);
     if (!parsed)
@@ -240,7 +236,7 @@ void IncidentRoutes::CreateIncidentRoute(const HttpRequest& r, Who who, Reply re
   // clearance, is refused here like any other write.
   auth::RecordLabel label{c.agency, c.classification, {}};
   if (Status s = auth::Authorize(who, auth::Action::kIncidentCreate, &label); !s.ok())
-    return reply(ErrorResponse(403, s));
+    return reply(ErrorResponse(s));
   if (alarms_ && alarms_->correlate_calls()) return CorrelatedCall(std::move(c), who, reply);
   Submit(std::move(c), who, std::move(reply), Created);
 }
@@ -311,8 +307,7 @@ void IncidentRoutes::GetIncident(IncidentId id, Who who, Reply reply) {
     confidential = IsConfidential(*i);
     return VisibleIncidentJson(who, *i, w, true);
   });
-  if (!view)
-    return reply(ErrorResponse(404, NotFound("no incident " + std::to_string(id.value), "id")));
+  if (!view) return reply(ErrorResponse(NotFound("no incident " + std::to_string(id.value), "id")));
   std::vector<IncidentId> audited;
   if (confidential) audited.push_back(id);
   ReplyAfterAudit(std::move(audited), "GET /api/v1/incidents/{id}", who, std::move(reply),
@@ -329,7 +324,7 @@ void IncidentRoutes::ListIncidents(const HttpRequest& r, Who who, Reply reply) {
     if (!status && err.ok())
       err = InvalidArgument("unknown incident status '" + it->second.substr(0, 32) + "'", "status");
   }
-  if (!err.ok()) return reply(BadRequest(err));
+  if (!err.ok()) return reply(ErrorResponse(AsMalformed(err)));
   std::string agency = r.query.count("agency") ? r.query.at("agency") : "";
   json items = json::array();
   uint64_t last = 0;
@@ -357,11 +352,11 @@ void IncidentRoutes::IncidentStatusRoute(const HttpRequest& r, IncidentId id, Wh
   FieldReader f(body, {"status", "note"});
   std::string status = f.String("status", true, 32);
   std::string note = f.String("note", false, 8192);
-  if (!f.ok()) return reply(BadRequest(f.status()));
+  if (!f.ok()) return reply(ErrorResponse(AsMalformed(f.status())));
   auto to = ParseIncidentStatus(status);
   if (!to)
     return reply(
-        ErrorResponse(422, InvalidArgument("unknown incident status '" + status + "'", "status")));
+        ErrorResponse(InvalidArgument("unknown incident status '" + status + "'", "status")));
   if (auto no = Refuse(who, auth::Action::kIncidentUpdateStatus, auth::Action::kIncidentRead,
                        IncidentLabel(engine_, id), "incident", id.value))
     return reply(std::move(*no));
@@ -388,7 +383,7 @@ void IncidentRoutes::IncidentNoteRoute(const HttpRequest& r, IncidentId id, Who 
   NCC_PARSE_BODY(body, reply);
   FieldReader f(body, {"text"});
   std::string text = f.String("text", true, 8192);
-  if (!f.ok()) return reply(BadRequest(f.status()));
+  if (!f.ok()) return reply(ErrorResponse(AsMalformed(f.status())));
   if (auto no = Refuse(who, auth::Action::kIncidentNote, auth::Action::kIncidentRead,
                        IncidentLabel(engine_, id), "incident", id.value))
     return reply(std::move(*no));
@@ -401,7 +396,7 @@ void IncidentRoutes::ShareRoute(const HttpRequest& r, IncidentId id, Who who, Re
   NCC_PARSE_BODY(body, reply);
   FieldReader f(body, {"agency"});
   std::string agency = f.String("agency", true, 64);
-  if (!f.ok()) return reply(BadRequest(f.status()));
+  if (!f.ok()) return reply(ErrorResponse(AsMalformed(f.status())));
   // Only the owning agency shares: the same right as moving the incident along.
   if (auto no = Refuse(who, auth::Action::kIncidentUpdateStatus, auth::Action::kIncidentRead,
                        IncidentLabel(engine_, id), "incident", id.value))
@@ -415,8 +410,8 @@ void IncidentRoutes::AssignRoute(const HttpRequest& r, IncidentId id, Who who, R
   NCC_PARSE_BODY(body, reply);
   FieldReader f(body, {"unit"});
   auto unit = f.Integer("unit", true);
-  if (!f.ok()) return reply(BadRequest(f.status()));
-  if (*unit <= 0) return reply(BadRequest(InvalidArgument("must be a positive unit id", "unit")));
+  if (!f.ok()) return reply(ErrorResponse(AsMalformed(f.status())));
+  if (*unit <= 0) return reply(ErrorResponse(Malformed("must be a positive unit id", "unit")));
   UnitId unit_id(static_cast<uint64_t>(*unit));
   if (auto no = Refuse(who, auth::Action::kIncidentAssign, auth::Action::kIncidentRead,
                        IncidentLabel(engine_, id), "incident", id.value))
@@ -428,12 +423,11 @@ void IncidentRoutes::AssignRoute(const HttpRequest& r, IncidentId id, Who who, R
     return u ? std::optional(LabelOf(*u)) : std::nullopt;
   });
   if (!unit_label || !auth::CanSee(who, *unit_label, auth::Action::kUnitRead))
-    return reply(ErrorResponse(404, NotFound("no unit " + std::to_string(unit_id.value), "unit")));
+    return reply(ErrorResponse(NotFound("no unit " + std::to_string(unit_id.value), "unit")));
   if (!who.Holds(unit_label->agency, auth::Role::kDispatcher) &&
       !who.Holds(unit_label->agency, auth::Role::kSupervisor))
-    return reply(
-        ErrorResponse(403, Status(StatusCode::kPermissionDenied,
-                                  "you do not dispatch for " + unit_label->agency, "unit")));
+    return reply(ErrorResponse(Status(StatusCode::kPermissionDenied,
+                                      "you do not dispatch for " + unit_label->agency, "unit")));
   Submit(AssignUnit{id, unit_id}, who, std::move(reply), [](const CommandOutcome& o) {
     return JsonResponse(201, {{"seq", o.last_seq.value}});
   });
@@ -451,7 +445,7 @@ void UnitRoutes::CreateUnitRoute(const HttpRequest& r, Who who, Reply reply) {
   c.station = f.String("station", false);
   c.position = f.Location("location", false);
   std::string cls = f.String("classification", false, 32);
-  if (!f.ok()) return reply(BadRequest(f.status()));
+  if (!f.ok()) return reply(ErrorResponse(AsMalformed(f.status())));
   if (!cls.empty()) {
     auto parsed = ParseClassification(cls);
     if (!parsed)
@@ -464,7 +458,7 @@ void UnitRoutes::CreateUnitRoute(const HttpRequest& r, Who who, Reply reply) {
   // Registering above one's clearance is refused like creating such an incident.
   auth::RecordLabel label{c.agency, c.classification, {}};
   if (Status s = auth::Authorize(who, auth::Action::kUnitRegister, &label); !s.ok())
-    return reply(ErrorResponse(403, s));
+    return reply(ErrorResponse(s));
   Submit(std::move(c), who, std::move(reply), Created);
 }
 
@@ -476,8 +470,7 @@ void UnitRoutes::GetUnit(UnitId id, Who who, Reply reply) {
     if (u->classification >= Classification::kConfidential) audited.units.push_back(id);
     return VisibleUnitJson(who, *u, w);
   });
-  if (!view)
-    return reply(ErrorResponse(404, NotFound("no unit " + std::to_string(id.value), "id")));
+  if (!view) return reply(ErrorResponse(NotFound("no unit " + std::to_string(id.value), "id")));
   OverlayLive(lane_, *view, id);
   ReplyAfterAudit(std::move(audited), who, std::move(reply), JsonResponse(200, *view));
 }
@@ -487,8 +480,8 @@ void UnitRoutes::ListUnits(const HttpRequest& r, Who who, Reply reply) {
   if (auto it = r.query.find("status"); it != r.query.end() && !it->second.empty()) {
     status = ParseUnitStatus(it->second);
     if (!status)
-      return reply(BadRequest(
-          InvalidArgument("unknown unit status '" + it->second.substr(0, 32) + "'", "status")));
+      return reply(ErrorResponse(
+          Malformed("unknown unit status '" + it->second.substr(0, 32) + "'", "status")));
   }
   std::string agency = r.query.count("agency") ? r.query.at("agency") : "";
   json items = json::array();
@@ -512,7 +505,7 @@ void UnitRoutes::UnitShareRoute(const HttpRequest& r, UnitId id, Who who, Reply 
   NCC_PARSE_BODY(body, reply);
   FieldReader f(body, {"agency"});
   std::string agency = f.String("agency", true, 64);
-  if (!f.ok()) return reply(BadRequest(f.status()));
+  if (!f.ok()) return reply(ErrorResponse(AsMalformed(f.status())));
   auto label = engine_.Read([&](const World& w) -> std::optional<auth::RecordLabel> {
     const Unit* u = w.FindUnit(id);
     return u ? std::optional(LabelOf(*u)) : std::nullopt;
@@ -530,11 +523,10 @@ void UnitRoutes::UnitStatusRoute(const HttpRequest& r, UnitId id, Who who, Reply
   FieldReader f(body, {"status", "note"});
   std::string status = f.String("status", true, 32);
   std::string note = f.String("note", false, 8192);
-  if (!f.ok()) return reply(BadRequest(f.status()));
+  if (!f.ok()) return reply(ErrorResponse(AsMalformed(f.status())));
   auto to = ParseUnitStatus(status);
   if (!to)
-    return reply(
-        ErrorResponse(422, InvalidArgument("unknown unit status '" + status + "'", "status")));
+    return reply(ErrorResponse(InvalidArgument("unknown unit status '" + status + "'", "status")));
   auto unit = engine_.Read([&](const World& w) -> std::optional<Unit> {
     const Unit* u = w.FindUnit(id);
     return u ? std::optional<Unit>(*u) : std::nullopt;
@@ -543,7 +535,7 @@ void UnitRoutes::UnitStatusRoute(const HttpRequest& r, UnitId id, Who who, Reply
   if (auto no = Refuse(who, auth::Action::kUnitUpdateStatus, auth::Action::kUnitRead, label, "unit",
                        id.value))
     return reply(std::move(*no));
-  if (Status s = CheckOwnUnit(who, *unit); !s.ok()) return reply(ErrorResponse(403, s));
+  if (Status s = CheckOwnUnit(who, *unit); !s.ok()) return reply(ErrorResponse(s));
   Submit(ChangeUnitStatus{id, *to, std::move(note)}, who, std::move(reply), Applied);
 }
 
@@ -551,9 +543,9 @@ void ServiceRoutes::AgencyRoute(const HttpRequest& r, Who who, Reply reply) {
   NCC_PARSE_BODY(body, reply);
   FieldReader f(body, {"code", "name", "kind"});
   Agency a{f.String("code", true, 64), f.String("name", true, 256), f.String("kind", true, 64)};
-  if (!f.ok()) return reply(BadRequest(f.status()));
+  if (!f.ok()) return reply(ErrorResponse(AsMalformed(f.status())));
   if (Status s = auth::Authorize(who, auth::Action::kAgencyManage, nullptr); !s.ok())
-    return reply(ErrorResponse(403, s));
+    return reply(ErrorResponse(s));
   Submit(RegisterAgency{std::move(a)}, who, std::move(reply), [](const CommandOutcome& o) {
     return JsonResponse(201, {{"seq", o.last_seq.value}});
   });
@@ -563,11 +555,11 @@ void ServiceRoutes::EventsRoute(const HttpRequest& r, Who who, Reply reply) {
   Status err;
   uint64_t after = QueryNumber(r, "after", 0, UINT64_MAX >> 1, err);
   uint64_t limit = QueryNumber(r, "limit", 100, 1000, err);
-  if (!err.ok()) return reply(BadRequest(err));
+  if (!err.ok()) return reply(ErrorResponse(AsMalformed(err)));
   if (Status s = auth::Authorize(who, auth::Action::kEventRead, nullptr); !s.ok())
-    return reply(ErrorResponse(403, s));
+    return reply(ErrorResponse(s));
   auto page = EventPage(engine_, Seq(after), limit);
-  if (!page.ok()) return reply(ErrorResponse(HttpStatusOf(page.status()), page.status()));
+  if (!page.ok()) return reply(ErrorResponse(page.status()));
   // The stored JSON texts are spliced in as they are: no re-parsing per request. Events the
   // caller may not see are left out; last_seq still moves past them so paging goes on.
   std::string body = "{\"items\":[";

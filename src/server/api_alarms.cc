@@ -17,7 +17,7 @@ namespace {
 using nlohmann::json;
 
 HttpResponse NoIntake() {
-  return ErrorResponse(503, Unavailable("the alarm intake is not running"));
+  return ErrorResponse(Unavailable("the alarm intake is not running"));
 }
 
 json ItemJson(const alarms::ItemResult& i) {
@@ -26,7 +26,7 @@ json ItemJson(const alarms::ItemResult& i) {
   if (i.outcome == "rejected") {
     j["field"] = i.status.field();
     j["reason"] = i.status.message();
-    j["status"] = i.http;
+    j["status"] = HttpStatusOf(i.status);
   }
   return j;
 }
@@ -34,7 +34,7 @@ json ItemJson(const alarms::ItemResult& i) {
 // One alarm alone answers with its own status (an error names the field); a batch answers 202
 // with every item's outcome, or 4xx when not one alarm was taken.
 HttpResponse SubmitReply(const alarms::SubmitResult& r) {
-  if (!r.status.ok()) return ErrorResponse(r.http ? r.http : 400, r.status);
+  if (!r.status.ok()) return ErrorResponse(r.status);
   json items = json::array(), rejected = json::array();
   size_t taken = 0;
   for (const alarms::ItemResult& i : r.items) {
@@ -46,7 +46,7 @@ HttpResponse SubmitReply(const alarms::SubmitResult& r) {
   }
   if (r.single) {
     const alarms::ItemResult& i = r.items.front();
-    if (i.outcome == "rejected") return ErrorResponse(i.http, i.status);
+    if (i.outcome == "rejected") return ErrorResponse(i.status);
     int status = i.outcome == "opened" ? 201 : i.outcome == "merged" ? 200 : 200;
     json body = items.front();
     body["seq"] = r.last_seq.value;
@@ -58,7 +58,7 @@ HttpResponse SubmitReply(const alarms::SubmitResult& r) {
                {"seq", r.last_seq.value}};
   if (taken == 0) {
     const alarms::ItemResult& first = r.items.front();
-    HttpResponse resp = ErrorResponse(first.http, first.status);
+    HttpResponse resp = ErrorResponse(first.status);
     json err = json::parse(resp.body);
     err["rejected"] = rejected;
     resp.body = err.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -88,15 +88,17 @@ void AlarmRoutes::AddRoutes(Router& router) {
               BodyType::kJson, [this](const RouteCall& c, Reply reply) {
                 SplitRoute(c.request(), IncidentId(c.Id()), c.who(), std::move(reply));
               }});
-  auto watchlists = [this](const RouteCall& c, Reply reply) {
-    WatchlistsRoute(c.request(), c.who(), std::move(reply));
-  };
-  router.Add({"GET", "/api/v1/watchlists", Action::kWatchlistRead, Gate::kSignedIn, BodyType::kNone,
-              watchlists});
+  router.Add(
+      {"GET", "/api/v1/watchlists", Action::kWatchlistRead, Gate::kSignedIn, BodyType::kNone,
+       [this](const RouteCall& c, Reply reply) { ListWatchlist(c.who(), std::move(reply)); }});
   router.Add({"POST", "/api/v1/watchlists", Action::kWatchlistManage, Gate::kSignedIn,
-              BodyType::kJson, watchlists});
+              BodyType::kJson, [this](const RouteCall& c, Reply reply) {
+                SetWatchlistEntryRoute(c.request(), c.who(), std::move(reply));
+              }});
   router.Add({"DELETE", "/api/v1/watchlists/{plate+}", Action::kWatchlistManage, Gate::kSignedIn,
-              BodyType::kNone, watchlists});
+              BodyType::kNone, [this](const RouteCall& c, Reply reply) {
+                RemoveWatchlistEntryRoute(c.request(), c.Param("plate"), c.who(), std::move(reply));
+              }});
 }
 
 void AlarmRoutes::AlarmsRoute(const HttpRequest& r, Who who, Reply reply) {
@@ -133,29 +135,29 @@ void AlarmRoutes::GetAlarm(const std::string& id, Who who, Reply reply) {
     j["zones"] = w.ZonesOfAlarm(i->agency, id);
     return j;
   });
-  if (!view) return reply(ErrorResponse(404, NotFound("no alarm " + id.substr(0, 256), "id")));
+  if (!view) return reply(ErrorResponse(NotFound("no alarm " + id.substr(0, 256), "id")));
   reply(JsonResponse(200, *view));
 }
 
 void AlarmRoutes::SplitRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
   if (!alarms_) return reply(NoIntake());
   auto parsed = ParseJsonBody(r.body);
-  if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
+  if (!parsed.ok()) return reply(ErrorResponse(AsMalformed(parsed.status())));
   FieldReader f(*parsed, {"sources"});
   auto sources = f.Strings("sources", Limits::kAlarmBatch, Limits::kShortText);
-  if (!f.ok()) return reply(ErrorResponse(400, f.status()));
+  if (!f.ok()) return reply(ErrorResponse(AsMalformed(f.status())));
   if (sources.empty())
-    return reply(ErrorResponse(422, InvalidArgument("name at least one source", "sources")));
+    return reply(ErrorResponse(InvalidArgument("name at least one source", "sources")));
   auto label = engine_.Read([&](const World& w) -> std::optional<auth::RecordLabel> {
     const Incident* i = w.FindIncident(id);
     return i ? std::optional(LabelOf(*i)) : std::nullopt;
   });
   if (!label || !auth::CanSee(who, *label, auth::Action::kIncidentRead))
-    return reply(ErrorResponse(404, NotFound("no incident " + std::to_string(id.value), "id")));
+    return reply(ErrorResponse(NotFound("no incident " + std::to_string(id.value), "id")));
   if (Status s = auth::Authorize(who, auth::Action::kIncidentSplit, &*label); !s.ok())
-    return reply(ErrorResponse(403, s));
+    return reply(ErrorResponse(s));
   alarms_->Split(id, std::move(sources), who.user, [reply, id](StatusOr<CommandOutcome> o) {
-    if (!o.ok()) return reply(ErrorResponse(HttpStatusOf(o.status()), o.status()));
+    if (!o.ok()) return reply(ErrorResponse(o.status()));
     reply(
         JsonResponse(201, {{"id", o->created_id}, {"from", id.value}, {"seq", o->last_seq.value}}));
   });
@@ -164,71 +166,69 @@ void AlarmRoutes::SplitRoute(const HttpRequest& r, IncidentId id, Who who, Reply
 // Calls correlated with alarms are the intake's work; the incident room hands them over.
 void IncidentRoutes::CorrelatedCall(CreateIncident c, Who who, Reply reply) {
   alarms_->SubmitCall(std::move(c), who.user, [reply](StatusOr<alarms::CallResult> r) {
-    if (!r.ok()) return reply(ErrorResponse(HttpStatusOf(r.status()), r.status()));
+    if (!r.ok()) return reply(ErrorResponse(r.status()));
     json body = {{"id", r->incident.value}, {"source", r->source_id}, {"seq", r->last_seq.value}};
     if (r->merged) body["merged"] = true;
     reply(JsonResponse(r->merged ? 200 : 201, body));
   });
 }
 
-void AlarmRoutes::WatchlistsRoute(const HttpRequest& r, Who who, Reply reply) {
-  auto seg_rest = r.path.substr(std::string("/api/v1/watchlists").size());
-  if (r.method == "GET" && (seg_rest.empty() || seg_rest == "/")) {
-    json items = json::array();
-    engine_.Read([&](const World& w) {
-      for (const auto& [key, e] : w.watchlist())
-        if (auth::CanSee(who, LabelOf(e), auth::Action::kWatchlistRead))
-          items.push_back(JsonWriter::ToJson(e));
-    });
-    return reply(JsonResponse(200, {{"items", items}}));
-  }
-  if (r.method == "POST" && (seg_rest.empty() || seg_rest == "/")) {
-    auto parsed = ParseJsonBody(r.body);
-    if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
-    FieldReader f(*parsed, {"plate", "list", "reason", "agency", "classification"});
-    SetWatchlistEntry c;
-    c.plate = f.String("plate", true, Limits::kShortText);
-    c.list = f.String("list", true, 64);
-    c.reason = f.String("reason", false, Limits::kSummary);
-    c.agency = f.String("agency", false, 64);
-    std::string cls = f.String("classification", false, 32);
-    if (!f.ok()) return reply(ErrorResponse(400, f.status()));
-    if (!cls.empty()) {
-      auto parsed_cls = ParseClassification(cls);
-      if (!parsed_cls)
-        return reply(
-            ErrorResponse(422, InvalidArgument("must be public, restricted, confidential or secret",
-                                               "classification")));
-      c.classification = *parsed_cls;
-    }
-    if (c.agency.empty()) c.agency = who.agency;
-    auth::RecordLabel label{c.agency, c.classification, {}};
-    if (Status s = auth::Authorize(who, auth::Action::kWatchlistManage, &label); !s.ok())
-      return reply(ErrorResponse(403, s));
-    std::string plate = NormalizePlate(c.plate);
-    return Submit(std::move(c), who, std::move(reply), [plate](const CommandOutcome& o) {
-      return JsonResponse(201, {{"plate", plate}, {"seq", o.last_seq.value}});
-    });
-  }
-  if (r.method == "DELETE" && seg_rest.size() > 1) {
-    RemoveWatchlistEntry c;
-    c.plate = UrlDecode(seg_rest.substr(1));
-    c.agency = r.query.count("agency") ? r.query.at("agency") : who.agency;
-    auto label = engine_.Read([&](const World& w) -> std::optional<auth::RecordLabel> {
-      auto it = w.watchlist().find({NormalizePlate(c.plate), c.agency});
-      return it == w.watchlist().end() ? std::nullopt : std::optional(LabelOf(it->second));
-    });
-    if (!label || !auth::CanSee(who, *label, auth::Action::kWatchlistRead))
+void AlarmRoutes::ListWatchlist(Who who, Reply reply) {
+  json items = json::array();
+  engine_.Read([&](const World& w) {
+    for (const auto& [key, e] : w.watchlist())
+      if (auth::CanSee(who, LabelOf(e), auth::Action::kWatchlistRead))
+        items.push_back(JsonWriter::ToJson(e));
+  });
+  return reply(JsonResponse(200, {{"items", items}}));
+}
+
+void AlarmRoutes::SetWatchlistEntryRoute(const HttpRequest& r, Who who, Reply reply) {
+  auto parsed = ParseJsonBody(r.body);
+  if (!parsed.ok()) return reply(ErrorResponse(AsMalformed(parsed.status())));
+  FieldReader f(*parsed, {"plate", "list", "reason", "agency", "classification"});
+  SetWatchlistEntry c;
+  c.plate = f.String("plate", true, Limits::kShortText);
+  c.list = f.String("list", true, 64);
+  c.reason = f.String("reason", false, Limits::kSummary);
+  c.agency = f.String("agency", false, 64);
+  std::string cls = f.String("classification", false, 32);
+  if (!f.ok()) return reply(ErrorResponse(AsMalformed(f.status())));
+  if (!cls.empty()) {
+    auto parsed_cls = ParseClassification(cls);
+    if (!parsed_cls)
       return reply(ErrorResponse(
-          404,
-          NotFound("plate " + NormalizePlate(c.plate).substr(0, 64) + " is not listed", "plate")));
-    if (Status s = auth::Authorize(who, auth::Action::kWatchlistManage, &*label); !s.ok())
-      return reply(ErrorResponse(403, s));
-    return Submit(std::move(c), who, std::move(reply), [](const CommandOutcome& o) {
-      return JsonResponse(200, {{"seq", o.last_seq.value}});
-    });
+          InvalidArgument("must be public, restricted, confidential or secret", "classification")));
+    c.classification = *parsed_cls;
   }
-  reply(ErrorResponse(405, InvalidArgument(r.method + " is not allowed on " + r.path)));
+  if (c.agency.empty()) c.agency = who.agency;
+  auth::RecordLabel label{c.agency, c.classification, {}};
+  if (Status s = auth::Authorize(who, auth::Action::kWatchlistManage, &label); !s.ok())
+    return reply(ErrorResponse(s));
+  std::string plate = NormalizePlate(c.plate);
+  return Submit(std::move(c), who, std::move(reply), [plate](const CommandOutcome& o) {
+    return JsonResponse(201, {{"plate", plate}, {"seq", o.last_seq.value}});
+  });
+}
+
+void AlarmRoutes::RemoveWatchlistEntryRoute(const HttpRequest& r, const std::string& plate, Who who,
+                                            Reply reply) {
+  RemoveWatchlistEntry c;
+  c.plate = plate;
+  c.agency = r.query.count("agency") ? r.query.at("agency") : who.agency;
+  auto label = engine_.Read([&](const World& w) -> std::optional<auth::RecordLabel> {
+    auto it = w.watchlist().find({NormalizePlate(c.plate), c.agency});
+    return it == w.watchlist().end() ? std::nullopt : std::optional(LabelOf(it->second));
+  });
+  if (!label || !auth::CanSee(who, *label, auth::Action::kWatchlistRead))
+    return reply(ErrorResponse(
+        404,
+        NotFound("plate " + NormalizePlate(c.plate).substr(0, 64) + " is not listed", "plate")));
+  if (Status s = auth::Authorize(who, auth::Action::kWatchlistManage, &*label); !s.ok())
+    return reply(ErrorResponse(s));
+  return Submit(std::move(c), who, std::move(reply), [](const CommandOutcome& o) {
+    return JsonResponse(200, {{"seq", o.last_seq.value}});
+  });
 }
 
 }  // namespace ncc

@@ -22,9 +22,9 @@ HttpResponse CotResponse(const cot::CotEvent& e) {
 // 404 unless `who` sees the record with `read`, then 403 unless it may export it.
 std::optional<HttpResponse> RefuseExport(const auth::Principal& who, const auth::RecordLabel& label,
                                          auth::Action read, const std::string& what) {
-  if (!auth::CanSee(who, label, read)) return ErrorResponse(404, NotFound("no " + what, "id"));
+  if (!auth::CanSee(who, label, read)) return ErrorResponse(NotFound("no " + what, "id"));
   Status s = auth::Authorize(who, auth::Action::kExportRead, &label);
-  if (!s.ok()) return ErrorResponse(403, s);
+  if (!s.ok()) return ErrorResponse(s);
   return std::nullopt;
 }
 
@@ -50,7 +50,7 @@ void CotRoutes::CotIncidentRoute(IncidentId id, Who who, Reply reply) {
   engine_.Read([&](const World& w) {
     const Incident* i = w.FindIncident(id);
     std::string what = "incident " + std::to_string(id.value);
-    if (!i) return void(refused = ErrorResponse(404, NotFound("no " + what, "id")));
+    if (!i) return void(refused = ErrorResponse(NotFound("no " + what, "id")));
     refused = RefuseExport(who, LabelOf(*i), auth::Action::kIncidentRead, what);
     if (refused) return;
     confidential = IsConfidential(*i);
@@ -70,7 +70,7 @@ void CotRoutes::CotUnitRoute(UnitId id, Who who, Reply reply) {
   engine_.Read([&](const World& w) {
     const Unit* u = w.FindUnit(id);
     std::string what = "unit " + std::to_string(id.value);
-    if (!u) return void(refused = ErrorResponse(404, NotFound("no " + what, "id")));
+    if (!u) return void(refused = ErrorResponse(NotFound("no " + what, "id")));
     refused = RefuseExport(who, LabelOf(*u), auth::Action::kUnitRead, what);
     if (!refused) unit = VisibleUnit(who, *u, w);
   });

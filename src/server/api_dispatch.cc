@@ -21,7 +21,7 @@ namespace {
 using nlohmann::json;
 
 HttpResponse NoDispatch() {
-  return ErrorResponse(503, Unavailable("dispatch is not configured (start with --plans)"));
+  return ErrorResponse(Unavailable("dispatch is not configured (start with --plans)"));
 }
 
 uint64_t IdOf(std::string_view text) {
@@ -62,13 +62,13 @@ std::optional<HttpResponse> CheckCommands(const auth::Principal& who, const Engi
     });
     std::string f = std::string(field) + "[" + std::to_string(k) + "]";
     if (!label || !auth::CanSee(who, *label, auth::Action::kUnitRead))
-      return ErrorResponse(404, NotFound("no unit " + std::to_string(units[k].value), f));
+      return ErrorResponse(NotFound("no unit " + std::to_string(units[k].value), f));
     if (!who.Holds(label->agency, auth::Role::kDispatcher) &&
         !who.Holds(label->agency, auth::Role::kSupervisor))
-      return ErrorResponse(403, Status(StatusCode::kPermissionDenied,
-                                       "you do not dispatch for " + label->agency +
-                                           "; ask it with POST /api/v1/resource-requests",
-                                       f));
+      return ErrorResponse(Status(StatusCode::kPermissionDenied,
+                                  "you do not dispatch for " + label->agency +
+                                      "; ask it with POST /api/v1/resource-requests",
+                                  f));
   }
   return std::nullopt;
 }
@@ -89,7 +89,7 @@ void DispatchRoutes::RecommendationRoute(const HttpRequest& r, IncidentId id, st
   if (what.empty()) {
     auto rec = dispatch_->Recommend(
         id, [&](const Unit& u) { return auth::CanSee(who, LabelOf(u), auth::Action::kUnitRead); });
-    if (!rec.ok()) return reply(ErrorResponse(HttpStatusOf(rec.status()), rec.status()));
+    if (!rec.ok()) return reply(ErrorResponse(rec.status()));
     json body = rec->ToJson();
     // Logged, so the stream shows it and accepting it later sends exactly these units.
     return Submit(rec->ToCommand(), who, std::move(reply), [body](const CommandOutcome& o) mutable {
@@ -97,23 +97,22 @@ void DispatchRoutes::RecommendationRoute(const HttpRequest& r, IncidentId id, st
       return JsonResponse(200, body);
     });
   }
-  if (what != "accept") return reply(ErrorResponse(404, NotFound("no route " + r.path)));
+  if (what != "accept") return reply(ErrorResponse(NotFound("no route " + r.path)));
   json body = json::object();
   if (!r.body.empty()) {
     auto parsed = ParseJsonBody(r.body);
-    if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
+    if (!parsed.ok()) return reply(ErrorResponse(AsMalformed(parsed.status())));
     body = *parsed;
-    if (!body.is_object())
-      return reply(ErrorResponse(400, InvalidArgument("must be a JSON object", "body")));
+    if (!body.is_object()) return reply(ErrorResponse(Malformed("must be a JSON object", "body")));
     for (auto it = body.begin(); it != body.end(); ++it)
       if (it.key() != "units" && it.key() != "replace" && it.key() != "omit")
-        return reply(ErrorResponse(400, InvalidArgument("unknown field", it.key())));
+        return reply(ErrorResponse(Malformed("unknown field", it.key())));
   }
   // The dispatcher's own list, or the logged recommendation with per-unit overrides.
   auto listed = UnitList(body, "units", false);
-  if (!listed.ok()) return reply(ErrorResponse(400, listed.status()));
+  if (!listed.ok()) return reply(ErrorResponse(AsMalformed(listed.status())));
   auto omit = UnitList(body, "omit", false);
-  if (!omit.ok()) return reply(ErrorResponse(400, omit.status()));
+  if (!omit.ok()) return reply(ErrorResponse(AsMalformed(omit.status())));
   std::vector<UnitId> units = *listed;
   if (units.empty()) {
     units = engine_.Read([&](const World& w) {
@@ -127,13 +126,12 @@ void DispatchRoutes::RecommendationRoute(const HttpRequest& r, IncidentId id, st
                                   "units")));
     if (auto rep = body.find("replace"); rep != body.end()) {
       if (!rep->is_object())
-        return reply(ErrorResponse(400, InvalidArgument("must map unit id to unit id", "replace")));
+        return reply(ErrorResponse(Malformed("must map unit id to unit id", "replace")));
       for (auto it = rep->begin(); it != rep->end(); ++it) {
         std::string field = "replace." + it.key();
         UnitId from(IdOf(it.key()));
         if (!from || !it->is_number_integer() || it->get<int64_t>() <= 0)
-          return reply(
-              ErrorResponse(400, InvalidArgument("must map a unit id to a unit id", field)));
+          return reply(ErrorResponse(Malformed("must map a unit id to a unit id", field)));
         auto pos = std::find(units.begin(), units.end(), from);
         if (pos == units.end())
           return reply(ErrorResponse(
@@ -143,7 +141,7 @@ void DispatchRoutes::RecommendationRoute(const HttpRequest& r, IncidentId id, st
     }
     for (UnitId o : *omit) units.erase(std::remove(units.begin(), units.end(), o), units.end());
     if (units.empty())
-      return reply(ErrorResponse(422, InvalidArgument("every unit was omitted", "omit")));
+      return reply(ErrorResponse(InvalidArgument("every unit was omitted", "omit")));
   }
   if (auto no = CheckCommands(who, engine_, units, "units")) return reply(std::move(*no));
   json sent = json::array();
@@ -207,73 +205,67 @@ void DispatchRoutes::ListRequests(Who who, Reply reply) {
 }
 
 void DispatchRoutes::RequestRoute(const HttpRequest& r, Who who, Reply reply) {
-  {
-    auto parsed = ParseJsonBody(r.body);
-    if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
-    FieldReader f(*parsed, {"incident", "agency", "kind", "count", "reason", "deadline"});
-    auto incident = f.Integer("incident", true);
-    RequestResources c;
-    c.to_agency = f.String("agency", true, 64);
-    c.kind = f.String("kind", true, 64);
-    c.count =
-        static_cast<int32_t>(std::clamp<int64_t>(f.Integer("count", false).value_or(1), -1, 1000));
-    c.reason = f.String("reason", true, 8192);
-    auto deadline = f.Timestamp("deadline", true);
-    if (!f.ok()) return reply(ErrorResponse(400, f.status()));
-    if (*incident <= 0)
-      return reply(
-          ErrorResponse(400, InvalidArgument("must be a positive incident id", "incident")));
-    c.incident = IncidentId(static_cast<uint64_t>(*incident));
-    c.deadline = *deadline;
-    if (auto no = RefuseIncident(who, engine_, c.incident, "incident"))
-      return reply(std::move(*no));
-    // The request shares the incident with the asked agency and names the incident's agency
-    // as the one asking: only that agency's dispatchers and supervisors may make it (a partner
-    // working the incident through a share asks the owner, e.g. in a message).
-    std::string owner = IncidentLabel(engine_, c.incident)->agency;
-    if (!who.Holds(owner, auth::Role::kDispatcher) && !who.Holds(owner, auth::Role::kSupervisor))
-      return reply(ErrorResponse(
-          403, Status(StatusCode::kPermissionDenied,
-                      "only the incident's own agency asks others for units; ask it", "incident")));
-    return Submit(std::move(c), who, std::move(reply), [](const CommandOutcome& o) {
-      return JsonResponse(201, {{"id", o.created_id}, {"seq", o.last_seq.value}});
-    });
-  }
+  auto parsed = ParseJsonBody(r.body);
+  if (!parsed.ok()) return reply(ErrorResponse(AsMalformed(parsed.status())));
+  FieldReader f(*parsed, {"incident", "agency", "kind", "count", "reason", "deadline"});
+  auto incident = f.Integer("incident", true);
+  RequestResources c;
+  c.to_agency = f.String("agency", true, 64);
+  c.kind = f.String("kind", true, 64);
+  c.count =
+      static_cast<int32_t>(std::clamp<int64_t>(f.Integer("count", false).value_or(1), -1, 1000));
+  c.reason = f.String("reason", true, 8192);
+  auto deadline = f.Timestamp("deadline", true);
+  if (!f.ok()) return reply(ErrorResponse(AsMalformed(f.status())));
+  if (*incident <= 0)
+    return reply(ErrorResponse(Malformed("must be a positive incident id", "incident")));
+  c.incident = IncidentId(static_cast<uint64_t>(*incident));
+  c.deadline = *deadline;
+  if (auto no = RefuseIncident(who, engine_, c.incident, "incident")) return reply(std::move(*no));
+  // The request shares the incident with the asked agency and names the incident's agency
+  // as the one asking: only that agency's dispatchers and supervisors may make it (a partner
+  // working the incident through a share asks the owner, e.g. in a message).
+  std::string owner = IncidentLabel(engine_, c.incident)->agency;
+  if (!who.Holds(owner, auth::Role::kDispatcher) && !who.Holds(owner, auth::Role::kSupervisor))
+    return reply(ErrorResponse(
+        403, Status(StatusCode::kPermissionDenied,
+                    "only the incident's own agency asks others for units; ask it", "incident")));
+  return Submit(std::move(c), who, std::move(reply), [](const CommandOutcome& o) {
+    return JsonResponse(201, {{"id", o.created_id}, {"seq", o.last_seq.value}});
+  });
 }
 
 void DispatchRoutes::AnswerRoute(const HttpRequest& r, uint64_t id, Who who, Reply reply) {
-  {
-    auto parsed = ParseJsonBody(r.body);
-    if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
-    FieldReader f(*parsed, {"accept", "units", "note"});
-    std::string note = f.String("note", false, 8192);
-    if (!f.ok()) return reply(ErrorResponse(400, f.status()));
-    auto accept = parsed->find("accept");
-    if (accept == parsed->end() || !accept->is_boolean())
-      return reply(ErrorResponse(400, InvalidArgument("must be true or false", "accept")));
-    auto units = UnitList(*parsed, "units", false);
-    if (!units.ok()) return reply(ErrorResponse(400, units.status()));
-    // Only the asked agency answers: its dispatchers or supervisors.
-    auto asked = engine_.Read(
-        [&](const World& w) -> std::optional<std::pair<std::string, auth::RecordLabel>> {
-          const ResourceRequest* q = w.FindRequest(id);
-          const Incident* i = q ? w.FindIncident(q->incident) : nullptr;
-          if (!i) return std::nullopt;
-          return std::make_pair(q->to_agency, LabelOf(*i));
-        });
-    if (!asked || !auth::CanSee(who, asked->second, auth::Action::kIncidentRead))
-      return reply(ErrorResponse(404, NotFound("no resource request " + std::to_string(id), "id")));
-    if (!who.Holds(asked->first, auth::Role::kDispatcher) &&
-        !who.Holds(asked->first, auth::Role::kSupervisor))
-      return reply(ErrorResponse(
-          403, Status(StatusCode::kPermissionDenied,
-                      "only a dispatcher or supervisor of " + asked->first + " may answer", "id")));
-    if (auto no = CheckCommands(who, engine_, *units, "units")) return reply(std::move(*no));
-    return Submit(AnswerResourceRequest{id, accept->get<bool>(), *units, std::move(note)}, who,
-                  std::move(reply), [](const CommandOutcome& o) {
-                    return JsonResponse(200, {{"seq", o.last_seq.value}});
-                  });
-  }
+  auto parsed = ParseJsonBody(r.body);
+  if (!parsed.ok()) return reply(ErrorResponse(AsMalformed(parsed.status())));
+  FieldReader f(*parsed, {"accept", "units", "note"});
+  std::string note = f.String("note", false, 8192);
+  if (!f.ok()) return reply(ErrorResponse(AsMalformed(f.status())));
+  auto accept = parsed->find("accept");
+  if (accept == parsed->end() || !accept->is_boolean())
+    return reply(ErrorResponse(Malformed("must be true or false", "accept")));
+  auto units = UnitList(*parsed, "units", false);
+  if (!units.ok()) return reply(ErrorResponse(AsMalformed(units.status())));
+  // Only the asked agency answers: its dispatchers or supervisors.
+  auto asked =
+      engine_.Read([&](const World& w) -> std::optional<std::pair<std::string, auth::RecordLabel>> {
+        const ResourceRequest* q = w.FindRequest(id);
+        const Incident* i = q ? w.FindIncident(q->incident) : nullptr;
+        if (!i) return std::nullopt;
+        return std::make_pair(q->to_agency, LabelOf(*i));
+      });
+  if (!asked || !auth::CanSee(who, asked->second, auth::Action::kIncidentRead))
+    return reply(ErrorResponse(NotFound("no resource request " + std::to_string(id), "id")));
+  if (!who.Holds(asked->first, auth::Role::kDispatcher) &&
+      !who.Holds(asked->first, auth::Role::kSupervisor))
+    return reply(ErrorResponse(
+        403, Status(StatusCode::kPermissionDenied,
+                    "only a dispatcher or supervisor of " + asked->first + " may answer", "id")));
+  if (auto no = CheckCommands(who, engine_, *units, "units")) return reply(std::move(*no));
+  return Submit(AnswerResourceRequest{id, accept->get<bool>(), *units, std::move(note)}, who,
+                std::move(reply), [](const CommandOutcome& o) {
+                  return JsonResponse(200, {{"seq", o.last_seq.value}});
+                });
 }
 
 }  // namespace ncc
@@ -284,7 +276,7 @@ void DispatchRoutes::CoverageRoute(const HttpRequest&, Who who, Reply reply) {
   if (!dispatch_) return reply(NoDispatch());
   // Coverage summarises where units are: the same right as reading units.
   if (Status s = auth::Authorize(who, auth::Action::kUnitRead, nullptr); !s.ok())
-    return reply(ErrorResponse(403, s));
+    return reply(ErrorResponse(s));
   // The confidential and secret units coverage counted are read through it: audited like
   // GET /units/{id} before the answer.
   std::set<uint64_t> read;

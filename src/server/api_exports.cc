@@ -47,7 +47,7 @@ json SubscriptionJson(const webhooks::Subscription& s) {
 }
 
 HttpResponse NoWebhooks() {
-  return ErrorResponse(503, Unavailable("webhooks are not running"));
+  return ErrorResponse(Unavailable("webhooks are not running"));
 }
 
 }  // namespace
@@ -66,10 +66,10 @@ void ExportRoutes::ExportRoute(IncidentId id, std::string_view format, Who who, 
     return i ? std::optional(VisibleIncident(who, *i, w)) : std::nullopt;
   });
   if (!incident || !auth::CanSee(who, LabelOf(*incident), auth::Action::kIncidentRead))
-    return reply(ErrorResponse(404, NotFound("no incident " + std::to_string(id.value), "id")));
+    return reply(ErrorResponse(NotFound("no incident " + std::to_string(id.value), "id")));
   auth::RecordLabel label = LabelOf(*incident);
   if (Status s = auth::Authorize(who, auth::Action::kExportRead, &label); !s.ok())
-    return reply(ErrorResponse(403, s));
+    return reply(ErrorResponse(s));
   HttpResponse response;
   if (format == "cap") {
     response.body = cap::WriteAlert(*incident, {options_.cap_sender});
@@ -87,7 +87,7 @@ void ExportRoutes::ExportRoute(IncidentId id, std::string_view format, Who who, 
 // of the incidents the caller may export, filtered per incident like the list.
 void ExportRoutes::CapFeedRoute(const HttpRequest& r, Who who, Reply reply) {
   if (Status s = auth::Authorize(who, auth::Action::kExportRead, nullptr); !s.ok())
-    return reply(ErrorResponse(403, s));
+    return reply(ErrorResponse(s));
   auto number = [&](const char* name, uint64_t fallback, uint64_t max) -> std::optional<uint64_t> {
     auto it = r.query.find(name);
     if (it == r.query.end() || it->second.empty()) return fallback;
@@ -106,8 +106,7 @@ void ExportRoutes::CapFeedRoute(const HttpRequest& r, Who who, Reply reply) {
   if (wanted != "open" && wanted != "all") {
     status = ParseIncidentStatus(wanted);
     if (!status)
-      return reply(
-          ErrorResponse(400, InvalidArgument("open, all or an incident status", "status")));
+      return reply(ErrorResponse(Malformed("open, all or an incident status", "status")));
   }
   std::vector<Incident> items;
   std::vector<IncidentId> audited;
@@ -190,12 +189,12 @@ void ExportRoutes::DeleteWebhook(uint64_t id, Who who, Reply reply) {
 
 void ExportRoutes::AddWebhook(const HttpRequest& r, Who who, Reply reply) {
   auto parsed = ParseJsonBody(r.body);
-  if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
+  if (!parsed.ok()) return reply(ErrorResponse(AsMalformed(parsed.status())));
   FieldReader f(*parsed, {"url", "events", "agency"});
   webhooks::Subscription sub;
   sub.url = f.String("url", true, 2048);
   sub.agency = f.String("agency", false, 64);
-  if (!f.ok()) return reply(ErrorResponse(400, f.status()));
+  if (!f.ok()) return reply(ErrorResponse(AsMalformed(f.status())));
   if (auto it = parsed->find("events"); it != parsed->end() && !it->is_null()) {
     if (!it->is_array() || it->size() > 64)
       return reply(ErrorResponse(
@@ -204,28 +203,26 @@ void ExportRoutes::AddWebhook(const HttpRequest& r, Who who, Reply reply) {
       const json& e = (*it)[k];
       std::string field = "events[" + std::to_string(k) + "]";
       if (!e.is_string() || !KnownEventName(e.get<std::string>()))
-        return reply(ErrorResponse(400, InvalidArgument("unknown event name", field)));
+        return reply(ErrorResponse(Malformed("unknown event name", field)));
       sub.events.push_back(e.get<std::string>());
     }
   }
   if (!sub.agency.empty() &&
       !engine_.Read([&](const World& w) { return w.FindAgency(sub.agency) != nullptr; }))
-    return reply(ErrorResponse(422, InvalidArgument("no agency " + sub.agency, "agency")));
+    return reply(ErrorResponse(InvalidArgument("no agency " + sub.agency, "agency")));
   sub.principal = who;  // fixed now: later changes to the account do not widen it
   sub.created = clock_.Now();
   sub.cursor = engine_.log().LastSeq();  // events from now on
   auto added = webhooks_->Add(std::move(sub));
   if (!added.ok())  // a refused URL is a bad request naming `url`, not a state conflict
-    return reply(ErrorResponse(
-        added.status().code() == StatusCode::kInvalidArgument ? 400 : HttpStatusOf(added.status()),
-        added.status()));
+    return reply(ErrorResponse(AsMalformed(added.status())));
   webhooks::Subscription made = std::move(*added);
   WebhookRegistered logged{made.id, made.url, made.events, made.agency};
   engine_.Submit(RegisterWebhook{std::move(logged)}, who.user, who.agency,
                  [this, reply = std::move(reply), made](CommandOutcome o) {
                    if (!o.status.ok()) {
                      (void)webhooks_->Remove(made.id);  // not logged: not registered either
-                     return reply(ErrorResponse(HttpStatusOf(o.status), o.status));
+                     return reply(ErrorResponse(o.status));
                    }
                    json body = SubscriptionJson(made);
                    body["secret"] = made.secret;  // shown once; only webhooks.db keeps it
@@ -304,25 +301,21 @@ std::string CapField(const std::string& alarm_field) {
 // authorized there like POST /alarms (alarm.report: a gateway key with the `alarms` lane),
 // correlated with the alarms and calls nearby, deduplicated by its id.
 void ExportRoutes::CapImportRoute(const HttpRequest& r, Who who, Reply reply) {
-  if (!alarms_) return reply(ErrorResponse(503, Unavailable("the alarm intake is not running")));
+  if (!alarms_) return reply(ErrorResponse(Unavailable("the alarm intake is not running")));
   auto alert = cap::ParseAlert(r.body);
-  if (!alert.ok()) {
-    int http = alert.status().code() == StatusCode::kResourceExhausted ? 413 : 400;
-    return reply(ErrorResponse(http, alert.status()));
-  }
+  if (!alert.ok()) return reply(ErrorResponse(AsMalformed(alert.status())));
   if (alert->status != "Actual")
     return reply(ErrorResponse(
         422, InvalidArgument("only Actual alerts are imported, not " + alert->status.substr(0, 32),
                              "alert.status")));
   if (alert->msg_type != "Alert" && alert->msg_type != "Update")
-    return reply(ErrorResponse(422, InvalidArgument("only Alert and Update are imported, not " +
-                                                        alert->msg_type.substr(0, 32),
-                                                    "alert.msgType")));
+    return reply(ErrorResponse(
+        InvalidArgument("only Alert and Update are imported, not " + alert->msg_type.substr(0, 32),
+                        "alert.msgType")));
   std::string id = "cap:" + alert->sender + "/" + alert->identifier;
   if (id.size() > Limits::kShortText)
-    return reply(
-        ErrorResponse(422, InvalidArgument("sender and identifier together exceed 250 characters",
-                                           "alert.identifier")));
+    return reply(ErrorResponse(InvalidArgument(
+        "sender and identifier together exceed 250 characters", "alert.identifier")));
   std::string details = alert->event;
   if (!alert->headline.empty()) details += ": " + alert->headline;
   if (!alert->area_desc.empty()) details += " (" + alert->area_desc + ")";
@@ -342,12 +335,11 @@ void ExportRoutes::CapImportRoute(const HttpRequest& r, Who who, Reply reply) {
   alarms_->SubmitAsync(
       who, alarm.dump(-1, ' ', false, json::error_handler_t::replace),
       [reply, echo](alarms::SubmitResult result) {
-        if (!result.status.ok())
-          return reply(ErrorResponse(result.http ? result.http : 400, result.status));
+        if (!result.status.ok()) return reply(ErrorResponse(result.status));
         const alarms::ItemResult& item = result.items.front();
         if (item.outcome == "rejected")
-          return reply(ErrorResponse(item.http, Status(item.status.code(), item.status.message(),
-                                                       CapField(item.status.field()))));
+          return reply(ErrorResponse(
+              Status(item.status.code(), item.status.message(), CapField(item.status.field()))));
         json body = {{"id", item.id},
                      {"outcome", item.outcome},
                      {"seq", result.last_seq.value},

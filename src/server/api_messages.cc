@@ -30,10 +30,10 @@ std::optional<Classification> ReadClassification(FieldReader& f, bool required, 
 // take a label off a record it cannot fully see (checked by Refuse on the current label).
 std::optional<HttpResponse> RefuseLabel(const auth::Principal& who, Classification to) {
   if (who.clearance >= to) return std::nullopt;
-  return ErrorResponse(403, Status(StatusCode::kPermissionDenied,
-                                   "your clearance (" + std::string(Name(who.clearance)) +
-                                       ") is below " + std::string(Name(to)),
-                                   "classification"));
+  return ErrorResponse(Status(
+      StatusCode::kPermissionDenied,
+      "your clearance (" + std::string(Name(who.clearance)) + ") is below " + std::string(Name(to)),
+      "classification"));
 }
 
 }  // namespace
@@ -60,7 +60,7 @@ void RecordRoutes::AddRoutes(Router& router) {
 
 void RecordRoutes::PostMessageRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
   auto parsed = ParseJsonBody(r.body);
-  if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
+  if (!parsed.ok()) return reply(ErrorResponse(AsMalformed(parsed.status())));
   FieldReader f(*parsed, {"text", "classification", "to"});
   PostMessage c;
   c.incident = id;
@@ -68,8 +68,8 @@ void RecordRoutes::PostMessageRoute(const HttpRequest& r, IncidentId id, Who who
   std::vector<std::string> to = f.Strings("to", kMaxAddressees, 64);
   Status bad;
   auto label = ReadClassification(f, false, bad);
-  if (!f.ok()) return reply(ErrorResponse(400, f.status()));
-  if (!bad.ok()) return reply(ErrorResponse(422, bad));
+  if (!f.ok()) return reply(ErrorResponse(AsMalformed(f.status())));
+  if (!bad.ok()) return reply(ErrorResponse(bad));
   if (auto no = Refuse(who, auth::Action::kIncidentNote, auth::Action::kIncidentRead,
                        IncidentLabel(engine_, id), "incident", id.value))
     return reply(std::move(*no));
@@ -98,7 +98,7 @@ void RecordRoutes::ListMessages(IncidentId id, Who who, Reply reply) {
     return list;
   });
   if (!items)
-    return reply(ErrorResponse(404, NotFound("no incident " + std::to_string(id.value), "id")));
+    return reply(ErrorResponse(NotFound("no incident " + std::to_string(id.value), "id")));
   ReplyAfterAudit(std::move(audited), who, std::move(reply),
                   JsonResponse(200, {{"items", std::move(*items)}}));
 }
@@ -106,12 +106,12 @@ void RecordRoutes::ListMessages(IncidentId id, Who who, Reply reply) {
 void RecordRoutes::IncidentClassifyRoute(const HttpRequest& r, IncidentId id, Who who,
                                          Reply reply) {
   auto parsed = ParseJsonBody(r.body);
-  if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
+  if (!parsed.ok()) return reply(ErrorResponse(AsMalformed(parsed.status())));
   FieldReader f(*parsed, {"classification"});
   Status bad;
   auto to = ReadClassification(f, true, bad);
-  if (!f.ok()) return reply(ErrorResponse(400, f.status()));
-  if (!bad.ok()) return reply(ErrorResponse(422, bad));
+  if (!f.ok()) return reply(ErrorResponse(AsMalformed(f.status())));
+  if (!bad.ok()) return reply(ErrorResponse(bad));
   if (auto no = Refuse(who, auth::Action::kRecordClassify, auth::Action::kIncidentRead,
                        IncidentLabel(engine_, id), "incident", id.value))
     return reply(std::move(*no));
@@ -121,12 +121,12 @@ void RecordRoutes::IncidentClassifyRoute(const HttpRequest& r, IncidentId id, Wh
 
 void RecordRoutes::UnitClassifyRoute(const HttpRequest& r, UnitId id, Who who, Reply reply) {
   auto parsed = ParseJsonBody(r.body);
-  if (!parsed.ok()) return reply(ErrorResponse(400, parsed.status()));
+  if (!parsed.ok()) return reply(ErrorResponse(AsMalformed(parsed.status())));
   FieldReader f(*parsed, {"classification"});
   Status bad;
   auto to = ReadClassification(f, true, bad);
-  if (!f.ok()) return reply(ErrorResponse(400, f.status()));
-  if (!bad.ok()) return reply(ErrorResponse(422, bad));
+  if (!f.ok()) return reply(ErrorResponse(AsMalformed(f.status())));
+  if (!bad.ok()) return reply(ErrorResponse(bad));
   auto label = engine_.Read([&](const World& w) -> std::optional<auth::RecordLabel> {
     const Unit* u = w.FindUnit(id);
     return u ? std::optional(LabelOf(*u)) : std::nullopt;

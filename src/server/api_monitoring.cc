@@ -124,7 +124,7 @@ void OverlayLive(const monitor::AvlLane* lane, json& unit_json, UnitId id) {
 }
 
 void MonitoringRoutes::TrackRoute(const HttpRequest& r, UnitId id, Who who, Reply reply) {
-  if (!lane_) return reply(ErrorResponse(503, Unavailable("the AVL lane is not running")));
+  if (!lane_) return reply(ErrorResponse(Unavailable("the AVL lane is not running")));
   // Audited like GET /units/{id}: a confidential or secret unit's track is a read of it.
   RecordAccess audited{{}, "GET /api/v1/units/{id}/track", {}, {}};
   bool visible = engine_.Read([&](const World& w) {
@@ -133,16 +133,15 @@ void MonitoringRoutes::TrackRoute(const HttpRequest& r, UnitId id, Who who, Repl
     if (u->classification >= Classification::kConfidential) audited.units.push_back(id);
     return true;
   });
-  if (!visible)
-    return reply(ErrorResponse(404, NotFound("no unit " + std::to_string(id.value), "id")));
+  if (!visible) return reply(ErrorResponse(NotFound("no unit " + std::to_string(id.value), "id")));
   Status err;
   Time from, to;
   QueryTime(r, "from", Time{0}, from, err);
   QueryTime(r, "to", Time{INT64_MAX}, to, err);
   if (err.ok() && from > to) err = InvalidArgument("must not be after 'to'", "from");
-  if (!err.ok()) return reply(ErrorResponse(400, err));
+  if (!err.ok()) return reply(ErrorResponse(AsMalformed(err)));
   auto fixes = lane_->Track(id, from, to);
-  if (!fixes.ok()) return reply(ErrorResponse(HttpStatusOf(fixes.status()), fixes.status()));
+  if (!fixes.ok()) return reply(ErrorResponse(fixes.status()));
   bool truncated = fixes->size() > kMaxTrackFixes;
   if (truncated) fixes->resize(kMaxTrackFixes);
   std::string body = "{\"unit\":" + std::to_string(id.value) + ",\"fixes\":[";
@@ -163,7 +162,7 @@ void MonitoringRoutes::TrackRoute(const HttpRequest& r, UnitId id, Who who, Repl
 }
 
 void MonitoringRoutes::NearbyRoute(const HttpRequest& r, Who who, Reply reply) {
-  if (!lane_) return reply(ErrorResponse(503, Unavailable("the AVL lane is not running")));
+  if (!lane_) return reply(ErrorResponse(Unavailable("the AVL lane is not running")));
   Status err;
   double lat = 0, lon = 0, k = 5;
   QueryDouble(r, "lat", -90, 90, lat, err) && QueryDouble(r, "lon", -180, 180, lon, err);
@@ -174,7 +173,7 @@ void MonitoringRoutes::NearbyRoute(const HttpRequest& r, Who who, Reply reply) {
   std::string available = r.query.count("available") ? r.query.at("available") : "";
   if (err.ok() && !available.empty() && available != "true" && available != "false")
     err = InvalidArgument("must be true or false", "available");
-  if (!err.ok()) return reply(ErrorResponse(400, err));
+  if (!err.ok()) return reply(ErrorResponse(AsMalformed(err)));
   geo::UnitFilter filter;
   json items = json::array();
   RecordAccess audited{{}, "GET /api/v1/units/nearby", {}, {}};
@@ -227,7 +226,7 @@ void MonitoringRoutes::AddRoutes(Router& router) {
 }
 
 void MonitoringRoutes::ListZones(Reply reply) {
-  if (!lane_) return reply(ErrorResponse(503, Unavailable("the AVL lane is not running")));
+  if (!lane_) return reply(ErrorResponse(Unavailable("the AVL lane is not running")));
   auto zones = lane_->zones();
   json items = json::array();
   for (size_t i = 0; i < zones->size(); ++i) items.push_back(ZoneView(zones->At(i)));
@@ -235,12 +234,12 @@ void MonitoringRoutes::ListZones(Reply reply) {
 }
 
 void MonitoringRoutes::ZonesRoute(const HttpRequest& r, Who who, Reply reply) {
-  if (!lane_) return reply(ErrorResponse(503, Unavailable("the AVL lane is not running")));
+  if (!lane_) return reply(ErrorResponse(Unavailable("the AVL lane is not running")));
   // Zones are national configuration, like agencies: administrators replace the whole set.
   if (Status s = auth::Authorize(who, auth::Action::kAgencyManage, nullptr); !s.ok())
-    return reply(ErrorResponse(403, s));
+    return reply(ErrorResponse(s));
   auto zones = geo::ParseZonesGeoJson(r.body);
-  if (!zones.ok()) return reply(ErrorResponse(400, zones.status()));
+  if (!zones.ok()) return reply(ErrorResponse(AsMalformed(zones.status())));
   auto fences = std::make_shared<geo::Geofences>();
   DefineZones command;
   for (geo::Zone& z : *zones) {
@@ -248,14 +247,14 @@ void MonitoringRoutes::ZonesRoute(const HttpRequest& r, Who who, Reply reply) {
     if (Status s = fences->Add(std::move(z)); !s.ok()) {
       Status named(s.code(), s.message(),
                    "features[" + std::to_string(command.zones.ids.size() - 1) + "].properties.id");
-      return reply(ErrorResponse(HttpStatusOf(s) == 409 ? 409 : 400, named));
+      return reply(ErrorResponse(AsMalformed(named)));
     }
   }
   command.zones.sha256 = Sha256Hex(r.body);
   // The file first: the event only records a zone set that exists on disk.
   std::lock_guard lock(zones_write_mu_);
   if (Status s = WriteFileDurably(zones_path_, r.body); !s.ok())
-    return reply(ErrorResponse(503, s));
+    return reply(ErrorResponse(Unavailable(s.message())));
   lane_->SetZones(fences);
   size_t count = fences->size();
   Submit(std::move(command), who, std::move(reply), [count](const CommandOutcome& o) {

@@ -65,7 +65,7 @@ void PositionRoutes::AddRoutes(Router& router) {
 }
 
 void PositionRoutes::PositionsRoute(const HttpRequest& r, Who who, Reply reply) {
-  if (!lane_) return reply(ErrorResponse(503, Unavailable("the AVL lane is not running")));
+  if (!lane_) return reply(ErrorResponse(Unavailable("the AVL lane is not running")));
   auto& counters = lane_->counters();
   std::vector<Rejection> rejected;
   std::vector<size_t> index_of;  // position in the request of each parsed item
@@ -76,7 +76,7 @@ void PositionRoutes::PositionsRoute(const HttpRequest& r, Who who, Reply reply) 
     auto parsed = ParseJsonBody(r.body);
     if (!parsed.ok()) {
       counters.Rejected(monitor::Source::kHttp, monitor::Reason::kMalformed);
-      return reply(ErrorResponse(400, parsed.status()));
+      return reply(ErrorResponse(AsMalformed(parsed.status())));
     }
     if (parsed->is_object() && parsed->contains("fixes") && parsed->size() == 1)
       items = std::move((*parsed)["fixes"]);
@@ -116,7 +116,7 @@ void PositionRoutes::PositionsRoute(const HttpRequest& r, Who who, Reply reply) 
       monitor::Source::kHttp, who, std::move(fixes),
       [reply = std::move(reply), rejected = std::move(rejected),
        request_index = std::move(request_index)](monitor::BatchResult res) mutable {
-        if (!res.status.ok()) return reply(ErrorResponse(HttpStatusOf(res.status), res.status));
+        if (!res.status.ok()) return reply(ErrorResponse(res.status));
         for (const monitor::FixRejection& x : res.rejected) {
           size_t at = request_index[x.index];
           rejected.push_back({at, "fixes[" + std::to_string(at) + "]." + x.field, x.message});

@@ -213,7 +213,10 @@ class AlarmRoutes final : public ApiRoom {
   void AlarmsRoute(const HttpRequest& r, Who who, Reply reply);
   void GetAlarm(const std::string& id, Who who, Reply reply);
   void SplitRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply);
-  void WatchlistsRoute(const HttpRequest& r, Who who, Reply reply);
+  void ListWatchlist(Who who, Reply reply);
+  void SetWatchlistEntryRoute(const HttpRequest& r, Who who, Reply reply);
+  void RemoveWatchlistEntryRoute(const HttpRequest& r, const std::string& plate, Who who,
+                                 Reply reply);
   alarms::Intake* alarms_;
 };
 

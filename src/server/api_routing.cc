@@ -37,27 +37,27 @@ void RoutingRoutes::AddRoutes(Router& router) {
 
 void RoutingRoutes::RouteRoute(const HttpRequest& r, Reply reply) {
   if (!routing_)
-    return reply(ErrorResponse(503, Unavailable("no road graph loaded (start with --graph FILE)")));
+    return reply(ErrorResponse(Unavailable("no road graph loaded (start with --graph FILE)")));
   auto from = ParsePoint(r.query, "from");
-  if (!from.ok()) return reply(ErrorResponse(400, from.status()));
+  if (!from.ok()) return reply(ErrorResponse(AsMalformed(from.status())));
   auto to = ParsePoint(r.query, "to");
-  if (!to.ok()) return reply(ErrorResponse(400, to.status()));
+  if (!to.ok()) return reply(ErrorResponse(AsMalformed(to.status())));
   auto route = routing_->Route(*from, *to);
-  if (!route.ok()) return reply(ErrorResponse(HttpStatusOf(route.status()), route.status()));
+  if (!route.ok()) return reply(ErrorResponse(route.status()));
   reply(JsonResponse(200, *route));
 }
 
 void RoutingRoutes::EtaRoute(const HttpRequest& r, Reply reply) {
   if (!routing_)
-    return reply(ErrorResponse(503, Unavailable("no road graph loaded (start with --graph FILE)")));
+    return reply(ErrorResponse(Unavailable("no road graph loaded (start with --graph FILE)")));
   auto body = ParseJsonBody(r.body);
-  if (!body.ok()) return reply(ErrorResponse(400, body.status()));
+  if (!body.ok()) return reply(ErrorResponse(AsMalformed(body.status())));
   FieldReader f(*body, {"origin", "targets"});
   auto origin = f.Location("origin", true);
-  if (!f.ok()) return reply(ErrorResponse(400, f.status()));
+  if (!f.ok()) return reply(ErrorResponse(AsMalformed(f.status())));
   const auto& targets = (*body)["targets"];
   if (!targets.is_array())
-    return reply(ErrorResponse(400, InvalidArgument("must be an array of {lat,lon}", "targets")));
+    return reply(ErrorResponse(Malformed("must be an array of {lat,lon}", "targets")));
   if (targets.size() > kMaxEtaTargets)
     return reply(ErrorResponse(
         413,
@@ -68,11 +68,11 @@ void RoutingRoutes::EtaRoute(const HttpRequest& r, Reply reply) {
     FieldReader t(targets[i], {"lat", "lon"}, "targets[" + std::to_string(i) + "]");
     auto lat = t.Number("lat", true);
     auto lon = t.Number("lon", true);
-    if (!t.ok()) return reply(ErrorResponse(400, t.status()));
+    if (!t.ok()) return reply(ErrorResponse(AsMalformed(t.status())));
     points.push_back({*lat, *lon});
   }
   auto eta = routing_->Eta(*origin, points);
-  if (!eta.ok()) return reply(ErrorResponse(HttpStatusOf(eta.status()), eta.status()));
+  if (!eta.ok()) return reply(ErrorResponse(eta.status()));
   reply(JsonResponse(200, *eta));
 }
 
