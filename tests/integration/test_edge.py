@@ -1,6 +1,7 @@
 """The edge of the server as an attacker meets it (security review of 4008c84, issue 11):
 static files, sign-in forms, framing, Host/Origin, connection limits, streams after sign-out,
 file modes of the data folder, what /healthz and /metrics tell a stranger."""
+import json
 import os
 import resource
 import socket
@@ -280,6 +281,79 @@ name = One patrol
 need = 1 patrol from police
 target.* = 60 600 600
 """
+
+
+class RouterTest(unittest.TestCase):
+    """What the one router answers before any handler, the same for every row of the table."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(NCC)
+        cls.server.add_user("ct", "police", ["call_taker"], "secret")
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def raw(self, method, path, headers=None, body=None):
+        conn = self.server.connection()
+        try:
+            hdrs = {"Authorization": "Bearer " + self.server.token}
+            hdrs.update(headers or {})
+            conn.request(method, path, body=body, headers=hdrs)
+            resp = conn.getresponse()
+            return resp.status, dict(resp.getheaders()), json.loads(resp.read() or b"{}")
+        finally:
+            conn.close()
+
+    def test_wrong_method_is_405_naming_what_the_path_takes(self):
+        status, headers, body = self.raw("PUT", "/api/v1/incidents")
+        self.assertEqual((status, headers.get("Allow"), body["error"]["field"]), (405, "GET, POST", "method"))
+        status, headers, _ = self.raw("DELETE", "/api/v1/incidents/1")
+        self.assertEqual((status, headers.get("Allow")), (405, "GET"))
+
+    def test_plain_get_on_the_stream_is_told_to_upgrade(self):
+        status, headers, body = self.raw("GET", "/api/v1/stream")
+        self.assertEqual((status, headers.get("Upgrade"), body["error"]["code"]),
+                         (426, "websocket", "upgrade_required"))
+
+    def test_body_type_and_malformed_ids(self):
+        status, _, body = self.raw("POST", "/api/v1/incidents", {"Content-Type": "text/plain"}, b"{}")
+        self.assertEqual((status, body["error"]["field"]), (415, "Content-Type"))
+        for bad in ("abc", "0", "-3", "99999999999999999999"):
+            status, _, body = self.raw("GET", f"/api/v1/incidents/{bad}")
+            self.assertEqual((status, body["error"]["code"], body["error"]["field"]), (400, "malformed", "id"), bad)
+
+    def test_a_caller_holding_the_action_nowhere_is_refused_before_the_record(self):
+        ct = self.server.login("ct")
+        self.server.request("POST", "/api/v1/agencies", {"code": "police", "name": "Police", "kind": "police"})
+        status, body = self.server.request("POST", "/api/v1/incidents", {
+            "type": "fire", "priority": 2, "location": {"lat": 25.28, "lon": 51.52}})
+        self.assertEqual(status, 201, body)
+        # The same answer for an incident that exists and one that does not: nothing is looked up.
+        for incident in (body["id"], 999999):
+            status, refused = self.server.request("POST", f"/api/v1/incidents/{incident}/assignments",
+                                                  {"unit": 1}, token=ct)
+            self.assertEqual((status, refused["error"]["code"]), (403, "permission_denied"), refused)
+            self.assertIn("incident.assign", refused["error"]["message"])
+            self.assertNotIn(str(incident), refused["error"]["message"])
+
+    def test_rate_limited_answers_429_with_retry_after(self):
+        s = Server(NCC, rate="2")
+        try:
+            s.start()
+            statuses = [s.request("GET", "/api/v1/whoami")[0] for _ in range(6)]
+            self.assertIn(429, statuses)
+            conn = s.connection()
+            conn.request("GET", "/api/v1/whoami", headers={"Authorization": "Bearer " + s.token})
+            resp = conn.getresponse()
+            resp.read()
+            self.assertEqual(resp.status, 429)
+            self.assertGreaterEqual(int(resp.getheader("Retry-After")), 1)
+            conn.close()
+        finally:
+            s.cleanup()
 
 
 class AggregateVisibilityTest(unittest.TestCase):
