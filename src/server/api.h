@@ -43,9 +43,6 @@ struct ApiOptions {
   std::string eido_issuer = "ncc.localhost";
 };
 
-// application/cap+xml, application/xml or text/xml (parameters such as charset allowed).
-bool IsXmlContentType(std::string_view content_type);
-
 // The services some rooms use; a missing one makes its routes answer 503 (they stay in the
 // table, so the answer says what to start). All borrowed: they must outlive the Api.
 struct ApiServices {

@@ -52,12 +52,6 @@ HttpResponse NoWebhooks() {
 
 }  // namespace
 
-bool IsXmlContentType(std::string_view ct) {
-  std::string_view type = ct.substr(0, ct.find(';'));
-  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  return type == "application/cap+xml" || type == "application/xml" || type == "text/xml";
-}
-
 void ExportRoutes::ExportRoute(IncidentId id, std::string_view format, Who who, Reply reply) {
   // A copy taken under the read lock: the document is written without holding it.
   // As the caller is shown it: units it may not see are withheld (visibility/redact.h).
