@@ -65,6 +65,10 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
   cmd->add_option("--stream-max-lag", c.stream_max_lag,
                   "Events a live stream may fall behind before it is cut")
       ->capture_default_str();
+  cmd->add_option("--stream-write-timeout", c.stream_write_timeout_s,
+                  "Seconds a stream client may take to accept one message before it is cut")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
   cmd->add_option("--read-timeout", c.read_timeout_s,
                   "Seconds a client has to send a whole request")
       ->capture_default_str()

@@ -272,6 +272,8 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   so.port = hp->second;
   so.threads = config.threads;
   so.stream_max_lag = config.stream_max_lag;
+  so.stream_write_timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(config.stream_write_timeout_s * 1000));
   so.read_timeout = std::chrono::seconds(config.read_timeout_s);
   so.allowed_hosts = config.allowed_hosts;
   so.allowed_origins = config.allowed_origins;

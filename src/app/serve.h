@@ -30,8 +30,9 @@ struct ServeConfig {
   int threads = 2;
   uint64_t snapshot_every = 100'000;
   size_t max_batch = 8192;
-  size_t stream_max_lag = 10'000;  // events a live WebSocket may fall behind before it is cut
-  double rate_per_second = 200;    // requests per user and per address, sustained
+  size_t stream_max_lag = 10'000;      // events a live WebSocket may fall behind before it is cut
+  double stream_write_timeout_s = 10;  // a stream client that takes no message this long is cut
+  double rate_per_second = 200;        // requests per user and per address, sustained
   double rate_burst = 400;
   int access_token_ttl_s = 15 * 60;  // short: a leaked access token is useful briefly
   double session_max_hours = 12;     // absolute limit of a login, refreshes included

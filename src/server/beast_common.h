@@ -27,7 +27,7 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 struct StreamCounters {
-  std::atomic<uint64_t> connected{0}, opened{0}, cut_for_lag{0};
+  std::atomic<uint64_t> connected{0}, opened{0}, cut_for_lag{0}, cut_for_stall{0};
 };
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;

@@ -398,6 +398,9 @@ HttpServer::HttpServer(ServerOptions options, Api& api, Engine& engine)
                   impl_->streams.opened.load());
     RenderCounter(out, "ncc_streams_cut_for_lag_total", "Streams closed because they fell behind",
                   impl_->streams.cut_for_lag.load());
+    RenderCounter(out, "ncc_streams_cut_for_stall_total",
+                  "Streams closed because their client stopped taking messages",
+                  impl_->streams.cut_for_stall.load());
     RenderCounter(out, "ncc_http_connections", "Open HTTP/WebSocket connections",
                   impl_->gate->open(), "gauge");
     RenderCounter(out, "ncc_http_connections_refused_total",

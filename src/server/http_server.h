@@ -27,7 +27,12 @@ struct ServerOptions {
   size_t positions_body_limit = 16 * 1024 * 1024;  // AVL batches
   std::chrono::seconds read_timeout{30};           // a whole request, headers and body (slowloris)
   size_t stream_max_lag = 10'000;  // events a live stream may fall behind before it is cut
-  std::optional<TlsOptions> tls;   // none: plain HTTP
+  // A stream whose client takes longer than this to take one message is cut: a client that
+  // stops reading holds no buffers and no slot for longer.
+  std::chrono::milliseconds stream_write_timeout{10'000};
+  // The kernel's send buffer of a stream socket: what a stalled client can hold there.
+  int stream_send_buffer = 256 * 1024;
+  std::optional<TlsOptions> tls;  // none: plain HTTP
   // Connections at once, in all and per peer address; past them a new connection is closed at
   // once. The total is further capped by RLIMIT_NOFILE less a reserve (the log, the lanes).
   size_t max_connections = 10'000;

@@ -3,6 +3,8 @@
 // The session pulls: the writer only nudges it after each commit. A session that has caught
 // up and then falls more than `stream_max_lag` events behind (its bounded queue would
 // overflow) is closed with a reason telling it where to resume; it never slows the writer.
+// A client that stops taking messages is cut when one write has waited `stream_write_timeout`
+// (its socket's send buffer is bounded too), so it holds nothing for long.
 #include <charconv>
 #include <deque>
 #include <set>
@@ -26,6 +28,7 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<NextLaye
                 StreamCounters& counters, StreamGrant grant)
       : ws_(std::move(stream)),
         recheck_(ws_.get_executor()),
+        write_deadline_(ws_.get_executor()),
         engine_(engine),
         options_(options),
         counters_(counters),
@@ -54,6 +57,9 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<NextLaye
         cursor_ = Seq(after);
     }
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().set_option(
+        net::socket_base::send_buffer_size(options_.stream_send_buffer), ignored);
     ws_.read_message_max(64 * 1024);
     ws_.async_accept(req, beast::bind_front_handler(&StreamSession::OnAccept, shared_from_this()));
   }
@@ -141,13 +147,28 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<NextLaye
     }
     writing_ = true;
     ws_.text(true);
+    WatchWrite();
     ws_.async_write(net::buffer(*out_.front()),
                     [self = shared_from_this()](beast::error_code ec, size_t) {
                       self->writing_ = false;
+                      self->write_deadline_.cancel();
                       if (ec) return self->Shut();
                       self->out_.pop_front();
                       self->Pump();
                     });
+  }
+
+  // A write that has not finished by the deadline means the client stopped reading: the
+  // socket is closed at once (a close frame would only queue behind the stuck write).
+  void WatchWrite() {
+    write_deadline_.expires_after(options_.stream_write_timeout);
+    write_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || !self->writing_) return;
+      ++self->counters_.cut_for_stall;
+      self->Shut();
+      beast::error_code ignored;
+      beast::get_lowest_layer(self->ws_).socket().close(ignored);
+    });
   }
 
   void CloseWith(websocket::close_code code, std::string reason) {
@@ -160,6 +181,7 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<NextLaye
   void Shut() {
     closed_ = true;
     recheck_.cancel();
+    write_deadline_.cancel();
     if (listener_) {
       engine_.feed().Unlisten(listener_);
       listener_ = 0;
@@ -168,6 +190,7 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<NextLaye
 
   websocket::stream<NextLayer> ws_;
   net::steady_timer recheck_;
+  net::steady_timer write_deadline_;
   Engine& engine_;
   const ServerOptions& options_;
   StreamCounters& counters_;

@@ -1,6 +1,7 @@
 """WebSocket /api/v1/stream: catch-up from any seq, then live; a slow consumer is cut with a
 reason and the writer keeps going."""
 import threading
+import time
 import unittest
 
 from harness import main, Server, WebSocket, seed
@@ -11,7 +12,8 @@ NCC = None
 class Stream(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(NCC, extra=["--stream-max-lag", "300"]).start()
+        # The lag cut is tested here: a write timeout longer than the test's production.
+        cls.server = Server(NCC, extra=["--stream-max-lag", "300", "--stream-write-timeout", "120"]).start()
         cls.unit = seed(cls.server)
 
     @classmethod
@@ -85,6 +87,50 @@ class Stream(unittest.TestCase):
         self.assertIn("reconnect with after=", reason[1])
         status, metrics = self.server.request("GET", "/metrics")
         self.assertIn("ncc_streams_cut_for_lag_total 1", metrics)
+
+
+class StalledStream(unittest.TestCase):
+    """A client that stops reading altogether is cut by the write deadline: it holds no buffers
+    and no connection slot until it happens to read again."""
+
+    def test_a_client_that_never_reads_is_cut(self):
+        server = Server(NCC, extra=["--stream-write-timeout", "1"]).start()
+        try:
+            seed(server)
+            ws = WebSocket(server.port, "/api/v1/stream", rcvbuf=4096, token=server.token)
+            ws.recv_json()  # hello: now live, and then never read again until the end
+            conn = server.connection()
+            status, incident = server.request("POST", "/api/v1/incidents", {
+                "type": "police.patrol", "priority": 4, "agency": "police",
+                "location": {"lat": 25.2, "lon": 51.5}}, conn=conn)
+            self.assertEqual(status, 201, incident)
+            # About 2 MB of events: more than the client's and the server's socket buffers.
+            note = {"text": "x" * 3900}
+            for _ in range(500):
+                status, _ = server.request("POST", f"/api/v1/incidents/{incident['id']}/notes", note, conn=conn)
+                self.assertEqual(status, 201)
+            conn.close()
+            deadline = time.time() + 15
+            cut = False
+            while time.time() < deadline and not cut:
+                status, metrics = server.request("GET", "/metrics")
+                cut = "ncc_streams_cut_for_stall_total 1" in metrics
+                time.sleep(0.2)
+            self.assertTrue(cut, "the stalled stream was not cut")
+            # What the kernel still held arrives, then the connection ends (no endless trickle).
+            ws.sock.settimeout(5)
+            ended = False
+            try:
+                while ws.sock.recv(65536):
+                    pass
+                ended = True
+            except ConnectionResetError:
+                ended = True
+            except TimeoutError:
+                pass
+            self.assertTrue(ended, "the socket stayed open after the cut")
+        finally:
+            server.cleanup()
 
 
 if __name__ == "__main__":
