@@ -32,6 +32,9 @@ Engine::Engine(std::unique_ptr<EventLog> log, std::unique_ptr<SnapshotStore> sna
       head_(recovered.head),
       feed_(options.feed_capacity) {
   events_since_snapshot_ = recovered.replayed;
+  // A wall clock set back across a restart (a bad NTP step, a restored VM) must not stamp new
+  // events before the ones already logged.
+  last_time_ = recovered.last_time;
   feed_.StartAt(world_.last_seq());
   if (options_.on_durable && world_.last_seq().value)
     options_.on_durable(world_.last_seq(), head_, true);

@@ -69,6 +69,26 @@ TEST_F(EngineTest, RefusalIsAnErrorAndLeavesNoEvent) {
   EXPECT_EQ(engine->log().LastSeq(), Seq());
 }
 
+TEST_F(EngineTest, AClockSetBackAcrossARestartNeverStampsEventsEarlier) {
+  auto last_time = [](Engine& e) {
+    auto page = e.log().ReadAfter(Seq(e.log().LastSeq().value - 1), 1);
+    return page.ok() && !page->empty() ? page->front().time : Time{0};
+  };
+  Time first{0};
+  {
+    auto engine = Open();
+    ASSERT_TRUE(
+        engine->SubmitAndWait(RegisterAgency{{"fire", "Fire", "fire"}}, "a", "fire").status.ok());
+    first = last_time(*engine);
+  }
+  clock.Advance(-86'400'000);  // the wall clock went back a day while the server was down
+  auto engine = Open();
+  ASSERT_TRUE(engine->SubmitAndWait(CreateIncident{"fire.alarm", 3, {25.3, 51.5}}, "a", "fire")
+                  .status.ok());
+  EXPECT_GE(last_time(*engine).ms, first.ms);
+  EXPECT_TRUE(VerifyChain(engine->log()).ok());
+}
+
 TEST_F(EngineTest, RestartWithSnapshotsEqualsTheWorldBeforeIt) {
   Hash before;
   {

@@ -44,6 +44,7 @@ uint64_t MemoryEventLog::Syncs() const {
 
 Status VerifyChain(const EventLog& log, void (*progress)(Seq, Seq)) {
   Hash prev{};
+  Time prev_time{0};
   Seq expect(1);
   Seq last = log.LastSeq();
   constexpr size_t kChunk = 10000;
@@ -58,7 +59,12 @@ Status VerifyChain(const EventLog& log, void (*progress)(Seq, Seq)) {
       if (e.prev_hash != prev) return DataLoss(at + "previous-hash link broken");
       if (ChainHash(e) != e.hash) return DataLoss(at + "content does not match its hash");
       if (auto body = Decode(e); !body.ok()) return body.status();
+      if (e.time < prev_time)
+        return DataLoss(at + "time " + std::to_string(e.time.ms) +
+                        " is before the previous event's " + std::to_string(prev_time.ms) +
+                        " (the clock ran backwards)");
       prev = e.hash;
+      prev_time = e.time;
       expect = Seq(expect.value + 1);
       if (progress && e.seq.value % 100000 == 0) progress(e.seq, last);
     }

@@ -46,8 +46,9 @@ class MemoryEventLog final : public EventLog {
   uint64_t appends_ = 0;
 };
 
-// Walks the whole log checking every link of the hash chain. Returns OK, or kDataLoss whose
-// message names the first bad seq and what is wrong with it. `progress` (may be null) is called
+// Walks the whole log checking every link of the hash chain and that event time never runs
+// backwards. Returns OK, or kDataLoss whose message names the first bad seq and what is wrong
+// with it. `progress` (may be null) is called
 // with the seq reached every 100k events.
 Status VerifyChain(const EventLog& log, void (*progress)(Seq reached, Seq last) = nullptr);
 

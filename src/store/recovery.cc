@@ -24,6 +24,7 @@ StatusOr<Recovered> Recover(const EventLog& log, const SnapshotStore* snapshots)
       if (world.ok()) {
         r.world = std::move(*world);
         r.head = snap->head;
+        r.last_time = at->front().time;
         r.snapshot_seq = snap->seq;
       } else {
         // Its checksum held, so it is an older world format (e.g. after an upgrade): the log
@@ -48,6 +49,7 @@ StatusOr<Recovered> Recover(const EventLog& log, const SnapshotStore* snapshots)
       if (!event.ok()) return event.status();
       r.world.Apply(*event);
       r.head = e.hash;
+      r.last_time = e.time;
       cursor = e.seq;
       ++r.replayed;
     }

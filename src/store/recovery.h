@@ -17,6 +17,7 @@ struct Recovered {
   Hash head{};                     // hash of the last event (zeros for an empty log)
   Seq snapshot_seq;                // where the snapshot left off (0: none)
   uint64_t replayed = 0;           // events applied from the log tail
+  Time last_time{0};               // time of the last event: the engine never stamps earlier
   std::vector<std::string> notes;  // snapshots passed over and why
 };
 

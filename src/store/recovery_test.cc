@@ -30,6 +30,22 @@ class RecoveryTest : public ::testing::Test {
   }
 };
 
+TEST_F(RecoveryTest, TheLastEventsTimeIsReportedAndVerifyRefusesTimeRunningBackwards) {
+  auto r = Recover(log, nullptr);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->last_time, w.stored.back().time);
+
+  testing::Workload back;
+  back.Run(RegisterAgency{{"fire", "Fire", "fire"}}, Time{1'586'250'000'000});
+  back.Run(RegisterAgency{{"police", "Police", "police"}}, Time{1'586'250'000'000 - 86'400'000});
+  MemoryEventLog stepped;
+  ASSERT_TRUE(stepped.Append(back.stored).ok());
+  Status s = VerifyChain(stepped);
+  EXPECT_EQ(s.code(), StatusCode::kDataLoss);
+  EXPECT_NE(s.message().find("event 2: time"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("backwards"), std::string::npos) << s.message();
+}
+
 TEST_F(RecoveryTest, SnapshotPlusTailEqualsFullReplay) {
   auto full = Recover(log, nullptr);
   ASSERT_TRUE(full.ok()) << full.status().ToString();
