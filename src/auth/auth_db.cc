@@ -137,11 +137,32 @@ StatusOr<std::unique_ptr<AuthDb>> AuthDb::Open(const std::string& dir) {
       out->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                 "PRAGMA secure_delete=ON;"));
   NCC_RETURN_IF_ERROR(out->Exec(kSchema));
+  if (sqlite3_prepare_v3(db, "PRAGMA data_version", -1, SQLITE_PREPARE_PERSISTENT,
+                         &out->data_version_stmt_, nullptr) != SQLITE_OK)
+    return SqlError(db, "prepare data_version");
+  NCC_RETURN_IF_ERROR(out->NoticeOtherWriters());  // the first value: nothing to drop yet
   return out;
 }
 
 AuthDb::~AuthDb() {
+  sqlite3_finalize(data_version_stmt_);
   sqlite3_close(db_);
+}
+
+Status AuthDb::NoticeOtherWriters() {
+  std::lock_guard lock(mu_);
+  int rc = sqlite3_step(data_version_stmt_);
+  int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(data_version_stmt_, 0) : -1;
+  sqlite3_reset(data_version_stmt_);
+  if (rc != SQLITE_ROW) {
+    Invalidate();  // cannot tell: trust nothing cached
+    return SqlError(db_, "data_version");
+  }
+  if (v != data_version_) {
+    if (data_version_ != -1) Invalidate();
+    data_version_ = v;
+  }
+  return Status::Ok();
 }
 
 Status AuthDb::Exec(std::string_view sql) {

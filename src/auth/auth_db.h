@@ -1,10 +1,16 @@
 // The security library's own SQLite file (auth.db in the data dir, WAL): users, tokens and API
 // keys. A thin wrapper: a connection, prepared statements with RAII, and a mutex that every
 // caller holds while it uses the connection (see Lock()). Any thread may call, under Lock().
+//
+// It also keeps the *sign-in generation*, the number that the principal cache (TokenService)
+// trusts its entries by: every change to who a credential names bumps it — Invalidate() after a
+// write by this process (logout, revocation, disable, role change), and NoticeOtherWriters()
+// when another connection (the `ncc user` / `ncc apikey` CLI, another process) has committed.
 #pragma once
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -59,11 +65,38 @@ class AuthDb {
   int Changes() const { return sqlite3_changes(db_); }
   const std::string& path() const { return path_; }
 
+  // The sign-in generation (starts at 1, only grows).
+  uint64_t generation() const { return generation_.load(); }
+  // After a write that may change who a credential names; call it once the write is committed
+  // (or failed): a lookup that read the old state before it is then never cached.
+  void Invalidate() { generation_.fetch_add(1); }
+  // Bumps the generation if another connection committed to auth.db since the last call
+  // (SQLite's PRAGMA data_version on this connection: our own commits do not count, they call
+  // Invalidate() themselves). Takes Lock() itself; do not hold it.
+  Status NoticeOtherWriters();
+
  private:
   AuthDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   sqlite3* db_;
   std::string path_;
   std::mutex mu_;
+  std::atomic<uint64_t> generation_{1};
+  sqlite3_stmt* data_version_stmt_ = nullptr;  // prepared once; under mu_
+  int64_t data_version_ = -1;                  // last value read; under mu_
+};
+
+// Calls db.Invalidate() when it goes out of scope: declared before a write that may change who a
+// credential names (before Lock(), so it runs after the unlock), it drops the principal cache
+// once the write is done, whether it committed or failed.
+class InvalidateOnExit {
+ public:
+  explicit InvalidateOnExit(AuthDb& db) : db_(db) {}
+  ~InvalidateOnExit() { db_.Invalidate(); }
+  InvalidateOnExit(const InvalidateOnExit&) = delete;
+  InvalidateOnExit& operator=(const InvalidateOnExit&) = delete;
+
+ private:
+  AuthDb& db_;
 };
 
 }  // namespace ncc::auth
