@@ -280,6 +280,26 @@ TEST_F(AuthPrincipalCacheTokens, AnotherConnectionsChangesAreSeenAtOnce) {
   EXPECT_EQ(gw->clearance, Classification::kSecret);
 }
 
+// The pragma is skipped while the WAL-index header says nobody committed, and runs (and sees
+// the change) as soon as another connection did.
+TEST_F(AuthPrincipalCacheTokens, TheDataVersionPragmaRunsWhenSomeoneCommitted) {
+  ASSERT_TRUE(db_->watches_wal_index()) << "auth.db-shm should be mapped";
+  Session s = Cached();
+  Other other = OtherConnection();  // opening it writes the schema version: a commit
+  ASSERT_TRUE(other.db);
+  ASSERT_TRUE(tokens_->Authenticate(s.access_token).ok());
+  const uint64_t before = db_->data_version_checks();
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(tokens_->Authenticate(s.access_token).ok());
+  EXPECT_LT(db_->data_version_checks() - before, 50u) << "the header did not change";
+  const uint64_t generation = db_->generation();
+  ASSERT_TRUE(other.users->UpdateAccess("anna", {{"police", Role::kAnalyst}}, {}).ok());
+  StatusOr<Principal> p = tokens_->Authenticate(s.access_token);
+  ASSERT_TRUE(p.ok()) << Why(p);
+  EXPECT_TRUE(p->Holds("police", Role::kAnalyst));
+  EXPECT_GT(db_->data_version_checks(), before);
+  EXPECT_GT(db_->generation(), generation);
+}
+
 TEST_F(AuthPrincipalCacheTokens, OurOwnSignInsDoNotDropTheCache) {
   Session s = Cached();
   const uint64_t before = db_->generation();
