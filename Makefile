@@ -33,6 +33,7 @@ bench: release
 	build/release/bench/ncc-bench-cot --data $(DATA)
 	build/release/bench/ncc-bench-exports --data $(DATA)
 	bench/lanes_bench.py --out docs/bench-lanes.md
+	bench/http_bench.py --ncc build/release/src/app/ncc --out docs/bench-http.md
 
 fuzz: setup
 	cmake --preset fuzz >/dev/null

@@ -1,9 +1,11 @@
 #include "auth/auth_db.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 
 namespace ncc::auth {
@@ -56,6 +58,42 @@ PRAGMA user_version = 2;
 
 Status SqlError(sqlite3* db, std::string_view what) {
   return Internal("auth.db: " + std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+// The WAL-index ("-shm") header as SQLite lays it out (native byte order; the first of its two
+// copies is written last on every commit): iVersion, unused, iChange, isInit/bigEndCksum/szPage,
+// mxFrame, ... (sqlite.org/walformat.html, "The WAL-Index Header").
+constexpr uint32_t kWalIndexVersion = 3007000;
+constexpr size_t kWalIndexMap = 4096;
+
+int64_t SteadyMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+uint32_t LoadWord(const void* base, size_t offset) {
+  return __atomic_load_n(reinterpret_cast<const uint32_t*>(static_cast<const char*>(base) + offset),
+                         __ATOMIC_ACQUIRE);
+}
+
+// The first page of <db>-shm, mapped read-only, if it holds an initialised WAL index. Our own
+// connection keeps the file open (and so at its size) for as long as the AuthDb lives.
+const void* MapWalIndex(const std::string& db_path) {
+  int fd = ::open((db_path + "-shm").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  struct stat st {};
+  void* map = MAP_FAILED;
+  if (::fstat(fd, &st) == 0 && st.st_size >= static_cast<off_t>(kWalIndexMap))
+    map = ::mmap(nullptr, kWalIndexMap, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) return nullptr;
+  const bool initialised =
+      LoadWord(map, 0) == kWalIndexVersion && (LoadWord(map, 12) & 0xff) == 1;  // isInit
+  if (!initialised) {
+    ::munmap(map, kWalIndexMap);
+    return nullptr;
+  }
+  return map;
 }
 
 }  // namespace
@@ -137,11 +175,48 @@ StatusOr<std::unique_ptr<AuthDb>> AuthDb::Open(const std::string& dir) {
       out->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                 "PRAGMA secure_delete=ON;"));
   NCC_RETURN_IF_ERROR(out->Exec(kSchema));
+  if (sqlite3_prepare_v3(db, "PRAGMA data_version", -1, SQLITE_PREPARE_PERSISTENT,
+                         &out->data_version_stmt_, nullptr) != SQLITE_OK)
+    return SqlError(db, "prepare data_version");
+  out->wal_index_ = MapWalIndex(path);             // after the schema: the WAL index exists now
+  NCC_RETURN_IF_ERROR(out->NoticeOtherWriters());  // the first value: nothing to drop yet
   return out;
 }
 
 AuthDb::~AuthDb() {
+  if (wal_index_) ::munmap(const_cast<void*>(wal_index_), kWalIndexMap);
+  sqlite3_finalize(data_version_stmt_);
   sqlite3_close(db_);
+}
+
+uint64_t AuthDb::WalIndexHint() const {
+  return (uint64_t{LoadWord(wal_index_, 8)} << 32) | LoadWord(wal_index_, 16);
+}
+
+Status AuthDb::NoticeOtherWriters() {
+  constexpr int64_t kCheckAtLeastEveryMs = 1000;
+  const int64_t now = SteadyMs();
+  if (wal_index_ && WalIndexHint() == seen_hint_.load() &&
+      now - last_check_ms_.load() < kCheckAtLeastEveryMs)
+    return Status::Ok();  // no connection has committed since the last check
+  std::lock_guard lock(mu_);
+  // Read before the pragma: a commit landing after this read shows in the next request's hint.
+  const uint64_t hint = wal_index_ ? WalIndexHint() : 0;
+  ++data_version_checks_;
+  int rc = sqlite3_step(data_version_stmt_);
+  int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(data_version_stmt_, 0) : -1;
+  sqlite3_reset(data_version_stmt_);
+  if (rc != SQLITE_ROW) {
+    Invalidate();  // cannot tell: trust nothing cached
+    return SqlError(db_, "data_version");
+  }
+  if (v != data_version_) {
+    if (data_version_ != -1) Invalidate();
+    data_version_ = v;
+  }
+  seen_hint_.store(hint);
+  last_check_ms_.store(now);
+  return Status::Ok();
 }
 
 Status AuthDb::Exec(std::string_view sql) {

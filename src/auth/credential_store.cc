@@ -157,6 +157,7 @@ StatusOr<std::string> CredentialStore::Hash(std::string_view password) {
 Status CredentialStore::SetPassword(std::string_view username, std::string_view password) {
   StatusOr<std::string> hash = Hash(password);
   if (!hash.ok()) return hash.status();
+  InvalidateOnExit invalidate(db_);  // cached principals of the user
   auto lock = db_.Lock();
   Stmt st(db_.handle(),
           "UPDATE users SET password_hash=?, failed_attempts=0, locked_until_ms=0 "
@@ -173,6 +174,7 @@ Status CredentialStore::UpdateAccess(std::string_view username, const std::vecto
                                      Classification clearance) {
   if (roles.empty()) return InvalidArgument("a user needs at least one role", "role");
   for (const RoleGrant& g : roles) NCC_RETURN_IF_ERROR(ValidateAgency(g.agency));
+  InvalidateOnExit invalidate(db_);  // cached principals of the user
   auto lock = db_.Lock();
   Stmt st(db_.handle(), "UPDATE users SET roles=?, clearance=? WHERE username=?");
   st.Bind(1, FormatRoles(roles)).Bind(2, Name(clearance)).Bind(3, username);
@@ -182,6 +184,7 @@ Status CredentialStore::UpdateAccess(std::string_view username, const std::vecto
 }
 
 Status CredentialStore::Disable(std::string_view username) {
+  InvalidateOnExit invalidate(db_);  // cached principals of the user
   auto lock = db_.Lock();
   Stmt st(db_.handle(), "UPDATE users SET disabled=1 WHERE username=?");
   st.Bind(1, username);
@@ -193,6 +196,7 @@ Status CredentialStore::Disable(std::string_view username) {
 }
 
 Status CredentialStore::Enable(std::string_view username) {
+  InvalidateOnExit invalidate(db_);  // cached principals of the user
   auto lock = db_.Lock();
   Stmt st(db_.handle(), "UPDATE users SET disabled=0 WHERE username=?");
   st.Bind(1, username);

@@ -65,7 +65,8 @@ class CredentialStore {
   // Also clears the lock and revokes every token of the user (old sessions end).
   Status SetPassword(std::string_view username, std::string_view password);
   // Replaces the roles and clearance of an account (user.manage). Takes effect at the user's
-  // next request: Authenticate reads the account each time. kNotFound if unknown.
+  // next request: it bumps the sign-in generation, so no cached principal of before is used.
+  // kNotFound if unknown.
   Status UpdateAccess(std::string_view username, const std::vector<RoleGrant>& roles,
                       Classification clearance);
   // Disables the account and revokes every token of the user. kNotFound if unknown.

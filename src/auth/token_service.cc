@@ -13,9 +13,12 @@ Status Unauthenticated(std::string msg) {
   return {StatusCode::kUnauthenticated, std::move(msg)};
 }
 
+std::string_view BytesOf(const Digest& d) {
+  return {reinterpret_cast<const char*>(d.data()), d.size()};
+}
+
 std::string HashOf(std::string_view token) {
-  Digest d = Sha256(token);
-  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
+  return std::string(BytesOf(Sha256(token)));
 }
 
 std::string FormatLanes(const std::vector<Lane>& lanes) {
@@ -43,11 +46,11 @@ struct TokenRow {
   bool used = false, revoked = false;
 };
 
-StatusOr<std::optional<TokenRow>> FindToken(AuthDb& db, std::string_view token) {
+StatusOr<std::optional<TokenRow>> FindToken(AuthDb& db, const Digest& token_hash) {
   Stmt st(db.handle(),
           "SELECT kind, username, family, expires_ms, used, revoked FROM tokens "
           "WHERE token_hash=?");
-  st.BindBlob(1, HashOf(token));
+  st.BindBlob(1, BytesOf(token_hash));
   if (!st.Step()) {
     NCC_RETURN_IF_ERROR(st.status());
     return std::optional<TokenRow>();
@@ -56,7 +59,9 @@ StatusOr<std::optional<TokenRow>> FindToken(AuthDb& db, std::string_view token) 
       TokenRow{st.Text(0), st.Text(1), st.Text(2), st.Int(3), st.Int(4) != 0, st.Int(5) != 0});
 }
 
+// Requires db.Lock().
 Status RevokeFamily(AuthDb& db, const std::string& family) {
+  InvalidateOnExit invalidate(db);  // its access tokens may be cached
   Stmt st(db.handle(), "UPDATE tokens SET revoked=1 WHERE family=?");
   st.Bind(1, family);
   return st.Run();
@@ -66,7 +71,21 @@ Status RevokeFamily(AuthDb& db, const std::string& family) {
 
 TokenService::TokenService(AuthDb& db, CredentialStore& users, const Clock& clock,
                            TokenPolicy policy)
-    : db_(db), users_(users), clock_(clock), policy_(policy) {}
+    : db_(db),
+      users_(users),
+      clock_(clock),
+      policy_(policy),
+      cache_(policy.principal_cache_entries) {}
+
+StatusOr<std::optional<Principal>> TokenService::Cached(PrincipalCache::Kind kind,
+                                                        const Digest& digest,
+                                                        uint64_t* generation) {
+  // First: a commit by another process (ncc user disable, ncc apikey revoke) bumps the
+  // generation, so nothing cached before it is used from this request on.
+  NCC_RETURN_IF_ERROR(db_.NoticeOtherWriters());
+  *generation = db_.generation();  // before auth.db is read: see PrincipalCache::Insert
+  return cache_.Find(kind, digest, clock_.Now().ms, *generation);
+}
 
 StatusOr<Session> TokenService::Issue(const Principal& who, const std::string& family,
                                       int64_t started_ms) {
@@ -110,10 +129,17 @@ StatusOr<Session> TokenService::Login(std::string_view username, std::string_vie
 }
 
 StatusOr<Principal> TokenService::Authenticate(std::string_view access_token) {
+  const Digest digest = Sha256(access_token);
+  uint64_t generation = 0;
+  StatusOr<std::optional<Principal>> cached =
+      Cached(PrincipalCache::Kind::kAccessToken, digest, &generation);
+  if (!cached.ok()) return cached.status();
+  if (cached->has_value()) return std::move(**cached);
   std::string username;
+  int64_t expires_ms = 0;
   {
     auto lock = db_.Lock();
-    StatusOr<std::optional<TokenRow>> row = FindToken(db_, access_token);
+    StatusOr<std::optional<TokenRow>> row = FindToken(db_, digest);
     if (!row.ok()) return row.status();
     if (!row->has_value()) return Unauthenticated("unknown token");
     const TokenRow& t = **row;
@@ -121,8 +147,12 @@ StatusOr<Principal> TokenService::Authenticate(std::string_view access_token) {
     if (t.revoked) return Unauthenticated("token revoked");
     if (t.expires_ms <= clock_.Now().ms) return Unauthenticated("token expired");
     username = t.username;
+    expires_ms = t.expires_ms;
   }
-  return users_.LoadPrincipal(username);
+  StatusOr<Principal> who = users_.LoadPrincipal(username);
+  if (who.ok())
+    cache_.Insert(PrincipalCache::Kind::kAccessToken, digest, *who, expires_ms, generation);
+  return who;
 }
 
 StatusOr<Session> TokenService::Refresh(std::string_view refresh_token) {
@@ -130,7 +160,7 @@ StatusOr<Session> TokenService::Refresh(std::string_view refresh_token) {
   int64_t started_ms = 0;
   {
     auto lock = db_.Lock();
-    StatusOr<std::optional<TokenRow>> row = FindToken(db_, refresh_token);
+    StatusOr<std::optional<TokenRow>> row = FindToken(db_, Sha256(refresh_token));
     if (!row.ok()) return row.status();
     if (!row->has_value()) return Unauthenticated("unknown token");
     const TokenRow& t = **row;
@@ -169,13 +199,14 @@ StatusOr<Session> TokenService::Refresh(std::string_view refresh_token) {
 
 Status TokenService::Logout(std::string_view token) {
   auto lock = db_.Lock();
-  StatusOr<std::optional<TokenRow>> row = FindToken(db_, token);
+  StatusOr<std::optional<TokenRow>> row = FindToken(db_, Sha256(token));
   if (!row.ok()) return row.status();
   if (!row->has_value()) return Status::Ok();
   return RevokeFamily(db_, (*row)->family);
 }
 
 Status TokenService::RevokeUser(std::string_view username) {
+  InvalidateOnExit invalidate(db_);
   auto lock = db_.Lock();
   Stmt st(db_.handle(), "UPDATE tokens SET revoked=1 WHERE username=?");
   st.Bind(1, username);
@@ -218,18 +249,34 @@ StatusOr<Principal> GatewayOfRow(Stmt& st) {
 }  // namespace
 
 StatusOr<Principal> TokenService::AuthenticateApiKey(std::string_view key) {
+  const Digest digest = Sha256(key);
+  uint64_t generation = 0;
+  StatusOr<std::optional<Principal>> cached =
+      Cached(PrincipalCache::Kind::kApiKey, digest, &generation);
+  if (!cached.ok()) return cached.status();
+  if (cached->has_value()) return std::move(**cached);
   auto lock = db_.Lock();
   Stmt st(db_.handle(),
           "SELECT name, agency, lanes, clearance, revoked FROM api_keys WHERE key_hash=?");
-  st.BindBlob(1, HashOf(key));
+  st.BindBlob(1, BytesOf(digest));
   if (!st.Step()) {
     NCC_RETURN_IF_ERROR(st.status());
     return Unauthenticated("unknown API key");
   }
-  return GatewayOfRow(st);
+  StatusOr<Principal> who = GatewayOfRow(st);
+  if (who.ok())
+    cache_.Insert(PrincipalCache::Kind::kApiKey, digest, *who, PrincipalCache::kNeverExpires,
+                  generation);
+  return who;
 }
 
 StatusOr<Principal> TokenService::AuthenticateGatewayName(std::string_view name) {
+  const Digest digest = Sha256(name);  // the certificate's common name, not a secret
+  uint64_t generation = 0;
+  StatusOr<std::optional<Principal>> cached =
+      Cached(PrincipalCache::Kind::kGatewayName, digest, &generation);
+  if (!cached.ok()) return cached.status();
+  if (cached->has_value()) return std::move(**cached);
   auto lock = db_.Lock();
   Stmt st(db_.handle(),
           "SELECT name, agency, lanes, clearance, revoked FROM api_keys WHERE name=?");
@@ -238,10 +285,15 @@ StatusOr<Principal> TokenService::AuthenticateGatewayName(std::string_view name)
     NCC_RETURN_IF_ERROR(st.status());
     return Unauthenticated("no API key named '" + std::string(name) + "' for this certificate");
   }
-  return GatewayOfRow(st);
+  StatusOr<Principal> who = GatewayOfRow(st);
+  if (who.ok())
+    cache_.Insert(PrincipalCache::Kind::kGatewayName, digest, *who, PrincipalCache::kNeverExpires,
+                  generation);
+  return who;
 }
 
 Status TokenService::RevokeApiKey(std::string_view name) {
+  InvalidateOnExit invalidate(db_);
   auto lock = db_.Lock();
   Stmt st(db_.handle(), "UPDATE api_keys SET revoked=1 WHERE name=?");
   st.Bind(1, name);

@@ -3,16 +3,25 @@
 // tokens rotate on every use, and presenting a refresh token that was already used revokes its
 // whole family (every access and refresh token of that login): a stolen refresh token is
 // useful to the thief or the owner once, and the second use tells us it was stolen.
+//
+// The principal of a valid access token or API key is cached by the SHA-256 of the credential
+// (PrincipalCache), so a request costs no SQLite query once its token has been seen. Revocation
+// stays immediate: each hit checks the token's expiry against the clock, and every change to who
+// a credential names empties the cache — logout, family revoke, key revoke, disable, password
+// or role change through this process (AuthDb::Invalidate), and any commit to auth.db by
+// another process (the CLI), seen through PRAGMA data_version before every lookup.
 // Thread-safe: any thread may call.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "auth/auth_db.h"
 #include "auth/credential_store.h"
+#include "auth/principal_cache.h"
 
 namespace ncc::auth {
 
@@ -22,6 +31,8 @@ struct TokenPolicy {
   // Absolute limit of a login, however often it is refreshed: one shift. No token of the login
   // outlives it; then Refresh is kUnauthenticated "session expired; sign in again".
   int64_t session_max_ms = 12 * 3600'000;
+  // Principals of valid access tokens and API keys held in memory (PrincipalCache); 0: none.
+  size_t principal_cache_entries = 100'000;
 };
 
 inline constexpr std::string_view kAccessPrefix = "ncc_at_";
@@ -89,7 +100,15 @@ class TokenService {
   // Deletes tokens expired for more than a day (they only serve replay detection until then).
   StatusOr<int> PurgeExpired();
 
+  // Entries in the principal cache (for tests and metrics).
+  size_t cached_principals() const { return cache_.size(); }
+
  private:
+  // The cached principal of a credential, after dropping the cache if another process wrote
+  // auth.db; `generation` is set to the generation the caller must Insert under.
+  StatusOr<std::optional<Principal>> Cached(PrincipalCache::Kind kind, const Digest& digest,
+                                            uint64_t* generation);
+
   // Tokens of `family`, a login that began at `started_ms` (recorded if new).
   StatusOr<Session> Issue(const Principal& who, const std::string& family, int64_t started_ms);
 
@@ -97,6 +116,7 @@ class TokenService {
   CredentialStore& users_;
   const Clock& clock_;
   TokenPolicy policy_;
+  PrincipalCache cache_;
 };
 
 }  // namespace ncc::auth
