@@ -28,7 +28,7 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PASSWORD = "bench-password-not-secret"
+PASSWORD = "correct horse battery staple"  # passes the password policy (not the user name)
 
 
 def free_port():
