@@ -81,6 +81,21 @@ Status CredentialStore::AddUser(const NewUser& user, std::string_view password) 
   return Status::Ok();
 }
 
+namespace {
+// "$argon2id$v=19$m=65536,t=3,p=1$salt$hash" -> "m=65536,t=3,p=1".
+std::string HashParameters(const std::string& encoded) {
+  size_t at = 0;
+  for (int k = 0; k < 2 && at != std::string::npos; ++k) at = encoded.find('$', at + 1);
+  if (at == std::string::npos) return "";
+  size_t end = encoded.find('$', at + 1);
+  return encoded.substr(at + 1, end == std::string::npos ? std::string::npos : end - at - 1);
+}
+}  // namespace
+
+std::string CredentialStore::DummyHashParameters() const {
+  return HashParameters(dummy_hash_);
+}
+
 StatusOr<Principal> CredentialStore::VerifyPassword(std::string_view username,
                                                     std::string_view password) {
   bool found = false;
@@ -106,6 +121,7 @@ StatusOr<Principal> CredentialStore::VerifyPassword(std::string_view username,
   hashing_.acquire();
   const bool ok = VerifyPasswordHash(password, checkable ? hash : dummy_hash_) && checkable;
   hashing_.release();
+  ++password_checks_;
   if (!checkable) return Status(StatusCode::kUnauthenticated, std::string(kBadCredentials));
 
   auto lock = db_.Lock();

@@ -3,6 +3,7 @@
 // the Argon2id work runs outside the database lock so sign-ins proceed in parallel.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <semaphore>
 #include <string>
@@ -77,6 +78,12 @@ class CredentialStore {
   StatusOr<Principal> LoadPrincipal(std::string_view username);
   StatusOr<std::vector<UserInfo>> ListUsers();
 
+  // Argon2 verifications done so far (one per VerifyPassword, whatever the account), and the
+  // parameters of the dummy hash checked for unknown and locked accounts ("m=…,t=…,p=…", the
+  // same as every new hash): together they show that the three cases cost the same work.
+  uint64_t password_checks() const { return password_checks_.load(); }
+  std::string DummyHashParameters() const;
+
  private:
   StatusOr<std::string> Hash(std::string_view password);
 
@@ -86,6 +93,7 @@ class CredentialStore {
   LockoutPolicy policy_;
   std::string dummy_hash_;  // verified against when the user is unknown, to keep timing even
   std::counting_semaphore<64> hashing_;  // bounds concurrent Argon2 work (and its memory)
+  std::atomic<uint64_t> password_checks_{0};
 };
 
 Status ValidateUsername(std::string_view name);
