@@ -13,6 +13,7 @@
 
 #include "app/huge_pages.h"
 #include "app/serve.h"
+#include "audit/audit_trail.h"
 #include "audit/cli.h"
 #include "auth/cli.h"
 #include "routing/cli.h"
@@ -220,6 +221,11 @@ int LogVerify(const std::string& data_dir) {
   if (tty) std::cerr << "\r";
   if (!s.ok()) {
     std::cout << "FAIL " << s.message() << "\n";
+    return 1;
+  }
+  // The chain alone cannot tell a shortened log from a short one: the signed anchors can.
+  if (auto anchored = audit::CheckAnchors(**log, data_dir); !anchored.ok()) {
+    std::cout << "FAIL " << anchored.status().message() << "\n";
     return 1;
   }
   auto last = (*log)->ReadAfter(Seq((*log)->LastSeq().value ? (*log)->LastSeq().value - 1 : 0), 1);

@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "audit/audit_trail.h"
 #include "exchange/cap/cap_writer.h"
 #include "store/sqlite/sqlite_event_log.h"
 
@@ -236,6 +237,14 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   auto anchor = auth::ChainAnchor::Open(config.data_dir, running->clock);
   if (!anchor.ok()) return anchor.status();
   running->anchor = std::move(*anchor);
+  // Acknowledged events must all be there: a log shorter than (or different from) its signed
+  // anchors is refused, never served with its seqs handed out again.
+  if (auto anchored = audit::CheckAnchors(**log, config.data_dir, running->anchor->PublicKeyHex());
+      !anchored.ok())
+    return Status(anchored.status().code(),
+                  "refusing to start on " + config.data_dir +
+                      "/events.db: " + anchored.status().message() +
+                      " (restore the data folder from a copy; `ncc audit verify` says the same)");
   EngineOptions options;
   // Signed anchors of the chain head (anchors.log): a rewrite of the whole log is detectable.
   options.on_durable = [anchor = running->anchor.get()](Seq seq, const Hash& head, bool final) {

@@ -40,6 +40,27 @@ Status ForEachEvent(const EventLog& log, const std::function<void(const Event&)>
 
 }  // namespace
 
+StatusOr<auth::AnchorReport> CheckAnchors(const EventLog& log, const std::string& data_dir,
+                                          std::string public_key_hex) {
+  std::string anchors = data_dir + "/anchors.log";
+  if (!std::filesystem::exists(anchors)) return auth::AnchorReport{};
+  if (public_key_hex.empty()) public_key_hex = ReadFirstLine(data_dir + "/anchor.pub");
+  auto hash_at = [&log](Seq seq) -> StatusOr<Hash> {
+    auto one = log.ReadAfter(Seq(seq.value - 1), 1);
+    if (!one.ok()) return one.status();
+    if (one->empty() || one->front().seq != seq)
+      return NotFound("no event " + std::to_string(seq.value));
+    return one->front().hash;
+  };
+  auto anchored = auth::VerifyAnchors(anchors, public_key_hex, hash_at);
+  if (!anchored.ok())
+    return Status(anchored.status().code(), "the event log ends at seq " +
+                                                std::to_string(log.LastSeq().value) +
+                                                " and disagrees with the signed anchors in " +
+                                                anchors + ": " + anchored.status().message());
+  return anchored;
+}
+
 StatusOr<VerifyReport> Verify(const EventLog& log, const std::string& data_dir,
                               std::string public_key_hex, void (*progress)(Seq, Seq)) {
   NCC_RETURN_IF_ERROR(VerifyChain(log, progress));
@@ -53,15 +74,7 @@ StatusOr<VerifyReport> Verify(const EventLog& log, const std::string& data_dir,
           "would go unnoticed";
     return report;
   }
-  if (public_key_hex.empty()) public_key_hex = ReadFirstLine(data_dir + "/anchor.pub");
-  auto hash_at = [&log](Seq seq) -> StatusOr<Hash> {
-    auto one = log.ReadAfter(Seq(seq.value - 1), 1);
-    if (!one.ok()) return one.status();
-    if (one->empty() || one->front().seq != seq)
-      return NotFound("no event " + std::to_string(seq.value));
-    return one->front().hash;
-  };
-  auto anchored = auth::VerifyAnchors(anchors, public_key_hex, hash_at);
+  auto anchored = CheckAnchors(log, data_dir, public_key_hex);
   if (!anchored.ok()) return anchored.status();
   report.anchors = anchored->anchors;
   report.last_anchored = anchored->last_seq;

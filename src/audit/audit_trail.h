@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/chain_anchor.h"
 #include "core/events.h"
 #include "core/status.h"
 #include "store/event_log.h"
@@ -27,6 +28,14 @@ struct VerifyReport {
 StatusOr<VerifyReport> Verify(const EventLog& log, const std::string& data_dir,
                               std::string public_key_hex = {},
                               void (*progress)(Seq reached, Seq last) = nullptr);
+
+// The anchor half of Verify, which start-up runs too: every signed anchor in
+// <data_dir>/anchors.log must match the log's hash at its seq. A log shorter than its newest
+// anchor (events lost after an acknowledgement: dropped WAL frames, rows deleted) or differing
+// from one is kDataLoss naming the log's last seq and the anchor that proves more existed.
+// No anchors.log: OK with no anchors. `public_key_hex` empty: <data_dir>/anchor.pub.
+StatusOr<auth::AnchorReport> CheckAnchors(const EventLog& log, const std::string& data_dir,
+                                          std::string public_key_hex = {});
 
 // The records an event is about, as "incident:12", "unit:7", "agency:police".
 std::vector<std::string> RecordsOf(const Event& event);

@@ -1,0 +1,67 @@
+"""Start-up never serves a shortened history (issue 17, findings 1 and 2): when acknowledged
+events are gone from the log (rows deleted by hand, WAL frames dropped after a flipped byte),
+the newest signed anchor proves that more existed and `ncc serve` refuses to start, naming the
+file, the log's last seq and the anchor; `ncc audit verify` says the same. An intact log starts."""
+import os
+import sqlite3
+import subprocess
+import unittest
+
+from harness import main, Server
+
+NCC = None
+
+
+class ShortenedLog(unittest.TestCase):
+    def write_history(self, count):
+        s = Server(NCC).start()
+        s.request("POST", "/api/v1/agencies", {"code": "police", "name": "Police", "kind": "police"})
+        last = None
+        for k in range(count):
+            status, body = s.request("POST", "/api/v1/incidents", {
+                "type": "police.patrol", "priority": 4, "location": {"lat": 25.2, "lon": 51.5},
+                "summary": f"acknowledged {k}"})
+            self.assertEqual(status, 201, body)
+            last = body["seq"]
+        s.stop()  # a clean stop anchors the last seq
+        return s, last
+
+    def start_fails(self, s):
+        done = subprocess.run([NCC, "serve", "--data", s.data_dir, "--listen", "127.0.0.1:0"],
+                              capture_output=True, text=True, timeout=30)
+        return done.returncode, done.stdout + done.stderr
+
+    def test_deleted_tail_is_refused_at_start_and_by_verify(self):
+        s, last = self.write_history(30)
+        try:
+            db = sqlite3.connect(os.path.join(s.data_dir, "events.db"))
+            db.execute("DELETE FROM events WHERE seq > ?", (last - 10,))
+            db.commit()
+            db.close()
+            code, out = self.start_fails(s)
+            self.assertNotEqual(code, 0, out)
+            self.assertIn("refusing to start", out)
+            self.assertIn("events.db", out)
+            self.assertIn(f"ends at seq {last - 10}", out)
+            self.assertIn(f"anchor at seq {last}", out)
+            for command in (["audit", "verify"], ["log", "verify"]):
+                verify = subprocess.run([NCC] + command + ["--data", s.data_dir], capture_output=True, text=True)
+                self.assertEqual(verify.returncode, 1, (command, verify.stdout + verify.stderr))
+                self.assertIn(f"anchor at seq {last}", verify.stdout + verify.stderr, command)
+        finally:
+            s.cleanup()
+
+    def test_an_intact_log_starts_and_keeps_its_seqs(self):
+        s, last = self.write_history(5)
+        try:
+            s.start()
+            status, body = s.request("POST", "/api/v1/incidents", {
+                "type": "police.patrol", "priority": 4, "location": {"lat": 25.2, "lon": 51.5}})
+            self.assertEqual(status, 201, body)
+            self.assertGreater(body["seq"], last)
+        finally:
+            s.cleanup()
+
+
+if __name__ == "__main__":
+    main()
