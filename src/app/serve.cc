@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "audit/audit_trail.h"
+#include "engine/metrics.h"
 #include "exchange/cap/cap_writer.h"
 #include "store/sqlite/sqlite_event_log.h"
 
@@ -247,21 +248,34 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
                       " (restore the data folder from a copy; `ncc audit verify` says the same)");
   EngineOptions options;
   // Signed anchors of the chain head (anchors.log): a rewrite of the whole log is detectable.
-  options.on_durable = [anchor = running->anchor.get()](Seq seq, const Hash& head, bool final) {
+  // A failing anchors.log is said once (and again when it recovers), not once per commit; the
+  // metric counts every failure.
+  options.on_durable = [anchor = running->anchor.get(), failures = &running->anchor_failures,
+                        total = &running->anchor_failures_total](Seq seq, const Hash& head,
+                                                                 bool final) {
     Status s;
     if (!final)
       s = anchor->MaybeRecord(seq, head).status();
     else if (anchor->last_seq() < seq)
       s = anchor->Record(seq, head);
-    if (!s.ok()) spdlog::error("audit anchor at seq {} failed: {}", seq.value, s.ToString());
+    if (!s.ok()) ++*total;
+    if (!s.ok() && failures->fetch_add(1) == 0)
+      spdlog::error(
+          "audit anchor at seq {} failed: {} (further failures are counted in "
+          "ncc_anchor_failures_total)",
+          seq.value, s.ToString());
+    if (s.ok() && failures->exchange(0) > 0)
+      spdlog::info("audit anchors recorded again from seq {}", seq.value);
   };
   options.snapshot_every = config.snapshot_every;
   options.max_batch = config.max_batch;
+  auto snapshots = std::make_unique<SnapshotStore>(config.data_dir + "/snapshots");
+  if (size_t removed = snapshots->RemoveLeftovers())
+    spdlog::warn("removed {} unfinished snapshot file(s) (*.tmp) left by an earlier stop", removed);
   Recovered report;
   auto started = std::chrono::steady_clock::now();
   auto engine =
-      Engine::Open(std::move(*log), std::make_unique<SnapshotStore>(config.data_dir + "/snapshots"),
-                   running->clock, options, &report);
+      Engine::Open(std::move(*log), std::move(snapshots), running->clock, options, &report);
   if (!engine.ok()) return engine.status();
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
@@ -320,6 +334,10 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
       auth::RateLimit{config.rate_per_second, config.rate_burst},
       ApiServices{running->routing.get(), running->dispatch.get(), running->alarms.get(),
                   running->lane.get(), zones_path, running->webhooks.get()});
+  running->api->AddMetrics([r = running.get()](std::string& out) {
+    RenderCounter(out, "ncc_anchor_failures_total", "Signed anchors that could not be recorded",
+                  r->anchor_failures_total.load());
+  });
   running->api->AddMetrics([w = running->webhooks.get()](std::string& out) {
     out += "# TYPE ncc_webhook_deliveries_total counter\n";
     out += "ncc_webhook_deliveries_total{outcome=\"delivered\"} " +

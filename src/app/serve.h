@@ -1,6 +1,8 @@
 // Wiring shared by `ncc serve` and `ncc demo`: open the store, recover, start the server.
 #pragma once
 
+#include <atomic>
+
 #include <memory>
 #include <string>
 
@@ -68,6 +70,8 @@ struct Running {
   SystemClock clock;
   std::unique_ptr<auth::Auth> auth;
   std::unique_ptr<auth::ChainAnchor> anchor;  // outlives the engine, which calls it
+  std::atomic<uint64_t> anchor_failures{0};   // in a row, since the last anchor that worked
+  std::atomic<uint64_t> anchor_failures_total{0};
   std::unique_ptr<Engine> engine;
   std::unique_ptr<routing::RoutingService> routing;
   std::unique_ptr<alarms::Intake> alarms;

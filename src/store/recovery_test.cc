@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "store/test_workload.h"
 
@@ -44,6 +45,21 @@ TEST_F(RecoveryTest, TheLastEventsTimeIsReportedAndVerifyRefusesTimeRunningBackw
   EXPECT_EQ(s.code(), StatusCode::kDataLoss);
   EXPECT_NE(s.message().find("event 2: time"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("backwards"), std::string::npos) << s.message();
+}
+
+TEST_F(RecoveryTest, UnfinishedSnapshotFilesAreRemovedAndFinishedOnesKept) {
+  SnapshotStore snaps(dir);
+  ASSERT_TRUE(snaps.Write(SnapshotAt(300)).ok());
+  // What a write cut short by a crash or a full disk leaves: its temporary file.
+  { std::ofstream(dir + "/snapshot-00000000000000000400.bin.tmp") << "half a snapshot"; }
+  { std::ofstream(dir + "/notes.txt") << "not ours"; }
+  EXPECT_EQ(snaps.RemoveLeftovers(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/snapshot-00000000000000000400.bin.tmp"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/notes.txt"));
+  auto latest = snaps.LoadLatest();
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(latest->seq, Seq(300));
+  EXPECT_EQ(snaps.RemoveLeftovers(), 0u);
 }
 
 TEST_F(RecoveryTest, SnapshotPlusTailEqualsFullReplay) {

@@ -116,6 +116,18 @@ Status SnapshotStore::Write(const Snapshot& snapshot, int keep) {
   return Status::Ok();
 }
 
+size_t SnapshotStore::RemoveLeftovers() const {
+  size_t removed = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("snapshot-", 0) != 0 || !name.ends_with(".tmp")) continue;
+    std::error_code rm;
+    if (std::filesystem::remove(entry.path(), rm)) ++removed;
+  }
+  return removed;
+}
+
 std::vector<std::pair<uint64_t, std::string>> SnapshotStore::List() const {
   std::vector<std::pair<uint64_t, std::string>> out;
   std::error_code ec;

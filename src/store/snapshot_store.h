@@ -25,6 +25,9 @@ class SnapshotStore {
   explicit SnapshotStore(std::string dir) : dir_(std::move(dir)) {}
 
   Status Write(const Snapshot& snapshot, int keep = 2);
+  // Removes the "*.tmp" files a write interrupted by a crash or a full disk left behind; start-up
+  // calls it before loading. Returns how many were removed.
+  size_t RemoveLeftovers() const;
   // The newest snapshot that passes its checksum; `skipped` collects why others were passed over.
   // Returns a Snapshot with seq 0 when there is none.
   StatusOr<Snapshot> LoadLatest(std::vector<std::string>* skipped = nullptr) const;
