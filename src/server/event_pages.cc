@@ -24,10 +24,25 @@ StatusOr<std::vector<EventText>> EventPage(const Engine& engine, Seq after, size
     }
     return out;
   }
-  auto stored = engine.log().ReadAfter(after, limit);
+  // From the log, every event is checked as it is read: its content against its hash and its
+  // link to the event before (read too), so an event altered on disk after start-up (older
+  // than the snapshot start-up began from) is refused, never served.
+  const bool linked = after.value > 0;
+  auto stored = engine.log().ReadAfter(Seq(after.value - (linked ? 1 : 0)), limit + linked);
   if (!stored.ok()) return stored.status();
   out.reserve(stored->size());
-  for (const StoredEvent& s : *stored) {
+  Hash prev{};
+  for (size_t k = 0; k < stored->size(); ++k) {
+    const StoredEvent& s = (*stored)[k];
+    std::string at = "event " + std::to_string(s.seq.value) + ": ";
+    if (ChainHash(s) != s.hash)
+      return DataLoss(at +
+                      "content does not match its hash (altered after it was written; run "
+                      "ncc audit verify)");
+    if ((k > 0 && s.prev_hash != prev) || (s.seq.value == 1 && s.prev_hash != Hash{}))
+      return DataLoss(at + "previous-hash link broken (run ncc audit verify)");
+    prev = s.hash;
+    if (linked && k == 0 && s.seq == after) continue;  // read only for the next one's link
     auto event = Decode(s);
     if (!event.ok()) return event.status();
     auto logged = std::make_shared<LoggedEvent>();

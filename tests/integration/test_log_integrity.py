@@ -2,12 +2,13 @@
 events are gone from the log (rows deleted by hand, WAL frames dropped after a flipped byte),
 the newest signed anchor proves that more existed and `ncc serve` refuses to start, naming the
 file, the log's last seq and the anchor; `ncc audit verify` says the same. An intact log starts."""
+import json
 import os
 import sqlite3
 import subprocess
 import unittest
 
-from harness import main, Server
+from harness import main, Server, WebSocket
 
 NCC = None
 
@@ -59,6 +60,49 @@ class ShortenedLog(unittest.TestCase):
                 "type": "police.patrol", "priority": 4, "location": {"lat": 25.2, "lon": 51.5}})
             self.assertEqual(status, 201, body)
             self.assertGreater(body["seq"], last)
+        finally:
+            s.cleanup()
+
+
+class AlteredHistory(unittest.TestCase):
+    """An event changed on disk below the newest snapshot passes start-up (the snapshot is
+    trusted, the tail is replayed), so every event read back from the log is hash-checked as it
+    is served (finding 3): /events and the stream refuse it, naming the seq."""
+
+    def test_an_altered_old_event_is_never_served(self):
+        s = Server(NCC, extra=["--snapshot-every", "5"]).start()
+        try:
+            s.request("POST", "/api/v1/agencies", {"code": "police", "name": "Police", "kind": "police"})
+            for k in range(20):
+                status, body = s.request("POST", "/api/v1/incidents", {
+                    "type": "police.patrol", "priority": 4, "location": {"lat": 25.2, "lon": 51.5},
+                    "summary": f"event {k}"})
+                self.assertEqual(status, 201, body)
+            status, before = s.request("GET", "/api/v1/events?after=0&limit=10")
+            self.assertEqual(status, 200, before)
+            s.stop()
+            db = sqlite3.connect(os.path.join(s.data_dir, "events.db"))
+            db.execute("UPDATE events SET actor = 'mallory' WHERE seq = 3")
+            db.commit()
+            db.close()
+            s.start()  # the snapshot covers seq 3: start-up does not read it
+            status, body = s.request("GET", "/api/v1/events?after=0&limit=10")
+            self.assertEqual(status, 500, body)
+            self.assertEqual(body["error"]["code"], "data_loss")
+            self.assertIn("event 3", body["error"]["message"])
+            self.assertNotIn("mallory", json.dumps(body))
+            # A page that starts right after the altered event checks its link to it.
+            status, body = s.request("GET", "/api/v1/events?after=3&limit=10")
+            self.assertEqual(status, 500, body)
+            status, body = s.request("GET", "/api/v1/events?after=5&limit=10")
+            self.assertEqual(status, 200, body)
+            ws = WebSocket(s.port, "/api/v1/stream?after=0", token=s.token)
+            kind, data = ws.recv()
+            while kind == "text":
+                self.assertNotIn("mallory", data)
+                kind, data = ws.recv()
+            self.assertEqual(kind, "close")
+            self.assertIn("event 3", data[1])
         finally:
             s.cleanup()
 
