@@ -2,8 +2,8 @@
 """ncc's HTTP API under load, against its own /healthz in the same run.
 
 Builds nothing: takes a release `ncc` binary, starts `ncc serve` on a free loopback port with a
-temporary data folder (one account, a rate limit high enough never to refuse the bench), signs
-in, creates an agency and a few incidents, then drives each route with Debian's `wrk`
+temporary data folder (the integration tests' harness: one account, a rate limit high enough never
+to refuse the bench), signs in, creates an agency and a few incidents, then drives each route with Debian's `wrk`
 (`wrk -t1 -c64 -d5s` by default) and reports requests/s and the ratio to `GET /healthz`:
 
   GET /healthz                       no sign-in, no route: the cost of the HTTP layer itself
@@ -22,58 +22,21 @@ figure meaningless. Usage:
 Python standard library only; needs `wrk` (Debian package, installed by scripts/setup).
 """
 import argparse
-import http.client
 import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PASSWORD = "quiet harbour lantern 9071"
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+from harness import Server  # noqa: E402  (the tests' own way to start and sign in to ncc serve)
+
 INCIDENT = {"type": "police.robbery", "priority": 2, "location": {"lat": 25.2854, "lon": 51.531},
             "summary": "bench"}
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def request(port, method, path, body=None, token=None):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = "Bearer " + token
-        c.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-        r = c.getresponse()
-        data = r.read()
-        try:
-            return r.status, json.loads(data)
-        except ValueError:
-            return r.status, data.decode(errors="replace")
-    finally:
-        c.close()
-
-
-def wait_healthy(port, proc, seconds=20):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"ncc serve exited with {proc.returncode}")
-        try:
-            if request(port, "GET", "/healthz")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError("ncc serve did not become healthy")
 
 
 def lua_escape(text):
@@ -121,53 +84,37 @@ def main():
     if not os.access(a.ncc, os.X_OK):
         sys.exit(f"http_bench: no ncc binary at {a.ncc} (cmake --build --preset release)")
     tmp = tempfile.mkdtemp(prefix="ncc-http-bench-")
-    server = None
+    # --rate/--burst: the per-user and per-address limit must never refuse the bench.
+    server = Server(a.ncc, rate="1000000000")
     try:
-        data = os.path.join(tmp, "data")
-        subprocess.run([a.ncc, "user", "add", "--data", data, "--agency", "police", "--role", "supervisor", "--role", "admin",
-                        "--clearance", "secret", "bench"], input=PASSWORD + "\n", text=True, check=True,
-                       capture_output=True)
-        port = free_port()
-        log = open(os.path.join(tmp, "ncc.log"), "wb")
-        # --rate/--burst: the per-user and per-address limit must never refuse the bench.
-        server = subprocess.Popen([a.ncc, "serve", "--data", data, "--listen", f"127.0.0.1:{port}",
-                                   "--rate", "1000000000", "--burst", "1000000000"], stdout=log, stderr=log)
-        wait_healthy(port, server)
-        status, login = request(port, "POST", "/api/v1/auth/login", {"username": "bench", "password": PASSWORD})
-        if status != 200:
-            raise RuntimeError(f"login: {status} {login}")
-        token = login["access_token"]
-        status, body = request(port, "POST", "/api/v1/agencies", {"code": "police", "name": "Police",
-                                                                   "kind": "police"}, token)
-        if status != 201:
-            raise RuntimeError(f"agency: {status} {body}")
-        def fill():
-            for _ in range(a.incidents):
-                status, body = request(port, "POST", "/api/v1/incidents", INCIDENT, token)
-                if status != 201:
-                    raise RuntimeError(f"incident: {status} {body}")
+        server.start()
+        token = server.token
 
-        base = f"http://127.0.0.1:{port}"
+        def call(method, path, body, want):
+            status, reply = server.request(method, path, body)
+            if status != want:
+                raise RuntimeError(f"{method} {path}: {status} {reply}")
+
+        call("POST", "/api/v1/agencies", {"code": "police", "name": "Police", "kind": "police"}, 201)
+        base = f"http://127.0.0.1:{server.port}"
         list_url = f"{base}/api/v1/incidents?limit=10"
-        # The list is measured twice: empty (sign-in and routing only, like whoami) and once
-        # it returns 10 incidents (then the JSON view of the records dominates).
-        routes = [("GET /healthz", "healthz", f"{base}/healthz", None, None),
-                  ("GET /api/v1/whoami (Bearer)", "whoami", f"{base}/api/v1/whoami", token, None),
-                  ("GET /api/v1/incidents?limit=10, none yet", "incidents-empty", list_url, token, None),
-                  (fill, None, None, None, None),
-                  (f"GET /api/v1/incidents?limit=10, 10 of {a.incidents}", "incidents", list_url, token, None),
-                  ("POST /api/v1/incidents (durable)", "create", f"{base}/api/v1/incidents", token, INCIDENT)]
         results = []
-        for label, name, url, tok, body in routes:
-            if callable(label):
-                label()
-                continue
+
+        def measure(label, name, url, tok=None, body=None):
             r = run_wrk(a, url, tmp, name, tok, body)
             results.append((label, r))
             print(f"{label}: {r['rate']:,.0f} req/s", file=sys.stderr)
-        status, who = request(port, "GET", "/api/v1/whoami", token=token)
-        if status != 200:
-            raise RuntimeError(f"whoami after the run: {status} {who}")
+
+        measure("GET /healthz", "healthz", f"{base}/healthz")
+        measure("GET /api/v1/whoami (Bearer)", "whoami", f"{base}/api/v1/whoami", token)
+        # The list is measured twice: empty (sign-in and routing only, like whoami) and once
+        # it returns 10 incidents (then the JSON view of the records dominates).
+        measure("GET /api/v1/incidents?limit=10, none yet", "incidents-empty", list_url, token)
+        for _ in range(a.incidents):
+            call("POST", "/api/v1/incidents", INCIDENT, 201)
+        measure(f"GET /api/v1/incidents?limit=10, 10 of {a.incidents}", "incidents", list_url, token)
+        measure("POST /api/v1/incidents (durable)", "create", f"{base}/api/v1/incidents", token, INCIDENT)
+        call("GET", "/api/v1/whoami", None, 200)  # still signed in: no figure was a refusal
 
         baseline = results[0][1]["rate"]
         load = open("/proc/loadavg").read().strip()
@@ -190,12 +137,7 @@ def main():
             with open(a.out, "w") as f:
                 f.write(text)
     finally:
-        if server:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        server.cleanup()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
