@@ -10,6 +10,7 @@
 #include "auth/auth.h"
 #include "auth/cli.h"
 #include "auth/temp_dir_for_tests.h"
+#include "auth/token_fixture_for_tests.h"
 
 namespace ncc::auth {
 namespace {
@@ -88,29 +89,14 @@ TEST(AuthPrincipalCache, StaysWithinItsCapacity) {
 
 // TokenService with the cache: every test signs in and authenticates first, so the principal is
 // cached before whatever should end it happens.
-class AuthPrincipalCacheTokens : public ::testing::Test {
+class AuthPrincipalCacheTokens : public testing::AnnaTokensTest {
  protected:
-  void SetUp() override {
-    StatusOr<std::unique_ptr<AuthDb>> db = AuthDb::Open(dir_.path());
-    ASSERT_TRUE(db.ok()) << db.status().message();
-    db_ = std::move(*db);
-    users_ = std::make_unique<CredentialStore>(*db_, clock_, Argon2Params::ForTests());
-    tokens_ = std::make_unique<TokenService>(*db_, *users_, clock_);
-    ASSERT_TRUE(
-        users_
-            ->AddUser(
-                {"anna", "police", {{"police", Role::kDispatcher}}, Classification::kRestricted},
-                kPassword)
-            .ok());
-  }
   // Signed in and authenticated once: the principal is in the cache.
   Session Cached() {
-    StatusOr<Session> s = tokens_->Login("anna", kPassword);
-    EXPECT_TRUE(s.ok()) << s.status().message();
-    if (!s.ok()) return {};
-    EXPECT_TRUE(tokens_->Authenticate(s->access_token).ok());
+    Session s = LoginAnna();
+    EXPECT_TRUE(tokens_->Authenticate(s.access_token).ok());
     EXPECT_GE(tokens_->cached_principals(), 1u);
-    return *s;
+    return s;
   }
   std::string CachedKey(const std::string& name = "gw1") {
     StatusOr<std::string> key =
@@ -140,13 +126,6 @@ class AuthPrincipalCacheTokens : public ::testing::Test {
     o.tokens = std::make_unique<TokenService>(*o.db, *o.users, clock_);
     return o;
   }
-
-  static constexpr const char* kPassword = "Plain-Text-Password-42";
-  testing::TempDir dir_;
-  ManualClock clock_;
-  std::unique_ptr<AuthDb> db_;
-  std::unique_ptr<CredentialStore> users_;
-  std::unique_ptr<TokenService> tokens_;
 };
 
 // The proof that the tests below exercise the cache: a hit does not read auth.db (a row changed

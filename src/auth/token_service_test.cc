@@ -9,38 +9,14 @@
 
 #include "auth/auth.h"
 #include "auth/temp_dir_for_tests.h"
+#include "auth/token_fixture_for_tests.h"
 
 namespace ncc::auth {
 namespace {
 
-class AuthTokenServiceTest : public ::testing::Test {
+class AuthTokenServiceTest : public testing::AnnaTokensTest {
  protected:
-  void SetUp() override {
-    StatusOr<std::unique_ptr<AuthDb>> db = AuthDb::Open(dir_.path());
-    ASSERT_TRUE(db.ok()) << db.status().message();
-    db_ = std::move(*db);
-    users_ = std::make_unique<CredentialStore>(*db_, clock_, Argon2Params::ForTests());
-    tokens_ = std::make_unique<TokenService>(*db_, *users_, clock_);
-    ASSERT_TRUE(
-        users_
-            ->AddUser(
-                {"anna", "police", {{"police", Role::kDispatcher}}, Classification::kRestricted},
-                kPassword)
-            .ok());
-  }
-  Session LoginAnna() {
-    StatusOr<Session> s = tokens_->Login("anna", kPassword);
-    EXPECT_TRUE(s.ok()) << s.status().message();
-    return s.ok() ? *s : Session{};
-  }
   std::string Why(const StatusOr<Principal>& p) { return p.status().message(); }
-
-  static constexpr const char* kPassword = "Plain-Text-Password-42";
-  testing::TempDir dir_;
-  ManualClock clock_;
-  std::unique_ptr<AuthDb> db_;
-  std::unique_ptr<CredentialStore> users_;
-  std::unique_ptr<TokenService> tokens_;
 };
 
 TEST_F(AuthTokenServiceTest, LoginThenAuthenticate) {
