@@ -1,7 +1,6 @@
 #include "auth/credential_store.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include "auth/secret.h"
 
@@ -38,17 +37,6 @@ Status ValidateAgency(std::string_view agency) {
     if (!NameChar(c, false))
       return InvalidArgument("agency code may hold a-z, 0-9 and _ . -", "agency");
   return Status::Ok();
-}
-
-int RetryAfterSeconds(const Status& status) {
-  if (status.code() != StatusCode::kRateLimited) return 0;
-  const std::string& m = status.message();
-  size_t at = m.rfind("retry after ");
-  if (at == std::string::npos) return 0;
-  int n = 0;
-  const char* first = m.data() + at + 12;
-  std::from_chars(first, m.data() + m.size(), n);
-  return n;
 }
 
 CredentialStore::CredentialStore(AuthDb& db, const Clock& clock, Argon2Params params,

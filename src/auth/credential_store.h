@@ -98,7 +98,5 @@ class CredentialStore {
 
 Status ValidateUsername(std::string_view name);
 Status ValidateAgency(std::string_view agency);
-// The N of "retry after N s" in a kRateLimited status, or 0.
-int RetryAfterSeconds(const Status& status);
 
 }  // namespace ncc::auth

@@ -1,5 +1,7 @@
 #include "core/status.h"
 
+#include <charconv>
+
 namespace ncc {
 
 const char* StatusCodeName(StatusCode code) {
@@ -38,6 +40,16 @@ const char* StatusCodeName(StatusCode code) {
       return "internal";
   }
   return "unknown";
+}
+
+int RetryAfterSeconds(const Status& status) {
+  if (status.code() != StatusCode::kRateLimited) return 0;
+  const std::string& m = status.message();
+  size_t at = m.rfind("retry after ");
+  if (at == std::string::npos) return 0;
+  int n = 0;
+  std::from_chars(m.data() + at + 12, m.data() + m.size(), n);
+  return n;
 }
 
 std::string Status::ToString() const {

@@ -72,6 +72,9 @@ inline Status AsMalformed(Status s) {
   if (s.code() != StatusCode::kInvalidArgument) return s;
   return {StatusCode::kMalformed, s.message(), s.field()};
 }
+// The N of "retry after N s" in a kRateLimited status (RateLimited's message), or 0: the
+// server's Retry-After.
+int RetryAfterSeconds(const Status& status);
 inline Status RateLimited(std::string msg) {
   return {StatusCode::kRateLimited, std::move(msg)};
 }

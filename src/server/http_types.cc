@@ -1,7 +1,6 @@
 #include "server/http_types.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 namespace ncc {
@@ -24,12 +23,8 @@ HttpResponse ErrorResponse(const Status& status) {
   // What a client needs to act on the refusal: how to sign in, when to come back.
   if (status.code() == StatusCode::kUnauthenticated)
     r.headers.push_back({"WWW-Authenticate", "Bearer"});
-  if (status.code() == StatusCode::kRateLimited) {
-    const std::string& m = status.message();
-    size_t at = m.rfind("retry after ");
-    int seconds = at == std::string::npos ? 1 : std::atoi(m.c_str() + at + 12);
-    r.headers.push_back({"Retry-After", std::to_string(std::max(1, seconds))});
-  }
+  if (status.code() == StatusCode::kRateLimited)
+    r.headers.push_back({"Retry-After", std::to_string(std::max(1, RetryAfterSeconds(status)))});
   return r;
 }
 
