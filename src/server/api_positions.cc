@@ -70,7 +70,7 @@ void PositionRoutes::PositionsRoute(const HttpRequest& r, Who who, Reply reply) 
   std::vector<Rejection> rejected;
   std::vector<size_t> index_of;  // position in the request of each parsed item
   json items;
-  if (r.content_type.rfind("application/x-ndjson", 0) == 0) {
+  if (MediaTypeIs(r.content_type, "application/x-ndjson")) {
     items = *ParseNdjson(r.body, rejected, index_of);
   } else {
     auto parsed = ParseJsonBody(r.body);

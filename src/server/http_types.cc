@@ -1,6 +1,7 @@
 #include "server/http_types.h"
 
 #include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 namespace ncc {
@@ -63,6 +64,15 @@ int HttpStatusOf(const Status& status) {
       return 500;
   }
   return 500;
+}
+
+bool MediaTypeIs(std::string_view content_type, std::string_view want) {
+  std::string_view type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  return type.size() == want.size() &&
+         std::equal(type.begin(), type.end(), want.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
 }
 
 std::string UrlDecode(std::string_view in) {

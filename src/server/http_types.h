@@ -46,6 +46,10 @@ HttpResponse JsonResponse(int http_status, const nlohmann::json& body);
 // intake's per-item answers).
 int HttpStatusOf(const Status& status);
 
+// Whether a Content-Type header names media type `want` (lower case): the type before any
+// parameter, compared case-insensitively (RFC 9110 8.3.1).
+bool MediaTypeIs(std::string_view content_type, std::string_view want);
+
 std::string UrlDecode(std::string_view in);
 std::map<std::string, std::string> ParseQuery(std::string_view query);
 

@@ -47,29 +47,23 @@ std::string_view ParamName(std::string_view segment, bool* rest) {
   return name;
 }
 
-bool ContentTypeIs(std::string_view content_type, std::string_view want) {
-  std::string_view type = content_type.substr(0, content_type.find(';'));
-  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  return type == want;
-}
-
 std::optional<Status> WrongBody(BodyType body, std::string_view ct) {
   switch (body) {
     case BodyType::kNone:
       return std::nullopt;
     case BodyType::kJson:
-      if (ContentTypeIs(ct, "application/json")) return std::nullopt;
+      if (MediaTypeIs(ct, "application/json")) return std::nullopt;
       return Status(StatusCode::kUnsupportedMedia, "Content-Type must be application/json",
                     "Content-Type");
     case BodyType::kJsonOrNdjson:
-      if (ContentTypeIs(ct, "application/json") || ContentTypeIs(ct, "application/x-ndjson"))
+      if (MediaTypeIs(ct, "application/json") || MediaTypeIs(ct, "application/x-ndjson"))
         return std::nullopt;
       return Status(StatusCode::kUnsupportedMedia,
                     "Content-Type must be application/json or application/x-ndjson",
                     "Content-Type");
     case BodyType::kCapXml:
-      if (ContentTypeIs(ct, "application/cap+xml") || ContentTypeIs(ct, "application/xml") ||
-          ContentTypeIs(ct, "text/xml"))
+      if (MediaTypeIs(ct, "application/cap+xml") || MediaTypeIs(ct, "application/xml") ||
+          MediaTypeIs(ct, "text/xml"))
         return std::nullopt;
       return Status(StatusCode::kUnsupportedMedia, "Content-Type must be application/cap+xml",
                     "Content-Type");

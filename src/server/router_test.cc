@@ -105,6 +105,8 @@ TEST_F(RouterTest, BodyTypeIsCheckedBeforeSignIn) {
   EXPECT_EQ(sign_ins_, 0);
   EXPECT_EQ(Call(Request("POST", "/api/v1/incidents", "application/json; charset=utf-8")).status,
             200);
+  EXPECT_EQ(Call(Request("POST", "/api/v1/incidents", "Application/JSON")).status, 200);
+  EXPECT_EQ(Call(Request("POST", "/api/v1/incidents", "application/jsonx")).status, 415);
 }
 
 TEST_F(RouterTest, SignInAndTheRowsActionGateTheHandler) {
