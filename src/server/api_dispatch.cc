@@ -6,7 +6,6 @@
 //   POST /api/v1/resource-requests/{id}/answer         accept (with units) or decline
 //   GET  /api/v1/coverage                              coverage per zone and move-up proposals
 // Every decision goes through auth::Authorize / CanSee with the incident's label.
-#include <charconv>
 #include <set>
 
 #include "core/json_writer.h"
@@ -22,13 +21,6 @@ using nlohmann::json;
 
 HttpResponse NoDispatch() {
   return ErrorResponse(Unavailable("dispatch is not configured (start with --plans)"));
-}
-
-uint64_t IdOf(std::string_view text) {
-  uint64_t v = 0;
-  if (text.empty() || text.size() > 19) return 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  return ec == std::errc() && p == text.data() + text.size() ? v : 0;
 }
 
 // "units": [positive integers], at most 64; errors name "units[k]".
@@ -129,7 +121,7 @@ void DispatchRoutes::RecommendationRoute(const HttpRequest& r, IncidentId id, st
         return reply(ErrorResponse(Malformed("must map unit id to unit id", "replace")));
       for (auto it = rep->begin(); it != rep->end(); ++it) {
         std::string field = "replace." + it.key();
-        UnitId from(IdOf(it.key()));
+        UnitId from(ParsePositiveId(it.key()));
         if (!from || !it->is_number_integer() || it->get<int64_t>() <= 0)
           return reply(ErrorResponse(Malformed("must map a unit id to a unit id", field)));
         auto pos = std::find(units.begin(), units.end(), from);

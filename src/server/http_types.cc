@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 namespace ncc {
@@ -73,6 +74,13 @@ bool MediaTypeIs(std::string_view content_type, std::string_view want) {
          std::equal(type.begin(), type.end(), want.begin(), [](char a, char b) {
            return std::tolower(static_cast<unsigned char>(a)) == b;
          });
+}
+
+uint64_t ParsePositiveId(std::string_view text) {
+  uint64_t v = 0;
+  if (text.empty() || text.size() > 19) return 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  return ec == std::errc() && p == text.data() + text.size() ? v : 0;
 }
 
 std::string UrlDecode(std::string_view in) {

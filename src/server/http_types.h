@@ -2,6 +2,7 @@
 // the heavy headers stay in one translation unit.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
@@ -49,6 +50,9 @@ int HttpStatusOf(const Status& status);
 // Whether a Content-Type header names media type `want` (lower case): the type before any
 // parameter, compared case-insensitively (RFC 9110 8.3.1).
 bool MediaTypeIs(std::string_view content_type, std::string_view want);
+
+// A positive decimal id (a path's {id}, a map key naming a unit), or 0 when the text is not one.
+uint64_t ParsePositiveId(std::string_view text);
 
 std::string UrlDecode(std::string_view in);
 std::map<std::string, std::string> ParseQuery(std::string_view query);

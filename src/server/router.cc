@@ -1,7 +1,6 @@
 #include "server/router.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <set>
@@ -21,14 +20,6 @@ std::vector<std::string_view> Segments(std::string_view path) {
     path.remove_prefix(end);
   }
   return out;
-}
-
-// A positive decimal id, or 0 when the text is not one.
-uint64_t ParseId(std::string_view text) {
-  uint64_t v = 0;
-  if (text.empty() || text.size() > 19) return 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  return ec == std::errc() && p == text.data() + text.size() ? v : 0;
 }
 
 bool IsIdParam(std::string_view name) {
@@ -81,7 +72,7 @@ bool SendsCredentials(const HttpRequest& r) {
 
 uint64_t RouteCall::Id(std::string_view name) const {
   for (const auto& [n, v] : params_)
-    if (n == name) return ParseId(v);
+    if (n == name) return ParsePositiveId(v);
   return 0;
 }
 
@@ -175,7 +166,7 @@ void Router::Handle(const HttpRequest& r, Reply reply) const {
                  "you hold no role or lane that grants " + std::string(auth::Name(*row.action)))));
   }
   for (const auto& [name, value] : match->params)
-    if (IsIdParam(name) && ParseId(value) == 0)
+    if (IsIdParam(name) && ParsePositiveId(value) == 0)
       return reply(ErrorResponse(Malformed("must be a positive integer", std::string(name))));
   row.handler(RouteCall(r, who.ok() ? &*who : nullptr, match->params), std::move(reply));
 }
