@@ -231,7 +231,7 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
         "service user (docs/security.md, \"Running the service\")");
   RaiseOpenFileLimit();
   NCC_RETURN_IF_ERROR(PrepareDataFolder(config.data_dir));
-  auto log = SqliteEventLog::Open(config.data_dir + "/events.db");
+  auto log = SqliteEventLog::Open(config.data_dir + "/events.db", config.disk_reserve_mb << 20);
   if (!log.ok()) return log.status();
 
   auto running = std::make_unique<Running>();
@@ -295,6 +295,7 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   so.port = hp->second;
   so.threads = config.threads;
   so.stream_max_lag = config.stream_max_lag;
+  so.drain_timeout = std::chrono::milliseconds(static_cast<int64_t>(config.drain_timeout_s * 1000));
   so.stream_write_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(config.stream_write_timeout_s * 1000));
   so.read_timeout = std::chrono::seconds(config.read_timeout_s);

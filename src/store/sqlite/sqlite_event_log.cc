@@ -58,8 +58,9 @@ std::string Text(sqlite3_stmt* st, int col) {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<SqliteEventLog>> SqliteEventLog::Open(const std::string& path) {
-  std::unique_ptr<SqliteEventLog> log(new SqliteEventLog());
+StatusOr<std::unique_ptr<SqliteEventLog>> SqliteEventLog::Open(const std::string& path,
+                                                               uint64_t reserve_bytes) {
+  std::unique_ptr<SqliteEventLog> log(new SqliteEventLog(path, reserve_bytes));
   Status s = log->Init(path);
   if (!s.ok()) return s;
   return log;
@@ -128,10 +129,27 @@ SqliteEventLog::~SqliteEventLog() {
   sqlite3_close(writer_);
 }
 
+Status SqliteEventLog::AfterFailedAppend(Status error) {
+  const bool full = (sqlite3_extended_errcode(writer_) & 0xff) == SQLITE_FULL;
+  if (!sqlite3_get_autocommit(writer_)) (void)Exec(writer_, "ROLLBACK");
+  if (!full) return error;
+  // SQLite rolls back a transaction that failed for space; make sure before saying so.
+  sqlite3_stmt* st = nullptr;
+  uint64_t max_seq = UINT64_MAX;
+  if (sqlite3_prepare_v2(writer_, "SELECT COALESCE(MAX(seq),0) FROM events", -1, &st, nullptr) ==
+          SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    max_seq = static_cast<uint64_t>(sqlite3_column_int64(st, 0));
+  sqlite3_finalize(st);
+  if (max_seq != last_seq_.load() || !sqlite3_get_autocommit(writer_)) return error;
+  return DiskFull(error.message(), path_);
+}
+
 Status SqliteEventLog::Append(const std::vector<StoredEvent>& batch) {
   if (batch.empty()) return Status::Ok();
   NCC_RETURN_IF_ERROR(CheckContinues(LastSeq(), batch));
-  NCC_RETURN_IF_ERROR(Exec(writer_, "BEGIN IMMEDIATE"));
+  NCC_RETURN_IF_ERROR(reserve_.Check());
+  if (Status s = Exec(writer_, "BEGIN IMMEDIATE"); !s.ok()) return AfterFailedAppend(s);
   for (const StoredEvent& e : batch) {
     sqlite3_reset(insert_);
     sqlite3_bind_int64(insert_, 1, static_cast<int64_t>(e.seq.value));
@@ -146,14 +164,11 @@ Status SqliteEventLog::Append(const std::vector<StoredEvent>& batch) {
     sqlite3_bind_blob(insert_, 8, e.prev_hash.data(), static_cast<int>(e.prev_hash.size()),
                       SQLITE_STATIC);
     sqlite3_bind_blob(insert_, 9, e.hash.data(), static_cast<int>(e.hash.size()), SQLITE_STATIC);
-    if (sqlite3_step(insert_) != SQLITE_DONE) {
-      Status err = SqlError(writer_, "append seq " + std::to_string(e.seq.value));
-      (void)Exec(writer_, "ROLLBACK");
-      return err;
-    }
+    if (sqlite3_step(insert_) != SQLITE_DONE)
+      return AfterFailedAppend(SqlError(writer_, "append seq " + std::to_string(e.seq.value)));
   }
   // With WAL and synchronous=FULL the commit fsyncs the WAL before returning.
-  NCC_RETURN_IF_ERROR(Exec(writer_, "COMMIT"));
+  if (Status s = Exec(writer_, "COMMIT"); !s.ok()) return AfterFailedAppend(s);
   ++syncs_;
   last_seq_ = batch.back().seq.value;
   return Status::Ok();

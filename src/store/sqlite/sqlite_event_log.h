@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "store/disk_reserve.h"
 #include "store/event_log.h"
 
 struct sqlite3;
@@ -24,19 +25,29 @@ namespace ncc {
 class SqliteEventLog final : public EventLog {
  public:
   // Opens or creates `path`. kDataLoss if the file is not a database or fails its quick check.
-  static StatusOr<std::unique_ptr<SqliteEventLog>> Open(const std::string& path);
+  // Appends are refused (kInsufficientStorage, nothing stored) while the filesystem has less
+  // than `reserve_bytes` free, and when SQLite finds the disk full mid-append.
+  static StatusOr<std::unique_ptr<SqliteEventLog>> Open(const std::string& path,
+                                                        uint64_t reserve_bytes = 0);
   ~SqliteEventLog() override;
 
   Status Append(const std::vector<StoredEvent>& batch) override;
   StatusOr<std::vector<StoredEvent>> ReadAfter(Seq after, size_t limit) const override;
   Seq LastSeq() const override { return Seq(last_seq_.load()); }
   uint64_t Syncs() const override { return syncs_.load(); }
+  Status CheckSpace() const override { return reserve_.Check(); }
 
  private:
-  SqliteEventLog() = default;
+  SqliteEventLog(const std::string& path, uint64_t reserve_bytes)
+      : path_(path), reserve_(path, reserve_bytes) {}
   Status Init(const std::string& path);
+  // After a failed append: rolls back what is left of the transaction and tells whether the
+  // log is as it was (a full disk: kInsufficientStorage) or not known (the error as it is).
+  Status AfterFailedAppend(Status error);
   void CheckpointLoop();
 
+  const std::string path_;
+  DiskReserve reserve_;
   sqlite3* writer_ = nullptr;
   sqlite3_stmt* insert_ = nullptr;
   mutable std::mutex read_mu_;
