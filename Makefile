@@ -1,11 +1,11 @@
 # The two entry points of the README, plus a few conveniences.
 #   make demo  - set up, build release, start a live command center on http://127.0.0.1:8080
-#   make test  - set up, build, run every test
+#   make test  - set up, build, run every test (make fault: only the fault-injection ones)
 DATA ?= $(abspath ../shared/data)
 DEMO_DIR ?= var/demo
 JOBS ?= $(shell nproc)
 
-.PHONY: setup build release demo test bench fuzz format clean
+.PHONY: setup build release demo test fault bench fuzz format clean
 
 setup:
 	@scripts/setup
@@ -23,6 +23,10 @@ demo: release
 
 test: build
 	ctest --preset dev
+
+# Only the fault-injection tests (tests/fault/; also part of `make test`).
+fault: build
+	ctest --preset dev -R '^fault\.'
 
 bench: release
 	cmake --build --preset release -j $(JOBS) --target ncc-bench-core ncc-bench-monitor ncc-bench-routing ncc-bench-dispatch ncc-bench-cot ncc-bench-exports ncc ncc-load

@@ -316,6 +316,7 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   NCC_RETURN_IF_ERROR(StartAlarms(config, *running));
   monitor::LaneOptions lane_options;
   lane_options.track_path = config.data_dir + "/tracks.ncctrk";
+  lane_options.disk_reserve_bytes = config.disk_reserve_mb << 20;
   lane_options.stale_after_ms = int64_t{config.stale_after_s} * 1000;
   lane_options.checkpoint_every_ms = int64_t{config.checkpoint_every_s} * 1000;
   auto lane = monitor::AvlLane::Open(*running->engine, running->clock, lane_options);

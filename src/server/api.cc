@@ -633,11 +633,18 @@ void ServiceRoutes::MetricsRoute(Reply reply) {
 }
 
 // Liveness is public; anything that counts records (the log's head) is for those who may read
-// the audit trail (the row's action, checked by the router when credentials are sent).
+// the audit trail (the row's action, checked by the router when credentials are sent). A lane
+// stopped by a track store failure makes the server unhealthy (503: restart it to recover);
+// only those readers are told the cause, which names a file.
 void ServiceRoutes::Health(const RouteCall& call, Reply reply) {
-  if (!call.signed_in()) return reply(JsonResponse(200, {{"status", "ok"}}));
+  const Status lane = lane_ ? lane_->health() : Status::Ok();
+  if (!call.signed_in()) {
+    if (!lane.ok()) return reply(ErrorResponse(Unavailable("the AVL lane has stopped")));
+    return reply(JsonResponse(200, {{"status", "ok"}}));
+  }
   if (Status s = auth::Authorize(call.who(), auth::Action::kAuditRead, nullptr); !s.ok())
     return reply(ErrorResponse(s));
+  if (!lane.ok()) return reply(ErrorResponse(lane));
   reply(JsonResponse(200, {{"status", "ok"}, {"last_seq", engine_.log().LastSeq().value}}));
 }
 
@@ -766,7 +773,7 @@ Api::Api(Engine& engine, auth::Auth& auth, const auth::Clock& clock, ApiOptions 
   rooms_.push_back(std::make_unique<IncidentRoutes>(core, services.alarms));
   rooms_.push_back(std::make_unique<UnitRoutes>(core, services.lane));
   rooms_.push_back(std::make_unique<RecordRoutes>(core));
-  rooms_.push_back(std::make_unique<ServiceRoutes>(core));
+  rooms_.push_back(std::make_unique<ServiceRoutes>(core, services.lane));
   rooms_.push_back(std::make_unique<PositionRoutes>(core, services.lane));
   rooms_.push_back(std::make_unique<MonitoringRoutes>(core, services.lane, services.zones_path));
   rooms_.push_back(std::make_unique<RoutingRoutes>(core, services.routing));

@@ -138,7 +138,8 @@ class UnitRoutes final : public ApiRoom {
 // console's files (api.cc).
 class ServiceRoutes final : public ApiRoom {
  public:
-  using ApiRoom::ApiRoom;
+  // `lane` (may be null): /healthz reports it stopped after a track store failure.
+  ServiceRoutes(ApiCore& core, const monitor::AvlLane* lane) : ApiRoom(core), lane_(lane) {}
   void AddRoutes(Router& router) override;
 
  private:
@@ -148,6 +149,8 @@ class ServiceRoutes final : public ApiRoom {
   void Health(const RouteCall& call, Reply reply);
   void MetricsRoute(Reply reply);
   void StaticFile(const HttpRequest& r, Reply reply);
+
+  const monitor::AvlLane* lane_;
 };
 
 // Per-incident messages and reclassification of incidents and units (api_messages.cc).
