@@ -760,7 +760,9 @@ StatusOr<Decision> Execute(const Command& command, World& world, const CommandCo
   const bool keyed = !ctx.command_id.empty();
   if (keyed) {
     NCC_RETURN_IF_ERROR(CheckCommandId(ctx.command_id));
-    if (const CommandRecord* seen = world.FindCommand(ctx.actor, ctx.command_id)) {
+    const CommandRecord* seen = world.FindCommand(ctx.actor, ctx.command_id);
+    // Past the retention the id is new again (the World drops it at the next record).
+    if (seen && seen->time.ms >= ctx.now.ms - kCommandIdRetentionMs) {
       if (seen->request != ctx.request)
         return InvalidArgument("this Idempotency-Key was used for another request",
                                "Idempotency-Key");

@@ -632,13 +632,13 @@ struct RejectedItem {
   }
 };
 
+// How long a command id is remembered, in event time: a retry later than this is a new command.
+inline constexpr int64_t kCommandIdRetentionMs = 24LL * 3600 * 1000;
+
 // A command sent with a command id (HTTP: the Idempotency-Key header) was applied: the last
 // event of its events. A later command of the same actor with the same id is not decided
 // again; it is answered with this outcome (see Execute in commands.h). Labelled with the
 // highest label of the command's events; shown to audit readers only.
-// How long a command id is remembered, in event time: a retry later than this is a new command.
-inline constexpr int64_t kCommandIdRetentionMs = 24LL * 3600 * 1000;
-
 struct CommandRecorded {
   static constexpr EventType kType = EventType::kCommandRecorded;
   static constexpr std::string_view kName = "command_recorded";

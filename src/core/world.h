@@ -73,8 +73,9 @@ class World {
   IncidentId NextIncidentId() const { return IncidentId(incidents_.size() + 1); }
   UnitId NextUnitId() const { return UnitId(units_.size() + 1); }
 
-  // The record of `actor`'s command `command_id`, if it was applied within the retention
-  // (Limits::kCommandIdRetentionMs of event time before the newest command record).
+  // The record of `actor`'s command `command_id`, if still kept: records older than the
+  // retention (kCommandIdRetentionMs) before the newest record are dropped; Execute also
+  // ignores one older than that before the command's own time.
   const CommandRecord* FindCommand(std::string_view actor, std::string_view command_id) const;
   size_t commands_remembered() const { return commands_.size(); }
 

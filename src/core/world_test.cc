@@ -230,13 +230,19 @@ TEST_F(WorldTest, CommandIdsAnswerRetriesWithTheFirstOutcome) {
   ASSERT_NE(restored->FindCommand("tester", "call-7f3a"), nullptr);
   EXPECT_EQ(restored->FindCommand("tester", "call-7f3a")->created_id, first->created_id);
 
-  // A day later the id is forgotten (at the next record, by event time): a new command.
+  // A day later the id is forgotten: its retry is a new command, and the old record goes.
   ctx.actor = "tester";
   ctx.now.ms += kCommandIdRetentionMs + 1;
+  ctx.command_id = "call-7f3a";
+  ctx.request = "digest-1";
+  auto day_later = Run(CreateIncident{"fire.alarm", 2, {37.75, -122.45}});
+  ASSERT_TRUE(day_later.ok()) << day_later.status().ToString();
+  EXPECT_FALSE(day_later->replayed);
+  EXPECT_NE(day_later->created_id, first->created_id);
   ctx.command_id = "later";
   ASSERT_TRUE(Run(CreateIncident{"fire.alarm", 3, {37.75, -122.45}}).ok());
-  EXPECT_EQ(world.FindCommand("tester", "call-7f3a"), nullptr);
-  EXPECT_EQ(world.commands_remembered(), 1u);
+  EXPECT_EQ(world.FindCommand("tester", "call-7f3a")->created_id, day_later->created_id);
+  EXPECT_EQ(world.commands_remembered(), 2u);
   EXPECT_EQ(world.anomalies(), 0u);
 }
 
