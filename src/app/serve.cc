@@ -283,6 +283,8 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   spdlog::info("recovered seq {} in {:.1f} ms (snapshot at {}, {} events replayed)",
                (*engine)->log().LastSeq().value, ms, report.snapshot_seq.value, report.replayed);
   running->engine = std::move(*engine);
+  // Timers (SLA, staleness, expiry) compare now with event times: never earlier than the log.
+  running->clock.Seed(report.last_time);
   auth::AuthOptions auth_options;
   auth_options.tokens.access_ttl_ms = int64_t{config.access_token_ttl_s} * 1000;
   auth_options.tokens.session_max_ms = static_cast<int64_t>(config.session_max_hours * 3600'000);

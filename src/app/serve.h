@@ -71,7 +71,7 @@ void AddExchangeOptions(CLI::App* cmd, ServeConfig& config);
 void AddAlarmOptions(CLI::App* cmd, ServeConfig& config);
 
 struct Running {
-  SystemClock clock;
+  MonotonicWallClock clock;  // never runs backwards: seeded with the log's last event time
   std::unique_ptr<auth::Auth> auth;
   std::unique_ptr<auth::ChainAnchor> anchor;  // outlives the engine, which calls it
   std::atomic<uint64_t> anchor_failures{0};   // in a row, since the last anchor that worked

@@ -17,6 +17,7 @@ StatusOr<std::unique_ptr<Engine>> Engine::Open(std::unique_ptr<EventLog> log,
     recovery_report->replayed = recovered->replayed;
     recovery_report->notes = recovered->notes;
     recovery_report->head = recovered->head;
+    recovery_report->last_time = recovered->last_time;
   }
   return std::unique_ptr<Engine>(
       new Engine(std::move(log), std::move(snapshots), clock, options, std::move(*recovered)));
