@@ -34,11 +34,11 @@ def check_refused(case, s, acked, said, verify):
         missing = fl.missing_incidents(s, acked)
         lost = len(acked.fixes - fl.served_fixes(s, acked.unit))
         return [f"started (expected a refusal), serving {len(missing)} acknowledged incidents "
-                f"and {lost} acknowledged fixes less than acknowledged"]
+                f"and {lost} acknowledged fixes less than acknowledged"], len(missing) + lost
     problems = [f"message lacks /{p}/" for p in case["message"] if not re.search(p, last_line(said))]
     if verify[0] == 0 and case.get("verify", "fail") == "fail":
         problems.append("`ncc log verify` says ok: " + verify[1].strip()[:200])
-    return problems
+    return problems, 0
 
 
 def last_line(said):
@@ -83,7 +83,7 @@ def run_case(case, base):
         lost = 0
         try:
             if case["expect"] == "refuse_start":
-                problems = check_refused(case, s, acked, said, fl.log_verify(ARGS.ncc, data))
+                problems, lost = check_refused(case, s, acked, said, fl.log_verify(ARGS.ncc, data))
             else:
                 problems, lost = check_served(case, s, acked)
         finally:
