@@ -44,15 +44,22 @@ def damage_rows(results):
     rows = []
     for r in results:
         if not r["problems"]:
-            said = "refused: " + short(r["said"]) if r["detected"] else "started, served every acknowledged record"
-            state = "as expected, " + said
+            state = "as expected, " + served(r)
         elif r["known_gap"]:
             state = "**KNOWN GAP** (expected " + r["expect"] + "): " + "; ".join(r["problems"])
         else:
             state = "**FAIL** (expected " + r["expect"] + "): " + "; ".join(r["problems"])
         rows.append([f"`{r['case']}` ({r['history']}; {r['damage']})", 1, r["acknowledged"], r["lost"], 0,
-                     "yes" if r["detected"] else "no", state])
+                     {"refused": "yes (refused)", "warned": "yes (warned)"}.get(r["detected"], "no"), state])
     return rows
+
+
+def served(r):
+    if r["detected"] == "refused":
+        return "refused: " + short(r["said"])
+    if r["lost"]:
+        return f"started, {r['lost']} fixes of the damaged block lost and counted, the rest served"
+    return "started, served every acknowledged record"
 
 
 def short(said, n=180):

@@ -35,6 +35,8 @@ def check_refused(case, s, acked, said, verify):
         lost = len(acked.fixes - fl.served_fixes(s, acked.unit))
         return [f"started (expected a refusal), serving {len(missing)} acknowledged incidents "
                 f"and {lost} acknowledged fixes less than acknowledged"], len(missing) + lost
+    if said.startswith("came up"):
+        return ["came up without a word about the damage (expected a refusal): " + last_line(said)[:160]], 0
     problems = [f"message lacks /{p}/" for p in case["message"] if not re.search(p, last_line(said))]
     if verify[0] == 0 and case.get("verify", "fail") == "fail":
         problems.append("`ncc log verify` says ok: " + verify[1].strip()[:200])
@@ -71,6 +73,13 @@ def check_served(case, s, acked):
     return problems, lost
 
 
+def detected(case, s, said, problems):
+    """What start-up said: "refused", "warned" (came up and named the damage in its log) or "no"."""
+    if s is None and not said.startswith("came up"):
+        return "refused"
+    return "warned" if case.get("log") and not problems else "no"
+
+
 def run_case(case, base):
     """Copies the base history, damages it, starts, checks; returns a result dict."""
     src, acked = base
@@ -95,8 +104,8 @@ def run_case(case, base):
                 problems.append("`ncc log verify` fails on a folder the server serves: " + out.strip()[:200])
         return {"case": name_of(case), "history": case["history"], "expect": case["expect"],
                 "damage": what, "acknowledged": acked.count(), "lost": lost,
-                "detected": s is None, "problems": problems, "known_gap": case.get("known_gap"),
-                "said": (last_line(said) if said else "started")[-300:]}
+                "detected": detected(case, s, said, problems), "problems": problems,
+                "known_gap": case.get("known_gap"), "said": last_line(said) if said else "started"}
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
