@@ -5,7 +5,7 @@ DATA ?= $(abspath ../shared/data)
 DEMO_DIR ?= var/demo
 JOBS ?= $(shell nproc)
 
-.PHONY: setup build release demo test fault bench fuzz format clean
+.PHONY: setup build release demo test fault fault-report bench fuzz format clean
 
 setup:
 	@scripts/setup
@@ -27,6 +27,12 @@ test: build
 # Only the fault-injection tests (tests/fault/; also part of `make test`).
 fault: build
 	ctest --preset dev -R '^fault\.'
+
+# The long version: every fault case with $(FAULT_ROUNDS) kill -9 rounds; rewrites docs/reliability.md.
+FAULT_ROUNDS ?= 20
+fault-report: build
+	python3 tests/fault/report.py --ncc build/dev/src/app/ncc --shim build/dev/tests/fault/libfailshim.so \
+	  --rounds $(FAULT_ROUNDS)
 
 bench: release
 	cmake --build --preset release -j $(JOBS) --target ncc-bench-core ncc-bench-monitor ncc-bench-routing ncc-bench-dispatch ncc-bench-cot ncc-bench-exports ncc ncc-load
