@@ -276,7 +276,11 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   auto started = std::chrono::steady_clock::now();
   auto engine =
       Engine::Open(std::move(*log), std::move(snapshots), running->clock, options, &report);
-  if (!engine.ok()) return engine.status();
+  if (!engine.ok())  // recovery knows seqs, not files: say which log it refused
+    return Status(
+        engine.status().code(),
+        "refusing to start on " + config.data_dir + "/events.db: " + engine.status().message(),
+        engine.status().field());
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   for (const auto& note : report.notes) spdlog::warn("snapshot skipped: {}", note);

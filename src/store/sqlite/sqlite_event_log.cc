@@ -1,5 +1,7 @@
 #include "store/sqlite/sqlite_event_log.h"
 
+#include "store/sqlite/wal_check.h"
+
 #include <sqlite3.h>
 
 #include <cstring>
@@ -67,6 +69,8 @@ StatusOr<std::unique_ptr<SqliteEventLog>> SqliteEventLog::Open(const std::string
 }
 
 Status SqliteEventLog::Init(const std::string& path) {
+  // Before SQLite's own recovery, which would drop committed frames behind a damaged one.
+  NCC_RETURN_IF_ERROR(CheckWal(path + "-wal"));
   NCC_RETURN_IF_ERROR(OpenDb(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &writer_));
   // A file that is not a database fails on the first statement; say so plainly.
   if (Status s = Exec(writer_, "PRAGMA journal_mode=WAL"); !s.ok())
