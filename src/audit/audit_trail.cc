@@ -43,7 +43,14 @@ Status ForEachEvent(const EventLog& log, const std::function<void(const Event&)>
 StatusOr<auth::AnchorReport> CheckAnchors(const EventLog& log, const std::string& data_dir,
                                           std::string public_key_hex) {
   std::string anchors = data_dir + "/anchors.log";
-  if (!std::filesystem::exists(anchors)) return auth::AnchorReport{};
+  if (!std::filesystem::exists(anchors)) {
+    // Created with the key at the first start: a key without it means the proof was deleted.
+    if (std::filesystem::exists(data_dir + "/anchor.key"))
+      return DataLoss(anchors +
+                      " is missing but anchor.key exists: the signed anchors were "
+                      "deleted, so a shortened log could not be told");
+    return auth::AnchorReport{};
+  }
   if (public_key_hex.empty()) public_key_hex = ReadFirstLine(data_dir + "/anchor.pub");
   auto hash_at = [&log](Seq seq) -> StatusOr<Hash> {
     auto one = log.ReadAfter(Seq(seq.value - 1), 1);
@@ -68,6 +75,10 @@ StatusOr<VerifyReport> Verify(const EventLog& log, const std::string& data_dir,
   report.last_seq = log.LastSeq();
   std::string anchors = data_dir + "/anchors.log";
   if (!std::filesystem::exists(anchors)) {
+    if (std::filesystem::exists(data_dir + "/anchor.key"))
+      return DataLoss(anchors +
+                      " is missing but anchor.key exists: the signed anchors were "
+                      "deleted, so a shortened log could not be told");
     if (report.last_seq.value)
       report.warning =
           "no anchors.log: the chain is whole, but a rewrite of the whole log "

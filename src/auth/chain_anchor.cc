@@ -132,13 +132,22 @@ StatusOr<std::unique_ptr<ChainAnchor>> ChainAnchor::Open(const std::string& dir,
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Internal("cannot create " + dir + ": " + ec.message());
-  StatusOr<EVP_PKEY*> key = LoadOrCreateKey((fs::path(dir) / "anchor.key").string());
+  std::string log_path = (fs::path(dir) / "anchors.log").string();
+  const std::string key_path = (fs::path(dir) / "anchor.key").string();
+  // anchors.log is created with the key, at the first start: a key without it means the
+  // signed proof of how long the log was has been deleted. Refuse rather than start a new trail
+  // that would accept a shortened log.
+  if (fs::exists(key_path) && !fs::exists(log_path))
+    return DataLoss(log_path + " is missing but " + key_path +
+                    " exists: the signed anchors were deleted, so a shortened event log could "
+                    "not be told; restore anchors.log (or move anchor.key away to start a new "
+                    "trail knowingly)");
+  StatusOr<EVP_PKEY*> key = LoadOrCreateKey(key_path);
   if (!key.ok()) return key.status();
   std::string pub_path = (fs::path(dir) / "anchor.pub").string();
   std::string pub_hex = Hex(RawPublicKey(*key)) + "\n";
   if (!fs::exists(pub_path)) (void)WriteNewFile(pub_path, pub_hex, 0644);
 
-  std::string log_path = (fs::path(dir) / "anchors.log").string();
   int fd = ::open(log_path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) {
     EVP_PKEY_free(*key);
