@@ -5,10 +5,10 @@
 #include <gtest/gtest.h>
 
 #include "auth/chain_anchor.h"
-#include "auth/temp_dir_for_tests.h"
 #include "core/clock.h"
 #include "core/commands.h"
 #include "core/stored_event.h"
+#include "core/temp_dir_for_tests.h"
 
 namespace ncc::audit {
 namespace {
@@ -48,7 +48,7 @@ void Populate(LogBuilder& b, const std::string& summary) {
 }
 
 TEST(AuditVerify, WholeLogWithAnchorsIsOk) {
-  auth::testing::TempDir dir;
+  ncc::testing::TempDir dir;
   ManualClock clock;
   MemoryEventLog log;
   LogBuilder b(log);
@@ -64,7 +64,7 @@ TEST(AuditVerify, WholeLogWithAnchorsIsOk) {
 }
 
 TEST(AuditVerify, ConsistentRewriteOfTheWholeLogIsCaughtByTheAnchor) {
-  auth::testing::TempDir dir;
+  ncc::testing::TempDir dir;
   ManualClock clock;
   MemoryEventLog original;
   LogBuilder b(original);
@@ -86,7 +86,7 @@ TEST(AuditVerify, ConsistentRewriteOfTheWholeLogIsCaughtByTheAnchor) {
 }
 
 TEST(AuditVerify, AnchorWithAnotherKeyIsRefused) {
-  auth::testing::TempDir dir, other;
+  ncc::testing::TempDir dir, other;
   ManualClock clock;
   MemoryEventLog log;
   LogBuilder b(log);
@@ -102,7 +102,7 @@ TEST(AuditVerify, AnchorWithAnotherKeyIsRefused) {
 }
 
 TEST(AuditVerify, NoAnchorsIsAWarningNotASuccessInSilence) {
-  auth::testing::TempDir dir;
+  ncc::testing::TempDir dir;
   MemoryEventLog log;
   LogBuilder b(log);
   Populate(b, "x");

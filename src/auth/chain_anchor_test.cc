@@ -6,8 +6,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "auth/temp_dir_for_tests.h"
 #include "core/stored_event.h"
+#include "core/temp_dir_for_tests.h"
 
 namespace ncc::auth {
 namespace {
@@ -87,7 +87,7 @@ class AuthChainAnchorTest : public ::testing::Test {
     return VerifyAnchors(dir_.File("anchors.log"), anchor_->PublicKeyHex(), log_.HashAt());
   }
 
-  testing::TempDir dir_;
+  ncc::testing::TempDir dir_;
   ManualClock clock_;
   FakeLog log_{50};
   std::unique_ptr<ChainAnchor> anchor_;
@@ -138,7 +138,7 @@ TEST_F(AuthChainAnchorTest, ForgedEditedOrRemovedAnchorsAreDetected) {
             "anchor line 3: bad signature (forged, edited, reordered or removed)");
 
   // Anchors signed by another key are rejected.
-  testing::TempDir other_dir;
+  ncc::testing::TempDir other_dir;
   StatusOr<std::unique_ptr<ChainAnchor>> other = ChainAnchor::Open(other_dir.path(), clock_);
   ASSERT_TRUE(other.ok());
   Spit(path, original);

@@ -6,14 +6,14 @@
 #include <sstream>
 
 #include "auth/credential_store.h"
-#include "auth/temp_dir_for_tests.h"
 #include "auth/token_service.h"
+#include "core/temp_dir_for_tests.h"
 
 namespace ncc::auth {
 namespace {
 
 TEST(AuthCli, AddWithPipedPasswordThenList) {
-  testing::TempDir dir;
+  ncc::testing::TempDir dir;
   std::istringstream piped("piped-password\n");
   std::ostringstream out, err;
   UserAddOptions o{
@@ -29,7 +29,7 @@ TEST(AuthCli, AddWithPipedPasswordThenList) {
 }
 
 TEST(AuthCli, GeneratedPasswordIsPrintedOnceAndWorks) {
-  testing::TempDir dir;
+  ncc::testing::TempDir dir;
   std::ostringstream out, err;
   UserAddOptions o{dir.path(), "fire", {"admin"}, "restricted", "root.admin"};
   ASSERT_EQ(RunUserAdd(o, nullptr, out, err), 0) << err.str();
@@ -46,7 +46,7 @@ TEST(AuthCli, GeneratedPasswordIsPrintedOnceAndWorks) {
 }
 
 TEST(AuthCli, PasswdReplacesThePassword) {
-  testing::TempDir dir;
+  ncc::testing::TempDir dir;
   std::ostringstream out, err;
   std::istringstream first("first-password\n"), second("second-password\r\n");
   ASSERT_EQ(RunUserAdd({dir.path(), "police", {"analyst"}, "public", "ole"}, &first, out, err), 0);
@@ -61,7 +61,7 @@ TEST(AuthCli, PasswdReplacesThePassword) {
 }
 
 TEST(AuthCli, BadInputIsAnErrorNotACrash) {
-  testing::TempDir dir;
+  ncc::testing::TempDir dir;
   std::ostringstream out, err;
   EXPECT_EQ(RunUserAdd({dir.path(), "police", {"wizard"}, "secret", "x"}, nullptr, out, err), 1);
   EXPECT_NE(err.str().find("unknown role 'wizard'"), std::string::npos);
@@ -70,7 +70,7 @@ TEST(AuthCli, BadInputIsAnErrorNotACrash) {
 
 // F19: a weak password is refused with the reason and a non-zero exit; nothing is written.
 TEST(AuthCli, WeakPasswordsAreRefused) {
-  testing::TempDir dir;
+  ncc::testing::TempDir dir;
   for (const char* weak : {"a\n", " \n", "            \n", "1q2w3e4r5t6y\n"}) {
     std::istringstream piped(weak);
     std::ostringstream out, err;
@@ -100,7 +100,7 @@ TEST(AuthCli, WeakPasswordsAreRefused) {
 
 // F20: disable, then enable again.
 TEST(AuthCli, EnableUndoesDisable) {
-  testing::TempDir dir;
+  ncc::testing::TempDir dir;
   std::ostringstream out, err;
   std::istringstream piped("correct horse battery staple\n");
   ASSERT_EQ(RunUserAdd({dir.path(), "police", {"analyst"}, "public", "ole"}, &piped, out, err), 0);
@@ -126,7 +126,7 @@ TEST(AuthCli, EnableUndoesDisable) {
 
 // F20: list and revoke API keys through the commands.
 TEST(AuthCli, ApiKeysAreListedAndRevoked) {
-  testing::TempDir dir;
+  ncc::testing::TempDir dir;
   CLI::App app("ncc");
   AddUserCommands(app);
   ::testing::internal::CaptureStdout();
@@ -165,7 +165,7 @@ TEST(AuthCli, ApiKeysAreListedAndRevoked) {
 TEST(AuthCli, CommandsParse) {
   CLI::App app("ncc");
   AddUserCommands(app);
-  testing::TempDir dir;
+  ncc::testing::TempDir dir;
   // Parsing runs the callback; `user list` on an empty dir prints nothing and succeeds.
   EXPECT_NO_THROW(app.parse("user list --data " + dir.path(), false));
   EXPECT_THROW(app.parse("user add --role admin NAME", false), CLI::ParseError);

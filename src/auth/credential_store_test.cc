@@ -6,7 +6,7 @@
 #include <chrono>
 #include <vector>
 
-#include "auth/temp_dir_for_tests.h"
+#include "core/temp_dir_for_tests.h"
 
 namespace ncc::auth {
 namespace {
@@ -34,7 +34,7 @@ class AuthCredentialStoreTest : public ::testing::Test {
     return {"anna", "police", {{"police", Role::kDispatcher}}, Classification::kConfidential};
   }
 
-  testing::TempDir dir_;
+  ncc::testing::TempDir dir_;
   ManualClock clock_;
   std::unique_ptr<AuthDb> db_;
   std::unique_ptr<CredentialStore> store_;
@@ -122,7 +122,7 @@ TEST_F(AuthCredentialStoreTest, LockedWrongAndUnknownGiveTheSameAnswer) {
 // F12: and about the same cost. Real Argon2 parameters; medians of a few tries measured in the
 // same run, compared as a ratio (no absolute time).
 TEST(AuthCredentialStoreWork, LockedAndUnknownCostTheSameArgon2WorkAsAWrongPassword) {
-  testing::TempDir dir;
+  ncc::testing::TempDir dir;
   StatusOr<std::unique_ptr<AuthDb>> db = AuthDb::Open(dir.path());
   ASSERT_TRUE(db.ok());
   ManualClock clock;

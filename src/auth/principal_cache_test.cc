@@ -9,8 +9,8 @@
 
 #include "auth/auth.h"
 #include "auth/cli.h"
-#include "auth/temp_dir_for_tests.h"
 #include "auth/token_fixture_for_tests.h"
+#include "core/temp_dir_for_tests.h"
 
 namespace ncc::auth {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "auth/auth.h"
-#include "auth/temp_dir_for_tests.h"
+#include "core/temp_dir_for_tests.h"
 
 namespace ncc::auth::testing {
 
@@ -34,7 +34,7 @@ class AnnaTokensTest : public ::testing::Test {
   }
 
   static constexpr const char* kPassword = "Plain-Text-Password-42";
-  TempDir dir_;
+  ncc::testing::TempDir dir_;
   ManualClock clock_;
   std::unique_ptr<AuthDb> db_;
   std::unique_ptr<CredentialStore> users_;

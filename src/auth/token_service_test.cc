@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "auth/auth.h"
-#include "auth/temp_dir_for_tests.h"
 #include "auth/token_fixture_for_tests.h"
+#include "core/temp_dir_for_tests.h"
 
 namespace ncc::auth {
 namespace {
@@ -262,7 +262,7 @@ TEST_F(AuthTokenServiceTest, ConcurrentUse) {
 }
 
 TEST(Auth, OpensEverythingInOneCall) {
-  testing::TempDir dir;
+  ncc::testing::TempDir dir;
   ManualClock clock;
   StatusOr<std::unique_ptr<Auth>> auth =
       Auth::Open(dir.path(), clock, {Argon2Params::ForTests(), {}, {}});

@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "auth/doc_table_for_tests.h"
-#include "auth/temp_dir_for_tests.h"
+#include "core/temp_dir_for_tests.h"
 #include "server/api.h"
 #include "store/sqlite/sqlite_event_log.h"
 
@@ -58,7 +58,7 @@ class RoutesTest : public ::testing::Test {
     return out;
   }
 
-  auth::testing::TempDir dir_;
+  ncc::testing::TempDir dir_;
   ManualClock clock_{Time{1'700'000'000'000}};
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<auth::Auth> auth_;

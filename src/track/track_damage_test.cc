@@ -1,7 +1,6 @@
 // Damaged track files: one bad block costs that block only (issue 17, finding 4), the history of
 // its unit continues across the gap, a torn tail is cut, and version-1 files are migrated.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -11,6 +10,7 @@
 #include <random>
 #include <set>
 
+#include "core/temp_dir_for_tests.h"
 #include "track/track_store.h"
 
 namespace ncc::track {
@@ -55,16 +55,6 @@ PositionFix FixOf(int unit, int i) {
 
 class TrackDamageTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("ncc-track-damage-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    path_ = (dir_ / "tracks.ncctrk").string();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // kBatches batches; each holds kPerBlock fixes of every unit, so one block per unit per batch.
   void WriteStore() {
     auto store = TrackStore::Open(path_);
@@ -116,8 +106,8 @@ class TrackDamageTest : public ::testing::Test {
     }
   }
 
-  fs::path dir_;
-  std::string path_;
+  ncc::testing::TempDir dir_;
+  const std::string path_ = dir_.File("tracks.ncctrk");
 };
 
 // Where in the middle block the byte is flipped.

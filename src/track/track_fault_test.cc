@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "core/temp_dir_for_tests.h"
 #include "track/track_store.h"
 
 namespace ncc::track {
@@ -21,16 +22,6 @@ PositionFix FixAt(uint64_t unit, int i) {
 
 class TrackFaultTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("ncc-track-fault-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    path_ = (dir_ / "tracks.ncctrk").string();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // A store whose fdatasync fails with `err` from call number `fail_from` on (1-based), and
   // whose pwrite does the same when `writes` is set.
   std::unique_ptr<TrackStore> OpenFailing(int fail_from, int err, bool writes = false) {
@@ -63,8 +54,8 @@ class TrackFaultTest : public ::testing::Test {
     return q.ok() ? q->size() : 0;
   }
 
-  fs::path dir_;
-  std::string path_;
+  ncc::testing::TempDir dir_;
+  const std::string path_ = dir_.File("tracks.ncctrk");
 };
 
 TEST_F(TrackFaultTest, AFailedSyncStopsTheStoreAndLeavesNothingUnacknowledged) {

@@ -2,16 +2,14 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <fstream>
 #include <iterator>
 
+#include "core/temp_dir_for_tests.h"
+
 namespace ncc {
 namespace {
-
-namespace fs = std::filesystem;
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -25,8 +23,6 @@ void WriteAll(const std::string& path, const std::string& bytes) {
 class WalCheckTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((dir_ + "/t.db").c_str(), &db), SQLITE_OK);
     for (const char* sql :
@@ -40,14 +36,13 @@ class WalCheckTest : public ::testing::Test {
     sqlite3_close(db);
     ASSERT_GT(wal_.size(), 10'000u);
   }
-  void TearDown() override { fs::remove_all(dir_); }
   Status Check(const std::string& bytes) {
     WriteAll(dir_ + "/copy-wal", bytes);
     return CheckWal(dir_ + "/copy-wal");
   }
 
-  std::string dir_ =
-      (fs::temp_directory_path() / ("ncc-wal-" + std::to_string(::getpid()))).string();
+  ncc::testing::TempDir temp_;
+  const std::string dir_ = temp_.path();
   std::string wal_;
 };
 

@@ -1,16 +1,17 @@
-// Test helper: a fresh directory under the system temp dir, removed with its content at the end.
+// Test helper for every room: a fresh directory under the system temp dir (mkdtemp, so tests
+// running at once never share one), removed with its content at the end.
 #pragma once
 
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 
-namespace ncc::auth::testing {
+namespace ncc::testing {
 
 class TempDir {
  public:
   TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "ncc-auth-XXXXXX").string();
+    std::string tmpl = (std::filesystem::temp_directory_path() / "ncc-test-XXXXXX").string();
     path_ = ::mkdtemp(tmpl.data()) ? tmpl : std::string();
   }
   ~TempDir() {
@@ -26,4 +27,4 @@ class TempDir {
   std::string path_;
 };
 
-}  // namespace ncc::auth::testing
+}  // namespace ncc::testing
