@@ -153,7 +153,8 @@ def build(data, out, seed_maker):
     trace = berlin_traces(data)
 
     # Hand-made seeds, then every regression input (they are the most interesting inputs).
-    for target, dirs in HAND.items():
+    hand = {t: [t] + HAND.get(t, []) for t in TARGETS}
+    for target, dirs in hand.items():
         for d in dirs:
             for p in sorted(glob.glob(os.path.join(HERE, "corpus", d, "**", "*"), recursive=True)):
                 if os.path.isfile(p):
