@@ -5,7 +5,7 @@ DATA ?= $(abspath ../shared/data)
 DEMO_DIR ?= var/demo
 JOBS ?= $(shell nproc)
 
-.PHONY: setup build release demo test fault fault-report bench fuzz format clean
+.PHONY: setup build release demo test fault fault-report bench fuzz fuzz-build format clean
 
 setup:
 	@scripts/setup
@@ -45,9 +45,22 @@ bench: release
 	bench/lanes_bench.py --out docs/bench-lanes.md
 	bench/http_bench.py --ncc build/release/src/app/ncc --out docs/bench-http.md
 
-fuzz: setup
+# Fuzzing (docs/fuzzing.md): build the libFuzzer targets, make seed corpora from the real
+# samples in $(DATA) (never copied into the repository), run every target FUZZ_SECONDS one after
+# the other, and record the figures and cumulative CPU time in docs/fuzzing.md.
+#   make fuzz FUZZ_SECONDS=300 FUZZ_TARGETS=cap_fuzz,cot_fuzz FUZZ_EXTRA=json_body_fuzz=600
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+FUZZ_EXTRA ?=
+fuzz-build: setup
 	cmake --preset fuzz >/dev/null
 	cmake --build --preset fuzz -j $(JOBS) --target fuzzers
+
+fuzz: fuzz-build
+	fuzz/seed_corpora.py --data $(DATA) --out build/fuzz/corpus --seed-maker build/fuzz/fuzz/ncc_fuzz_seeds
+	fuzz/run_fuzzers.py --bin build/fuzz/fuzz --corpus build/fuzz/corpus --seconds $(FUZZ_SECONDS) \
+	  $(if $(FUZZ_TARGETS),--targets $(FUZZ_TARGETS)) $(if $(FUZZ_EXTRA),--extra $(FUZZ_EXTRA)) \
+	  --command "make fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)$(if $(FUZZ_TARGETS), FUZZ_TARGETS=$(FUZZ_TARGETS))$(if $(FUZZ_EXTRA), FUZZ_EXTRA=$(FUZZ_EXTRA))"
 
 format:
 	find src tests bench fuzz \( -name '*.cc' -o -name '*.h' \) -print0 | xargs -0 clang-format -i

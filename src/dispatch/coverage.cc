@@ -300,7 +300,9 @@ std::vector<ZoneCoverage> MeasureCoverage(std::span<const CoverageZone> zones,
       zc.fraction = n ? double(hit) / n : 0;
       std::map<std::string, std::vector<size_t>> agency_units;
       for (size_t m = 0; m < movers.size(); ++m) agency_units[units[movers[m]].agency].push_back(m);
-      for (const auto& [agency, ms] : agency_units) {
+      for (const auto& [agency, movers_of_agency] : agency_units) {
+        // clang 14 (the fuzz preset) cannot capture a structured binding in a lambda.
+        const std::vector<size_t>& ms = movers_of_agency;
         auto [an, ahit] = fraction(z, [&](size_t k) {
           for (size_t m : ms)
             if (covers[m][k]) return true;

@@ -58,7 +58,11 @@ StatusOr<PositionFix> ReadFixObject(const json& item, UnitId unit, const std::st
       if (unit && given != unit) return Bad(prefix, "unit", "does not match the topic's unit");
       f.unit = given;
     } else {
-      return Bad(prefix, std::string_view(key).substr(0, 64), "unknown field");
+      // A member named "" is named as such: an empty field would blame the fix itself
+      // ("fixes[3]." over HTTP, nothing at all for a lone MQTT fix).
+      return Bad(prefix,
+                 key.empty() ? std::string_view("\"\"") : std::string_view(key).substr(0, 64),
+                 "unknown field");
     }
   }
   if (!have_lat) return Bad(prefix, "lat", "required");

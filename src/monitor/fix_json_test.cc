@@ -34,6 +34,22 @@ TEST(FixJson, WholePayloadErrors) {
             "unit");
 }
 
+// Found by positions_body_fuzz (fuzz/regressions/positions_body_fuzz/empty-member-name): a member
+// with an empty name was refused naming the field "", so the rejection pointed at no field
+// ("fixes[0]." over HTTP). It is named "" in quotes.
+TEST(FixJson, AnEmptyMemberNameIsNamed) {
+  const std::string bytes = "{\"\":7}";  // the fuzzer's input, without its Content-Type byte
+  auto lone = ReadFixObject(nlohmann::json::parse(bytes), UnitId(), "");
+  ASSERT_FALSE(lone.ok());
+  EXPECT_EQ(lone.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(lone.status().field(), "\"\"");
+  EXPECT_EQ(lone.status().message(), "unknown field");
+  auto mqtt = ParseFixPayload("[" + bytes + "]", UnitId(7));
+  ASSERT_TRUE(mqtt.ok());
+  ASSERT_EQ(mqtt->bad.size(), 1u);
+  EXPECT_EQ(mqtt->bad[0].field, "[0].\"\"");
+}
+
 TEST(MqttTopic, AvlTopicNamesAgencyAndUnit) {
   std::string agency;
   UnitId unit;

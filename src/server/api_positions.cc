@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "input/json_body.h"
+#include "input/ndjson.h"
 #include "monitor/fix_json.h"
 #include "server/api_rooms.h"
 #include "visibility/access.h"
@@ -29,32 +30,6 @@ bool ReadFix(const json& item, size_t index, PositionFix& fix, Rejection& reject
   return false;
 }
 
-// Splits NDJSON into parsed lines; a line that does not parse becomes a rejection.
-StatusOr<json> ParseNdjson(std::string_view body, std::vector<Rejection>& rejected,
-                           std::vector<size_t>& index_of) {
-  json items = json::array();
-  size_t line = 0;
-  while (!body.empty()) {
-    size_t nl = body.find('\n');
-    std::string_view text = body.substr(0, nl);
-    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-    if (!text.empty()) {
-      auto parsed = ParseJsonBody(text);
-      if (parsed.ok()) {
-        items.push_back(std::move(*parsed));
-        index_of.push_back(line);
-      } else {
-        rejected.push_back(
-            {line, "fixes[" + std::to_string(line) + "]", parsed.status().message()});
-      }
-      ++line;
-    }
-    if (nl == std::string_view::npos) break;
-    body.remove_prefix(nl + 1);
-  }
-  return items;
-}
-
 }  // namespace
 
 void PositionRoutes::AddRoutes(Router& router) {
@@ -71,7 +46,7 @@ void PositionRoutes::PositionsRoute(const HttpRequest& r, Who who, Reply reply) 
   std::vector<size_t> index_of;  // position in the request of each parsed item
   json items;
   if (MediaTypeIs(r.content_type, "application/x-ndjson")) {
-    items = *ParseNdjson(r.body, rejected, index_of);
+    items = ParseNdjson(r.body, rejected, index_of);
   } else {
     auto parsed = ParseJsonBody(r.body);
     if (!parsed.ok()) {
