@@ -1,11 +1,12 @@
 # The two entry points of the README, plus a few conveniences.
 #   make demo  - set up, build release, start a live command center on http://127.0.0.1:8080
-#   make test  - set up, build, run every test
+#   make test  - set up, build, run every test (clang-format check included)
+#   make asan / make tsan - the same tests built with AddressSanitizer+UBSan / ThreadSanitizer
 DATA ?= $(abspath ../shared/data)
 DEMO_DIR ?= var/demo
 JOBS ?= $(shell nproc)
 
-.PHONY: setup build release demo test bench fuzz format clean
+.PHONY: setup build release demo test asan tsan bench fuzz format format-check clean
 
 setup:
 	@scripts/setup
@@ -24,6 +25,17 @@ demo: release
 test: build
 	ctest --preset dev
 
+# Full builds of their own (build/asan, build/tsan): ~15 min each on 2 cores, tests slower too.
+asan: setup
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan
+
+tsan: setup
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan -j $(JOBS)
+	ctest --preset tsan
+
 bench: release
 	cmake --build --preset release -j $(JOBS) --target ncc-bench-core ncc-bench-monitor ncc-bench-routing ncc-bench-dispatch ncc-bench-cot ncc-bench-exports ncc ncc-load
 	build/release/bench/ncc-bench-core --out docs/bench-core.md
@@ -41,6 +53,9 @@ fuzz: setup
 
 format:
 	find src tests bench fuzz \( -name '*.cc' -o -name '*.h' \) -print0 | xargs -0 clang-format -i
+
+format-check:
+	scripts/check-format
 
 clean:
 	rm -rf build
