@@ -139,6 +139,7 @@ Status SqliteEventLog::Init(const std::string& path) {
 }
 
 Status SqliteEventLog::InitReader(const std::string& uri, int flags) {
+  MutexLock lock(read_mu_);  // nobody else has the log yet; the analysis wants it all the same
   NCC_RETURN_IF_ERROR(OpenDb(uri, flags, &reader_));
   // The last connection to close folds the WAL in and deletes it; a reader never should.
   sqlite3_db_config(reader_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
@@ -251,7 +252,7 @@ Status SqliteEventLog::Append(const std::vector<StoredEvent>& batch) {
 }
 
 StatusOr<std::vector<StoredEvent>> SqliteEventLog::ReadAfter(Seq after, size_t limit) const {
-  std::lock_guard lock(read_mu_);
+  MutexLock lock(read_mu_);
   // Reset on every way out: a statement left part-way holds its read transaction, and with it
   // a WAL snapshot that no checkpoint may copy past, until the next read (or forever).
   struct Reset {

@@ -27,6 +27,7 @@
 #include <string>
 #include <thread>
 
+#include "core/thread_annotations.h"
 #include "store/event_log.h"
 
 struct sqlite3;
@@ -60,7 +61,8 @@ class SqliteEventLog final : public EventLog {
 
   // kFailedPrecondition on a log opened read-only.
   Status Append(const std::vector<StoredEvent>& batch) override;
-  StatusOr<std::vector<StoredEvent>> ReadAfter(Seq after, size_t limit) const override;
+  StatusOr<std::vector<StoredEvent>> ReadAfter(Seq after, size_t limit) const override
+      EXCLUDES(read_mu_);
   Seq LastSeq() const override { return Seq(last_seq_.load()); }
   uint64_t Syncs() const override { return syncs_.load(); }
   WalStats Wal() const;
@@ -68,7 +70,7 @@ class SqliteEventLog final : public EventLog {
  private:
   SqliteEventLog() = default;
   Status Init(const std::string& path);
-  Status InitReader(const std::string& uri, int flags);
+  Status InitReader(const std::string& uri, int flags) EXCLUDES(read_mu_);
   void CheckpointLoop();
   void FinishCheckpoint();  // writer thread, between commits
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
@@ -76,9 +78,9 @@ class SqliteEventLog final : public EventLog {
   std::string path_;
   sqlite3* writer_ = nullptr;  // null when read-only
   sqlite3_stmt* insert_ = nullptr;
-  mutable std::mutex read_mu_;
-  sqlite3* reader_ = nullptr;
-  sqlite3_stmt* select_ = nullptr;
+  mutable Mutex read_mu_;  // the read connection is used by one thread at a time
+  sqlite3* reader_ GUARDED_BY(read_mu_) = nullptr;
+  sqlite3_stmt* select_ GUARDED_BY(read_mu_) = nullptr;
   std::atomic<uint64_t> last_seq_{0};
   std::atomic<uint64_t> syncs_{0};
 
@@ -86,8 +88,9 @@ class SqliteEventLog final : public EventLog {
   std::atomic<uint64_t> checkpoints_{0};
   std::atomic<uint64_t> checkpoints_held_up_{0};
 
-  sqlite3* checkpointer_db_ = nullptr;
+  sqlite3* checkpointer_db_ = nullptr;  // the checkpointer thread's alone
   std::thread checkpointer_;
+  // Plain std::mutex: it pairs with a condition variable, which the analysis cannot follow.
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool stopping_ = false;
