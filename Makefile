@@ -1,12 +1,13 @@
 # The two entry points of the README, plus a few conveniences.
 #   make demo  - set up, build release, start a live command center on http://127.0.0.1:8080
-#   make test  - set up, build, run every test (clang-format check included)
+#   make test  - set up, build, run every test (clang-format check included; make fault: only
+#                the fault-injection ones)
 #   make asan / make tsan - the same tests built with AddressSanitizer+UBSan / ThreadSanitizer
 DATA ?= $(abspath ../shared/data)
 DEMO_DIR ?= var/demo
 JOBS ?= $(shell nproc)
 
-.PHONY: setup build release demo test asan tsan bench fuzz format format-check clean
+.PHONY: setup build release demo test asan tsan fault fault-report bench fuzz format format-check clean
 
 setup:
 	@scripts/setup
@@ -35,6 +36,16 @@ tsan: setup
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan -j $(JOBS)
 	ctest --preset tsan
+
+# Only the fault-injection tests (tests/fault/; also part of `make test`).
+fault: build
+	ctest --preset dev -R '^fault\.'
+
+# The long version: every fault case with $(FAULT_ROUNDS) kill -9 rounds; rewrites docs/reliability.md.
+FAULT_ROUNDS ?= 20
+fault-report: build
+	python3 tests/fault/report.py --ncc build/dev/src/app/ncc --shim build/dev/tests/fault/libfailshim.so \
+	  --rounds $(FAULT_ROUNDS)
 
 bench: release
 	cmake --build --preset release -j $(JOBS) --target ncc-bench-core ncc-bench-monitor ncc-bench-routing ncc-bench-dispatch ncc-bench-cot ncc-bench-exports ncc ncc-load

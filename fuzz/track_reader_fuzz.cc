@@ -1,5 +1,7 @@
-// libFuzzer: the track file reader. Scans and decodes the bytes in memory, then opens them as a
-// real file through TrackStore (tail repair, back-pointer checks) and queries every unit.
+// libFuzzer: the track file reader. Scans and decodes the bytes in memory (the resync over
+// damaged blocks must never read outside them: the reader below aborts if asked to), then
+// opens them as a real file through TrackStore (skipped blocks and their bridges, tail repair,
+// version-1 migration) and queries every unit. Seeds: fuzz/corpus/track (a v1 and a v2 file).
 #include <unistd.h>
 
 #include <cstddef>
@@ -19,6 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
   ScanTrack(
       [&](uint64_t off, size_t n, char* dst) -> size_t {
+        if (off > bytes.size() || n > bytes.size() - off) __builtin_trap();  // out of bounds
         if (off >= bytes.size()) return 0;
         size_t take = std::min<size_t>(n, bytes.size() - off);
         std::memcpy(dst, bytes.data() + off, take);

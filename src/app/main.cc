@@ -66,6 +66,14 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
   cmd->add_option("--stream-max-lag", c.stream_max_lag,
                   "Events a live stream may fall behind before it is cut")
       ->capture_default_str();
+  cmd->add_option("--disk-reserve-mb", c.disk_reserve_mb,
+                  "Free space (MiB) kept on the data folder's disk: commands are refused with 507 "
+                  "below it, so that a clean stop always has room")
+      ->capture_default_str();
+  cmd->add_option("--drain-timeout", c.drain_timeout_s,
+                  "Seconds a stop (SIGTERM) waits for the requests already read to be answered")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 600.0));
   cmd->add_option("--stream-write-timeout", c.stream_write_timeout_s,
                   "Seconds a stream client may take to accept one message before it is cut")
       ->capture_default_str()

@@ -231,7 +231,7 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
         "service user (docs/security.md, \"Running the service\")");
   RaiseOpenFileLimit();
   NCC_RETURN_IF_ERROR(PrepareDataFolder(config.data_dir));
-  auto log = SqliteEventLog::Open(config.data_dir + "/events.db");
+  auto log = SqliteEventLog::Open(config.data_dir + "/events.db", config.disk_reserve_mb << 20);
   if (!log.ok()) return log.status();
   const SqliteEventLog* wal_of = log->get();  // owned by the engine, which outlives the API
 
@@ -277,13 +277,19 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   auto started = std::chrono::steady_clock::now();
   auto engine =
       Engine::Open(std::move(*log), std::move(snapshots), running->clock, options, &report);
-  if (!engine.ok()) return engine.status();
+  if (!engine.ok())  // recovery knows seqs, not files: say which log it refused
+    return Status(
+        engine.status().code(),
+        "refusing to start on " + config.data_dir + "/events.db: " + engine.status().message(),
+        engine.status().field());
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   for (const auto& note : report.notes) spdlog::warn("snapshot skipped: {}", note);
   spdlog::info("recovered seq {} in {:.1f} ms (snapshot at {}, {} events replayed)",
                (*engine)->log().LastSeq().value, ms, report.snapshot_seq.value, report.replayed);
   running->engine = std::move(*engine);
+  // Timers (SLA, staleness, expiry) compare now with event times: never earlier than the log.
+  running->clock.Seed(report.last_time);
   auth::AuthOptions auth_options;
   auth_options.tokens.access_ttl_ms = int64_t{config.access_token_ttl_s} * 1000;
   auth_options.tokens.session_max_ms = static_cast<int64_t>(config.session_max_hours * 3600'000);
@@ -296,6 +302,7 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   so.port = hp->second;
   so.threads = config.threads;
   so.stream_max_lag = config.stream_max_lag;
+  so.drain_timeout = std::chrono::milliseconds(static_cast<int64_t>(config.drain_timeout_s * 1000));
   so.stream_write_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(config.stream_write_timeout_s * 1000));
   so.read_timeout = std::chrono::seconds(config.read_timeout_s);
@@ -316,6 +323,7 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   NCC_RETURN_IF_ERROR(StartAlarms(config, *running));
   monitor::LaneOptions lane_options;
   lane_options.track_path = config.data_dir + "/tracks.ncctrk";
+  lane_options.disk_reserve_bytes = config.disk_reserve_mb << 20;
   lane_options.stale_after_ms = int64_t{config.stale_after_s} * 1000;
   lane_options.checkpoint_every_ms = int64_t{config.checkpoint_every_s} * 1000;
   auto lane = monitor::AvlLane::Open(*running->engine, running->clock, lane_options);

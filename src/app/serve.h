@@ -32,7 +32,11 @@ struct ServeConfig {
   int threads = 2;
   uint64_t snapshot_every = 100'000;
   size_t max_batch = 8192;
-  size_t stream_max_lag = 10'000;      // events a live WebSocket may fall behind before it is cut
+  size_t stream_max_lag = 10'000;  // events a live WebSocket may fall behind before it is cut
+  // Free space kept on the data folder's disk: commands are refused (507) below it, so that a
+  // clean stop always finds room. 0: refused only when the disk is really full.
+  uint64_t disk_reserve_mb = 64;
+  double drain_timeout_s = 10;  // a stop waits this long for requests already read to be answered
   double stream_write_timeout_s = 10;  // a stream client that takes no message this long is cut
   double rate_per_second = 200;        // requests per user and per address, sustained
   double rate_burst = 400;
@@ -67,7 +71,7 @@ void AddExchangeOptions(CLI::App* cmd, ServeConfig& config);
 void AddAlarmOptions(CLI::App* cmd, ServeConfig& config);
 
 struct Running {
-  SystemClock clock;
+  MonotonicWallClock clock;  // never runs backwards: seeded with the log's last event time
   std::unique_ptr<auth::Auth> auth;
   std::unique_ptr<auth::ChainAnchor> anchor;  // outlives the engine, which calls it
   std::atomic<uint64_t> anchor_failures{0};   // in a row, since the last anchor that worked

@@ -56,8 +56,12 @@ CREATE TABLE IF NOT EXISTS sessions (
 PRAGMA user_version = 2;
 )sql";
 
+// A full disk is the client's 507 (retry later), not a server bug.
 Status SqlError(sqlite3* db, std::string_view what) {
-  return Internal("auth.db: " + std::string(what) + ": " + sqlite3_errmsg(db));
+  std::string message = "auth.db: " + std::string(what) + ": " + sqlite3_errmsg(db);
+  if ((sqlite3_extended_errcode(db) & 0xff) == SQLITE_FULL)
+    return InsufficientStorage(message + ": nothing was stored; retry when space returns");
+  return Internal(message);
 }
 
 // The WAL-index ("-shm") header as SQLite lays it out (native byte order; the first of its two
@@ -222,9 +226,8 @@ Status AuthDb::NoticeOtherWriters() {
 Status AuthDb::Exec(std::string_view sql) {
   char* err = nullptr;
   if (sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    Status s = Internal("auth.db: " + std::string(err ? err : "exec failed"));
     sqlite3_free(err);
-    return s;
+    return SqlError(db_, sql.substr(0, 40));
   }
   return Status::Ok();
 }

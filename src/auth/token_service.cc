@@ -116,7 +116,8 @@ StatusOr<Session> TokenService::Issue(const Principal& who, const std::string& f
     st.Bind(5, expires);
     if (Status s = st.Run(); !s.ok()) return rollback(s);
   }
-  NCC_RETURN_IF_ERROR(db_.Exec("COMMIT"));
+  // A commit refused for space leaves the transaction open: close it, or every later write waits.
+  if (Status s = db_.Exec("COMMIT"); !s.ok()) return rollback(s);
   return Session{*access, *refresh, (access_expires - now) / 1000, who};
 }
 

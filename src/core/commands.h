@@ -12,11 +12,16 @@
 
 namespace ncc {
 
-// Who asks, for which agency, and when (read from the engine's Clock on arrival).
+// Who asks, for which agency, and when (read from the engine's Clock on arrival). A command
+// id (optional; HTTP's Idempotency-Key) makes a retry of the same command by the same actor
+// come back with the first outcome instead of being decided again; `request` is the digest of
+// what was asked, so that one id cannot stand for two different requests.
 struct CommandContext {
   std::string actor;
   std::string agency;
   Time now;
+  std::string command_id;
+  std::string request;
 };
 
 struct RegisterAgency {
@@ -238,6 +243,11 @@ struct Decision {
   std::vector<EventDraft> events;
   std::vector<Rejection> rejected;
   uint64_t created_id = 0;  // id of the incident or unit the command created, if any
+  // Execute only: the command id was seen before; nothing was decided, and this is the first
+  // outcome's last seq and event count (its events and its command_recorded).
+  bool replayed = false;
+  Seq replayed_last_seq;
+  uint64_t replayed_events = 0;
 };
 
 // Limits every entry point shares (HTTP, CoT, MQTT ...), so a bad field reads the same everywhere.
@@ -256,6 +266,8 @@ struct Limits {
   static constexpr size_t kZonesPerTag = 64;
   static constexpr int64_t kFixPastMs =
       7LL * 24 * 3600 * 1000;  // older fixes are history, not live
+  static constexpr size_t kCommandId = 128;
+  static constexpr int64_t kCommandIdRetentionMs = ncc::kCommandIdRetentionMs;
 };
 
 // The value checks every lane applies to a fix (range, finite, time window); the unit is not
@@ -266,6 +278,9 @@ StatusOr<Decision> Decide(const Command& command, const World& world, const Comm
 
 // Decide, then stamp each event (seq = world.last_seq() + 1 onwards, ctx time and actor), apply
 // it to `world` and append it to `out`. Used by the engine and by tests alike.
+// With a command id: a id already recorded for this actor is answered from its record
+// (Decision::replayed; kInvalidArgument naming "Idempotency-Key" when `request` differs); a new
+// one is decided and, when accepted, its events end with a command_recorded event.
 StatusOr<Decision> Execute(const Command& command, World& world, const CommandContext& ctx,
                            std::vector<Event>& out);
 

@@ -722,16 +722,66 @@ StatusOr<Decision> Decide(const Command& command, const World& world, const Comm
   return std::visit([&](const auto& c) { return On(c, world, ctx); }, command);
 }
 
+namespace {
+
+// Command ids are opaque to ncc but end up in the log and in headers: printable ASCII only.
+Status CheckCommandId(std::string_view id) {
+  bool printable = !id.empty() && id.size() <= Limits::kCommandId;
+  for (unsigned char ch : id) printable = printable && ch >= 0x21 && ch <= 0x7e;
+  if (printable) return Status::Ok();
+  return Malformed("must be 1 to " + std::to_string(Limits::kCommandId) +
+                       " printable ASCII characters, without spaces",
+                   "Idempotency-Key");
+}
+
+Decision Replay(const CommandRecord& record) {
+  Decision d;
+  d.replayed = true;
+  d.created_id = record.created_id;
+  d.replayed_last_seq = record.seq;
+  d.replayed_events = record.events + 1;
+  for (const RejectedItem& r : record.rejected)
+    d.rejected.push_back({static_cast<size_t>(r.index), r.field, r.reason});
+  return d;
+}
+
+void Stamp(EventBody body, std::string agency, Classification label, World& world,
+           const CommandContext& ctx, std::vector<Event>& out) {
+  Event& e = out.emplace_back();
+  e.meta = {Seq(world.last_seq().value + 1), ctx.now, ctx.actor, std::move(agency), label};
+  e.body = std::move(body);
+  world.Apply(e);
+}
+
+}  // namespace
+
 StatusOr<Decision> Execute(const Command& command, World& world, const CommandContext& ctx,
                            std::vector<Event>& out) {
+  const bool keyed = !ctx.command_id.empty();
+  if (keyed) {
+    NCC_RETURN_IF_ERROR(CheckCommandId(ctx.command_id));
+    const CommandRecord* seen = world.FindCommand(ctx.actor, ctx.command_id);
+    // Past the retention the id is new again (the World drops it at the next record).
+    if (seen && seen->time.ms >= ctx.now.ms - kCommandIdRetentionMs) {
+      if (seen->request != ctx.request)
+        return InvalidArgument("this Idempotency-Key was used for another request",
+                               "Idempotency-Key");
+      return Replay(*seen);
+    }
+  }
   auto decision = Decide(command, world, ctx);
   if (!decision.ok()) return decision;
+  Classification label = Classification::kRestricted;
   for (EventDraft& draft : decision->events) {
-    Event& e = out.emplace_back();
-    e.meta = {Seq(world.last_seq().value + 1), ctx.now, ctx.actor, std::move(draft.agency),
-              draft.classification};
-    e.body = std::move(draft.body);
-    world.Apply(e);
+    label = std::max(label, draft.classification);
+    Stamp(std::move(draft.body), std::move(draft.agency), draft.classification, world, ctx, out);
+  }
+  if (keyed) {
+    CommandRecorded record{
+        ctx.command_id, ctx.request, decision->created_id, decision->events.size(), {}};
+    for (const Rejection& r : decision->rejected)
+      record.rejected.push_back({r.index, r.field, r.reason});
+    Stamp(std::move(record), ctx.agency, label, world, ctx, out);
   }
   decision->events.clear();  // moved into `out`
   return decision;

@@ -35,6 +35,7 @@ enum class EventType : uint16_t {
   kUnitReclassified = 23,
   kMessagePosted = 24,
   kIncidentReclassified = 25,
+  kCommandRecorded = 26,
   // 35-39: alarm correlation (src/alarms).
   kAlarmReceived = 35,
   kIncidentSplit = 36,
@@ -618,6 +619,44 @@ struct WebhookRemoved {
   }
 };
 
+// One item of a batch command that decide refused on its own, as a command record keeps it.
+struct RejectedItem {
+  uint64_t index = 0;
+  std::string field;
+  std::string reason;
+  template <typename V>
+  void Fields(V& v) {
+    v("index", index);
+    v("field", field);
+    v("reason", reason);
+  }
+};
+
+// How long a command id is remembered, in event time: a retry later than this is a new command.
+inline constexpr int64_t kCommandIdRetentionMs = 24LL * 3600 * 1000;
+
+// A command sent with a command id (HTTP: the Idempotency-Key header) was applied: the last
+// event of its events. A later command of the same actor with the same id is not decided
+// again; it is answered with this outcome (see Execute in commands.h). Labelled with the
+// highest label of the command's events; shown to audit readers only.
+struct CommandRecorded {
+  static constexpr EventType kType = EventType::kCommandRecorded;
+  static constexpr std::string_view kName = "command_recorded";
+  std::string command_id;
+  std::string request;  // SHA-256 (hex) of what was asked: a reuse for another request is refused
+  uint64_t created_id = 0;
+  uint64_t events = 0;  // the command's own events, before this one
+  std::vector<RejectedItem> rejected;
+  template <typename V>
+  void Fields(V& v) {
+    v("command_id", command_id);
+    v("request", request);
+    v("created_id", created_id);
+    v("events", events);
+    v("rejected", rejected);
+  }
+};
+
 using EventBody =
     std::variant<AgencyRegistered, IncidentCreated, IncidentStatusChanged, IncidentNoteAdded,
                  UnitRegistered, UnitStatusChanged, UnitAssigned, PositionsReported, IncidentShared,
@@ -626,7 +665,7 @@ using EventBody =
                  IncidentPriorityChanged, WatchlistEntrySet, WatchlistEntryRemoved,
                  RecommendationMade, SlaEscalated, ResourceRequested, ResourceRequestAnswered,
                  UnitShared, CoverageChanged, UnitReclassified, IncidentReclassified, MessagePosted,
-                 ZonesTagged, WebhookRegistered, WebhookRemoved>;
+                 ZonesTagged, WebhookRegistered, WebhookRemoved, CommandRecorded>;
 
 EventType TypeOf(const EventBody& body);
 std::string_view NameOf(EventType type);

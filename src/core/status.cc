@@ -34,6 +34,8 @@ const char* StatusCodeName(StatusCode code) {
       return "resource_exhausted";
     case StatusCode::kUnavailable:
       return "unavailable";
+    case StatusCode::kInsufficientStorage:
+      return "insufficient_storage";
     case StatusCode::kDataLoss:
       return "data_loss";
     case StatusCode::kInternal:

@@ -13,21 +13,22 @@ namespace ncc {
 
 enum class StatusCode {
   kOk = 0,
-  kMalformed,           // input that cannot be read: syntax, type, unknown field (400)
-  kInvalidArgument,     // well-formed input with a value that is not acceptable (422)
-  kNotFound,            // a referenced record does not exist (404)
-  kFailedPrecondition,  // illegal state transition, conflicting state (409)
-  kAlreadyExists,       // duplicate id or name (409)
-  kPermissionDenied,    // authenticated but not allowed (403)
-  kUnauthenticated,     // no or bad credentials (401)
-  kResourceExhausted,   // too large, too many in one request (413)
-  kRateLimited,         // too many requests for now; the message says when to retry (429)
-  kMethodNotAllowed,    // the path does not take this method (405)
-  kUnsupportedMedia,    // the body is not of the type the route reads (415)
-  kUpgradeRequired,     // a WebSocket route asked for without the upgrade (426)
-  kUnavailable,         // temporarily unable (503)
-  kDataLoss,            // corrupt or truncated stored data
-  kInternal,            // a bug or an unexpected library failure (500)
+  kMalformed,            // input that cannot be read: syntax, type, unknown field (400)
+  kInvalidArgument,      // well-formed input with a value that is not acceptable (422)
+  kNotFound,             // a referenced record does not exist (404)
+  kFailedPrecondition,   // illegal state transition, conflicting state (409)
+  kAlreadyExists,        // duplicate id or name (409)
+  kPermissionDenied,     // authenticated but not allowed (403)
+  kUnauthenticated,      // no or bad credentials (401)
+  kResourceExhausted,    // too large, too many in one request (413)
+  kRateLimited,          // too many requests for now; the message says when to retry (429)
+  kMethodNotAllowed,     // the path does not take this method (405)
+  kUnsupportedMedia,     // the body is not of the type the route reads (415)
+  kUpgradeRequired,      // a WebSocket route asked for without the upgrade (426)
+  kUnavailable,          // temporarily unable (503)
+  kInsufficientStorage,  // the disk is full: nothing was stored; retry when space returns (507)
+  kDataLoss,             // corrupt or truncated stored data
+  kInternal,             // a bug or an unexpected library failure (500)
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -75,6 +76,9 @@ inline Status AsMalformed(Status s) {
 // The N of "retry after N s" in a kRateLimited status (RateLimited's message), or 0: the
 // server's Retry-After.
 int RetryAfterSeconds(const Status& status);
+inline Status InsufficientStorage(std::string msg) {
+  return {StatusCode::kInsufficientStorage, std::move(msg)};
+}
 inline Status RateLimited(std::string msg) {
   return {StatusCode::kRateLimited, std::move(msg)};
 }

@@ -373,6 +373,27 @@ void World::On(const EventMeta& m, const ZonesTagged& e) {
   i->last_seq = m.seq;
 }
 
+const CommandRecord* World::FindCommand(std::string_view actor, std::string_view command_id) const {
+  auto it = commands_.find(CommandKey(actor, command_id));
+  return it == commands_.end() ? nullptr : &it->second;
+}
+
+void World::On(const EventMeta& m, const CommandRecorded& e) {
+  // Forget ids older than the retention, by event time: the same on every replay.
+  while (!command_order_.empty()) {
+    auto oldest = commands_.find(command_order_.front());
+    if (oldest != commands_.end() && oldest->second.time.ms >= m.time.ms - kCommandIdRetentionMs)
+      break;
+    if (oldest != commands_.end()) commands_.erase(oldest);
+    command_order_.pop_front();
+  }
+  CommandKey key(m.actor, e.command_id);
+  auto [it, added] = commands_.try_emplace(key);
+  if (!added) return void(++anomalies_);  // decide never records an id twice
+  it->second = {e.request, e.created_id, e.events, e.rejected, m.seq, m.time};
+  command_order_.push_back(std::move(key));
+}
+
 // Snapshot layout (all through BinaryWriter): version, last_seq, applied, anomalies,
 // agencies, incidents, units, watchlist, resource requests. The callsign index is derived and
 // rebuilt on load.
@@ -381,8 +402,9 @@ namespace {
 // 4: dispatch fields on incidents (plan, recommended, escalations), resource requests;
 // 5: units carry shared_with; 6: units carry a classification and a stale flag, incidents their
 // zones, messages
-// and alarm zones follow the resource requests; 7: alarm zones keyed per agency ("agency/id").
-constexpr uint64_t kWorldFormatVersion = 7;
+// and alarm zones follow the resource requests; 7: alarm zones keyed per agency ("agency/id");
+// 8: command records (actor, id, record; oldest first) follow the alarm zones.
+constexpr uint64_t kWorldFormatVersion = 8;
 }  // namespace
 
 std::string World::Serialize() const {
@@ -404,6 +426,12 @@ std::string World::Serialize() const {
   for (const auto& [alarm, zones] : alarm_zones_) {
     w.Bytes(alarm);
     w.Write(zones);
+  }
+  w.Varint(command_order_.size());
+  for (const CommandKey& key : command_order_) {
+    w.Bytes(key.first);
+    w.Bytes(key.second);
+    w.Write(commands_.at(key));
   }
   return out;
 }
@@ -439,6 +467,17 @@ StatusOr<World> World::Deserialize(std::string_view bytes) {
     std::string alarm;
     r.Read(alarm);
     r.Read(world.alarm_zones_[alarm]);
+  }
+  uint64_t commands = r.Varint();
+  for (uint64_t i = 0; i < commands && r.ok(); ++i) {
+    CommandKey key;
+    r.Read(key.first);
+    r.Read(key.second);
+    CommandRecord record;
+    r.Read(record);
+    if (!world.commands_.emplace(key, std::move(record)).second)
+      return DataLoss("snapshot names command " + key.second + " of " + key.first + " twice");
+    world.command_order_.push_back(std::move(key));
   }
   if (!r.ok()) return DataLoss("snapshot does not decode: " + r.error());
   if (!r.AtEnd()) return DataLoss("snapshot has trailing bytes");

@@ -17,6 +17,25 @@
 
 namespace ncc {
 
+// What the World remembers of a command sent with a command id (see CommandRecorded).
+struct CommandRecord {
+  std::string request;
+  uint64_t created_id = 0;
+  uint64_t events = 0;
+  std::vector<RejectedItem> rejected;
+  Seq seq;  // of the command_recorded event
+  Time time;
+  template <typename V>
+  void Fields(V& v) {
+    v("request", request);
+    v("created_id", created_id);
+    v("events", events);
+    v("rejected", rejected);
+    v("seq", seq);
+    v("time", time);
+  }
+};
+
 class World {
  public:
   void Apply(const Event& event);
@@ -53,6 +72,12 @@ class World {
   // Ids are dense and assigned in log order, so the next id is known before the event exists.
   IncidentId NextIncidentId() const { return IncidentId(incidents_.size() + 1); }
   UnitId NextUnitId() const { return UnitId(units_.size() + 1); }
+
+  // The record of `actor`'s command `command_id`, if still kept: records older than the
+  // retention (kCommandIdRetentionMs) before the newest record are dropped; Execute also
+  // ignores one older than that before the command's own time.
+  const CommandRecord* FindCommand(std::string_view actor, std::string_view command_id) const;
+  size_t commands_remembered() const { return commands_.size(); }
 
   Seq last_seq() const { return last_seq_; }
   uint64_t applied() const { return applied_; }
@@ -103,6 +128,7 @@ class World {
   void On(const EventMeta& m, const IncidentReclassified& e);
   void On(const EventMeta& m, const MessagePosted& e);
   void On(const EventMeta& m, const ZonesTagged& e);
+  void On(const EventMeta& m, const CommandRecorded& e);
 
   std::map<std::string, Agency, std::less<>> agencies_;
   // Deques: records never move once created, and growth never copies the whole past.
@@ -115,6 +141,9 @@ class World {
   std::deque<Message> messages_;                                              // messages_[id - 1]
   std::unordered_map<uint64_t, std::vector<uint64_t>> messages_of_incident_;  // derived
   std::map<std::string, std::vector<std::string>> alarm_zones_;
+  using CommandKey = std::pair<std::string, std::string>;  // actor, command id
+  std::map<CommandKey, CommandRecord, std::less<>> commands_;
+  std::deque<CommandKey> command_order_;  // oldest first: what the retention drops next
   Seq last_seq_;
   uint64_t applied_ = 0;
   uint64_t anomalies_ = 0;

@@ -120,7 +120,7 @@ TEST_F(WorldTest, ReplayAndSnapshotAreDeterministic) {
                          "",
                          std::nullopt});
   for (int step = 0; step < 3000; ++step) {
-    switch (rng() % 8) {
+    switch (rng() % 9) {
       case 0:
         (void)Run(CreateIncident{"fire.alarm",
                                  static_cast<int32_t>(1 + rng() % 5),
@@ -152,6 +152,14 @@ TEST_F(WorldTest, ReplayAndSnapshotAreDeterministic) {
       case 7:
         (void)Run(TagZones{{IncidentId(1 + rng() % (world.incidents().size() + 1)), "", {"z1"}}});
         break;
+      case 4: {
+        // Keyed commands, some retried: the command records replay and snapshot too.
+        ctx.command_id = "k" + std::to_string(rng() % 200);
+        ctx.request = "r";
+        (void)Run(CreateIncident{"fire.alarm", 2, {37.75, -122.45}});
+        ctx.command_id.clear();
+        break;
+      }
       default:
         (void)Run(ReportPositions{{{UnitId(1 + rng() % 20), {37.75, -122.45}, ctx.now, 5, 180}}});
     }
@@ -172,6 +180,70 @@ TEST_F(WorldTest, ReplayAndSnapshotAreDeterministic) {
   EXPECT_EQ(restored->Digest(), world.Digest());
   EXPECT_EQ(restored->FindUnitByCallsign("fire", "U3")->id, UnitId(4));
   EXPECT_EQ(restored->FindUnitByCallsign("police", "U3"), nullptr);  // callsigns are per agency
+}
+
+// A command id makes a retry come back with the first outcome: no second incident, the same
+// id and seq; another request under the same id is refused; ids are per actor and forgotten
+// after the retention.
+TEST_F(WorldTest, CommandIdsAnswerRetriesWithTheFirstOutcome) {
+  ctx.command_id = "call-7f3a";
+  ctx.request = "digest-1";
+  auto first = Run(CreateIncident{"fire.alarm", 2, {37.75, -122.45}});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_FALSE(first->replayed);
+  ASSERT_EQ(log.size(), 4u);  // two agencies, the incident, its command record
+  EXPECT_TRUE(std::holds_alternative<CommandRecorded>(log.back().body));
+  const Seq recorded = log.back().meta.seq;
+
+  auto retry = Run(CreateIncident{"fire.alarm", 2, {37.75, -122.45}});
+  ASSERT_TRUE(retry.ok());
+  EXPECT_TRUE(retry->replayed);
+  EXPECT_EQ(retry->created_id, first->created_id);
+  EXPECT_EQ(retry->replayed_last_seq, recorded);
+  EXPECT_EQ(retry->replayed_events, 2u);
+  EXPECT_EQ(log.size(), 4u);
+  EXPECT_EQ(world.incidents().size(), 1u);
+
+  ctx.request = "digest-2";
+  auto other = Run(CreateIncident{"fire.alarm", 3, {37.75, -122.45}});
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(other.status().field(), "Idempotency-Key");
+
+  ctx.actor = "someone-else";  // the same id from another actor is another command
+  ASSERT_TRUE(Run(CreateIncident{"fire.alarm", 3, {37.75, -122.45}}).ok());
+  EXPECT_EQ(world.incidents().size(), 2u);
+
+  ctx.command_id = "has space";
+  auto bad = Run(CreateIncident{"fire.alarm", 3, {37.75, -122.45}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kMalformed);
+  EXPECT_EQ(bad.status().field(), "Idempotency-Key");
+
+  // A refused command records nothing: its retry is decided again.
+  ctx.command_id = "note-1";
+  ASSERT_FALSE(Run(AddIncidentNote{IncidentId(99), "x"}).ok());
+  EXPECT_EQ(world.FindCommand(ctx.actor, "note-1"), nullptr);
+
+  auto restored = World::Deserialize(world.Serialize());
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  ASSERT_NE(restored->FindCommand("tester", "call-7f3a"), nullptr);
+  EXPECT_EQ(restored->FindCommand("tester", "call-7f3a")->created_id, first->created_id);
+
+  // A day later the id is forgotten: its retry is a new command, and the old record goes.
+  ctx.actor = "tester";
+  ctx.now.ms += kCommandIdRetentionMs + 1;
+  ctx.command_id = "call-7f3a";
+  ctx.request = "digest-1";
+  auto day_later = Run(CreateIncident{"fire.alarm", 2, {37.75, -122.45}});
+  ASSERT_TRUE(day_later.ok()) << day_later.status().ToString();
+  EXPECT_FALSE(day_later->replayed);
+  EXPECT_NE(day_later->created_id, first->created_id);
+  ctx.command_id = "later";
+  ASSERT_TRUE(Run(CreateIncident{"fire.alarm", 3, {37.75, -122.45}}).ok());
+  EXPECT_EQ(world.FindCommand("tester", "call-7f3a")->created_id, day_later->created_id);
+  EXPECT_EQ(world.commands_remembered(), 2u);
+  EXPECT_EQ(world.anomalies(), 0u);
 }
 
 // A message belongs to its author's agency, is shared with the agencies working the incident

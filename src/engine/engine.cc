@@ -17,6 +17,7 @@ StatusOr<std::unique_ptr<Engine>> Engine::Open(std::unique_ptr<EventLog> log,
     recovery_report->replayed = recovered->replayed;
     recovery_report->notes = recovered->notes;
     recovery_report->head = recovered->head;
+    recovery_report->last_time = recovered->last_time;
   }
   return std::unique_ptr<Engine>(
       new Engine(std::move(log), std::move(snapshots), clock, options, std::move(*recovered)));
@@ -60,12 +61,16 @@ void Engine::Stop() {
   }
 }
 
-void Engine::Submit(Command command, std::string actor, std::string agency, Done done) {
+void Engine::Submit(Command command, std::string actor, std::string agency, Done done,
+                    CommandId id) {
   {
     std::lock_guard lock(queue_mu_);
     if (!stopping_) {
-      queue_.push_back({std::move(command), CommandContext{std::move(actor), std::move(agency), {}},
-                        std::move(done), std::chrono::steady_clock::now()});
+      queue_.push_back(
+          {std::move(command),
+           CommandContext{
+               std::move(actor), std::move(agency), {}, std::move(id.id), std::move(id.request)},
+           std::move(done), std::chrono::steady_clock::now()});
       if (queue_.size() == 1) queue_cv_.notify_one();
       return;
     }
@@ -75,11 +80,13 @@ void Engine::Submit(Command command, std::string actor, std::string agency, Done
   done(std::move(refused));
 }
 
-CommandOutcome Engine::SubmitAndWait(Command command, std::string actor, std::string agency) {
+CommandOutcome Engine::SubmitAndWait(Command command, std::string actor, std::string agency,
+                                     CommandId id) {
   std::promise<CommandOutcome> promise;
   auto future = promise.get_future();
-  Submit(std::move(command), std::move(actor), std::move(agency),
-         [&promise](CommandOutcome o) { promise.set_value(std::move(o)); });
+  Submit(
+      std::move(command), std::move(actor), std::move(agency),
+      [&promise](CommandOutcome o) { promise.set_value(std::move(o)); }, std::move(id));
   return future.get();
 }
 
@@ -104,7 +111,37 @@ void Engine::WriterLoop() {
   }
 }
 
+void Engine::RefuseBatch(std::vector<Pending>& batch, const Status& why) {
+  if (!disk_full_) spdlog::error("refusing commands: {}", why.message());
+  disk_full_ = true;
+  refused_for_space_ += batch.size();
+  for (Pending& p : batch) {
+    CommandOutcome o;
+    o.status = why;
+    p.done(std::move(o));
+  }
+}
+
+void Engine::RollBackToLog() {
+  auto recovered = Recover(*log_, snapshots_.get());
+  if (!recovered.ok()) {
+    spdlog::critical("cannot rebuild the state from the log after a refused append: {}",
+                     recovered.status().ToString());
+    std::abort();
+  }
+  std::unique_lock lock(world_mu_);
+  world_ = std::move(recovered->world);
+  head_ = recovered->head;
+  ++rollbacks_;
+}
+
 void Engine::ProcessBatch(std::vector<Pending>& batch) {
+  // A full disk is an answer, not a crash: refuse before deciding, so the World stays as the
+  // log is. The check is one statvfs per batch.
+  if (Status space = log_->CheckSpace(); !space.ok()) return RefuseBatch(batch, space);
+  if (disk_full_) spdlog::info("disk space returned: taking commands again");
+  disk_full_ = false;
+
   // Time never runs backwards in the log, even if the wall clock does.
   Time now = clock_.Now();
   if (now < last_time_) now = last_time_;
@@ -125,6 +162,12 @@ void Engine::ProcessBatch(std::vector<Pending>& batch) {
       }
       o.created_id = decision->created_id;
       o.rejected = std::move(decision->rejected);
+      if (decision->replayed) {
+        o.replayed = true;
+        o.events = decision->replayed_events;
+        o.last_seq = decision->replayed_last_seq;
+        continue;
+      }
       o.events = events.size() - before;
       if (o.events) o.last_seq = events.back().meta.seq;
     }
@@ -141,6 +184,12 @@ void Engine::ProcessBatch(std::vector<Pending>& batch) {
     Status s = log_->Append(stored);
     append_latency_.Record(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (s.code() == StatusCode::kInsufficientStorage) {
+      // Nothing was stored (the log's contract): the World goes back to what the log holds and
+      // every command of the batch is refused.
+      RollBackToLog();
+      return RefuseBatch(batch, s);
+    }
     if (!s.ok()) {
       // The World is ahead of the log and nothing here can make the log catch up: stop now,
       // unacknowledged, and let recovery rebuild the World from what is durable.
@@ -159,6 +208,7 @@ void Engine::ProcessBatch(std::vector<Pending>& batch) {
   auto acked = std::chrono::steady_clock::now();
   for (size_t i = 0; i < batch.size(); ++i) {
     (outcomes[i].status.ok() ? commands_ok_ : commands_refused_)++;
+    if (outcomes[i].replayed) ++commands_replayed_;
     command_latency_.Record(std::chrono::duration<double>(acked - batch[i].queued).count());
     batch[i].done(std::move(outcomes[i]));
   }
@@ -193,6 +243,16 @@ void Engine::RenderMetrics(std::string& out) const {
                 "Commands acknowledged after their events were durable", commands_ok_.load());
   RenderCounter(out, "ncc_commands_refused_total",
                 "Commands refused by decide (bad input, illegal state)", commands_refused_.load());
+  RenderCounter(out, "ncc_commands_replayed_total",
+                "Commands whose command id (Idempotency-Key) was seen: answered with the first "
+                "outcome",
+                commands_replayed_.load());
+  RenderCounter(out, "ncc_commands_refused_disk_full_total",
+                "Commands refused because the event log's disk is full (507)",
+                refused_for_space_.load());
+  RenderCounter(out, "ncc_log_rollbacks_total",
+                "State rebuilt from the log after an append was refused for space",
+                rollbacks_.load());
   RenderCounter(out, "ncc_events_total", "Events appended to the log by this process",
                 events_total_.load());
   RenderCounter(out, "ncc_log_syncs_total", "Durable appends (one fsync each)", log_->Syncs());

@@ -46,6 +46,13 @@ struct CommandOutcome {
   Seq last_seq;  // seq of the command's last event; 0 when it caused none
   size_t events = 0;
   std::vector<Rejection> rejected;
+  bool replayed = false;  // its command id was seen: this is the first outcome, nothing new
+};
+
+// A command id and the digest of the request it stands for (see CommandContext).
+struct CommandId {
+  std::string id;
+  std::string request;
 };
 
 class Engine {
@@ -60,9 +67,12 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   using Done = std::function<void(CommandOutcome)>;
-  void Submit(Command command, std::string actor, std::string agency, Done done);
+  // `done` gets kInsufficientStorage, with nothing stored, while the log's disk is full; the
+  // engine carries on and takes commands again once space returns.
+  void Submit(Command command, std::string actor, std::string agency, Done done, CommandId id = {});
   // Blocks the calling thread until the command is durable (CLI, demo seeding, tests).
-  CommandOutcome SubmitAndWait(Command command, std::string actor, std::string agency);
+  CommandOutcome SubmitAndWait(Command command, std::string actor, std::string agency,
+                               CommandId id = {});
 
   template <typename F>
   auto Read(F&& f) const {
@@ -90,6 +100,11 @@ class Engine {
          EngineOptions options, Recovered recovered);
   void WriterLoop();
   void ProcessBatch(std::vector<Pending>& batch);
+  // The disk is full: answers the whole batch `why` without deciding anything.
+  void RefuseBatch(std::vector<Pending>& batch, const Status& why);
+  // An append refused for space stored nothing, but the World has applied the batch: rebuild
+  // it from what is durable. Aborts if that cannot be done.
+  void RollBackToLog();
   void MaybeSnapshot();
 
   std::unique_ptr<EventLog> log_;
@@ -114,7 +129,8 @@ class Engine {
 
   // Metrics.
   std::atomic<uint64_t> commands_ok_{0}, commands_refused_{0}, events_total_{0}, batches_{0},
-      snapshots_written_{0};
+      snapshots_written_{0}, commands_replayed_{0}, refused_for_space_{0}, rollbacks_{0};
+  bool disk_full_ = false;  // writer thread: the last batch was refused for space
   Histogram batch_size_{Histogram::SizeBounds()};
   Histogram command_latency_{Histogram::LatencyBounds()};
   Histogram append_latency_{Histogram::LatencyBounds()};

@@ -61,6 +61,80 @@ TEST_F(EngineTest, ConcurrentClientsAreGroupCommittedAndAllAcknowledged) {
       [](const World& w) { EXPECT_EQ(w.incidents().size(), size_t{kThreads * kPerThread}); });
 }
 
+// An event log whose disk fills up on demand: CheckSpace and Append refuse with
+// kInsufficientStorage (storing nothing), as SqliteEventLog does below its reserve or on
+// SQLITE_FULL.
+class FillableLog final : public EventLog {
+ public:
+  explicit FillableLog(std::unique_ptr<EventLog> inner) : inner_(std::move(inner)) {}
+  Status Append(const std::vector<StoredEvent>& batch) override {
+    if (full_append) return InsufficientStorage("the disk is full (test)");
+    return inner_->Append(batch);
+  }
+  StatusOr<std::vector<StoredEvent>> ReadAfter(Seq after, size_t limit) const override {
+    return inner_->ReadAfter(after, limit);
+  }
+  Seq LastSeq() const override { return inner_->LastSeq(); }
+  uint64_t Syncs() const override { return inner_->Syncs(); }
+  Status CheckSpace() const override {
+    return full_check ? InsufficientStorage("below the reserve (test)") : Status::Ok();
+  }
+  std::atomic<bool> full_check{false}, full_append{false};
+
+ private:
+  std::unique_ptr<EventLog> inner_;
+};
+
+TEST_F(EngineTest, AFullDiskRefusesCommandsStoresNothingAndRecoversByItself) {
+  auto sqlite = SqliteEventLog::Open(dir + "/events.db");
+  ASSERT_TRUE(sqlite.ok());
+  auto fillable = std::make_unique<FillableLog>(std::move(*sqlite));
+  FillableLog* disk = fillable.get();
+  auto opened = Engine::Open(std::move(fillable),
+                             std::make_unique<SnapshotStore>(dir + "/snapshots"), clock, {});
+  ASSERT_TRUE(opened.ok());
+  auto& engine = *opened;
+  ASSERT_TRUE(
+      engine->SubmitAndWait(RegisterAgency{{"fire", "Fire", "fire"}}, "a", "fire").status.ok());
+  const CreateIncident call{"fire.alarm", 2, {37.75, -122.45}};
+  ASSERT_TRUE(engine->SubmitAndWait(call, "ct", "fire").status.ok());
+  const Hash before = engine->Read([](const World& w) { return w.Digest(); });
+
+  // The disk fills between the check and the write: the batch was decided and applied, then
+  // refused; the World goes back to the log.
+  disk->full_append = true;
+  CommandOutcome refused = engine->SubmitAndWait(call, "ct", "fire", {"retry-me", "req"});
+  EXPECT_EQ(refused.status.code(), StatusCode::kInsufficientStorage);
+  EXPECT_EQ(engine->Read([](const World& w) { return w.Digest(); }), before);
+  EXPECT_EQ(engine->log().LastSeq(), Seq(2));
+
+  // Below the reserve: refused before anything is decided.
+  disk->full_append = false;
+  disk->full_check = true;
+  EXPECT_EQ(engine->SubmitAndWait(call, "ct", "fire").status.code(),
+            StatusCode::kInsufficientStorage);
+  EXPECT_EQ(engine->Read([](const World& w) { return w.Digest(); }), before);
+
+  // Space returns: the same command id is a new command (the refusal stored nothing), then a
+  // retry of it is answered with its first outcome.
+  disk->full_check = false;
+  CommandOutcome stored = engine->SubmitAndWait(call, "ct", "fire", {"retry-me", "req"});
+  ASSERT_TRUE(stored.status.ok()) << stored.status.ToString();
+  EXPECT_FALSE(stored.replayed);
+  EXPECT_EQ(stored.created_id, 2u);
+  EXPECT_EQ(stored.last_seq, Seq(4));  // the incident, then its command record
+  CommandOutcome again = engine->SubmitAndWait(call, "ct", "fire", {"retry-me", "req"});
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.created_id, 2u);
+  EXPECT_EQ(again.last_seq, Seq(4));
+  const Hash after = engine->Read([](const World& w) { return w.Digest(); });
+  engine.reset();
+
+  auto reopened = Open();
+  EXPECT_EQ(reopened->Read([](const World& w) { return w.Digest(); }), after);
+  EXPECT_EQ(reopened->Read([](const World& w) { return w.incidents().size(); }), 2u);
+}
+
 TEST_F(EngineTest, RefusalIsAnErrorAndLeavesNoEvent) {
   auto engine = Open();
   auto o = engine->SubmitAndWait(CreateIncident{"fire.alarm", 1, {0, 0}}, "x", "nowhere");

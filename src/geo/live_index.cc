@@ -153,6 +153,35 @@ FixOutcome LiveIndex::Update(UnitId unit, LatLon p, Time time, float speed) {
   return FixOutcome::kAccepted;
 }
 
+LiveIndex::Saved LiveIndex::Save(UnitId unit) const {
+  Saved out;
+  out.id = unit.value;
+  uint32_t slot = slot_of_.Find(unit.value);
+  if (slot == FlatIdMap::kMissing) return out;
+  out.present = true;
+  out.slot = units_[slot];
+  return out;
+}
+
+void LiveIndex::Restore(const Saved& saved) {
+  if (!saved.present) {
+    Remove(UnitId{saved.id});
+    return;
+  }
+  uint32_t slot = SlotFor(UnitId{saved.id});
+  Slot& s = units_[slot];
+  // Everything but where the slot sits now, then re-placed from the saved position.
+  const uint32_t cell = s.cell, pos_in_cell = s.pos_in_cell;
+  s = saved.slot;
+  s.cell = cell;
+  s.pos_in_cell = pos_in_cell;
+  if (s.t_ms == INT64_MIN)
+    Unplace(slot);
+  else
+    Place(slot, s.lat, s.lon);
+  SyncEntry(slot);
+}
+
 void LiveIndex::SetAttributes(UnitId unit, uint8_t attrs) {
   uint32_t slot = SlotFor(unit);
   units_[slot].attrs = attrs;

@@ -100,6 +100,12 @@ class LiveIndex {
   // by UnitId.
   std::vector<UnitId> Stale(Time now, int64_t max_age_ms) const;
 
+  // A unit's whole state (a held-back jump included), to put back exactly: the AVL lane undoes
+  // a group of fixes whose track store write failed. Saving an unknown unit saves its absence.
+  struct Saved;
+  Saved Save(UnitId unit) const;
+  void Restore(const Saved& saved);
+
  private:
   static constexpr uint32_t kNoCell = UINT32_MAX;
 
@@ -117,6 +123,15 @@ class LiveIndex {
     uint32_t cell = kNoCell;
     uint32_t pos_in_cell = 0;
   };
+
+ public:
+  struct Saved {
+    uint64_t id = 0;
+    bool present = false;
+    Slot slot;
+  };
+
+ private:
   // Positions are copied into the cell so a query scans contiguous memory instead of chasing
   // slot numbers across the whole table.
   struct CellEntry {

@@ -109,6 +109,39 @@ TEST(LiveIndex, ImpossibleJumpIsHeldBackThenConfirmedOrRefuted) {
   EXPECT_EQ(index.Update(u, Offset(far, 350, 0), Time{40'001}), FixOutcome::kAccepted);
 }
 
+TEST(LiveIndex, RestorePutsAUnitBackExactly) {
+  LiveIndex index({.max_speed_mps = 100, .jump_tolerance_m = 100});
+  UnitId u{1}, v{2}, fresh{3};
+  ASSERT_EQ(index.Update(u, kDoha, Time{1'000}, 4.0f), FixOutcome::kAccepted);
+  ASSERT_EQ(index.Update(v, kDoha, Time{1'000}), FixOutcome::kAccepted);
+  index.SetAttributes(u, 5);
+  LatLon far = Offset(kDoha, 50'000, 0);
+  ASSERT_EQ(index.Update(u, far, Time{2'000}), FixOutcome::kImpossibleJump);  // held back
+  auto saved_u = index.Save(u), saved_fresh = index.Save(fresh);
+  const UnitPosition before = *index.Get(u);
+  // What a failed group did: the jump confirmed (the unit moved cells), a new unit appeared.
+  ASSERT_EQ(index.Update(u, Offset(far, 300, 0), Time{20'000}), FixOutcome::kAccepted);
+  ASSERT_EQ(index.Update(fresh, kDoha, Time{3'000}), FixOutcome::kAccepted);
+  index.Restore(saved_u);
+  index.Restore(saved_fresh);
+  const UnitPosition after = *index.Get(u);
+  EXPECT_EQ(after.position, before.position);
+  EXPECT_EQ(after.time, before.time);
+  EXPECT_EQ(after.last_seen, before.last_seen);
+  EXPECT_TRUE(after.suspect);
+  EXPECT_EQ(after.attrs, 5);
+  EXPECT_FALSE(index.Get(fresh).has_value());
+  EXPECT_EQ(index.size(), 2u);
+  EXPECT_TRUE(index.Nearest(far, 5).empty() ||
+              index.Nearest(far, 5).front().unit != u);  // not where the refused fix put it
+  auto near_doha = index.Nearest(kDoha, 5);
+  ASSERT_EQ(near_doha.size(), 1u);  // u is back in Doha's cell but suspect, so only v
+  EXPECT_EQ(near_doha[0].unit, v);
+  // The held-back jump is still pending: the same confirming fix is accepted again.
+  EXPECT_EQ(index.Update(u, Offset(far, 300, 0), Time{20'000}), FixOutcome::kAccepted);
+  EXPECT_EQ(index.Nearest(far, 1).at(0).unit, u);
+}
+
 TEST(LiveIndex, RejectsInvalidFixes) {
   LiveIndex index;
   EXPECT_EQ(index.Update(UnitId{}, kDoha, Time{1}), FixOutcome::kInvalid);

@@ -94,12 +94,20 @@ void LaneCounters::Render(std::string& out) const {
 
 StatusOr<std::unique_ptr<AvlLane>> AvlLane::Open(Engine& engine, const Clock& clock,
                                                  LaneOptions options) {
-  auto tracks = track::TrackStore::Open(options.track_path);
+  auto tracks =
+      track::TrackStore::Open(options.track_path, {.repair = true, .file = options.track_file});
   if (!tracks.ok()) return tracks.status();
   const track::OpenReport& report = (*tracks)->open_report();
+  if (!report.migrated_from.empty())
+    spdlog::warn("track store {}: migrated to format version {}; the original is kept as {}",
+                 options.track_path, track::kFormatVersion, report.migrated_from);
+  if (report.lost_blocks > 0)
+    spdlog::error("track store {}: {} damaged blocks skipped, {} bytes, {} acknowledged fixes lost",
+                  options.track_path, report.lost_blocks, report.lost_bytes, report.lost_fixes);
   if (!report.problem.empty())
-    spdlog::warn("track store {}: {} ({} bytes cut, saved to {})", options.track_path,
-                 report.problem, report.dropped_bytes, report.saved_tail);
+    spdlog::warn("track store {}: {} ({} tail bytes cut{}{})", options.track_path, report.problem,
+                 report.dropped_bytes, report.saved_tail.empty() ? "" : ", saved to ",
+                 report.saved_tail);
   spdlog::info("track store {}: {} fixes in {} blocks", options.track_path, report.fixes,
                report.blocks);
   std::unique_ptr<AvlLane> lane(new AvlLane(engine, clock, std::move(options), std::move(*tracks)));
@@ -111,6 +119,7 @@ AvlLane::AvlLane(Engine& engine, const Clock& clock, LaneOptions options,
     : engine_(engine),
       clock_(clock),
       options_(std::move(options)),
+      disk_(options_.track_path, options_.disk_reserve_bytes),
       tracks_(std::move(tracks)),
       index_(options_.index),
       zones_(std::make_shared<geo::Geofences>()) {
@@ -178,6 +187,12 @@ bool AvlLane::FilterFor(const std::string& kind, bool available_only, geo::UnitF
 
 void AvlLane::Submit(Source source, const auth::Principal& who, std::vector<PositionFix> fixes,
                      Done done) {
+  if (stopped_) {  // fail-stop: nothing is screened, queued or acknowledged any more
+    unstored_ += fixes.size();
+    BatchResult refused;
+    refused.status = health();
+    return done(std::move(refused));
+  }
   Pending p{source, {}, {}, {}, std::move(done)};
   p.fixes.reserve(fixes.size());
   p.index.reserve(fixes.size());
@@ -266,14 +281,14 @@ void AvlLane::Run() {
     lock.unlock();
     if (attributes_dirty_.exchange(false)) SyncAttributes();
     RecordMonitoring changes;
-    if (Steady::now() >= next_tick) {
+    if (Steady::now() >= next_tick && !stopped_) {  // a stopped lane reports nothing
       CheckStale(changes);
       next_tick = Steady::now() + std::chrono::milliseconds(options_.tick_ms);
     }
     ProcessGroup(group);
     if (!changes.stale.empty()) {
       std::vector<Pending> none;
-      Finish(none, Status::Ok(), std::move(changes));
+      Finish(none, std::move(changes));
     }
     lock.lock();
   }
@@ -281,72 +296,136 @@ void AvlLane::Run() {
 
 void AvlLane::ProcessGroup(std::vector<Pending>& group) {
   if (group.empty()) return;
+  if (stopped_) return Refuse(group, health());  // queued before the lane stopped
+  // A full disk refuses the group before anything changes: no fail-stop for what is only
+  // waiting for space.
+  if (Status space = disk_.Check(); !space.ok()) return Refuse(group, space);
   ++groups_;
   RecordMonitoring changes;
   std::vector<PositionFix> accepted;
   std::shared_ptr<const geo::Geofences> zones = this->zones();
-  const bool fenced = zones && zones->size() > 0;
-  const int64_t after = options_.stale_after_ms;
+  undo_.saved.clear();
   {
     std::unique_lock write(index_mu_);
-    for (Pending& p : group) {
-      for (size_t k = 0; k < p.fixes.size(); ++k) {
-        const PositionFix& f = p.fixes[k];
-        std::optional<LatLon> before;
-        if (fenced)
-          if (auto b = index_.Get(f.unit); b && b->time.ms != 0) before = b->position;
-        geo::FixOutcome o = index_.Update(f.unit, f.position, f.time, static_cast<float>(f.speed));
-        if (o != geo::FixOutcome::kAccepted) {
-          Reason r = o == geo::FixOutcome::kStaleOlder       ? Reason::kOlder
-                     : o == geo::FixOutcome::kDuplicate      ? Reason::kDuplicate
-                     : o == geo::FixOutcome::kImpossibleJump ? Reason::kImpossibleJump
-                                                             : Reason::kPosition;
-          counters_.Rejected(p.source, r);
-          p.result.rejected.push_back(
-              {p.index[k], r, r == Reason::kImpossibleJump ? "position" : "time",
-               r == Reason::kOlder       ? "older than the unit's current fix"
-               : r == Reason::kDuplicate ? "same time as the unit's current fix"
-               : r == Reason::kImpossibleJump
-                   ? "implies an impossible speed from the last trusted fix; held back"
-                   : "invalid position"});
-          continue;
-        }
-        accepted.push_back(f);
-        ++p.result.accepted;
-        const uint64_t id = f.unit.value;
-        GrowFor(stale_, id);
-        GrowFor(checkpointed_ms_, id);
-        if (stale_[id]) {
-          stale_[id] = 0;
-          changes.stale.push_back({f.unit, false, f.time, after});
-        }
-        int64_t& last = checkpointed_ms_[id];
-        if (options_.checkpoint_every_ms <= 0 || last == 0 ||
-            f.time.ms - last >= options_.checkpoint_every_ms) {
-          last = f.time.ms;
-          changes.checkpoint.push_back(f);
-        }
-        if (!fenced) continue;
-        for (const geo::ZoneTransition& t : zones->Transitions(before, f.position)) {
-          ZoneCrossing c{f.unit,     t.zone->id, t.zone->name, geo::ZoneKindName(t.zone->kind),
-                         f.position, f.time};
-          if (t.transition == geo::Transition::kExited) {
-            changes.exited.push_back({c});
-          } else {
-            changes.entered.push_back({c});
-            if (t.zone->restricted) changes.alerts.push_back({c});
-          }
-        }
-      }
-      counters_.Accepted(p.source, p.result.accepted);
-    }
+    ApplyToIndex(group, zones && zones->size() > 0 ? zones.get() : nullptr, accepted, changes);
   }
   Status status = Status::Ok();
   if (!accepted.empty()) {
     auto appended = tracks_->Append(accepted);
     status = appended.ok() ? tracks_->Sync() : appended.status();
   }
-  Finish(group, status, std::move(changes));
+  if (!status.ok()) return StopOnFailure(group, status);
+  Finish(group, std::move(changes));
+}
+
+void AvlLane::ApplyToIndex(std::vector<Pending>& group, const geo::Geofences* zones,
+                           std::vector<PositionFix>& accepted, RecordMonitoring& changes) {
+  const uint64_t group_no = groups_.load();
+  for (Pending& p : group) {
+    for (size_t k = 0; k < p.fixes.size(); ++k) {
+      const PositionFix& f = p.fixes[k];
+      // Every unit the group touches, before its first fix of the group: even a held-back jump
+      // changes the index, and all of it is undone if the track write fails.
+      GrowFor(undo_.group_of, f.unit.value);
+      if (undo_.group_of[f.unit.value] != group_no) {
+        undo_.group_of[f.unit.value] = group_no;
+        undo_.saved.push_back(index_.Save(f.unit));
+      }
+      std::optional<LatLon> before;
+      if (zones)
+        if (auto b = index_.Get(f.unit); b && b->time.ms != 0) before = b->position;
+      geo::FixOutcome o = index_.Update(f.unit, f.position, f.time, static_cast<float>(f.speed));
+      if (o != geo::FixOutcome::kAccepted) {
+        RejectFix(p, k, o);
+        continue;
+      }
+      accepted.push_back(f);
+      ++p.result.accepted;
+      NoteChanges(f, before, zones, changes);
+    }
+  }
+}
+
+void AvlLane::RejectFix(Pending& p, size_t k, geo::FixOutcome o) {
+  Reason r = o == geo::FixOutcome::kStaleOlder       ? Reason::kOlder
+             : o == geo::FixOutcome::kDuplicate      ? Reason::kDuplicate
+             : o == geo::FixOutcome::kImpossibleJump ? Reason::kImpossibleJump
+                                                     : Reason::kPosition;
+  counters_.Rejected(p.source, r);
+  p.result.rejected.push_back(
+      {p.index[k], r, r == Reason::kImpossibleJump ? "position" : "time",
+       r == Reason::kOlder       ? "older than the unit's current fix"
+       : r == Reason::kDuplicate ? "same time as the unit's current fix"
+       : r == Reason::kImpossibleJump
+           ? "implies an impossible speed from the last trusted fix; held back"
+           : "invalid position"});
+}
+
+void AvlLane::NoteChanges(const PositionFix& f, std::optional<LatLon> before,
+                          const geo::Geofences* zones, RecordMonitoring& changes) {
+  const uint64_t id = f.unit.value;
+  GrowFor(stale_, id);
+  GrowFor(checkpointed_ms_, id);
+  if (stale_[id]) {
+    stale_[id] = 0;
+    changes.stale.push_back({f.unit, false, f.time, options_.stale_after_ms});
+  }
+  int64_t& last = checkpointed_ms_[id];
+  if (options_.checkpoint_every_ms <= 0 || last == 0 ||
+      f.time.ms - last >= options_.checkpoint_every_ms) {
+    last = f.time.ms;
+    changes.checkpoint.push_back(f);
+  }
+  if (!zones) return;
+  for (const geo::ZoneTransition& t : zones->Transitions(before, f.position)) {
+    ZoneCrossing c{f.unit,     t.zone->id, t.zone->name, geo::ZoneKindName(t.zone->kind),
+                   f.position, f.time};
+    if (t.transition == geo::Transition::kExited) {
+      changes.exited.push_back({c});
+    } else {
+      changes.entered.push_back({c});
+      if (t.zone->restricted) changes.alerts.push_back({c});
+    }
+  }
+}
+
+void AvlLane::StopOnFailure(std::vector<Pending>& group, const Status& cause) {
+  {
+    // Readers must never see a fix the client is refused; the store has already cut it off.
+    std::unique_lock write(index_mu_);
+    for (auto s = undo_.saved.rbegin(); s != undo_.saved.rend(); ++s) index_.Restore(*s);
+  }
+  // stale_ and checkpointed_ms_ may now be ahead of the log: harmless, a stopped lane reports
+  // nothing more and a restart rebuilds them from the World.
+  ++syncs_failed_;
+  {
+    std::lock_guard lock(stop_mu_);
+    stop_cause_ = Unavailable("the AVL lane has stopped: " + cause.message() +
+                              "; no fix is accepted until the server is restarted");
+  }
+  stopped_ = true;
+  size_t fixes = 0;
+  for (const Pending& p : group) fixes += p.result.accepted;
+  spdlog::critical(
+      "AVL lane stopped to protect the track record: {} ({} batches, {} fixes refused)",
+      cause.ToString(), group.size(), fixes);
+  Refuse(group, health());
+}
+
+void AvlLane::Refuse(std::vector<Pending>& group, const Status& status) {
+  for (Pending& p : group) {
+    unstored_ += p.fixes.size();
+    p.result.status = status;
+    p.result.accepted = 0;
+    p.result.rejected.clear();
+    p.done(std::move(p.result));
+  }
+}
+
+Status AvlLane::health() const {
+  if (!stopped_) return Status::Ok();
+  std::lock_guard lock(stop_mu_);
+  return stop_cause_;
 }
 
 void AvlLane::CheckStale(RecordMonitoring& changes) {
@@ -363,17 +442,9 @@ void AvlLane::CheckStale(RecordMonitoring& changes) {
   }
 }
 
-void AvlLane::Finish(std::vector<Pending>& group, Status status, RecordMonitoring changes) {
-  if (!status.ok()) {
-    ++syncs_failed_;
-    spdlog::error("AVL lane: track store write failed, {} batches refused: {}", group.size(),
-                  status.ToString());
-    for (Pending& p : group) {
-      p.result.status = status;
-      p.done(std::move(p.result));
-    }
-    return;
-  }
+void AvlLane::Finish(std::vector<Pending>& group, RecordMonitoring changes) {
+  // Counted here, once durable: "accepted" on /metrics never includes a fix that was refused.
+  for (const Pending& p : group) counters_.Accepted(p.source, p.result.accepted);
   stale_events_ += changes.stale.size();
   zone_events_ += changes.entered.size() + changes.exited.size();
   alerts_ += changes.alerts.size();
@@ -457,8 +528,16 @@ void AvlLane::RenderMetrics(std::string& out) const {
   counters_.Render(out);
   RenderCounter(out, "ncc_avl_groups_total", "Group commits of the AVL lane (one fdatasync each)",
                 groups_.load());
-  RenderCounter(out, "ncc_avl_sync_failures_total", "Track store writes that failed",
+  RenderCounter(out, "ncc_avl_sync_failures_total",
+                "Track store writes or syncs that failed (the first one stops the lane)",
                 syncs_failed_.load());
+  RenderCounter(out, "ncc_avl_lane_up",
+                "1 while the AVL lane accepts fixes, 0 once a track store failure stopped it",
+                stopped_ ? 0 : 1, "gauge");
+  RenderCounter(out, "ncc_avl_fixes_unstored_total",
+                "Fixes refused because the track write of their group failed or the lane had "
+                "stopped",
+                unstored_.load());
   RenderCounter(out, "ncc_avl_checkpoints_total", "Fixes checkpointed into the event log",
                 checkpoints_.load());
   RenderCounter(out, "ncc_avl_stale_events_total", "unit_stale events (stale and back)",
@@ -474,6 +553,19 @@ void AvlLane::RenderMetrics(std::string& out) const {
   }
   RenderCounter(out, "ncc_avl_units", "Units the live index holds", units, "gauge");
   RenderCounter(out, "ncc_avl_track_bytes", "Size of the track store file", tracks_->size_bytes(),
+                "gauge");
+  // What the scan at start found damaged (docs/formats/tracks.md): constant while running.
+  const track::OpenReport& r = tracks_->open_report();
+  RenderCounter(out, "ncc_avl_track_lost_blocks",
+                "Damaged track store blocks skipped at start (each costs its own fixes only)",
+                r.lost_blocks, "gauge");
+  RenderCounter(out, "ncc_avl_track_lost_bytes", "Bytes of the damaged blocks skipped at start",
+                r.lost_bytes, "gauge");
+  RenderCounter(out, "ncc_avl_track_lost_fixes",
+                "Stored fixes the damaged blocks held, lost (found at start)", r.lost_fixes,
+                "gauge");
+  RenderCounter(out, "ncc_avl_track_dropped_tail_bytes",
+                "Bytes of a torn or corrupt tail cut off the track store at start", r.dropped_bytes,
                 "gauge");
 }
 

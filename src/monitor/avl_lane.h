@@ -11,6 +11,12 @@
 // the console and replay still see positions. A batch that caused such events is acknowledged
 // after the engine made them durable too.
 //
+// Fail-stop (docs/monitoring.md): when the track store's write or fdatasync fails, the lane
+// stops, as the event log does. The failed group is refused (never acknowledged), its fixes are
+// taken out of the live index again (the store cuts them off the file), and every later batch is
+// refused with the same cause (kUnavailable: HTTP 503) until the server is restarted, which
+// rescans the file and rebuilds the index from what is durable. health() and /metrics say so.
+//
 // Threads: Submit, queries and metrics from any thread; the index is guarded by a shared mutex
 // (the lane thread writes once per group, readers share). Done callbacks run on the lane thread
 // or the engine's writer thread and must not block.
@@ -34,6 +40,7 @@
 #include "engine/engine.h"
 #include "geo/geofence.h"
 #include "geo/live_index.h"
+#include "store/disk_reserve.h"
 #include "track/track_store.h"
 
 namespace ncc::monitor {
@@ -84,12 +91,16 @@ class LaneCounters {
 };
 
 struct LaneOptions {
-  std::string track_path;  // the track store file
+  std::string track_path;     // the track store file
+  track::FileOps track_file;  // tests replace it to make the store's writes or syncs fail
   geo::LiveIndexOptions index;
   int64_t stale_after_ms = 120'000;      // no fix for this long: unit_stale; 0 disables
   int64_t checkpoint_every_ms = 10'000;  // per unit, in fix time; 0: every accepted fix
   int64_t tick_ms = 1'000;               // how often staleness is checked
   size_t max_queued_fixes = 2'000'000;   // beyond this Submit refuses (kOverload)
+  // Free space kept on the track store's disk: below it a group is refused (507) before it
+  // is written, and the lane carries on once space returns (a failed write stops it).
+  uint64_t disk_reserve_bytes = 0;
 };
 
 struct BatchResult {
@@ -136,6 +147,10 @@ class AvlLane {
     return tracks_->Query(unit, from, to);
   }
 
+  // Ok while the lane runs; after a track store failure, the kUnavailable status every batch
+  // is refused with (what failed, and that a restart recovers).
+  Status health() const;
+
   LaneCounters& counters() { return counters_; }
   void RenderMetrics(std::string& out) const;
 
@@ -150,24 +165,44 @@ class AvlLane {
     BatchResult result;         // screening rejections so far
     Done done;
   };
+  // The live index as it was before a group touched it, one entry per unit, to undo the group
+  // if its track write fails.
+  struct IndexUndo {
+    std::vector<geo::LiveIndex::Saved> saved;
+    std::vector<uint64_t> group_of;  // by unit id: the group that last saved the unit
+  };
 
   AvlLane(Engine& engine, const Clock& clock, LaneOptions options,
           std::unique_ptr<track::TrackStore> tracks);
   void Run();
   void ProcessGroup(std::vector<Pending>& group);
+  // Applies the group to the live index (lane thread, under the index lock): the fixes it
+  // accepted go to `accepted`, the state changes to `changes`, each touched unit's prior state
+  // to `undo_`.
+  void ApplyToIndex(std::vector<Pending>& group, const geo::Geofences* zones,
+                    std::vector<PositionFix>& accepted, RecordMonitoring& changes);
+  void RejectFix(Pending& p, size_t k, geo::FixOutcome outcome);
+  // The state changes an accepted fix makes: back from stale, checkpoint, zone crossings.
+  void NoteChanges(const PositionFix& f, std::optional<LatLon> before, const geo::Geofences* zones,
+                   RecordMonitoring& changes);
   void CheckStale(RecordMonitoring& changes);
   void SyncAttributes();
   uint8_t AttributesOf(const Unit& u);
-  void Finish(std::vector<Pending>& group, Status status, RecordMonitoring changes);
+  // The track write of a group failed: undo the group in the index, stop the lane, refuse.
+  void StopOnFailure(std::vector<Pending>& group, const Status& cause);
+  void Refuse(std::vector<Pending>& group, const Status& status);
+  void Finish(std::vector<Pending>& group, RecordMonitoring changes);
 
   Engine& engine_;
   const Clock& clock_;
   const LaneOptions options_;
+  DiskReserve disk_;
   std::unique_ptr<track::TrackStore> tracks_;
   LaneCounters counters_;
 
   mutable std::shared_mutex index_mu_;
   geo::LiveIndex index_;
+  IndexUndo undo_;              // lane thread only
   std::vector<uint8_t> stale_;  // by unit id: 1 while the unit is stale (lane thread only)
   std::vector<int64_t> checkpointed_ms_;  // by unit id: fix time of the last checkpoint
 
@@ -188,8 +223,13 @@ class AvlLane {
   bool stopping_ = false;
   std::thread thread_;
 
+  // Set once, by the lane thread, when the track store fails; read by Submit and health().
+  std::atomic<bool> stopped_{false};
+  mutable std::mutex stop_mu_;
+  Status stop_cause_;
+
   std::atomic<uint64_t> groups_{0}, syncs_failed_{0}, stale_events_{0}, zone_events_{0}, alerts_{0},
-      checkpoints_{0};
+      checkpoints_{0}, unstored_{0};
 };
 
 }  // namespace ncc::monitor

@@ -1,5 +1,7 @@
 #include "server/api.h"
 
+#include <openssl/sha.h>
+
 #include <charconv>
 #include <mutex>
 #include <set>
@@ -16,6 +18,24 @@ namespace ncc {
 namespace {
 
 using nlohmann::json;
+
+// The command id a client sent (Idempotency-Key), with the digest of the request it stands for:
+// the same key on another method, path or body is refused rather than answered wrongly.
+CommandId CommandIdOf(const HttpRequest& r) {
+  auto it = r.headers.find("idempotency-key");
+  if (it == r.headers.end()) return {};
+  std::string asked = r.method + ' ' + r.path + '\n' + r.body;
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(asked.data()), asked.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char b : digest) {
+    hex += kHex[b >> 4];
+    hex += kHex[b & 15];
+  }
+  // An empty key is a key too (refused by Execute), not the absence of one.
+  return {it->second.empty() ? std::string(" ") : it->second, std::move(hex)};
+}
 
 // ?limit= and ?after= with bounds; writes an error into `error` when malformed.
 uint64_t QueryNumber(const HttpRequest& r, const char* name, uint64_t fallback, uint64_t max,
@@ -164,7 +184,8 @@ void SessionRoutes::AuthRoute(const HttpRequest& r, std::string_view what, Reply
   session_reply(auth_.tokens().Refresh(token));
 }
 
-void ApiCore::Submit(Command command, Who who, Reply reply, Outcome on_success) {
+void ApiCore::Submit(const HttpRequest& r, Command command, Who who, Reply reply,
+                     Outcome on_success) {
   engine.Submit(
       std::move(command), who.user, who.agency,
       [reply = std::move(reply), on_success = std::move(on_success), this](CommandOutcome o) {
@@ -172,8 +193,11 @@ void ApiCore::Submit(Command command, Who who, Reply reply, Outcome on_success) 
           ++client_errors;
           return reply(ErrorResponse(o.status));
         }
-        reply(on_success(o));
-      });
+        HttpResponse resp = on_success(o);
+        if (o.replayed) resp.headers.push_back({"Idempotent-Replayed", "true"});
+        reply(std::move(resp));
+      },
+      CommandIdOf(r));
 }
 
 // Parses the body into a FieldReader-checked command; 400 on any parse or type error.
@@ -237,8 +261,17 @@ void IncidentRoutes::CreateIncidentRoute(const HttpRequest& r, Who who, Reply re
   auth::RecordLabel label{c.agency, c.classification, {}};
   if (Status s = auth::Authorize(who, auth::Action::kIncidentCreate, &label); !s.ok())
     return reply(ErrorResponse(s));
-  if (alarms_ && alarms_->correlate_calls()) return CorrelatedCall(std::move(c), who, reply);
-  Submit(std::move(c), who, std::move(reply), Created);
+  if (alarms_ && alarms_->correlate_calls()) {
+    // A correlated call may join an incident rather than open one; its outcome is not a
+    // command record's, so a retry could not be answered with it. Say so instead of guessing.
+    if (r.headers.count("idempotency-key"))
+      return reply(ErrorResponse(Malformed(
+          "calls are correlated on this server (--correlate-calls): an Idempotency-Key is not "
+          "taken here",
+          "Idempotency-Key")));
+    return CorrelatedCall(std::move(c), who, reply);
+  }
+  Submit(r, std::move(c), who, std::move(reply), Created);
 }
 
 void ApiCore::ReplyAfterAudit(std::vector<IncidentId> confidential, std::string via, Who who,
@@ -376,7 +409,7 @@ void IncidentRoutes::IncidentStatusRoute(const HttpRequest& r, IncidentId id, Wh
                                   "assignments); its agency clears it first",
                                   "status")));
   }
-  Submit(ChangeIncidentStatus{id, *to, std::move(note)}, who, std::move(reply), Applied);
+  Submit(r, ChangeIncidentStatus{id, *to, std::move(note)}, who, std::move(reply), Applied);
 }
 
 void IncidentRoutes::IncidentNoteRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
@@ -387,9 +420,10 @@ void IncidentRoutes::IncidentNoteRoute(const HttpRequest& r, IncidentId id, Who 
   if (auto no = Refuse(who, auth::Action::kIncidentNote, auth::Action::kIncidentRead,
                        IncidentLabel(engine_, id), "incident", id.value))
     return reply(std::move(*no));
-  Submit(AddIncidentNote{id, std::move(text)}, who, std::move(reply), [](const CommandOutcome& o) {
-    return JsonResponse(201, {{"seq", o.last_seq.value}});
-  });
+  Submit(r, AddIncidentNote{id, std::move(text)}, who, std::move(reply),
+         [](const CommandOutcome& o) {
+           return JsonResponse(201, {{"seq", o.last_seq.value}});
+         });
 }
 
 void IncidentRoutes::ShareRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
@@ -401,9 +435,10 @@ void IncidentRoutes::ShareRoute(const HttpRequest& r, IncidentId id, Who who, Re
   if (auto no = Refuse(who, auth::Action::kIncidentUpdateStatus, auth::Action::kIncidentRead,
                        IncidentLabel(engine_, id), "incident", id.value))
     return reply(std::move(*no));
-  Submit(ShareIncident{id, std::move(agency)}, who, std::move(reply), [](const CommandOutcome& o) {
-    return JsonResponse(201, {{"seq", o.last_seq.value}});
-  });
+  Submit(r, ShareIncident{id, std::move(agency)}, who, std::move(reply),
+         [](const CommandOutcome& o) {
+           return JsonResponse(201, {{"seq", o.last_seq.value}});
+         });
 }
 
 void IncidentRoutes::AssignRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
@@ -428,7 +463,7 @@ void IncidentRoutes::AssignRoute(const HttpRequest& r, IncidentId id, Who who, R
       !who.Holds(unit_label->agency, auth::Role::kSupervisor))
     return reply(ErrorResponse(Status(StatusCode::kPermissionDenied,
                                       "you do not dispatch for " + unit_label->agency, "unit")));
-  Submit(AssignUnit{id, unit_id}, who, std::move(reply), [](const CommandOutcome& o) {
+  Submit(r, AssignUnit{id, unit_id}, who, std::move(reply), [](const CommandOutcome& o) {
     return JsonResponse(201, {{"seq", o.last_seq.value}});
   });
 }
@@ -459,7 +494,7 @@ void UnitRoutes::CreateUnitRoute(const HttpRequest& r, Who who, Reply reply) {
   auth::RecordLabel label{c.agency, c.classification, {}};
   if (Status s = auth::Authorize(who, auth::Action::kUnitRegister, &label); !s.ok())
     return reply(ErrorResponse(s));
-  Submit(std::move(c), who, std::move(reply), Created);
+  Submit(r, std::move(c), who, std::move(reply), Created);
 }
 
 void UnitRoutes::GetUnit(UnitId id, Who who, Reply reply) {
@@ -513,7 +548,7 @@ void UnitRoutes::UnitShareRoute(const HttpRequest& r, UnitId id, Who who, Reply 
   if (auto no = Refuse(who, auth::Action::kUnitRegister, auth::Action::kUnitRead, label, "unit",
                        id.value))
     return reply(std::move(*no));
-  Submit(ShareUnit{id, std::move(agency)}, who, std::move(reply), [](const CommandOutcome& o) {
+  Submit(r, ShareUnit{id, std::move(agency)}, who, std::move(reply), [](const CommandOutcome& o) {
     return JsonResponse(201, {{"seq", o.last_seq.value}});
   });
 }
@@ -536,7 +571,7 @@ void UnitRoutes::UnitStatusRoute(const HttpRequest& r, UnitId id, Who who, Reply
                        id.value))
     return reply(std::move(*no));
   if (Status s = CheckOwnUnit(who, *unit); !s.ok()) return reply(ErrorResponse(s));
-  Submit(ChangeUnitStatus{id, *to, std::move(note)}, who, std::move(reply), Applied);
+  Submit(r, ChangeUnitStatus{id, *to, std::move(note)}, who, std::move(reply), Applied);
 }
 
 void ServiceRoutes::AgencyRoute(const HttpRequest& r, Who who, Reply reply) {
@@ -546,7 +581,7 @@ void ServiceRoutes::AgencyRoute(const HttpRequest& r, Who who, Reply reply) {
   if (!f.ok()) return reply(ErrorResponse(AsMalformed(f.status())));
   if (Status s = auth::Authorize(who, auth::Action::kAgencyManage, nullptr); !s.ok())
     return reply(ErrorResponse(s));
-  Submit(RegisterAgency{std::move(a)}, who, std::move(reply), [](const CommandOutcome& o) {
+  Submit(r, RegisterAgency{std::move(a)}, who, std::move(reply), [](const CommandOutcome& o) {
     return JsonResponse(201, {{"seq", o.last_seq.value}});
   });
 }
@@ -598,11 +633,18 @@ void ServiceRoutes::MetricsRoute(Reply reply) {
 }
 
 // Liveness is public; anything that counts records (the log's head) is for those who may read
-// the audit trail (the row's action, checked by the router when credentials are sent).
+// the audit trail (the row's action, checked by the router when credentials are sent). A lane
+// stopped by a track store failure makes the server unhealthy (503: restart it to recover);
+// only those readers are told the cause, which names a file.
 void ServiceRoutes::Health(const RouteCall& call, Reply reply) {
-  if (!call.signed_in()) return reply(JsonResponse(200, {{"status", "ok"}}));
+  const Status lane = lane_ ? lane_->health() : Status::Ok();
+  if (!call.signed_in()) {
+    if (!lane.ok()) return reply(ErrorResponse(Unavailable("the AVL lane has stopped")));
+    return reply(JsonResponse(200, {{"status", "ok"}}));
+  }
   if (Status s = auth::Authorize(call.who(), auth::Action::kAuditRead, nullptr); !s.ok())
     return reply(ErrorResponse(s));
+  if (!lane.ok()) return reply(ErrorResponse(lane));
   reply(JsonResponse(200, {{"status", "ok"}, {"last_seq", engine_.log().LastSeq().value}}));
 }
 
@@ -640,7 +682,8 @@ void ServiceRoutes::AddRoutes(Router& router) {
   router.Add({"POST", "/api/v1/agencies", Action::kAgencyManage, Gate::kSignedIn, BodyType::kJson,
               [this](const RouteCall& c, Reply reply) {
                 AgencyRoute(c.request(), c.who(), std::move(reply));
-              }});
+              },
+              true});
   router.Add({"GET", "/api/v1/events", Action::kEventRead, Gate::kSignedIn, BodyType::kNone,
               [this](const RouteCall& c, Reply reply) {
                 EventsRoute(c.request(), c.who(), std::move(reply));
@@ -662,9 +705,11 @@ void ServiceRoutes::AddRoutes(Router& router) {
 void IncidentRoutes::AddRoutes(Router& router) {
   using auth::Action;
   router.Add({"POST", "/api/v1/incidents", Action::kIncidentCreate, Gate::kSignedIn,
-              BodyType::kJson, [this](const RouteCall& c, Reply reply) {
+              BodyType::kJson,
+              [this](const RouteCall& c, Reply reply) {
                 CreateIncidentRoute(c.request(), c.who(), std::move(reply));
-              }});
+              },
+              true});
   router.Add({"GET", "/api/v1/incidents", Action::kIncidentRead, Gate::kSignedIn, BodyType::kNone,
               [this](const RouteCall& c, Reply reply) {
                 ListIncidents(c.request(), c.who(), std::move(reply));
@@ -678,7 +723,8 @@ void IncidentRoutes::AddRoutes(Router& router) {
     router.Add({"POST", path, action, Gate::kSignedIn, BodyType::kJson,
                 [this, handler](const RouteCall& c, Reply reply) {
                   (this->*handler)(c.request(), IncidentId(c.Id()), c.who(), std::move(reply));
-                }});
+                },
+                true});
   };
   post("/api/v1/incidents/{id}/status", Action::kIncidentUpdateStatus,
        &IncidentRoutes::IncidentStatusRoute);
@@ -692,7 +738,8 @@ void UnitRoutes::AddRoutes(Router& router) {
   router.Add({"POST", "/api/v1/units", Action::kUnitRegister, Gate::kSignedIn, BodyType::kJson,
               [this](const RouteCall& c, Reply reply) {
                 CreateUnitRoute(c.request(), c.who(), std::move(reply));
-              }});
+              },
+              true});
   router.Add({"GET", "/api/v1/units", Action::kUnitRead, Gate::kSignedIn, BodyType::kNone,
               [this](const RouteCall& c, Reply reply) {
                 ListUnits(c.request(), c.who(), std::move(reply));
@@ -702,13 +749,17 @@ void UnitRoutes::AddRoutes(Router& router) {
                 GetUnit(UnitId(c.Id()), c.who(), std::move(reply));
               }});
   router.Add({"POST", "/api/v1/units/{id}/status", Action::kUnitUpdateStatus, Gate::kSignedIn,
-              BodyType::kJson, [this](const RouteCall& c, Reply reply) {
+              BodyType::kJson,
+              [this](const RouteCall& c, Reply reply) {
                 UnitStatusRoute(c.request(), UnitId(c.Id()), c.who(), std::move(reply));
-              }});
+              },
+              true});
   router.Add({"POST", "/api/v1/units/{id}/shares", Action::kUnitRegister, Gate::kSignedIn,
-              BodyType::kJson, [this](const RouteCall& c, Reply reply) {
+              BodyType::kJson,
+              [this](const RouteCall& c, Reply reply) {
                 UnitShareRoute(c.request(), UnitId(c.Id()), c.who(), std::move(reply));
-              }});
+              },
+              true});
 }
 
 Api::Api(Engine& engine, auth::Auth& auth, const auth::Clock& clock, ApiOptions options,
@@ -722,7 +773,7 @@ Api::Api(Engine& engine, auth::Auth& auth, const auth::Clock& clock, ApiOptions 
   rooms_.push_back(std::make_unique<IncidentRoutes>(core, services.alarms));
   rooms_.push_back(std::make_unique<UnitRoutes>(core, services.lane));
   rooms_.push_back(std::make_unique<RecordRoutes>(core));
-  rooms_.push_back(std::make_unique<ServiceRoutes>(core));
+  rooms_.push_back(std::make_unique<ServiceRoutes>(core, services.lane));
   rooms_.push_back(std::make_unique<PositionRoutes>(core, services.lane));
   rooms_.push_back(std::make_unique<MonitoringRoutes>(core, services.lane, services.zones_path));
   rooms_.push_back(std::make_unique<RoutingRoutes>(core, services.routing));

@@ -92,13 +92,17 @@ void AlarmRoutes::AddRoutes(Router& router) {
       {"GET", "/api/v1/watchlists", Action::kWatchlistRead, Gate::kSignedIn, BodyType::kNone,
        [this](const RouteCall& c, Reply reply) { ListWatchlist(c.who(), std::move(reply)); }});
   router.Add({"POST", "/api/v1/watchlists", Action::kWatchlistManage, Gate::kSignedIn,
-              BodyType::kJson, [this](const RouteCall& c, Reply reply) {
+              BodyType::kJson,
+              [this](const RouteCall& c, Reply reply) {
                 SetWatchlistEntryRoute(c.request(), c.who(), std::move(reply));
-              }});
+              },
+              true});
   router.Add({"DELETE", "/api/v1/watchlists/{plate+}", Action::kWatchlistManage, Gate::kSignedIn,
-              BodyType::kNone, [this](const RouteCall& c, Reply reply) {
+              BodyType::kNone,
+              [this](const RouteCall& c, Reply reply) {
                 RemoveWatchlistEntryRoute(c.request(), c.Param("plate"), c.who(), std::move(reply));
-              }});
+              },
+              true});
 }
 
 void AlarmRoutes::AlarmsRoute(const HttpRequest& r, Who who, Reply reply) {
@@ -206,7 +210,7 @@ void AlarmRoutes::SetWatchlistEntryRoute(const HttpRequest& r, Who who, Reply re
   if (Status s = auth::Authorize(who, auth::Action::kWatchlistManage, &label); !s.ok())
     return reply(ErrorResponse(s));
   std::string plate = NormalizePlate(c.plate);
-  return Submit(std::move(c), who, std::move(reply), [plate](const CommandOutcome& o) {
+  return Submit(r, std::move(c), who, std::move(reply), [plate](const CommandOutcome& o) {
     return JsonResponse(201, {{"plate", plate}, {"seq", o.last_seq.value}});
   });
 }
@@ -226,7 +230,7 @@ void AlarmRoutes::RemoveWatchlistEntryRoute(const HttpRequest& r, const std::str
         NotFound("plate " + NormalizePlate(c.plate).substr(0, 64) + " is not listed", "plate")));
   if (Status s = auth::Authorize(who, auth::Action::kWatchlistManage, &*label); !s.ok())
     return reply(ErrorResponse(s));
-  return Submit(std::move(c), who, std::move(reply), [](const CommandOutcome& o) {
+  return Submit(r, std::move(c), who, std::move(reply), [](const CommandOutcome& o) {
     return JsonResponse(200, {{"seq", o.last_seq.value}});
   });
 }

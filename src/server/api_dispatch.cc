@@ -84,10 +84,11 @@ void DispatchRoutes::RecommendationRoute(const HttpRequest& r, IncidentId id, st
     if (!rec.ok()) return reply(ErrorResponse(rec.status()));
     json body = rec->ToJson();
     // Logged, so the stream shows it and accepting it later sends exactly these units.
-    return Submit(rec->ToCommand(), who, std::move(reply), [body](const CommandOutcome& o) mutable {
-      body["seq"] = o.last_seq.value;
-      return JsonResponse(200, body);
-    });
+    return Submit(r, rec->ToCommand(), who, std::move(reply),
+                  [body](const CommandOutcome& o) mutable {
+                    body["seq"] = o.last_seq.value;
+                    return JsonResponse(200, body);
+                  });
   }
   if (what != "accept") return reply(ErrorResponse(NotFound("no route " + r.path)));
   json body = json::object();
@@ -138,7 +139,7 @@ void DispatchRoutes::RecommendationRoute(const HttpRequest& r, IncidentId id, st
   if (auto no = CheckCommands(who, engine_, units, "units")) return reply(std::move(*no));
   json sent = json::array();
   for (UnitId u : units) sent.push_back(u.value);
-  Submit(AssignUnits{id, units}, who, std::move(reply), [sent](const CommandOutcome& o) {
+  Submit(r, AssignUnits{id, units}, who, std::move(reply), [sent](const CommandOutcome& o) {
     return JsonResponse(201, {{"assigned", sent}, {"seq", o.last_seq.value}});
   });
 }
@@ -151,20 +152,24 @@ void DispatchRoutes::AddRoutes(Router& router) {
     };
   };
   router.Add({"POST", "/api/v1/incidents/{id}/recommendation", Action::kIncidentAssign,
-              Gate::kSignedIn, BodyType::kJson, recommendation("")});
+              Gate::kSignedIn, BodyType::kJson, recommendation(""), true});
   router.Add({"POST", "/api/v1/incidents/{id}/recommendation/accept", Action::kIncidentAssign,
-              Gate::kSignedIn, BodyType::kJson, recommendation("accept")});
+              Gate::kSignedIn, BodyType::kJson, recommendation("accept"), true});
   router.Add(
       {"GET", "/api/v1/resource-requests", Action::kIncidentRead, Gate::kSignedIn, BodyType::kNone,
        [this](const RouteCall& c, Reply reply) { ListRequests(c.who(), std::move(reply)); }});
   router.Add({"POST", "/api/v1/resource-requests", Action::kIncidentAssign, Gate::kSignedIn,
-              BodyType::kJson, [this](const RouteCall& c, Reply reply) {
+              BodyType::kJson,
+              [this](const RouteCall& c, Reply reply) {
                 RequestRoute(c.request(), c.who(), std::move(reply));
-              }});
+              },
+              true});
   router.Add({"POST", "/api/v1/resource-requests/{id}/answer", Action::kIncidentAssign,
-              Gate::kSignedIn, BodyType::kJson, [this](const RouteCall& c, Reply reply) {
+              Gate::kSignedIn, BodyType::kJson,
+              [this](const RouteCall& c, Reply reply) {
                 AnswerRoute(c.request(), c.Id(), c.who(), std::move(reply));
-              }});
+              },
+              true});
   router.Add({"GET", "/api/v1/coverage", Action::kUnitRead, Gate::kSignedIn, BodyType::kNone,
               [this](const RouteCall& c, Reply reply) {
                 CoverageRoute(c.request(), c.who(), std::move(reply));
@@ -222,7 +227,7 @@ void DispatchRoutes::RequestRoute(const HttpRequest& r, Who who, Reply reply) {
     return reply(ErrorResponse(
         403, Status(StatusCode::kPermissionDenied,
                     "only the incident's own agency asks others for units; ask it", "incident")));
-  return Submit(std::move(c), who, std::move(reply), [](const CommandOutcome& o) {
+  return Submit(r, std::move(c), who, std::move(reply), [](const CommandOutcome& o) {
     return JsonResponse(201, {{"id", o.created_id}, {"seq", o.last_seq.value}});
   });
 }
@@ -254,7 +259,7 @@ void DispatchRoutes::AnswerRoute(const HttpRequest& r, uint64_t id, Who who, Rep
         403, Status(StatusCode::kPermissionDenied,
                     "only a dispatcher or supervisor of " + asked->first + " may answer", "id")));
   if (auto no = CheckCommands(who, engine_, *units, "units")) return reply(std::move(*no));
-  return Submit(AnswerResourceRequest{id, accept->get<bool>(), *units, std::move(note)}, who,
+  return Submit(r, AnswerResourceRequest{id, accept->get<bool>(), *units, std::move(note)}, who,
                 std::move(reply), [](const CommandOutcome& o) {
                   return JsonResponse(200, {{"seq", o.last_seq.value}});
                 });

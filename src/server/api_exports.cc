@@ -159,7 +159,7 @@ void ExportRoutes::AddRoutes(Router& router) {
               }});
   router.Add({"DELETE", "/api/v1/webhooks/{id}", Action::kWebhookManage, Gate::kSignedIn,
               BodyType::kNone, [this, manage](const RouteCall& c, Reply reply) {
-                if (manage(c, reply)) DeleteWebhook(c.Id(), c.who(), std::move(reply));
+                if (manage(c, reply)) DeleteWebhook(c.request(), c.Id(), c.who(), std::move(reply));
               }});
 }
 
@@ -170,13 +170,13 @@ void ExportRoutes::ListWebhooks(Who who, Reply reply) {
   reply(JsonResponse(200, {{"items", items}}));
 }
 
-void ExportRoutes::DeleteWebhook(uint64_t id, Who who, Reply reply) {
+void ExportRoutes::DeleteWebhook(const HttpRequest& r, uint64_t id, Who who, Reply reply) {
   auto found = webhooks_->Find(id);
   // Another agency's subscription is not disclosed.
   if (!found || found->principal.agency != who.agency)
     return reply(ErrorResponse(NotFound("no webhook " + std::to_string(id), "id")));
   if (Status s = webhooks_->Remove(id); !s.ok()) return reply(ErrorResponse(s));
-  Submit(RemoveWebhook{{id, found->url}}, who, std::move(reply), [](const CommandOutcome& o) {
+  Submit(r, RemoveWebhook{{id, found->url}}, who, std::move(reply), [](const CommandOutcome& o) {
     return JsonResponse(200, {{"seq", o.last_seq.value}});
   });
 }

@@ -41,21 +41,27 @@ std::optional<HttpResponse> RefuseLabel(const auth::Principal& who, Classificati
 void RecordRoutes::AddRoutes(Router& router) {
   using auth::Action;
   router.Add({"POST", "/api/v1/incidents/{id}/messages", Action::kIncidentNote, Gate::kSignedIn,
-              BodyType::kJson, [this](const RouteCall& c, Reply reply) {
+              BodyType::kJson,
+              [this](const RouteCall& c, Reply reply) {
                 PostMessageRoute(c.request(), IncidentId(c.Id()), c.who(), std::move(reply));
-              }});
+              },
+              true});
   router.Add({"GET", "/api/v1/incidents/{id}/messages", Action::kIncidentRead, Gate::kSignedIn,
               BodyType::kNone, [this](const RouteCall& c, Reply reply) {
                 ListMessages(IncidentId(c.Id()), c.who(), std::move(reply));
               }});
   router.Add({"POST", "/api/v1/incidents/{id}/classification", Action::kRecordClassify,
-              Gate::kSignedIn, BodyType::kJson, [this](const RouteCall& c, Reply reply) {
+              Gate::kSignedIn, BodyType::kJson,
+              [this](const RouteCall& c, Reply reply) {
                 IncidentClassifyRoute(c.request(), IncidentId(c.Id()), c.who(), std::move(reply));
-              }});
+              },
+              true});
   router.Add({"POST", "/api/v1/units/{id}/classification", Action::kRecordClassify, Gate::kSignedIn,
-              BodyType::kJson, [this](const RouteCall& c, Reply reply) {
+              BodyType::kJson,
+              [this](const RouteCall& c, Reply reply) {
                 UnitClassifyRoute(c.request(), UnitId(c.Id()), c.who(), std::move(reply));
-              }});
+              },
+              true});
 }
 
 void RecordRoutes::PostMessageRoute(const HttpRequest& r, IncidentId id, Who who, Reply reply) {
@@ -80,7 +86,7 @@ void RecordRoutes::PostMessageRoute(const HttpRequest& r, IncidentId id, Who who
   c.to = std::move(to);
   // The message is never less classified than its incident (decide raises it): the author must
   // be cleared for that too, which Refuse checked above.
-  Submit(std::move(c), who, std::move(reply), Created);
+  Submit(r, std::move(c), who, std::move(reply), Created);
 }
 
 void RecordRoutes::ListMessages(IncidentId id, Who who, Reply reply) {
@@ -116,7 +122,7 @@ void RecordRoutes::IncidentClassifyRoute(const HttpRequest& r, IncidentId id, Wh
                        IncidentLabel(engine_, id), "incident", id.value))
     return reply(std::move(*no));
   if (auto no = RefuseLabel(who, *to)) return reply(std::move(*no));
-  Submit(ReclassifyIncident{id, *to}, who, std::move(reply), Applied);
+  Submit(r, ReclassifyIncident{id, *to}, who, std::move(reply), Applied);
 }
 
 void RecordRoutes::UnitClassifyRoute(const HttpRequest& r, UnitId id, Who who, Reply reply) {
@@ -135,7 +141,7 @@ void RecordRoutes::UnitClassifyRoute(const HttpRequest& r, UnitId id, Who who, R
                        id.value))
     return reply(std::move(*no));
   if (auto no = RefuseLabel(who, *to)) return reply(std::move(*no));
-  Submit(ReclassifyUnit{id, *to}, who, std::move(reply), Applied);
+  Submit(r, ReclassifyUnit{id, *to}, who, std::move(reply), Applied);
 }
 
 }  // namespace ncc

@@ -222,7 +222,8 @@ void MonitoringRoutes::AddRoutes(Router& router) {
   router.Add({"POST", "/api/v1/zones", Action::kAgencyManage, Gate::kSignedIn, BodyType::kJson,
               [this](const RouteCall& c, Reply reply) {
                 ZonesRoute(c.request(), c.who(), std::move(reply));
-              }});
+              },
+              true});
 }
 
 void MonitoringRoutes::ListZones(Reply reply) {
@@ -257,7 +258,7 @@ void MonitoringRoutes::ZonesRoute(const HttpRequest& r, Who who, Reply reply) {
     return reply(ErrorResponse(Unavailable(s.message())));
   lane_->SetZones(fences);
   size_t count = fences->size();
-  Submit(std::move(command), who, std::move(reply), [count](const CommandOutcome& o) {
+  Submit(r, std::move(command), who, std::move(reply), [count](const CommandOutcome& o) {
     return JsonResponse(201, {{"zones", count}, {"seq", o.last_seq.value}});
   });
 }

@@ -30,9 +30,10 @@ class ApiCore {
   StatusOr<auth::Principal> Identify(const HttpRequest& request, bool url_token_allowed) const;
   StatusOr<auth::Principal> Authenticate(const HttpRequest& request, HttpResponse* denied,
                                          bool url_token_allowed);
-  // Submits `command` as `who`; an error answers with its mapped status, success with
-  // `on_success`.
-  void Submit(Command command, Who who, Reply reply, Outcome on_success);
+  // Submits `command` as `who`, for request `r`; an error answers with its mapped status,
+  // success with `on_success`. The request's Idempotency-Key, if any, goes with the command: a
+  // retry is answered with the first outcome (and "Idempotent-Replayed: true").
+  void Submit(const HttpRequest& r, Command command, Who who, Reply reply, Outcome on_success);
   // Replies with `response` once the reads named in `access` (confidential and secret
   // incidents, messages, units) are in the audit trail (none: at once). If the trail cannot
   // be written the records are not shown (503).
@@ -64,8 +65,8 @@ class ApiRoom {
  protected:
   using Who = const auth::Principal&;
   using Outcome = ApiCore::Outcome;
-  void Submit(Command command, Who who, Reply reply, Outcome on_success) {
-    core_.Submit(std::move(command), who, std::move(reply), std::move(on_success));
+  void Submit(const HttpRequest& r, Command command, Who who, Reply reply, Outcome on_success) {
+    core_.Submit(r, std::move(command), who, std::move(reply), std::move(on_success));
   }
   void ReplyAfterAudit(RecordAccess access, Who who, Reply reply, HttpResponse response) {
     core_.ReplyAfterAudit(std::move(access), who, std::move(reply), std::move(response));
@@ -137,7 +138,8 @@ class UnitRoutes final : public ApiRoom {
 // console's files (api.cc).
 class ServiceRoutes final : public ApiRoom {
  public:
-  using ApiRoom::ApiRoom;
+  // `lane` (may be null): /healthz reports it stopped after a track store failure.
+  ServiceRoutes(ApiCore& core, const monitor::AvlLane* lane) : ApiRoom(core), lane_(lane) {}
   void AddRoutes(Router& router) override;
 
  private:
@@ -147,6 +149,8 @@ class ServiceRoutes final : public ApiRoom {
   void Health(const RouteCall& call, Reply reply);
   void MetricsRoute(Reply reply);
   void StaticFile(const HttpRequest& r, Reply reply);
+
+  const monitor::AvlLane* lane_;
 };
 
 // Per-incident messages and reclassification of incidents and units (api_messages.cc).
@@ -262,7 +266,7 @@ class ExportRoutes final : public ApiRoom {
   void CapImportRoute(const HttpRequest& r, Who who, Reply reply);
   void ListWebhooks(Who who, Reply reply);
   void AddWebhook(const HttpRequest& r, Who who, Reply reply);
-  void DeleteWebhook(uint64_t id, Who who, Reply reply);
+  void DeleteWebhook(const HttpRequest& r, uint64_t id, Who who, Reply reply);
   alarms::Intake* alarms_;
   webhooks::Registry* webhooks_;
 };

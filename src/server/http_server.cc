@@ -61,6 +61,17 @@ class ConnectionGate : public std::enable_shared_from_this<ConnectionGate> {
   std::atomic<uint64_t> refused_{0};
 };
 
+// Requests between their last byte read and their reply's last byte written, and whether the
+// server is stopping. A stop waits for in_flight to reach 0 (every request answered: its
+// outcome, or 503 for those that arrive while draining) before it stops the I/O threads.
+// A request counts itself before it reads `draining`, and Stop sets `draining` before it reads
+// the count: either the request sees the drain (and answers 503), or Stop sees the request.
+struct RequestDrain {
+  std::atomic<int64_t> in_flight{0};
+  std::atomic<bool> draining{false};
+  std::atomic<uint64_t> refused{0};  // answered 503 because the server was stopping
+};
+
 std::string Lower(std::string_view in) {
   std::string out(in);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -121,7 +132,8 @@ HttpRequest ToRequest(const http::request<http::string_body>& req, const std::st
   r.body = req.body();
   r.remote = remote;
   r.client_cert_name = client_cert_name;
-  for (const char* name : {"x-ncc-actor", "x-ncc-agency", "authorization", "x-api-key"}) {
+  for (const char* name :
+       {"x-ncc-actor", "x-ncc-agency", "authorization", "x-api-key", "idempotency-key"}) {
     auto it = req.find(name);
     if (it != req.end()) r.headers[name] = std::string(it->value());
   }
@@ -138,13 +150,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
   template <class... StreamArgs>
   HttpSession(Api& api, Engine& engine, const ServerOptions& options, StreamCounters& streams,
-              std::shared_ptr<void> slot, StreamArgs&&... stream_args)
+              RequestDrain& drain, std::shared_ptr<void> slot, StreamArgs&&... stream_args)
       : stream_(std::forward<StreamArgs>(stream_args)...),
         slot_(std::move(slot)),
         api_(api),
         engine_(engine),
         options_(options),
-        streams_(streams) {
+        streams_(streams),
+        drain_(drain) {
     beast::error_code ec;
     auto ep = Lowest().socket().remote_endpoint(ec);
     remote_ = ec ? "?" : ep.address().to_string();
@@ -231,10 +244,26 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     auto req = parser_->release();
     keep_alive_ = req.keep_alive();
     version_ = req.version();
+    counted_ = true;
+    drain_.in_flight.fetch_add(1);
+    if (drain_.draining.load()) {
+      ++drain_.refused;
+      keep_alive_ = false;
+      HttpResponse stopping = ErrorResponse(
+          Unavailable("the server is stopping: nothing was done; retry (with the same "
+                      "Idempotency-Key) in a moment"));
+      stopping.headers.push_back({"Retry-After", "1"});
+      return Write(std::move(stopping));
+    }
     // The reply may wait on an fsync; the read timer starts again after it.
     Lowest().expires_never();
     auto self = shared_from_this();
-    api_.Handle(ToRequest(req, remote_, peer_name_), [self](HttpResponse resp) {
+    // The reply comes from another thread (the engine's writer) with no I/O pending on this
+    // connection meanwhile: the work guard keeps the I/O threads running for it. Without it, a
+    // stop that closes the acceptor while every connection awaits its fsync lets run() return,
+    // and the replies of commands already committed are never written.
+    auto work = net::make_work_guard(stream_.get_executor());
+    api_.Handle(ToRequest(req, remote_, peer_name_), [self, work](HttpResponse resp) {
       net::post(self->stream_.get_executor(),
                 [self, resp = std::move(resp)]() mutable { self->Write(std::move(resp)); });
     });
@@ -252,16 +281,24 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     res->set("Content-Security-Policy", kApiCsp);  // pages set their own below
     if constexpr (kTls) res->set(http::field::strict_transport_security, "max-age=31536000");
     for (auto& [k, v] : resp.headers) res->set(k, v);
+    if (drain_.draining.load()) keep_alive_ = false;  // the client goes elsewhere for the next one
     res->keep_alive(keep_alive_);
     res->body() = std::move(resp.body);
     res->prepare_payload();
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                        self->Answered();
                         if (ec) return self->Fail(ec);
                         if (!self->keep_alive_)
                           return self->refused_ ? self->LingeringClose() : self->Close();
                         self->ReadHeader();
                       });
+  }
+
+  // The reply of a counted request is written (or its client is gone): the drain may end.
+  void Answered() {
+    if (counted_) drain_.in_flight.fetch_sub(1);
+    counted_ = false;
   }
 
   // Refuses a request the parser could not take, then closes: the stream may be mid-body.
@@ -321,6 +358,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   Engine& engine_;
   const ServerOptions& options_;
   StreamCounters& streams_;
+  RequestDrain& drain_;
+  bool counted_ = false;  // this request is in drain_.in_flight until its reply is written
   std::string remote_;
   std::string peer_name_;  // CN of a verified client certificate (TLS with --tls-client-ca)
   bool keep_alive_ = true;
@@ -335,12 +374,14 @@ struct HttpServer::Impl {
   Api& api;
   Engine& engine;
   net::io_context ioc;
-  tcp::acceptor acceptor{ioc};
+  // On a strand: Stop closes it from another thread while an accept may be completing.
+  tcp::acceptor acceptor{net::make_strand(ioc)};
+  RequestDrain drain;
   std::optional<net::ssl::context> tls;
   std::vector<std::thread> threads;
   StreamCounters streams;
   std::shared_ptr<ConnectionGate> gate;
-  net::steady_timer retry{ioc};
+  net::steady_timer retry{acceptor.get_executor()};
   uint64_t accept_errors = 0;
 
   Impl(ServerOptions o, Api& a, Engine& e)
@@ -353,7 +394,7 @@ struct HttpServer::Impl {
 
   void Accept() {
     acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-      if (ec == net::error::operation_aborted) return;
+      if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
       if (ec) return BackOff(ec);
       beast::error_code ignored;
       auto peer = socket.remote_endpoint(ignored);
@@ -365,11 +406,11 @@ struct HttpServer::Impl {
       // Without this, small replies wait on Nagle + delayed ACK (~40 ms each on keep-alive).
       socket.set_option(tcp::no_delay(true), ignored);
       if (tls)
-        std::make_shared<HttpSession<TlsStream>>(api, engine, options, streams, std::move(slot),
-                                                 std::move(socket), *tls)
+        std::make_shared<HttpSession<TlsStream>>(api, engine, options, streams, drain,
+                                                 std::move(slot), std::move(socket), *tls)
             ->Start();
       else
-        std::make_shared<HttpSession<beast::tcp_stream>>(api, engine, options, streams,
+        std::make_shared<HttpSession<beast::tcp_stream>>(api, engine, options, streams, drain,
                                                          std::move(slot), std::move(socket))
             ->Start();
       Accept();
@@ -401,6 +442,9 @@ HttpServer::HttpServer(ServerOptions options, Api& api, Engine& engine)
     RenderCounter(out, "ncc_streams_cut_for_stall_total",
                   "Streams closed because their client stopped taking messages",
                   impl_->streams.cut_for_stall.load());
+    RenderCounter(out, "ncc_http_refused_while_stopping_total",
+                  "Requests answered 503 because the server was draining for a stop",
+                  impl_->drain.refused.load());
     RenderCounter(out, "ncc_http_connections", "Open HTTP/WebSocket connections",
                   impl_->gate->open(), "gauge");
     RenderCounter(out, "ncc_http_connections_refused_total",
@@ -455,7 +499,24 @@ uint16_t HttpServer::port() const {
 }
 
 void HttpServer::Stop() {
-  impl_->ioc.stop();
+  Impl& i = *impl_;
+  if (!i.ioc.stopped() && !i.threads.empty() && !i.drain.draining.exchange(true)) {
+    // Drain: no new connections; every request already read gets its reply (its outcome, or
+    // 503 for those read from now on); then the I/O threads stop. A client that keeps a reply
+    // waiting (not reading) is given up after the drain timeout.
+    net::post(i.acceptor.get_executor(), [&i] {
+      beast::error_code ignored;
+      i.acceptor.close(ignored);
+      i.retry.cancel();
+    });
+    auto deadline = std::chrono::steady_clock::now() + i.options.drain_timeout;
+    while (i.drain.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    if (int64_t left = i.drain.in_flight.load(); left > 0)
+      spdlog::warn("stopping with {} requests unanswered after {} ms", left,
+                   i.options.drain_timeout.count());
+  }
+  i.ioc.stop();
 }
 
 void HttpServer::Wait() {

@@ -32,6 +32,8 @@ struct ServerOptions {
   std::chrono::milliseconds stream_write_timeout{10'000};
   // The kernel's send buffer of a stream socket: what a stalled client can hold there.
   int stream_send_buffer = 256 * 1024;
+  // How long a stop waits for the requests already read to be answered (drain).
+  std::chrono::milliseconds drain_timeout{10'000};
   std::optional<TlsOptions> tls;  // none: plain HTTP
   // Connections at once, in all and per peer address; past them a new connection is closed at
   // once. The total is further capped by RLIMIT_NOFILE less a reserve (the log, the lanes).
@@ -52,6 +54,9 @@ class HttpServer {
   Status Start();
   uint16_t port() const;
   bool tls() const;
+  // Drains, then stops: takes no new connection, answers every request already read (its
+  // outcome, or 503 to those read during the drain), waits for them up to drain_timeout, then
+  // stops the I/O threads (open streams end there). Blocks; call once from the owning thread.
   void Stop();
   void Wait();
 

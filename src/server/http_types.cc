@@ -60,6 +60,8 @@ int HttpStatusOf(const Status& status) {
       return 426;
     case StatusCode::kUnavailable:
       return 503;
+    case StatusCode::kInsufficientStorage:
+      return 507;
     case StatusCode::kDataLoss:
     case StatusCode::kInternal:
       return 500;

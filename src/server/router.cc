@@ -155,6 +155,12 @@ void Router::Handle(const HttpRequest& r, Reply reply) const {
   }
   const RouteRow& row = *match->row;
   if (auto wrong = WrongBody(row.body, r.content_type)) return reply(ErrorResponse(*wrong));
+  if (!row.takes_command_id && r.method != "GET" && r.headers.count("idempotency-key"))
+    return reply(ErrorResponse(Malformed(
+        r.method.substr(0, 16) + " " + row.path +
+            " does not take an Idempotency-Key (it is not one command, or it is idempotent by "
+            "its own ids)",
+        "Idempotency-Key")));
   StatusOr<auth::Principal> who = Status(StatusCode::kUnauthenticated, "not signed in");
   if (row.gate == Gate::kSignedIn || (row.gate == Gate::kOptional && SendsCredentials(r))) {
     HttpResponse denied;

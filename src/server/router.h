@@ -4,9 +4,9 @@
 // runs: 404 for a path no row has, 405 with Allow for a method the path does not take, 415
 // for a body of the wrong type, the sign-in (401) and its rate limit (429), 403 when the
 // principal holds the row's action in no agency and on no lane, 400 for a malformed path
-// parameter. Handlers then decide on the record itself (auth::Authorize / CanSee with its
-// label). docs/api.yaml and the route table of docs/security.md are held to this table by
-// server/routes_test.cc.
+// parameter or an Idempotency-Key on a row that does not take one. Handlers then decide on the
+// record itself (auth::Authorize / CanSee with its label). docs/api.yaml and the route table of
+// docs/security.md are held to this table by server/routes_test.cc.
 //
 // Threads: rows are added before serving starts; Handle() then runs on any I/O thread.
 #pragma once
@@ -68,6 +68,9 @@ struct RouteRow {
   Gate gate = Gate::kSignedIn;
   BodyType body = BodyType::kNone;
   RouteHandler handler;
+  // The row's command takes a command id (Idempotency-Key): a retry gets the first outcome. On
+  // other rows that write, the header is refused (400) rather than silently not honoured.
+  bool takes_command_id = false;
 };
 
 // How the router signs a caller in (Api::Authenticate): the principal, or the answer to send

@@ -65,32 +65,56 @@ class RoutesTest : public ::testing::Test {
   std::unique_ptr<Api> api_;
 };
 
-TEST_F(RoutesTest, EveryRowIsInApiYamlAndNothingElse) {
-  std::set<std::string> documented;
+// docs/api.yaml's operations ("POST /api/v1/incidents"), each with whether it documents the
+// Idempotency-Key parameter.
+std::map<std::string, bool> DocumentedOperations() {
+  std::map<std::string, bool> documented;
   std::istringstream yaml(Read(NCC_SOURCE_DIR "/docs/api.yaml"));
-  std::string line, path;
+  std::string line, path, op;
   bool in_paths = false;
   while (std::getline(yaml, line)) {
     if (line == "paths:") in_paths = true;
     if (!in_paths) continue;
     if (line.size() > 3 && line.rfind("  /", 0) == 0 && line.back() == ':') {
       path = line.substr(2, line.size() - 3);
+      op.clear();
     } else if (!path.empty()) {
       for (const char* m : {"get", "post", "delete", "put", "patch"})
         if (line == std::string("    ") + m + ":") {
           std::string method = m;
           for (char& c : method) c = static_cast<char>(std::toupper(c));
-          documented.insert(method + " " + path);
+          op = method + " " + path;
+          documented[op] = false;
         }
+      if (!op.empty() && line.find("components/parameters/IdempotencyKey") != std::string::npos)
+        documented[op] = true;
     }
     if (!line.empty() && line[0] != ' ' && line != "paths:") in_paths = false;
   }
+  return documented;
+}
+
+TEST_F(RoutesTest, EveryRowIsInApiYamlAndNothingElse) {
+  std::map<std::string, bool> documented = DocumentedOperations();
   ASSERT_FALSE(documented.empty()) << "no paths read from docs/api.yaml";
   for (const auto& [route, action] : Table())
     EXPECT_TRUE(documented.count(route)) << route << " is served but not in docs/api.yaml";
   auto table = Table();
-  for (const std::string& route : documented)
+  for (const auto& [route, keyed] : documented)
     EXPECT_TRUE(table.count(route)) << route << " is in docs/api.yaml but not served";
+}
+
+// The rows that take a command id are exactly those documented with the Idempotency-Key
+// parameter: a client reading the contract is never promised a retry the server does not keep.
+TEST_F(RoutesTest, IdempotencyKeyIsDocumentedOnExactlyTheRowsThatTakeIt) {
+  std::map<std::string, bool> documented = DocumentedOperations();
+  size_t keyed = 0;
+  for (const RouteRow& row : api_->routes()) {
+    std::string route = row.method + " " + Contract(row.path);
+    EXPECT_EQ(documented[route], row.takes_command_id) << route;
+    keyed += row.takes_command_id;
+  }
+  EXPECT_GE(keyed, 15u);
 }
 
 TEST_F(RoutesTest, EveryRowIsInTheSecurityRouteTableWithItsAction) {

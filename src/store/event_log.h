@@ -4,6 +4,9 @@
 // Contract every backend keeps (checked by event_log_conformance_test.cc):
 //  - Append(batch) stores the whole batch or nothing, and returns only once it is durable
 //    (synced to stable storage). Seqs in a batch continue LastSeq() without gaps.
+//  - Append returning kInsufficientStorage (the disk is full, or below the reserve kept for a
+//    clean stop) stored nothing: the log is as it was, and a later Append may succeed. Any
+//    other error leaves the log in an unknown state (the engine stops).
 //  - ReadAfter(s, n) returns up to n events with seq > s in seq order, exactly as appended.
 // Threads: Append from one writer thread; ReadAfter/LastSeq from any thread.
 #pragma once
@@ -25,6 +28,9 @@ class EventLog {
   virtual Seq LastSeq() const = 0;
   // Number of syncs to stable storage so far (for metrics and the group-commit benchmark).
   virtual uint64_t Syncs() const = 0;
+  // Cheap check before work that will append: kInsufficientStorage when an Append would be
+  // refused for space now. Any thread.
+  virtual Status CheckSpace() const { return Status::Ok(); }
 };
 
 // Checks that `batch` continues the log at `last` without gaps.

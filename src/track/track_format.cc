@@ -63,7 +63,10 @@ int32_t ToFixed(double degrees) {
   return static_cast<int32_t>(std::lround(std::clamp(degrees, -180.0, 180.0) * 1e7));
 }
 
-void EncodeBlock(UnitId unit, uint64_t back, const TrackFix* fixes, size_t n, std::string& out) {
+namespace {
+
+// The fixes of one block, delta-encoded (the same in both versions).
+std::string EncodePayload(const TrackFix* fixes, size_t n) {
   std::string payload;
   payload.reserve(n * 10);
   int64_t prev_t = fixes[0].time.ms, prev_lat = 0, prev_lon = 0;
@@ -82,53 +85,94 @@ void EncodeBlock(UnitId unit, uint64_t back, const TrackFix* fixes, size_t n, st
     prev_lat = lat;
     prev_lon = lon;
   }
-  size_t start = out.size();
+  return payload;
+}
+
+uint64_t TimeSpan(const TrackFix* fixes, size_t n) {
+  return ZigZag(static_cast<int64_t>(static_cast<uint64_t>(fixes[n - 1].time.ms) -
+                                     static_cast<uint64_t>(fixes[0].time.ms)));
+}
+
+}  // namespace
+
+void EncodeBlock(UnitId unit, uint64_t back, uint64_t first_fix, const TrackFix* fixes, size_t n,
+                 std::string& out) {
+  const std::string payload = EncodePayload(fixes, n);
+  const size_t start = out.size();
   out.push_back(static_cast<char>(kBlockMagic));
-  PutVarint(out, payload.size());
-  PutVarint(out, unit.value);
-  PutVarint(out, n);
-  PutVarint(out, back);
-  PutVarint(out, ZigZag(fixes[0].time.ms));
-  PutVarint(out, ZigZag(static_cast<int64_t>(static_cast<uint64_t>(fixes[n - 1].time.ms) -
-                                             static_cast<uint64_t>(fixes[0].time.ms))));
-  uint32_t crc = Crc32(out.data() + start, out.size() - start);
-  crc = Crc32(payload.data(), payload.size(), crc);
-  PutFixed32(out, crc);
+  for (uint64_t v : {uint64_t{payload.size()}, unit.value, uint64_t{n}, first_fix, back,
+                     ZigZag(fixes[0].time.ms), TimeSpan(fixes, n)})
+    PutVarint(out, v);
+  PutFixed32(out, Crc32(payload.data(), payload.size()));
+  PutFixed32(out, Crc32(out.data() + start, out.size() - start));
   out += payload;
 }
 
-Status DecodeBlockHeader(std::string_view in, BlockHeader& h) {
+void EncodeBlockV1(UnitId unit, uint64_t back, const TrackFix* fixes, size_t n, std::string& out) {
+  const std::string payload = EncodePayload(fixes, n);
+  const size_t start = out.size();
+  out.push_back(static_cast<char>(kBlockMagicV1));
+  for (uint64_t v : {uint64_t{payload.size()}, unit.value, uint64_t{n}, back,
+                     ZigZag(fixes[0].time.ms), TimeSpan(fixes, n)})
+    PutVarint(out, v);
+  uint32_t crc = Crc32(out.data() + start, out.size() - start);
+  PutFixed32(out, Crc32(payload.data(), payload.size(), crc));
+  out += payload;
+}
+
+Status DecodeBlockHeader(std::string_view in, BlockHeader& h, uint32_t version) {
+  const bool v1 = version == kFormatVersion1;
   if (in.empty()) return NeedMore();
-  if (static_cast<uint8_t>(in[0]) != kBlockMagic) return DataLoss("bad block magic");
+  if (static_cast<uint8_t>(in[0]) != (v1 ? kBlockMagicV1 : kBlockMagic))
+    return DataLoss("bad block magic");
+  // v2: payload_len unit count first_fix back t_first t_span; v1 has no first_fix.
+  uint64_t v[7] = {};
+  const size_t fields = v1 ? 6 : 7;
   size_t pos = 1;
-  uint64_t v[6];
-  for (uint64_t& x : v) {
+  for (size_t i = 0; i < fields; ++i) {
+    uint64_t& x = v[v1 && i >= 3 ? i + 1 : i];
     if (!GetVarint(in, pos, x)) {
       return pos >= in.size() && in.size() < kMaxBlockHeader ? NeedMore()
                                                              : DataLoss("bad block header varint");
     }
   }
-  if (pos + 4 > in.size()) return NeedMore();
-  if (v[0] > kMaxPayload) return DataLoss("block payload too large");
+  const size_t crcs = v1 ? 4 : 8;
+  if (pos + crcs > in.size()) return NeedMore();
+  if (!v1) {
+    h.payload_crc = GetFixed32(in.data() + pos);
+    if (Crc32(in.data(), pos + 4) != GetFixed32(in.data() + pos + 4))
+      return DataLoss("block header checksum mismatch");
+  }
+  // Each fix is five varints of 1..10 bytes: a length outside that cannot be a block.
   if (v[2] == 0 || v[2] > kMaxFixesPerBlock) return DataLoss("bad block fix count");
+  if (v[0] > kMaxPayload || v[0] < 5 * v[2] || v[0] > 50 * v[2])
+    return DataLoss("block payload length does not fit its fix count");
   if (v[1] == 0) return DataLoss("block for unit 0");
+  if (v[3] > UINT64_MAX - v[2]) return DataLoss("block fix number out of range");
+  h.version = v1 ? kFormatVersion1 : kFormatVersion;
   h.payload_len = static_cast<uint32_t>(v[0]);
   h.unit = UnitId{v[1]};
   h.count = static_cast<uint32_t>(v[2]);
-  h.back = v[3];
-  h.t_first = UnZigZag(v[4]);
+  h.first_fix = v[3];
+  h.back = v[4];
+  h.t_first = UnZigZag(v[5]);
   h.t_last = static_cast<int64_t>(static_cast<uint64_t>(h.t_first) +
-                                  static_cast<uint64_t>(UnZigZag(v[5])));
-  h.header_len = static_cast<uint32_t>(pos + 4);
+                                  static_cast<uint64_t>(UnZigZag(v[6])));
+  h.header_len = static_cast<uint32_t>(pos + crcs);
   return Status::Ok();
 }
 
 Status VerifyBlock(std::string_view block, const BlockHeader& h) {
-  if (block.size() < static_cast<size_t>(h.header_len) + h.payload_len) return NeedMore();
-  uint32_t crc = Crc32(block.data(), h.header_len - 4);
-  crc = Crc32(block.data() + h.header_len, h.payload_len, crc);
-  if (crc != GetFixed32(block.data() + h.header_len - 4))
-    return DataLoss("block checksum mismatch");
+  if (block.size() < h.size()) return NeedMore();
+  const char* payload = block.data() + h.header_len;
+  if (h.version == kFormatVersion1) {
+    uint32_t crc = Crc32(block.data(), h.header_len - 4);
+    if (Crc32(payload, h.payload_len, crc) != GetFixed32(block.data() + h.header_len - 4))
+      return DataLoss("block checksum mismatch");
+    return Status::Ok();
+  }
+  if (Crc32(payload, h.payload_len) != h.payload_crc)
+    return DataLoss("block payload checksum mismatch");
   return Status::Ok();
 }
 
@@ -156,57 +200,149 @@ Status DecodeBlock(std::string_view block, const BlockHeader& h, std::vector<Tra
   return Status::Ok();
 }
 
-ScanResult ScanTrack(const ReadAt& read, uint64_t size,
-                     const std::function<Status(uint64_t, const BlockHeader&)>& on_block) {
-  ScanResult r;
-  char head[kFileHeaderSize];
-  if (size < kFileHeaderSize || read(0, kFileHeaderSize, head) != kFileHeaderSize) {
-    r.problem = DataLoss("file shorter than its header");
-    return r;
+namespace {
+
+// A read-ahead window over ReadAt: the scan makes one read per MiB instead of two per block,
+// and every byte it looks at comes through Get, which never reaches outside [0, size).
+class Window {
+ public:
+  static constexpr size_t kChunk = 1 << 20;
+  Window(const ReadAt& read, uint64_t size) : read_(read), size_(size) {}
+  uint64_t size() const { return size_; }
+  bool failed() const { return failed_; }
+  // Up to n bytes at `off`: fewer only at the end of the file or after a read error.
+  std::string_view Get(uint64_t off, size_t n) {
+    if (off >= size_) return {};
+    n = static_cast<size_t>(std::min<uint64_t>(n, size_ - off));
+    if (off < start_ || off + n > start_ + buf_.size()) Fill(off, std::max(n, kChunk));
+    return std::string_view(buf_).substr(static_cast<size_t>(off - start_), n);
   }
-  if (std::memcmp(head, kFileMagic, sizeof kFileMagic) != 0) {
-    r.problem = DataLoss("not a track file (bad magic)");
-    return r;
+
+ private:
+  void Fill(uint64_t off, size_t n) {
+    n = static_cast<size_t>(std::min<uint64_t>(n, size_ - off));
+    buf_.resize(n);
+    size_t got = read_(off, n, buf_.data());
+    if (got < n) failed_ = true;  // the file is shorter than it said, or the disk failed
+    buf_.resize(std::min(got, n));
+    start_ = off;
   }
-  if (GetFixed32(head + 8) != kFormatVersion) {
-    r.problem = FailedPrecondition("unsupported track format version " +
-                                   std::to_string(GetFixed32(head + 8)));
-    return r;
+
+  const ReadAt& read_;
+  const uint64_t size_;
+  uint64_t start_ = 0;
+  std::string buf_;
+  bool failed_ = false;
+};
+
+// What is at one offset: a block whose header and payload check (ok), or why not. `trusted`:
+// the header checked on its own, so the block's length is known; `past_end`: the bytes end
+// before the header or the block does (a torn write).
+struct Probe {
+  Status status;
+  BlockHeader h;
+  bool trusted = false;
+  bool past_end = false;
+};
+
+Probe ProbeBlock(Window& w, uint64_t off, uint32_t version) {
+  Probe p;
+  p.status = DecodeBlockHeader(w.Get(off, kMaxBlockHeader), p.h, version);
+  if (!p.status.ok()) {
+    p.past_end = p.status.code() == StatusCode::kUnavailable;
+    if (p.past_end) p.status = DataLoss("block header runs past the end of the file");
+    return p;
   }
-  uint64_t off = kFileHeaderSize;
-  r.valid_bytes = off;
-  std::string buf;
-  while (off < size) {
-    size_t want = static_cast<size_t>(std::min<uint64_t>(kMaxBlockHeader, size - off));
-    buf.resize(want);
-    buf.resize(read(off, want, buf.data()));
-    BlockHeader h;
-    Status s = DecodeBlockHeader(buf, h);
-    if (s.ok()) {
-      uint64_t total = uint64_t{h.header_len} + h.payload_len;
-      if (total > size - off) {
-        s = DataLoss("block truncated");
-      } else {
-        buf.resize(total);
-        if (read(off, total, buf.data()) != total) s = DataLoss("short read");
-        if (s.ok()) s = VerifyBlock(buf, h);
-        if (s.ok() && h.back > off - kFileHeaderSize)
-          s = DataLoss("block back pointer out of range");
-        if (s.ok()) s = on_block(off, h);
-        if (s.ok()) {
-          off += total;
-          r.valid_bytes = off;
-          ++r.blocks;
-          r.fixes += h.count;
-          continue;
-        }
-      }
-    } else if (s.code() == StatusCode::kUnavailable) {
-      s = DataLoss("block header truncated");
+  p.trusted = version != kFormatVersion1;  // a v1 header has no checksum of its own
+  if (p.h.size() > w.size() - off) {
+    p.past_end = true;
+    p.status = DataLoss("block runs past the end of the file");
+    return p;
+  }
+  p.status = VerifyBlock(w.Get(off, static_cast<size_t>(p.h.size())), p.h);
+  return p;
+}
+
+Status At(const Status& s, uint64_t off) {
+  return Status(s.code(), s.message() + " at offset " + std::to_string(off));
+}
+
+// The next offset in [from, size) where a valid block starts whose fix number does not go back
+// (a block that passes both CRCs by chance inside damaged bytes is astronomically unlikely; one
+// that also numbers its fixes consistently, more so); `size` if there is none.
+uint64_t Resync(Window& w, uint64_t from, uint32_t version, uint64_t next_fix) {
+  const auto magic = static_cast<char>(version == kFormatVersion1 ? kBlockMagicV1 : kBlockMagic);
+  for (uint64_t pos = from; pos < w.size() && !w.failed();) {
+    std::string_view chunk = w.Get(pos, Window::kChunk);
+    if (chunk.empty()) break;
+    const void* hit = std::memchr(chunk.data(), magic, chunk.size());
+    if (!hit) {
+      pos += chunk.size();
+      continue;
     }
-    r.problem = Status(s.code(), s.message() + " at offset " + std::to_string(off));
-    return r;
+    uint64_t at = pos + static_cast<uint64_t>(static_cast<const char*>(hit) - chunk.data());
+    Probe p = ProbeBlock(w, at, version);
+    if (p.status.ok() && (version == kFormatVersion1 || p.h.first_fix >= next_fix)) return at;
+    pos = at + 1;
   }
+  return w.size();
+}
+
+Status ReadFileHeader(Window& w, uint32_t& version) {
+  std::string_view head = w.Get(0, kFileHeaderSize);
+  if (head.size() < kFileHeaderSize) return DataLoss("file shorter than its header");
+  if (std::memcmp(head.data(), kFileMagic, sizeof kFileMagic) != 0)
+    return DataLoss("not a track file (bad magic)");
+  version = GetFixed32(head.data() + 8);
+  if (version != kFormatVersion && version != kFormatVersion1)
+    return FailedPrecondition("unsupported track format version " + std::to_string(version));
+  return Status::Ok();
+}
+
+}  // namespace
+
+ScanResult ScanTrack(const ReadAt& read, uint64_t size, const OnBlock& on_block) {
+  ScanResult r;
+  Window w(read, size);
+  r.problem = ReadFileHeader(w, r.version);
+  if (!r.problem.ok()) return r;
+  const bool v1 = r.version == kFormatVersion1;
+  uint64_t off = kFileHeaderSize;
+  r.end = off;
+  while (off < size) {
+    Probe p = ProbeBlock(w, off, r.version);
+    if (p.status.ok()) {
+      if (v1) p.h.first_fix = r.next_fix;  // v1 does not number fixes: count them here
+      if (p.h.first_fix < r.next_fix) p.status = DataLoss("block numbers its fixes backwards");
+      if (p.status.ok()) p.status = on_block(off, p.h);
+      if (p.status.ok()) {
+        r.lost_fixes += p.h.first_fix - r.next_fix;  // what the damaged bytes before it held
+        r.next_fix = p.h.first_fix + p.h.count;
+        ++r.blocks;
+        r.fixes += p.h.count;
+        off += p.h.size();
+        r.end = off;
+        continue;
+      }
+    }
+    if (w.failed()) break;
+    // A damaged block: skip to the next valid one. Its length is known when its header checks
+    // on its own; otherwise look from the next byte.
+    const bool whole = p.trusted && !p.past_end;
+    uint64_t next = Resync(w, whole ? off + p.h.size() : off + 1, r.version, r.next_fix);
+    if (w.failed()) break;
+    if (next >= size) {  // nothing valid after it: a tail, to be cut
+      r.tail = At(Status(StatusCode::kDataLoss,
+                         (p.past_end ? "torn tail: " : "corrupt tail: ") + p.status.message()),
+                  off);
+      return r;
+    }
+    if (r.first_loss.ok()) r.first_loss = At(p.status, off);
+    ++r.lost_blocks;
+    r.lost_bytes += next - off;
+    off = next;
+  }
+  if (w.failed()) r.problem = Unavailable("read error near offset " + std::to_string(off));
   return r;
 }
 

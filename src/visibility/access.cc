@@ -67,7 +67,8 @@ auth::RecordLabel LabelOfEvent(const Event& event, const World& world) {
 
 bool CanSeeEvent(const auth::Principal& who, const Event& event, const World& world) {
   if (std::holds_alternative<RecordsRead>(event.body) ||
-      std::holds_alternative<SignInAttempted>(event.body))
+      std::holds_alternative<SignInAttempted>(event.body) ||
+      std::holds_alternative<CommandRecorded>(event.body))
     return auth::CanSee(who, {event.meta.agency, event.meta.classification, {}},
                         auth::Action::kAuditRead);
   if (const auto* posted = std::get_if<MessagePosted>(&event.body)) {

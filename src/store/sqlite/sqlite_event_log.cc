@@ -1,5 +1,7 @@
 #include "store/sqlite/sqlite_event_log.h"
 
+#include "store/sqlite/wal_check.h"
+
 #include <sqlite3.h>
 
 #include <cstring>
@@ -75,8 +77,9 @@ std::string Text(sqlite3_stmt* st, int col) {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<SqliteEventLog>> SqliteEventLog::Open(const std::string& path) {
-  std::unique_ptr<SqliteEventLog> log(new SqliteEventLog());
+StatusOr<std::unique_ptr<SqliteEventLog>> SqliteEventLog::Open(const std::string& path,
+                                                               uint64_t reserve_bytes) {
+  std::unique_ptr<SqliteEventLog> log(new SqliteEventLog(path, reserve_bytes));
   Status s = log->Init(path);
   if (!s.ok()) return s;
   return log;
@@ -102,15 +105,18 @@ StatusOr<std::unique_ptr<SqliteEventLog>> SqliteEventLog::OpenReadOnly(const std
   } else {
     query = "?mode=ro&immutable=1";
   }
-  std::unique_ptr<SqliteEventLog> log(new SqliteEventLog());
-  log->path_ = path;
+  // The same check as start-up (finding 1): verify must not pass a WAL the server would refuse,
+  // nor let SQLite's recovery read past a damaged frame. CheckWal only reads.
+  NCC_RETURN_IF_ERROR(CheckWal(wal));
+  std::unique_ptr<SqliteEventLog> log(new SqliteEventLog(path, 0));
   NCC_RETURN_IF_ERROR(
       log->InitReader(UriPath(path) + query, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI));
   return log;
 }
 
 Status SqliteEventLog::Init(const std::string& path) {
-  path_ = path;
+  // Before SQLite's own recovery, which would drop committed frames behind a damaged one.
+  NCC_RETURN_IF_ERROR(CheckWal(path + "-wal"));
   NCC_RETURN_IF_ERROR(OpenDb(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &writer_));
   // A file that is not a database fails on the first statement; say so plainly.
   if (Status s = Exec(writer_, "PRAGMA journal_mode=WAL"); !s.ok())
@@ -218,11 +224,28 @@ SqliteEventLog::~SqliteEventLog() {
   sqlite3_close(writer_);
 }
 
+Status SqliteEventLog::AfterFailedAppend(Status error) {
+  const bool full = (sqlite3_extended_errcode(writer_) & 0xff) == SQLITE_FULL;
+  if (!sqlite3_get_autocommit(writer_)) (void)Exec(writer_, "ROLLBACK");
+  if (!full) return error;
+  // SQLite rolls back a transaction that failed for space; make sure before saying so.
+  sqlite3_stmt* st = nullptr;
+  uint64_t max_seq = UINT64_MAX;
+  if (sqlite3_prepare_v2(writer_, "SELECT COALESCE(MAX(seq),0) FROM events", -1, &st, nullptr) ==
+          SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    max_seq = static_cast<uint64_t>(sqlite3_column_int64(st, 0));
+  sqlite3_finalize(st);
+  if (max_seq != last_seq_.load() || !sqlite3_get_autocommit(writer_)) return error;
+  return DiskFull(error.message(), path_);
+}
+
 Status SqliteEventLog::Append(const std::vector<StoredEvent>& batch) {
   if (!writer_) return FailedPrecondition("event log " + path_ + " is open read-only");
   if (batch.empty()) return Status::Ok();
   NCC_RETURN_IF_ERROR(CheckContinues(LastSeq(), batch));
-  NCC_RETURN_IF_ERROR(Exec(writer_, "BEGIN IMMEDIATE"));
+  NCC_RETURN_IF_ERROR(reserve_.Check());
+  if (Status s = Exec(writer_, "BEGIN IMMEDIATE"); !s.ok()) return AfterFailedAppend(s);
   for (const StoredEvent& e : batch) {
     sqlite3_reset(insert_);
     sqlite3_bind_int64(insert_, 1, static_cast<int64_t>(e.seq.value));
@@ -237,14 +260,11 @@ Status SqliteEventLog::Append(const std::vector<StoredEvent>& batch) {
     sqlite3_bind_blob(insert_, 8, e.prev_hash.data(), static_cast<int>(e.prev_hash.size()),
                       SQLITE_STATIC);
     sqlite3_bind_blob(insert_, 9, e.hash.data(), static_cast<int>(e.hash.size()), SQLITE_STATIC);
-    if (sqlite3_step(insert_) != SQLITE_DONE) {
-      Status err = SqlError(writer_, "append seq " + std::to_string(e.seq.value));
-      (void)Exec(writer_, "ROLLBACK");
-      return err;
-    }
+    if (sqlite3_step(insert_) != SQLITE_DONE)
+      return AfterFailedAppend(SqlError(writer_, "append seq " + std::to_string(e.seq.value)));
   }
   // With WAL and synchronous=FULL the commit fsyncs the WAL before returning.
-  NCC_RETURN_IF_ERROR(Exec(writer_, "COMMIT"));
+  if (Status s = Exec(writer_, "COMMIT"); !s.ok()) return AfterFailedAppend(s);
   ++syncs_;
   last_seq_ = batch.back().seq.value;
   if (wal_frames_.load() >= static_cast<uint64_t>(kCheckpointFrames)) FinishCheckpoint();

@@ -28,6 +28,7 @@
 #include <thread>
 
 #include "core/thread_annotations.h"
+#include "store/disk_reserve.h"
 #include "store/event_log.h"
 
 struct sqlite3;
@@ -51,8 +52,11 @@ class SqliteEventLog final : public EventLog {
     uint64_t checkpoints_held_up = 0;  // writer's checkpoints cut short (a reader, or busy)
   };
 
-  // Opens or creates `path` for the server. kDataLoss if the file is not a database.
-  static StatusOr<std::unique_ptr<SqliteEventLog>> Open(const std::string& path);
+  // Opens or creates `path` for the server. kDataLoss if the file is not a database or fails its
+  // quick check. Appends are refused (kInsufficientStorage, nothing stored) while the filesystem
+  // has less than `reserve_bytes` free, and when SQLite finds the disk full mid-append.
+  static StatusOr<std::unique_ptr<SqliteEventLog>> Open(const std::string& path,
+                                                        uint64_t reserve_bytes = 0);
   // Opens an existing `path` read-only and without changing any file (see above). kNotFound if
   // there is no such file, kFailedPrecondition if a WAL is there without its "-shm" index (it
   // could not be read without writing one), kDataLoss if the file is not a database.
@@ -66,16 +70,22 @@ class SqliteEventLog final : public EventLog {
   Seq LastSeq() const override { return Seq(last_seq_.load()); }
   uint64_t Syncs() const override { return syncs_.load(); }
   WalStats Wal() const;
+  Status CheckSpace() const override { return reserve_.Check(); }
 
  private:
-  SqliteEventLog() = default;
+  SqliteEventLog(const std::string& path, uint64_t reserve_bytes)
+      : path_(path), reserve_(path, reserve_bytes) {}
   Status Init(const std::string& path);
   Status InitReader(const std::string& uri, int flags) EXCLUDES(read_mu_);
+  // After a failed append: rolls back what is left of the transaction and tells whether the
+  // log is as it was (a full disk: kInsufficientStorage) or not known (the error as it is).
+  Status AfterFailedAppend(Status error);
   void CheckpointLoop();
   void FinishCheckpoint();  // writer thread, between commits
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
 
-  std::string path_;
+  const std::string path_;
+  DiskReserve reserve_;
   sqlite3* writer_ = nullptr;  // null when read-only
   sqlite3_stmt* insert_ = nullptr;
   mutable Mutex read_mu_;  // the read connection is used by one thread at a time
