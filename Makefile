@@ -1,11 +1,13 @@
 # The two entry points of the README, plus a few conveniences.
 #   make demo  - set up, build release, start a live command center on http://127.0.0.1:8080
-#   make test  - set up, build, run every test (make fault: only the fault-injection ones)
+#   make test  - set up, build, run every test (clang-format check included; make fault: only
+#                the fault-injection ones)
+#   make asan / make tsan - the same tests built with AddressSanitizer+UBSan / ThreadSanitizer
 DATA ?= $(abspath ../shared/data)
 DEMO_DIR ?= var/demo
 JOBS ?= $(shell nproc)
 
-.PHONY: setup build release demo test fault fault-report bench fuzz fuzz-build format clean
+.PHONY: setup build release demo test asan tsan fault fault-report bench fuzz fuzz-build format format-check clean
 
 setup:
 	@scripts/setup
@@ -23,6 +25,17 @@ demo: release
 
 test: build
 	ctest --preset dev
+
+# Full builds of their own (build/asan, build/tsan): ~15 min each on 2 cores, tests slower too.
+asan: setup
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan
+
+tsan: setup
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan -j $(JOBS)
+	ctest --preset tsan
 
 # Only the fault-injection tests (tests/fault/; also part of `make test`).
 fault: build
@@ -64,6 +77,9 @@ fuzz: fuzz-build
 
 format:
 	find src tests bench fuzz \( -name '*.cc' -o -name '*.h' \) -print0 | xargs -0 clang-format -i
+
+format-check:
+	scripts/check-format
 
 clean:
 	rm -rf build

@@ -233,6 +233,7 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   NCC_RETURN_IF_ERROR(PrepareDataFolder(config.data_dir));
   auto log = SqliteEventLog::Open(config.data_dir + "/events.db", config.disk_reserve_mb << 20);
   if (!log.ok()) return log.status();
+  const SqliteEventLog* wal_of = log->get();  // owned by the engine, which outlives the API
 
   auto running = std::make_unique<Running>();
   auto anchor = auth::ChainAnchor::Open(config.data_dir, running->clock);
@@ -345,6 +346,18 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   running->api->AddMetrics([r = running.get()](std::string& out) {
     RenderCounter(out, "ncc_anchor_failures_total", "Signed anchors that could not be recorded",
                   r->anchor_failures_total.load());
+  });
+  running->api->AddMetrics([wal_of](std::string& out) {
+    SqliteEventLog::WalStats wal = wal_of->Wal();
+    RenderCounter(out, "ncc_log_wal_bytes", "Size of the event log's WAL file", wal.bytes, "gauge");
+    RenderCounter(out, "ncc_log_wal_frames", "Pages in the event log's WAL after the last commit",
+                  wal.frames, "gauge");
+    RenderCounter(out, "ncc_log_wal_checkpoints_total",
+                  "Checkpoints the log's writer finished between commits (the WAL restarts)",
+                  wal.checkpoints);
+    RenderCounter(out, "ncc_log_wal_checkpoints_held_up_total",
+                  "Writer checkpoints cut short by a reader's snapshot or a running checkpoint",
+                  wal.checkpoints_held_up);
   });
   running->api->AddMetrics([w = running->webhooks.get()](std::string& out) {
     out += "# TYPE ncc_webhook_deliveries_total counter\n";

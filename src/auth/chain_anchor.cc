@@ -160,6 +160,7 @@ StatusOr<std::unique_ptr<ChainAnchor>> ChainAnchor::Open(const std::string& dir,
   std::vector<std::string> lines = CompleteLines(*text, &complete);
   if (complete != text->size() && ::ftruncate(fd, static_cast<off_t>(complete)) != 0)
     return Internal("cannot drop the torn tail of " + log_path);
+  MutexLock lock(a->mu_);  // not shared yet; the analysis wants it all the same
   if (!lines.empty()) {
     std::optional<Line> last = ParseLine(lines.back());
     if (!last) return DataLoss(log_path + ": last line does not parse");
@@ -173,7 +174,7 @@ StatusOr<std::unique_ptr<ChainAnchor>> ChainAnchor::Open(const std::string& dir,
 }
 
 Status ChainAnchor::Record(Seq seq, const Hash& head) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (seq <= last_seq_)
     return InvalidArgument("anchor seq " + std::to_string(seq.value) + " is not past " +
                            std::to_string(last_seq_.value));
@@ -202,7 +203,7 @@ Status ChainAnchor::Record(Seq seq, const Hash& head) {
 
 StatusOr<bool> ChainAnchor::MaybeRecord(Seq seq, const Hash& head) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     const bool due = seq.value >= last_seq_.value + policy_.every_events ||
                      (seq > last_seq_ && clock_.Now().ms - last_ms_ >= policy_.every_ms);
     if (!due) return false;
@@ -216,7 +217,7 @@ std::string ChainAnchor::PublicKeyHex() const {
 }
 
 Seq ChainAnchor::last_seq() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return last_seq_;
 }
 

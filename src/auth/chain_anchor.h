@@ -17,7 +17,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include <openssl/types.h>
@@ -25,6 +24,7 @@
 #include "auth/clock.h"
 #include "core/events.h"
 #include "core/status.h"
+#include "core/thread_annotations.h"
 
 namespace ncc::auth {
 
@@ -45,13 +45,13 @@ class ChainAnchor {
   ChainAnchor& operator=(const ChainAnchor&) = delete;
 
   // Appends and fsyncs one signed anchor. kInvalidArgument unless seq is past the last anchor.
-  Status Record(Seq seq, const Hash& head);
+  Status Record(Seq seq, const Hash& head) EXCLUDES(mu_);
   // Call after each durable append: records an anchor when one is due by the policy.
   // Returns whether it recorded.
-  StatusOr<bool> MaybeRecord(Seq seq, const Hash& head);
+  StatusOr<bool> MaybeRecord(Seq seq, const Hash& head) EXCLUDES(mu_);
 
   std::string PublicKeyHex() const;
-  Seq last_seq() const;
+  Seq last_seq() const EXCLUDES(mu_);
 
  private:
   ChainAnchor(EVP_PKEY* key, int fd, const Clock& clock, AnchorPolicy policy);
@@ -60,10 +60,10 @@ class ChainAnchor {
   int fd_;
   const Clock& clock_;
   const AnchorPolicy policy_;
-  mutable std::mutex mu_;
-  Seq last_seq_;
-  int64_t last_ms_ = 0;
-  std::string last_sig_hex_;
+  mutable Mutex mu_;
+  Seq last_seq_ GUARDED_BY(mu_);
+  int64_t last_ms_ GUARDED_BY(mu_) = 0;
+  std::string last_sig_hex_ GUARDED_BY(mu_);
 };
 
 struct AnchorReport {

@@ -25,7 +25,7 @@ std::optional<Principal> PrincipalCache::Find(Kind kind, const Digest& digest, i
                                               uint64_t generation) {
   if (per_shard_ == 0) return std::nullopt;
   Shard& s = ShardOf(digest);
-  std::lock_guard lock(s.mu);
+  MutexLock lock(s.mu);
   if (s.generation != generation) {
     // Older: everything in it may name what is no longer so. Newer: the caller read the
     // generation before someone bumped it, so it must not trust what it would find either.
@@ -48,7 +48,7 @@ void PrincipalCache::Insert(Kind kind, const Digest& digest, const Principal& wh
                             int64_t expires_ms, uint64_t generation) {
   if (per_shard_ == 0) return;
   Shard& s = ShardOf(digest);
-  std::lock_guard lock(s.mu);
+  MutexLock lock(s.mu);
   if (s.generation > generation) return;  // read before a change: may be stale
   if (s.generation < generation) {
     s.entries.clear();
@@ -63,7 +63,7 @@ void PrincipalCache::Insert(Kind kind, const Digest& digest, const Principal& wh
 size_t PrincipalCache::size() const {
   size_t n = 0;
   for (size_t i = 0; i < kShards; ++i) {
-    std::lock_guard lock(shards_[i].mu);
+    MutexLock lock(shards_[i].mu);
     n += shards_[i].entries.size();
   }
   return n;

@@ -18,12 +18,12 @@
 #include <array>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <unordered_map>
 
 #include "auth/authorize.h"
 #include "auth/secret.h"
+#include "core/thread_annotations.h"
 
 namespace ncc::auth {
 
@@ -57,9 +57,9 @@ class PrincipalCache {
     int64_t expires_ms;
   };
   struct Shard {
-    mutable std::mutex mu;
-    uint64_t generation = 0;
-    std::unordered_map<Key, Entry, KeyHash> entries;
+    mutable Mutex mu;
+    uint64_t generation GUARDED_BY(mu) = 0;
+    std::unordered_map<Key, Entry, KeyHash> entries GUARDED_BY(mu);
   };
   static Key MakeKey(Kind kind, const Digest& digest);
   Shard& ShardOf(const Digest& digest) { return shards_[digest[31] % kShards]; }

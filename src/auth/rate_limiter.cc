@@ -29,7 +29,7 @@ RateDecision RateLimiter::Refusal(const Bucket& b, double cost) const {
 
 RateDecision RateLimiter::Take(std::string_view key, double cost) {
   const int64_t now = clock_.Now().ms;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   const std::string k(key);
   if (!buckets_.contains(k) && buckets_.size() + 1 > max_keys_) Prune(now, 1);
   Bucket& b = Refilled(k, now);
@@ -44,7 +44,7 @@ RateDecision RateLimiter::TakeForRequest(std::string_view user, std::string_view
   // are made before the lock, which then covers only the two buckets.
   const std::string ip_key = IpRateKey(ip_address);
   const std::string user_key = user.empty() ? std::string() : "user:" + std::string(user);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   const size_t missing =
       !buckets_.contains(ip_key) + (!user.empty() && !buckets_.contains(user_key));
   if (buckets_.size() + missing > max_keys_) Prune(now, missing);
@@ -72,7 +72,7 @@ Status RateLimiter::Check(std::string_view key, double cost) {
 }
 
 size_t RateLimiter::KeyCount() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return buckets_.size();
 }
 

@@ -6,13 +6,13 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "auth/clock.h"
 #include "core/status.h"
+#include "core/thread_annotations.h"
 
 namespace ncc::auth {
 
@@ -31,28 +31,28 @@ class RateLimiter {
   // Borrows `clock`, which must outlive the limiter.
   RateLimiter(const Clock& clock, RateLimit limit, size_t max_keys = 100'000);
 
-  RateDecision Take(std::string_view key, double cost = 1);
+  RateDecision Take(std::string_view key, double cost = 1) EXCLUDES(mu_);
   // One request of a signed-in user from an address: both buckets must allow it, and a token
   // is taken from both only then. `user` may be empty (not signed in yet).
-  RateDecision TakeForRequest(std::string_view user, std::string_view ip_address);
+  RateDecision TakeForRequest(std::string_view user, std::string_view ip_address) EXCLUDES(mu_);
   // OK, or kRateLimited "rate limit exceeded; retry after N s" (see RetryAfterSeconds).
-  Status Check(std::string_view key, double cost = 1);
-  size_t KeyCount() const;
+  Status Check(std::string_view key, double cost = 1) EXCLUDES(mu_);
+  size_t KeyCount() const EXCLUDES(mu_);
 
  private:
   struct Bucket {
     double tokens;
     int64_t last_ms;
   };
-  Bucket& Refilled(const std::string& key, int64_t now_ms);  // requires mu_
-  void Prune(int64_t now_ms, size_t needed);                 // requires mu_; frees `needed`
+  Bucket& Refilled(const std::string& key, int64_t now_ms) REQUIRES(mu_);
+  void Prune(int64_t now_ms, size_t needed) REQUIRES(mu_);  // frees `needed`
   RateDecision Refusal(const Bucket& b, double cost) const;
 
   const Clock& clock_;
   const RateLimit limit_;
   const size_t max_keys_;
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, Bucket> buckets_;
+  mutable Mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_ GUARDED_BY(mu_);
 };
 
 // The bucket key of a client address: "ip:<IPv4>" (IPv4-mapped IPv6 included), and for IPv6

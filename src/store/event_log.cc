@@ -16,7 +16,7 @@ Status CheckContinues(Seq last, const std::vector<StoredEvent>& batch) {
 }
 
 Status MemoryEventLog::Append(const std::vector<StoredEvent>& batch) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Seq last(events_.size());
   NCC_RETURN_IF_ERROR(CheckContinues(last, batch));
   events_.insert(events_.end(), batch.begin(), batch.end());
@@ -25,7 +25,7 @@ Status MemoryEventLog::Append(const std::vector<StoredEvent>& batch) {
 }
 
 StatusOr<std::vector<StoredEvent>> MemoryEventLog::ReadAfter(Seq after, size_t limit) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::vector<StoredEvent> out;
   for (size_t i = after.value; i < events_.size() && out.size() < limit; ++i)
     out.push_back(events_[i]);
@@ -33,12 +33,12 @@ StatusOr<std::vector<StoredEvent>> MemoryEventLog::ReadAfter(Seq after, size_t l
 }
 
 Seq MemoryEventLog::LastSeq() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return events_.empty() ? Seq() : events_.back().seq;
 }
 
 uint64_t MemoryEventLog::Syncs() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return appends_;
 }
 

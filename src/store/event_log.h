@@ -12,11 +12,11 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "core/stored_event.h"
+#include "core/thread_annotations.h"
 
 namespace ncc {
 
@@ -43,13 +43,13 @@ class MemoryEventLog final : public EventLog {
   StatusOr<std::vector<StoredEvent>> ReadAfter(Seq after, size_t limit) const override;
   Seq LastSeq() const override;
   uint64_t Syncs() const override;
-  // Tests reach in to tamper with stored events.
-  std::vector<StoredEvent>& events_for_test() { return events_; }
+  // Tests reach in to tamper with stored events, while no other thread uses the log.
+  std::vector<StoredEvent>& events_for_test() NO_THREAD_SAFETY_ANALYSIS { return events_; }
 
  private:
-  mutable std::mutex mu_;
-  std::vector<StoredEvent> events_;
-  uint64_t appends_ = 0;
+  mutable Mutex mu_;
+  std::vector<StoredEvent> events_ GUARDED_BY(mu_);
+  uint64_t appends_ GUARDED_BY(mu_) = 0;
 };
 
 // Walks the whole log checking every link of the hash chain and that event time never runs

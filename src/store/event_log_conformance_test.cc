@@ -3,8 +3,11 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <thread>
 
 #include "store/sqlite/sqlite_event_log.h"
 #include "store/test_workload.h"
@@ -126,6 +129,91 @@ TEST(SqliteEventLog, NotADatabaseIsAClearError) {
   auto log = SqliteEventLog::Open(path);
   ASSERT_FALSE(log.ok());
   EXPECT_EQ(log.status().code(), StatusCode::kDataLoss);
+}
+
+// Appends stored[from..] in group commits of 100 events and returns the largest size the WAL
+// file had after any of them.
+uintmax_t AppendWatchingWal(EventLog& log, const std::string& path,
+                            const std::vector<StoredEvent>& stored, size_t from) {
+  constexpr size_t kBatch = 100;
+  uintmax_t largest = 0;
+  for (size_t i = from; i < stored.size(); i += kBatch) {
+    auto begin = stored.begin() + static_cast<std::ptrdiff_t>(i);
+    auto end = stored.begin() + static_cast<std::ptrdiff_t>(std::min(i + kBatch, stored.size()));
+    Status s = log.Append({begin, end});
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    if (!s.ok()) break;
+    std::error_code ec;
+    largest = std::max(largest, std::filesystem::file_size(path + "-wal", ec));
+  }
+  return largest;
+}
+
+// Finding 9 of issue 17: a running server's WAL grew to 74.5 MB for 6.4 MB of data, because the
+// background checkpoint never caught up with a writer that commits while it copies, so the WAL
+// never restarted. 50k events in 500 group commits, with a follower paging through the log the
+// whole time as the streams do: the WAL file must stay bounded all along, not just at the end.
+TEST(SqliteEventLog, WalStaysBoundedWhileWritingWithAReaderOpen) {
+  std::string dir = TempDir();
+  std::string path = dir + "/events.db";
+  auto log = SqliteEventLog::Open(path);
+  ASSERT_TRUE(log.ok());
+  auto w = testing::Workload::Make(20, 12'500);
+  ASSERT_GE(w.stored.size(), 50'000u);
+
+  std::atomic<bool> done{false};
+  std::atomic<uint64_t> pages_read{0};
+  std::thread follower([&] {
+    Seq at;
+    while (!done.load()) {
+      auto page = (*log)->ReadAfter(at, 256);
+      ASSERT_TRUE(page.ok()) << page.status().ToString();
+      if (!page->empty()) at = page->back().seq;
+      pages_read.fetch_add(1);
+    }
+  });
+
+  uintmax_t largest_wal = AppendWatchingWal(**log, path, w.stored, 0);
+  done = true;
+  follower.join();
+  EXPECT_GT(pages_read.load(), 0u);
+  // The writer folds the WAL back at kCheckpointFrames pages (~4 MB); one batch more, and a
+  // checkpoint or two held up by the follower, stay well inside 8 MiB. Before, it reached 20 MB.
+  auto wal = (*log)->Wal();
+  EXPECT_LT(largest_wal, uintmax_t{8} << 20)
+      << "largest WAL " << largest_wal << " bytes; checkpoints " << wal.checkpoints << ", held up "
+      << wal.checkpoints_held_up;
+  EXPECT_GT(wal.checkpoints, 0u);
+  std::printf("largest WAL %ju bytes, %ju checkpoints by the writer, %ju held up\n", largest_wal,
+              static_cast<uintmax_t>(wal.checkpoints),
+              static_cast<uintmax_t>(wal.checkpoints_held_up));
+  EXPECT_EQ((*log)->LastSeq(), w.stored.back().seq);
+  EXPECT_TRUE(VerifyChain(**log).ok());
+}
+
+// A read that fails part-way (here an event whose classification was altered on disk) must end
+// its read transaction: a statement left open keeps its snapshot, no checkpoint may copy past
+// it, and the WAL grows from then on for as long as the process runs.
+TEST(SqliteEventLog, AFailedReadDoesNotHoldTheWalUp) {
+  std::string dir = TempDir();
+  std::string path = dir + "/events.db";
+  auto log = SqliteEventLog::Open(path);
+  ASSERT_TRUE(log.ok());
+  auto w = testing::Workload::Make(20, 12'500);
+  ASSERT_TRUE((*log)->Append({w.stored.begin(), w.stored.begin() + 1000}).ok());
+  sqlite3* db;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE events SET classification = 99 WHERE seq = 500", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto read = (*log)->ReadAfter(Seq(490), 100);
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.status().code(), StatusCode::kDataLoss);
+
+  uintmax_t largest_wal = AppendWatchingWal(**log, path, w.stored, 1000);
+  EXPECT_LT(largest_wal, uintmax_t{8} << 20) << "largest WAL " << largest_wal << " bytes";
+  EXPECT_EQ((*log)->LastSeq(), w.stored.back().seq);
 }
 
 }  // namespace

@@ -88,10 +88,28 @@ class Server:
         with open(os.path.join(self.data_dir, "server.log"), "rb") as f:
             return f.read().decode(errors="replace")
 
+    # What the sanitizers print when they find something (asan and tsan presets). A server
+    # under test is a child process: its report would otherwise sit unread in server.log.
+    SANITIZER_REPORTS = ("WARNING: ThreadSanitizer:", "ERROR: AddressSanitizer:",
+                         "ERROR: LeakSanitizer:", ": runtime error:")
+
+    def check_sanitizers(self):
+        try:
+            text = self.read_log()
+        except FileNotFoundError:
+            return
+        for marker in self.SANITIZER_REPORTS:
+            at = text.find(marker)
+            if at >= 0:
+                start = text.rfind("\n==", 0, at) + 1
+                raise AssertionError(f"sanitizer report in {self.data_dir}/server.log:\n"
+                                     + text[start:start + 6000])
+
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
         self.log.close()
+        self.check_sanitizers()
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -103,11 +121,14 @@ class Server:
                 self.proc.wait()
         if self.proc:
             self.log.close()
+            self.check_sanitizers()
 
     def cleanup(self):
-        self.stop()
-        if self.own_dir:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
+        try:
+            self.stop()
+        finally:
+            if self.own_dir:
+                shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def connection(self, timeout=10, tls=None):
         context = tls or self.tls

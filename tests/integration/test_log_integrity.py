@@ -2,6 +2,7 @@
 events are gone from the log (rows deleted by hand, WAL frames dropped after a flipped byte),
 the newest signed anchor proves that more existed and `ncc serve` refuses to start, naming the
 file, the log's last seq and the anchor; `ncc audit verify` says the same. An intact log starts."""
+import hashlib
 import json
 import os
 import sqlite3
@@ -103,6 +104,70 @@ class AlteredHistory(unittest.TestCase):
                 kind, data = ws.recv()
             self.assertEqual(kind, "close")
             self.assertIn("event 3", data[1])
+        finally:
+            s.cleanup()
+
+
+class VerifyChangesNothing(unittest.TestCase):
+    """The verify and audit commands only look (finding 9): with the WAL a `kill -9`ed server
+    left behind, every file of the data folder is byte for byte the same afterwards (before,
+    `ncc log verify` folded the WAL into events.db and deleted it), and they still see every
+    acknowledged event, the ones only in the WAL included."""
+
+    def fingerprint(self, folder):
+        out = {}
+        for name in sorted(os.listdir(folder)):
+            path = os.path.join(folder, name)
+            if os.path.isfile(path):
+                with open(path, "rb") as f:
+                    out[name] = hashlib.sha256(f.read()).hexdigest()
+        return out
+
+    def test_verify_after_kill9_leaves_every_file_as_it_was(self):
+        s = Server(NCC).start()
+        try:
+            s.request("POST", "/api/v1/agencies", {"code": "police", "name": "Police", "kind": "police"})
+            last = None
+            for k in range(40):
+                status, body = s.request("POST", "/api/v1/incidents", {
+                    "type": "police.patrol", "priority": 4, "location": {"lat": 25.2, "lon": 51.5},
+                    "summary": f"acknowledged {k}"})
+                self.assertEqual(status, 201, body)
+                last = body["seq"]
+            status, metrics = s.request("GET", "/metrics")
+            self.assertEqual(status, 200)
+            for name in ("ncc_log_wal_bytes", "ncc_log_wal_frames", "ncc_log_wal_checkpoints_total",
+                         "ncc_log_wal_checkpoints_held_up_total"):
+                self.assertIn(f"\n{name} ", metrics)
+            s.kill9()
+            self.assertTrue(os.path.getsize(os.path.join(s.data_dir, "events.db-wal")) > 0)
+            before = self.fingerprint(s.data_dir)
+            for command in (["log", "verify"], ["audit", "verify"],
+                            ["audit", "who", "--record", "incident:1"]):
+                done = subprocess.run([NCC] + command + ["--data", s.data_dir], capture_output=True,
+                                      text=True, timeout=60)
+                self.assertEqual(done.returncode, 0, (command, done.stdout + done.stderr))
+                self.assertEqual(self.fingerprint(s.data_dir), before, command)
+                if command[1] == "verify":
+                    self.assertTrue(done.stdout.startswith(f"ok {last} events"), (command, done.stdout))
+            s.start()  # and the server still starts from what was left, every event there
+            status, body = s.request("GET", f"/api/v1/events?after={last - 1}&limit=10")
+            self.assertEqual(status, 200, body)
+            self.assertEqual([e["seq"] for e in body["items"]], [last])
+        finally:
+            s.cleanup()
+
+    def test_a_wal_without_its_index_is_refused_not_rebuilt(self):
+        s = Server(NCC).start()
+        try:
+            s.request("POST", "/api/v1/agencies", {"code": "police", "name": "Police", "kind": "police"})
+            s.kill9()
+            os.remove(os.path.join(s.data_dir, "events.db-shm"))
+            before = self.fingerprint(s.data_dir)
+            done = subprocess.run([NCC, "log", "verify", "--data", s.data_dir], capture_output=True, text=True)
+            self.assertEqual(done.returncode, 2, done.stdout + done.stderr)
+            self.assertIn("events.db-shm", done.stderr)
+            self.assertEqual(self.fingerprint(s.data_dir), before)
         finally:
             s.cleanup()
 

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <cstring>
+#include <filesystem>
 
 namespace ncc {
 namespace {
@@ -53,6 +54,22 @@ void CopyHash(sqlite3_stmt* st, int col, Hash& out) {
   if (p && n == static_cast<int>(out.size())) std::memcpy(out.data(), p, out.size());
 }
 
+// A file name as a SQLite URI path: the characters a URI gives a meaning are escaped.
+std::string UriPath(const std::string& path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out = "file:";
+  for (unsigned char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 std::string Text(sqlite3_stmt* st, int col) {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_blob(st, col));
   return p ? std::string(p, sqlite3_column_bytes(st, col)) : std::string();
@@ -68,6 +85,35 @@ StatusOr<std::unique_ptr<SqliteEventLog>> SqliteEventLog::Open(const std::string
   return log;
 }
 
+StatusOr<std::unique_ptr<SqliteEventLog>> SqliteEventLog::OpenReadOnly(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return NotFound("no event log at " + path, "data");
+  // SQLITE_OPEN_READONLY alone is not enough: on a WAL database such a connection still
+  // rebuilds (truncates and rewrites) the -shm index when it is the first one there, and
+  // creates -wal and -shm when they are missing. readonly_shm=1 reads the WAL through the index
+  // that is there without writing to it; with no WAL there is nothing but the file itself, and
+  // immutable=1 reads it without creating either.
+  std::string wal = path + "-wal";
+  std::string query;
+  if (fs::exists(wal, ec) && fs::file_size(wal, ec) > 0) {
+    if (!fs::exists(path + "-shm", ec))
+      return FailedPrecondition(
+          wal + " is there without " + path +
+          "-shm: it cannot be read without writing a new index; look at a copy of the folder");
+    query = "?mode=ro&readonly_shm=1";
+  } else {
+    query = "?mode=ro&immutable=1";
+  }
+  // The same check as start-up (finding 1): verify must not pass a WAL the server would refuse,
+  // nor let SQLite's recovery read past a damaged frame. CheckWal only reads.
+  NCC_RETURN_IF_ERROR(CheckWal(wal));
+  std::unique_ptr<SqliteEventLog> log(new SqliteEventLog(path, 0));
+  NCC_RETURN_IF_ERROR(
+      log->InitReader(UriPath(path) + query, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI));
+  return log;
+}
+
 Status SqliteEventLog::Init(const std::string& path) {
   // Before SQLite's own recovery, which would drop committed frames behind a damaged one.
   NCC_RETURN_IF_ERROR(CheckWal(path + "-wal"));
@@ -77,8 +123,13 @@ Status SqliteEventLog::Init(const std::string& path) {
     return DataLoss("event log " + path + " is not a usable SQLite database (" + s.message() + ")");
   NCC_RETURN_IF_ERROR(Exec(writer_, "PRAGMA synchronous=FULL"));
   // Checkpoints copy the WAL into the database and fsync it: tens of milliseconds that must not
-  // land inside a command's commit. A background connection does them instead.
+  // land inside a command's commit. A background connection does them instead, and the writer
+  // only finishes one between commits when the WAL has grown (FinishCheckpoint).
   NCC_RETURN_IF_ERROR(Exec(writer_, "PRAGMA wal_autocheckpoint=0"));
+  NCC_RETURN_IF_ERROR(
+      Exec(writer_, ("PRAGMA journal_size_limit=" + std::to_string(kWalSizeLimitBytes)).c_str()));
+  // After wal_autocheckpoint, which installs (or here removes) SQLite's own hook.
+  sqlite3_wal_hook(writer_, &SqliteEventLog::OnWalCommit, this);
   NCC_RETURN_IF_ERROR(Exec(writer_, kSchema));
   if (sqlite3_prepare_v2(
           writer_,
@@ -87,22 +138,62 @@ Status SqliteEventLog::Init(const std::string& path) {
           -1, &insert_, nullptr) != SQLITE_OK)
     return SqlError(writer_, "prepare insert");
 
-  NCC_RETURN_IF_ERROR(OpenDb(path, SQLITE_OPEN_READONLY, &reader_));
+  NCC_RETURN_IF_ERROR(InitReader(path, SQLITE_OPEN_READONLY));
+  NCC_RETURN_IF_ERROR(OpenDb(path, SQLITE_OPEN_READWRITE, &checkpointer_db_));
+  checkpointer_ = std::thread([this] { CheckpointLoop(); });
+  return Status::Ok();
+}
+
+Status SqliteEventLog::InitReader(const std::string& uri, int flags) {
+  MutexLock lock(read_mu_);  // nobody else has the log yet; the analysis wants it all the same
+  NCC_RETURN_IF_ERROR(OpenDb(uri, flags, &reader_));
+  // The last connection to close folds the WAL in and deletes it; a reader never should.
+  sqlite3_db_config(reader_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   if (sqlite3_prepare_v2(reader_,
                          "SELECT seq,time,actor,agency,classification,type,payload,prev_hash,hash"
                          " FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-                         -1, &select_, nullptr) != SQLITE_OK)
-    return SqlError(reader_, "prepare select");
-
-  NCC_RETURN_IF_ERROR(OpenDb(path, SQLITE_OPEN_READWRITE, &checkpointer_db_));
-  checkpointer_ = std::thread([this] { CheckpointLoop(); });
-
+                         -1, &select_, nullptr) != SQLITE_OK) {
+    int rc = sqlite3_errcode(reader_);
+    if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
+      return DataLoss("event log " + path_ + " is not a usable SQLite database (" +
+                      sqlite3_errmsg(reader_) + ")");
+    return SqlError(reader_, "prepare select on " + path_);
+  }
   sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(writer_, "SELECT COALESCE(MAX(seq),0) FROM events", -1, &st, nullptr);
-  if (sqlite3_step(st) == SQLITE_ROW)
-    last_seq_ = static_cast<uint64_t>(sqlite3_column_int64(st, 0));
+  if (sqlite3_prepare_v2(reader_, "SELECT COALESCE(MAX(seq),0) FROM events", -1, &st, nullptr) !=
+      SQLITE_OK)
+    return SqlError(reader_, "prepare last seq");
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) last_seq_ = static_cast<uint64_t>(sqlite3_column_int64(st, 0));
   sqlite3_finalize(st);
+  if (rc != SQLITE_ROW) return SqlError(reader_, "read last seq of " + path_);
   return Status::Ok();
+}
+
+int SqliteEventLog::OnWalCommit(void* self, sqlite3*, const char*, int frames) {
+  static_cast<SqliteEventLog*>(self)->wal_frames_ = static_cast<uint64_t>(frames);
+  return SQLITE_OK;
+}
+
+void SqliteEventLog::FinishCheckpoint() {
+  int in_wal = 0;
+  int copied = 0;
+  // PASSIVE: copies what no reader still needs and returns; SQLITE_BUSY at once if the
+  // background checkpoint holds the lock (the next commit tries again). Nothing is committed
+  // while it runs (this is the only writer), so when it copies everything the next commit
+  // restarts the WAL from its first frame.
+  int rc = sqlite3_wal_checkpoint_v2(writer_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &in_wal, &copied);
+  if (rc == SQLITE_OK && copied == in_wal)
+    ++checkpoints_;
+  else
+    ++checkpoints_held_up_;
+}
+
+SqliteEventLog::WalStats SqliteEventLog::Wal() const {
+  std::error_code ec;
+  uintmax_t bytes = std::filesystem::file_size(path_ + "-wal", ec);
+  return WalStats{ec ? 0 : static_cast<uint64_t>(bytes), wal_frames_.load(), checkpoints_.load(),
+                  checkpoints_held_up_.load()};
 }
 
 void SqliteEventLog::CheckpointLoop() {
@@ -150,6 +241,7 @@ Status SqliteEventLog::AfterFailedAppend(Status error) {
 }
 
 Status SqliteEventLog::Append(const std::vector<StoredEvent>& batch) {
+  if (!writer_) return FailedPrecondition("event log " + path_ + " is open read-only");
   if (batch.empty()) return Status::Ok();
   NCC_RETURN_IF_ERROR(CheckContinues(LastSeq(), batch));
   NCC_RETURN_IF_ERROR(reserve_.Check());
@@ -175,13 +267,19 @@ Status SqliteEventLog::Append(const std::vector<StoredEvent>& batch) {
   if (Status s = Exec(writer_, "COMMIT"); !s.ok()) return AfterFailedAppend(s);
   ++syncs_;
   last_seq_ = batch.back().seq.value;
+  if (wal_frames_.load() >= static_cast<uint64_t>(kCheckpointFrames)) FinishCheckpoint();
   return Status::Ok();
 }
 
 StatusOr<std::vector<StoredEvent>> SqliteEventLog::ReadAfter(Seq after, size_t limit) const {
-  std::lock_guard lock(read_mu_);
+  MutexLock lock(read_mu_);
+  // Reset on every way out: a statement left part-way holds its read transaction, and with it
+  // a WAL snapshot that no checkpoint may copy past, until the next read (or forever).
+  struct Reset {
+    sqlite3_stmt* st;
+    ~Reset() { sqlite3_reset(st); }
+  } reset{select_};
   std::vector<StoredEvent> out;
-  sqlite3_reset(select_);
   sqlite3_bind_int64(select_, 1, static_cast<int64_t>(after.value));
   sqlite3_bind_int64(select_, 2, static_cast<int64_t>(limit));
   int rc;
