@@ -42,7 +42,7 @@ TARGETS = [
     "geojson_zones_fuzz", "track_reader_fuzz", "graph_loader_fuzz", "alarm_payload_fuzz",
     "avl_wire_fuzz", "mqtt_payload_fuzz", "dispatch_plans_fuzz", "cot_fuzz", "cap_fuzz",
     "webhook_url_fuzz", "osm_reader_fuzz", "positions_body_fuzz", "http_route_fuzz",
-    "call_file_fuzz",
+    "call_file_fuzz", "geocode_fuzz",
 ]
 
 
@@ -304,7 +304,9 @@ def build(data, out, seed_maker):
     if os.path.exists(sf):
         xml = read(sf, 4_000_000).decode("utf-8", "replace")
         for n in (5, 40, 200):
-            s.add("osm_reader_fuzz", b"\x00" + osm_cut(xml, n).encode())
+            cut = osm_cut(xml, n).encode()
+            s.add("osm_reader_fuzz", b"\x00" + cut)
+            s.add("geocode_fuzz", b"\x01" + cut)  # the place reader, then searches
     for p in sorted(glob.glob(os.path.join(data, "osm", "*.osm.pbf"))):
         b = read(p)
         s.add("osm_reader_fuzz", b"\x01" + b[:60000])

@@ -51,6 +51,9 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
   cmd->add_option("--listen", c.listen, "HOST:PORT to serve HTTP and WebSocket on")
       ->capture_default_str();
   cmd->add_option("--graph", c.graph, "Road graph (from `ncc import-osm`) for /route and /eta");
+  cmd->add_option("--places", c.places,
+                  "OSM extract (.osm/.pbf) whose streets, house numbers and named places "
+                  "/geocode searches");
   cmd->add_option(
       "--plans", c.plans,
       "Response plans, a file or a folder of *.conf; also turns on live recommendations "
@@ -172,6 +175,9 @@ std::string DemoAccount(Running& running) {
 int Demo(ServeConfig c, const std::string& shared_data, double speed, bool reset) {
   if (c.web_root.empty()) c.web_root = DefaultWebRoot();
   if (reset) std::filesystem::remove_all(c.data_dir);
+  // Call intake searches the streets of the city the calls come from.
+  std::string sf_map = shared_data + "/osm/sf-north-2020.osm";
+  if (c.places.empty() && std::filesystem::exists(sf_map)) c.places = sf_map;
   std::string calls = shared_data + "/calls/sf_fire_calls_for_service_2020-04.csv";
   size_t skipped = 0;
   auto rows = ReadSfCalls(calls, &skipped);

@@ -320,6 +320,13 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
     running->routing = std::move(*routing);
     spdlog::info("road graph {} loaded", config.graph);
   }
+  if (!config.places.empty()) {
+    auto places = geocode::ReadPlaces(config.places);
+    if (!places.ok()) return places.status();
+    spdlog::info("places from {}: {} streets, {} addresses, {} named places", config.places,
+                 places->streets.size(), places->addresses.size(), places->places.size());
+    running->places = std::make_unique<const geocode::PlaceIndex>(std::move(*places));
+  }
   NCC_RETURN_IF_ERROR(StartAlarms(config, *running));
   monitor::LaneOptions lane_options;
   lane_options.track_path = config.data_dir + "/tracks.ncctrk";
@@ -342,7 +349,7 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
       ApiOptions{std::move(*console), config.cap_sender, config.eido_issuer},
       auth::RateLimit{config.rate_per_second, config.rate_burst},
       ApiServices{running->routing.get(), running->dispatch.get(), running->alarms.get(),
-                  running->lane.get(), zones_path, running->webhooks.get()});
+                  running->lane.get(), zones_path, running->webhooks.get(), running->places.get()});
   running->api->AddMetrics([r = running.get()](std::string& out) {
     RenderCounter(out, "ncc_anchor_failures_total", "Signed anchors that could not be recorded",
                   r->anchor_failures_total.load());

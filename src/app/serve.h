@@ -26,9 +26,10 @@ struct ServeConfig {
   std::string data_dir = "var/ncc";
   std::string listen = "127.0.0.1:8080";
   std::string web_root;
-  std::string plans;  // response plans (file or folder); empty: the repository's config/plans
-  std::string zones;  // coverage zones (GeoJSON); empty: no coverage targets
-  std::string graph;  // road graph from `ncc import-osm`; empty: no /route, /eta
+  std::string plans;   // response plans (file or folder); empty: the repository's config/plans
+  std::string zones;   // coverage zones (GeoJSON); empty: no coverage targets
+  std::string graph;   // road graph from `ncc import-osm`; empty: no /route, /eta
+  std::string places;  // OSM extract for address search (/geocode); empty: none
   int threads = 2;
   uint64_t snapshot_every = 100'000;
   size_t max_batch = 8192;
@@ -78,6 +79,7 @@ struct Running {
   std::atomic<uint64_t> anchor_failures_total{0};
   std::unique_ptr<Engine> engine;
   std::unique_ptr<routing::RoutingService> routing;
+  std::unique_ptr<const geocode::PlaceIndex> places;
   std::unique_ptr<alarms::Intake> alarms;
   std::unique_ptr<monitor::AvlLane> lane;
   std::unique_ptr<monitor::AlarmSink> alarm_sink;  // the intake, for the MQTT bridge

@@ -777,6 +777,7 @@ Api::Api(Engine& engine, auth::Auth& auth, const auth::Clock& clock, ApiOptions 
   rooms_.push_back(std::make_unique<PositionRoutes>(core, services.lane));
   rooms_.push_back(std::make_unique<MonitoringRoutes>(core, services.lane, services.zones_path));
   rooms_.push_back(std::make_unique<RoutingRoutes>(core, services.routing));
+  rooms_.push_back(std::make_unique<GeocodeRoutes>(core, services.places));
   rooms_.push_back(std::make_unique<AlarmRoutes>(core, services.alarms));
   rooms_.push_back(std::make_unique<DispatchRoutes>(core, services.dispatch));
   rooms_.push_back(std::make_unique<CotRoutes>(core, services.lane));

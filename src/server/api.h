@@ -14,6 +14,7 @@
 #include "dispatch/service.h"
 #include "engine/engine.h"
 #include "exchange/webhooks/registry.h"
+#include "geocode/geocoder.h"
 #include "monitor/avl_lane.h"
 #include "routing/routing_service.h"
 #include "server/http_types.h"
@@ -52,6 +53,7 @@ struct ApiServices {
   monitor::AvlLane* lane = nullptr;  // /positions, tracks, nearby, zones, live positions
   std::string zones_path;            // where POST /zones keeps the GeoJSON
   webhooks::Registry* webhooks = nullptr;
+  const geocode::PlaceIndex* places = nullptr;  // /geocode (--places)
 };
 
 class ApiCore;

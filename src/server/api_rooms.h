@@ -207,6 +207,18 @@ class RoutingRoutes final : public ApiRoom {
   const routing::RoutingService* routing_;
 };
 
+// Address and landmark search over the loaded extract (api_geocode.cc).
+class GeocodeRoutes final : public ApiRoom {
+ public:
+  GeocodeRoutes(ApiCore& core, const geocode::PlaceIndex* places)
+      : ApiRoom(core), places_(places) {}
+  void AddRoutes(Router& router) override;
+
+ private:
+  void GeocodeRoute(const HttpRequest& r, Reply reply);
+  const geocode::PlaceIndex* places_;
+};
+
 // Alarms, their split and watchlists (api_alarms.cc).
 class AlarmRoutes final : public ApiRoom {
  public:

@@ -347,6 +347,7 @@ class Canary(unittest.TestCase):
             "/api/v1/incidents/cap": ["", "?status=all"],
             "/api/v1/units": ["", "?agency=police"],
             "/api/v1/route": ["?from=37.79,-122.40&to=37.78,-122.41"],
+            "/api/v1/geocode": ["?q=Union"],
         }
         out = []
         for path in paths:
