@@ -7,7 +7,7 @@ DATA ?= $(abspath ../shared/data)
 DEMO_DIR ?= var/demo
 JOBS ?= $(shell nproc)
 
-.PHONY: setup build release demo test asan tsan fault fault-report bench fuzz fuzz-build format format-check clean
+.PHONY: setup build release demo test asan tsan fault fault-report bench soak fuzz fuzz-build format format-check clean
 
 setup:
 	@scripts/setup
@@ -46,6 +46,14 @@ FAULT_ROUNDS ?= 20
 fault-report: build
 	python3 tests/fault/report.py --ncc build/dev/src/app/ncc --shim build/dev/tests/fault/libfailshim.so \
 	  --rounds $(FAULT_ROUNDS)
+
+# One hour of the national mix (issue 17): 50,000 units at 1 Hz, 1,000 consoles with live
+# positions, 100 commands/s; plots and a summary in docs/soak/. SOAK_SECONDS=600 for a shorter run.
+SOAK_SECONDS ?= 3600
+soak: release
+	cmake --build --preset release -j $(JOBS) --target ncc ncc-soak
+	python3 bench/soak.py --ncc build/release/src/app/ncc --soak build/release/bench/ncc-soak \
+	  --data $(DATA) --seconds $(SOAK_SECONDS) --out docs/soak
 
 bench: release
 	cmake --build --preset release -j $(JOBS) --target ncc-bench-core ncc-bench-monitor ncc-bench-routing ncc-bench-dispatch ncc-bench-cot ncc-bench-exports ncc ncc-load

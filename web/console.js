@@ -194,7 +194,7 @@ function connect(after) {
   ws.onopen = () => { $("conn").textContent = "live"; $("conn").className = "badge on"; };
   ws.onmessage = (m) => {
     const ev = JSON.parse(m.data);
-    if (ev.type === "stream_hello") return;
+    if (ev.type === "stream_hello" || ev.type === "heartbeat" || ev.type === "positions") return;
     apply(ev); dirty = true;
   };
   ws.onclose = async (e) => {

@@ -297,6 +297,7 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   if (!auth.ok()) return auth.status();
   running->auth = std::move(*auth);
 
+  running->live_positions = std::make_unique<monitor::LiveFeed>();
   ServerOptions so;
   so.host = hp->first;
   so.port = hp->second;
@@ -311,6 +312,7 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   so.max_connections = config.max_connections;
   so.max_connections_per_address = config.max_connections_per_address;
   if (use_tls) so.tls = tls;
+  so.live_positions = running->live_positions.get();
   auto console = StaticFiles::Load(config.web_root);
   if (!console.ok()) return console.status();
   if (console->size()) spdlog::info("console: {} files from {}", console->size(), config.web_root);
@@ -333,6 +335,8 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   lane_options.disk_reserve_bytes = config.disk_reserve_mb << 20;
   lane_options.stale_after_ms = int64_t{config.stale_after_s} * 1000;
   lane_options.checkpoint_every_ms = int64_t{config.checkpoint_every_s} * 1000;
+  lane_options.on_durable = [feed = running->live_positions.get()](
+                                std::span<const PositionFix> fixes) { feed->Publish(fixes); };
   auto lane = monitor::AvlLane::Open(*running->engine, running->clock, lane_options);
   if (!lane.ok()) return lane.status();
   running->lane = std::move(*lane);
@@ -353,6 +357,12 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   running->api->AddMetrics([r = running.get()](std::string& out) {
     RenderCounter(out, "ncc_anchor_failures_total", "Signed anchors that could not be recorded",
                   r->anchor_failures_total.load());
+  });
+  running->api->AddMetrics([feed = running->live_positions.get()](std::string& out) {
+    RenderCounter(out, "ncc_live_position_batches_total",
+                  "Batches of newest fixes handed to the live streams", feed->batches());
+    RenderCounter(out, "ncc_live_position_fixes_total",
+                  "Fixes in those batches (one per unit and batch)", feed->fixes());
   });
   running->api->AddMetrics([wal_of](std::string& out) {
     SqliteEventLog::WalStats wal = wal_of->Wal();

@@ -81,6 +81,7 @@ struct Running {
   std::unique_ptr<routing::RoutingService> routing;
   std::unique_ptr<const geocode::PlaceIndex> places;
   std::unique_ptr<alarms::Intake> alarms;
+  std::unique_ptr<monitor::LiveFeed> live_positions;  // outlives the lane and the server
   std::unique_ptr<monitor::AvlLane> lane;
   std::unique_ptr<monitor::AlarmSink> alarm_sink;  // the intake, for the MQTT bridge
   std::unique_ptr<monitor::MqttBridge> mqtt;

@@ -315,6 +315,7 @@ void AvlLane::ProcessGroup(std::vector<Pending>& group) {
     status = appended.ok() ? tracks_->Sync() : appended.status();
   }
   if (!status.ok()) return StopOnFailure(group, status);
+  if (options_.on_durable && !accepted.empty()) options_.on_durable(accepted);
   Finish(group, std::move(changes));
 }
 

@@ -101,6 +101,10 @@ struct LaneOptions {
   // Free space kept on the track store's disk: below it a group is refused (507) before it
   // is written, and the lane carries on once space returns (a failed write stops it).
   uint64_t disk_reserve_bytes = 0;
+  // Called on the lane thread with each group's accepted fixes once they are durable (after the
+  // fdatasync, before the acknowledgements): the live streams' feed (LiveFeed::Publish). Must
+  // not block.
+  std::function<void(std::span<const PositionFix>)> on_durable;
 };
 
 struct BatchResult {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "monitor/live_feed.h"
 #include "net/tls_options.h"
 #include "server/api.h"
 
@@ -43,6 +44,12 @@ struct ServerOptions {
   // "*" allows any. WebSocket Origin: the page's own origin (Origin's host = Host) or these.
   std::vector<std::string> allowed_hosts;
   std::vector<std::string> allowed_origins;
+  // Live fixes for streams opened with ?positions=1 (borrowed, outlives the server); none: such
+  // streams get events only.
+  monitor::LiveFeed* live_positions = nullptr;
+  // A stream sends {"type":"heartbeat"} this often, so that a client can tell a quiet stream
+  // from a dead socket (browsers see no WebSocket pings).
+  std::chrono::milliseconds stream_heartbeat{2'000};
 };
 
 class HttpServer {

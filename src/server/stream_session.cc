@@ -5,10 +5,19 @@
 // overflow) is closed with a reason telling it where to resume; it never slows the writer.
 // A client that stops taking messages is cut when one write has waited `stream_write_timeout`
 // (its socket's send buffer is bounded too), so it holds nothing for long.
+//
+// With ?positions=1 the stream also carries {"type":"positions","items":[...]}: the newest
+// durable fix of each unit that moved, from the LiveFeed, through the same visibility filter
+// as every read (a unit the reader may not see is left out; a confidential one is audited the
+// first time this stream shows it). Fixes waiting for a slow client are merged (newest wins),
+// never queued. Every `stream_heartbeat` a {"type":"heartbeat","head","time"} is sent when
+// nothing else is waiting.
 #include <charconv>
+#include <chrono>
 #include <deque>
 #include <set>
 
+#include "core/json_writer.h"
 #include "server/beast_common.h"
 #include "server/event_pages.h"
 #include "visibility/access.h"
@@ -19,6 +28,26 @@ namespace {
 
 constexpr size_t kPage = 256;
 
+// One rendering of a positions batch for one view of the records.
+struct RenderedPositions {
+  std::shared_ptr<const std::string> message;  // null: nothing the view may see
+  std::vector<UnitId> confidential;            // shown units that reading must audit
+};
+
+// What decides which records a principal sees (auth::CanSee): not the user's name.
+std::string ViewOf(const auth::Principal& who) {
+  std::string view = who.kind == auth::Principal::Kind::kGateway ? "gateway|" : "user|";
+  view += who.agency + "|" + auth::FormatRoles(who.roles) + "|" +
+          std::to_string(static_cast<int>(who.clearance)) + "|";
+  for (auth::Lane lane : who.lanes) view += std::to_string(static_cast<int>(lane)) + ",";
+  return view;
+}
+
+Time WallNow() {
+  using namespace std::chrono;
+  return Time{duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count()};
+}
+
 template <class NextLayer>
 class StreamSession : public std::enable_shared_from_this<StreamSession<NextLayer>> {
   using std::enable_shared_from_this<StreamSession<NextLayer>>::shared_from_this;
@@ -28,16 +57,19 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<NextLaye
                 StreamCounters& counters, StreamGrant grant)
       : ws_(std::move(stream)),
         recheck_(ws_.get_executor()),
+        heartbeat_(ws_.get_executor()),
         write_deadline_(ws_.get_executor()),
         engine_(engine),
         options_(options),
         counters_(counters),
         who_(std::move(grant.who)),
+        view_(ViewOf(who_)),
         still_valid_(std::move(grant.still_valid)),
         slot_(std::move(grant.slot)) {}
 
   ~StreamSession() {
     if (listener_) engine_.feed().Unlisten(listener_);
+    if (positions_listener_) options_.live_positions->Unlisten(positions_listener_);
     if (accepted_) --counters_.connected;
   }
 
@@ -56,6 +88,8 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<NextLaye
       else
         cursor_ = Seq(after);
     }
+    if (auto it = query.find("positions"); it != query.end())
+      want_positions_ = it->second == "1" || it->second == "true";
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().set_option(
@@ -85,10 +119,105 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<NextLaye
     nlohmann::json hello = {{"type", "stream_hello"},
                             {"after", cursor_.value},
                             {"head", engine_.log().LastSeq().value}};
+    hello["positions"] = want_positions_ && options_.live_positions;
     out_.push_back(std::make_shared<const std::string>(hello.dump()));
+    if (want_positions_ && options_.live_positions) ListenForPositions();
     Read();
     Pump();
     Recheck();
+    Heartbeat();
+  }
+
+  void ListenForPositions() {
+    std::weak_ptr<StreamSession> weak = shared_from_this();
+    auto executor = ws_.get_executor();
+    positions_listener_ = options_.live_positions->Listen(
+        [weak, executor](std::shared_ptr<const monitor::LiveFeed::Batch> batch) {
+          auto self = weak.lock();
+          if (!self) return;
+          net::post(executor, [self, batch = std::move(batch)] { self->OnPositions(batch); });
+        });
+  }
+
+  // Only when nothing else waits: a stream busy with events is visibly alive.
+  void Heartbeat() {
+    if (closed_) return;
+    heartbeat_.expires_after(options_.stream_heartbeat);
+    heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->closed_) return;
+      if (self->out_.empty() && !self->writing_) {
+        nlohmann::json beat = {{"type", "heartbeat"},
+                               {"head", self->engine_.feed().head().value},
+                               {"time", FormatTime(WallNow())}};
+        self->out_.push_back(std::make_shared<const std::string>(beat.dump()));
+        self->Pump();
+      }
+      self->Heartbeat();
+    });
+  }
+
+  // A stream that keeps up takes the batch's rendering for its view (shared with every console
+  // of the same agency, roles and clearance); one that is still writing merges the fixes into
+  // what waits for it, newest wins, and renders them itself when it gets to them.
+  void OnPositions(const std::shared_ptr<const monitor::LiveBatch>& batch) {
+    if (closed_) return;
+    if (writing_ || !out_.empty() || !fixes_waiting_.empty()) {
+      for (const PositionFix& f : batch->fixes) fixes_waiting_[f.unit.value] = f;
+      return Pump();
+    }
+    auto shared = std::static_pointer_cast<const RenderedPositions>(batch->Memo(view_));
+    if (!shared) {
+      auto made = std::make_shared<const RenderedPositions>(Render(batch->fixes));
+      batch->SetMemo(view_, made);
+      shared = made;
+    }
+    Take(*shared);
+    Pump();
+  }
+
+  void QueueWaitingPositions() {
+    if (fixes_waiting_.empty()) return;
+    std::vector<PositionFix> fixes;
+    fixes.reserve(fixes_waiting_.size());
+    for (const auto& [id, f] : fixes_waiting_) fixes.push_back(f);
+    fixes_waiting_.clear();
+    Take(Render(fixes));
+  }
+
+  // The fixes `who_` may see (the one read filter), as one message; nothing when none.
+  RenderedPositions Render(std::span<const PositionFix> fixes) const {
+    RenderedPositions out;
+    nlohmann::json items = nlohmann::json::array();
+    engine_.Read([&](const World& w) {
+      for (const PositionFix& f : fixes) {
+        const Unit* u = w.FindUnit(f.unit);
+        if (!u || !auth::CanSee(who_, LabelOf(*u))) continue;
+        if (u->classification >= Classification::kConfidential) out.confidential.push_back(f.unit);
+        items.push_back({{"unit", f.unit.value},
+                         {"lat", f.position.lat},
+                         {"lon", f.position.lon},
+                         {"time", FormatTime(f.time)},
+                         {"speed", f.speed},
+                         {"heading", f.heading}});
+      }
+    });
+    if (!items.empty()) {
+      nlohmann::json message = {{"type", "positions"}, {"items", std::move(items)}};
+      out.message = std::make_shared<const std::string>(message.dump());
+    }
+    return out;
+  }
+
+  // Queues the message; a confidential unit this stream shows for the first time is audited.
+  void Take(const RenderedPositions& r) {
+    RecordAccess newly_read;
+    for (UnitId u : r.confidential)
+      if (audited_units_.insert(u.value).second) newly_read.units.push_back(u);
+    if (!newly_read.units.empty()) {
+      newly_read.via = "stream";
+      engine_.Submit(std::move(newly_read), who_.user, who_.agency, [](CommandOutcome) {});
+    }
+    if (r.message) out_.push_back(r.message);
   }
 
   // Once a second: a stream lives only as long as the sign-in it was opened with.
@@ -114,6 +243,7 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<NextLaye
 
   void Pump() {
     if (writing_ || closed_) return;
+    if (out_.empty()) QueueWaitingPositions();
     // Pages until something visible to this reader turns up, or the stream is caught up.
     while (out_.empty()) {
       uint64_t head = engine_.feed().head().value;
@@ -181,20 +311,28 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<NextLaye
   void Shut() {
     closed_ = true;
     recheck_.cancel();
+    heartbeat_.cancel();
     write_deadline_.cancel();
     if (listener_) {
       engine_.feed().Unlisten(listener_);
       listener_ = 0;
     }
+    if (positions_listener_) {
+      options_.live_positions->Unlisten(positions_listener_);
+      positions_listener_ = 0;
+    }
+    fixes_waiting_.clear();
   }
 
   websocket::stream<NextLayer> ws_;
   net::steady_timer recheck_;
+  net::steady_timer heartbeat_;
   net::steady_timer write_deadline_;
   Engine& engine_;
   const ServerOptions& options_;
   StreamCounters& counters_;
   const auth::Principal who_;
+  const std::string view_;  // ViewOf(who_): the key of shared renderings
   std::function<Status()> still_valid_;
   std::shared_ptr<void> slot_;
   beast::flat_buffer in_;
@@ -203,6 +341,10 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<NextLaye
   uint64_t listener_ = 0;
   std::atomic<bool> wake_pending_{false};
   bool accepted_ = false, bad_after_ = false, live_ = false, writing_ = false, closed_ = false;
+  bool want_positions_ = false;
+  uint64_t positions_listener_ = 0;
+  std::map<uint64_t, PositionFix> fixes_waiting_;  // by unit: the newest not yet sent
+  std::set<uint64_t> audited_units_;               // confidential units this stream has shown
 };
 
 }  // namespace

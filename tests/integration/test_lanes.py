@@ -8,7 +8,7 @@ import subprocess
 import time
 import unittest
 
-from harness import main, Server, free_port, now_ms, seed
+from harness import main, Server, WebSocket, free_port, now_ms, seed
 
 NCC = None
 
@@ -39,6 +39,7 @@ class Lanes(unittest.TestCase):
         cls.server.add_user("firedisp", "fire", ["supervisor"])
         cls.key = cls.api_key("police", "positions", "tracker-gw")
         cls.alarm_key = cls.api_key("police", "alarms", "alarm-gw")
+        cls.fire_key = cls.api_key("fire", "positions", "fire-gw")
         cls.server.start()
         cls.unit = seed(cls.server)
         s = cls.server
@@ -203,6 +204,56 @@ class Lanes(unittest.TestCase):
                 break
             time.sleep(0.2)
         self.assertNotEqual([i["callsign"] for i in body["items"]], ["A1"])
+
+    def read_positions(self, ws, until_unit, linger=1.0, within=10):
+        """Positions items per unit from `ws` until `until_unit` was seen and `linger` s more
+        (or for `within` s)."""
+        seen, beats, deadline, stop = {}, 0, time.time() + within, None
+        while time.time() < (stop or deadline):
+            kind, text = ws.recv()
+            self.assertEqual(kind, "text", text)
+            msg = json.loads(text)
+            if msg.get("type") == "heartbeat":
+                beats += 1
+            elif msg.get("type") == "positions":
+                for item in msg["items"]:
+                    seen.setdefault(item["unit"], []).append(item)
+                if until_unit in seen and stop is None:
+                    stop = time.time() + linger
+        return seen, beats
+
+    def test_live_positions_on_the_stream_follow_visibility(self):
+        s = self.server
+        fire_token = s.login("firedisp")
+        police_ws = WebSocket(s.port, "/api/v1/stream?positions=1", token=s.token, heartbeats=True)
+        fire_ws = WebSocket(s.port, "/api/v1/stream?positions=1", token=fire_token, heartbeats=True)
+        self.addCleanup(police_ws.close)
+        self.addCleanup(fire_ws.close)
+        for ws in (police_ws, fire_ws):
+            hello = ws.recv_json()
+            self.assertEqual((hello["type"], hello["positions"]), ("stream_hello", True))
+        e2, f1, t = self.units["E2"], self.units["F1"], now_ms() - 5_000
+        # Two fixes of E2 in one batch: the stream shows the newest, not each.
+        self.post([{"unit": e2, "time": t, "lat": 25.31, "lon": 51.41},
+                   {"unit": e2, "time": t + 1000, "lat": 25.3101, "lon": 51.41}])
+        self.post([{"unit": f1, "time": t, "lat": 25.32, "lon": 51.42}], token=False,
+                  headers={"Authorization": "ApiKey " + self.fire_key})
+        police, _ = self.read_positions(police_ws, e2)
+        self.assertEqual([i["lat"] for i in police[e2]], [25.3101], police)
+        self.assertEqual(police[e2][0]["lon"], 51.41)
+        self.assertNotIn(f1, police, "a fire unit on a police console")
+        fire, _ = self.read_positions(fire_ws, f1, linger=2.5)
+        self.assertNotIn(e2, fire, "a police unit on a fire console")
+        # A quiet stream says it is alive.
+        _, beats = self.read_positions(fire_ws, None, within=4)
+        self.assertGreater(beats, 0, "no heartbeat in 4 s on a quiet stream")
+        # Without ?positions=1 a stream carries events only.
+        plain = WebSocket(s.port, "/api/v1/stream", token=s.token, heartbeats=True)
+        self.addCleanup(plain.close)
+        self.assertFalse(plain.recv_json()["positions"])
+        self.post([{"unit": e2, "time": t + 2000, "lat": 25.3102, "lon": 51.41}])
+        got, _ = self.read_positions(plain, None, within=1.5)
+        self.assertEqual(got, {})
 
     def test_stale_and_back(self):
         u = self.unit
