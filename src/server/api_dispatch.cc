@@ -170,6 +170,10 @@ void DispatchRoutes::AddRoutes(Router& router) {
                 AnswerRoute(c.request(), c.Id(), c.who(), std::move(reply));
               },
               true});
+  // The plans name no record (types, needs, time targets): any signed-in user may read them,
+  // as call intake offers their types and the queue times against their targets.
+  router.Add({"GET", "/api/v1/plans", std::nullopt, Gate::kSignedIn, BodyType::kNone,
+              [this](const RouteCall&, Reply reply) { PlansRoute(std::move(reply)); }});
   router.Add({"GET", "/api/v1/coverage", Action::kUnitRead, Gate::kSignedIn, BodyType::kNone,
               [this](const RouteCall& c, Reply reply) {
                 CoverageRoute(c.request(), c.who(), std::move(reply));
@@ -285,6 +289,32 @@ void DispatchRoutes::CoverageRoute(const HttpRequest&, Who who, Reply reply) {
   RecordAccess audited{{}, "GET /api/v1/coverage", {}, {}};
   for (uint64_t id : read) audited.units.push_back(UnitId(id));
   ReplyAfterAudit(std::move(audited), who, std::move(reply), JsonResponse(200, coverage));
+}
+
+void DispatchRoutes::PlansRoute(Reply reply) {
+  if (!dispatch_) return reply(ErrorResponse(Unavailable("dispatch is not running")));
+  const dispatch::PlanSet& set = dispatch_->plans();
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& [type, plan] : set.plans()) {
+    nlohmann::json needs = nlohmann::json::array();
+    for (const dispatch::Need& n : plan.needs) {
+      nlohmann::json need = {{"count", n.count}, {"capability", n.capability}};
+      if (!n.agency.empty()) need["agency"] = n.agency;
+      needs.push_back(std::move(need));
+    }
+    // Every priority's targets as they apply (own line, "*", or the default plan's).
+    nlohmann::json targets = nlohmann::json::object();
+    for (int priority = 1; priority <= 5; ++priority) {
+      dispatch::Targets t = set.TargetsFor(plan, priority);
+      targets[std::to_string(priority)] = {
+          {"dispatch_s", t.dispatch_s}, {"en_route_s", t.en_route_s}, {"on_scene_s", t.on_scene_s}};
+    }
+    items.push_back({{"type", type},
+                     {"name", plan.name},
+                     {"needs", std::move(needs)},
+                     {"targets", std::move(targets)}});
+  }
+  reply(JsonResponse(200, {{"items", std::move(items)}}));
 }
 
 }  // namespace ncc

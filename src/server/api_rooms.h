@@ -250,6 +250,7 @@ class DispatchRoutes final : public ApiRoom {
   void RequestRoute(const HttpRequest& r, Who who, Reply reply);
   void AnswerRoute(const HttpRequest& r, uint64_t id, Who who, Reply reply);
   void CoverageRoute(const HttpRequest& r, Who who, Reply reply);
+  void PlansRoute(Reply reply);
   dispatch::DispatchService* dispatch_;
 };
 

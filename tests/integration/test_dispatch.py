@@ -293,6 +293,19 @@ class Dispatch(unittest.TestCase):
         self.assertEqual(seen[0]["data"]["notify"], "supervisor@police")
         self.req("POST", f"/api/v1/incidents/{iid}/status", {"status": "cancelled"})
 
+    def test_plans_in_force_for_call_intake_and_the_queue(self):
+        status, body = self.server.request("GET", "/api/v1/plans")
+        self.assertEqual(status, 200, body)
+        plans = {p["type"]: p for p in body["items"]}
+        self.assertIn("default", plans)
+        fire = plans["fire.structure"]  # config/plans/default.conf
+        self.assertEqual(fire["name"], "Structure fire")
+        self.assertIn({"count": 2, "capability": "engine", "agency": "civil_defence"}, fire["needs"])
+        self.assertEqual(fire["targets"]["1"], {"dispatch_s": 60, "en_route_s": 80, "on_scene_s": 360})
+        self.assertEqual(fire["targets"]["4"], {"dispatch_s": 90, "en_route_s": 90, "on_scene_s": 600})  # "*"
+        status, _ = self.server.request("GET", "/api/v1/plans", token=False)
+        self.assertEqual(status, 401)
+
     def test_bad_input(self):
         iid = self.incident("police.robbery")
         status, body = self.req("POST", f"/api/v1/incidents/{iid}/recommendation/accept", {"units": ["x"]})
