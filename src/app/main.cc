@@ -51,6 +51,14 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
   cmd->add_option("--listen", c.listen, "HOST:PORT to serve HTTP and WebSocket on")
       ->capture_default_str();
   cmd->add_option("--graph", c.graph, "Road graph (from `ncc import-osm`) for /route and /eta");
+  cmd->add_option("--basemap", c.basemap,
+                  "Offline base map: an MBTiles file from scripts/basemap, served at "
+                  "/tiles/{z}/{x}/{y}.pbf with /tiles/style.json and /fonts (docs/basemap.md)");
+  cmd->add_option("--basemap-fonts", c.basemap_fonts,
+                  "Glyph folder of ncc-glyphs for /fonts (default: fonts/ beside --basemap)");
+  cmd->add_option("--basemap-style", c.basemap_style,
+                  "MapLibre style for /tiles/style.json (default: the repository's "
+                  "basemap/style.json)");
   cmd->add_option(
       "--plans", c.plans,
       "Response plans, a file or a folder of *.conf; also turns on live recommendations "

@@ -9,6 +9,8 @@
 #include "alarms/intake.h"
 #include "auth/auth.h"
 #include "auth/chain_anchor.h"
+#include "basemap/glyph_set.h"
+#include "basemap/mbtiles.h"
 #include "engine/engine.h"
 #include "exchange/cot/listener.h"
 #include "monitor/mqtt_bridge.h"
@@ -29,6 +31,10 @@ struct ServeConfig {
   std::string plans;  // response plans (file or folder); empty: the repository's config/plans
   std::string zones;  // coverage zones (GeoJSON); empty: no coverage targets
   std::string graph;  // road graph from `ncc import-osm`; empty: no /route, /eta
+  // The offline base map (docs/basemap.md): an MBTiles file from scripts/basemap, its glyph
+  // folder (empty: "fonts" beside the file) and the MapLibre style (empty: the repository's
+  // basemap/style.json). No file: the /tiles and /fonts rows answer 503.
+  std::string basemap, basemap_fonts, basemap_style;
   int threads = 2;
   uint64_t snapshot_every = 100'000;
   size_t max_batch = 8192;
@@ -78,6 +84,8 @@ struct Running {
   std::atomic<uint64_t> anchor_failures_total{0};
   std::unique_ptr<Engine> engine;
   std::unique_ptr<routing::RoutingService> routing;
+  std::unique_ptr<basemap::MbTiles> basemap;
+  std::unique_ptr<basemap::GlyphSet> fonts;
   std::unique_ptr<alarms::Intake> alarms;
   std::unique_ptr<monitor::AvlLane> lane;
   std::unique_ptr<monitor::AlarmSink> alarm_sink;  // the intake, for the MQTT bridge

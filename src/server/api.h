@@ -11,6 +11,8 @@
 #include "alarms/intake.h"
 #include "auth/auth.h"
 #include "auth/rate_limiter.h"
+#include "basemap/glyph_set.h"
+#include "basemap/mbtiles.h"
 #include "dispatch/service.h"
 #include "engine/engine.h"
 #include "exchange/webhooks/registry.h"
@@ -52,6 +54,9 @@ struct ApiServices {
   monitor::AvlLane* lane = nullptr;  // /positions, tracks, nearby, zones, live positions
   std::string zones_path;            // where POST /zones keeps the GeoJSON
   webhooks::Registry* webhooks = nullptr;
+  const basemap::MbTiles* basemap = nullptr;  // /tiles (--basemap)
+  const basemap::GlyphSet* fonts = nullptr;   // /fonts (the glyphs beside the tiles)
+  std::string basemap_style;                  // /tiles/style.json: MapLibre style JSON text
 };
 
 class ApiCore;
