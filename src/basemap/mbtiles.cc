@@ -165,9 +165,22 @@ nlohmann::json MbTiles::TileJson(const std::string& tiles_url) const {
 
 namespace ncc::basemap {
 
-StatusOr<std::string> StyleForTiles(const std::string& style, const MbTiles& tiles) {
+StatusOr<std::string> StyleForTiles(const std::string& style, const MbTiles& tiles,
+                                    const std::string& lang) {
   auto j = nlohmann::json::parse(style, nullptr, false);
   if (!j.is_object()) return Malformed("the base map style is not a JSON object", "style");
+  if (!lang.empty()) {
+    const nlohmann::json meta = j.value("metadata", nlohmann::json::object());
+    const std::string key = "ncc:label-" + lang;
+    if (!meta.is_object() || !meta.contains(key) || !meta.contains("ncc:label-ar") ||
+        lang.size() > 8)
+      return Malformed("the base map has labels in ar and en only", "lang");
+    if (j.contains("layers") && j["layers"].is_array())
+      for (auto& layer : j["layers"])
+        if (layer.is_object() && layer.contains("layout") && layer["layout"].is_object() &&
+            layer["layout"].value("text-field", nlohmann::json()) == meta["ncc:label-ar"])
+          layer["layout"]["text-field"] = meta[key];
+  }
   nlohmann::json tj = tiles.TileJson("");
   if (tj.contains("bounds")) {
     const auto& b = tj["bounds"];

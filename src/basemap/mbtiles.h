@@ -71,8 +71,12 @@ class MbTiles {
 namespace ncc::basemap {
 
 // `style` (a MapLibre style, JSON text) centred on the tile set: "center" and "zoom" from the
-// set's bounds (or its "center" row), so the map opens on the loaded region. Malformed naming
-// "style" when the text is not a JSON object.
-StatusOr<std::string> StyleForTiles(const std::string& style, const MbTiles& tiles);
+// set's bounds (or its "center" row), so the map opens on the loaded region. With `lang`, every
+// layer whose "text-field" is the style's metadata "ncc:label-ar" gets "ncc:label-<lang>"
+// instead (basemap/style.json: "ar" = name:ar, then name; "en" = name:en, then name). Malformed
+// naming "style" when the text is not a JSON object, naming "lang" when the style has no
+// labels for `lang`.
+StatusOr<std::string> StyleForTiles(const std::string& style, const MbTiles& tiles,
+                                    const std::string& lang = "");
 
 }  // namespace ncc::basemap

@@ -11,6 +11,7 @@
 #include <map>
 #include <protozero/pbf_reader.hpp>
 #include <set>
+#include <sstream>
 
 #include "basemap/mbtiles.h"
 
@@ -237,6 +238,36 @@ TEST(MbTilesTest, TileJsonCarriesBoundsCenterLayersAndAttribution) {
   for (const char* l : {"roads", "water", "waterway", "landuse", "buildings", "pois", "places"})
     EXPECT_TRUE(ids.count(l)) << l;
   EXPECT_NE(j["attribution"].get<std::string>().find("OpenStreetMap"), std::string::npos);
+}
+
+TEST(MbTilesTest, TheRepositorysStyleIsCentredOnTheSetAndSwitchesLabelLanguage) {
+  const std::string path = Fixture("sf-north-2020.mbtiles");
+  NCC_REQUIRE_TILES(path);
+  auto tiles = MbTiles::Open(path);
+  ASSERT_TRUE(tiles.ok());
+  std::ifstream in(NCC_SOURCE_DIR "/basemap/style.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto ar = StyleForTiles(text.str(), **tiles, "ar");
+  ASSERT_TRUE(ar.ok()) << ar.status().ToString();
+  auto en = StyleForTiles(text.str(), **tiles, "en");
+  ASSERT_TRUE(en.ok()) << en.status().ToString();
+  auto a = nlohmann::json::parse(*ar), e = nlohmann::json::parse(*en);
+  EXPECT_NEAR(a["center"][0].get<double>(), -122.44, 0.01);
+  EXPECT_NEAR(a["center"][1].get<double>(), 37.796, 0.01);
+  EXPECT_GE(a["zoom"].get<double>(), 11);
+  EXPECT_LE(a["zoom"].get<double>(), 14);
+  size_t labels = 0;
+  for (size_t i = 0; i < a["layers"].size(); ++i) {
+    const auto& la = a["layers"][i];
+    if (!la.contains("layout") || !la["layout"].contains("text-field")) continue;
+    ++labels;
+    EXPECT_EQ(la["layout"]["text-field"][1][1], "name:ar") << la["id"];
+    EXPECT_EQ(e["layers"][i]["layout"]["text-field"][1][1], "name:en") << la["id"];
+  }
+  EXPECT_EQ(labels, 3u);
+  EXPECT_EQ(StyleForTiles(text.str(), **tiles, "fr").status().field(), "lang");
+  EXPECT_EQ(StyleForTiles("[1]", **tiles).status().field(), "style");
 }
 
 TEST(MbTilesTest, FilesThatAreNoTileSetAreRefusedNamingTheOption) {

@@ -40,10 +40,13 @@ BasemapRoutes::BasemapRoutes(ApiCore& core, const basemap::MbTiles* tiles,
     : ApiRoom(core), tiles_(tiles), fonts_(fonts) {
   if (tiles_) {
     tilejson_ = tiles_->TileJson("/tiles/{z}/{x}/{y}.pbf").dump();
-    if (!style.empty()) {
-      auto fitted = basemap::StyleForTiles(style, *tiles_);
-      style_ = fitted.ok() ? *fitted : style;
-    }
+    if (!style.empty())
+      for (const char* lang : {"ar", "en"}) {
+        // A style of one's own without ncc's label metadata serves as it is for both.
+        auto fitted = basemap::StyleForTiles(style, *tiles_, lang);
+        if (!fitted.ok()) fitted = basemap::StyleForTiles(style, *tiles_);
+        if (fitted.ok()) styles_[lang] = std::move(*fitted);
+      }
   }
   core.metrics.push_back([this](std::string& out) {
     out +=
@@ -68,15 +71,7 @@ void BasemapRoutes::AddRoutes(Router& router) {
                 reply(std::move(resp));
               }});
   router.Add({"GET", "/tiles/style.json", std::nullopt, Gate::kPublic, BodyType::kNone,
-              [this](const RouteCall&, Reply reply) {
-                if (!tiles_) return reply(ErrorResponse(NoBaseMap()));
-                if (style_.empty())
-                  return reply(ErrorResponse(Unavailable("no base map style (--basemap-style)")));
-                HttpResponse resp;
-                resp.body = style_;
-                resp.headers.push_back({"Cache-Control", "no-cache"});
-                reply(std::move(resp));
-              }});
+              [this](const RouteCall& c, Reply reply) { StyleRoute(c, std::move(reply)); }});
   router.Add({"GET", "/fonts/{fontstack}/{range}.pbf", std::nullopt, Gate::kPublic, BodyType::kNone,
               [this](const RouteCall& c, Reply reply) { GlyphRoute(c, std::move(reply)); }});
 }
@@ -109,6 +104,22 @@ void BasemapRoutes::TileRoute(const RouteCall& c, Reply reply) {
   resp.headers.push_back({"Vary", "Accept-Encoding"});
   resp.headers.push_back({"Cache-Control", kTileCache});
   ++tiles_served_;
+  reply(std::move(resp));
+}
+
+void BasemapRoutes::StyleRoute(const RouteCall& c, Reply reply) {
+  // ?lang=ar (the default: name:ar, then the local name) or ?lang=en (name:en, then name).
+  auto it = c.request().query.find("lang");
+  const std::string lang = it == c.request().query.end() ? "ar" : it->second;
+  if (lang != "ar" && lang != "en")
+    return reply(ErrorResponse(Malformed("must be ar or en", "lang")));
+  if (!tiles_) return reply(ErrorResponse(NoBaseMap()));
+  auto style = styles_.find(lang);
+  if (style == styles_.end())
+    return reply(ErrorResponse(Unavailable("no base map style (--basemap-style)")));
+  HttpResponse resp;
+  resp.body = style->second;
+  resp.headers.push_back({"Cache-Control", "no-cache"});
   reply(std::move(resp));
 }
 

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -283,9 +284,11 @@ class BasemapRoutes final : public ApiRoom {
  private:
   void TileRoute(const RouteCall& c, Reply reply);
   void GlyphRoute(const RouteCall& c, Reply reply);
+  void StyleRoute(const RouteCall& c, Reply reply);
   const basemap::MbTiles* tiles_;
   const basemap::GlyphSet* fonts_;
-  std::string tilejson_, style_;
+  std::string tilejson_;
+  std::map<std::string, std::string, std::less<>> styles_;  // lang ("ar", "en") -> style
   std::atomic<uint64_t> tiles_served_{0}, glyphs_served_{0};
 };
 

@@ -105,6 +105,18 @@ class Basemap(unittest.TestCase):
                 status, _, _ = self.get("/fonts/" + font.replace(" ", "%20") + "/0-255.pbf")
                 self.assertEqual(status, 200, font)
 
+    def test_style_labels_in_arabic_or_english(self):
+        def fields(lang):
+            status, _, body = self.get("/tiles/style.json" + (f"?lang={lang}" if lang else ""))
+            self.assertEqual(status, 200, body)
+            return [l["layout"]["text-field"] for l in json.loads(body)["layers"] if "text-field" in l.get("layout", {})]
+        self.assertEqual(fields(None), fields("ar"))
+        self.assertTrue(all(f == ["coalesce", ["get", "name:ar"], ["get", "name"]] for f in fields("ar")))
+        self.assertTrue(all(f == ["coalesce", ["get", "name:en"], ["get", "name"]] for f in fields("en")))
+        status, _, body = self.get("/tiles/style.json?lang=fr")
+        self.assertEqual(status, 400)
+        self.assertEqual(json.loads(body)["error"]["field"], "lang")
+
     def test_glyphs_latin_and_arabic_and_bad_names(self):
         status, headers, body = self.get("/fonts/Noto%20Sans%20Regular/0-255.pbf")
         self.assertEqual(status, 200)
