@@ -8,8 +8,9 @@
 --   buildings  polygons
 --   pois       points, class (the amenity/shop/tourism/leisure value), name, name:ar, name:en
 --   places     points, class (city|town|village|suburb|neighbourhood|...), name, name:ar, name:en
+--   housenumbers  points (nodes and building centroids), housenumber, street
 
-node_keys = { "place", "amenity", "shop", "tourism", "leisure", "historic" }
+node_keys = { "place", "amenity", "shop", "tourism", "leisure", "historic", "addr:housenumber" }
 
 function init_function() end
 function exit_function() end
@@ -70,7 +71,18 @@ local function PoiClass(obj)
   return ""
 end
 
+-- A house number where a dispatcher looks for one: on the node or the building's centroid.
+local function HouseNumber(obj, centroid)
+  local number = obj:Find("addr:housenumber")
+  if number == "" then return end
+  if centroid then obj:LayerAsCentroid("housenumbers") else obj:Layer("housenumbers", false) end
+  obj:Attribute("housenumber", number)
+  local street = obj:Find("addr:street")
+  if street ~= "" then obj:Attribute("street", street) end
+end
+
 function node_function(node)
+  HouseNumber(node, false)
   local place = node:Find("place")
   if place ~= "" and node:Holds("name") then
     node:Layer("places", false)
@@ -132,6 +144,7 @@ function way_function(way)
 
   if building ~= "" and building ~= "no" then
     way:Layer("buildings", true)
+    HouseNumber(way, true)
     if way:Holds("name") and PoiClass(way) ~= "" then
       way:LayerAsCentroid("pois")
       way:Attribute("class", PoiClass(way))
