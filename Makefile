@@ -1,13 +1,18 @@
 # The two entry points of the README, plus a few conveniences.
-#   make demo  - set up, build release, start a live command center on http://127.0.0.1:8080
+#   make demo  - set up, build release and the base map, start a live command center on
+#                http://127.0.0.1:8080
+#   make basemap - the offline base map of REGION (tiles + glyphs) into build/basemap/
 #   make test  - set up, build, run every test (clang-format check included; make fault: only
 #                the fault-injection ones)
 #   make asan / make tsan - the same tests built with AddressSanitizer+UBSan / ThreadSanitizer
 DATA ?= $(abspath ../shared/data)
 DEMO_DIR ?= var/demo
+# The region of the base map: an extract osm/$(REGION).osm[.pbf] in $(DATA) (docs/basemap.md).
+REGION ?= sf-north-2020
+BASEMAP ?= build/basemap/$(REGION).mbtiles
 JOBS ?= $(shell nproc)
 
-.PHONY: setup build release demo test asan tsan fault fault-report bench soak fuzz fuzz-build format format-check clean
+.PHONY: setup build release basemap demo test asan tsan fault fault-report bench soak fuzz fuzz-build format format-check clean
 
 setup:
 	@scripts/setup
@@ -20,8 +25,14 @@ release: setup
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
 
-demo: release
-	build/release/src/app/ncc demo --data $(DEMO_DIR) --listen 127.0.0.1:8080 --shared-data $(DATA) --reset
+# Vector tiles from the extract with tilemaker, glyphs from Debian's Noto fonts with ncc-glyphs.
+basemap: release
+	scripts/basemap --data $(DATA) --region $(REGION) --out $(BASEMAP) \
+	  --glyphs build/release/src/basemap/ncc-glyphs
+
+demo: basemap
+	build/release/src/app/ncc demo --data $(DEMO_DIR) --listen 127.0.0.1:8080 --shared-data $(DATA) --reset \
+	  --basemap $(BASEMAP)
 
 test: build
 	ctest --preset dev

@@ -54,6 +54,14 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
   cmd->add_option("--places", c.places,
                   "OSM extract (.osm/.pbf) whose streets, house numbers and named places "
                   "/geocode searches");
+  cmd->add_option("--basemap", c.basemap,
+                  "Offline base map: an MBTiles file from scripts/basemap, served at "
+                  "/tiles/{z}/{x}/{y}.pbf with /tiles/style.json and /fonts (docs/basemap.md)");
+  cmd->add_option("--basemap-fonts", c.basemap_fonts,
+                  "Glyph folder of ncc-glyphs for /fonts (default: fonts/ beside --basemap)");
+  cmd->add_option("--basemap-style", c.basemap_style,
+                  "MapLibre style for /tiles/style.json (default: the repository's "
+                  "basemap/style.json)");
   cmd->add_option(
       "--plans", c.plans,
       "Response plans, a file or a folder of *.conf; also turns on live recommendations "

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 
@@ -167,6 +169,53 @@ Status StartCot(const ServeConfig& config, bool use_tls, Running& running) {
 }
 
 // Webhook delivery follows the engine's feed from each subscription's cursor in webhooks.db.
+// The repository's basemap/style.json, found upward from the binary (build/<preset>/src/app/).
+std::string DefaultBasemapStyle() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path exe = fs::canonical("/proc/self/exe", ec);
+  for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
+    if (fs::exists(p / "basemap" / "style.json")) return (p / "basemap" / "style.json").string();
+  return "";
+}
+
+// --basemap FILE: the tiles, the glyphs beside them (or --basemap-fonts) and the style.
+Status OpenBasemap(const ServeConfig& config, Running& running, std::string* style) {
+  if (config.basemap.empty()) return Status::Ok();
+  auto tiles = basemap::MbTiles::Open(config.basemap);
+  if (!tiles.ok()) return tiles.status();
+  running.basemap = std::move(*tiles);
+  namespace fs = std::filesystem;
+  std::string fonts = config.basemap_fonts;
+  std::error_code ec;
+  if (fonts.empty()) {
+    fs::path beside = fs::path(config.basemap).parent_path() / "fonts";
+    if (fs::is_directory(beside, ec)) fonts = beside.string();
+  }
+  auto glyphs = basemap::GlyphSet::Load(fonts);
+  if (!glyphs.ok()) return glyphs.status();
+  running.fonts = std::make_unique<basemap::GlyphSet>(std::move(*glyphs));
+  std::string style_path =
+      config.basemap_style.empty() ? DefaultBasemapStyle() : config.basemap_style;
+  if (!style_path.empty()) {
+    std::ifstream in(style_path);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) return NotFound("cannot read the base map style " + style_path, "basemap-style");
+    *style = text.str();
+    auto fitted = basemap::StyleForTiles(*style, *running.basemap);
+    if (!fitted.ok())
+      return Status(fitted.status().code(), style_path + ": " + fitted.status().message(),
+                    "basemap-style");
+  }
+  spdlog::info("base map {}: zoom {}-{}, {} glyph stacks{}, style {}", config.basemap,
+               running.basemap->min_zoom(), running.basemap->max_zoom(),
+               running.fonts->stacks().size(),
+               fonts.empty() ? " (no fonts folder: labels will not draw)" : " from " + fonts,
+               style_path.empty() ? "none" : style_path);
+  return Status::Ok();
+}
+
 Status StartWebhooks(const ServeConfig& config, Running& running) {
   webhooks::DeliveryOptions options;
   options.allowed_hosts = config.webhook_allow;
@@ -329,6 +378,8 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
                  places->streets.size(), places->addresses.size(), places->places.size());
     running->places = std::make_unique<const geocode::PlaceIndex>(std::move(*places));
   }
+  std::string basemap_style;
+  NCC_RETURN_IF_ERROR(OpenBasemap(config, *running, &basemap_style));
   NCC_RETURN_IF_ERROR(StartAlarms(config, *running));
   monitor::LaneOptions lane_options;
   lane_options.track_path = config.data_dir + "/tracks.ncctrk";
@@ -353,7 +404,8 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
       ApiOptions{std::move(*console), config.cap_sender, config.eido_issuer},
       auth::RateLimit{config.rate_per_second, config.rate_burst},
       ApiServices{running->routing.get(), running->dispatch.get(), running->alarms.get(),
-                  running->lane.get(), zones_path, running->webhooks.get(), running->places.get()});
+                  running->lane.get(), zones_path, running->webhooks.get(), running->places.get(),
+                  running->basemap.get(), running->fonts.get(), basemap_style});
   running->api->AddMetrics([r = running.get()](std::string& out) {
     RenderCounter(out, "ncc_anchor_failures_total", "Signed anchors that could not be recorded",
                   r->anchor_failures_total.load());

@@ -9,6 +9,8 @@
 #include "alarms/intake.h"
 #include "auth/auth.h"
 #include "auth/chain_anchor.h"
+#include "basemap/glyph_set.h"
+#include "basemap/mbtiles.h"
 #include "engine/engine.h"
 #include "exchange/cot/listener.h"
 #include "monitor/mqtt_bridge.h"
@@ -30,6 +32,10 @@ struct ServeConfig {
   std::string zones;   // coverage zones (GeoJSON); empty: no coverage targets
   std::string graph;   // road graph from `ncc import-osm`; empty: no /route, /eta
   std::string places;  // OSM extract for address search (/geocode); empty: none
+  // The offline base map (docs/basemap.md): an MBTiles file from scripts/basemap, its glyph
+  // folder (empty: "fonts" beside the file) and the MapLibre style (empty: the repository's
+  // basemap/style.json). No file: the /tiles and /fonts rows answer 503.
+  std::string basemap, basemap_fonts, basemap_style;
   int threads = 2;
   uint64_t snapshot_every = 100'000;
   size_t max_batch = 8192;
@@ -80,6 +86,8 @@ struct Running {
   std::unique_ptr<Engine> engine;
   std::unique_ptr<routing::RoutingService> routing;
   std::unique_ptr<const geocode::PlaceIndex> places;
+  std::unique_ptr<basemap::MbTiles> basemap;
+  std::unique_ptr<basemap::GlyphSet> fonts;
   std::unique_ptr<alarms::Intake> alarms;
   std::unique_ptr<monitor::LiveFeed> live_positions;  // outlives the lane and the server
   std::unique_ptr<monitor::AvlLane> lane;

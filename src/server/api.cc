@@ -782,6 +782,8 @@ Api::Api(Engine& engine, auth::Auth& auth, const auth::Clock& clock, ApiOptions 
   rooms_.push_back(std::make_unique<DispatchRoutes>(core, services.dispatch));
   rooms_.push_back(std::make_unique<CotRoutes>(core, services.lane));
   rooms_.push_back(std::make_unique<ExportRoutes>(core, services.alarms, services.webhooks));
+  rooms_.push_back(std::make_unique<BasemapRoutes>(core, services.basemap, services.fonts,
+                                                   services.basemap_style));
   for (auto& room : rooms_) room->AddRoutes(router_);
   if (services.lane)
     core.metrics.push_back([lane = services.lane](std::string& out) { lane->RenderMetrics(out); });

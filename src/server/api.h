@@ -11,6 +11,8 @@
 #include "alarms/intake.h"
 #include "auth/auth.h"
 #include "auth/rate_limiter.h"
+#include "basemap/glyph_set.h"
+#include "basemap/mbtiles.h"
 #include "dispatch/service.h"
 #include "engine/engine.h"
 #include "exchange/webhooks/registry.h"
@@ -54,6 +56,9 @@ struct ApiServices {
   std::string zones_path;            // where POST /zones keeps the GeoJSON
   webhooks::Registry* webhooks = nullptr;
   const geocode::PlaceIndex* places = nullptr;  // /geocode (--places)
+  const basemap::MbTiles* basemap = nullptr;    // /tiles (--basemap)
+  const basemap::GlyphSet* fonts = nullptr;     // /fonts (the glyphs beside the tiles)
+  std::string basemap_style;                    // /tiles/style.json: MapLibre style JSON text
 };
 
 class ApiCore;

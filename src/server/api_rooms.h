@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -282,6 +283,26 @@ class ExportRoutes final : public ApiRoom {
   void DeleteWebhook(const HttpRequest& r, uint64_t id, Who who, Reply reply);
   alarms::Intake* alarms_;
   webhooks::Registry* webhooks_;
+};
+
+// The offline base map: tiles, TileJSON, style and label glyphs (api_basemap.cc). Public rows.
+class BasemapRoutes final : public ApiRoom {
+ public:
+  // `tiles` and `fonts` may be null (the rows then answer 503); `style` is the MapLibre style's
+  // JSON text, served centred on the tile set.
+  BasemapRoutes(ApiCore& core, const basemap::MbTiles* tiles, const basemap::GlyphSet* fonts,
+                const std::string& style);
+  void AddRoutes(Router& router) override;
+
+ private:
+  void TileRoute(const RouteCall& c, Reply reply);
+  void GlyphRoute(const RouteCall& c, Reply reply);
+  void StyleRoute(const RouteCall& c, Reply reply);
+  const basemap::MbTiles* tiles_;
+  const basemap::GlyphSet* fonts_;
+  std::string tilejson_;
+  std::map<std::string, std::string, std::less<>> styles_;  // lang ("ar", "en") -> style
+  std::atomic<uint64_t> tiles_served_{0}, glyphs_served_{0};
 };
 
 }  // namespace ncc

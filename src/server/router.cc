@@ -26,10 +26,18 @@ bool IsIdParam(std::string_view name) {
   return name == "id";
 }
 
-// "{id}" -> "id"; "{alarm_id+}" -> "alarm_id" with `rest` set; literals -> "".
-std::string_view ParamName(std::string_view segment, bool* rest) {
+// "{id}" -> "id"; "{alarm_id+}" -> "alarm_id" with `rest` set; "{y}.pbf" -> "y" with
+// `suffix` ".pbf"; literals -> "".
+std::string_view ParamName(std::string_view segment, bool* rest, std::string_view* suffix) {
   *rest = false;
-  if (segment.size() < 3 || segment.front() != '{' || segment.back() != '}') return {};
+  *suffix = {};
+  if (segment.size() < 3 || segment.front() != '{') return {};
+  size_t close = segment.find('}');
+  if (close == std::string_view::npos || close < 2) return {};
+  if (close + 1 < segment.size()) {
+    *suffix = segment.substr(close + 1);
+    return segment.substr(1, close - 1);
+  }
   std::string_view name = segment.substr(1, segment.size() - 2);
   if (name.back() == '+') {
     *rest = true;
@@ -92,8 +100,9 @@ void Router::Add(RouteRow row) {
   Template tpl;
   for (std::string_view segment : Segments(row.path)) {
     bool rest = false;
-    std::string_view name = ParamName(segment, &rest);
-    tpl.segments.emplace_back(std::string(segment), std::string(name));
+    std::string_view suffix;
+    std::string_view name = ParamName(segment, &rest, &suffix);
+    tpl.segments.push_back({std::string(segment), std::string(name), std::string(suffix)});
     tpl.literals += name.empty();
     tpl.rest = rest;
   }
@@ -112,9 +121,13 @@ std::vector<Router::Match> Router::MatchPath(std::string_view path) const {
     std::vector<std::pair<std::string_view, std::string>> params;
     bool matched = true;
     for (size_t k = 0; k < tpl.segments.size() && matched; ++k) {
-      const auto& [text, name] = tpl.segments[k];
+      const auto& [text, name, suffix] = tpl.segments[k];
       if (name.empty()) {
         matched = seg[k] == text;
+      } else if (!suffix.empty()) {
+        matched = seg[k].size() > suffix.size() && seg[k].ends_with(suffix);
+        if (matched)
+          params.emplace_back(name, UrlDecode(seg[k].substr(0, seg[k].size() - suffix.size())));
       } else if (tpl.rest && k + 1 == tpl.segments.size()) {
         // Everything from here on, as sent (may hold '/'), percent-decoded.
         size_t at = static_cast<size_t>(seg[k].data() - path.data());

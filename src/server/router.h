@@ -56,7 +56,8 @@ class RouteCall {
 using RouteHandler = std::function<void(const RouteCall&, Reply)>;
 
 // Path templates: literal segments, "{name}" (one segment; "{id}" must be a positive integer,
-// else 400 naming it) and a last "{name+}" (the rest
+// else 400 naming it), "{name}.ext" (one segment ending in the literal ".ext", which is not
+// part of the parameter: "/tiles/{z}/{x}/{y}.pbf") and a last "{name+}" (the rest
 // of the path, percent-decoded: alarm ids may hold '/').
 struct RouteRow {
   std::string method;  // GET, POST, DELETE
@@ -99,8 +100,13 @@ class Router {
   // The rows whose template matches `path`, and the one for `method` among them.
   std::vector<Match> MatchPath(std::string_view path) const;
 
+  struct Segment {
+    std::string text;    // as registered
+    std::string name;    // the parameter's name, "" for a literal segment
+    std::string suffix;  // "{name}.ext": the literal ".ext" the segment must end with
+  };
   struct Template {
-    std::vector<std::pair<std::string, std::string>> segments;  // {text, parameter name or ""}
+    std::vector<Segment> segments;
     size_t literals = 0;
     bool rest = false;  // the last segment takes the rest of the path
   };

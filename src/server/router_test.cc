@@ -53,6 +53,11 @@ class RouterTest : public ::testing::Test {
                  BodyType::kNone, note("alarm")});
     router_.Add({"POST", "/api/v1/auth/login", std::nullopt, Gate::kPublic, BodyType::kJson,
                  note("login")});
+    router_.Add({"GET", "/tiles/{z}/{x}/{y}.pbf", std::nullopt, Gate::kPublic, BodyType::kNone,
+                 [this](const RouteCall& c, Reply reply) {
+                   called_ = "tile " + c.Param("z") + "/" + c.Param("x") + "/" + c.Param("y");
+                   reply(JsonResponse(200, nlohmann::json::object()));
+                 }});
   }
 
   HttpResponse Call(HttpRequest r, bool signed_in = true) {
@@ -84,6 +89,20 @@ TEST_F(RouterTest, MatchesTemplatesAndPassesParameters) {
   // The rest of the path, '/' and percent-encodings included.
   EXPECT_EQ(Call(Request("GET", "/api/v1/alarms/site%203/door/1")).status, 200);
   EXPECT_EQ(called_, "alarm 0 site 3/door/1");
+}
+
+TEST_F(RouterTest, ASegmentMayEndInALiteralSuffixThatIsNotPartOfTheParameter) {
+  EXPECT_EQ(Call(Request("GET", "/tiles/14/2620/6332.pbf"), false).status, 200);
+  EXPECT_EQ(called_, "tile 14/2620/6332");
+  EXPECT_EQ(sign_ins_, 0);  // a public row
+  called_.clear();
+  EXPECT_EQ(Call(Request("GET", "/tiles/14/2620/6332.png"), false).status, 404);
+  EXPECT_EQ(Call(Request("GET", "/tiles/14/2620/.pbf"), false).status, 404);
+  EXPECT_EQ(Call(Request("GET", "/tiles/14/2620/6332"), false).status, 404);
+  EXPECT_EQ(called_, "");
+  // What the parameter holds is the handler's to check (it names the field).
+  EXPECT_EQ(Call(Request("GET", "/tiles/a/b/c%20d.pbf"), false).status, 200);
+  EXPECT_EQ(called_, "tile a/b/c d");
 }
 
 TEST_F(RouterTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
