@@ -101,6 +101,12 @@ struct LaneOptions {
   // Free space kept on the track store's disk: below it a group is refused (507) before it
   // is written, and the lane carries on once space returns (a failed write stops it).
   uint64_t disk_reserve_bytes = 0;
+  // kPositionsReported events in the event log (Recovered::position_reports): the lane's position
+  // checkpoints, proof that fixes were stored. With any, a missing track file is a loss, not a
+  // first start: Open refuses it (kDataLoss naming the file) unless accept_track_loss, which
+  // starts on an empty store, logs the loss loudly and shows it on /metrics.
+  uint64_t position_reports = 0;
+  bool accept_track_loss = false;
 };
 
 struct BatchResult {
@@ -119,7 +125,8 @@ struct LiveUnit {
 class AvlLane {
  public:
   // Opens the track store, rebuilds the live index from the newest stored fix of every unit,
-  // reads unit kinds and statuses from the World, and starts the lane thread.
+  // reads unit kinds and statuses from the World, and starts the lane thread. kDataLoss when the
+  // track file is missing although the log proves fixes were stored (see LaneOptions).
   static StatusOr<std::unique_ptr<AvlLane>> Open(Engine& engine, const Clock& clock,
                                                  LaneOptions options);
   ~AvlLane();
@@ -228,6 +235,7 @@ class AvlLane {
   mutable std::mutex stop_mu_;
   Status stop_cause_;
 
+  bool track_file_lost_ = false;  // started over a missing track file (accept_track_loss)
   std::atomic<uint64_t> groups_{0}, syncs_failed_{0}, stale_events_{0}, zone_events_{0}, alerts_{0},
       checkpoints_{0}, unstored_{0};
 };
