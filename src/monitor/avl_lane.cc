@@ -140,20 +140,21 @@ StatusOr<std::unique_ptr<AvlLane>> AvlLane::Open(Engine& engine, const Clock& cl
                  report.saved_tail);
   spdlog::info("track store {}: {} fixes in {} blocks", options.track_path, report.fixes,
                report.blocks);
-  std::unique_ptr<AvlLane> lane(new AvlLane(engine, clock, std::move(options), std::move(*tracks)));
-  lane->track_file_lost_ = *lost;
+  std::unique_ptr<AvlLane> lane(
+      new AvlLane(engine, clock, std::move(options), std::move(*tracks), *lost));
   return lane;
 }
 
 AvlLane::AvlLane(Engine& engine, const Clock& clock, LaneOptions options,
-                 std::unique_ptr<track::TrackStore> tracks)
+                 std::unique_ptr<track::TrackStore> tracks, bool track_file_lost)
     : engine_(engine),
       clock_(clock),
       options_(std::move(options)),
       disk_(options_.track_path, options_.disk_reserve_bytes),
       tracks_(std::move(tracks)),
       index_(options_.index),
-      zones_(std::make_shared<geo::Geofences>()) {
+      zones_(std::make_shared<geo::Geofences>()),
+      track_file_lost_(track_file_lost) {
   // Where every unit was: its newest durable fix.
   for (UnitId u : tracks_->Units())
     if (auto last = tracks_->Last(u); last.ok())

@@ -180,7 +180,7 @@ class AvlLane {
   };
 
   AvlLane(Engine& engine, const Clock& clock, LaneOptions options,
-          std::unique_ptr<track::TrackStore> tracks);
+          std::unique_ptr<track::TrackStore> tracks, bool track_file_lost);
   void Run();
   void ProcessGroup(std::vector<Pending>& group);
   // Applies the group to the live index (lane thread, under the index lock): the fixes it
@@ -235,7 +235,7 @@ class AvlLane {
   mutable std::mutex stop_mu_;
   Status stop_cause_;
 
-  bool track_file_lost_ = false;  // started over a missing track file (accept_track_loss)
+  const bool track_file_lost_;  // started over a missing track file (accept_track_loss)
   std::atomic<uint64_t> groups_{0}, syncs_failed_{0}, stale_events_{0}, zone_events_{0}, alerts_{0},
       checkpoints_{0}, unstored_{0};
 };
