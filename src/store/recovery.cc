@@ -12,10 +12,15 @@ Status WalkToSnapshot(const EventLog& log, const Snapshot& snap, ChainCheck chec
     at = *there;
     return Status::Ok();
   }
-  NCC_RETURN_IF_ERROR(WalkChain(log, at, snap.seq, [&r](const StoredEvent& e) {
+  Status walked = WalkChain(log, at, snap.seq, [&r](const StoredEvent& e) {
     r.position_reports += e.type == EventType::kPositionsReported;
     return Status::Ok();
-  }));
+  });
+  // Said where: before, start-up never looked under the snapshot, so this is news to whoever
+  // reads it (and it names a seq even when the damage is in one event's content).
+  if (!walked.ok())
+    return Status(walked.code(), walked.message() + " (under the snapshot at seq " +
+                                     std::to_string(snap.seq.value) + ")");
   // The walk linked every event to the one before, so reaching the snapshot's hash proves the
   // whole prefix is the one the snapshot was taken of.
   if (at.seq != snap.seq || at.head != there->head)

@@ -124,8 +124,10 @@ TEST_F(RecoveryTest, DamageBelowTheSnapshotIsRefusedAtStart) {
   auto r = Recover(log, &snaps);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kDataLoss);
-  EXPECT_EQ(r.status().message(), "event 100: content does not match its hash");
-  EXPECT_EQ(VerifyChain(log).message(), r.status().message());  // verify says the same
+  EXPECT_EQ(r.status().message(),
+            "event 100: content does not match its hash (under the snapshot at seq 400)");
+  EXPECT_EQ(VerifyChain(log).message() + " (under the snapshot at seq 400)",
+            r.status().message());  // verify says the same
 
   // A broken link below the snapshot (an event replaced whole, hash recomputed) too.
   log.events_for_test()[99] = w.stored[99];
@@ -133,7 +135,8 @@ TEST_F(RecoveryTest, DamageBelowTheSnapshotIsRefusedAtStart) {
   log.events_for_test()[199].hash = ChainHash(log.events_for_test()[199]);
   r = Recover(log, &snaps);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().message(), "event 200: previous-hash link broken");
+  EXPECT_EQ(r.status().message(),
+            "event 200: previous-hash link broken (under the snapshot at seq 400)");
 
   // The engine's rebuild after a refused append trusts what it checked at start: tail only.
   auto tail = Recover(log, &snaps, ChainCheck::kTail);
