@@ -2,9 +2,12 @@
 //   - fixes/s into LiveIndex (50k units, random walk), nearest-k p50/p99;
 //   - the same workload against a real redis-server started here on 127.0.0.1 (GEOADD pipelined
 //     64 deep, GEOSEARCH ... BYRADIUS ... ASC COUNT k), through a tiny RESP client;
-//   - TrackStore append rate with one fdatasync per 10k-fix batch.
+//   - TrackStore append rate with one fdatasync per 10k-fix batch;
+//   - the sync path of small groups (Append + Sync: fdatasync and the synced-length mark) against
+//     a bare pwrite + fdatasync of the same bytes.
 // Prints a Markdown table. Options: --units N --updates N --queries N --k N --redis-updates N
-// --redis-queries N --track-fixes N --dir PATH (track file folder) --no-redis.
+// --redis-queries N --track-fixes N --sync-groups N --dir PATH (track file folder) --no-redis
+// --track-sync-only.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -329,6 +332,72 @@ void BenchTrack(const std::string& dir, size_t fixes, size_t units, double& per_
   std::filesystem::remove(path);
 }
 
+// The lane's sync path under light load: `groups` groups of 5 fixes of one unit, each appended
+// and synced alone (TrackStore::Append + Sync: fdatasync, then the synced-length mark's pwrite).
+// Baselines in the same run and folder: the bare durable write of a group's bytes on a plain
+// file (pwrite + fdatasync, what durability alone costs), and the mark's 28-byte pwrite alone.
+struct SyncFigures {
+  double store_p50_us = 0, store_p99_us = 0;
+  double bare_p50_us = 0, bare_p99_us = 0;
+  double mark_mean_us = 0;
+};
+
+SyncFigures BenchTrackSync(const std::string& dir, size_t groups) {
+  SyncFigures out;
+  const std::string path = dir + "/ncc-bench-sync-" + std::to_string(::getpid()) + ".ncctrk";
+  std::filesystem::remove(path);
+  auto store = ncc::track::TrackStore::Open(path);
+  if (!store.ok()) return out;
+  std::vector<double> store_us, bare_us;
+  Fleet fleet(1);
+  for (size_t g = 0; g < groups; ++g) {
+    std::vector<ncc::PositionFix> batch;
+    for (int k = 0; k < 5; ++k) {
+      fleet.Move();
+      batch.push_back({UnitId{1}, fleet.pos[0], fleet.TimeOfStep(), 12.3, 90});
+    }
+    auto t0 = Clock::now();
+    if (!(*store)->Append(batch).ok() || !(*store)->Sync().ok()) return out;
+    store_us.push_back(Seconds(Clock::now() - t0) * 1e6);
+  }
+  const double bytes_per_group =
+      static_cast<double>((*store)->size_bytes()) / static_cast<double>(groups);
+  store->reset();
+  std::filesystem::remove(path);
+  std::filesystem::remove(ncc::track::SyncedMarkPath(path));
+
+  const std::string bare = dir + "/ncc-bench-bare-" + std::to_string(::getpid());
+  int fd = ::open(bare.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  std::string bytes(static_cast<size_t>(bytes_per_group), 'x');
+  off_t at = 0;
+  for (size_t g = 0; fd >= 0 && g < groups; ++g) {
+    auto t0 = Clock::now();
+    if (::pwrite(fd, bytes.data(), bytes.size(), at) < 0 || ::fdatasync(fd) != 0) break;
+    at += static_cast<off_t>(bytes.size());
+    bare_us.push_back(Seconds(Clock::now() - t0) * 1e6);
+  }
+  constexpr int kMarks = 100000;
+  char mark[28] = {};
+  auto t0 = Clock::now();
+  for (int i = 0; fd >= 0 && i < kMarks; ++i) (void)!::pwrite(fd, mark, sizeof mark, 0);
+  out.mark_mean_us = Seconds(Clock::now() - t0) * 1e6 / kMarks;
+  if (fd >= 0) ::close(fd);
+  std::filesystem::remove(bare);
+  out.store_p50_us = Percentile(store_us, 0.5);
+  out.store_p99_us = Percentile(store_us, 0.99);
+  out.bare_p50_us = Percentile(bare_us, 0.5);
+  out.bare_p99_us = Percentile(bare_us, 0.99);
+  return out;
+}
+
+void PrintTrackSync(const SyncFigures& s, size_t groups) {
+  std::printf(
+      "| track sync path, %zu groups of 5 fixes, Append + Sync each | p50 %.1f us, p99 %.1f us | "
+      "bare pwrite + fdatasync of the same bytes: p50 %.1f us, p99 %.1f us | synced-length mark "
+      "pwrite alone: %.2f us |\n",
+      groups, s.store_p50_us, s.store_p99_us, s.bare_p50_us, s.bare_p99_us, s.mark_mean_us);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -340,6 +409,12 @@ int main(int argc, char** argv) {
   const size_t redis_queries = static_cast<size_t>(Arg(argc, argv, "--redis-queries", 20'000));
   const size_t track_fixes = static_cast<size_t>(Arg(argc, argv, "--track-fixes", 1'000'000));
   const std::string dir = ArgS(argc, argv, "--dir", ".");
+  const size_t sync_groups = static_cast<size_t>(Arg(argc, argv, "--sync-groups", 2000));
+  if (Flag(argc, argv, "--track-sync-only")) {
+    std::printf("| measure | ncc | baseline (same run) | |\n|---|---|---|---|\n");
+    PrintTrackSync(BenchTrackSync(dir, sync_groups), sync_groups);
+    return 0;
+  }
   Figures f;
 
   // --- LiveIndex ---
@@ -478,5 +553,6 @@ int main(int argc, char** argv) {
       "%.2fM fixes/s, %.1f "
       "B/fix | | |\n",
       f.track_dense_fixes_per_s / 1e6, f.track_dense_bytes_per_fix);
+  PrintTrackSync(BenchTrackSync(dir, sync_groups), sync_groups);
   return 0;
 }

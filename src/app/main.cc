@@ -114,6 +114,9 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
                   "(0: every fix)")
       ->capture_default_str()
       ->check(CLI::Range(0, 86400));
+  cmd->add_flag("--accept-track-loss", c.accept_track_loss,
+                "Start although the track store (tracks.ncctrk) is missing while the event log "
+                "proves fixes were stored: they are lost (logged, ncc_avl_track_file_lost 1)");
   cmd->add_option("--mqtt", c.mqtt, "MQTT broker HOST:PORT: subscribe ncc/avl/# and ncc/alarm/#");
   cmd->add_option("--mqtt-client-id", c.mqtt_client_id,
                   "MQTT client id (a persistent session: the broker keeps QoS 1 messages "
@@ -233,17 +236,14 @@ int LogVerify(const std::string& data_dir) {
     return 2;
   }
   bool tty = ::isatty(2);
-  Status s = VerifyChain(**log, tty ? +[](Seq at, Seq last) {
+  // The checks start-up makes (chain, snapshots, signed anchors), and `ncc audit verify` too:
+  // verify passes exactly the folders a server would start on (as far as the log goes).
+  auto verified = audit::Verify(**log, data_dir, {}, tty ? +[](Seq at, Seq last) {
     std::cerr << "\rverified " << at.value << " / " << last.value << std::flush;
   } : nullptr);
   if (tty) std::cerr << "\r";
-  if (!s.ok()) {
-    std::cout << "FAIL " << s.message() << "\n";
-    return 1;
-  }
-  // The chain alone cannot tell a shortened log from a short one: the signed anchors can.
-  if (auto anchored = audit::CheckAnchors(**log, data_dir); !anchored.ok()) {
-    std::cout << "FAIL " << anchored.status().message() << "\n";
+  if (!verified.ok()) {
+    std::cout << "FAIL " << verified.status().message() << "\n";
     return 1;
   }
   auto last = (*log)->ReadAfter(Seq((*log)->LastSeq().value ? (*log)->LastSeq().value - 1 : 0), 1);
@@ -283,7 +283,9 @@ int main(int argc, char** argv) {
   log_cmd->require_subcommand(1);
   std::string verify_dir = "var/ncc";
   auto* verify = log_cmd->add_subcommand(
-      "verify", "Check every link of the hash chain; name the first bad event");
+      "verify",
+      "Check what start-up checks of the log: every link of the hash chain, the newest snapshot "
+      "and the signed anchors; name the first problem");
   verify->add_option("--data", verify_dir, "Data folder")->capture_default_str();
 
   auth::AddUserCommands(app);

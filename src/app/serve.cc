@@ -342,8 +342,17 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   auth::AuthOptions auth_options;
   auth_options.tokens.access_ttl_ms = int64_t{config.access_token_ttl_s} * 1000;
   auth_options.tokens.session_max_ms = static_cast<int64_t>(config.session_max_hours * 3600'000);
+  // A folder with events has been used, so it had accounts: a missing auth.db is a loss to
+  // refuse, not a first start (that, and `ncc user add`, create it).
+  const Seq logged = running->engine->log().LastSeq();
+  auth_options.must_exist = logged.value > 0;
   auto auth = auth::Auth::Open(config.data_dir, running->clock, auth_options);
-  if (!auth.ok()) return auth.status();
+  if (!auth.ok())
+    return Status(auth.status().code(),
+                  "refusing to start: " + auth.status().message() +
+                      (auth_options.must_exist
+                           ? " (the event log holds " + std::to_string(logged.value) + " events)"
+                           : ""));
   running->auth = std::move(*auth);
 
   running->live_positions = std::make_unique<monitor::LiveFeed>();
@@ -388,8 +397,11 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   lane_options.checkpoint_every_ms = int64_t{config.checkpoint_every_s} * 1000;
   lane_options.on_durable = [feed = running->live_positions.get()](
                                 std::span<const PositionFix> fixes) { feed->Publish(fixes); };
+  lane_options.position_reports = report.position_reports;  // a missing track file is a loss
+  lane_options.accept_track_loss = config.accept_track_loss;
   auto lane = monitor::AvlLane::Open(*running->engine, running->clock, lane_options);
-  if (!lane.ok()) return lane.status();
+  if (!lane.ok())
+    return Status(lane.status().code(), "refusing to start: " + lane.status().message());
   running->lane = std::move(*lane);
   std::string zones_path = config.data_dir + "/zones.geojson";
   auto zones = LoadZonesFile(zones_path);

@@ -61,6 +61,9 @@ struct ServeConfig {
   // The AVL lane (docs/monitoring.md).
   int stale_after_s = 120;
   int checkpoint_every_s = 10;
+  // Start although tracks.ncctrk is missing and the log proves fixes were stored (logged loudly,
+  // ncc_avl_track_file_lost 1). Without it such a start is refused.
+  bool accept_track_loss = false;
   std::string mqtt;  // broker HOST:PORT; empty: no MQTT bridge
   std::string mqtt_client_id = "ncc-bridge";
   std::string avl_tcp, avl_udp;  // HOST:PORT of the tracker protocol; empty: off

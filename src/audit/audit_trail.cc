@@ -5,6 +5,7 @@
 
 #include "auth/chain_anchor.h"
 #include "core/stored_event.h"
+#include "store/recovery.h"
 
 namespace ncc::audit {
 namespace {
@@ -71,6 +72,10 @@ StatusOr<auth::AnchorReport> CheckAnchors(const EventLog& log, const std::string
 StatusOr<VerifyReport> Verify(const EventLog& log, const std::string& data_dir,
                               std::string public_key_hex, void (*progress)(Seq, Seq)) {
   NCC_RETURN_IF_ERROR(VerifyChain(log, progress));
+  // A whole chain may still be a shortened one: the snapshots (as start-up checks them) and the
+  // signed anchors below say whether events existed beyond its end.
+  auto snapshotted = CheckLogAgainstSnapshots(log, SnapshotStore(data_dir + "/snapshots"));
+  if (!snapshotted.ok()) return snapshotted.status();
   VerifyReport report;
   report.last_seq = log.LastSeq();
   std::string anchors = data_dir + "/anchors.log";

@@ -22,9 +22,11 @@ struct VerifyReport {
   std::string warning;  // e.g. no anchors: a consistent rewrite would go unnoticed
 };
 
-// Checks every link of the chain (VerifyChain), then every anchor in <data_dir>/anchors.log
-// against the log under `public_key_hex` (empty: <data_dir>/anchor.pub; pass a copy kept off
-// the machine to also catch a replaced key). kDataLoss naming the first bad seq or anchor.
+// Checks every link of the chain (VerifyChain), the log against the newest snapshot in
+// <data_dir>/snapshots (CheckLogAgainstSnapshots, as start-up does: a log shorter than what a
+// snapshot saw is refused), then every anchor in <data_dir>/anchors.log against the log under
+// `public_key_hex` (empty: <data_dir>/anchor.pub; pass a copy kept off the machine to also
+// catch a replaced key). kDataLoss naming the first bad seq, snapshot or anchor. Reads only.
 StatusOr<VerifyReport> Verify(const EventLog& log, const std::string& data_dir,
                               std::string public_key_hex = {},
                               void (*progress)(Seq reached, Seq last) = nullptr);

@@ -9,6 +9,7 @@
 #include "core/commands.h"
 #include "core/stored_event.h"
 #include "core/temp_dir_for_tests.h"
+#include "store/snapshot_store.h"
 
 namespace ncc::audit {
 namespace {
@@ -45,6 +46,30 @@ void Populate(LogBuilder& b, const std::string& summary) {
   b.Run(secret);
   b.Run(AddIncidentNote{IncidentId(1), "suspect seen"}, "sam");
   b.Run(RecordAccess{{IncidentId(1)}, "GET /api/v1/incidents/{id}"}, "lee");
+}
+
+// Damage cases "events.db-wal truncate_pct 50" and "delete": the WAL gone after a kill -9 leaves
+// a whole but shorter chain, older than the newest anchor can tell. Start-up refuses it because
+// a snapshot covers the lost seqs; verify makes the same check (CheckLogAgainstSnapshots), so it
+// no longer says ok on a folder the server will not start on.
+TEST(AuditVerify, ALogShorterThanItsNewestSnapshotFailsAsAtStartUp) {
+  ncc::testing::TempDir dir;
+  MemoryEventLog full;
+  LogBuilder b(full);
+  Populate(b, "bank on 5th");
+  auto stored = full.ReadAfter(Seq(), 100);
+  ASSERT_TRUE(stored.ok());
+  ASSERT_TRUE(SnapshotStore(dir.File("snapshots")).Write({full.LastSeq(), b.head(), "world"}).ok());
+  ASSERT_TRUE(Verify(full, dir.path()).ok());
+
+  MemoryEventLog shorter;
+  ASSERT_TRUE(shorter.Append({stored->begin(), stored->begin() + 2}).ok());
+  auto report = Verify(shorter, dir.path());
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(report.status().message(), "event log ends at seq 2 but a snapshot covers seq " +
+                                           std::to_string(full.LastSeq().value) +
+                                           ": the log was truncated");
 }
 
 TEST(AuditVerify, WholeLogWithAnchorsIsOk) {

@@ -26,11 +26,15 @@ struct AuthOptions {
   LockoutPolicy lockout;
   TokenPolicy tokens;
   LoginThrottlePolicy login_throttle;
+  // Refuse a missing auth.db (IfMissing::kRefuse) rather than create it empty: the server sets
+  // it when its event log is not empty, so a deleted auth.db is never silently replaced.
+  bool must_exist = false;
 };
 
 class Auth {
  public:
-  // Opens or creates <data_dir>/auth.db. Borrows `clock`, which must outlive the Auth.
+  // Opens or creates <data_dir>/auth.db (kDataLoss if it is missing and options.must_exist).
+  // Borrows `clock`, which must outlive the Auth.
   static StatusOr<std::unique_ptr<Auth>> Open(const std::string& data_dir, const Clock& clock,
                                               AuthOptions options = {});
 
@@ -55,7 +59,8 @@ class Auth {
 
 inline StatusOr<std::unique_ptr<Auth>> Auth::Open(const std::string& data_dir, const Clock& clock,
                                                   AuthOptions options) {
-  StatusOr<std::unique_ptr<AuthDb>> db = AuthDb::Open(data_dir);
+  StatusOr<std::unique_ptr<AuthDb>> db =
+      AuthDb::Open(data_dir, options.must_exist ? IfMissing::kRefuse : IfMissing::kCreate);
   if (!db.ok()) return db.status();
   return std::unique_ptr<Auth>(new Auth(std::move(*db), clock, options));
 }

@@ -157,11 +157,16 @@ Status Stmt::Run() {
   return status_;
 }
 
-StatusOr<std::unique_ptr<AuthDb>> AuthDb::Open(const std::string& dir) {
+StatusOr<std::unique_ptr<AuthDb>> AuthDb::Open(const std::string& dir, IfMissing if_missing) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Internal("cannot create data dir " + dir + ": " + ec.message());
   std::string path = (std::filesystem::path(dir) / "auth.db").string();
+  if (if_missing == IfMissing::kRefuse && !std::filesystem::exists(path, ec))
+    return DataLoss(path +
+                    " is missing from a data folder in use: every account, session and API key "
+                    "it held would be gone and nobody could sign in. Restore it from a copy of "
+                    "the data folder (`ncc user add` creates a new, empty one on purpose)");
   // Create the file 0600 ourselves: SQLite would honour the umask, often 0644.
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return Internal("cannot open " + path);

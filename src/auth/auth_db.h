@@ -50,10 +50,18 @@ class Stmt {
   Status status_;
 };
 
+// What Open does when <dir>/auth.db is not there.
+enum class IfMissing {
+  kCreate,  // a new data folder, `ncc user add`: create it empty
+  kRefuse,  // the server on a folder in use (its event log is not empty): every account would be
+            // gone without a word, so kDataLoss naming the file instead
+};
+
 class AuthDb {
  public:
   // Opens or creates <dir>/auth.db (file mode 0600), WAL, and the schema.
-  static StatusOr<std::unique_ptr<AuthDb>> Open(const std::string& dir);
+  static StatusOr<std::unique_ptr<AuthDb>> Open(const std::string& dir,
+                                                IfMissing if_missing = IfMissing::kCreate);
   ~AuthDb();
   AuthDb(const AuthDb&) = delete;
   AuthDb& operator=(const AuthDb&) = delete;

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <vector>
 
+#include "auth/auth.h"
 #include "core/temp_dir_for_tests.h"
 
 namespace ncc::auth {
@@ -203,6 +205,41 @@ TEST_F(AuthCredentialStoreTest, RaisedParametersUpgradeTheHashAtSignIn) {
   EXPECT_EQ(stored().rfind("$argon2id$v=19$m=128,t=2,p=1$", 0), 0u) << stored();
   EXPECT_TRUE(stronger.VerifyPassword("anna", "s3cret-pass").ok());
   EXPECT_FALSE(stronger.VerifyPassword("anna", "wrong").ok());
+}
+
+// Issue 17, damage case "auth.db delete": a server on a folder in use must not recreate the
+// accounts file empty without a word; a new folder (and `ncc user add`) still creates it.
+TEST(AuthDbOpen, AMissingAuthDbIsRefusedWhereItMustExistAndCreatedElsewhere) {
+  ncc::testing::TempDir dir;
+  auto refused = AuthDb::Open(dir.path(), IfMissing::kRefuse);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(refused.status().message().find(dir.File("auth.db")), std::string::npos)
+      << refused.status().message();
+  EXPECT_FALSE(std::filesystem::exists(dir.File("auth.db")));  // nothing created by refusing
+
+  ManualClock clock;
+  AuthOptions options;
+  options.argon2 = Argon2Params::ForTests();
+  options.must_exist = true;
+  EXPECT_EQ(Auth::Open(dir.path(), clock, options).status().code(), StatusCode::kDataLoss);
+
+  {
+    auto created = AuthDb::Open(dir.path());  // kCreate: a first start, `ncc user add`
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    CredentialStore users(**created, clock, Argon2Params::ForTests(), LockoutPolicy{});
+    ASSERT_TRUE(
+        users
+            .AddUser(
+                {"anna", "police", {{"police", Role::kDispatcher}}, Classification::kConfidential},
+                "s3cret-pass")
+            .ok());
+  }
+  auto reopened = Auth::Open(dir.path(), clock, options);  // there now: must_exist is satisfied
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  auto listed = (*reopened)->users().ListUsers();
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 1u);
 }
 
 }  // namespace

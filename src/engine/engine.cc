@@ -18,6 +18,7 @@ StatusOr<std::unique_ptr<Engine>> Engine::Open(std::unique_ptr<EventLog> log,
     recovery_report->notes = recovered->notes;
     recovery_report->head = recovered->head;
     recovery_report->last_time = recovered->last_time;
+    recovery_report->position_reports = recovered->position_reports;
   }
   return std::unique_ptr<Engine>(
       new Engine(std::move(log), std::move(snapshots), clock, options, std::move(*recovered)));
@@ -123,7 +124,9 @@ void Engine::RefuseBatch(std::vector<Pending>& batch, const Status& why) {
 }
 
 void Engine::RollBackToLog() {
-  auto recovered = Recover(*log_, snapshots_.get());
+  // The log was checked whole at start and only this writer has appended since: the tail after
+  // the snapshot is enough (a whole walk would hold the writer thread for the whole log).
+  auto recovered = Recover(*log_, snapshots_.get(), ChainCheck::kTail);
   if (!recovered.ok()) {
     spdlog::critical("cannot rebuild the state from the log after a refused append: {}",
                      recovered.status().ToString());

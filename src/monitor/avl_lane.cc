@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 
 #include "engine/metrics.h"
 #include "visibility/access.h"
@@ -92,8 +93,34 @@ void LaneCounters::Render(std::string& out) const {
              std::to_string(rejected_[s][r].load()) + "\n";
 }
 
+namespace {
+
+// A track file that is gone although the log's position checkpoints prove fixes were stored:
+// refused, or (accept_track_loss) said loudly. Returns whether the file was lost.
+StatusOr<bool> CheckTrackFileThere(const LaneOptions& options) {
+  std::error_code ec;
+  if (options.position_reports == 0 || std::filesystem::exists(options.track_path, ec))
+    return false;
+  std::string why = options.track_path + " is missing, but the event log holds " +
+                    std::to_string(options.position_reports) +
+                    " position checkpoints: fixes were stored there, and every one would be gone";
+  if (!options.accept_track_loss)
+    return DataLoss(why +
+                    ". Restore it from a copy of the data folder, or start with "
+                    "--accept-track-loss to go on without the stored tracks");
+  spdlog::critical(
+      "{} (--accept-track-loss: starting with an empty track store; "
+      "ncc_avl_track_file_lost says so)",
+      why);
+  return true;
+}
+
+}  // namespace
+
 StatusOr<std::unique_ptr<AvlLane>> AvlLane::Open(Engine& engine, const Clock& clock,
                                                  LaneOptions options) {
+  auto lost = CheckTrackFileThere(options);
+  if (!lost.ok()) return lost.status();
   auto tracks =
       track::TrackStore::Open(options.track_path, {.repair = true, .file = options.track_file});
   if (!tracks.ok()) return tracks.status();
@@ -101,28 +128,33 @@ StatusOr<std::unique_ptr<AvlLane>> AvlLane::Open(Engine& engine, const Clock& cl
   if (!report.migrated_from.empty())
     spdlog::warn("track store {}: migrated to format version {}; the original is kept as {}",
                  options.track_path, track::kFormatVersion, report.migrated_from);
-  if (report.lost_blocks > 0)
-    spdlog::error("track store {}: {} damaged blocks skipped, {} bytes, {} acknowledged fixes lost",
-                  options.track_path, report.lost_blocks, report.lost_bytes, report.lost_fixes);
+  if (report.lost_blocks > 0 || report.synced_lost_fixes > 0)
+    spdlog::error(
+        "track store {}: {} damaged blocks skipped ({} bytes), {} acknowledged fixes lost ({} of "
+        "them cut off the end after their sync)",
+        options.track_path, report.lost_blocks, report.lost_bytes, report.lost_fixes,
+        report.synced_lost_fixes);
   if (!report.problem.empty())
     spdlog::warn("track store {}: {} ({} tail bytes cut{}{})", options.track_path, report.problem,
                  report.dropped_bytes, report.saved_tail.empty() ? "" : ", saved to ",
                  report.saved_tail);
   spdlog::info("track store {}: {} fixes in {} blocks", options.track_path, report.fixes,
                report.blocks);
-  std::unique_ptr<AvlLane> lane(new AvlLane(engine, clock, std::move(options), std::move(*tracks)));
+  std::unique_ptr<AvlLane> lane(
+      new AvlLane(engine, clock, std::move(options), std::move(*tracks), *lost));
   return lane;
 }
 
 AvlLane::AvlLane(Engine& engine, const Clock& clock, LaneOptions options,
-                 std::unique_ptr<track::TrackStore> tracks)
+                 std::unique_ptr<track::TrackStore> tracks, bool track_file_lost)
     : engine_(engine),
       clock_(clock),
       options_(std::move(options)),
       disk_(options_.track_path, options_.disk_reserve_bytes),
       tracks_(std::move(tracks)),
       index_(options_.index),
-      zones_(std::make_shared<geo::Geofences>()) {
+      zones_(std::make_shared<geo::Geofences>()),
+      track_file_lost_(track_file_lost) {
   // Where every unit was: its newest durable fix.
   for (UnitId u : tracks_->Units())
     if (auto last = tracks_->Last(u); last.ok())
@@ -563,8 +595,14 @@ void AvlLane::RenderMetrics(std::string& out) const {
   RenderCounter(out, "ncc_avl_track_lost_bytes", "Bytes of the damaged blocks skipped at start",
                 r.lost_bytes, "gauge");
   RenderCounter(out, "ncc_avl_track_lost_fixes",
-                "Stored fixes the damaged blocks held, lost (found at start)", r.lost_fixes,
-                "gauge");
+                "Acknowledged fixes lost from the track store (damaged blocks, or cut after their "
+                "sync; found "
+                "at start)",
+                r.lost_fixes, "gauge");
+  RenderCounter(out, "ncc_avl_track_file_lost",
+                "1: started over a missing track file the event log proved held fixes "
+                "(--accept-track-loss)",
+                track_file_lost_ ? 1 : 0, "gauge");
   RenderCounter(out, "ncc_avl_track_dropped_tail_bytes",
                 "Bytes of a torn or corrupt tail cut off the track store at start", r.dropped_bytes,
                 "gauge");

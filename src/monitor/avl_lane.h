@@ -105,6 +105,12 @@ struct LaneOptions {
   // fdatasync, before the acknowledgements): the live streams' feed (LiveFeed::Publish). Must
   // not block.
   std::function<void(std::span<const PositionFix>)> on_durable;
+  // kPositionsReported events in the event log (Recovered::position_reports): the lane's position
+  // checkpoints, proof that fixes were stored. With any, a missing track file is a loss, not a
+  // first start: Open refuses it (kDataLoss naming the file) unless accept_track_loss, which
+  // starts on an empty store, logs the loss loudly and shows it on /metrics.
+  uint64_t position_reports = 0;
+  bool accept_track_loss = false;
 };
 
 struct BatchResult {
@@ -123,7 +129,8 @@ struct LiveUnit {
 class AvlLane {
  public:
   // Opens the track store, rebuilds the live index from the newest stored fix of every unit,
-  // reads unit kinds and statuses from the World, and starts the lane thread.
+  // reads unit kinds and statuses from the World, and starts the lane thread. kDataLoss when the
+  // track file is missing although the log proves fixes were stored (see LaneOptions).
   static StatusOr<std::unique_ptr<AvlLane>> Open(Engine& engine, const Clock& clock,
                                                  LaneOptions options);
   ~AvlLane();
@@ -177,7 +184,7 @@ class AvlLane {
   };
 
   AvlLane(Engine& engine, const Clock& clock, LaneOptions options,
-          std::unique_ptr<track::TrackStore> tracks);
+          std::unique_ptr<track::TrackStore> tracks, bool track_file_lost);
   void Run();
   void ProcessGroup(std::vector<Pending>& group);
   // Applies the group to the live index (lane thread, under the index lock): the fixes it
@@ -232,6 +239,7 @@ class AvlLane {
   mutable std::mutex stop_mu_;
   Status stop_cause_;
 
+  const bool track_file_lost_;  // started over a missing track file (accept_track_loss)
   std::atomic<uint64_t> groups_{0}, syncs_failed_{0}, stale_events_{0}, zone_events_{0}, alerts_{0},
       checkpoints_{0}, unstored_{0};
 };

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <future>
 
+#include "store/recovery.h"
 #include "store/sqlite/sqlite_event_log.h"
 
 namespace ncc::monitor {
@@ -148,6 +149,69 @@ TEST_F(AvlLaneFaultTest, AFailedWriteStopsTheLaneToo) {
   EXPECT_NE(r.status.message().find("No space left on device"), std::string::npos);
   EXPECT_FALSE((*lane)->Get(UnitId{1}).has_value());
   EXPECT_FALSE((*lane)->health().ok());
+  (*lane)->Stop();
+}
+
+// Issue 17, damage case "tracks.ncctrk delete": the event log's position checkpoints prove fixes
+// were stored, so a missing track file is refused (naming it) instead of starting empty without
+// a word; --accept-track-loss starts anyway, and says how much is gone.
+TEST_F(AvlLaneFaultTest, AMissingTrackFileIsRefusedWhenTheLogProvesFixesWereStored) {
+  {
+    auto lane = OpenLane();
+    // First fixes after a start: each unit's is checkpointed into the event log.
+    BatchResult ok = Send(*lane, {Fix(1, 0), Fix(2, 0), Fix(2, 1)});
+    ASSERT_TRUE(ok.status.ok()) << ok.status.ToString();
+    EXPECT_GT(ok.seq, Seq());
+    lane->Stop();
+  }
+  auto recovered = Recover(engine_->log(), nullptr);  // what serve counts at start-up
+  ASSERT_TRUE(recovered.ok());
+  ASSERT_GT(recovered->position_reports, 0u);
+  const std::string path = dir_ + "/tracks.ncctrk";
+  ASSERT_TRUE(fs::remove(path));
+
+  LaneOptions o;
+  o.track_path = path;
+  o.stale_after_ms = 0;
+  o.position_reports = recovered->position_reports;
+  auto refused = AvlLane::Open(*engine_, clock_, o);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(refused.status().message().find(path + " is missing"), std::string::npos)
+      << refused.status().message();
+  EXPECT_NE(refused.status().message().find("--accept-track-loss"), std::string::npos);
+  EXPECT_FALSE(fs::exists(path));  // refusing creates nothing
+
+  o.accept_track_loss = true;
+  auto lane = AvlLane::Open(*engine_, clock_, o);
+  ASSERT_TRUE(lane.ok()) << lane.status().ToString();
+  std::string metrics;
+  (*lane)->RenderMetrics(metrics);
+  EXPECT_NE(metrics.find("ncc_avl_track_file_lost 1\n"), std::string::npos) << metrics;
+  // The mark beside the deleted file says how many acknowledged fixes it held.
+  EXPECT_NE(metrics.find("ncc_avl_track_lost_fixes 3\n"), std::string::npos) << metrics;
+  EXPECT_FALSE((*lane)->Get(UnitId{1}).has_value());
+  (*lane)->Stop();
+  lane->reset();
+
+  // The file is there again: the next start is an ordinary one.
+  o.accept_track_loss = false;
+  auto next = AvlLane::Open(*engine_, clock_, o);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  metrics.clear();
+  (*next)->RenderMetrics(metrics);
+  EXPECT_NE(metrics.find("ncc_avl_track_file_lost 0\n"), std::string::npos) << metrics;
+  (*next)->Stop();
+}
+
+TEST_F(AvlLaneFaultTest, ANewFolderStartsWithoutATrackFile) {
+  LaneOptions o;
+  o.track_path = dir_ + "/tracks.ncctrk";
+  o.stale_after_ms = 0;
+  o.position_reports = 0;  // nothing in the log proves a fix was ever stored
+  auto lane = AvlLane::Open(*engine_, clock_, o);
+  ASSERT_TRUE(lane.ok()) << lane.status().ToString();
+  EXPECT_TRUE(fs::exists(o.track_path));
   (*lane)->Stop();
 }
 

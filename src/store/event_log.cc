@@ -42,37 +42,51 @@ uint64_t MemoryEventLog::Syncs() const {
   return appends_;
 }
 
-Status VerifyChain(const EventLog& log, void (*progress)(Seq, Seq)) {
-  Hash prev{};
-  Time prev_time{0};
-  Seq expect(1);
-  Seq last = log.LastSeq();
-  constexpr size_t kChunk = 10000;
-  while (true) {
-    auto chunk = log.ReadAfter(Seq(expect.value - 1), kChunk);
+Status CheckLink(const ChainPosition& at, const StoredEvent& e) {
+  std::string seq = std::to_string(e.seq.value);
+  if (e.seq.value != at.seq.value + 1)
+    return DataLoss("event " + std::to_string(at.seq.value + 1) + ": missing (next stored is " +
+                    seq + ")");
+  if (e.prev_hash != at.head) return DataLoss("event " + seq + ": previous-hash link broken");
+  if (ChainHash(e) != e.hash) return DataLoss("event " + seq + ": content does not match its hash");
+  return Status::Ok();
+}
+
+Status WalkChain(const EventLog& log, ChainPosition& at, Seq until, const ChainVisitor& visit,
+                 void (*progress)(Seq, Seq)) {
+  constexpr uint64_t kChunk = 10000;
+  const Seq last = log.LastSeq();
+  while (!until || at.seq < until) {
+    uint64_t want = until ? std::min(kChunk, until.value - at.seq.value) : kChunk;
+    auto chunk = log.ReadAfter(at.seq, want);
     if (!chunk.ok()) return chunk.status();
     for (const StoredEvent& e : *chunk) {
-      std::string at = "event " + std::to_string(e.seq.value) + ": ";
-      if (e.seq != expect)
-        return DataLoss("event " + std::to_string(expect.value) + ": missing (next stored is " +
-                        std::to_string(e.seq.value) + ")");
-      if (e.prev_hash != prev) return DataLoss(at + "previous-hash link broken");
-      if (ChainHash(e) != e.hash) return DataLoss(at + "content does not match its hash");
-      if (auto body = Decode(e); !body.ok()) return body.status();
-      if (e.time < prev_time)
-        return DataLoss(at + "time " + std::to_string(e.time.ms) +
-                        " is before the previous event's " + std::to_string(prev_time.ms) +
-                        " (the clock ran backwards)");
-      prev = e.hash;
-      prev_time = e.time;
-      expect = Seq(expect.value + 1);
+      NCC_RETURN_IF_ERROR(CheckLink(at, e));
+      if (visit) NCC_RETURN_IF_ERROR(visit(e));
+      at = ChainPosition{e.seq, e.hash, e.time};
       if (progress && e.seq.value % 100000 == 0) progress(e.seq, last);
     }
-    if (chunk->size() < kChunk) break;
+    if (chunk->size() < want) break;
   }
-  if (Seq(expect.value - 1) != last)
+  return Status::Ok();
+}
+
+Status VerifyChain(const EventLog& log, void (*progress)(Seq, Seq)) {
+  ChainPosition at;
+  NCC_RETURN_IF_ERROR(WalkChain(
+      log, at, Seq(),
+      [&at](const StoredEvent& e) -> Status {
+        if (auto body = Decode(e); !body.ok()) return body.status();
+        if (e.time < at.time)
+          return DataLoss("event " + std::to_string(e.seq.value) + ": time " +
+                          std::to_string(e.time.ms) + " is before the previous event's " +
+                          std::to_string(at.time.ms) + " (the clock ran backwards)");
+        return Status::Ok();
+      },
+      progress));
+  if (Seq last = log.LastSeq(); at.seq != last)
     return DataLoss("log claims last seq " + std::to_string(last.value) + " but ends at " +
-                    std::to_string(expect.value - 1));
+                    std::to_string(at.seq.value));
   return Status::Ok();
 }
 

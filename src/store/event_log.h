@@ -11,6 +11,7 @@
 // Threads: Append from one writer thread; ReadAfter/LastSeq from any thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,10 +53,32 @@ class MemoryEventLog final : public EventLog {
   uint64_t appends_ GUARDED_BY(mu_) = 0;
 };
 
-// Walks the whole log checking every link of the hash chain and that event time never runs
-// backwards. Returns OK, or kDataLoss whose message names the first bad seq and what is wrong
-// with it. `progress` (may be null) is called
-// with the seq reached every 100k events.
+// Where a walk of the hash chain stands: the last event checked (seq 0 and zero hash: none).
+struct ChainPosition {
+  Seq seq;
+  Hash head{};
+  Time time{0};
+};
+
+// Checks one event against the position before it, without decoding its payload: its seq
+// follows `at`, its prev_hash is `at.head`, its content matches its hash. kDataLoss naming the
+// seq ("event 12: ..."). Cheap: one SHA-256 of the stored bytes.
+Status CheckLink(const ChainPosition& at, const StoredEvent& e);
+
+// The one loop over the hash chain that start-up (Recover), `ncc log verify` and `ncc audit
+// verify` share: reads the events after `at` up to and including `until` (Seq(): to the end of
+// the log) in chunks, CheckLink()s each and advances `at` past it. `visit` (may be empty) sees
+// every checked event and may refuse it: its error stops the walk. `progress` (may be null) is
+// called every 100k events. Returns the first error (kDataLoss naming the seq, or the log's read
+// error); a log that ends before `until` is not an error here (the caller compares at.seq).
+// Runs on the caller's thread; reads only.
+using ChainVisitor = std::function<Status(const StoredEvent&)>;
+Status WalkChain(const EventLog& log, ChainPosition& at, Seq until = Seq(),
+                 const ChainVisitor& visit = {}, void (*progress)(Seq reached, Seq last) = nullptr);
+
+// Walks the whole log (WalkChain), also decoding every payload and checking that event time
+// never runs backwards, and that the log ends at LastSeq(). Returns OK, or kDataLoss whose
+// message names the first bad seq and what is wrong with it.
 Status VerifyChain(const EventLog& log, void (*progress)(Seq reached, Seq last) = nullptr);
 
 }  // namespace ncc

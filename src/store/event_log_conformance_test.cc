@@ -216,5 +216,34 @@ TEST(SqliteEventLog, AFailedReadDoesNotHoldTheWalUp) {
   EXPECT_EQ((*log)->LastSeq(), w.stored.back().seq);
 }
 
+// A damaged b-tree page (what a flipped byte in events.db does): the read that meets it fails
+// with kDataLoss naming the file and where the read began, so a refusal says which log it is.
+TEST(SqliteEventLog, ACorruptPageIsDataLossNamingTheFileAndSeq) {
+  std::string dir = TempDir();
+  std::string path = dir + "/events.db";
+  auto w = testing::Workload::Make(20, 2'000);
+  {
+    auto log = SqliteEventLog::Open(path);
+    ASSERT_TRUE(log.ok());
+    ASSERT_TRUE((*log)->Append(w.stored).ok());
+  }  // closed: the WAL is folded into the file
+  ASSERT_FALSE(std::filesystem::exists(path + "-wal"));
+  const auto size = std::filesystem::file_size(path);
+  {
+    FILE* f = std::fopen(path.c_str(), "r+b");
+    ASSERT_NE(f, nullptr);
+    // Page-aligned in the middle of the file: every byte of one leaf page garbage.
+    std::fseek(f, static_cast<long>(size / 2 / 4096 * 4096), SEEK_SET);
+    for (int i = 0; i < 4096; ++i) std::fputc(0xA5, f);
+    std::fclose(f);
+  }
+  auto log = SqliteEventLog::Open(path);
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  Status s = VerifyChain(**log);
+  ASSERT_EQ(s.code(), StatusCode::kDataLoss) << s.ToString();
+  EXPECT_NE(s.message().find(path), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("corrupt after seq "), std::string::npos) << s.message();
+}
+
 }  // namespace
 }  // namespace ncc

@@ -245,6 +245,9 @@ TEST_F(TrackDamageTest, ACorruptLastBlockIsCutAndSavedAside) {
   const OpenReport& rep = (*store)->open_report();
   EXPECT_NE(rep.problem.find("corrupt tail"), std::string::npos) << rep.problem;
   EXPECT_EQ(rep.dropped_bytes, h.size());
+  // The block had been synced: its fixes were acknowledged, and are counted lost.
+  EXPECT_EQ(rep.synced_lost_fixes, h.count);
+  EXPECT_EQ(rep.lost_fixes, h.count);
   EXPECT_EQ(rep.blocks, blocks.size() - 1);
   EXPECT_TRUE(fs::exists(rep.saved_tail));
   EXPECT_EQ(fs::file_size(path_), off);

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 namespace ncc::track {
 namespace {
@@ -162,13 +163,59 @@ Status MigrateV1(int fd, const std::string& path, OpenReport& report) {
 
 constexpr uint32_t kCheckpointEvery = 64;
 
+// The mark file: magic, u64 synced length, u64 running fix count at that length, CRC-32 of the
+// 24 bytes before it (all little-endian). 28 bytes, rewritten in place.
+constexpr char kMarkMagic[8] = {'N', 'C', 'C', 'T', 'S', 'Y', 'N', '1'};
+constexpr size_t kMarkSize = 8 + 8 + 8 + 4;
+
+struct SyncedMark {
+  uint64_t end = 0;
+  uint64_t next_fix = 0;
+};
+
+std::string EncodeMark(const SyncedMark& m) {
+  std::string out(kMarkMagic, sizeof kMarkMagic);
+  for (uint64_t v : {m.end, m.next_fix})
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+  const uint32_t crc = Crc32(out.data(), out.size());
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((crc >> (8 * i)) & 0xFF));
+  return out;
+}
+
+uint64_t GetLe(const char* p, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v |= uint64_t{static_cast<uint8_t>(p[i])} << (8 * i);
+  return v;
+}
+
+// The mark as last written; nullopt when there is none, or it does not check (torn while being
+// rewritten): then nothing is known, and nothing is reported lost.
+std::optional<SyncedMark> ReadMark(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  char b[kMarkSize];
+  const size_t n = PreadAll(fd, 0, kMarkSize, b);
+  ::close(fd);
+  if (n != kMarkSize || std::memcmp(b, kMarkMagic, sizeof kMarkMagic) != 0 ||
+      Crc32(b, kMarkSize - 4) != GetLe(b + kMarkSize - 4, 4))
+    return std::nullopt;
+  return SyncedMark{GetLe(b + 8, 8), GetLe(b + 16, 8)};
+}
+
 }  // namespace
+
+std::string SyncedMarkPath(const std::string& path) {
+  std::filesystem::path p(path);
+  if (p.extension() == ".synced") return path + ".synced";
+  return p.replace_extension(".synced").string();
+}
 
 TrackStore::TrackStore(int fd, std::string path, FileOps ops)
     : fd_(fd), path_(std::move(path)), ops_(std::move(ops)) {}
 
 TrackStore::~TrackStore() {
   if (fd_ >= 0) ::close(fd_);
+  if (mark_fd_ >= 0) ::close(mark_fd_);
 }
 
 StatusOr<std::unique_ptr<TrackStore>> TrackStore::Open(const std::string& path,
@@ -246,7 +293,15 @@ Status TrackStore::Load(const TrackStoreOptions& options) {
   struct stat st {};
   if (::fstat(fd_, &st) != 0) return Errno("stat " + path_);
   auto size = static_cast<uint64_t>(st.st_size);
-  if (size < kFileHeaderSize) return CreateFresh(size);
+  if (size < kFileHeaderSize) {
+    // Empty (new, or deleted and created again): the mark says whether fixes were stored here.
+    CheckSyncedMark(kFileHeaderSize, 0);
+    if (!report_.problem.empty() && !options.repair)
+      return DataLoss("damaged track file " + path_ + ": " + report_.problem);
+    NCC_RETURN_IF_ERROR(CreateFresh(size));
+    WriteSyncedMark();
+    return Status::Ok();
+  }
   ScanResult r =
       ScanTrack([this](uint64_t off, size_t n, char* dst) { return ReadAt(off, n, dst); }, size,
                 [this](uint64_t off, const BlockHeader& h) { return IndexScanned(off, h); });
@@ -261,11 +316,42 @@ Status TrackStore::Load(const TrackStoreOptions& options) {
   report_.problem = Describe(r, size);
   end_ = synced_end_ = r.end;
   next_fix_ = synced_next_fix_ = r.next_fix;
-  if (report_.problem.empty()) return Status::Ok();
-  if (!options.repair) return DataLoss("damaged track file " + path_ + ": " + report_.problem);
-  if (r.tail.ok()) return Status::Ok();  // damaged blocks stay where they are, skipped
-  report_.dropped_bytes = size - r.end;
-  return CutTail(r.end, size);
+  CheckSyncedMark(r.end, r.next_fix);
+  if (!report_.problem.empty() && !options.repair)
+    return DataLoss("damaged track file " + path_ + ": " + report_.problem);
+  if (!r.tail.ok()) {  // damaged blocks in the middle stay where they are, skipped
+    report_.dropped_bytes = size - r.end;
+    NCC_RETURN_IF_ERROR(CutTail(r.end, size));
+  }
+  WriteSyncedMark();  // what is kept now is what is durable
+  return Status::Ok();
+}
+
+void TrackStore::CheckSyncedMark(uint64_t end, uint64_t next_fix) {
+  const std::string mark_path = SyncedMarkPath(path_);
+  auto mark = ReadMark(mark_path);
+  if (!mark || mark->end <= end) return;  // nothing synced is missing (a torn tail was not)
+  report_.synced_lost_fixes = mark->next_fix > next_fix ? mark->next_fix - next_fix : 0;
+  report_.lost_fixes += report_.synced_lost_fixes;
+  std::string what = "the valid blocks end at byte " + std::to_string(end) + " but " +
+                     std::to_string(mark->end) + " bytes were synced (" + mark_path +
+                     "): the file was cut or replaced after a sync, " +
+                     std::to_string(report_.synced_lost_fixes) + " acknowledged fixes lost";
+  report_.problem += (report_.problem.empty() ? "" : "; ") + what;
+}
+
+void TrackStore::WriteSyncedMark() {
+  // Opened on first use, and again after a failure (a full disk may refuse the new file): the
+  // mark is evidence, not data, so it never stops the store. A mark that could not be written
+  // lags behind, which can only under-report a loss, never invent one.
+  if (mark_fd_ < 0)
+    mark_fd_ = ::open(SyncedMarkPath(path_).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (mark_fd_ < 0) return;
+  const std::string mark = EncodeMark({synced_end_, synced_next_fix_});
+  if (::pwrite(mark_fd_, mark.data(), mark.size(), 0) != static_cast<ssize_t>(mark.size())) {
+    ::close(mark_fd_);
+    mark_fd_ = -1;
+  }
 }
 
 // Keeps the evidence, then cuts the tail so new blocks follow valid data.
@@ -383,9 +469,13 @@ Status TrackStore::Sync() {
   std::lock_guard lock(mu_);
   if (!failed_.ok()) return failed_;
   if (ops_.fdatasync(fd_) != 0) return Fail(Errno("sync"));
+  const bool grew = end_ != synced_end_;
   synced_end_ = end_;
   synced_next_fix_ = next_fix_;
   undo_.clear();
+  // After the fdatasync, never before: the mark must not claim bytes that are not durable. One
+  // small pwrite to the page cache, no sync of its own.
+  if (grew) WriteSyncedMark();
   return Status::Ok();
 }
 

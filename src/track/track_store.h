@@ -9,6 +9,15 @@
 // (open_report()) and links each unit's history across it. A torn or corrupt tail (no valid
 // block after it) is saved aside to "<path>.corrupt-<offset>" and cut off.
 //
+// Acknowledged fixes are told from torn writes by the synced length: after every Sync() that
+// made new bytes durable the store records the file's length and running fix count in a small
+// mark file beside it (SyncedMarkPath: "tracks.synced" for "tracks.ncctrk"), one pwrite without
+// its own sync. The mark is written only after the fdatasync it describes, so it never claims
+// more than is durable (after a power cut it may lag, and under-report). At open, a file whose
+// valid blocks end before the mark (cut, or deleted and created afresh) lost acknowledged
+// fixes: the mark's fix count minus the file's says exactly how many (OpenReport::
+// synced_lost_fixes). A torn tail after the mark was never acknowledged: it is only cut off.
+//
 // Fail-stop: the first write, sync or cut-back that fails stops the store. Everything appended
 // since the last good Sync() (never acknowledged) is cut off the file and out of the index, and
 // every later Append/Sync returns that first error: after a failed fdatasync the kernel may have
@@ -63,6 +72,9 @@ struct OpenReport {
   uint64_t lost_blocks = 0;
   uint64_t lost_bytes = 0;
   uint64_t lost_fixes = 0;
+  // Of lost_fixes: acknowledged fixes whose synced bytes are gone from the end of the file (it
+  // was cut, or deleted and created afresh, after the sync that the mark file recorded).
+  uint64_t synced_lost_fixes = 0;
   uint64_t dropped_bytes = 0;  // torn or corrupt tail removed on open
   std::string problem;         // empty when the file was whole; else what and where
   std::string saved_tail;      // where the dropped bytes were saved, if any
@@ -73,6 +85,9 @@ struct AppendStats {
   uint64_t written = 0;
   uint64_t out_of_order = 0;  // older than the unit's newest stored fix: skipped
 };
+
+// The mark file of the track file at `path`: its extension replaced by ".synced".
+std::string SyncedMarkPath(const std::string& path);
 
 class TrackStore {
  public:
@@ -123,6 +138,10 @@ class TrackStore {
   Status CreateFresh(uint64_t size);
   Status IndexScanned(uint64_t offset, const BlockHeader& h);
   Status CutTail(uint64_t end, uint64_t size);
+  // Compares what the scan kept with the mark file's synced length; counts the difference lost.
+  void CheckSyncedMark(uint64_t end, uint64_t next_fix);
+  // Records synced_end_ and synced_next_fix_ in the mark file (at open and after Sync()).
+  void WriteSyncedMark();
   void Index(uint64_t offset, const BlockHeader& h);
   uint64_t Older(uint64_t offset, const BlockHeader& h) const;
   Status Fail(Status cause);  // stops the store; returns the status every later write gets
@@ -135,6 +154,7 @@ class TrackStore {
   uint64_t end_ = 0;
   uint64_t next_fix_ = 0;  // the file's running fix count: first_fix of the next block
   uint64_t synced_end_ = 0, synced_next_fix_ = 0;
+  int mark_fd_ = -1;  // the mark file (SyncedMarkPath); -1: not open (yet, or after an error)
   std::unordered_map<uint64_t, UnitUndo> undo_;  // units appended to since the last good sync
   Status failed_;
   OpenReport report_;

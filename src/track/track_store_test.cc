@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -38,15 +39,23 @@ class TrackStoreTest : public ::testing::Test {
     return out;
   }
 
-  void WriteAll() {
+  // Every batch, then one sync; or (sync_last false) a sync before the last batch and none
+  // after it, as a crash mid-group leaves the file: the last batch was never acknowledged.
+  void WriteAll(bool sync_last = true) {
     auto store = TrackStore::Open(path_);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
-    for (const auto& b : Batches()) {
-      auto r = (*store)->Append(b);
+    auto batches = Batches();
+    for (size_t i = 0; i < batches.size(); ++i) {
+      if (i + 1 == batches.size() && !sync_last) {
+        ASSERT_TRUE((*store)->Sync().ok());
+      }
+      auto r = (*store)->Append(batches[i]);
       ASSERT_TRUE(r.ok());
-      ASSERT_EQ(r->written, b.size());
+      ASSERT_EQ(r->written, batches[i].size());
     }
-    ASSERT_TRUE((*store)->Sync().ok());
+    if (sync_last) {
+      ASSERT_TRUE((*store)->Sync().ok());
+    }
   }
 
   fs::path dir_;
@@ -125,7 +134,7 @@ TEST_F(TrackStoreTest, OutOfOrderFixesAreSkippedAndCounted) {
 }
 
 TEST_F(TrackStoreTest, TruncatedTailIsDetectedAndPrefixKept) {
-  WriteAll();
+  WriteAll(/*sync_last=*/false);
   auto full = fs::file_size(path_);
   fs::resize_file(path_, full - 7);  // mid-way through the last block
   auto store = TrackStore::Open(path_);
@@ -134,9 +143,10 @@ TEST_F(TrackStoreTest, TruncatedTailIsDetectedAndPrefixKept) {
   EXPECT_FALSE(rep.problem.empty());
   EXPECT_EQ(rep.blocks, 999u);
   EXPECT_GT(rep.dropped_bytes, 0u);
-  // A torn last block is an unfinished write, not lost history.
+  // A torn last block after the last sync is an unfinished write, not lost history.
   EXPECT_EQ(rep.lost_blocks, 0u);
   EXPECT_EQ(rep.lost_fixes, 0u);
+  EXPECT_EQ(rep.synced_lost_fixes, 0u);
   EXPECT_TRUE(fs::exists(rep.saved_tail));
   EXPECT_EQ(fs::file_size(path_), rep.valid_bytes);
   EXPECT_EQ((*store)->Query(UnitId{20}, Time{0}, Time{INT64_MAX})->size(), 49u);
@@ -149,6 +159,100 @@ TEST_F(TrackStoreTest, TruncatedTailIsDetectedAndPrefixKept) {
   ASSERT_TRUE(store.ok());
   EXPECT_TRUE((*store)->open_report().problem.empty());
   EXPECT_EQ((*store)->Query(UnitId{20}, Time{0}, Time{INT64_MAX})->size(), 50u);
+}
+
+// Issue 17, damage case "tracks.ncctrk truncate_tail 10": the same cut after the last batch was
+// synced (acknowledged) is lost history, counted exactly from the mark file.
+TEST_F(TrackStoreTest, ACutAfterTheSyncCountsTheAcknowledgedFixesLost) {
+  WriteAll();
+  const auto full = fs::file_size(path_);
+  ASSERT_TRUE(fs::exists(SyncedMarkPath(path_)));
+  EXPECT_EQ(SyncedMarkPath(path_), (dir_ / "tracks.synced").string());
+  fs::resize_file(path_, full - 7);  // mid-way through the last block (unit 20, one fix)
+  auto strict = TrackStore::Open(path_, {.repair = false});
+  EXPECT_EQ(strict.status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(fs::file_size(path_), full - 7);  // repair off changes nothing
+  {
+    auto store = TrackStore::Open(path_);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    const OpenReport& rep = (*store)->open_report();
+    EXPECT_EQ(rep.blocks, 999u);
+    EXPECT_EQ(rep.lost_blocks, 0u);
+    EXPECT_EQ(rep.synced_lost_fixes, 1u);
+    EXPECT_EQ(rep.lost_fixes, 1u);
+    EXPECT_NE(rep.problem.find("1 acknowledged fixes lost"), std::string::npos) << rep.problem;
+    EXPECT_NE(rep.problem.find(std::to_string(full) + " bytes were synced"), std::string::npos)
+        << rep.problem;
+  }
+  // Said once: the mark now records what is kept, so the next open finds nothing new.
+  auto again = TrackStore::Open(path_);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE((*again)->open_report().problem.empty()) << (*again)->open_report().problem;
+}
+
+TEST_F(TrackStoreTest, ACutOnABlockBoundaryAfterTheSyncIsFoundToo) {
+  WriteAll();
+  // Without the last batch (20 blocks of one fix): the scan alone sees a whole, shorter file.
+  std::string bytes;
+  {
+    std::ifstream in(path_, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  uint64_t cut = 0;
+  ScanTrack(
+      [&](uint64_t off, size_t n, char* dst) -> size_t {
+        size_t take = off >= bytes.size() ? 0 : std::min<size_t>(n, bytes.size() - off);
+        std::memcpy(dst, bytes.data() + off, take);
+        return take;
+      },
+      bytes.size(),
+      [&](uint64_t off, const BlockHeader& h) {
+        if (h.t_first == 1'700'000'000'000 + 49 * 1000 && cut == 0) cut = off;
+        return Status::Ok();
+      });
+  ASSERT_GT(cut, 0u);
+  fs::resize_file(path_, cut);
+  auto store = TrackStore::Open(path_);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  const OpenReport& rep = (*store)->open_report();
+  EXPECT_EQ(rep.dropped_bytes, 0u);
+  EXPECT_EQ(rep.synced_lost_fixes, 20u);
+  EXPECT_EQ(rep.lost_fixes, 20u);
+}
+
+// A deleted track file comes back empty, but the mark beside it says how many fixes it held.
+TEST_F(TrackStoreTest, ADeletedFileIsCreatedAfreshAndItsSyncedFixesCountedLost) {
+  WriteAll();
+  fs::remove(path_);
+  auto store = TrackStore::Open(path_);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ((*store)->open_report().synced_lost_fixes, 1000u);
+  EXPECT_EQ((*store)->open_report().lost_fixes, 1000u);
+  EXPECT_EQ(fs::file_size(path_), kFileHeaderSize);
+  EXPECT_TRUE((*store)->Units().empty());
+}
+
+// A mark that does not check (torn while being rewritten, or not ours) proves nothing: no loss is
+// invented, and the next sync writes a good one.
+TEST_F(TrackStoreTest, ADamagedMarkIsIgnoredAndRewritten) {
+  WriteAll();
+  {
+    std::ofstream(SyncedMarkPath(path_), std::ios::trunc) << "NCCTSYN1 torn......................";
+  }
+  fs::resize_file(path_, fs::file_size(path_) - 7);
+  {
+    auto store = TrackStore::Open(path_);
+    ASSERT_TRUE(store.ok());
+    EXPECT_EQ((*store)->open_report().lost_fixes, 0u);
+    EXPECT_GT((*store)->open_report().dropped_bytes, 0u);
+    PositionFix f{UnitId{20}, {25.3, 51.6}, Time{1'800'000'000'000}};
+    ASSERT_TRUE((*store)->Append(std::span(&f, 1)).ok());
+    ASSERT_TRUE((*store)->Sync().ok());
+  }
+  fs::resize_file(path_, fs::file_size(path_) - 3);  // the fix just synced
+  auto store = TrackStore::Open(path_);
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ((*store)->open_report().synced_lost_fixes, 1u);
 }
 
 TEST_F(TrackStoreTest, FlippedByteIsDetected) {

@@ -1,7 +1,8 @@
-"""Start-up never serves a shortened history (issue 17, findings 1 and 2): when acknowledged
-events are gone from the log (rows deleted by hand, WAL frames dropped after a flipped byte),
-the newest signed anchor proves that more existed and `ncc serve` refuses to start, naming the
-file, the log's last seq and the anchor; `ncc audit verify` says the same. An intact log starts."""
+"""Start-up never serves a shortened or altered history (issue 17, findings 1 to 3): when
+acknowledged events are gone from the log (rows deleted by hand, WAL frames dropped after a
+flipped byte), the newest signed anchor proves that more existed and `ncc serve` refuses to start,
+naming the file, the log's last seq and the anchor; `ncc audit verify` says the same. An event
+altered below the newest snapshot is refused at start-up too. An intact log starts."""
 import hashlib
 import json
 import os
@@ -66,11 +67,19 @@ class ShortenedLog(unittest.TestCase):
 
 
 class AlteredHistory(unittest.TestCase):
-    """An event changed on disk below the newest snapshot passes start-up (the snapshot is
-    trusted, the tail is replayed), so every event read back from the log is hash-checked as it
-    is served (finding 3): /events and the stream refuse it, naming the seq."""
+    """An event changed on disk below the newest snapshot: start-up walks the whole chain (not
+    only the tail after the snapshot, as it did) and refuses, naming events.db and the seq, as
+    `ncc log verify` does (damage case 1). Changed while the server runs, after it checked the
+    chain, every event read back from the log is hash-checked as it is served (finding 3):
+    /events and the stream refuse it, naming the seq."""
 
-    def test_an_altered_old_event_is_never_served(self):
+    def alter_event_3(self, data_dir):
+        db = sqlite3.connect(os.path.join(data_dir, "events.db"), timeout=10)
+        db.execute("UPDATE events SET actor = 'mallory' WHERE seq = 3")
+        db.commit()
+        db.close()
+
+    def test_an_altered_old_event_is_never_served_and_refused_at_start(self):
         s = Server(NCC, extra=["--snapshot-every", "5"]).start()
         try:
             s.request("POST", "/api/v1/agencies", {"code": "police", "name": "Police", "kind": "police"})
@@ -82,11 +91,8 @@ class AlteredHistory(unittest.TestCase):
             status, before = s.request("GET", "/api/v1/events?after=0&limit=10")
             self.assertEqual(status, 200, before)
             s.stop()
-            db = sqlite3.connect(os.path.join(s.data_dir, "events.db"))
-            db.execute("UPDATE events SET actor = 'mallory' WHERE seq = 3")
-            db.commit()
-            db.close()
-            s.start()  # the snapshot covers seq 3: start-up does not read it
+            s.start()  # restarted: the old events are read from the log, not from memory
+            self.alter_event_3(s.data_dir)  # behind the running server's back
             status, body = s.request("GET", "/api/v1/events?after=0&limit=10")
             self.assertEqual(status, 500, body)
             self.assertEqual(body["error"]["code"], "data_loss")
@@ -104,6 +110,19 @@ class AlteredHistory(unittest.TestCase):
                 kind, data = ws.recv()
             self.assertEqual(kind, "close")
             self.assertIn("event 3", data[1])
+            s.stop()
+
+            # The snapshot covers seq 3, yet start-up checks it: refused, as verify refuses it.
+            done = subprocess.run([NCC, "serve", "--data", s.data_dir, "--listen", "127.0.0.1:0"],
+                                  capture_output=True, text=True, timeout=30)
+            out = done.stdout + done.stderr
+            self.assertNotEqual(done.returncode, 0, out)
+            self.assertIn("refusing to start", out)
+            self.assertIn("events.db", out)
+            self.assertIn("event 3: content does not match its hash", out)
+            verify = subprocess.run([NCC, "log", "verify", "--data", s.data_dir], capture_output=True, text=True)
+            self.assertEqual(verify.returncode, 1, verify.stdout + verify.stderr)
+            self.assertIn("event 3: content does not match its hash", verify.stdout)
         finally:
             s.cleanup()
 

@@ -300,8 +300,8 @@ StatusOr<std::vector<StoredEvent>> SqliteEventLog::ReadAfter(Seq after, size_t l
   }
   if (rc != SQLITE_DONE) {
     if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
-      return DataLoss("event log file is corrupt after seq " + std::to_string(after.value) + ": " +
-                      sqlite3_errmsg(reader_));
+      return DataLoss("event log " + path_ + " is corrupt after seq " +
+                      std::to_string(after.value) + ": " + sqlite3_errmsg(reader_));
     return SqlError(reader_, "read events");
   }
   return out;
