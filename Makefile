@@ -3,16 +3,34 @@
 #   make test  - set up, build, run every test (clang-format check included; make fault: only
 #                the fault-injection ones)
 #   make asan / make tsan - the same tests built with AddressSanitizer+UBSan / ThreadSanitizer
+#   make console - the web console (TypeScript + Vite + MapLibre, npm packages pinned in
+#                web/package-lock.json) into web/dist, which `ncc serve` serves by default
 DATA ?= $(abspath ../shared/data)
 DEMO_DIR ?= var/demo
 JOBS ?= $(shell nproc)
 
-.PHONY: setup build release demo test asan tsan fault fault-report bench fuzz fuzz-build format format-check clean
+.PHONY: setup console build release demo test asan tsan fault fault-report bench fuzz fuzz-build format format-check clean
 
 setup:
 	@scripts/setup
 
-build: setup
+# The console: `npm ci` when the lockfile changed, `vite build` when a source changed.
+WEB_SRC := $(wildcard web/src/*) web/index.html web/vite.config.ts web/tsconfig.json $(wildcard config/plans/*.conf)
+console: setup web/dist/index.html
+
+web/node_modules/.ncc-installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web/dist/index.html: web/node_modules/.ncc-installed $(WEB_SRC)
+	cd web && npm run build
+
+# Road graph of the demo's city, for recommendations by road ETA and route lines.
+GRAPH ?= build/sf-north-2020.graph
+$(GRAPH): | release
+	build/release/src/app/ncc import-osm $(DATA)/osm/sf-north-2020.osm --out $@
+
+build: setup console
 	cmake --preset dev >/dev/null
 	cmake --build --preset dev -j $(JOBS)
 
@@ -20,8 +38,9 @@ release: setup
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
 
-demo: release
-	build/release/src/app/ncc demo --data $(DEMO_DIR) --listen 127.0.0.1:8080 --shared-data $(DATA) --reset
+demo: release console $(GRAPH)
+	build/release/src/app/ncc demo --data $(DEMO_DIR) --listen 127.0.0.1:8080 --shared-data $(DATA) --reset \
+	  --graph $(GRAPH)
 
 test: build
 	ctest --preset dev
@@ -82,4 +101,4 @@ format-check:
 	scripts/check-format
 
 clean:
-	rm -rf build
+	rm -rf build web/dist

@@ -1,0 +1,320 @@
+// The console end to end in Debian's chromium (playwright-core, no browser download), against
+// the real `ncc serve` that run_e2e.py started and seeded. One suite per run (NCC_SUITE):
+//   console    sign in; a call by address search; the recommendation accepted; a unit status
+//              sent through the API in the board within a second; dispatch by command line
+//              only; an overdue timer turns red; Arabic right-to-left; axe-core
+//   visibility two browsers signed into different agencies each see only what they may
+//   offline    10 s offline and back: no event lost or doubled
+// Screenshots of each step go to NCC_SHOTS.
+import { createRequire } from "node:module";
+import { readFileSync, copyFileSync } from "node:fs";
+import { join } from "node:path";
+import assert from "node:assert/strict";
+
+const require = createRequire(join(process.cwd(), "web", "package.json"));
+const { chromium } = require("playwright-core");
+const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+const URL = process.env.NCC_URL;
+const PASSWORD = process.env.NCC_PASSWORD;
+const BOSS = process.env.NCC_BOSS_TOKEN;
+const UNITS = JSON.parse(process.env.NCC_UNITS);
+const SHOTS = process.env.NCC_SHOTS;
+const SUITE = process.env.NCC_SUITE;
+let shotNo = 0;
+
+async function api(method, path, body, token = BOSS) {
+  const r = await fetch(URL + path, {
+    method, headers: { Authorization: "Bearer " + token, ...(body ? { "Content-Type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await r.text();
+  const json = text ? JSON.parse(text) : null;
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+  return json;
+}
+
+async function shot(page, name) {
+  const file = join(SHOTS, `${String(++shotNo).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+function step(name) {
+  console.log(`[${new Date().toISOString().slice(11, 19)}] ${SUITE}: ${name}`);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.NCC_CHROMIUM, headless: true,
+  args: ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
+});
+const external = [];
+async function newPage(lang = "en") {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "en-GB" });
+  // No request may leave the machine: anything not to this server fails the test.
+  await context.route("**/*", (route) => {
+    const u = route.request().url();
+    if (u.startsWith(URL) || u.startsWith("data:") || u.startsWith("blob:")) return route.continue();
+    external.push(u);
+    return route.abort();
+  });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => console.log("page error:", e.message));
+  page.on("console", (m) => { if (m.type() === "error") console.log("console:", m.text()); });
+  if (lang !== "en") await page.addInitScript((l) => localStorage.setItem("ncc_lang", l), lang);
+  return { context, page };
+}
+
+async function signIn(page, user) {
+  await page.goto(URL + "/");
+  await page.fill("#username", user);
+  await page.fill("#password", PASSWORD);
+  await page.click("#login button");
+  await page.waitForSelector("#live[data-state=live]", { timeout: 10000 });
+  await page.waitForSelector("#map[data-ready='1']", { timeout: 20000 });
+}
+
+const headOf = (page) => page.evaluate(() => window.__ncc.state.head);
+
+async function suiteConsole() {
+  const { page } = await newPage();
+  step("sign in");
+  await page.goto(URL + "/");
+  await shot(page, "sign-in");
+  await signIn(page, "chief");
+  assert.match(await page.textContent("#whoami"), /chief/);
+  await page.waitForFunction(() => document.querySelectorAll("#board tbody tr").length >= 8);
+  await shot(page, "signed-in");
+
+  step("take a call by address search");
+  await page.keyboard.press("F3");
+  await page.waitForSelector("#intake");
+  await page.fill("#in-type", "fire.structure");
+  await page.selectOption("#in-priority", "1");
+  await page.fill("#in-address", "UNION ST/BUCHANAN ST");
+  const match = page.locator("#in-matches li[role=option]").first();
+  await match.waitFor({ timeout: 5000 });
+  assert.match(await match.textContent(), /UNION/i);
+  await match.click();
+  const coords = await page.inputValue("#in-coords");
+  const [lat, lon] = coords.split(",").map(Number);
+  assert.ok(Math.abs(lat - 37.797) < 0.01 && Math.abs(lon + 122.432) < 0.01, coords);
+  await page.fill("#in-notes", "smoke from a third-floor window, caller on scene");
+  await shot(page, "intake-address");
+  await page.click("#in-create");
+
+  step("see and accept the recommendation");
+  await page.waitForSelector("#rec-units tbody tr", { timeout: 10000 });
+  const incident = Number((await page.textContent("#detail-title")).match(/#(\d+)/)[1]);
+  const recRows = await page.locator("#rec-units tbody tr").count();
+  assert.ok(recRows >= 3, `recommended ${recRows} units`);
+  const recText = await page.textContent("#rec");
+  assert.match(recText, /road/, "ETAs by road");
+  assert.match(recText, /min/);
+  await shot(page, "recommendation");
+  await page.click("#rec-accept");
+  await page.waitForFunction((n) => document.querySelectorAll("#assigned li").length >= n, recRows, { timeout: 10000 });
+  const inc = await api("GET", `/api/v1/incidents/${incident}`);
+  assert.equal(inc.assignments.length, recRows);
+  assert.equal(inc.status, "dispatched");
+  await shot(page, "accepted");
+
+  step("a unit status sent through the API appears in the board within a second");
+  const p2 = UNITS.P2;
+  const sent = Date.now();
+  await api("POST", `/api/v1/units/${p2}/status`, { status: "out_of_service" });
+  await page.waitForSelector(`#board tr[data-unit="${p2}"][data-status="out_of_service"]`, { timeout: 3000 });
+  const took = Date.now() - sent;
+  console.log(`  status on the board ${took} ms after the API answered`);
+  assert.ok(took < 1000, `took ${took} ms`);
+  await shot(page, "board-status");
+
+  step("dispatch by command line only");
+  const other = await api("POST", "/api/v1/incidents", { type: "medical.cardiac", priority: 2, agency: "ambulance",
+    location: { lat: 37.7925, lon: -122.4300 }, address: "2200 Block of FILLMORE ST" });
+  await page.waitForSelector(`#queue tr[data-id="${other.id}"]`);
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("F2");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "cmd");
+  await page.keyboard.type("D M12");
+  await page.keyboard.type(` ${other.id}`);
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((id) => document.querySelector("#cmd-out").textContent.includes(`→ #${id}`), other.id, { timeout: 5000 });
+  await page.keyboard.type("S M12 ER");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => /en_route/.test(document.querySelector("#cmd-out").textContent), null, { timeout: 5000 });
+  const m12 = await api("GET", `/api/v1/units/${UNITS.M12}`);
+  assert.equal(m12.incident, other.id);
+  assert.equal(m12.status, "en_route");
+  await page.keyboard.type("S P");
+  await page.keyboard.press("Tab");
+  assert.match(await page.inputValue("#cmd"), /^S P\d /);
+  await page.fill("#cmd", "");
+  await shot(page, "command-line");
+
+  step("an overdue timer turns red");
+  const late = await api("POST", "/api/v1/incidents", { type: "police.robbery", priority: 1, agency: "police",
+    location: { lat: 37.8001, lon: -122.4400 }, address: "CHESTNUT ST/SCOTT ST" });
+  await page.waitForSelector(`#queue tr[data-id="${late.id}"]`);
+  assert.notEqual(await page.getAttribute(`#queue tr[data-id="${late.id}"] td.age`, "data-timer"), "overdue");
+  await page.clock.install();
+  await page.clock.fastForward("03:00");
+  await page.clock.runFor(1500);
+  await page.waitForSelector(`#queue tr[data-id="${late.id}"] td.age[data-timer="overdue"]`, { timeout: 5000 });
+  const bg = await page.$eval(`#queue tr[data-id="${late.id}"] td.age`, (e) => getComputedStyle(e).backgroundColor);
+  assert.equal(bg, "rgb(179, 38, 30)");
+  await shot(page, "overdue");
+
+  step("axe-core: no serious or critical violations");
+  await page.evaluate(AXE);
+  const axe = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  assert.deepEqual(axe, [], axe.join("\n"));
+
+  if (process.env.NCC_DOCS_SCREENSHOT) {
+    await page.click(`#queue tr[data-id="${incident}"]`);
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: process.env.NCC_DOCS_SCREENSHOT, type: "png" });
+  }
+
+  step("Arabic, right to left");
+  await page.selectOption("#lang", "ar");
+  await page.waitForSelector("html[dir=rtl]");
+  await page.waitForFunction(() => document.querySelector("#queue-panel h2")?.textContent === "الحوادث");
+  await page.waitForSelector("#map[data-ready='1']", { timeout: 20000 });
+  const queueBox = await page.locator("#queue-panel").boundingBox();
+  const mapBox = await page.locator(".mapwrap").boundingBox();
+  assert.ok(queueBox.x > mapBox.x, "the queue is on the right in RTL");
+  assert.equal(await page.getAttribute("html", "lang"), "ar");
+  assert.match(await page.textContent("#queue-panel h2"), /الحوادث/);
+  await page.waitForFunction(() => /[٠-٩]/.test(document.querySelector("#q-count").textContent), null, { timeout: 5000 });
+  await shot(page, "arabic-rtl");
+  await page.evaluate(AXE);
+  const axeAr = await page.evaluate(async () => (await window.axe.run(document)).violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id));
+  assert.deepEqual(axeAr, []);
+}
+
+async function suiteVisibility() {
+  step("two browsers, two agencies");
+  const police = await api("POST", "/api/v1/incidents", { type: "police.robbery", priority: 2, agency: "police",
+    location: { lat: 37.7990, lon: -122.4330 }, address: "POLICE-ONLY CANARY" });
+  const fire = await api("POST", "/api/v1/incidents", { type: "fire", priority: 2, agency: "civil_defence",
+    location: { lat: 37.7960, lon: -122.4310 }, address: "FIRE-ONLY CANARY" });
+  const a = await newPage();
+  const b = await newPage();
+  await Promise.all([signIn(a.page, "pol"), signIn(b.page, "cd")]);
+  await a.page.waitForSelector(`#queue tr[data-id="${police.id}"]`);
+  await b.page.waitForSelector(`#queue tr[data-id="${fire.id}"]`);
+  // Live: one more of each after both are signed in.
+  const police2 = await api("POST", "/api/v1/incidents", { type: "police", priority: 3, agency: "police",
+    location: { lat: 37.8000, lon: -122.4350 }, address: "POLICE LIVE CANARY" });
+  const fire2 = await api("POST", "/api/v1/incidents", { type: "fire", priority: 3, agency: "civil_defence",
+    location: { lat: 37.7970, lon: -122.4290 }, address: "FIRE LIVE CANARY" });
+  await a.page.waitForSelector(`#queue tr[data-id="${police2.id}"]`);
+  await b.page.waitForSelector(`#queue tr[data-id="${fire2.id}"]`);
+  await a.page.waitForTimeout(800);
+  const seen = async (page) => page.evaluate(() => ({
+    incidents: [...window.__ncc.state.incidents.values()].map((i) => i.agency),
+    units: [...window.__ncc.state.units.values()].map((u) => u.agency),
+    text: document.body.innerText,
+    quick: document.querySelectorAll("#board select.quick").length,
+    newCall: !!document.querySelector("#new-call"),
+  }));
+  const pa = await seen(a.page), pb = await seen(b.page);
+  assert.ok(pa.incidents.length >= 2 && pa.incidents.every((x) => x === "police"), JSON.stringify(pa.incidents));
+  assert.ok(pa.units.length >= 2 && pa.units.every((x) => x === "police"), JSON.stringify(pa.units));
+  assert.ok(pb.incidents.length >= 2 && pb.incidents.every((x) => x === "civil_defence"), JSON.stringify(pb.incidents));
+  assert.ok(pb.units.length >= 4 && pb.units.every((x) => x === "civil_defence"), JSON.stringify(pb.units));
+  assert.ok(!pa.text.includes("FIRE") && !pb.text.includes("POLICE"), "no other agency's text");
+  // Role-aware: the call taker takes calls but changes no unit status; the dispatcher does.
+  assert.equal(pa.quick, 0);
+  assert.ok(pa.newCall);
+  assert.ok(pb.quick >= 4);
+  await a.page.click(`#queue tr[data-id="${police.id}"]`);
+  await b.page.click(`#queue tr[data-id="${fire.id}"]`);
+  await a.page.waitForSelector("#detail-title");
+  await b.page.waitForSelector("#rec-make");
+  assert.equal(await a.page.locator("#rec-make").count(), 0, "no recommend button for a call taker");
+  assert.equal(await a.page.locator("#inc-status").count(), 0, "no status change for a call taker");
+  await shot(a.page, "police-call-taker");
+  await shot(b.page, "civil-defence-dispatcher");
+  // A record of the other agency asked for directly: the API answers 404, the console says so.
+  await a.page.fill("#cmd", `O ${fire.id}`);
+  await a.page.press("#cmd", "Enter");
+  await a.page.waitForSelector("#detail .error");
+  assert.match(await a.page.textContent("#detail .error"), /not|404|no /i);
+}
+
+async function login(user) {
+  const r = await fetch(URL + "/api/v1/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: user, password: PASSWORD }) });
+  return (await r.json()).access_token;
+}
+
+async function suiteOffline() {
+  const chief = await login("chief");
+  const { context, page } = await newPage();
+  step("sign in");
+  await signIn(page, "chief");
+  const start = await headOf(page);
+  step("offline for 10 s while the centre keeps working");
+  await context.setOffline(true);
+  const made = [];
+  const deadline = Date.now() + 10000;
+  let badgeStale = false;
+  let k = 0;
+  while (Date.now() < deadline) {
+    const i = await api("POST", "/api/v1/incidents", { type: "medical", priority: 3, agency: "ambulance",
+      location: { lat: 37.79 + k * 0.001, lon: -122.43 }, address: `OFFLINE CALL ${k}` });
+    made.push(i.id);
+    await api("POST", `/api/v1/incidents/${i.id}/notes`, { text: `note ${k}` });
+    k++;
+    await page.waitForTimeout(1000);
+    if ((await page.getAttribute("#live", "data-state")) === "stale") badgeStale = true;
+  }
+  const badge = await page.textContent("#live");
+  await shot(page, "offline-stale");
+  assert.ok(badgeStale, "the badge said stale while offline");
+  assert.match(badge, /data stale since \d\d:\d\d:\d\d/, badge);
+  step("back online");
+  await context.setOffline(false);
+  await page.waitForSelector("#live[data-state=live]", { timeout: 15000 });
+  const serverHead = (await api("GET", "/api/v1/whoami", undefined, chief)).head;
+  // Every event the server has for chief after `start`, exactly once and in order.
+  const expected = [];
+  for (let after = start; ;) {
+    const page_ = await api("GET", `/api/v1/events?after=${after}&limit=1000`, undefined, chief);
+    expected.push(...page_.items.map((e) => e.seq));
+    if (!page_.items.length || page_.last_seq >= serverHead) break;
+    after = page_.last_seq;
+  }
+  await page.waitForFunction((n) => window.__ncc.state.head >= n, expected[expected.length - 1], { timeout: 10000 });
+  const got = await page.evaluate((s) => window.__ncc.state.applied.filter((x) => x > s), start);
+  const want = expected.filter((x) => x <= got[got.length - 1]);
+  assert.deepEqual(got, want, "events applied = events the server has (none lost, none doubled)");
+  const dup = await page.evaluate(() => window.__ncc.stream.duplicates);
+  console.log(`  ${got.length} events applied, ${dup} resent by the server and ignored, ${made.length} calls made offline`);
+  for (const id of made) assert.ok(await page.locator(`#queue tr[data-id="${id}"]`).count() === 1, `incident ${id} once in the queue`);
+  await shot(page, "back-online");
+}
+
+let failed = false;
+try {
+  if (SUITE === "console") await suiteConsole();
+  else if (SUITE === "visibility") await suiteVisibility();
+  else if (SUITE === "offline") await suiteOffline();
+  else throw new Error("unknown suite " + SUITE);
+  assert.deepEqual(external, [], "requests that would have left the machine");
+  step("passed");
+} catch (e) {
+  failed = true;
+  console.error(e);
+  for (const ctx of browser.contexts()) for (const p of ctx.pages()) await shot(p, "failure").catch(() => {});
+} finally {
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);
