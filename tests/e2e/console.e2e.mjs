@@ -174,6 +174,16 @@ async function suiteConsole() {
   });
   assert.deepEqual(axe, [], axe.join("\n"));
 
+  step("a panel detached into its own window stays in sync (BroadcastChannel)");
+  const [popup] = await Promise.all([page.context().waitForEvent("page"), page.click("#queue-panel .detach")]);
+  await popup.waitForSelector(`#queue tr[data-id="${other.id}"]`, { timeout: 10000 });
+  assert.equal(await popup.evaluate(() => document.body.dataset.panel), "queue");
+  assert.ok(!(await popup.locator("#board-panel").isVisible()), "only the queue in the detached window");
+  await popup.click(`#queue tr[data-id="${other.id}"]`);
+  await page.waitForFunction((id) => document.querySelector("#detail-title")?.textContent.startsWith(`#${id} `), other.id, { timeout: 5000 });
+  await shot(popup, "detached-queue");
+  await popup.close();
+
   if (process.env.NCC_DOCS_SCREENSHOT) {
     await page.click(`#queue tr[data-id="${incident}"]`);
     await page.waitForTimeout(800);

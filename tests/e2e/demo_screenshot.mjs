@@ -8,7 +8,7 @@ const { chromium } = require("playwright-core");
 const [url, user, password, out] = process.argv.slice(2);
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true,
   args: ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"] });
-const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+const page = await browser.newPage({ viewport: { width: 1440, height: 820 } });
 await page.goto(url + "/");
 await page.fill("#username", user);
 await page.fill("#password", password);
@@ -25,5 +25,8 @@ if (await first.count()) {
     await page.waitForTimeout(1500);
   }
 }
+// The whole northern city in view, the selected incident's detail on the side.
+await page.evaluate(() => window.__ncc.cop.map.jumpTo({ center: [-122.43, 37.782], zoom: 12.3 }));
+await page.waitForTimeout(1500);
 await page.screenshot({ path: out });
 await browser.close();

@@ -6,7 +6,7 @@ import { state, OPEN, type Incident } from "./state";
 import { api, write, can, agenciesOf } from "./session";
 import { ctx } from "./panels";
 import { PLANS } from "./plans";
-import type { Cop } from "./map";
+import { UNIT_STATUS_COLOURS, type Cop } from "./map";
 
 export let cop: Cop;
 export function setCop(c: Cop): void { cop = c; }
@@ -111,7 +111,7 @@ function render(root: HTMLElement, inc: any, messages: any[]): void {
     const u = a.unit ? state.units.get(a.unit) : null;
     units.append(h("li", { class: a.cleared ? "cleared" : "" },
       h("b", { text: u?.callsign ?? (a.unit ? `#${a.unit}` : "withheld") }), " ",
-      h("span", { class: "ustatus", text: a.cleared ? "cleared" : u?.status ?? "" }), " ",
+      h("span", { class: "ustatus", style: `--c:${a.cleared ? "#888" : UNIT_STATUS_COLOURS[u?.status ?? ""] ?? "#888"}`, text: a.cleared ? "cleared" : u?.status ?? "" }), " ",
       h("small", { text: fmtTime(a.assigned) })));
   }
   root.append(section(t("Assigned units"), units));

@@ -3,7 +3,7 @@
 import "./style.css";
 import { h, $ } from "./dom";
 import { t, setLang, currentLang, fmtTime } from "./i18n";
-import { api, login, logout, resume, onSignedOut, onRenewed, current, agenciesOf, can, type WhoAmI } from "./session";
+import { api, login, logout, resume, onSignedOut, onRenewed, current, agenciesOf, can, detached, channel, type WhoAmI } from "./session";
 import { Stream, type Health } from "./stream";
 import { state, onChange, resetPicture, OPEN, type Incident, type Unit } from "./state";
 import { Cop, layers } from "./map";
@@ -96,6 +96,7 @@ async function start(): Promise<void> {
   stream?.stop(); // signing in again keeps one stream
   stream = null;
   document.body.classList.add("signed-in");
+  if (detached) document.body.dataset.panel = detached;
   try { await loadPicture(); } catch (e: any) { if (!current()) return; toast(e.message, true); }
   const who = ctx.who;
   cop?.map?.remove();
@@ -109,7 +110,8 @@ async function start(): Promise<void> {
   const agencyCodes = await loadAgencies();
   fillAgencies([...new Set([...agencyCodes, ...[...state.units.values()].map((u) => u.agency)])].sort());
   renderAll();
-  void cop.mount($("#map")).then(() => buildLayerToggles()).catch((e) => toast("map: " + e.message, true));
+  if (!detached || detached === "map")
+    void cop.mount($("#map")).then(() => buildLayerToggles()).catch((e) => toast("map: " + e.message, true));
   void loadRequests();
   void loadZones();
   stream = new Stream(badge, async () => { await loadPicture(); renderAll(); });
@@ -156,7 +158,21 @@ onChange((ev) => {
   }, 100);
 });
 
-function select(id: number): void {
+// Selection is shared with the detached windows (and theirs with this one).
+channel?.addEventListener("message", (m) => {
+  if (m.data?.type === "select" && typeof m.data.id === "number") select(m.data.id, false);
+  if (m.data?.type === "select-unit" && typeof m.data.id === "number") selectUnit(m.data.id, false);
+});
+
+function detach(panel: string): void {
+  window.open(`/?panel=${panel}`, `ncc-${panel}`, "popup,width=1000,height=720");
+}
+function detachButton(panel: string): HTMLElement {
+  return h("button", { class: "detach", title: `detach ${panel}`, "aria-label": `detach ${panel}`, onclick: () => detach(panel), text: "⧉" });
+}
+
+function select(id: number, announce = true): void {
+  if (announce) channel?.postMessage({ type: "select", id });
   closeIntakeIfOpen();
   setSelectedIncident(id);
   if (cop) { cop.selected = id; cop.markDirty(); }
@@ -165,7 +181,8 @@ function select(id: number): void {
   void showIncident(id);
   renderQueue();
 }
-function selectUnit(id: number): void {
+function selectUnit(id: number, announce = true): void {
+  if (announce) channel?.postMessage({ type: "select-unit", id });
   const u = state.units.get(id);
   if (!u) return;
   if (u.position && cop) cop.flyTo(u.position, 15);
@@ -202,10 +219,13 @@ function layout(who: WhoAmI | null): HTMLElement {
   cmd = mountCommandLine(cmdBar);
   const queue = h("section", { id: "queue-panel", class: "panel", "aria-label": t("Incidents") });
   mountQueue(queue);
+  queue.querySelector(".panel-head")?.append(detachButton("queue"));
   const board = h("section", { id: "board-panel", class: "panel", "aria-label": t("Units") });
   mountBoard(board);
+  board.querySelector(".panel-head")?.append(detachButton("board"));
   const alerts = h("section", { id: "alerts-panel", class: "panel", "aria-label": t("Alerts") });
   mountAlerts(alerts);
+  alerts.querySelector(".panel-head")?.append(detachButton("alerts"));
   const roles = (who?.roles ?? []).join(", ");
   const newCall = can(who, "incident.create") ? h("button", { id: "new-call", class: "primary", onclick: () => openIntake(), text: `${t("New call")} (F3)` }) : null;
   return h("div", { class: "shell" },
@@ -220,7 +240,7 @@ function layout(who: WhoAmI | null): HTMLElement {
     cmdBar,
     h("main", { class: "work" },
       queue,
-      h("section", { class: "mapwrap", "aria-label": "map" }, h("div", { id: "map", class: "map" }), h("div", { id: "layers", class: "layers" })),
+      h("section", { class: "mapwrap", "aria-label": "map" }, h("div", { id: "map", class: "map" }), h("div", { id: "layers", class: "layers" }), h("div", { class: "map-detach" }, detachButton("map"))),
       h("aside", { class: "side panel", tabindex: 0, "aria-label": t("Detail") },
         h("div", { id: "detail" }, h("p", { class: "muted", text: HELP })),
         h("div", { id: "intake-panel", hidden: true })),

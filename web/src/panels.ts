@@ -72,7 +72,7 @@ export function renderQueue(): void {
       onclick: () => ctx.select(i.id), onkeydown: (e: Event) => { if ((e as KeyboardEvent).key === "Enter") ctx.select(i.id); } },
       h("td", {}, state.unread.has(i.id) ? h("span", { class: "dot", role: "img", title: t("unread"), "aria-label": t("unread") }) : null, String(i.id)),
       h("td", {}, h("span", { class: "prio", style: `--c:${PRIORITY_COLOURS[i.priority] ?? "#888"}`, text: i.priority })),
-      h("td", { text: i.type }),
+      h("td", { text: i.type, title: i.type }),
       h("td", {}, h("span", { class: "status s-" + i.status, text: i.status })),
       h("td", { class: "age " + timer, "data-timer": timer, text: fmtAge(age) }),
       h("td", { class: "addr", text: i.address || i.landmark || `${i.location.lat.toFixed(4)}, ${i.location.lon.toFixed(4)}` }));

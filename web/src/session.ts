@@ -22,6 +22,13 @@ export class ApiError extends Error {
 }
 
 type Listener = () => void;
+
+// Several windows (panels detached onto other screens) share one sign-in. Refresh tokens
+// rotate and reusing an old one revokes the login, so only the main window renews; it tells
+// the others over a BroadcastChannel. A detached window renews itself only if no new token
+// came by 95 % of the old one's life (the main window was closed).
+export const detached = new URLSearchParams(location.search).get("panel");
+export const channel: BroadcastChannel | null = typeof BroadcastChannel === "function" ? new BroadcastChannel("ncc-console") : null;
 let session: Session | null = null;
 let refreshTimer: number | undefined;
 let refreshing: Promise<boolean> | null = null;
@@ -38,7 +45,7 @@ export function current(): Session | null {
   return session;
 }
 
-function store(body: { access_token: string; refresh_token: string; expires_in: number; user?: string; agency?: string }): void {
+function store(body: { access_token: string; refresh_token: string; expires_in: number; user?: string; agency?: string }, announce = true): void {
   session = {
     access_token: body.access_token,
     refresh_token: body.refresh_token,
@@ -48,14 +55,30 @@ function store(body: { access_token: string; refresh_token: string; expires_in: 
   };
   sessionStorage.setItem("ncc_session", JSON.stringify(session));
   scheduleRefresh();
+  if (announce) channel?.postMessage({ type: "session", session });
 }
+
+channel?.addEventListener("message", (m) => {
+  const d = m.data;
+  if (d?.type === "session" && d.session?.access_token) {
+    session = d.session as Session;
+    sessionStorage.setItem("ncc_session", JSON.stringify(session));
+    scheduleRefresh();
+    renewedListeners.forEach((f) => f());
+  } else if (d?.type === "signout" && session) {
+    window.clearTimeout(refreshTimer);
+    session = null;
+    sessionStorage.removeItem("ncc_session");
+    signedOutListeners.forEach((f) => f(""));
+  }
+});
 
 // Refresh at 80 % of the token's life (12 min of 15), or at once when that moment has passed.
 function scheduleRefresh(): void {
   window.clearTimeout(refreshTimer);
   if (!session) return;
   const life = session.expires_at - Date.now();
-  const wait = Math.max(0, Math.min(life * 0.8, life - 60_000));
+  const wait = Math.max(0, detached ? life * 0.95 : Math.min(life * 0.8, life - 60_000));
   refreshTimer = window.setTimeout(() => void refresh(), wait);
 }
 
@@ -122,6 +145,7 @@ export function signOutLocally(why: string): void {
 
 export async function logout(): Promise<void> {
   const s = session;
+  channel?.postMessage({ type: "signout" });
   if (s) await fetch("/api/v1/auth/logout", { method: "POST", headers: { Authorization: "Bearer " + s.access_token } }).catch(() => {});
   signOutLocally("");
 }

@@ -47,8 +47,8 @@ export function resetPicture(incidents: Incident[], units: Unit[], head: number)
     state.incidents.set(i.id, i);
     state.typesSeen.add(i.type);
   }
-  // Time in status is known from the status events seen here; the list does not say it.
-  for (const u of units) state.units.set(u.id, { ...u, status_since: before.get(u.id)?.status_since });
+  // Time in status: from the status events seen here, else the unit's last change (`updated`).
+  for (const u of units) state.units.set(u.id, { ...u, status_since: before.get(u.id)?.status_since ?? (Date.parse((u as any).updated ?? "") || undefined) });
   state.head = head;
   changed(null);
 }
