@@ -5,9 +5,12 @@
 //              only; an overdue timer turns red; Arabic right-to-left; axe-core
 //   visibility two browsers signed into different agencies each see only what they may
 //   offline    10 s offline and back: no event lost or doubled
+//   session    access tokens of 6 s: the console renews them and stays live for 4 lifetimes
+//              with every event once; a session ended on the server asks to sign in again
 // Screenshots of each step go to NCC_SHOTS.
 import { createRequire } from "node:module";
-import { readFileSync, copyFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 
@@ -17,7 +20,7 @@ const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
 const URL = process.env.NCC_URL;
 const PASSWORD = process.env.NCC_PASSWORD;
-const BOSS = process.env.NCC_BOSS_TOKEN;
+let BOSS = process.env.NCC_BOSS_TOKEN;
 const UNITS = JSON.parse(process.env.NCC_UNITS);
 const SHOTS = process.env.NCC_SHOTS;
 const SUITE = process.env.NCC_SUITE;
@@ -60,6 +63,7 @@ async function newPage(lang = "en") {
   });
   const page = await context.newPage();
   page.on("pageerror", (e) => console.log("page error:", e.message));
+  page.on("response", (r) => { if (r.status() >= 500) console.log(`server answered ${r.status()}: ${r.request().method()} ${r.url()}`); });
   page.on("console", (m) => { if (m.type() === "error") console.log("console:", m.text()); });
   if (lang !== "en") await page.addInitScript((l) => localStorage.setItem("ncc_lang", l), lang);
   return { context, page };
@@ -302,14 +306,75 @@ async function suiteOffline() {
     if (!page_.items.length || page_.last_seq >= serverHead) break;
     after = page_.last_seq;
   }
-  await page.waitForFunction((n) => window.__ncc.state.head >= n, expected[expected.length - 1], { timeout: 10000 });
-  const got = await page.evaluate((s) => window.__ncc.state.applied.filter((x) => x > s), start);
-  const want = expected.filter((x) => x <= got[got.length - 1]);
-  assert.deepEqual(got, want, "events applied = events the server has (none lost, none doubled)");
+  const last = expected[expected.length - 1];
+  await page.waitForFunction((n) => window.__ncc.state.head >= n, last, { timeout: 10000 });
+  const got = await page.evaluate(([s, l]) => window.__ncc.state.applied.filter((x) => x > s && x <= l), [start, last]);
+  assert.deepEqual(got, expected, "events applied = events the server has (none lost, none doubled)");
   const dup = await page.evaluate(() => window.__ncc.stream.duplicates);
   console.log(`  ${got.length} events applied, ${dup} resent by the server and ignored, ${made.length} calls made offline`);
   for (const id of made) assert.ok(await page.locator(`#queue tr[data-id="${id}"]`).count() === 1, `incident ${id} once in the queue`);
   await shot(page, "back-online");
+}
+
+async function suiteSession() {
+  // The test's own API token lasts 6 s too: renew it every 3 s.
+  let pair = await (await fetch(URL + "/api/v1/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: "boss", password: PASSWORD }) })).json();
+  BOSS = pair.access_token;
+  const renew = setInterval(async () => {
+    const r = await fetch(URL + "/api/v1/auth/refresh", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ refresh_token: pair.refresh_token }) });
+    if (r.ok) { pair = await r.json(); BOSS = pair.access_token; }
+  }, 3000);
+  try { await sessionSteps(); } finally { clearInterval(renew); }
+}
+
+async function sessionSteps() {
+  const { page } = await newPage();
+  let refreshes = 0, refused = 0;
+  page.on("response", (r) => {
+    if (r.url().endsWith("/api/v1/auth/refresh")) { refreshes++; if (r.status() === 429) refused++; }
+  });
+  step("sign in with 6 s access tokens");
+  await signIn(page, "chief");
+  const start = await headOf(page);
+  const first = await page.evaluate(() => JSON.parse(sessionStorage.getItem("ncc_session")).access_token);
+  const made = [];
+  for (let k = 0; k < 12; k++) {
+    const i = await api("POST", "/api/v1/incidents", { type: "fire", priority: 3, agency: "civil_defence",
+      location: { lat: 37.795 + k * 0.0005, lon: -122.434 }, address: `SHIFT CALL ${k}` });
+    made.push(i.id);
+    await page.waitForTimeout(2000);
+    assert.equal(await page.locator("#login").count(), 0, "still signed in");
+  }
+  step("24 s later: renewed, live, every event once");
+  const now = await page.evaluate(() => JSON.parse(sessionStorage.getItem("ncc_session")).access_token);
+  assert.notEqual(now, first, "the access token was renewed");
+  console.log(`  ${refreshes} renewals in 24 s, ${refused} refused`);
+  assert.ok(refreshes >= 3 && refreshes <= 10 && refused === 0, `${refreshes} renewals, ${refused} refused`);
+  await page.waitForSelector("#live[data-state=live]", { timeout: 8000 });
+  for (const id of made) await page.waitForSelector(`#queue tr[data-id="${id}"]`, { timeout: 5000 });
+  // A command after four token lifetimes works without signing in again.
+  await page.fill("#cmd", `NOTE ${made[0]} still here`);
+  await page.press("#cmd", "Enter");
+  await page.waitForFunction(() => /note/.test(document.querySelector("#cmd-out").textContent), null, { timeout: 5000 });
+  const chief = await login("chief");
+  const expected = (await api("GET", `/api/v1/events?after=${start}&limit=1000`, undefined, chief)).items.map((e) => e.seq);
+  const last = expected[expected.length - 1] ?? 0;
+  await page.waitForFunction((n) => window.__ncc.state.head >= n, last, { timeout: 10000 });
+  const got = await page.evaluate(([s, l]) => window.__ncc.state.applied.filter((x) => x > s && x <= l), [start, last]);
+  assert.deepEqual(got, expected, "every event once, in order");
+  await shot(page, "renewed");
+  step("the session ended on the server: the console asks to sign in");
+  execFileSync(process.env.NCC_BIN, ["user", "disable", "--data", process.env.NCC_DATA, "chief"]);
+  await page.waitForSelector("#login", { timeout: 15000 });
+  assert.match(await page.textContent("#login-error"), /sign in again/i);
+  await shot(page, "ended");
+  // It stays there: no retry loop against the server.
+  const before = await page.evaluate(() => performance.getEntriesByType("resource").length);
+  await page.waitForTimeout(4000);
+  const after = await page.evaluate(() => performance.getEntriesByType("resource").length);
+  assert.ok(after - before <= 1, `${after - before} requests after the session ended`);
 }
 
 let failed = false;
@@ -317,6 +382,7 @@ try {
   if (SUITE === "console") await suiteConsole();
   else if (SUITE === "visibility") await suiteVisibility();
   else if (SUITE === "offline") await suiteOffline();
+  else if (SUITE === "session") await suiteSession();
   else throw new Error("unknown suite " + SUITE);
   assert.deepEqual(external, [], "requests that would have left the machine");
   step("passed");

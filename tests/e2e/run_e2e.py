@@ -8,7 +8,7 @@ tests/e2e/console.e2e.mjs — Debian's chromium driven by playwright-core (web/n
 browser download). Screenshots of each step go to --out.
 
 Exit 77 (ctest: skipped) only when chromium is absent.
-Usage: run_e2e.py --ncc build/dev/src/app/ncc --suite console|visibility|offline --out DIR
+Usage: run_e2e.py --ncc build/dev/src/app/ncc --suite console|visibility|offline|session --out DIR
 """
 import argparse
 import fcntl
@@ -77,7 +77,9 @@ def main():
     os.makedirs(shots)
     graph = build_graph(args.ncc, data, args.out)
 
-    s = Server(args.ncc, extra=["--graph", graph, "--places", osm, "--plans", os.path.join(REPO, "config", "plans"),
+    # The session suite: access tokens of 6 s, so that several renewals happen within the test.
+    ttl = ["--access-token-ttl", "6"] if args.suite == "session" else []
+    s = Server(args.ncc, extra=ttl + ["--graph", graph, "--places", osm, "--plans", os.path.join(REPO, "config", "plans"),
                                 "--web", os.path.join(REPO, "web", "dist")])
     every = ["civil_defence", "ambulance", "police"]
     s.add_user("boss", "civil_defence",
@@ -105,7 +107,7 @@ def main():
         assert status == 202, (status, body)
         env = dict(os.environ, NCC_URL=f"http://127.0.0.1:{s.port}", NCC_PASSWORD=PASSWORD, NCC_BOSS_TOKEN=boss,
                    NCC_UNITS=json.dumps(units), NCC_SHOTS=shots, NCC_SUITE=args.suite, NCC_CHROMIUM=CHROMIUM,
-                   NCC_DOCS_SCREENSHOT=args.docs_screenshot or "")
+                   NCC_DOCS_SCREENSHOT=args.docs_screenshot or "", NCC_BIN=args.ncc, NCC_DATA=s.data_dir)
         started = time.time()
         done = subprocess.run(["node", os.path.join(HERE, "console.e2e.mjs")], env=env, cwd=REPO, timeout=170)
         print(f"{args.suite}: node finished in {time.time() - started:.1f} s with {done.returncode}; screenshots in {shots}")

@@ -78,7 +78,8 @@ function scheduleRefresh(): void {
   window.clearTimeout(refreshTimer);
   if (!session) return;
   const life = session.expires_at - Date.now();
-  const wait = Math.max(0, detached ? life * 0.95 : Math.min(life * 0.8, life - 60_000));
+  // 12 of 15 minutes; at least half the life for short tokens (never a tight loop).
+  const wait = Math.max(0, detached ? life * 0.95 : Math.max(life * 0.5, Math.min(life * 0.8, life - 60_000)));
   refreshTimer = window.setTimeout(() => void refresh(), wait);
 }
 
