@@ -121,6 +121,8 @@ async function suiteConsole() {
   const inc = await api("GET", `/api/v1/incidents/${incident}`);
   assert.equal(inc.assignments.length, recRows);
   assert.equal(inc.status, "dispatched");
+  // The road route of each assigned unit to the incident, on the map.
+  await page.waitForFunction((n) => Number(document.querySelector("#map").dataset.routes) >= n, recRows, { timeout: 10000 });
   await shot(page, "accepted");
 
   step("a unit status sent through the API appears in the board within a second");
@@ -132,6 +134,12 @@ async function suiteConsole() {
   console.log(`  status on the board ${took} ms after the API answered`);
   assert.ok(took < 1000, `took ${took} ms`);
   await shot(page, "board-status");
+  // A unit chosen on the board: centred, its last hour's track asked for, follow offered.
+  await page.click(`#board tr[data-unit="${UNITS.E2}"] button.link`);
+  await page.waitForFunction(() => document.querySelector("#map").dataset.track !== undefined, null, { timeout: 5000 });
+  assert.match(await page.textContent("#unit-box"), /E2/);
+  await page.click("#follow");
+  assert.equal(await page.getAttribute("#follow", "aria-pressed"), "true");
 
   step("dispatch by command line only");
   const other = await api("POST", "/api/v1/incidents", { type: "medical.cardiac", priority: 2, agency: "ambulance",

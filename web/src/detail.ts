@@ -109,10 +109,10 @@ function render(root: HTMLElement, inc: any, messages: any[]): void {
   const units = h("ul", { class: "list", id: "assigned" });
   for (const a of inc.assignments ?? []) {
     const u = a.unit ? state.units.get(a.unit) : null;
-    units.append(h("li", { class: a.cleared ? "cleared" : "" },
+    units.append(h("li", { class: a.cleared ? "cleared" : "", "data-unit": a.unit ?? "" },
       h("b", { text: u?.callsign ?? (a.unit ? `#${a.unit}` : "withheld") }), " ",
       h("span", { class: "ustatus", style: `--c:${a.cleared ? "#888" : UNIT_STATUS_COLOURS[u?.status ?? ""] ?? "#888"}`, text: a.cleared ? "cleared" : u?.status ?? "" }), " ",
-      h("small", { text: fmtTime(a.assigned) })));
+      h("small", { text: fmtTime(a.assigned) }), " ", h("span", { class: "eta" })));
   }
   root.append(section(t("Assigned units"), units));
 
@@ -216,6 +216,8 @@ async function drawRoutes(inc: any): Promise<void> {
     try {
       const r = await api("GET", `/api/v1/route?from=${u.position.lat},${u.position.lon}&to=${inc.location.lat},${inc.location.lon}`);
       if (r.geometry) lines.push({ type: "Feature", geometry: r.geometry, properties: { unit: u.callsign, eta: r.seconds } });
+      const cell = document.querySelector(`#assigned li[data-unit="${u.id}"] .eta`);
+      if (cell && current === inc.id) cell.textContent = `ETA ${fmtNum(Math.max(1, Math.round(r.seconds / 60)))} min · ${fmtNum(r.meters / 1000, 1)} km`;
     } catch { /* no graph: no line */ }
   }
   if (current === inc.id) cop?.setRoutes(lines);

@@ -191,6 +191,28 @@ function selectUnit(id: number, announce = true): void {
   row?.classList.add("flash");
   window.setTimeout(() => row?.classList.remove("flash"), 1500);
   if (u.incident) void showIncident(u.incident);
+  void showTrack(u);
+}
+
+// The unit's track over the last hour, and a button to follow it.
+async function showTrack(u: Unit): Promise<void> {
+  const box = document.getElementById("unit-box");
+  if (box) {
+    const follow = h("button", { id: "follow", "aria-pressed": cop?.follow === u.id ? "true" : undefined, text: `⌖ follow ${u.callsign}` });
+    follow.onclick = () => {
+      if (!cop) return;
+      cop.follow = cop.follow === u.id ? null : u.id;
+      if (cop.follow) follow.setAttribute("aria-pressed", "true"); else follow.removeAttribute("aria-pressed");
+      cop.followTick();
+    };
+    box.replaceChildren(h("b", { text: `${u.callsign} · ${u.kind} · ${u.status}` }), " ", follow);
+    box.hidden = false;
+  }
+  try {
+    const from = Date.now() - 3600_000;
+    const r = await api<{ fixes: { lat: number; lon: number }[] }>("GET", `/api/v1/units/${u.id}/track?from=${from}`);
+    cop?.setTrack(r.fixes.map((f) => [f.lon, f.lat]));
+  } catch { cop?.setTrack([]); }
 }
 function closeIntakeIfOpen(): void {
   if (!document.getElementById("intake-panel")?.hidden) closeIntake();
@@ -240,7 +262,7 @@ function layout(who: WhoAmI | null): HTMLElement {
     cmdBar,
     h("main", { class: "work" },
       queue,
-      h("section", { class: "mapwrap", "aria-label": "map" }, h("div", { id: "map", class: "map" }), h("div", { id: "layers", class: "layers" }), h("div", { class: "map-detach" }, detachButton("map"))),
+      h("section", { class: "mapwrap", "aria-label": "map" }, h("div", { id: "map", class: "map" }), h("div", { id: "layers", class: "layers" }), h("div", { id: "unit-box", class: "unit-box", hidden: true }), h("div", { class: "map-detach" }, detachButton("map"))),
       h("aside", { class: "side panel", tabindex: 0, "aria-label": t("Detail") },
         h("div", { id: "detail" }, h("p", { class: "muted", text: HELP })),
         h("div", { id: "intake-panel", hidden: true })),

@@ -121,11 +121,13 @@ export class Cop {
     const empty = { type: "FeatureCollection", features: [] } as GeoJSON.FeatureCollection;
     m.addSource("zones", { type: "geojson", data: empty });
     m.addSource("route", { type: "geojson", data: empty });
+    m.addSource("track", { type: "geojson", data: empty });
     m.addSource("incidents", { type: "geojson", data: empty, cluster: true, clusterMaxZoom: 12, clusterRadius: 40 });
     m.addSource("units", { type: "geojson", data: empty, cluster: true, clusterMaxZoom: 11, clusterRadius: 40 });
     m.addSource("incidents-flat", { type: "geojson", data: empty });
     m.addSource("units-flat", { type: "geojson", data: empty });
     m.addLayer({ id: "zones-line", type: "line", source: "zones", paint: { "line-color": "#7a3cb8", "line-width": 1.5, "line-dasharray": [2, 2] } });
+    m.addLayer({ id: "track-line", type: "line", source: "track", paint: { "line-color": "#6a1b9a", "line-width": 2.5, "line-opacity": 0.8 } });
     m.addLayer({ id: "route-line", type: "line", source: "route", paint: { "line-color": "#1565c0", "line-width": 4, "line-opacity": 0.7 } });
     for (const src of ["incidents", "units"]) {
       m.addLayer({ id: `${src}-cluster`, type: "circle", source: src, filter: ["has", "point_count"],
@@ -192,6 +194,7 @@ export class Cop {
       m.getCanvas().style.cursor = "";
       fn(p);
     });
+    m.on("dragstart", () => { this.follow = null; document.getElementById("follow")?.removeAttribute("aria-pressed"); });
     this.applyLayerVisibility();
   }
 
@@ -240,6 +243,7 @@ export class Cop {
     (this.map.getSource(target[0]) as GeoJSONSource).setData(fc(incidents));
     (this.map.getSource(target[1]) as GeoJSONSource).setData(fc(units));
     this.setDataCalls += 2;
+    this.followTick();
     const el = this.map.getContainer();
     el.dataset.incidents = String(incidents.length);
     el.dataset.units = String(units.length);
@@ -250,6 +254,19 @@ export class Cop {
   }
   setRoutes(lines: GeoJSON.Feature[]): void {
     (this.map?.getSource("route") as GeoJSONSource | undefined)?.setData({ type: "FeatureCollection", features: lines });
+    if (this.map) this.map.getContainer().dataset.routes = String(lines.length);
+  }
+  setTrack(coords: [number, number][]): void {
+    (this.map?.getSource("track") as GeoJSONSource | undefined)?.setData({ type: "FeatureCollection",
+      features: coords.length > 1 ? [{ type: "Feature", properties: {}, geometry: { type: "LineString", coordinates: coords } }] : [] });
+    if (this.map) this.map.getContainer().dataset.track = String(coords.length);
+  }
+  // Follow a unit: the map keeps it centred as its fixes come in (until the map is dragged).
+  follow: number | null = null;
+  followTick(): void {
+    if (this.follow === null || !this.map) return;
+    const u = state.units.get(this.follow);
+    if (u?.position) this.map.easeTo({ center: [u.position.lon, u.position.lat], duration: 300 });
   }
   flyTo(p: { lat: number; lon: number }, zoom = 15): void {
     this.map?.easeTo({ center: [p.lon, p.lat], zoom: Math.max(zoom, this.map.getZoom()) });
