@@ -71,7 +71,33 @@ function render(root: HTMLElement, inc: any, messages: any[]): void {
     h("span", { class: "cls", text: inc.classification ?? "" })));
   root.append(h("p", { class: "addr", text: [inc.address, inc.landmark].filter(Boolean).join(" · ") || `${inc.location.lat}, ${inc.location.lon}` }));
   if (inc.summary) root.append(h("p", { class: "summary", text: inc.summary }));
-  root.append(h("p", { class: "meta", text: `${owner} · ${fmtTime(inc.created)}` }));
+  root.append(h("p", { class: "meta", text: [owner, fmtTime(inc.created), (inc.shared_with ?? []).length ? "shared: " + inc.shared_with.join(", ") : "",
+    (inc.zones ?? []).length ? "zones: " + inc.zones.join(", ") : "", inc.split_from ? `split from #${inc.split_from}` : ""].filter(Boolean).join(" · ") }));
+  // Time-target escalations of this incident.
+  if ((inc.escalations ?? []).length) {
+    const esc = h("ul", { class: "list", id: "escalations" });
+    for (const e of inc.escalations) esc.append(h("li", { class: "alert k-sla" }, h("span", { text: typeof e === "string" ? e : `${e.step ?? ""} ${e.due ? "due " + fmtTime(e.due) : ""} ${e.target_s ? "(" + e.target_s + " s)" : ""}` })));
+    root.append(section("SLA", esc));
+  }
+  // Alarms and calls attached; a wrong merge is split off into a new incident.
+  if ((inc.sources ?? []).length) {
+    const chosen = new Set<string>();
+    const list = h("ul", { class: "list", id: "sources" });
+    for (const src of inc.sources) {
+      const sid = String(src.id ?? src.source ?? src);
+      const cb = h("input", { type: "checkbox", "aria-label": `split ${sid}` });
+      cb.onchange = () => (cb.checked ? chosen.add(sid) : chosen.delete(sid));
+      list.append(h("li", {}, can(who, "incident.split", owner) ? cb : null, " ",
+        h("span", { text: `${src.kind ?? ""} ${sid} ${src.time ? fmtTime(src.time) : ""} ${src.details ?? src.plate ?? ""}` })));
+    }
+    const parts: (Node | null)[] = [list];
+    if (can(who, "incident.split", owner) && inc.sources.length > 1)
+      parts.push(h("button", { id: "split", onclick: async () => {
+        if (!chosen.size) return;
+        try { const r = await write("POST", `/api/v1/incidents/${id}/split`, { sources: [...chosen] }); ctx.toast(`split → #${r.id}`); ctx.select(r.id); } catch (e: any) { ctx.toast(e.message, true); }
+      }, text: "Split" }));
+    root.append(section("Alarms and calls", ...parts));
+  }
 
   // Actions
   const actions = h("div", { class: "actions" });

@@ -145,6 +145,7 @@ function renderAll(): void {
 onChange((ev) => {
   if (ev) {
     const d = ev.data ?? {};
+    if (ev.type === "resource_requested" || ev.type === "resource_request_answered" || ev.type === "coverage_changed") void loadRequests();
     for (const k of ["id", "incident"]) if (typeof d[k] === "number") touched.add(d[k]);
   }
   if (renderPending) return;

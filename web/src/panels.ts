@@ -14,18 +14,25 @@ export const ctx = {
 };
 
 // ---------- Incident queue ----------
-const queueFilter = { agency: "", status: "open", type: "" };
+const queueFilter = { agency: "", status: "open", type: "", zone: "" };
 export function mountQueue(root: HTMLElement): void {
   const agency = h("select", { "aria-label": t("Agency"), id: "q-agency" }, h("option", { value: "" }, t("All")));
   const status = h("select", { "aria-label": t("Status"), id: "q-status" }, h("option", { value: "open" }, t("Open")),
     ...INCIDENT_STATUSES.map((s) => h("option", { value: s }, s)));
   const type = h("input", { type: "search", placeholder: t("Type"), "aria-label": t("Type"), id: "q-type", size: 10 });
+  const zone = h("select", { "aria-label": t("zones"), id: "q-zone" }, h("option", { value: "", text: `${t("zones")}: ${t("All")}` }));
+  zone.onchange = () => { queueFilter.zone = zone.value; renderQueue(); };
+  zone.onfocus = () => {
+    const all = new Set<string>();
+    for (const i of state.incidents.values()) for (const z of i.zones ?? []) all.add(z);
+    for (const z of [...all].sort()) if (![...zone.options].some((o) => o.value === z)) zone.append(h("option", { value: z, text: z }));
+  };
   agency.onchange = () => { queueFilter.agency = agency.value; renderQueue(); };
   status.onchange = () => { queueFilter.status = status.value; renderQueue(); };
   type.oninput = () => { queueFilter.type = type.value.trim().toLowerCase(); renderQueue(); };
   root.append(
     h("header", { class: "panel-head" }, h("h2", { text: t("Incidents") }), h("span", { id: "q-count", class: "count" })),
-    h("div", { class: "filters" }, agency, status, type),
+    h("div", { class: "filters" }, agency, status, type, zone),
     h("div", { class: "scroll", tabindex: 0 }, h("table", { id: "queue", class: "grid" },
       h("thead", {}, h("tr", {}, h("th", { text: "#" }), h("th", { text: "P" }), h("th", { text: t("Type") }),
         h("th", { text: t("Status") }), h("th", { text: t("Age") }), h("th", { text: t("Location") }))),
@@ -46,6 +53,7 @@ export function queueRows() {
     .filter((i) => (f.status === "open" ? OPEN.has(i.status) : i.status === f.status))
     .filter((i) => !f.agency || i.agency === f.agency)
     .filter((i) => !f.type || i.type.toLowerCase().includes(f.type))
+    .filter((i) => !f.zone || (i.zones ?? []).includes(f.zone))
     .sort((a, b) => a.priority - b.priority || Date.parse(a.created ?? "") - Date.parse(b.created ?? "") || a.id - b.id);
 }
 
@@ -156,9 +164,26 @@ export function renderBoard(): void {
 interface ResourceRequest { id: number; incident: number; from_agency: string; to_agency: string; kind: string; count: number; reason: string; deadline: string; status: string }
 let requests: ResourceRequest[] = [];
 let coverage: any[] = [];
+// An optional sound for new alerts (a short tone from WebAudio: no file, nothing fetched).
+let audio: AudioContext | null = null;
+let lastAlerted = 0;
+function beep(): void {
+  if (!audio) return;
+  const o = audio.createOscillator(), g = audio.createGain();
+  o.frequency.value = 880;
+  g.gain.setValueAtTime(0.15, audio.currentTime);
+  g.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.35);
+  o.connect(g).connect(audio.destination);
+  o.start();
+  o.stop(audio.currentTime + 0.35);
+}
+
 export function mountAlerts(root: HTMLElement): void {
+  const sound = h("input", { type: "checkbox", id: "a-sound", "aria-label": "sound" });
+  sound.onchange = () => { audio = sound.checked ? audio ?? new AudioContext() : null; };
   root.append(
-    h("header", { class: "panel-head" }, h("h2", { text: t("Alerts") }), h("span", { id: "a-count", class: "count" })),
+    h("header", { class: "panel-head" }, h("h2", { text: t("Alerts") }), h("span", { id: "a-count", class: "count" }),
+      h("label", { class: "count" }, sound, " ♪")),
     h("div", { class: "scroll", tabindex: 0 },
       h("h3", { text: t("Resource requests") }), h("ul", { id: "requests", class: "list" }),
       h("h3", { text: t("Coverage") }), h("ul", { id: "coverage", class: "list" }),
@@ -192,7 +217,7 @@ export function renderAlerts(): void {
   clear(req);
   for (const r of requests.filter((x) => x.status === "open")) {
     const canAnswer = mine.has(r.to_agency) && can(ctx.who, "resource.answer", r.to_agency);
-    req.append(h("li", { class: "alert request" },
+    req.append(h("li", { class: "alert request", "data-request": r.id },
       h("span", { text: `#${r.incident} ${r.from_agency} → ${r.to_agency}: ${r.count} ${r.kind} — ${r.reason}` }),
       canAnswer ? h("button", { onclick: () => void answer(r, true), text: t("Accept") }) : null,
       canAnswer ? h("button", { onclick: () => void answer(r, false), text: t("Decline") }) : null));
@@ -204,6 +229,8 @@ export function renderAlerts(): void {
     ...(z.move_ups ?? []).slice(0, 2).map((m: any) => h("small", { text: ` move ${m.callsign} → ${m.to?.lat?.toFixed?.(3)},${m.to?.lon?.toFixed?.(3)}` }))));
   clear(ul);
   const open = state.alerts.filter((a) => !a.acked);
+  const newest = open.reduce((m, a) => Math.max(m, a.seq), 0);
+  if (newest > lastAlerted) { if (lastAlerted) beep(); lastAlerted = newest; }
   document.getElementById("a-count")!.textContent = fmtNum(open.length + requests.filter((x) => x.status === "open").length);
   for (const a of state.alerts.slice(0, 100)) ul.append(alertItem(a));
 }

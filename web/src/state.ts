@@ -4,7 +4,7 @@ export interface Assignment { unit: number | null; assigned?: string; cleared?: 
 export interface Incident {
   id: number; type: string; priority: number; location: LatLon; address?: string; landmark?: string; summary?: string;
   agency: string; classification?: string; status: string; created?: string; updated?: string;
-  assignments?: Assignment[]; recommended?: number[]; last_seq?: number;
+  assignments?: Assignment[]; recommended?: number[]; last_seq?: number; zones?: string[];
 }
 export interface Unit {
   id: number; callsign: string; agency: string; kind: string; status: string; incident?: number | null;
@@ -172,6 +172,11 @@ export function apply(ev: NccEvent): boolean {
     case "coverage_changed":
       if (d.below) pushAlert(ev, "coverage", `coverage ${d.zone} ${Math.round(d.fraction * 100)}% < ${Math.round(d.target * 100)}%`);
       break;
+    case "zones_tagged": {
+      const i = state.incidents.get(d.incident);
+      if (i && !d.alarm) i.zones = d.zones;
+      break;
+    }
     case "incident_split":
       pushAlert(ev, "alarm", `#${d.from} split → #${d.to}`, { incident: d.to, acked: true });
       break;
