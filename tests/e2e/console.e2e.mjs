@@ -64,7 +64,9 @@ async function newPage(lang = "en") {
   const page = await context.newPage();
   page.on("pageerror", (e) => console.log("page error:", e.message));
   page.on("response", (r) => { if (r.status() >= 500) console.log(`server answered ${r.status()}: ${r.request().method()} ${r.url()}`); });
-  page.on("console", (m) => { if (m.type() === "error") console.log("console:", m.text()); });
+  page.on("console", (m) => {
+    if (m.type() === "error" && !/ERR_INTERNET_DISCONNECTED|404 \(Not Found\)/.test(m.text())) console.log("console:", m.text());
+  });
   if (lang !== "en") await page.addInitScript((l) => localStorage.setItem("ncc_lang", l), lang);
   return { context, page };
 }
@@ -342,6 +344,31 @@ async function suiteOffline() {
   console.log(`  ${got.length} events applied, ${dup} resent by the server and ignored, ${made.length} calls made offline`);
   for (const id of made) assert.ok(await page.locator(`#queue tr[data-id="${id}"]`).count() === 1, `incident ${id} once in the queue`);
   await shot(page, "back-online");
+
+  step("a socket that goes silent (open, but nothing comes): stale within seconds, then replaced");
+  const b = await newPage();
+  const conns = [];
+  await b.page.routeWebSocket(/\/api\/v1\/stream/, (ws) => {
+    const server = ws.connectToServer();
+    const c = { dead: false };
+    conns.push(c);
+    server.onMessage((m) => { if (!c.dead) ws.send(m); });
+  });
+  await signIn(b.page, "chief");
+  const from = await headOf(b.page);
+  conns[conns.length - 1].dead = true; // the socket stays open; nothing more arrives
+  const silentAt = Date.now();
+  const quiet = await api("POST", "/api/v1/incidents", { type: "medical", priority: 2, agency: "ambulance",
+    location: { lat: 37.791, lon: -122.433 }, address: "SILENT SOCKET CALL" });
+  await b.page.waitForSelector(`#queue tr[data-id="${quiet.id}"]`, { timeout: 15000 });
+  const stale = await b.page.evaluate((t) => window.__ncc.stream.history.find((x) => !x.live && x.at >= t), silentAt);
+  assert.ok(stale, "the silent socket was shown stale");
+  console.log(`  silent socket shown stale after ${stale.at - silentAt} ms (${stale.detail}), then replaced`);
+  assert.ok(stale.at - silentAt < 8000);
+  await b.page.waitForSelector("#live[data-state=live]", { timeout: 10000 });
+  assert.ok(conns.length >= 2, "a new socket replaced the silent one");
+  const seqs = await b.page.evaluate((s) => window.__ncc.state.applied.filter((x) => x > s), from);
+  assert.equal(new Set(seqs).size, seqs.length, "no event twice");
 }
 
 async function suiteSession() {

@@ -27,6 +27,8 @@ export class Stream {
   public received = 0;
   public duplicates = 0;
   public connects = 0;
+  public fellBehind = 0;
+  public history: { live: boolean; at: number; detail: string }[] = []; // badge changes (bounded)
 
   constructor(private onHealth: HealthFn, private onFellBehind: () => Promise<void>) {}
 
@@ -65,6 +67,8 @@ export class Stream {
     const staleSince = live ? null : this.health.staleSince ?? this.lastGood;
     if (live === this.health.live && staleSince === this.health.staleSince && detail === this.health.detail) return;
     this.health = { live, staleSince, detail };
+    this.history.push({ live, at: Date.now(), detail });
+    if (this.history.length > 200) this.history.shift();
     this.onHealth(this.health);
   }
 
@@ -116,6 +120,7 @@ export class Stream {
     }
     const behind = /reconnect with after=(\d+)/.exec(reason);
     if (behind) {
+      this.fellBehind++;
       try { await this.onFellBehind(); } catch { /* retried below */ }
       return this.connect();
     }
