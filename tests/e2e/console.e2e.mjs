@@ -127,6 +127,18 @@ async function suiteConsole() {
   await page.waitForFunction((n) => Number(document.querySelector("#map").dataset.routes) >= n, recRows, { timeout: 10000 });
   await shot(page, "accepted");
 
+  step("a second call at the same crossing: the open incident is offered as a possible duplicate");
+  await page.keyboard.press("F3");
+  await page.fill("#in-type", "fire.vehicle");
+  await page.fill("#in-address", "Union & Buchanan");
+  await page.locator("#in-matches li[role=option]").first().waitFor({ timeout: 5000 });
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#in-duplicate:not([hidden])", { timeout: 5000 });
+  assert.match(await page.textContent("#in-duplicate"), new RegExp(`#${incident} fire.structure`));
+  await shot(page, "possible-duplicate");
+  await page.click("#in-duplicate button");
+  await page.waitForFunction((id) => document.querySelector("#detail-title")?.textContent.startsWith(`#${id} `), incident);
+
   step("a unit status sent through the API appears in the board within a second");
   const p2 = UNITS.P2;
   // The page notes the moment the row changes (a MutationObserver: no polling delay counted).
@@ -284,6 +296,17 @@ async function suiteVisibility() {
   await b.page.waitForSelector("#rec-make");
   assert.equal(await a.page.locator("#rec-make").count(), 0, "no recommend button for a call taker");
   assert.equal(await a.page.locator("#inc-status").count(), 0, "no status change for a call taker");
+  // Text from the server is text: markup in an address or summary is shown, never run.
+  const evil = "<img src=x onerror=\"window.__xss=1\">";
+  const x = await api("POST", "/api/v1/incidents", { type: "police", priority: 4, agency: "police",
+    location: { lat: 37.7995, lon: -122.4370 }, address: evil, summary: "<b>bold</b><script>window.__xss=2</script>" });
+  await a.page.waitForSelector(`#queue tr[data-id="${x.id}"]`);
+  await a.page.click(`#queue tr[data-id="${x.id}"]`);
+  await a.page.waitForFunction((id) => document.querySelector("#detail-title")?.textContent.startsWith(`#${id} `), x.id);
+  assert.equal(await a.page.textContent(`#queue tr[data-id="${x.id}"] td.addr`), evil);
+  assert.equal(await a.page.textContent("#detail .summary"), "<b>bold</b><script>window.__xss=2</script>");
+  assert.equal(await a.page.evaluate(() => window.__xss), undefined);
+  assert.equal(await a.page.locator("#queue img, #detail img, #detail b:text('bold')").count(), 0);
   await shot(a.page, "police-call-taker");
   await shot(b.page, "civil-defence-dispatcher");
   // A record of the other agency asked for directly: the API answers 404, the console says so.
