@@ -7,7 +7,7 @@ import { api, login, logout, resume, onSignedOut, onRenewed, current, agenciesOf
 import { Stream, type Health } from "./stream";
 import { state, onChange, resetPicture, OPEN, type Incident, type Unit } from "./state";
 import { Cop, layers } from "./map";
-import { ctx, mountQueue, mountBoard, mountAlerts, renderQueue, renderBoard, renderAlerts, fillAgencies, loadRequests, setSelectedIncident } from "./panels";
+import { ctx, tick, mountQueue, mountBoard, mountAlerts, renderQueue, renderBoard, renderAlerts, fillAgencies, loadRequests, setSelectedIncident } from "./panels";
 import { setCop, showIncident, refreshIfShown, loadAgencies, openIntake, closeIntake, currentIncident } from "./detail";
 import { mountCommandLine, HELP } from "./cmd";
 
@@ -119,7 +119,7 @@ async function start(): Promise<void> {
   stream.start();
   if (!started) {
     started = true;
-    window.setInterval(() => { renderQueue(); renderBoard(); }, 1000); // live timers
+    window.setInterval(tick, 1000); // live timers; the lists themselves redraw on events
     window.setInterval(() => void loadRequests(), 15000);
   }
 }

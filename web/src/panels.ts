@@ -57,6 +57,37 @@ export function queueRows() {
     .sort((a, b) => a.priority - b.priority || Date.parse(a.created ?? "") - Date.parse(b.created ?? "") || a.id - b.id);
 }
 
+// Enter opens; arrows walk the rows (the queue is worked from the keyboard).
+function rowKeys(e: KeyboardEvent, open: () => void): void {
+  const tr = e.currentTarget as HTMLElement;
+  if (e.key === "Enter") open();
+  else if (e.key === "ArrowDown") { (tr.nextElementSibling as HTMLElement | null)?.focus(); e.preventDefault(); }
+  else if (e.key === "ArrowUp") { (tr.previousElementSibling as HTMLElement | null)?.focus(); e.preventDefault(); }
+}
+
+// Once a second only the clocks move: ages, time-target colours, time in status.
+export function tick(): void {
+  const now = Date.now();
+  for (const td of document.querySelectorAll<HTMLElement>("#queue td.age")) {
+    const i = state.incidents.get(Number(td.parentElement?.dataset.id));
+    if (!i) continue;
+    const age = now - (Date.parse(i.created ?? "") || now);
+    td.textContent = fmtAge(age);
+    const timer = timerOf(i, age);
+    if (td.dataset.timer !== timer) { td.dataset.timer = timer; td.className = "age " + timer; }
+  }
+  for (const tr of document.querySelectorAll<HTMLElement>("#board tr[data-unit]")) {
+    const u = state.units.get(Number(tr.dataset.unit));
+    const cell = tr.querySelector("td.age");
+    if (u?.status_since && cell) cell.textContent = fmtAge(now - u.status_since);
+  }
+}
+function timerOf(i: { type: string; priority: number; status: string }, age: number): string {
+  const target = dispatchTarget(i.type, i.priority) * 1000;
+  if (!target || (i.status !== "new" && i.status !== "triaged")) return "";
+  return age > target ? "overdue" : age > target * 0.8 ? "due" : "";
+}
+
 let selectedIncident: number | null = null;
 export function setSelectedIncident(id: number | null): void {
   selectedIncident = id;
@@ -73,11 +104,9 @@ export function renderQueue(): void {
   const frag = document.createDocumentFragment();
   for (const i of rows.slice(0, 300)) {
     const age = now - (Date.parse(i.created ?? "") || now);
-    const target = dispatchTarget(i.type, i.priority) * 1000;
-    let timer = "";
-    if (target && (i.status === "new" || i.status === "triaged")) timer = age > target ? "overdue" : age > target * 0.8 ? "due" : "";
+    const timer = timerOf(i, age);
     const tr = h("tr", { "data-id": i.id, tabindex: 0, class: [i.id === selectedIncident ? "selected" : "", state.unread.has(i.id) ? "unread" : ""].join(" ").trim(),
-      onclick: () => ctx.select(i.id), onkeydown: (e: Event) => { if ((e as KeyboardEvent).key === "Enter") ctx.select(i.id); } },
+      onclick: () => ctx.select(i.id), onkeydown: (e: Event) => rowKeys(e as KeyboardEvent, () => ctx.select(i.id)) },
       h("td", {}, state.unread.has(i.id) ? h("span", { class: "dot", role: "img", title: t("unread"), "aria-label": t("unread") }) : null, String(i.id)),
       h("td", {}, h("span", { class: "prio", style: `--c:${PRIORITY_COLOURS[i.priority] ?? "#888"}`, text: i.priority })),
       h("td", { text: i.type, title: i.type }),
@@ -122,15 +151,7 @@ export function renderBoard(): void {
   const body = document.querySelector("#board tbody");
   if (!body) return;
   // While a control in the board has the focus (a quick status being chosen), only the clocks move.
-  if (body.contains(document.activeElement)) {
-    const now = Date.now();
-    for (const tr of body.querySelectorAll<HTMLElement>("tr[data-unit]")) {
-      const u = state.units.get(Number(tr.dataset.unit));
-      const cell = tr.querySelector("td.age");
-      if (u?.status_since && cell) cell.textContent = fmtAge(now - u.status_since);
-    }
-    return;
-  }
+  if (body.contains(document.activeElement)) return tick();
   const kinds = document.getElementById("b-kind") as HTMLSelectElement;
   const allKinds = [...new Set([...state.units.values()].map((u) => u.kind))].sort();
   for (const k of allKinds) if (![...kinds.options].some((o) => o.value === k)) kinds.append(h("option", { value: k }, k));
