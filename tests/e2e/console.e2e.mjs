@@ -118,13 +118,21 @@ async function suiteConsole() {
   assert.match(recText, /road/, "ETAs by road");
   assert.match(recText, /min/);
   await shot(page, "recommendation");
+  // The dispatcher's choice: E2 instead of the first engine recommended, the patrol car left out.
+  const engineRow = page.locator("#rec-units tbody tr", { hasText: "engine" }).first();
+  const replaced = Number(await engineRow.getAttribute("data-unit"));
+  await engineRow.locator("select").selectOption({ label: "E2" });
+  await page.locator("#rec-units tbody tr", { hasText: "patrol" }).locator("input[type=checkbox]").check();
   await page.click("#rec-accept");
-  await page.waitForFunction((n) => document.querySelectorAll("#assigned li").length >= n, recRows, { timeout: 10000 });
+  const toSend = recRows - 1;
+  await page.waitForFunction((n) => document.querySelectorAll("#assigned li").length >= n, toSend, { timeout: 10000 });
   const inc = await api("GET", `/api/v1/incidents/${incident}`);
-  assert.equal(inc.assignments.length, recRows);
+  const assigned = inc.assignments.map((a) => a.unit);
+  assert.equal(assigned.length, toSend);
+  assert.ok(assigned.includes(UNITS.E2) && !assigned.includes(replaced) && !assigned.includes(UNITS.P1) && !assigned.includes(UNITS.P2), JSON.stringify(assigned));
   assert.equal(inc.status, "dispatched");
   // The road route of each assigned unit to the incident, on the map.
-  await page.waitForFunction((n) => Number(document.querySelector("#map").dataset.routes) >= n, recRows, { timeout: 10000 });
+  await page.waitForFunction((n) => Number(document.querySelector("#map").dataset.routes) >= n, toSend, { timeout: 10000 });
   await shot(page, "accepted");
 
   step("a second call at the same crossing: the open incident is offered as a possible duplicate");
