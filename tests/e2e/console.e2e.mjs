@@ -317,6 +317,27 @@ async function suiteVisibility() {
   assert.equal(await a.page.locator("#queue img, #detail img, #detail b:text('bold')").count(), 0);
   await shot(a.page, "police-call-taker");
   await shot(b.page, "civil-defence-dispatcher");
+  // Signing out and in again keeps one stream: every event once.
+  const open = new Set();
+  a.page.on("websocket", (ws) => { open.add(ws); ws.on("close", () => open.delete(ws)); });
+  const oldToken = await a.page.evaluate(() => JSON.parse(sessionStorage.getItem("ncc_session")).access_token);
+  await a.page.click("#signout");
+  await a.page.waitForSelector("#login");
+  const revoked = await fetch(URL + "/api/v1/whoami", { headers: { Authorization: "Bearer " + oldToken } });
+  assert.equal(revoked.status, 401, "signing out revoked the token on the server");
+  await a.page.fill("#username", "pol");
+  await a.page.fill("#password", PASSWORD);
+  await a.page.click("#login button");
+  await a.page.waitForSelector("#live[data-state=live]", { timeout: 10000 });
+  const again = await api("POST", "/api/v1/incidents", { type: "police", priority: 3, agency: "police",
+    location: { lat: 37.8003, lon: -122.4361 }, address: "AFTER SIGN-IN AGAIN" });
+  await a.page.waitForSelector(`#queue tr[data-id="${again.id}"]`);
+  await a.page.waitForTimeout(1000);
+  assert.equal(await a.page.locator(`#queue tr[data-id="${again.id}"]`).count(), 1);
+  assert.equal(open.size, 1, "one stream open");
+  const applied = await a.page.evaluate(() => window.__ncc.state.applied);
+  assert.equal(new Set(applied).size, applied.length, "no event twice");
+
   // A record of the other agency asked for directly: the API answers 404, the console says so.
   await a.page.fill("#cmd", `O ${fire.id}`);
   await a.page.press("#cmd", "Enter");

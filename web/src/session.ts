@@ -147,7 +147,10 @@ export function signOutLocally(why: string): void {
 export async function logout(): Promise<void> {
   const s = session;
   channel?.postMessage({ type: "signout" });
-  if (s) await fetch("/api/v1/auth/logout", { method: "POST", headers: { Authorization: "Bearer " + s.access_token } }).catch(() => {});
+  if (s)
+    await fetch("/api/v1/auth/logout", {
+      method: "POST", headers: { Authorization: "Bearer " + s.access_token, "Content-Type": "application/json" }, body: "{}",
+    }).catch(() => {});
   signOutLocally("");
 }
 
