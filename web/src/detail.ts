@@ -178,7 +178,7 @@ function render(root: HTMLElement, inc: any, messages: any[]): void {
 
   // Timeline
   const tl = h("ol", { class: "timeline", id: "timeline", tabindex: 0 });
-  for (const e of [...(inc.timeline ?? [])].reverse()) tl.append(h("li", {}, h("time", { text: fmtTime(e.time) }), " ", h("b", { text: e.actor }), " ", h("span", { text: e.text ?? e.kind })));
+  for (const e of [...(inc.timeline ?? [])].reverse()) tl.append(h("li", {}, h("time", { text: fmtTime(e.time) }), " ", h("b", { text: e.actor }), " ", h("span", { text: e.text || e.kind })));
   root.append(section(t("Timeline"), tl));
 }
 

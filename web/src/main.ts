@@ -206,7 +206,8 @@ async function showTrack(u: Unit): Promise<void> {
       if (cop.follow) follow.setAttribute("aria-pressed", "true"); else follow.removeAttribute("aria-pressed");
       cop.followTick();
     };
-    box.replaceChildren(h("b", { text: `${u.callsign} · ${u.kind} · ${u.status}` }), " ", follow);
+    const close = h("button", { "aria-label": "close", text: "×", onclick: () => { box.hidden = true; if (cop) cop.follow = null; cop?.setTrack([]); } });
+    box.replaceChildren(h("b", { text: `${u.callsign} · ${u.kind} · ${u.status}` }), " ", follow, " ", close);
     box.hidden = false;
   }
   try {

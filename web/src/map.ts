@@ -106,6 +106,16 @@ export class Cop {
     }
     for (const letter of "FMPTBSA?") letterIcon(m, "inc-" + letter, letter);
     for (const letter of "ELMCPBU?ABCDFGHIJKNOQRSTVWXYZ") letterIcon(m, "unit-" + letter, letter);
+    // Status badges (no glyphs needed): a letter on the status colour.
+    const badges: Record<string, [string, string]> = { new: ["N", "#b3261e"], triaged: ["T", "#8a5a00"], dispatched: ["D", "#c25e00"],
+      en_route: ["R", "#7a6a00"], on_scene: ["S", "#146c2e"] };
+    for (const [st, [letter, colour]] of Object.entries(badges))
+      icon(m, "st-" + st, (c, s) => {
+        c.fillStyle = colour; c.strokeStyle = "#fff"; c.lineWidth = 3;
+        c.beginPath(); c.roundRect(2, 2, s - 4, s - 4, 6); c.fill(); c.stroke();
+        c.fillStyle = "#fff"; c.font = `bold ${Math.round(s * 0.6)}px sans-serif`; c.textAlign = "center"; c.textBaseline = "middle";
+        c.fillText(letter, s / 2, s / 2 + 1);
+      }, 28);
     icon(m, "arrow", (c, s) => {
       c.fillStyle = "#111";
       c.beginPath();
@@ -159,6 +169,8 @@ export class Cop {
         layout: { "icon-image": ["concat", "inc-", ["get", "letter"]], "icon-allow-overlap": true,
           ...(this.font ? { "text-field": ["concat", "#", ["to-string", ["get", "id"]], " ", ["get", "status"]], "text-font": this.font, "text-size": 11, "text-offset": [0, 1.4], "text-anchor": "top", "text-optional": true } : {}) },
         paint: this.font ? { "text-halo-color": "#fff", "text-halo-width": 1.5 } : {} });
+      m.addLayer({ id: `${src}-badge`, type: "symbol", source: src, filter,
+        layout: { "icon-image": ["concat", "st-", ["get", "status"]], "icon-offset": [13, -13], "icon-allow-overlap": true, "icon-size": 0.9 } });
     };
     unitLayers("units", ["!", ["has", "point_count"]]);
     unitLayers("units-flat", ["==", 1, 1]);
@@ -218,7 +230,7 @@ export class Cop {
     const clustered = layers.clusters;
     for (const kind of ["incidents", "units"] as const) {
       const on = layers[kind];
-      for (const suffix of ["cluster", "cluster-count", "dot", "icon", "heading", "stale"]) {
+      for (const suffix of ["cluster", "cluster-count", "dot", "icon", "heading", "stale", "badge"]) {
         set(`${kind}-${suffix}`, on && clustered);
         set(`${kind}-flat-${suffix}`, on && !clustered);
       }
