@@ -46,12 +46,12 @@ test: build
 	ctest --preset dev
 
 # Full builds of their own (build/asan, build/tsan): ~15 min each on 2 cores, tests slower too.
-asan: setup
+asan: setup console
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan
 
-tsan: setup
+tsan: setup console
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan -j $(JOBS)
 	ctest --preset tsan
