@@ -86,7 +86,12 @@ async function suiteConsole() {
   const { page } = await newPage();
   step("sign in");
   await page.goto(URL + "/");
+  await page.waitForSelector("#login");
   await shot(page, "sign-in");
+  await page.evaluate(AXE);
+  const axeLogin = await page.evaluate(async () => (await window.axe.run(document)).violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id));
+  assert.deepEqual(axeLogin, [], "axe on the sign-in page");
   await signIn(page, "chief");
   assert.match(await page.textContent("#whoami"), /chief/);
   await page.waitForFunction(() => document.querySelectorAll("#board tbody tr").length >= 8);
@@ -144,6 +149,10 @@ async function suiteConsole() {
   await page.waitForSelector("#in-duplicate:not([hidden])", { timeout: 5000 });
   assert.match(await page.textContent("#in-duplicate"), new RegExp(`#${incident} fire.structure`));
   await shot(page, "possible-duplicate");
+  await page.evaluate(AXE);
+  const axeIntake = await page.evaluate(async () => (await window.axe.run(document)).violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`));
+  assert.deepEqual(axeIntake, [], "axe with the intake open");
   await page.click("#in-duplicate button");
   await page.waitForFunction((id) => document.querySelector("#detail-title")?.textContent.startsWith(`#${id} `), incident);
 
