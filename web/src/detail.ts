@@ -238,7 +238,7 @@ async function drawRoutes(inc: any): Promise<void> {
   const lines: GeoJSON.Feature[] = [];
   for (const a of inc.assignments ?? []) {
     const u = a.unit ? state.units.get(a.unit) : null;
-    if (!u?.position || a.cleared || u.status === "on_scene") continue;
+    if (!u?.position || a.cleared || (u.status !== "dispatched" && u.status !== "en_route")) continue;
     try {
       const r = await api("GET", `/api/v1/route?from=${u.position.lat},${u.position.lon}&to=${inc.location.lat},${inc.location.lon}`);
       if (r.geometry) lines.push({ type: "Feature", geometry: r.geometry, properties: { unit: u.callsign, eta: r.seconds } });
