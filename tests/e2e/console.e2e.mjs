@@ -264,6 +264,7 @@ async function suiteConsole() {
   assert.equal(await page.getAttribute("html", "lang"), "ar");
   assert.match(await page.textContent("#queue-panel h2"), /الحوادث/);
   await page.waitForFunction(() => /[٠-٩]/.test(document.querySelector("#q-count").textContent), null, { timeout: 5000 });
+  assert.match(await page.textContent(`#board tr[data-unit="${UNITS.P2}"]`), /خارج الخدمة/, "statuses in Arabic");
   await shot(page, "arabic-rtl");
   await page.evaluate(AXE);
   const axeAr = await page.evaluate(async () => (await window.axe.run(document)).violations

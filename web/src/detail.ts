@@ -66,7 +66,7 @@ function render(root: HTMLElement, inc: any, messages: any[]): void {
   clear(root);
   root.append(h("header", { class: "panel-head" },
     h("h2", { id: "detail-title", text: `#${id} ${inc.type}` }),
-    h("span", { class: "status s-" + inc.status, id: "detail-status", text: inc.status }),
+    h("span", { class: "status s-" + inc.status, id: "detail-status", text: t(inc.status) }),
     h("span", { class: "prio-label", text: `P${inc.priority}` }),
     h("span", { class: "cls", text: inc.classification ?? "" })));
   root.append(h("p", { class: "addr", text: [inc.address, inc.landmark].filter(Boolean).join(" · ") || `${inc.location.lat}, ${inc.location.lon}` }));
@@ -95,15 +95,15 @@ function render(root: HTMLElement, inc: any, messages: any[]): void {
       parts.push(h("button", { id: "split", onclick: async () => {
         if (!chosen.size) return;
         try { const r = await write("POST", `/api/v1/incidents/${id}/split`, { sources: [...chosen] }); ctx.toast(`split → #${r.id}`); ctx.select(r.id); } catch (e: any) { ctx.toast(e.message, true); }
-      }, text: "Split" }));
-    root.append(section("Alarms and calls", ...parts));
+      }, text: t("Split") }));
+    root.append(section(t("Alarms and calls"), ...parts));
   }
 
   // Actions
   const actions = h("div", { class: "actions" });
   if (can(who, "incident.update_status", owner)) {
     const sel = h("select", { id: "inc-status", "aria-label": t("Status") }, h("option", { value: "", text: `${t("Status")}…` }),
-      ...(NEXT[inc.status] ?? []).map((s) => h("option", { value: s, text: s })));
+      ...(NEXT[inc.status] ?? []).map((s) => h("option", { value: s, text: t(s) })));
     sel.onchange = async () => {
       if (!sel.value) return;
       try { await write("POST", `/api/v1/incidents/${id}/status`, { status: sel.value }); ctx.toast(`#${id} → ${sel.value}`); void showIncident(id); } catch (e: any) { ctx.toast(e.message, true); }
@@ -137,7 +137,7 @@ function render(root: HTMLElement, inc: any, messages: any[]): void {
     const u = a.unit ? state.units.get(a.unit) : null;
     units.append(h("li", { class: a.cleared ? "cleared" : "", "data-unit": a.unit ?? "" },
       h("b", { text: u?.callsign ?? (a.unit ? `#${a.unit}` : "withheld") }), " ",
-      h("span", { class: "ustatus", style: `--c:${a.cleared ? "#888" : UNIT_STATUS_COLOURS[u?.status ?? ""] ?? "#888"}`, text: a.cleared ? "cleared" : u?.status ?? "" }), " ",
+      h("span", { class: "ustatus", style: `--c:${a.cleared ? "#888" : UNIT_STATUS_COLOURS[u?.status ?? ""] ?? "#888"}`, text: t(a.cleared ? "cleared" : u?.status ?? "") }), " ",
       h("small", { text: fmtTime(a.assigned) }), " ", h("span", { class: "eta" })));
   }
   root.append(section(t("Assigned units"), units));

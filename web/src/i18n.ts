@@ -60,6 +60,23 @@ const ar: Record<string, string> = {
   "incidents": "الحوادث",
   "units": "الوحدات",
   "clusters": "تجميع",
+  "new": "جديد",
+  "triaged": "مفرز",
+  "dispatched": "أُرسلت",
+  "en_route": "في الطريق",
+  "on_scene": "في الموقع",
+  "resolved": "حُلّ",
+  "closed": "مغلق",
+  "cancelled": "ملغى",
+  "merged": "مدمج",
+  "available": "متاحة",
+  "transporting": "تنقل مريضًا",
+  "at_hospital": "في المستشفى",
+  "out_of_service": "خارج الخدمة",
+  "cleared": "انتهت",
+  "Split": "فصل",
+  "Alarms and calls": "الإنذارات والمكالمات",
+  "follow": "تتبّع",
 };
 
 let lang: Lang = (localStorage.getItem("ncc_lang") as Lang) || "en";

@@ -199,7 +199,7 @@ function selectUnit(id: number, announce = true): void {
 async function showTrack(u: Unit): Promise<void> {
   const box = document.getElementById("unit-box");
   if (box) {
-    const follow = h("button", { id: "follow", "aria-pressed": cop?.follow === u.id ? "true" : undefined, text: `⌖ follow ${u.callsign}` });
+    const follow = h("button", { id: "follow", "aria-pressed": cop?.follow === u.id ? "true" : undefined, text: `⌖ ${t("follow")} ${u.callsign}` });
     follow.onclick = () => {
       if (!cop) return;
       cop.follow = cop.follow === u.id ? null : u.id;
@@ -207,7 +207,7 @@ async function showTrack(u: Unit): Promise<void> {
       cop.followTick();
     };
     const close = h("button", { "aria-label": "close", text: "×", onclick: () => { box.hidden = true; if (cop) cop.follow = null; cop?.setTrack([]); } });
-    box.replaceChildren(h("b", { text: `${u.callsign} · ${u.kind} · ${u.status}` }), " ", follow, " ", close);
+    box.replaceChildren(h("b", { text: `${u.callsign} · ${u.kind} · ${t(u.status)}` }), " ", follow, " ", close);
     box.hidden = false;
   }
   try {

@@ -18,7 +18,7 @@ const queueFilter = { agency: "", status: "open", type: "", zone: "" };
 export function mountQueue(root: HTMLElement): void {
   const agency = h("select", { "aria-label": t("Agency"), id: "q-agency" }, h("option", { value: "" }, t("All")));
   const status = h("select", { "aria-label": t("Status"), id: "q-status" }, h("option", { value: "open" }, t("Open")),
-    ...INCIDENT_STATUSES.map((s) => h("option", { value: s }, s)));
+    ...INCIDENT_STATUSES.map((s) => h("option", { value: s }, t(s))));
   const type = h("input", { type: "search", placeholder: t("Type"), "aria-label": t("Type"), id: "q-type", size: 10 });
   const zone = h("select", { "aria-label": t("zones"), id: "q-zone" }, h("option", { value: "", text: `${t("zones")}: ${t("All")}` }));
   zone.onchange = () => { queueFilter.zone = zone.value; renderQueue(); };
@@ -110,7 +110,7 @@ export function renderQueue(): void {
       h("td", {}, state.unread.has(i.id) ? h("span", { class: "dot", role: "img", title: t("unread"), "aria-label": t("unread") }) : null, String(i.id)),
       h("td", {}, h("span", { class: "prio", style: `--c:${PRIORITY_COLOURS[i.priority] ?? "#888"}`, text: i.priority })),
       h("td", { text: i.type, title: i.type }),
-      h("td", {}, h("span", { class: "status s-" + i.status, text: i.status })),
+      h("td", {}, h("span", { class: "status s-" + i.status, text: t(i.status) })),
       h("td", { class: "age " + timer, "data-timer": timer, text: fmtAge(age) }),
       h("td", { class: "addr", text: i.address || i.landmark || `${i.location.lat.toFixed(4)}, ${i.location.lon.toFixed(4)}` }));
     frag.append(tr);
@@ -125,7 +125,7 @@ const boardFilter = { agency: "", kind: "", status: "" };
 export function mountBoard(root: HTMLElement): void {
   const agency = h("select", { id: "b-agency", "aria-label": t("Agency") }, h("option", { value: "" }, t("All")));
   const kind = h("select", { id: "b-kind", "aria-label": t("Kind") }, h("option", { value: "" }, t("All")));
-  const status = h("select", { id: "b-status", "aria-label": t("Status") }, h("option", { value: "" }, t("All")), ...UNIT_STATUSES.map((s) => h("option", { value: s }, s)));
+  const status = h("select", { id: "b-status", "aria-label": t("Status") }, h("option", { value: "" }, t("All")), ...UNIT_STATUSES.map((s) => h("option", { value: s }, t(s))));
   agency.onchange = () => { boardFilter.agency = agency.value; renderBoard(); };
   kind.onchange = () => { boardFilter.kind = kind.value; renderBoard(); };
   status.onchange = () => { boardFilter.status = status.value; renderBoard(); };
@@ -167,13 +167,13 @@ export function renderBoard(): void {
   for (const u of units.slice(0, 400)) {
     const mayChange = can(ctx.who, "unit.update_status", u.agency);
     const quick = mayChange ? h("select", { "aria-label": `${t("Status")} ${u.callsign}`, class: "quick" },
-      h("option", { value: "", text: "…" }), ...UNIT_STATUSES.filter((s) => s !== u.status).map((s) => h("option", { value: s, text: s }))) : null;
+      h("option", { value: "", text: "…" }), ...UNIT_STATUSES.filter((s) => s !== u.status).map((s) => h("option", { value: s, text: t(s) }))) : null;
     if (quick) quick.onchange = () => { if (quick.value) void setUnitStatus(u, quick.value).then(() => quick.blur()); };
     frag.append(h("tr", { "data-unit": u.id, "data-callsign": u.callsign, "data-status": u.status, class: u.stale ? "stale" : "" },
       h("td", {}, h("button", { class: "link", onclick: () => ctx.selectUnit(u.id), text: u.callsign })),
       h("td", { text: u.agency }),
       h("td", { text: u.kind }),
-      h("td", {}, h("span", { class: "ustatus", style: `--c:${UNIT_STATUS_COLOURS[u.status] ?? "#888"}`, text: u.status }), u.stale ? h("span", { class: "stale-tag", text: "stale" }) : null),
+      h("td", {}, h("span", { class: "ustatus", style: `--c:${UNIT_STATUS_COLOURS[u.status] ?? "#888"}`, text: t(u.status) }), u.stale ? h("span", { class: "stale-tag", text: "stale" }) : null),
       h("td", {}, u.incident ? h("button", { class: "link", onclick: () => ctx.select(u.incident!), text: String(u.incident) }) : ""),
       h("td", { class: "age", text: u.status_since ? fmtAge(now - u.status_since) : "" }),
       h("td", {}, quick)));
