@@ -5,6 +5,8 @@
 //              only; an overdue timer turns red; Arabic right-to-left; axe-core
 //   visibility two browsers signed into different agencies each see only what they may
 //   offline    10 s offline and back: no event lost or doubled
+//   behind     a burst larger than the server's lag bound: the stream is cut, the picture
+//              re-read from the API, live again
 //   session    access tokens of 6 s: the console renews them and stays live for 4 lifetimes
 //              with every event once; a session ended on the server asks to sign in again
 // Screenshots of each step go to NCC_SHOTS.
@@ -404,7 +406,9 @@ async function suiteOffline() {
   assert.deepEqual(got, expected, "events applied = events the server has (none lost, none doubled)");
   const dup = await page.evaluate(() => window.__ncc.stream.duplicates);
   console.log(`  ${got.length} events applied, ${dup} resent by the server and ignored, ${made.length} calls made offline`);
-  for (const id of made) assert.ok(await page.locator(`#queue tr[data-id="${id}"]`).count() === 1, `incident ${id} once in the queue`);
+  // The lists redraw 100 ms after the last event: wait for the rows, then count them.
+  for (const id of made) await page.waitForSelector(`#queue tr[data-id="${id}"]`, { timeout: 5000 });
+  for (const id of made) assert.equal(await page.locator(`#queue tr[data-id="${id}"]`).count(), 1, `incident ${id} once in the queue`);
   await shot(page, "back-online");
 
   step("a socket that goes silent (open, but nothing comes): stale within seconds, then replaced");
@@ -494,12 +498,32 @@ async function sessionSteps() {
   assert.ok(after - before <= 1, `${after - before} requests after the session ended`);
 }
 
+async function suiteBehind() {
+  const { page } = await newPage();
+  step("sign in");
+  await signIn(page, "chief");
+  step("a burst the stream cannot carry: cut, the picture re-read from the API, live again");
+  const fire = await api("POST", "/api/v1/incidents", { type: "fire.structure", priority: 1, agency: "civil_defence",
+    location: { lat: 37.7975, lon: -122.4322 }, address: "BURST CALL" });
+  await page.waitForSelector(`#queue tr[data-id="${fire.id}"]`);
+  const rec = await api("POST", `/api/v1/incidents/${fire.id}/recommendation`, {});
+  assert.ok(rec.units.length >= 3, "a recommendation to accept");
+  await api("POST", `/api/v1/incidents/${fire.id}/recommendation/accept`, {});
+  await page.waitForFunction(() => window.__ncc.stream.fellBehind >= 1, null, { timeout: 10000 });
+  await page.waitForSelector("#live[data-state=live]", { timeout: 10000 });
+  await page.waitForFunction((id) => window.__ncc.state.incidents.get(id)?.status === "dispatched", fire.id, { timeout: 10000 });
+  const busy = await page.evaluate((ids) => ids.map((id) => window.__ncc.state.units.get(id)?.status), rec.units.map((u) => u.unit));
+  assert.ok(busy.every((x) => x === "dispatched"), JSON.stringify(busy));
+  await shot(page, "fell-behind-reread");
+}
+
 let failed = false;
 try {
   if (SUITE === "console") await suiteConsole();
   else if (SUITE === "visibility") await suiteVisibility();
   else if (SUITE === "offline") await suiteOffline();
   else if (SUITE === "session") await suiteSession();
+  else if (SUITE === "behind") await suiteBehind();
   else throw new Error("unknown suite " + SUITE);
   assert.deepEqual(external, [], "requests that would have left the machine");
   step("passed");

@@ -8,7 +8,7 @@ tests/e2e/console.e2e.mjs — Debian's chromium driven by playwright-core (web/n
 browser download). Screenshots of each step go to --out.
 
 Exit 77 (ctest: skipped) only when chromium is absent.
-Usage: run_e2e.py --ncc build/dev/src/app/ncc --suite console|visibility|offline|session --out DIR
+Usage: run_e2e.py --ncc build/dev/src/app/ncc --suite console|visibility|offline|session|behind --out DIR
 """
 import argparse
 import fcntl
@@ -79,6 +79,10 @@ def main():
 
     # The session suite: access tokens of 6 s, so that several renewals happen within the test.
     ttl = ["--access-token-ttl", "6"] if args.suite == "session" else []
+    # The behind suite makes a stream fall behind: one accepted recommendation is a burst of
+    # events in one commit, more than a lag bound of 5.
+    if args.suite == "behind":
+        ttl = ["--stream-max-lag", "5"]
     s = Server(args.ncc, extra=ttl + ["--graph", graph, "--places", osm, "--plans", os.path.join(REPO, "config", "plans"),
                                 "--web", os.path.join(REPO, "web", "dist")])
     every = ["civil_defence", "ambulance", "police"]
