@@ -5,6 +5,8 @@
 #   make test  - set up, build, run every test (clang-format check included; make fault: only
 #                the fault-injection ones)
 #   make asan / make tsan - the same tests built with AddressSanitizer+UBSan / ThreadSanitizer
+#   make console - the web console (TypeScript + Vite + MapLibre, npm packages pinned in
+#                web/package-lock.json) into web/dist, which `ncc serve` serves by default
 DATA ?= $(abspath ../shared/data)
 DEMO_DIR ?= var/demo
 # The region of the base map: an extract osm/$(REGION).osm[.pbf] in $(DATA) (docs/basemap.md).
@@ -12,12 +14,28 @@ REGION ?= sf-north-2020
 BASEMAP ?= build/basemap/$(REGION).mbtiles
 JOBS ?= $(shell nproc)
 
-.PHONY: setup build release basemap demo test asan tsan fault fault-report bench soak fuzz fuzz-build format format-check clean
+.PHONY: setup console build release basemap demo test asan tsan fault fault-report bench soak fuzz fuzz-build format format-check clean
 
 setup:
 	@scripts/setup
 
-build: setup
+# The console: `npm ci` when the lockfile changed, `vite build` when a source changed.
+WEB_SRC := $(wildcard web/src/*) web/index.html web/vite.config.ts web/tsconfig.json $(wildcard config/plans/*.conf)
+console: setup web/dist/index.html
+
+web/node_modules/.ncc-installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web/dist/index.html: web/node_modules/.ncc-installed $(WEB_SRC)
+	cd web && npm run build
+
+# Road graph of the demo's city, for recommendations by road ETA and route lines.
+GRAPH ?= build/sf-north-2020.graph
+$(GRAPH): | release
+	build/release/src/app/ncc import-osm $(DATA)/osm/sf-north-2020.osm --out $@
+
+build: setup console
 	cmake --preset dev >/dev/null
 	cmake --build --preset dev -j $(JOBS)
 
@@ -30,20 +48,20 @@ basemap: release
 	scripts/basemap --data $(DATA) --region $(REGION) --out $(BASEMAP) \
 	  --glyphs build/release/src/basemap/ncc-glyphs
 
-demo: basemap
+demo: basemap console $(GRAPH)
 	build/release/src/app/ncc demo --data $(DEMO_DIR) --listen 127.0.0.1:8080 --shared-data $(DATA) --reset \
-	  --basemap $(BASEMAP)
+	  --basemap $(BASEMAP) --graph $(GRAPH)
 
 test: build
 	ctest --preset dev
 
 # Full builds of their own (build/asan, build/tsan): ~15 min each on 2 cores, tests slower too.
-asan: setup
+asan: setup console
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan
 
-tsan: setup
+tsan: setup console
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan -j $(JOBS)
 	ctest --preset tsan
@@ -101,4 +119,4 @@ format-check:
 	scripts/check-format
 
 clean:
-	rm -rf build
+	rm -rf build web/dist

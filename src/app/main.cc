@@ -36,12 +36,15 @@ void BlockStopSignals() {
 }
 
 std::string DefaultWebRoot() {
-  // build/<preset>/src/app/ncc -> <repo>/web
+  // build/<preset>/src/app/ncc -> <repo>/web/dist (the built console, `make console`), else
+  // <repo>/web (its sources: a page that says to build it).
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::path exe = fs::canonical("/proc/self/exe", ec);
-  for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
+  for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path()) {
+    if (fs::exists(p / "web" / "dist" / "index.html")) return (p / "web" / "dist").string();
     if (fs::exists(p / "web" / "index.html")) return (p / "web").string();
+  }
   return "";
 }
 
@@ -67,8 +70,9 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
       "Response plans, a file or a folder of *.conf; also turns on live recommendations "
       "and SLA escalation (default: the repository's config/plans, routes only)");
   cmd->add_option("--zones", c.zones, "Coverage zones with targets (GeoJSON) for /api/v1/coverage");
-  cmd->add_option("--web", c.web_root,
-                  "Folder of the web console (default: the repository's web/)");
+  cmd->add_option(
+      "--web", c.web_root,
+      "Folder of the web console (default: the repository's web/dist, from `make console`)");
   cmd->add_option("--threads", c.threads, "I/O threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
