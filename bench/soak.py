@@ -200,10 +200,11 @@ def main():
         stop.set()
         server.cleanup()
     verdict, problems = judge(lines, samples, args.smoke)
-    if args.smoke and not lines[-1].get("fix_to_screen_n") and not any(l.get("fix_to_screen_n") for l in lines):
-        problems.append("no live position reached a probe console")
-    if args.smoke and not any(l.get("event_to_screen_n") for l in lines):
-        problems.append("no command's event reached a probe console")
+    # A figure with no samples is not a zero: it was not measured.
+    if not any(l.get("fix_to_screen_n") for l in lines):
+        problems.append("fix-to-screen not measured: no probe timed a live position")
+    if not any(l.get("event_to_screen_n") for l in lines):
+        problems.append("command-to-screen not measured: no command's event reached a probe")
     os.makedirs(args.out, exist_ok=True)
     t0 = started
     with open(os.path.join(args.out, "soak.json"), "w") as f:
