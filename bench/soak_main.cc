@@ -310,6 +310,7 @@ struct Console {
   size_t agency = 0;
   bool probe = false, open = false;
   std::string in;
+  std::string message;  // the text frames of a fragmented message so far
   uint64_t last_seq = 0;
   std::vector<uint64_t> seen;  // probes: every event seq received
 };
@@ -363,7 +364,7 @@ void OnMessage(Console& c, std::string_view m, Figures& f) {
   f.arrivals.push_back({seq, now});
 }
 
-// Frames from the server are unmasked; only text and close are expected.
+// Frames from the server are unmasked; text (possibly fragmented) and close are expected.
 void Drain(Console& c, Figures& f) {
   for (;;) {
     if (c.in.size() < 2) return;
@@ -381,12 +382,21 @@ void Drain(Console& c, Figures& f) {
     }
     if (c.in.size() < head + len) return;
     int opcode = b[0] & 0x0F;
+    bool fin = b[0] & 0x80;
     if (opcode == 0x8) {
       c.open = false;
       ++f.consoles_closed;
       return;
     }
-    if (opcode == 0x1) OnMessage(c, std::string_view(c.in).substr(head, len), f);
+    // The server fragments large messages (a positions batch of hundreds of units): a text
+    // frame and its continuations make one message, complete at the frame with FIN.
+    if (opcode == 0x1 || opcode == 0x0) {
+      c.message.append(c.in, head, len);
+      if (fin) {
+        OnMessage(c, c.message, f);
+        c.message.clear();
+      }
+    }
     c.in.erase(0, head + len);
   }
 }
