@@ -22,14 +22,10 @@ StatusOr<size_t> ParseLimit(const std::map<std::string, std::string>& query) {
 }
 
 StatusOr<std::optional<LatLon>> ParseNear(const std::map<std::string, std::string>& query) {
-  auto it = query.find("near");
-  if (it == query.end()) return std::optional<LatLon>{};
-  LatLon p;
-  char tail = 0;
-  if (std::sscanf(it->second.c_str(), "%lf,%lf%c", &p.lat, &p.lon, &tail) != 2)
-    return InvalidArgument("must be lat,lon (e.g. 37.79,-122.41)", "near");
-  NCC_RETURN_IF_ERROR(ValidateLatLon(p, "near"));
-  return std::optional<LatLon>{p};
+  if (!query.count("near")) return std::optional<LatLon>{};
+  auto p = ParsePointParam(query, "near");
+  if (!p.ok()) return p.status();
+  return std::optional<LatLon>{*p};
 }
 
 nlohmann::json MatchJson(const geocode::Match& m) {

@@ -85,6 +85,10 @@ class ApiRoom {
   const ApiOptions& options_;
 };
 
+// A query parameter "lat,lon" (api_routing.cc): the point, or InvalidArgument naming `name`
+// (missing, not two numbers) or `name`.lat / `name`.lon (out of range).
+StatusOr<LatLon> ParsePointParam(const std::map<std::string, std::string>& query, const char* name);
+
 // Replaces a unit's checkpointed position with the lane's newest and adds suspect/stale
 // (api_monitoring.cc); nothing without a lane.
 void OverlayLive(const monitor::AvlLane* lane, nlohmann::json& unit_json, UnitId id);

@@ -11,8 +11,10 @@ namespace {
 
 constexpr size_t kMaxEtaTargets = 10'000;
 
-// "lat,lon" -> LatLon, or an error naming the query parameter.
-StatusOr<LatLon> ParsePoint(const std::map<std::string, std::string>& query, const char* name) {
+}  // namespace
+
+StatusOr<LatLon> ParsePointParam(const std::map<std::string, std::string>& query,
+                                 const char* name) {
   auto it = query.find(name);
   if (it == query.end()) return InvalidArgument("is required as lat,lon", name);
   LatLon p;
@@ -22,8 +24,6 @@ StatusOr<LatLon> ParsePoint(const std::map<std::string, std::string>& query, con
   NCC_RETURN_IF_ERROR(ValidateLatLon(p, name));
   return p;
 }
-
-}  // namespace
 
 void RoutingRoutes::AddRoutes(Router& router) {
   // Road travel times name no record: any signed-in principal may ask.
@@ -38,9 +38,9 @@ void RoutingRoutes::AddRoutes(Router& router) {
 void RoutingRoutes::RouteRoute(const HttpRequest& r, Reply reply) {
   if (!routing_)
     return reply(ErrorResponse(Unavailable("no road graph loaded (start with --graph FILE)")));
-  auto from = ParsePoint(r.query, "from");
+  auto from = ParsePointParam(r.query, "from");
   if (!from.ok()) return reply(ErrorResponse(AsMalformed(from.status())));
-  auto to = ParsePoint(r.query, "to");
+  auto to = ParsePointParam(r.query, "to");
   if (!to.ok()) return reply(ErrorResponse(AsMalformed(to.status())));
   auto route = routing_->Route(*from, *to);
   if (!route.ok()) return reply(ErrorResponse(route.status()));
