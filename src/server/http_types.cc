@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace ncc {
@@ -14,8 +15,36 @@ HttpResponse JsonResponse(int http_status, const nlohmann::json& body) {
   return r;
 }
 
+std::string PublicMessage(const Status& status) {
+  const std::string& in = status.message();
+  // Only the server's own failures carry its paths; a 4xx message may quote a route to use.
+  if (HttpStatusOf(status) < 500) return in;
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size();) {
+    // A path starts a word with '/' and has another '/' before its end; keep its last part.
+    bool starts_word = i == 0 || std::strchr(" \t'\"(=:", in[i - 1]) != nullptr;
+    if (in[i] == '/' && starts_word) {
+      // A quoted path may hold spaces: it ends at its closing quote.
+      bool quoted = i > 0 && (in[i - 1] == '\'' || in[i - 1] == '"');
+      size_t end = quoted ? in.find(in[i - 1], i) : in.find_first_of(" \t'\"),;", i);
+      if (end == std::string::npos) end = in.size();
+      std::string_view path(in.data() + i, end - i);
+      size_t last = path.find_last_of('/');
+      if (last > 0) {
+        out.append(path.substr(last + 1));
+        i = end;
+        continue;
+      }
+    }
+    out.push_back(in[i++]);
+  }
+  return out;
+}
+
 HttpResponse ErrorResponse(int http_status, const Status& status) {
-  nlohmann::json err = {{"code", StatusCodeName(status.code())}, {"message", status.message()}};
+  nlohmann::json err = {{"code", StatusCodeName(status.code())},
+                        {"message", PublicMessage(status)}};
   if (!status.field().empty()) err["field"] = status.field();
   return JsonResponse(http_status, {{"error", err}});
 }

@@ -41,6 +41,11 @@ using Reply = std::function<void(HttpResponse)>;
 HttpResponse ErrorResponse(const Status& status);
 // The same with a status chosen by the transport (400/421/431 before any route is known).
 HttpResponse ErrorResponse(int http_status, const Status& status);
+// `status`'s message as a client may see it: in the server's own failures (5xx) file paths are
+// cut to their last component ("/var/ncc/events.db" -> "events.db"), so an error names the
+// damaged file without telling a client how the server's disk is laid out. Error bodies and
+// stream close reasons use it.
+std::string PublicMessage(const Status& status);
 // `body` as the reply; invalid UTF-8 echoed from clients is replaced, never a failure to answer.
 HttpResponse JsonResponse(int http_status, const nlohmann::json& body);
 // The one mapping of an error to its HTTP status, for the whole server (and the alarm

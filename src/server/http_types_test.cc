@@ -23,6 +23,21 @@ TEST(HttpTypes, ErrorBodyShape) {
   EXPECT_EQ(j["error"]["field"], "location.lat");
 }
 
+TEST(HttpTypes, ServerFailuresNameTheFileButNotWhereItLives) {
+  auto body = [](const Status& s) { return nlohmann::json::parse(ErrorResponse(s).body); };
+  EXPECT_EQ(body(DataLoss("event log /var/lib/ncc/events.db is corrupt after seq 41 (see "
+                          "/var/lib/ncc/anchors.log)"))["error"]["message"],
+            "event log events.db is corrupt after seq 41 (see anchors.log)");
+  EXPECT_EQ(PublicMessage(Status(StatusCode::kInsufficientStorage,
+                                 "no space left on '/srv/ncc data/tracks.ncctrk'")),
+            "no space left on 'tracks.ncctrk'");
+  EXPECT_EQ(PublicMessage(DataLoss("seq 7 is past 3/4 of the log")),
+            "seq 7 is past 3/4 of the log");
+  // A client's own mistake may name a route to use instead: kept as written.
+  EXPECT_EQ(PublicMessage(NotFound("no such route; see /api/v1/routes")),
+            "no such route; see /api/v1/routes");
+}
+
 TEST(HttpTypes, OneMappingFromErrorToStatus) {
   EXPECT_EQ(ErrorResponse(Malformed("must be a string", "type")).status, 400);
   EXPECT_EQ(ErrorResponse(InvalidArgument("unknown status", "status")).status, 422);

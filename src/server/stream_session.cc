@@ -256,7 +256,7 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<NextLaye
       auto page = EventPage(engine_, cursor_, kPage);
       if (!page.ok())
         return CloseWith(websocket::close_code::internal_error,
-                         page.status().message().substr(0, 100));
+                         PublicMessage(page.status()).substr(0, 100));
       if (page->empty()) {
         live_ = true;
         return;
