@@ -222,6 +222,7 @@ struct Intake::Prepared {
   IncidentSource source;
   std::string agency;
   Classification classification = Classification::kRestricted;
+  std::string type;  // asked for by the alarm; empty: the rules' type of its kind
   // A plate read that hit a watchlist entry the reporting key may not see: recorded, but
   // answered exactly like a read of a plate on no list.
   bool hidden = false;
@@ -300,7 +301,9 @@ SubmitResult Intake::Process(const Lane& lane, StatusOr<ParsedPayload> payload) 
         if (visible) r.incident = done;
         continue;
       }
-      p.source = {a.id, source, a.kind, a.location, a.time, a.sensor, a.plate, "", 0, a.details};
+      p.source = {a.id,     source,  a.kind, a.location, a.time,
+                  a.sensor, a.plate, "",     a.priority, a.details};
+      p.type = a.type;
       if (a.kind == "lpr_read") {
         // A read is an alarm only if the plate is on the source agency's watchlist; the
         // entry's classification raises the alarm's (the reason stays on the entry).
@@ -348,7 +351,7 @@ SubmitResult Intake::Process(const Lane& lane, StatusOr<ParsedPayload> payload) 
     item.priority_reason = std::to_string(group->independent_sources) + " independent sources";
     if (first.kind == correlate::DecisionKind::kNewGroup) {
       AlarmKind kind = correlate::AlarmKindFromName(p.source.kind).value_or(AlarmKind::kCall);
-      item.open.type = options_.rules.type[static_cast<size_t>(kind)];
+      item.open.type = p.type.empty() ? options_.rules.type[static_cast<size_t>(kind)] : p.type;
       item.open.priority = group->priority;
       item.open.location = p.source.location;
       item.open.agency = p.agency;

@@ -49,6 +49,14 @@ TEST(AlarmPayload, ErrorsNameTheField) {
       field(R"({"id":"a","kind":"panic","source":"a b","location":{"lat":1,"lon":2},"time":5})"),
       "source");
   EXPECT_EQ(field(R"({"alarms":{}})"), "alarms");
+  EXPECT_EQ(
+      field(R"({"id":"a","kind":"call","location":{"lat":1,"lon":2},"time":5,"type":"Fire"})"),
+      "type");
+  EXPECT_EQ(field(R"({"id":"a","kind":"call","location":{"lat":1,"lon":2},"time":5,"priority":0})"),
+            "priority");
+  EXPECT_EQ(field(R"({"id":"a","kind":"call","location":{"lat":1,"lon":2},"time":5,)"
+                  R"("type":"hazard.geo","priority":2})"),
+            "accepted");
   EXPECT_EQ(field("42"), "body");
   EXPECT_FALSE(ParsePayload("{").ok());
   std::string big = "[";
@@ -154,6 +162,20 @@ TEST_F(IntakeTest, MergesEscalatesAndRebuildsAfterReopen) {
   auto dup = intake->SubmitAndWait("psim", Alarm("a1", "intrusion", 0, R"(,"sensor":"d1")"));
   EXPECT_EQ(dup.items[0].outcome, "duplicate");
   EXPECT_EQ(dup.items[0].incident, id);
+}
+
+// A gateway that knows better (CAP import's rules) gives the type and priority it opens.
+TEST_F(IntakeTest, AnAlarmMayNameTheTypeAndPriorityItOpens) {
+  auto r = intake->SubmitAndWait(
+      "psim", Alarm("t1", "call", 0, R"(,"type":"hazard.weather","priority":2)"));
+  ASSERT_TRUE(r.status.ok());
+  ASSERT_EQ(r.items[0].outcome, "opened");
+  engine->Read([&](const World& w) {
+    const Incident* i = w.FindIncident(IncidentOf("t1"));
+    ASSERT_NE(i, nullptr);
+    EXPECT_EQ(i->type, "hazard.weather");
+    EXPECT_EQ(i->priority, 2);
+  });
 }
 
 TEST_F(IntakeTest, TheSeamRefusesUnknownSourcesAndMismatches) {

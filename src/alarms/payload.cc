@@ -18,10 +18,10 @@ std::optional<WireAlarm> ReadAlarm(const json& item, size_t index, bool single, 
   };
   if (!item.is_object())
     return fail(Malformed("must be an alarm object", prefix.empty() ? "body" : prefix));
-  FieldReader f(
-      item,
-      {"id", "kind", "location", "time", "source", "sensor", "plate", "details", "classification"},
-      prefix);
+  FieldReader f(item,
+                {"id", "kind", "location", "time", "source", "sensor", "plate", "details",
+                 "classification", "type", "priority"},
+                prefix);
   WireAlarm a;
   a.index = index;
   a.id = f.String("id", true, Limits::kShortText);
@@ -33,7 +33,15 @@ std::optional<WireAlarm> ReadAlarm(const json& item, size_t index, bool single, 
   a.plate = f.String("plate", false, Limits::kShortText);
   a.details = f.String("details", false, Limits::kSummary);
   std::string cls = f.String("classification", false, 32);
+  a.type = f.String("type", false, Limits::kTypeCode);
+  auto priority = f.Integer("priority", false);
   if (!f.ok()) return fail(f.status());
+  for (char c : a.type)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+      return fail(InvalidArgument("must use only a-z, 0-9, '.', '_' and '-'", at("type")));
+  if (priority && (*priority < 1 || *priority > 5))
+    return fail(InvalidArgument("must be 1 (most urgent) to 5", at("priority")));
+  a.priority = priority ? static_cast<int>(*priority) : 0;
   if (a.id.empty()) return fail(InvalidArgument("must not be empty", at("id")));
   for (unsigned char c : a.id + a.sensor + a.plate + a.details)
     if (c < 0x20 && c != '\n' && c != '\t')

@@ -37,6 +37,10 @@ struct WireAlarm {
   std::string plate;
   std::string details;
   std::optional<Classification> classification;
+  // What a gateway that knows better (CAP import's rules) asks for an incident this alarm
+  // opens; empty / 0: the correlation rules' type and priority of the kind.
+  std::string type;
+  int priority = 0;
 };
 
 struct ItemError {

@@ -229,11 +229,36 @@ Status StartWebhooks(const ServeConfig& config, Running& running) {
   return Status::Ok();
 }
 
+// --cap-areas and --cap-rules: refused at start, naming the field, rather than at the first
+// alert.
+Status LoadCapImport(const ServeConfig& config, ApiOptions& options) {
+  if (!config.cap_areas.empty()) {
+    auto areas = cap::AreaTable::Load(config.cap_areas);
+    if (!areas.ok()) return areas.status();
+    spdlog::info("{} CAP areas from {}", areas->size(), config.cap_areas);
+    options.cap_areas = std::make_shared<const cap::AreaTable>(std::move(*areas));
+  }
+  if (!config.cap_rules.empty()) {
+    auto rules = cap::ImportRules::Load(config.cap_rules);
+    if (!rules.ok()) return rules.status();
+    options.cap_rules = std::make_shared<const cap::ImportRules>(std::move(*rules));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 void AddExchangeOptions(CLI::App* cmd, ServeConfig& c) {
   cmd->add_option("--cap-sender", c.cap_sender,
                   "CAP <sender> of exported alerts and part of their identifiers");
+  cmd->add_option("--cap-areas", c.cap_areas,
+                  "GeoJSON areas (name, geocodes) placing imported CAP alerts that give only a "
+                  "geocode or an areaDesc (docs/exchange.md)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--cap-rules", c.cap_rules,
+                  "Rules giving imported CAP alerts their incident type and priority (JSON; "
+                  "default: by category and severity)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--eido-issuer", c.eido_issuer,
                   "EIDO issuingElementIdentification and the domain of its ids");
   cmd->add_option("--webhook-allow", c.webhook_allow,
@@ -410,10 +435,11 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   running->lane->SetZones(*zones);
   NCC_RETURN_IF_ERROR(StartDispatch(config, *running));
   NCC_RETURN_IF_ERROR(StartWebhooks(config, *running));
+  ApiOptions api_options{std::move(*console), config.cap_sender, config.eido_issuer};
+  NCC_RETURN_IF_ERROR(LoadCapImport(config, api_options));
   // The API last: its rooms are given the services they serve.
   running->api = std::make_unique<Api>(
-      *running->engine, *running->auth, running->clock,
-      ApiOptions{std::move(*console), config.cap_sender, config.eido_issuer},
+      *running->engine, *running->auth, running->clock, std::move(api_options),
       auth::RateLimit{config.rate_per_second, config.rate_burst},
       ApiServices{running->routing.get(), running->dispatch.get(), running->alarms.get(),
                   running->lane.get(), zones_path, running->webhooks.get(), running->places.get(),

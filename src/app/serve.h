@@ -71,10 +71,12 @@ struct ServeConfig {
   // Exports and webhooks (docs/exchange.md).
   std::string cap_sender = "ncc@localhost";
   std::string eido_issuer = "ncc.localhost";
+  std::string cap_areas;                   // GeoJSON placing geocoded CAP areas; empty: none
+  std::string cap_rules;                   // CAP import rules (type, priority); empty: built-in
   std::vector<std::string> webhook_allow;  // hosts webhooks may target besides loopback
 };
 
-// --cap-sender, --eido-issuer, --webhook-allow on `serve` and `demo`.
+// --cap-sender, --cap-areas, --cap-rules, --eido-issuer, --webhook-allow on `serve` and `demo`.
 void AddExchangeOptions(CLI::App* cmd, ServeConfig& config);
 
 // --correlation-rules, --alarm-sources, --correlate-calls on `serve` and `demo`.

@@ -15,6 +15,8 @@
 #include "basemap/mbtiles.h"
 #include "dispatch/service.h"
 #include "engine/engine.h"
+#include "exchange/cap/area_table.h"
+#include "exchange/cap/import_rules.h"
 #include "exchange/webhooks/registry.h"
 #include "geocode/geocoder.h"
 #include "monitor/avl_lane.h"
@@ -44,6 +46,10 @@ struct ApiOptions {
   // Exports (api_exports.cc, docs/exchange.md): the CAP <sender> and the EIDO issuer.
   std::string cap_sender = "ncc@localhost";
   std::string eido_issuer = "ncc.localhost";
+  // CAP import (docs/exchange.md): the table placing geocoded areas (--cap-areas) and the rules
+  // giving type and priority (--cap-rules); null: no table, the built-in rules.
+  std::shared_ptr<const cap::AreaTable> cap_areas;
+  std::shared_ptr<const cap::ImportRules> cap_rules;
 };
 
 // The services some rooms use; a missing one makes its routes answer 503 (they stay in the

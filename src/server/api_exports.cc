@@ -289,43 +289,146 @@ std::string CapField(const std::string& alarm_field) {
   return alarm_field;
 }
 
+// The incident an earlier alert of the same sender opened or joined ("cap:<sender>/<id>" among
+// its sources), newest first. References to other senders' alerts are not followed: a partner
+// updates and cancels only its own alerts. A scan, not World::IncidentOfAlarm: the owning
+// agency the intake gave the alarm (the key's or --alarm-sources') is not known here, and CAP
+// updates come minutes apart.
+std::optional<IncidentId> ReferencedIncident(const World& w, const cap::CapAlert& a) {
+  std::set<std::string> ids;
+  for (const cap::CapReference& ref : a.references)
+    if (ref.sender == a.sender) ids.insert("cap:" + ref.sender + "/" + ref.identifier);
+  for (auto i = w.incidents().rbegin(); i != w.incidents().rend(); ++i)
+    for (const IncidentSource& s : i->sources)
+      if (ids.count(s.id)) return i->id;
+  return std::nullopt;
+}
+
+// Whether every source of `incident` is one of the alerts `a` references (a Cancel then
+// withdraws the whole incident, unless units already went).
+bool OnlyFromReferencedAlerts(const Incident& incident, const cap::CapAlert& a) {
+  for (const IncidentSource& s : incident.sources) {
+    bool referenced = false;
+    for (const cap::CapReference& ref : a.references)
+      referenced = referenced || s.id == "cap:" + ref.sender + "/" + ref.identifier;
+    if (!referenced) return false;
+  }
+  return true;
+}
+
+std::string CapNote(const cap::CapAlert& a, const std::string& what) {
+  std::string note = "CAP " + a.msg_type + " " + a.identifier + " from " + a.sender + ": " + what;
+  if (!a.event.empty()) note += " - " + a.event;
+  if (!a.headline.empty()) note += ": " + a.headline;
+  if (!a.severity.empty()) note += " (" + a.severity + ", " + a.urgency + ")";
+  if (note.size() > 4000) note.resize(4000);
+  return note;
+}
+
 }  // namespace
 
-// A partner's CAP alert enters the alarm intake as a report of kind "call" from source "cap":
-// authorized there like POST /alarms (alarm.report: a gateway key with the `alarms` lane),
-// correlated with the alarms and calls nearby, deduplicated by its id.
+// A partner's CAP alert enters the alarm intake as a report from source "cap": authorized
+// there like POST /alarms (alarm.report: a gateway key with the `alarms` lane), correlated
+// with the alarms and calls nearby, deduplicated by its id; its type and priority come from
+// the import rules. An Update or Cancel acts on the incident the alerts it references opened;
+// this centre's own alerts (relayed back by a partner) are never imported.
 void ExportRoutes::CapImportRoute(const HttpRequest& r, Who who, Reply reply) {
   if (!alarms_) return reply(ErrorResponse(Unavailable("the alarm intake is not running")));
-  auto alert = cap::ParseAlert(r.body);
+  auto alert = cap::ParseAlert(r.body, {}, options_.cap_areas.get());
   if (!alert.ok()) return reply(ErrorResponse(AsMalformed(alert.status())));
+  json echo = {{"identifier", alert->identifier},
+               {"sender", alert->sender},
+               {"version", alert->version},
+               {"encoding", alert->encoding}};
+  if (alert->placed) echo["placed_from"] = alert->where;
   if (alert->status != "Actual")
     return reply(ErrorResponse(
         422, InvalidArgument("only Actual alerts are imported, not " + alert->status.substr(0, 32),
                              "alert.status")));
-  if (alert->msg_type != "Alert" && alert->msg_type != "Update")
+  if (alert->sender == options_.cap_sender)
+    return reply(JsonResponse(200, {{"outcome", "own"}, {"cap", echo}}));
+  if (alert->msg_type != "Alert" && alert->msg_type != "Update" && alert->msg_type != "Cancel")
+    return reply(ErrorResponse(InvalidArgument(
+        "only Alert, Update and Cancel are imported, not " + alert->msg_type.substr(0, 32),
+        "alert.msgType")));
+  if (alert->msg_type != "Alert") {
+    auto target = engine_.Read([&](const World& w) { return ReferencedIncident(w, *alert); });
+    if (target)
+      return ApplyCapReference(r, *alert, *target, std::move(echo), who, std::move(reply));
+    if (alert->msg_type == "Cancel")
+      return reply(ErrorResponse(
+          NotFound("no incident came from the alerts this Cancel references", "alert.references")));
+    // An Update of an alert this centre never had is news: imported like an Alert.
+  }
+  ImportCapAlert(*alert, std::move(echo), who, std::move(reply));
+}
+
+// Update: a note on the incident; Cancel: the incident cancelled when it came only from the
+// cancelled alerts and no unit went, else a note saying why it stays open.
+void ExportRoutes::ApplyCapReference(const HttpRequest& r, const cap::CapAlert& alert,
+                                     IncidentId id, json echo, Who who, Reply reply) {
+  auto label = IncidentLabel(engine_, id);
+  // The key may withdraw what it may report: alarm.report on the incident's label.
+  if (!label || !auth::Authorize(who, auth::Action::kAlarmReport, &*label).ok())
     return reply(ErrorResponse(
-        InvalidArgument("only Alert and Update are imported, not " + alert->msg_type.substr(0, 32),
-                        "alert.msgType")));
-  std::string id = "cap:" + alert->sender + "/" + alert->identifier;
+        NotFound("no incident came from the alerts this " + alert.msg_type + " references",
+                 "alert.references")));
+  auto state = engine_.Read([&](const World& w) -> std::pair<bool, bool> {
+    const Incident* i = w.FindIncident(id);
+    bool closed = !i || IsTerminal(i->status);
+    bool withdraw = i && OnlyFromReferencedAlerts(*i, alert) &&
+                    (i->status == IncidentStatus::kNew || i->status == IncidentStatus::kTriaged);
+    return {closed, withdraw};
+  });
+  echo["incident"] = id.value;
+  if (state.first)
+    return reply(
+        JsonResponse(200, {{"outcome", "already_closed"}, {"incident", id.value}, {"cap", echo}}));
+  bool cancel = alert.msg_type == "Cancel";
+  std::string outcome = cancel ? (state.second ? "cancelled" : "noted") : "updated";
+  auto answer = [outcome, id, echo](const CommandOutcome& o) {
+    return JsonResponse(
+        200,
+        {{"outcome", outcome}, {"incident", id.value}, {"seq", o.last_seq.value}, {"cap", echo}});
+  };
+  if (cancel && state.second)
+    return Submit(r,
+                  ChangeIncidentStatus{id, IncidentStatus::kCancelled,
+                                       CapNote(alert, "withdrawn by its sender")},
+                  who, std::move(reply), answer);
+  std::string what = cancel ? "cancelled by its sender; the incident stays open (other sources "
+                              "or units already sent)"
+                            : "updated by its sender";
+  Submit(r, AddIncidentNote{id, CapNote(alert, what)}, who, std::move(reply), answer);
+}
+
+void ExportRoutes::ImportCapAlert(const cap::CapAlert& alert, json echo, Who who, Reply reply) {
+  if (!alert.placed)
+    return reply(ErrorResponse(InvalidArgument("the alert has no placeable area", "alert.info")));
+  std::string id = "cap:" + alert.sender + "/" + alert.identifier;
   if (id.size() > Limits::kShortText)
     return reply(ErrorResponse(InvalidArgument(
         "sender and identifier together exceed 250 characters", "alert.identifier")));
-  std::string details = alert->event;
-  if (!alert->headline.empty()) details += ": " + alert->headline;
-  if (!alert->area_desc.empty()) details += " (" + alert->area_desc + ")";
+  cap::ImportRules defaults;
+  cap::ImportRules::Outcome opens =
+      (options_.cap_rules ? *options_.cap_rules : defaults).For(alert);
+  echo["type"] = opens.type;
+  echo["priority"] = opens.priority;
+  echo["rule"] = opens.rule;
+  std::string details = alert.event;
+  if (!alert.headline.empty()) details += ": " + alert.headline;
+  if (!alert.area_desc.empty()) details += " (" + alert.area_desc + ")";
   if (details.size() > Limits::kSummary) details.resize(Limits::kSummary);
   json alarm = {{"id", id},
                 {"kind", "call"},
                 {"source", "cap"},
-                {"sensor", alert->sender.substr(0, Limits::kShortText)},
-                {"location", {{"lat", alert->location.lat}, {"lon", alert->location.lon}}},
-                {"time", alert->sent.ms},
+                {"sensor", alert.sender.substr(0, Limits::kShortText)},
+                {"location", {{"lat", alert.location.lat}, {"lon", alert.location.lon}}},
+                {"time", alert.sent.ms},
                 {"details", details},
-                {"classification", alert->scope == "Public" ? "public" : "restricted"}};
-  json echo = {{"identifier", alert->identifier},
-               {"sender", alert->sender},
-               {"version", alert->version},
-               {"placed_from", alert->where}};
+                {"type", opens.type},
+                {"priority", opens.priority},
+                {"classification", alert.scope == "Public" ? "public" : "restricted"}};
   alarms_->SubmitAsync(
       who, alarm.dump(-1, ' ', false, json::error_handler_t::replace),
       [reply, echo](alarms::SubmitResult result) {

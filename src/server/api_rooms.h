@@ -282,6 +282,9 @@ class ExportRoutes final : public ApiRoom {
   void ExportRoute(IncidentId id, std::string_view format, Who who, Reply reply);
   void CapFeedRoute(const HttpRequest& r, Who who, Reply reply);
   void CapImportRoute(const HttpRequest& r, Who who, Reply reply);
+  void ApplyCapReference(const HttpRequest& r, const cap::CapAlert& alert, IncidentId id,
+                         nlohmann::json echo, Who who, Reply reply);
+  void ImportCapAlert(const cap::CapAlert& alert, nlohmann::json echo, Who who, Reply reply);
   void ListWebhooks(Who who, Reply reply);
   void AddWebhook(const HttpRequest& r, Who who, Reply reply);
   void DeleteWebhook(const HttpRequest& r, uint64_t id, Who who, Reply reply);

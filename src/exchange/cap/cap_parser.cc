@@ -64,6 +64,9 @@ Status CheckShape(const pugi::xml_document& doc, const CapLimits& limits) {
 }
 
 bool ParseDouble(std::string_view s, double& out) {
+  // CAP's coordinate pattern allows a sign either way ("+41.12,-117.61", common in NWS
+  // alerts); from_chars takes only '-'.
+  if (s.size() > 1 && s[0] == '+' && s[1] != '-' && s[1] != '+') s.remove_prefix(1);
   // from_chars for double is in libstdc++ 11+; keep it locale-free.
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && p == s.data() + s.size() && std::isfinite(out);
@@ -119,6 +122,162 @@ Status Polygon(const std::string& text, const std::string& where, LatLon& out) {
   return Status::Ok();
 }
 
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return out;
+}
+
+// The encoding the XML declaration names, upper case; "" when there is none.
+std::string DeclaredEncoding(std::string_view xml) {
+  if (xml.substr(0, 3) == "\xEF\xBB\xBF") xml.remove_prefix(3);  // a UTF-8 byte order mark
+  if (xml.substr(0, 5) != "<?xml") return "";
+  std::string_view decl = xml.substr(0, xml.find("?>"));
+  size_t at = decl.find("encoding");
+  if (at == std::string_view::npos) return "";
+  at = decl.find_first_of("'\"", at);
+  if (at == std::string_view::npos) return "";
+  size_t close = decl.find(decl[at], at + 1);
+  if (close == std::string_view::npos) return "";
+  return Upper(decl.substr(at + 1, close - at - 1).substr(0, 40));
+}
+
+void AppendUtf8(uint32_t cp, std::string& out) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// windows-1252's 0x80..0x9F (0: not assigned); the rest of it is ISO-8859-1.
+constexpr uint16_t kCp1252High[32] = {
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+
+// Byte offset of the first byte that is not part of well-formed UTF-8, or npos.
+size_t FirstBadUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    auto b = static_cast<unsigned char>(s[i]);
+    size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return i;
+    uint32_t cp = n == 1 ? b : b & (0x7F >> n);
+    for (size_t k = 1; k < n; ++k) {
+      auto c = static_cast<unsigned char>(s[i + k]);
+      if ((c >> 6) != 0x2) return i;
+      cp = (cp << 6) | (c & 0x3F);
+    }
+    constexpr uint32_t kMin[5] = {0, 0, 0x80, 0x800, 0x10000};  // shortest form only
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
+// The alert as UTF-8, from the encoding its declaration names. Alerts in other encodings are
+// refused rather than read wrong: a misread name in a hash-chained log stays misread forever.
+Status ToUtf8(std::string_view xml, const std::string& encoding, std::string& out) {
+  if (encoding.empty() || encoding == "UTF-8" || encoding == "UTF8" || encoding == "US-ASCII" ||
+      encoding == "ASCII") {
+    size_t bad = FirstBadUtf8(xml);
+    if (bad != std::string_view::npos)
+      return InvalidArgument("byte " + std::to_string(bad) + " is not UTF-8 (declare the " +
+                                 "alert's encoding, e.g. encoding=\"ISO-8859-1\")",
+                             "alert");
+    out.assign(xml);
+    return Status::Ok();
+  }
+  bool latin1 = encoding == "ISO-8859-1" || encoding == "LATIN1" || encoding == "ISO_8859-1" ||
+                encoding == "L1";
+  bool cp1252 = encoding == "WINDOWS-1252" || encoding == "CP1252";
+  if (!latin1 && !cp1252)
+    return InvalidArgument(
+        "encoding '" + encoding + "' is not accepted: send UTF-8, ISO-8859-1 or windows-1252",
+        "alert");
+  out.clear();
+  out.reserve(xml.size() + xml.size() / 8);
+  for (size_t i = 0; i < xml.size(); ++i) {
+    auto b = static_cast<unsigned char>(xml[i]);
+    uint32_t cp = b;
+    if (cp1252 && b >= 0x80 && b < 0xA0) {
+      cp = kCp1252High[b - 0x80];
+      if (cp == 0)
+        return InvalidArgument("byte " + std::to_string(i) + " is not a windows-1252 character",
+                               "alert");
+    }
+    AppendUtf8(cp, out);
+  }
+  return Status::Ok();
+}
+
+bool XmlChar(uint64_t cp) {
+  return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
+         (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
+}
+
+// Whether `name` (between '&' and ';') is a predefined entity or a reference to a character XML
+// allows.
+bool KnownReference(std::string_view name) {
+  if (name == "amp" || name == "lt" || name == "gt" || name == "quot" || name == "apos")
+    return true;
+  if (name.size() < 2 || name[0] != '#') return false;
+  bool hex = name[1] == 'x';
+  std::string_view digits = name.substr(hex ? 2 : 1);
+  uint64_t cp = 0;
+  auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
+  return !digits.empty() && ec == std::errc() && p == digits.data() + digits.size() && XmlChar(cp);
+}
+
+// pugixml leaves a reference to an undefined entity ("&xxe;", once a DOCTYPE is removed) in
+// the text as written; XML says such a document is not well-formed, so it is refused here.
+Status CheckReferences(std::string_view xml) {
+  auto skip = [&](size_t& i, std::string_view open, std::string_view close) {
+    if (xml.compare(i, open.size(), open) != 0) return false;
+    size_t end = xml.find(close, i + open.size());
+    i = end == std::string_view::npos ? xml.size() : end + close.size() - 1;
+    return true;
+  };
+  for (size_t i = 0; i < xml.size(); ++i) {
+    if (skip(i, "<![CDATA[", "]]>") || skip(i, "<!--", "-->") || skip(i, "<?", "?>")) continue;
+    if (xml[i] != '&') continue;
+    size_t semi = xml.find(';', i);
+    std::string_view name =
+        semi == std::string_view::npos || semi - i > 12 ? "" : xml.substr(i + 1, semi - i - 1);
+    if (!KnownReference(name))
+      return InvalidArgument(
+          "not well-formed XML at byte " + std::to_string(i) + ": '" +
+              std::string(xml.substr(i, std::min<size_t>(12, xml.size() - i))) +
+              "' is not a reference to a predefined entity or an allowed character",
+          "alert");
+  }
+  return Status::Ok();
+}
+
+// <references>: whitespace-separated "sender,identifier,sent" triples.
+Status ParseReferences(const std::string& text, std::vector<CapReference>& out) {
+  auto triples = Split(text);
+  if (triples.size() > 100) return InvalidArgument("more than 100 references", "alert.references");
+  for (size_t k = 0; k < triples.size(); ++k) {
+    std::string_view t = triples[k];
+    size_t a = t.find(','), b = a == std::string_view::npos ? a : t.find(',', a + 1);
+    if (b == std::string_view::npos || t.find(',', b + 1) != std::string_view::npos || a == 0 ||
+        b == a + 1 || b + 1 == t.size())
+      return InvalidArgument(
+          "reference " + std::to_string(k) + " is not \"sender,identifier,sent\"",
+          "alert.references");
+    out.push_back({std::string(t.substr(0, a)), std::string(t.substr(a + 1, b - a - 1)),
+                   std::string(t.substr(b + 1))});
+  }
+  return Status::Ok();
+}
+
 Status Required(pugi::xml_node parent, const char* name, const std::string& path,
                 std::string& out) {
   auto found = Children(parent, name);
@@ -133,41 +292,72 @@ std::string Optional(pugi::xml_node parent, const char* name) {
   return found.empty() ? "" : Text(found[0]);
 }
 
-}  // namespace
+// The info fields ncc keeps, from `info` (at `ipath`) and its area `area`.
+Status ReadInfo(pugi::xml_node info, pugi::xml_node area, const std::string& ipath, CapAlert& a) {
+  NCC_RETURN_IF_ERROR(Required(info, "event", ipath, a.event));
+  a.category = Optional(info, "category");
+  a.urgency = Optional(info, "urgency");
+  a.severity = Optional(info, "severity");
+  a.certainty = Optional(info, "certainty");
+  a.headline = Optional(info, "headline");
+  a.description = Optional(info, "description");
+  a.area_desc = area ? Optional(area, "areaDesc") : "";
+  return Status::Ok();
+}
 
-StatusOr<CapAlert> ParseAlert(std::string_view xml, const CapLimits& limits) {
-  if (xml.size() > limits.max_bytes)
-    return Status(StatusCode::kResourceExhausted,
-                  "alert larger than " + std::to_string(limits.max_bytes) + " bytes", "alert");
-  pugi::xml_document doc;
-  // parse_doctype keeps a DOCTYPE as a node so that it can be refused; pugixml never expands
-  // entities beyond the five predefined ones and character references.
-  auto parsed = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_doctype,
-                                pugi::encoding_utf8);
-  if (!parsed)
-    return InvalidArgument("not well-formed XML at byte " + std::to_string(parsed.offset) + ": " +
-                               parsed.description(),
-                           "alert");
-  for (pugi::xml_node n = doc.first_child(); n; n = n.next_sibling())
-    if (n.type() == pugi::node_doctype)
-      return InvalidArgument("a DOCTYPE is not accepted in a CAP alert", "alert");
-  pugi::xml_node root = doc.document_element();
-  if (!root || LocalName(root.name()) != "alert")
-    return InvalidArgument("the root element must be <alert>", "alert");
-  NCC_RETURN_IF_ERROR(CheckShape(doc, limits));
-  std::string_view name(root.name());
-  std::string prefix = name.find(':') == std::string_view::npos
-                           ? "xmlns"
-                           : "xmlns:" + std::string(name.substr(0, name.find(':')));
-  std::string ns = root.attribute(prefix.c_str()).value();
-  CapAlert a;
-  if (ns == "urn:oasis:names:tc:emergency:cap:1.2")
-    a.version = "1.2";
-  else if (ns == "urn:oasis:names:tc:emergency:cap:1.1")
-    a.version = "1.1";
-  else
-    return InvalidArgument("namespace '" + ns.substr(0, 80) + "' is not CAP 1.1 or 1.2", "alert");
+// Places one <area> at `apath`: its circle, else its polygon, else (with a table) its first
+// known geocode, else its areaDesc. Returns false when it cannot be placed; `unknown` then
+// names its first geocode the table lacks. A malformed circle or polygon is an error.
+StatusOr<bool> PlaceArea(pugi::xml_node area, const std::string& apath, const AreaTable* table,
+                         CapAlert& a, Status& unknown) {
+  // Real feeds carry empty <polygon></polygon> elements: those are absent, not malformed.
+  auto first = [&](std::string_view element) -> std::pair<std::string, std::string> {
+    auto found = Children(area, element);
+    for (size_t j = 0; j < found.size(); ++j)
+      if (!Text(found[j]).empty()) return {Text(found[j]), Indexed(apath, element, j)};
+    return {"", ""};
+  };
+  auto [circle, circle_at] = first("circle");
+  auto [polygon, polygon_at] = first("polygon");
+  if (!circle.empty()) {
+    NCC_RETURN_IF_ERROR(Circle(circle, circle_at, a.location));
+    a.where = circle_at;
+    return true;
+  }
+  if (!polygon.empty()) {
+    NCC_RETURN_IF_ERROR(Polygon(polygon, polygon_at, a.location));
+    a.where = polygon_at;
+    return true;
+  }
+  auto geocodes = Children(area, "geocode");
+  for (size_t j = 0; j < geocodes.size(); ++j) {
+    std::string scheme = Optional(geocodes[j], "valueName"), value = Optional(geocodes[j], "value");
+    const AreaTable::Area* known = table ? table->FindCode(scheme, value) : nullptr;
+    if (known) {
+      a.location = known->centre;
+      a.where = Indexed(apath, "geocode", j);
+      return true;
+    }
+    if (unknown.ok())
+      unknown = InvalidArgument("geocode " + scheme.substr(0, 32) + " " + value.substr(0, 32) +
+                                    (table ? " is not in the area table (--cap-areas)"
+                                           : " cannot be placed: no area table (--cap-areas)"),
+                                Indexed(apath, "geocode", j));
+  }
+  std::string desc = Optional(area, "areaDesc");
+  const AreaTable::Area* named = table && !desc.empty() ? table->FindName(desc) : nullptr;
+  if (!named) return false;
+  a.location = named->centre;
+  a.where = apath + ".areaDesc";
+  return true;
+}
 
+// Cancel, Ack and Error act on the alerts they reference; they need no place.
+bool ActsOnReferences(const std::string& msg_type) {
+  return msg_type == "Cancel" || msg_type == "Ack" || msg_type == "Error";
+}
+
+Status ReadHeader(pugi::xml_node root, CapAlert& a) {
   const std::string path = "alert";
   NCC_RETURN_IF_ERROR(Required(root, "identifier", path, a.identifier));
   NCC_RETURN_IF_ERROR(Required(root, "sender", path, a.sender));
@@ -185,53 +375,85 @@ StatusOr<CapAlert> ParseAlert(std::string_view xml, const CapLimits& limits) {
   if (a.identifier.size() > 256)
     return InvalidArgument("at most 256 characters", "alert.identifier");
   if (a.sender.size() > 256) return InvalidArgument("at most 256 characters", "alert.sender");
+  NCC_RETURN_IF_ERROR(ParseReferences(Optional(root, "references"), a.references));
+  if (a.msg_type != "Alert" && a.references.empty())
+    return InvalidArgument(
+        "a " + a.msg_type.substr(0, 16) + " must reference the alert it is about",
+        "alert.references");
+  return Status::Ok();
+}
 
+// The first <area> (of the first <info> that has one) that can be placed.
+Status Place(pugi::xml_node root, const AreaTable* table, CapAlert& a) {
   auto infos = Children(root, "info");
-  if (infos.empty()) return InvalidArgument("no <info>: nothing to place", "alert.info");
-  // The first info with a placeable area is the one imported; areas with only geocodes
-  // cannot be placed without a geocode table.
-  Status first_problem;
+  if (infos.empty() && !ActsOnReferences(a.msg_type))
+    return InvalidArgument("no <info>: nothing to place", "alert.info");
+  Status unknown;
   for (size_t k = 0; k < infos.size(); ++k) {
-    std::string ipath = Indexed(path, "info", k);
+    std::string ipath = Indexed("alert", "info", k);
     auto areas = Children(infos[k], "area");
     for (size_t m = 0; m < areas.size(); ++m) {
-      std::string apath = Indexed(ipath, "area", m);
-      bool placed = false;
-      Status s;
-      // Real feeds carry empty <polygon></polygon> elements: those are absent, not malformed.
-      auto first = [&](std::string_view element) -> std::pair<std::string, std::string> {
-        auto found = Children(areas[m], element);
-        for (size_t j = 0; j < found.size(); ++j)
-          if (!Text(found[j]).empty()) return {Text(found[j]), Indexed(apath, element, j)};
-        return {"", ""};
-      };
-      auto [circle, circle_at] = first("circle");
-      auto [polygon, polygon_at] = first("polygon");
-      if (!circle.empty()) {
-        s = Circle(circle, circle_at, a.location);
-        placed = s.ok();
-        if (placed) a.where = circle_at;
-      } else if (!polygon.empty()) {
-        s = Polygon(polygon, polygon_at, a.location);
-        placed = s.ok();
-        if (placed) a.where = polygon_at;
-      }
-      if (!s.ok()) return s;  // a malformed shape is an error, never silently skipped
-      if (!placed) continue;
-      pugi::xml_node info = infos[k];
-      NCC_RETURN_IF_ERROR(Required(info, "event", ipath, a.event));
-      a.category = Optional(info, "category");
-      a.urgency = Optional(info, "urgency");
-      a.severity = Optional(info, "severity");
-      a.certainty = Optional(info, "certainty");
-      a.headline = Optional(info, "headline");
-      a.description = Optional(info, "description");
-      a.area_desc = Optional(areas[m], "areaDesc");
-      return a;
+      auto placed = PlaceArea(areas[m], Indexed(ipath, "area", m), table, a, unknown);
+      if (!placed.ok()) return placed.status();
+      if (*placed) return ReadInfo(infos[k], areas[m], ipath, a);
     }
   }
-  return InvalidArgument("no <area> with a <circle> or <polygon>: the alert cannot be placed",
-                         "alert.info[0].area");
+  if (ActsOnReferences(a.msg_type)) {
+    a.placed = false;
+    return infos.empty() ? Status::Ok() : ReadInfo(infos[0], {}, "alert.info[0]", a);
+  }
+  if (!unknown.ok()) return unknown;
+  return InvalidArgument(
+      "no <area> with a <circle>, a <polygon> or a known geocode or areaDesc: "
+      "the alert cannot be placed",
+      "alert.info[0].area");
+}
+
+}  // namespace
+
+StatusOr<CapAlert> ParseAlert(std::string_view raw, const CapLimits& limits,
+                              const AreaTable* table) {
+  if (raw.size() > limits.max_bytes)
+    return Status(StatusCode::kResourceExhausted,
+                  "alert larger than " + std::to_string(limits.max_bytes) + " bytes", "alert");
+  CapAlert a;
+  std::string xml;
+  a.encoding = DeclaredEncoding(raw);
+  NCC_RETURN_IF_ERROR(ToUtf8(raw, a.encoding, xml));
+  if (a.encoding.empty()) a.encoding = "UTF-8";
+  if (xml.size() > limits.max_bytes + limits.max_bytes / 2)
+    return Status(StatusCode::kResourceExhausted, "alert too large once read as UTF-8", "alert");
+  pugi::xml_document doc;
+  // parse_doctype keeps a DOCTYPE as a node so that it can be refused; pugixml never expands
+  // entities beyond the five predefined ones and character references.
+  auto parsed = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_doctype,
+                                pugi::encoding_utf8);
+  if (!parsed)
+    return InvalidArgument("not well-formed XML at byte " + std::to_string(parsed.offset) + ": " +
+                               parsed.description(),
+                           "alert");
+  for (pugi::xml_node n = doc.first_child(); n; n = n.next_sibling())
+    if (n.type() == pugi::node_doctype)
+      return InvalidArgument("a DOCTYPE is not accepted in a CAP alert", "alert");
+  NCC_RETURN_IF_ERROR(CheckReferences(xml));
+  pugi::xml_node root = doc.document_element();
+  if (!root || LocalName(root.name()) != "alert")
+    return InvalidArgument("the root element must be <alert>", "alert");
+  NCC_RETURN_IF_ERROR(CheckShape(doc, limits));
+  std::string_view name(root.name());
+  std::string prefix = name.find(':') == std::string_view::npos
+                           ? "xmlns"
+                           : "xmlns:" + std::string(name.substr(0, name.find(':')));
+  std::string ns = root.attribute(prefix.c_str()).value();
+  if (ns == "urn:oasis:names:tc:emergency:cap:1.2")
+    a.version = "1.2";
+  else if (ns == "urn:oasis:names:tc:emergency:cap:1.1")
+    a.version = "1.1";
+  else
+    return InvalidArgument("namespace '" + ns.substr(0, 80) + "' is not CAP 1.1 or 1.2", "alert");
+  NCC_RETURN_IF_ERROR(ReadHeader(root, a));
+  NCC_RETURN_IF_ERROR(Place(root, table, a));
+  return a;
 }
 
 }  // namespace ncc::cap
