@@ -42,7 +42,7 @@ TARGETS = [
     "geojson_zones_fuzz", "track_reader_fuzz", "graph_loader_fuzz", "alarm_payload_fuzz",
     "avl_wire_fuzz", "mqtt_payload_fuzz", "dispatch_plans_fuzz", "cot_fuzz", "cap_fuzz",
     "webhook_url_fuzz", "osm_reader_fuzz", "positions_body_fuzz", "http_route_fuzz",
-    "call_file_fuzz", "geocode_fuzz",
+    "call_file_fuzz", "geocode_fuzz", "cap_feed_fuzz", "cap_import_config_fuzz",
 ]
 
 
@@ -296,6 +296,7 @@ def build(data, out, seed_maker):
     for p in xml_files(os.path.join(data, "cap")):
         b = read(p)
         s.add("cap_fuzz", b)
+        s.add("cap_feed_fuzz", b[:60000])  # alerts are documents the feed reader takes too
         if len(b) > 60000:
             s.add("cap_fuzz", b[:60000])
 

@@ -15,6 +15,7 @@
 #include "core/json_writer.h"
 #include "exchange/cap/cap_parser.h"
 #include "exchange/cap/cap_writer.h"
+#include "exchange/cap/feed.h"
 #include "exchange/eido/eido_writer.h"
 #include "input/json_body.h"
 #include "server/api_rooms.h"
@@ -334,7 +335,49 @@ std::string CapNote(const cap::CapAlert& a, const std::string& what) {
 // this centre's own alerts (relayed back by a partner) are never imported.
 void ExportRoutes::CapImportRoute(const HttpRequest& r, Who who, Reply reply) {
   if (!alarms_) return reply(ErrorResponse(Unavailable("the alarm intake is not running")));
-  auto alert = cap::ParseAlert(r.body, {}, options_.cap_areas.get());
+  auto feed = cap::ReadFeed(r.body);
+  if (!feed.ok()) return reply(ErrorResponse(AsMalformed(feed.status())));
+  if (feed->kind == "alert") return CapImportOne(r, r.body, who, std::move(reply));
+  size_t embedded = 0;
+  for (const cap::FeedEntry& e : feed->entries) embedded += !e.alert.empty();
+  if (embedded == 0)
+    return reply(ErrorResponse(InvalidArgument(
+        "an index of " + std::to_string(feed->entries.size()) +
+            " linked alerts and none embedded: `ncc cap-gateway --feed URL` fetches them",
+        feed->kind == "rss" ? "rss.channel.item" : "feed.entry")));
+  auto batch = std::make_shared<CapBatch>();
+  batch->who = who;
+  batch->feed = std::move(*feed);
+  batch->reply = std::move(reply);
+  CapImportNext(batch);
+}
+
+// The alerts of an envelope or feed, one after the other (each may wait for the intake), each
+// answered on its own: one refused alert does not stop the others.
+void ExportRoutes::CapImportNext(std::shared_ptr<CapBatch> batch) {
+  while (batch->next < batch->feed.entries.size() &&
+         batch->feed.entries[batch->next].alert.empty()) {
+    const cap::FeedEntry& linked = batch->feed.entries[batch->next++];
+    batch->items.push_back({{"where", linked.where}, {"status", 0}, {"link", linked.link}});
+  }
+  if (batch->next == batch->feed.entries.size())
+    return batch->reply(JsonResponse(200, {{"kind", batch->feed.kind}, {"items", batch->items}}));
+  const cap::FeedEntry& entry = batch->feed.entries[batch->next++];
+  static const HttpRequest kNoRequest;  // the row takes no Idempotency-Key
+  CapImportOne(kNoRequest, entry.alert, batch->who,
+               [this, batch, where = entry.where](HttpResponse resp) {
+                 json item = json::parse(resp.body, nullptr, false);
+                 if (!item.is_object()) item = json::object();
+                 item["where"] = where;
+                 item["status"] = resp.status;
+                 batch->items.push_back(std::move(item));
+                 CapImportNext(batch);
+               });
+}
+
+void ExportRoutes::CapImportOne(const HttpRequest& r, const std::string& xml, Who who,
+                                Reply reply) {
+  auto alert = cap::ParseAlert(xml, {}, options_.cap_areas.get());
   if (!alert.ok()) return reply(ErrorResponse(AsMalformed(alert.status())));
   json echo = {{"identifier", alert->identifier},
                {"sender", alert->sender},

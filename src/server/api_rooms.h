@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "exchange/cap/feed.h"
 #include "server/api.h"
 #include "server/router.h"
 
@@ -282,6 +283,16 @@ class ExportRoutes final : public ApiRoom {
   void ExportRoute(IncidentId id, std::string_view format, Who who, Reply reply);
   void CapFeedRoute(const HttpRequest& r, Who who, Reply reply);
   void CapImportRoute(const HttpRequest& r, Who who, Reply reply);
+  // An envelope's or feed's alerts, imported one after the other.
+  struct CapBatch {
+    auth::Principal who;
+    cap::Feed feed;
+    size_t next = 0;
+    nlohmann::json items = nlohmann::json::array();
+    Reply reply;
+  };
+  void CapImportNext(std::shared_ptr<CapBatch> batch);
+  void CapImportOne(const HttpRequest& r, const std::string& xml, Who who, Reply reply);
   void ApplyCapReference(const HttpRequest& r, const cap::CapAlert& alert, IncidentId id,
                          nlohmann::json echo, Who who, Reply reply);
   void ImportCapAlert(const cap::CapAlert& alert, nlohmann::json echo, Who who, Reply reply);

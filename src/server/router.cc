@@ -64,7 +64,8 @@ std::optional<Status> WrongBody(BodyType body, std::string_view ct) {
       if (MediaTypeIs(ct, "application/cap+xml") || MediaTypeIs(ct, "application/xml") ||
           MediaTypeIs(ct, "text/xml"))
         return std::nullopt;
-      return Status(StatusCode::kUnsupportedMedia, "Content-Type must be application/cap+xml",
+      return Status(StatusCode::kUnsupportedMedia,
+                    "Content-Type must be application/cap+xml, application/xml or text/xml",
                     "Content-Type");
   }
   return std::nullopt;

@@ -193,6 +193,40 @@ class CapIntake(unittest.TestCase):
         status, after = self.server.request("GET", "/api/v1/events?after=0&limit=1000")
         self.assertEqual(json.dumps(after), json.dumps(before), "nothing was written")
 
+    def test_envelopes_and_feeds(self):
+        # A real alert in an EDXL-DE envelope (finding 5): unwrapped and imported.
+        alert = moved(fresh(read_cap("v1dot2_appendix_adot3.xml"), "EDXL-1"), 30.6)
+        alert = alert[alert.index("<alert"):]
+        envelope = ('<?xml version="1.0" encoding="UTF-8"?><EDXLDistribution '
+                    'xmlns="urn:oasis:names:tc:emergency:EDXL:DE:1.0"><distributionID>d-1</distributionID>'
+                    '<contentObject><xmlContent><embeddedXMLContent>' + alert +
+                    '</embeddedXMLContent></xmlContent></contentObject></EDXLDistribution>')
+        status, body = self.post_cap(envelope)
+        self.assertEqual((status, body["kind"]), (200, "edxl-de"), body)
+        self.assertEqual((body["items"][0]["status"], body["items"][0]["outcome"]), (201, "opened"), body)
+        self.assertEqual(body["items"][0]["where"], "EDXLDistribution.contentObject[0]")
+        # NWS's real Atom index links its alerts: the server does not fetch; it says who does.
+        with open(os.path.join(DATA, "cap", "ibm-cap", "nws_atom_feed_example.xml"), encoding="utf-8") as f:
+            index = f.read()
+        status, body = self.post_cap(index)
+        self.assertEqual((status, body["error"]["field"]), (422, "feed.entry"), body)
+        self.assertIn("cap-gateway", body["error"]["message"])
+        # ncc's own Atom export posted back (finding 6): every alert is recognised as its own.
+        status, created = self.server.request("POST", "/api/v1/incidents", {
+            "type": "fire.structure", "priority": 2, "location": {"lat": 25.2, "lon": 51.5},
+            "summary": "own export"})
+        self.assertEqual(status, 201, created)
+        conn = self.server.connection()
+        conn.request("GET", "/api/v1/incidents/cap?status=open", headers={"Authorization": "Bearer " + self.server.token})
+        resp = conn.getresponse()
+        exported = resp.read().decode()
+        conn.close()
+        self.assertEqual(resp.status, 200, exported)
+        status, body = self.post_cap(exported)
+        self.assertEqual((status, body["kind"]), (200, "atom"), body)
+        self.assertGreaterEqual(len(body["items"]), 1)
+        self.assertEqual({item["outcome"] for item in body["items"]}, {"own"}, body)
+
     def test_undefined_entity_is_not_well_formed(self):
         xml = fresh(read_cap("v1dot2_appendix_adot3.xml"), "XXE-1")
         xml = re.sub(r"<headline>[^<]*</headline>", "<headline>&xxe;</headline>", xml, count=1)

@@ -404,6 +404,8 @@ class Exports(unittest.TestCase):
         status, body = self.post_cap(self.fresh(self.read_cap("v1dot2_appendix_adot3.xml")),
                                      content_type="application/json")
         self.assertEqual(status, 415, body)
+        for accepted in ("application/cap+xml", "application/xml", "text/xml"):
+            self.assertIn(accepted, body["error"]["message"])
         # People do not post alerts: alarm.report is the gateway lane `alarms`.
         status, body = self.post_cap(self.fresh(self.read_cap("v1dot2_appendix_adot3.xml")), token=None)
         self.assertEqual(status, 403, body)
