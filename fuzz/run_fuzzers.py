@@ -32,6 +32,7 @@ from seed_corpora import TARGETS  # noqa: E402
 # Per-target input size limits: each target's own parser limit or a size that reaches it.
 MAX_LEN = {
     "cap_fuzz": 65536, "cap_feed_fuzz": 65536, "cap_import_config_fuzz": 16384,
+    "xmldsig_fuzz": 65536,
     "osm_reader_fuzz": 65536, "graph_loader_fuzz": 65536,
     "track_reader_fuzz": 65536, "event_decode_fuzz": 65536, "cot_fuzz": 16384,
     "json_body_fuzz": 16384, "positions_body_fuzz": 16384, "alarm_payload_fuzz": 16384,

@@ -43,6 +43,7 @@ TARGETS = [
     "avl_wire_fuzz", "mqtt_payload_fuzz", "dispatch_plans_fuzz", "cot_fuzz", "cap_fuzz",
     "webhook_url_fuzz", "osm_reader_fuzz", "positions_body_fuzz", "http_route_fuzz",
     "call_file_fuzz", "geocode_fuzz", "cap_feed_fuzz", "cap_import_config_fuzz",
+    "xmldsig_fuzz",
 ]
 
 
@@ -297,6 +298,7 @@ def build(data, out, seed_maker):
         b = read(p)
         s.add("cap_fuzz", b)
         s.add("cap_feed_fuzz", b[:60000])  # alerts are documents the feed reader takes too
+        s.add("xmldsig_fuzz", b[:60000])
         if len(b) > 60000:
             s.add("cap_fuzz", b[:60000])
 

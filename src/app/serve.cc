@@ -243,6 +243,18 @@ Status LoadCapImport(const ServeConfig& config, ApiOptions& options) {
     if (!rules.ok()) return rules.status();
     options.cap_rules = std::make_shared<const cap::ImportRules>(std::move(*rules));
   }
+  if (!config.cap_trust.empty()) {
+    auto trust = xmldsig::Verifier::Load(config.cap_trust);
+    if (!trust.ok()) return trust.status();
+    spdlog::info("{} partner certificates for CAP signatures", (*trust)->certificates());
+    options.cap_trust = std::move(*trust);
+  } else if (config.cap_signatures != "record") {
+    return InvalidArgument("--cap-signatures " + config.cap_signatures +
+                               " needs the partners' certificates (--cap-trust)",
+                           "cap-trust");
+  }
+  options.cap_signatures = config.cap_signatures;
+  options.cap_archive = config.data_dir + "/cap-received";
   return Status::Ok();
 }
 
@@ -259,6 +271,14 @@ void AddExchangeOptions(CLI::App* cmd, ServeConfig& c) {
                   "Rules giving imported CAP alerts their incident type and priority (JSON; "
                   "default: by category and severity)")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--cap-trust", c.cap_trust,
+                  "Partner certificates (PEM files, or folders of *.pem / *.crt) that XML "
+                  "signatures of imported CAP alerts are checked against (repeat for more)");
+  cmd->add_option("--cap-signatures", c.cap_signatures,
+                  "What an imported alert's signature decides: record (nothing refused), "
+                  "refuse-invalid, require (only alerts a trusted partner signed)")
+      ->check(CLI::IsMember({"record", "refuse-invalid", "require"}))
+      ->capture_default_str();
   cmd->add_option("--eido-issuer", c.eido_issuer,
                   "EIDO issuingElementIdentification and the domain of its ids");
   cmd->add_option("--webhook-allow", c.webhook_allow,

@@ -73,10 +73,13 @@ struct ServeConfig {
   std::string eido_issuer = "ncc.localhost";
   std::string cap_areas;                   // GeoJSON placing geocoded CAP areas; empty: none
   std::string cap_rules;                   // CAP import rules (type, priority); empty: built-in
+  std::vector<std::string> cap_trust;      // partner certificates (PEM files or folders)
+  std::string cap_signatures = "record";   // record | refuse-invalid | require
   std::vector<std::string> webhook_allow;  // hosts webhooks may target besides loopback
 };
 
-// --cap-sender, --cap-areas, --cap-rules, --eido-issuer, --webhook-allow on `serve` and `demo`.
+// --cap-sender, --cap-areas, --cap-rules, --cap-trust, --cap-signatures, --eido-issuer,
+// --webhook-allow on `serve` and `demo`.
 void AddExchangeOptions(CLI::App* cmd, ServeConfig& config);
 
 // --correlation-rules, --alarm-sources, --correlate-calls on `serve` and `demo`.

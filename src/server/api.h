@@ -18,6 +18,7 @@
 #include "exchange/cap/area_table.h"
 #include "exchange/cap/import_rules.h"
 #include "exchange/webhooks/registry.h"
+#include "exchange/xmldsig/verifier.h"
 #include "geocode/geocoder.h"
 #include "monitor/avl_lane.h"
 #include "routing/routing_service.h"
@@ -50,6 +51,12 @@ struct ApiOptions {
   // giving type and priority (--cap-rules); null: no table, the built-in rules.
   std::shared_ptr<const cap::AreaTable> cap_areas;
   std::shared_ptr<const cap::ImportRules> cap_rules;
+  // XML signatures of imported alerts: the trusted partner certificates (--cap-trust; null:
+  // not checked) and what an alert's verdict decides (--cap-signatures): "record" (nothing
+  // refused), "refuse-invalid", "require" (only verified alerts are imported).
+  std::shared_ptr<const xmldsig::Verifier> cap_trust;
+  std::string cap_signatures = "record";
+  std::string cap_archive;  // where every imported alert is kept verbatim; empty: not kept
 };
 
 // The services some rooms use; a missing one makes its routes answer 503 (they stay in the

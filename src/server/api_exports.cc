@@ -10,6 +10,7 @@
 //   DELETE /api/v1/webhooks/{id}
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <set>
 
 #include "core/json_writer.h"
@@ -317,12 +318,13 @@ bool OnlyFromReferencedAlerts(const Incident& incident, const cap::CapAlert& a) 
   return true;
 }
 
-std::string CapNote(const cap::CapAlert& a, const std::string& what) {
+std::string CapNote(const cap::CapAlert& a, const std::string& what, const std::string& seal) {
   std::string note = "CAP " + a.msg_type + " " + a.identifier + " from " + a.sender + ": " + what;
   if (!a.event.empty()) note += " - " + a.event;
   if (!a.headline.empty()) note += ": " + a.headline;
   if (!a.severity.empty()) note += " (" + a.severity + ", " + a.urgency + ")";
-  if (note.size() > 4000) note.resize(4000);
+  if (note.size() > 3500) note.resize(3500);
+  note += " [" + seal + "]";
   return note;
 }
 
@@ -394,22 +396,58 @@ void ExportRoutes::CapImportOne(const HttpRequest& r, const std::string& xml, Wh
     return reply(ErrorResponse(InvalidArgument(
         "only Alert, Update and Cancel are imported, not " + alert->msg_type.substr(0, 32),
         "alert.msgType")));
+  // Updates and Cancels too: an unsigned Cancel must not withdraw what policy protects.
+  std::string seal;
+  if (Status s = CheckSignature(xml, echo, seal); !s.ok()) return reply(ErrorResponse(s));
   if (alert->msg_type != "Alert") {
     auto target = engine_.Read([&](const World& w) { return ReferencedIncident(w, *alert); });
     if (target)
-      return ApplyCapReference(r, *alert, *target, std::move(echo), who, std::move(reply));
+      return ApplyCapReference(r, *alert, seal, *target, std::move(echo), who, std::move(reply));
     if (alert->msg_type == "Cancel")
       return reply(ErrorResponse(
           NotFound("no incident came from the alerts this Cancel references", "alert.references")));
     // An Update of an alert this centre never had is news: imported like an Alert.
   }
-  ImportCapAlert(*alert, std::move(echo), who, std::move(reply));
+  ImportCapAlert(*alert, seal, std::move(echo), who, std::move(reply));
+}
+
+// The alert's XML signature judged against the trusted partners and the policy, and the
+// original kept verbatim (DATA/cap-received/<sha256>.xml, durable before anything is
+// imported): `seal` is what the alert's record says of both.
+Status ExportRoutes::CheckSignature(const std::string& xml, json& echo, std::string& seal) {
+  std::string verdict = "not_checked", detail;
+  if (options_.cap_trust) {
+    xmldsig::Verdict v = options_.cap_trust->Verify(xml);
+    verdict = std::string(xmldsig::Name(v.kind));
+    detail = v.kind == xmldsig::Verdict::Kind::kVerified ? v.signer : v.reason;
+  }
+  echo["signature"] = {{"verdict", verdict}};
+  if (!detail.empty()) echo["signature"]["detail"] = detail;
+  const std::string& policy = options_.cap_signatures;
+  if ((policy == "refuse-invalid" && verdict == "invalid") ||
+      (policy == "require" && verdict != "verified"))
+    return InvalidArgument("signature " + verdict + (detail.empty() ? "" : ": " + detail) +
+                               " (policy --cap-signatures " + policy + ")",
+                           "alert.Signature");
+  std::string digest = Sha256Hex(xml);
+  echo["sha256"] = digest;
+  if (!options_.cap_archive.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(options_.cap_archive, ec);
+    std::string path = options_.cap_archive + "/" + digest + ".xml";
+    if (!std::filesystem::exists(path, ec)) NCC_RETURN_IF_ERROR(WriteFileDurably(path, xml));
+  }
+  seal = "signature " + verdict +
+         (verdict == "verified" ? " (" + detail.substr(0, 120) + ")" : "") +
+         "; original sha256:" + digest.substr(0, 16);
+  return Status::Ok();
 }
 
 // Update: a note on the incident; Cancel: the incident cancelled when it came only from the
 // cancelled alerts and no unit went, else a note saying why it stays open.
 void ExportRoutes::ApplyCapReference(const HttpRequest& r, const cap::CapAlert& alert,
-                                     IncidentId id, json echo, Who who, Reply reply) {
+                                     const std::string& seal, IncidentId id, json echo, Who who,
+                                     Reply reply) {
   auto label = IncidentLabel(engine_, id);
   // The key may withdraw what it may report: alarm.report on the incident's label.
   if (!label || !auth::Authorize(who, auth::Action::kAlarmReport, &*label).ok())
@@ -437,15 +475,16 @@ void ExportRoutes::ApplyCapReference(const HttpRequest& r, const cap::CapAlert& 
   if (cancel && state.second)
     return Submit(r,
                   ChangeIncidentStatus{id, IncidentStatus::kCancelled,
-                                       CapNote(alert, "withdrawn by its sender")},
+                                       CapNote(alert, "withdrawn by its sender", seal)},
                   who, std::move(reply), answer);
   std::string what = cancel ? "cancelled by its sender; the incident stays open (other sources "
                               "or units already sent)"
                             : "updated by its sender";
-  Submit(r, AddIncidentNote{id, CapNote(alert, what)}, who, std::move(reply), answer);
+  Submit(r, AddIncidentNote{id, CapNote(alert, what, seal)}, who, std::move(reply), answer);
 }
 
-void ExportRoutes::ImportCapAlert(const cap::CapAlert& alert, json echo, Who who, Reply reply) {
+void ExportRoutes::ImportCapAlert(const cap::CapAlert& alert, const std::string& seal_text,
+                                  json echo, Who who, Reply reply) {
   if (!alert.placed)
     return reply(ErrorResponse(InvalidArgument("the alert has no placeable area", "alert.info")));
   std::string id = "cap:" + alert.sender + "/" + alert.identifier;
@@ -461,7 +500,11 @@ void ExportRoutes::ImportCapAlert(const cap::CapAlert& alert, json echo, Who who
   std::string details = alert.event;
   if (!alert.headline.empty()) details += ": " + alert.headline;
   if (!alert.area_desc.empty()) details += " (" + alert.area_desc + ")";
-  if (details.size() > Limits::kSummary) details.resize(Limits::kSummary);
+  // The seal last but never cut: the record must say how the alert was signed.
+  std::string seal = " [" + seal_text + "]";
+  if (details.size() + seal.size() > Limits::kSummary)
+    details.resize(Limits::kSummary - seal.size());
+  details += seal;
   json alarm = {{"id", id},
                 {"kind", "call"},
                 {"source", "cap"},

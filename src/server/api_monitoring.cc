@@ -55,6 +55,18 @@ bool QueryDouble(const HttpRequest& r, const char* name, double lo, double hi, d
   return true;
 }
 
+json ZoneView(const geo::Zone& z) {
+  auto box = z.bbox();
+  return {{"id", z.id},
+          {"name", z.name},
+          {"kind", geo::ZoneKindName(z.kind)},
+          {"restricted", z.restricted},
+          {"polygons", z.polygons.size()},
+          {"bbox", {box.min_lon, box.min_lat, box.max_lon, box.max_lat}}};
+}
+
+}  // namespace
+
 std::string Sha256Hex(std::string_view text) {
   unsigned char h[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), h);
@@ -81,18 +93,6 @@ Status WriteFileDurably(const std::string& path, std::string_view text) {
   }
   return Status::Ok();
 }
-
-json ZoneView(const geo::Zone& z) {
-  auto box = z.bbox();
-  return {{"id", z.id},
-          {"name", z.name},
-          {"kind", geo::ZoneKindName(z.kind)},
-          {"restricted", z.restricted},
-          {"polygons", z.polygons.size()},
-          {"bbox", {box.min_lon, box.min_lat, box.max_lon, box.max_lat}}};
-}
-
-}  // namespace
 
 StatusOr<std::shared_ptr<const geo::Geofences>> LoadZonesFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

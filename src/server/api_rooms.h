@@ -86,6 +86,13 @@ class ApiRoom {
   const ApiOptions& options_;
 };
 
+// Lowercase hex SHA-256 of `text` (api_monitoring.cc).
+std::string Sha256Hex(std::string_view text);
+// Writes `path` durably: a temp file, fsync, rename, fsync of the folder; Unavailable naming the
+// file otherwise (api_monitoring.cc). For the files rooms keep beside the log (zones, CAP
+// originals).
+Status WriteFileDurably(const std::string& path, std::string_view text);
+
 // A query parameter "lat,lon" (api_routing.cc): the point, or InvalidArgument naming `name`
 // (missing, not two numbers) or `name`.lat / `name`.lon (out of range).
 StatusOr<LatLon> ParsePointParam(const std::map<std::string, std::string>& query, const char* name);
@@ -293,9 +300,11 @@ class ExportRoutes final : public ApiRoom {
   };
   void CapImportNext(std::shared_ptr<CapBatch> batch);
   void CapImportOne(const HttpRequest& r, const std::string& xml, Who who, Reply reply);
-  void ApplyCapReference(const HttpRequest& r, const cap::CapAlert& alert, IncidentId id,
-                         nlohmann::json echo, Who who, Reply reply);
-  void ImportCapAlert(const cap::CapAlert& alert, nlohmann::json echo, Who who, Reply reply);
+  Status CheckSignature(const std::string& xml, nlohmann::json& echo, std::string& seal);
+  void ApplyCapReference(const HttpRequest& r, const cap::CapAlert& alert, const std::string& seal,
+                         IncidentId id, nlohmann::json echo, Who who, Reply reply);
+  void ImportCapAlert(const cap::CapAlert& alert, const std::string& seal, nlohmann::json echo,
+                      Who who, Reply reply);
   void ListWebhooks(Who who, Reply reply);
   void AddWebhook(const HttpRequest& r, Who who, Reply reply);
   void DeleteWebhook(const HttpRequest& r, uint64_t id, Who who, Reply reply);

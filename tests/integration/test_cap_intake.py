@@ -245,5 +245,89 @@ class CapIntake(unittest.TestCase):
         self.assertIn("rules[0].priority", done.stdout + done.stderr)
 
 
+SIGNATURE_TEMPLATE = (
+    '<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo>'
+    '<CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/>'
+    '<SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>'
+    '<Reference URI=""><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>'
+    '</Transforms><DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><DigestValue/></Reference>'
+    '</SignedInfo><SignatureValue/><KeyInfo><X509Data/></KeyInfo></Signature>')
+
+
+class CapSignatures(unittest.TestCase):
+    """Finding 4: a tampered signed alert was taken as genuine. Signed with xmlsec1 by a
+    partner whose certificate the centre trusts (--cap-trust), under --cap-signatures
+    refuse-invalid; every imported alert is kept verbatim in DATA/cap-received."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="ncc-capsig-")
+        for who in ("partner", "stranger"):
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                            "-subj", f"/CN={who}", "-keyout", os.path.join(cls.tmp, who + ".key"),
+                            "-out", os.path.join(cls.tmp, who + ".pem")], check=True, capture_output=True)
+        s = cls.server = Server(NCC, extra=["--cap-trust", os.path.join(cls.tmp, "partner.pem"),
+                                            "--cap-signatures", "refuse-invalid"])
+        done = subprocess.run([NCC, "apikey", "add", "--data", s.data_dir, "--agency", "police",
+                               "--lane", "alarms", "--clearance", "restricted", "gw-cap"],
+                              capture_output=True, text=True, check=True)
+        cls.cap_key = done.stdout.strip().split()[-1]
+        s.start()
+        status, body = s.request("POST", "/api/v1/agencies", {"code": "police", "name": "Police", "kind": "police"})
+        assert status == 201, body
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def post_cap(self, xml):
+        return self.server.request("POST", "/api/v1/cap", raw=xml.encode(), token=False,
+                                   headers={"Content-Type": "application/cap+xml",
+                                            "Authorization": "ApiKey " + self.cap_key})
+
+    def signed(self, xml, who="partner"):
+        src = os.path.join(self.tmp, "in.xml")
+        out = os.path.join(self.tmp, "out.xml")
+        with open(src, "w", encoding="utf-8") as f:
+            f.write(xml.replace("</alert>", SIGNATURE_TEMPLATE + "</alert>"))
+        key = os.path.join(self.tmp, who)
+        subprocess.run(["xmlsec1", "--sign", "--privkey-pem", f"{key}.key,{key}.pem", "--output", out, src],
+                       check=True, capture_output=True)
+        with open(out, encoding="utf-8") as f:
+            return f.read()
+
+    def test_signed_alerts_are_verified_kept_verbatim_and_refused_when_altered(self):
+        xml = self.signed(moved(fresh(read_cap("v1dot2_appendix_adot3.xml"), "SIG-1"), 31.1))
+        status, body = self.post_cap(xml)
+        self.assertEqual(status, 201, body)
+        self.assertEqual(body["cap"]["signature"]["verdict"], "verified", body)
+        self.assertIn("CN=partner", body["cap"]["signature"]["detail"])
+        status, incident = self.server.request("GET", f"/api/v1/incidents/{body['incident']}")
+        self.assertIn("signature verified", incident["summary"])
+        kept = os.path.join(self.server.data_dir, "cap-received", body["cap"]["sha256"] + ".xml")
+        with open(kept, "rb") as f:
+            self.assertEqual(f.read(), xml.encode(), "the original, byte for byte")
+        # One changed word after signing: refused, naming the signature.
+        altered = self.signed(moved(fresh(read_cap("v1dot2_appendix_adot3.xml"), "SIG-2"), 31.2))
+        altered = altered.replace("Earthquake", "Tsunami", 1)
+        status, body = self.post_cap(altered)
+        self.assertEqual((status, body["error"]["field"]), (422, "alert.Signature"), body)
+        self.assertIn("signature invalid", body["error"]["message"])
+        # Signed by a key the centre does not trust: invalid too.
+        status, body = self.post_cap(self.signed(moved(fresh(read_cap("v1dot2_appendix_adot3.xml"), "SIG-3"), 31.3),
+                                                 who="stranger"))
+        self.assertEqual((status, body["error"]["field"]), (422, "alert.Signature"), body)
+        # Unsigned: recorded as such and, under refuse-invalid, imported.
+        status, body = self.post_cap(moved(fresh(read_cap("v1dot2_appendix_adot3.xml"), "SIG-4"), 31.4))
+        self.assertEqual((status, body["cap"]["signature"]["verdict"]), (201, "unsigned"), body)
+
+    def test_a_signature_policy_without_certificates_stops_the_start(self):
+        data = tempfile.mkdtemp(prefix="ncc-capsig-bad-")
+        done = subprocess.run([NCC, "serve", "--data", data, "--listen", "127.0.0.1:0", "--cap-signatures", "require"],
+                              capture_output=True, text=True, timeout=30)
+        self.assertNotEqual(done.returncode, 0)
+        self.assertIn("--cap-trust", done.stdout + done.stderr)
+
+
 if __name__ == "__main__":
     main()
