@@ -22,6 +22,8 @@ const char* OutcomeName(Outcome o) {
       return "oversized";
     case Outcome::kGarbage:
       return "garbage";
+    case Outcome::kNotAReport:
+      return "not_a_report";
   }
   return "unknown";
 }
@@ -30,9 +32,17 @@ bool IsPositionType(std::string_view type) {
   return type.size() > 4 && type.substr(0, 4) == "a-f-";
 }
 
+bool IsSelfReport(std::string_view how) {
+  return how == "h-e" || how == "m-g" || how.rfind("m-g-", 0) == 0;
+}
+
 Mapping Map(const CotEvent& e, const World& world, std::string_view agency) {
   Mapping m;
   if (!IsPositionType(e.type)) return m;
+  if (!IsSelfReport(e.how)) {
+    m.outcome = Outcome::kNotAReport;
+    return m;
+  }
   if (e.callsign.empty()) {
     m.outcome = Outcome::kNoCallsign;
     return m;

@@ -1,7 +1,9 @@
 // What ncc does with an inbound CoT event, and the counters of it.
 //
-// A friendly atom ("a-f-...") whose <contact callsign> names a unit becomes a position fix for
-// that unit (the AVL lane then decides, with cot.ingest on the unit's label, whether this key
+// A friendly atom ("a-f-...") that the unit's own device reported (how "m-g..." GPS, or "h-e"
+// entered on the device) and whose <contact callsign> names a unit becomes a position fix for
+// that unit — a marker someone placed on the map (how "h-g-i-g-o") with a unit's callsign never
+// moves the unit (the AVL lane then decides, with cot.ingest on the unit's label, whether this key
 // may move it: only units of the key's agency within its clearance). Every other type is
 // counted as ignored: hostile/unknown/neutral atoms (a-h, a-u, a-n), map markers and
 // drawings (b-m-...), chat (b-t-f), pings (t-x-c-t), and any other.
@@ -27,12 +29,16 @@ enum class Outcome : uint8_t {
   kMalformed,        // not well-formed XML, or not an <event> (disconnected)
   kOversized,        // larger than the event limit (disconnected)
   kGarbage,          // bytes between events that cannot start one (disconnected)
+  kNotAReport,       // a friendly atom placed by hand on a map (how not m-g / h-e): no fix
 };
-inline constexpr size_t kOutcomes = 8;
+inline constexpr size_t kOutcomes = 9;
 const char* OutcomeName(Outcome o);
 
 // Friendly atoms: "a-f-" followed by a dimension ("a-f-G-U-C", "a-f-A").
 bool IsPositionType(std::string_view type);
+// How a device reports its own position: machine GPS ("m-g", "m-g-...") or entered on the
+// device ("h-e"). Markers ("h-g-i-g-o"), predictions ("m-p") and relays are not.
+bool IsSelfReport(std::string_view how);
 
 struct Mapping {
   Outcome outcome = Outcome::kIgnoredType;

@@ -20,6 +20,7 @@ CotEvent Report(std::string type, std::string callsign) {
   CotEvent e;
   e.uid = "ANDROID-1";
   e.type = std::move(type);
+  e.how = "m-g";
   e.callsign = std::move(callsign);
   e.time_ms = 1700000000000;
   e.point.lat = 25.3;
@@ -51,6 +52,20 @@ TEST(CotIngest, OtherTypesAndCallsignsAreCountedApart) {
   EXPECT_EQ(Map(Report("a-f-G", "corvTab"), w, "police").outcome, Outcome::kUnknownCallsign);
   // Callsigns are per agency: another agency's key does not reach police's P-12.
   EXPECT_EQ(Map(Report("a-f-G", "P-12"), w, "fire").outcome, Outcome::kUnknownCallsign);
+}
+
+// Finding 9 of issue 16: a friendly marker someone placed with a unit's callsign moved the unit.
+TEST(CotIngest, OnlyTheDevicesOwnReportMovesAUnit) {
+  World w = WorldWithUnit("P-12");
+  CotEvent e = Report("a-f-G-U-C", "P-12");
+  for (const char* how : {"m-g", "m-g-g", "h-e"}) {
+    e.how = how;
+    EXPECT_EQ(Map(e, w, "police").outcome, Outcome::kPosition) << how;
+  }
+  for (const char* how : {"h-g-i-g-o", "m-p", "m-r", "h-t", ""}) {
+    e.how = how;
+    EXPECT_EQ(Map(e, w, "police").outcome, Outcome::kNotAReport) << how;
+  }
 }
 
 TEST(CotIngest, MetricsNameEveryOutcome) {
