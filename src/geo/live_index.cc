@@ -109,7 +109,7 @@ uint32_t LiveIndex::SlotFor(UnitId unit) {
   return slot;
 }
 
-FixOutcome LiveIndex::Update(UnitId unit, LatLon p, Time time, float speed) {
+FixOutcome LiveIndex::Update(UnitId unit, LatLon p, Time time, float speed, float heading) {
   if (!unit || !std::isfinite(p.lat) || !std::isfinite(p.lon) || std::abs(p.lat) > 90 ||
       std::abs(p.lon) > 180)
     return FixOutcome::kInvalid;
@@ -148,6 +148,7 @@ FixOutcome LiveIndex::Update(UnitId unit, LatLon p, Time time, float speed) {
   s.t_ms = t;
   s.seen_ms = std::max(s.seen_ms, t);
   s.speed = speed;
+  s.heading = heading;
   s.suspect = false;
   SyncEntry(slot);
   return FixOutcome::kAccepted;
@@ -215,6 +216,7 @@ std::optional<UnitPosition> LiveIndex::Get(UnitId unit) const {
   u.time = Time{s.t_ms == INT64_MIN ? 0 : s.t_ms};
   u.last_seen = Time{s.seen_ms == INT64_MIN ? 0 : s.seen_ms};
   u.speed = s.speed;
+  u.heading = s.heading;
   u.attrs = s.attrs;
   u.suspect = s.suspect;
   return u;

@@ -62,9 +62,10 @@ struct Neighbor {
 struct UnitPosition {
   UnitId unit;
   LatLon position;
-  Time time;        // time of the current (trusted) fix
-  Time last_seen;   // time of the newest fix received, held back or not
-  float speed = 0;  // m/s as reported
+  Time time;          // time of the current (trusted) fix
+  Time last_seen;     // time of the newest fix received, held back or not
+  float speed = 0;    // m/s as reported
+  float heading = 0;  // degrees as reported with that fix
   uint8_t attrs = 0;
   bool suspect = false;  // the newest fix was an impossible jump and is held back
 };
@@ -77,7 +78,7 @@ class LiveIndex {
   // impossible speed from the last trusted fix is held back (kImpossibleJump, unit flagged
   // suspect); if the next fix agrees with the held-back one (plausible speed between them), the
   // unit really moved and that next fix is accepted.
-  FixOutcome Update(UnitId unit, LatLon position, Time time, float speed = 0);
+  FixOutcome Update(UnitId unit, LatLon position, Time time, float speed = 0, float heading = 0);
 
   // Sets the attribute bits used by UnitFilter; creates the unit (without position) if unknown.
   void SetAttributes(UnitId unit, uint8_t attrs);
@@ -118,6 +119,7 @@ class LiveIndex {
     double jump_lat = 0, jump_lon = 0;
     int64_t jump_ms = INT64_MIN;
     float speed = 0;
+    float heading = 0;
     uint8_t attrs = 0;
     bool suspect = false;
     uint32_t cell = kNoCell;

@@ -158,7 +158,7 @@ AvlLane::AvlLane(Engine& engine, const Clock& clock, LaneOptions options,
   // Where every unit was: its newest durable fix.
   for (UnitId u : tracks_->Units())
     if (auto last = tracks_->Last(u); last.ok())
-      (void)index_.Update(u, last->position, last->time, last->speed_mps);
+      (void)index_.Update(u, last->position, last->time, last->speed_mps, last->heading_deg);
   // The log says which units were reported stale: those are not reported again. A unit that
   // fell silent while the server was down is reported at the first check.
   engine_.Read([&](const World& w) {
@@ -367,7 +367,8 @@ void AvlLane::ApplyToIndex(std::vector<Pending>& group, const geo::Geofences* zo
       std::optional<LatLon> before;
       if (zones)
         if (auto b = index_.Get(f.unit); b && b->time.ms != 0) before = b->position;
-      geo::FixOutcome o = index_.Update(f.unit, f.position, f.time, static_cast<float>(f.speed));
+      geo::FixOutcome o = index_.Update(f.unit, f.position, f.time, static_cast<float>(f.speed),
+                                        static_cast<float>(f.heading));
       if (o != geo::FixOutcome::kAccepted) {
         RejectFix(p, k, o);
         continue;

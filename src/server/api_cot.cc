@@ -67,12 +67,14 @@ void CotRoutes::CotUnitRoute(UnitId id, Who who, Reply reply) {
   const int64_t now = clock_.Now().ms;
   std::optional<HttpResponse> refused;
   std::optional<Unit> unit;
+  std::string agency_kind;
   engine_.Read([&](const World& w) {
     const Unit* u = w.FindUnit(id);
     std::string what = "unit " + std::to_string(id.value);
     if (!u) return void(refused = ErrorResponse(NotFound("no " + what, "id")));
     refused = RefuseExport(who, LabelOf(*u), auth::Action::kUnitRead, what);
     if (!refused) unit = VisibleUnit(who, *u, w);
+    if (const Agency* a = w.FindAgency(u->agency)) agency_kind = a->kind;
   });
   if (refused) return reply(std::move(*refused));
   // The lane holds every accepted fix; the World only the checkpoints.
@@ -81,8 +83,9 @@ void CotRoutes::CotUnitRoute(UnitId id, Who who, Reply reply) {
     unit->position = live->position.position;
     unit->position_time = live->position.time;
     unit->speed = live->position.speed;
+    unit->heading = live->position.heading;
   }
-  auto event = cot::UnitEvent(*unit, now, kStaleAfterMs);
+  auto event = cot::UnitEvent(*unit, now, kStaleAfterMs, agency_kind);
   if (!event)
     return reply(ErrorResponse(
         409, FailedPrecondition("unit " + std::to_string(id.value) + " has no position yet",

@@ -324,17 +324,26 @@ class CotPlain(unittest.TestCase):
                       for e in self.server.request("GET", "/api/v1/events?after=0&limit=1000")[1]["items"]):
             self.assertLess(time.time(), deadline, "the feed's read of a confidential incident was not audited")
             time.sleep(0.05)
-        # A unit of ours that moves is sent with its callsign; the fire unit never is.
+        # A unit of ours that moves is sent with its callsign to the other TAK clients — never
+        # back to the device that reported it (issue 16 finding 10: no echo); the fire unit never.
+        other = TakClient(self.cot_port, key=self.key)
+        other.events_until(f"ncc-incident-{self.new_incident(summary='other is in')}")
         doc = self.reports_now(1)[0]
         client.send(doc)
         while True:
-            kind, e = client.next()
+            kind, e = other.next()
             TakClient.assert_event(kind, e)
             self.assertNotEqual(e.find("detail/contact").get("callsign"), "F1")
             if e.get("uid") == f"ncc-unit-{self.unit}" and e.get("start")[:19] == time_of(doc)[:19]:
                 break
         self.assertEqual(e.find("detail/contact").get("callsign"), CALLSIGN)
         self.assertEqual(e.get("type"), "a-f-G-E-V")  # a patrol car
+        self.assertEqual(e.find("detail/__group").get("name"), "Blue", "TAK's team of a police unit")
+        self.assertEqual(e.find("detail/__group").get("role"), "Team Member")
+        marker = self.new_incident(summary="marker 3")
+        echoed = [x for x in client.events_until(f"ncc-incident-{marker}") if x.get("uid") == f"ncc-unit-{self.unit}"]
+        self.assertEqual(echoed, [], "the reporting device got its own position back")
+        other.close()
         client.close()
 
     def test_slow_client_is_cut_and_the_server_keeps_going(self):

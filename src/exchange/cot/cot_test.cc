@@ -231,6 +231,18 @@ TEST(CotWrite, RecordsBecomeEvents) {
   EXPECT_EQ(e->type, "a-f-G-E-V-m");
   EXPECT_EQ(e->stale_ms, 61000);
   EXPECT_NE(e->remarks.find("incident: 9"), std::string::npos);
+  // Finding 10 of issue 16: team and role from TAK's vocabulary, not the agency code; stale
+  // counted from the last fix, so a silent unit is not shown as current.
+  auto team = UnitEvent(u, 1000, 60000, "ambulance");
+  EXPECT_EQ(team->group_name, "White");
+  EXPECT_EQ(team->group_role, "Medic");
+  EXPECT_EQ(TeamOf("police"), "Blue");
+  EXPECT_EQ(TeamOf("something else"), "Cyan");
+  EXPECT_EQ(RoleOf("chief"), "Team Lead");
+  u.position_time = Time{500'000};
+  EXPECT_EQ(UnitEvent(u, 520'000, 60'000)->stale_ms, 560'000) << "60 s after the last fix";
+  EXPECT_EQ(UnitEvent(u, 900'000, 60'000)->stale_ms, 900'000) << "silent for 400 s: stale now";
+  u.position_time = Time{};
   auto parsed = ParseEvent(Write(*e));
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   EXPECT_EQ(parsed->callsign, "A&E <1>");

@@ -245,7 +245,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       for (const CotEvent& e : events) {
         Mapping m = Map(e, w, who_->agency);
         s_.counters.Count(m.outcome);
-        if (m.outcome == Outcome::kPosition) fixes.push_back(m.fix);
+        if (m.outcome == Outcome::kPosition) {
+          fixes.push_back(m.fix);
+          own_units_.insert(m.fix.unit);  // never sent back to the device that reports it
+        }
         if (m.outcome == Outcome::kUnknownCallsign)
           s_.lane.counters().Rejected(monitor::Source::kCot, monitor::Reason::kUnknownUnit);
       }
@@ -314,6 +317,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     const int64_t now = s_.clock.Now().ms;
     std::vector<std::string> out;
     std::vector<Unit> units;
+    std::map<UnitId, std::string> agency_kinds;
     std::vector<IncidentId> audited;
     s_.engine.Read([&](const World& w) {
       for (IncidentId id : incident_ids) {
@@ -324,7 +328,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       }
       for (UnitId id : unit_ids) {
         const Unit* u = w.FindUnit(id);
-        if (u && Visible(LabelOf(*u))) units.push_back(*u);
+        if (!u || own_units_.count(id) || !Visible(LabelOf(*u))) continue;
+        units.push_back(*u);
+        const Agency* a = w.FindAgency(u->agency);
+        agency_kinds[id] = a ? a->kind : "";
       }
     });
     // Outside the World's lock: the lane holds every accepted fix, the World only checkpoints.
@@ -333,8 +340,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         u.position = live->position.position;
         u.position_time = live->position.time;
         u.speed = live->position.speed;
+        u.heading = live->position.heading;  // with the position it belongs to, never older
       }
-      if (auto e = UnitEvent(u, now, s_.options.stale_after_ms)) out.push_back(Write(*e));
+      if (auto e = UnitEvent(u, now, s_.options.stale_after_ms, agency_kinds[u.id]))
+        out.push_back(Write(*e));
     }
     // Like the WebSocket stream, the feed does not wait for its audit record.
     for (size_t at = 0; at < audited.size(); at += Limits::kMaxRecordsPerAccess) {
@@ -423,6 +432,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::string line_;  // the ncc-key line, until signed in
   Framer framer_;
   std::optional<auth::Principal> who_;
+  std::set<UnitId> own_units_;  // units this connection reports: not echoed back to it
   Seq cursor_;
   uint64_t listener_ = 0;
   std::atomic<bool> wake_pending_{false};

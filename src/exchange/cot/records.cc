@@ -24,7 +24,23 @@ std::string UnitType(std::string_view kind) {
   return "a-f-G-U-C";
 }
 
-std::optional<CotEvent> UnitEvent(const Unit& u, int64_t now_ms, int64_t stale_after_ms) {
+std::string TeamOf(std::string_view agency_kind) {
+  static constexpr std::pair<std::string_view, std::string_view> kTeams[] = {
+      {"police", "Blue"},          {"fire", "Red"},         {"ambulance", "White"},
+      {"civil_defence", "Orange"}, {"coast_guard", "Teal"}, {"ems", "White"}};
+  for (const auto& [kind, team] : kTeams)
+    if (kind == agency_kind) return std::string(team);
+  return "Cyan";
+}
+
+std::string RoleOf(std::string_view unit_kind) {
+  if (unit_kind == "ambulance" || unit_kind == "medic") return "Medic";
+  if (unit_kind == "chief" || unit_kind == "supervisor") return "Team Lead";
+  return "Team Member";
+}
+
+std::optional<CotEvent> UnitEvent(const Unit& u, int64_t now_ms, int64_t stale_after_ms,
+                                  std::string_view agency_kind) {
   if (!u.position) return std::nullopt;
   CotEvent e;
   e.uid = "ncc-unit-" + std::to_string(u.id.value);
@@ -32,12 +48,15 @@ std::optional<CotEvent> UnitEvent(const Unit& u, int64_t now_ms, int64_t stale_a
   e.how = "m-g";
   e.time_ms = now_ms;
   e.start_ms = u.position_time.ms ? std::min(u.position_time.ms, now_ms) : now_ms;
-  e.stale_ms = u.status == UnitStatus::kOutOfService ? now_ms : now_ms + stale_after_ms;
+  // Stale counts from the last fix: a unit that stopped reporting is shown stale, not current.
+  int64_t fresh_until = (u.position_time.ms ? u.position_time.ms : now_ms) + stale_after_ms;
+  e.stale_ms = u.status == UnitStatus::kOutOfService ? now_ms : std::max(fresh_until, now_ms);
+  if (fresh_until < now_ms) e.stale_ms = now_ms;  // already stale: at once
   e.point.lat = u.position->lat;
   e.point.lon = u.position->lon;
   e.callsign = u.callsign;
-  e.group_name = u.agency;
-  e.group_role = "Team Member";
+  e.group_name = TeamOf(agency_kind);
+  e.group_role = RoleOf(u.kind);
   if (std::isfinite(u.speed)) e.speed = u.speed;
   if (std::isfinite(u.heading)) e.course = u.heading;
   e.remarks =

@@ -23,9 +23,19 @@ inline constexpr std::string_view kIncidentType = "b-m-p-s-p-i";
 // The CoT atom type for a unit kind ("ambulance" -> a-f-G-E-V-m).
 std::string UnitType(std::string_view kind);
 
+// TAK's team colour for an agency of `agency_kind` (police Blue, fire Red, ambulance White,
+// civil_defence Orange, coast_guard Teal, else Cyan) and role for a unit `kind` (ambulance and
+// medic Medic, chief and supervisor Team Lead, else Team Member): `__group` carries these, as
+// TAK clients expect, not ncc's agency code.
+std::string TeamOf(std::string_view agency_kind);
+std::string RoleOf(std::string_view unit_kind);
+
 // A unit with a position; nullopt without one (a CoT event needs a point). `now_ms` stamps the
-// event; it goes stale `stale_after_ms` later, or at once when the unit is out of service.
-std::optional<CotEvent> UnitEvent(const Unit& unit, int64_t now_ms, int64_t stale_after_ms);
+// event; it goes stale `stale_after_ms` after the unit's last fix — so a unit whose fixes stopped
+// shows as stale, not as current — or at once when the unit is out of service. `agency_kind`
+// picks the team colour.
+std::optional<CotEvent> UnitEvent(const Unit& unit, int64_t now_ms, int64_t stale_after_ms,
+                                  std::string_view agency_kind = "");
 
 // An incident as a marker; a closed, cancelled, merged or resolved incident is stale at once so
 // TAK clients drop it from their map.
