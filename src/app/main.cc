@@ -16,6 +16,7 @@
 #include "audit/audit_trail.h"
 #include "audit/cli.h"
 #include "auth/cli.h"
+#include "report/cli.h"
 #include "routing/cli.h"
 #include "sim/call_replay.h"
 #include "store/sqlite/sqlite_event_log.h"
@@ -294,6 +295,7 @@ int main(int argc, char** argv) {
 
   auth::AddUserCommands(app);
   audit::AddAuditCommands(app);
+  report::AddReportCommands(app);
   routing::AddRoutingCommands(app);
   app.add_subcommand("version", "Print the version");
 
@@ -302,7 +304,7 @@ int main(int argc, char** argv) {
   if (*demo) return Demo(demo_config, shared_data, speed, reset);
   if (*verify) return LogVerify(verify_dir);
   if (!app.got_subcommand("version"))
-    return 0;  // user, apikey, audit, import-osm, route ran in callbacks
+    return 0;  // user, apikey, audit, report, compare, import-osm, route ran in callbacks
   std::cout << "ncc " << kVersion << "\n";
   return 0;
 }
