@@ -166,8 +166,12 @@ StatusOr<LogContent> ReadLog(const EventLog& log, Progress progress) {
   LogContent out;
   Builder builder(out);
   ChainPosition at;
+  // Up to the last event when the walk starts: a live server may append meanwhile, and the
+  // report is of the log as it stood (its figures name that seq range).
+  const Seq last = log.LastSeq();
+  if (!last) return FailedPrecondition("the event log holds no events");
   Status walked = WalkChain(
-      log, at, Seq(),
+      log, at, last,
       [&](const StoredEvent& stored) -> Status {
         ++out.events;
         out.seqs.Add(stored.seq);
@@ -181,10 +185,9 @@ StatusOr<LogContent> ReadLog(const EventLog& log, Progress progress) {
       },
       progress);
   NCC_RETURN_IF_ERROR(walked);
-  if (Seq last = log.LastSeq(); at.seq != last)
+  if (at.seq != last)
     return DataLoss("the log claims last seq " + std::to_string(last.value) + " but ends at " +
                     std::to_string(at.seq.value));
-  if (out.events == 0) return FailedPrecondition("the event log holds no events");
   out.chain_head = HexOf(at.head);
   return out;
 }

@@ -21,7 +21,8 @@ namespace ncc::report {
 
 using Progress = void (*)(Seq reached, Seq last);
 
-// Every event of `log` (progress, if set, every 100k events).
+// Every event of `log` up to its last seq when the call starts (a live log may grow meanwhile;
+// the rest is not read). Progress, if set, every 100k events.
 StatusOr<LogContent> ReadLog(const EventLog& log, Progress progress = nullptr);
 
 // Opens DIR/events.db read-only (no file in the folder changes: a live or crashed server's

@@ -171,7 +171,9 @@ std::vector<Difference> CompareRuns(const Report& a, const Report& b,
 }
 
 std::string CompareText(const Report& a, const Report& b, const std::vector<Difference>& diffs) {
-  auto name = [](const Report& r) { return r.run ? r.run->policy : r.source; };
+  auto name = [](const Report& r) {
+    return r.run ? r.run->policy + " (" + r.source + ")" : r.source;
+  };
   std::string out;
   char line[256];
   std::snprintf(line, sizeof line, "%-28s %12s %12s %12s  %s\n", "measure (all incidents)", "A",
@@ -197,7 +199,7 @@ std::string CompareText(const Report& a, const Report& b, const std::vector<Diff
                 Cell(ta.within_pct, " %").c_str(), Cell(tb.within_pct, " %").c_str(),
                 Cell(dw, " pt").c_str());
   out += line;
-  out += "A = " + name(a) + " (" + a.source + ")\nB = " + name(b) + " (" + b.source + ")\n";
+  out += "A = " + name(a) + "\nB = " + name(b) + "\n";
   return out;
 }
 

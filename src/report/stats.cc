@@ -22,10 +22,40 @@ double SelectPercentile(std::vector<double>& values, double p) {
   return *nth;
 }
 
-// One resample of `samples` into `out` (same size).
-void Resample(const std::vector<double>& samples, SplitMix64& rng, std::vector<double>& out) {
-  out.resize(samples.size());
-  for (double& v : out) v = samples[rng.Below(samples.size())];
+double Uniform(SplitMix64& rng) {  // in (0, 1)
+  return (static_cast<double>(rng.Next() >> 11) + 0.5) * 0x1.0p-53;
+}
+
+double Normal(SplitMix64& rng) {  // Box-Muller
+  const double r = std::sqrt(-2 * std::log(Uniform(rng)));
+  return r * std::cos(2 * M_PI * Uniform(rng));
+}
+
+// Gamma(a, 1) for a >= 1 (Marsaglia and Tsang, 2000).
+double Gamma(double a, SplitMix64& rng) {
+  const double d = a - 1.0 / 3, c = 1 / std::sqrt(9 * d);
+  while (true) {
+    double x = Normal(rng), v = 1 + c * x;
+    if (v <= 0) continue;
+    v = v * v * v;
+    if (std::log(Uniform(rng)) < 0.5 * x * x + d - d * v + d * std::log(v)) return d * v;
+  }
+}
+
+// The nearest-rank P_p of one bootstrap resample of `sorted`, without building the resample:
+// its rank-k value is sorted[floor(n * U)] with U ~ Beta(k, n - k + 1), the k-th smallest of n
+// uniforms (floor is monotone, so the k-th smallest of n uniform indices is exactly that).
+double ResampledPercentile(const std::vector<double>& sorted, double p, SplitMix64& rng) {
+  const size_t n = sorted.size(), k = RankIndex(n, p) + 1;
+  const double x = Gamma(static_cast<double>(k), rng);
+  const double y = Gamma(static_cast<double>(n - k + 1), rng);
+  auto index = static_cast<size_t>(std::floor(static_cast<double>(n) * x / (x + y)));
+  return sorted[std::min(index, n - 1)];
+}
+
+std::vector<double> Sorted(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v;
 }
 
 Interval CentralInterval(std::vector<double>& stats) {
@@ -70,12 +100,9 @@ std::optional<Interval> BootstrapPercentile(const std::vector<double>& samples, 
                                             std::string_view label) {
   if (samples.empty() || options.resamples <= 0) return std::nullopt;
   SplitMix64 rng(StreamSeed(options.seed, label));
-  std::vector<double> resample, stats;
-  stats.reserve(static_cast<size_t>(options.resamples));
-  for (int b = 0; b < options.resamples; ++b) {
-    Resample(samples, rng, resample);
-    stats.push_back(SelectPercentile(resample, p));
-  }
+  const std::vector<double> sorted = Sorted(samples);
+  std::vector<double> stats(static_cast<size_t>(options.resamples));
+  for (double& s : stats) s = ResampledPercentile(sorted, p, rng);
   return CentralInterval(stats);
 }
 
@@ -85,12 +112,11 @@ std::optional<Interval> BootstrapPercentileDifference(const std::vector<double>&
                                                       std::string_view label) {
   if (a.empty() || b.empty() || options.resamples <= 0) return std::nullopt;
   SplitMix64 rng(StreamSeed(options.seed, label));
-  std::vector<double> ra, rb, stats;
-  stats.reserve(static_cast<size_t>(options.resamples));
-  for (int k = 0; k < options.resamples; ++k) {
-    Resample(a, rng, ra);
-    Resample(b, rng, rb);
-    stats.push_back(SelectPercentile(rb, p) - SelectPercentile(ra, p));
+  const std::vector<double> sa = Sorted(a), sb = Sorted(b);
+  std::vector<double> stats(static_cast<size_t>(options.resamples));
+  for (double& s : stats) {
+    double pa = ResampledPercentile(sa, p, rng);
+    s = ResampledPercentile(sb, p, rng) - pa;
   }
   return CentralInterval(stats);
 }

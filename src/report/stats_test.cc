@@ -66,6 +66,26 @@ TEST(Bootstrap, DifferenceOfShiftedRunsCentresOnTheShift) {
   EXPECT_LT(d->high, 0);  // clearly faster
 }
 
+// The interval drawn through the Beta order statistic matches one from resamples built the
+// long way (n draws with replacement, then the nearest rank), up to Monte Carlo noise.
+TEST(Bootstrap, MatchesResamplingTheLongWay) {
+  std::vector<double> v;
+  for (int i = 0; i < 200; ++i) v.push_back(i);  // value = rank - 1
+  constexpr int kResamples = 4000;
+  SplitMix64 rng(99);
+  std::vector<double> stats;
+  for (int b = 0; b < kResamples; ++b) {
+    std::vector<double> r;
+    for (size_t i = 0; i < v.size(); ++i) r.push_back(v[rng.Below(v.size())]);
+    stats.push_back(*Percentile(r, 90));
+  }
+  auto fast = BootstrapPercentile(v, 90, {5, kResamples}, "x");
+  ASSERT_TRUE(fast);
+  EXPECT_NEAR(fast->low, *Percentile(stats, 2.5), 2);
+  EXPECT_NEAR(fast->high, *Percentile(stats, 97.5), 2);
+  EXPECT_GT(fast->high - fast->low, 10);  // a real spread, not a point
+}
+
 TEST(SplitMix64, BelowStaysInRange) {
   SplitMix64 rng(42);
   for (int i = 0; i < 10000; ++i) EXPECT_LT(rng.Below(7), 7u);

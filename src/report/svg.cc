@@ -174,11 +174,13 @@ std::string SeriesSvg(const Series& series) {
   }
   s += "<path class=\"series open\" d=\"" + open + "\"/><path class=\"series avail\" d=\"" + avail +
        "\"/>";
-  s += "<rect x=\"" + Num(kLeft + 10) + "\" y=\"" + Num(kTop + 6) +
+  // The key sits below the top grid line, clear of the y axis labels.
+  const double key_y = kTop + 24, key_x = kLeft + 40;
+  s += "<rect x=\"" + Num(key_x) + "\" y=\"" + Num(key_y - 6) +
        "\" width=\"12\" height=\"4\" class=\"open-key\"/>" +
-       Text(kLeft + 28, kTop + 12, "open incidents", "start") + "<rect x=\"" + Num(kLeft + 150) +
-       "\" y=\"" + Num(kTop + 6) + "\" width=\"12\" height=\"4\" class=\"avail-key\"/>" +
-       Text(kLeft + 168, kTop + 12, "available units", "start");
+       Text(key_x + 18, key_y, "open incidents", "start") + "<rect x=\"" + Num(key_x + 140) +
+       "\" y=\"" + Num(key_y - 6) + "\" width=\"12\" height=\"4\" class=\"avail-key\"/>" +
+       Text(key_x + 158, key_y, "available units", "start");
   return s + "</svg>";
 }
 

@@ -29,6 +29,11 @@ def ncc(*args):
     return done.returncode, done.stdout, done.stderr
 
 
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
 def fill(server, incidents=6):
     """Six incidents, one unit each, every step; returns the time between the 3rd and 4th."""
     req = server.request
@@ -82,7 +87,7 @@ class Report(unittest.TestCase):
         rc, err, path = self.report()
         self.assertEqual(rc, 0, err)
         self.assertIn("read", err)  # progress and what was read go to stderr
-        html = open(path, encoding="utf-8").read()
+        html = read(path)
         for banned in ("http://", "https://", "<script", "src=", "href=", "url(", "@import"):
             self.assertNotIn(banned, html)
         self.assertIn("): 6 of 6", html)
@@ -97,10 +102,10 @@ class Report(unittest.TestCase):
     def test_from_and_to_select_incidents_by_creation_time(self):
         rc, err, path = self.report("--from", iso(self.middle))
         self.assertEqual(rc, 0, err)
-        self.assertIn("): 3 of 6", open(path, encoding="utf-8").read())
+        self.assertIn("): 3 of 6", read(path))
         rc, err, path = self.report("--to", iso(self.middle))
         self.assertEqual(rc, 0, err)
-        self.assertIn("): 3 of 6", open(path, encoding="utf-8").read())
+        self.assertIn("): 3 of 6", read(path))
         rc, err, _ = self.report("--from", "yesterday")
         self.assertEqual(rc, 2)
         self.assertIn("--from", err)
@@ -131,7 +136,7 @@ class Report(unittest.TestCase):
             f.write(json.dumps(info) + "\n")
         rc, err, path = self.report(data=run)
         self.assertEqual(rc, 0, err)
-        self.assertIn("policy <b>ncc+moveup</b>, seed 7", open(path, encoding="utf-8").read())
+        self.assertIn("policy <b>ncc+moveup</b>, seed 7", read(path))
         info["seed"] = "seven"
         with open(os.path.join(run, "run.json"), "w") as f:
             f.write(json.dumps(info) + "\n")
@@ -145,7 +150,7 @@ class Report(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         self.assertIn("first_unit_travel P90", out)
         self.assertRegex(out, r"first_unit_travel P90 .* 0\.0 s")  # a run against itself
-        html = open(path, encoding="utf-8").read()
+        html = read(path)
         self.assertNotIn("http://", html)
         self.assertNotIn("https://", html)
         rc, out, err = ncc("compare", self.server.data_dir, "/nonexistent/b", "--out", path)
@@ -168,7 +173,8 @@ class Report(unittest.TestCase):
         finally:
             shutil.rmtree(profile, ignore_errors=True)
         self.assertTrue(os.path.exists(pdf), done.stderr[-2000:])
-        data = open(pdf, "rb").read()
+        with open(pdf, "rb") as f:
+            data = f.read()
         self.assertTrue(data.startswith(b"%PDF-"), data[:16])
         self.assertGreater(len(data), 20000)  # tables and vector figures, not a blank page
         pages = len(re.findall(rb"/Type\s*/Page(?!s)", data))
