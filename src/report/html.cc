@@ -27,7 +27,8 @@ svg .series{fill:none;stroke-width:1.6}svg .open{stroke:#b3261e}svg .avail{strok
 svg .open-key{fill:#b3261e}svg .avail-key{fill:#1565c0}
 svg .map{fill:#f7f7f4;stroke:#c9ced6}svg .roads{fill:none;stroke:#9aa3ad;stroke-width:.5}
 svg .heat{fill:#d2410a}
-.cols{display:grid;grid-template-columns:1fr 1fr;gap:16px}
+.cols{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:12px;font-size:10px}
+.cols td,.cols th{padding:1px 3px;overflow-wrap:anywhere}.cols h2{font-size:14px}.cols h3{font-size:11px}
 .empty{color:#6b737d;font-style:italic}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:6px 0}dt{font-weight:bold}dd{margin:0}
 code{font-family:"DejaVu Sans Mono",monospace;font-size:12px;word-break:break-all}
