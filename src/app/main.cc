@@ -17,6 +17,7 @@
 #include "audit/cli.h"
 #include "auth/cli.h"
 #include "exchange/cap_gateway/cli.h"
+#include "report/cli.h"
 #include "routing/cli.h"
 #include "sim/call_replay.h"
 #include "store/sqlite/sqlite_event_log.h"
@@ -296,6 +297,7 @@ int main(int argc, char** argv) {
   auth::AddUserCommands(app);
   audit::AddAuditCommands(app);
   cap_gateway::AddCapGatewayCommand(app);
+  report::AddReportCommands(app);
   routing::AddRoutingCommands(app);
   app.add_subcommand("version", "Print the version");
 
@@ -304,7 +306,8 @@ int main(int argc, char** argv) {
   if (*demo) return Demo(demo_config, shared_data, speed, reset);
   if (*verify) return LogVerify(verify_dir);
   if (!app.got_subcommand("version"))
-    return 0;  // user, apikey, audit, cap-gateway, import-osm, route ran in callbacks
+    return 0;  // user, apikey, audit, cap-gateway, report, compare, import-osm, route ran in
+               // callbacks
   std::cout << "ncc " << kVersion << "\n";
   return 0;
 }

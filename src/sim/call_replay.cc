@@ -98,7 +98,7 @@ Status SeedAgenciesAndUnits(Engine& engine, const std::vector<UnitResponse>& row
 
 ReplayStats RunReplay(Engine& engine, const std::vector<UnitResponse>& rows,
                       const std::vector<ReplayStep>& steps, double speed, Clock& clock,
-                      const std::atomic<bool>& stop) {
+                      const std::atomic<bool>& stop, const std::function<void(Time)>& before_step) {
   ReplayStats stats;
   if (steps.empty()) return stats;
   std::map<std::string, IncidentId> incident_of_call;
@@ -121,6 +121,7 @@ ReplayStats RunReplay(Engine& engine, const std::vector<UnitResponse>& rows,
         std::this_thread::sleep_until(
             std::min(due, std::chrono::steady_clock::now() + std::chrono::milliseconds(200)));
     }
+    if (before_step) before_step(s.at);
     const UnitResponse& r = rows[s.row];
     IncidentId incident =
         incident_of_call.count(r.call_number) ? incident_of_call[r.call_number] : IncidentId();

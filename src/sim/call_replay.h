@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -42,8 +43,11 @@ struct ReplayStats {
 // Runs the steps (position fixes are stamped with `clock`, as a live tracker would), sleeping (at -
 // first) / speed between them; speed <= 0 runs flat out. Stops early when `stop` becomes true.
 // Refused steps (the dataset is a sample, so a unit can look busy) are counted, not fatal.
+// `before_step` (may be empty) is told each step's time before it runs: a virtual clock set
+// there stamps the events with the data's own times (the report's tests, docs/report.md).
 ReplayStats RunReplay(Engine& engine, const std::vector<UnitResponse>& rows,
                       const std::vector<ReplayStep>& steps, double speed, Clock& clock,
-                      const std::atomic<bool>& stop);
+                      const std::atomic<bool>& stop,
+                      const std::function<void(Time)>& before_step = {});
 
 }  // namespace ncc
