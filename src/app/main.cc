@@ -249,6 +249,7 @@ int Demo(ServeConfig c, const std::string& shared_data, double speed, bool reset
     std::cerr << "ncc demo: " << policy.status().ToString() << "\n";
     return 2;
   }
+  const std::vector<UnitResponse> all = *rows;  // quarters are estimated from every row
   sim::AreaFilter area = sim::RestrictToGraph(std::move(*rows), *r.routing);
   std::string password = DemoAccount(r);
   std::cout << "Demo: " << area.calls_kept << " real calls inside the road graph ("
@@ -264,6 +265,7 @@ int Demo(ServeConfig c, const std::string& shared_data, double speed, bool reset
   options.speed = speed;
   options.stop = &stop;
   options.progress = ShowDemoProgress;
+  options.quarters_from = &all;
   std::thread replay([&] {
     sim::Simulator simulator(*r.engine, *r.lane, *r.routing, r.clock, nullptr, **policy, options);
     auto figures = simulator.Run(area.kept);

@@ -1,5 +1,7 @@
 #include "sim/cli.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -37,6 +39,8 @@ void ShowProgress(const SimProgress& p, bool tty) {
 }
 
 void Run(SimArgs& a) {
+  // stdout carries the run's one line of JSON only: the log goes to stderr.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("ncc-sim"));
   RunConfig c = a.run;
   if (c.calls.empty() && c.from_log.empty())
     c.calls = a.data + "/calls/sf_fire_calls_for_service_2020-04.csv";

@@ -181,6 +181,7 @@ StatusOr<RunOutcome> RunSimulation(const RunConfig& c) {
     for (const UnitResponse& r : *rows) seen.insert(r.call_number);
     calls_read = seen.size();
   }
+  const std::vector<UnitResponse> all = *rows;  // quarters are estimated from every row
   AreaFilter area = RestrictToGraph(std::move(*rows), **routing);
   if (c.limit_calls) area.kept = FirstCalls(std::move(area.kept), c.limit_calls);
   NCC_RETURN_IF_ERROR(PrepareOut(c.out, c.overwrite));
@@ -203,6 +204,7 @@ StatusOr<RunOutcome> RunSimulation(const RunConfig& c) {
   so.seed = c.seed;
   so.speed = c.speed;
   so.progress = c.progress;
+  so.quarters_from = &all;
   Simulator sim(**engine, **lane, **routing, clock, &clock, **policy, so);
   auto figures = sim.Run(area.kept);
   (*lane)->Stop();

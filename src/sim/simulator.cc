@@ -113,6 +113,7 @@ nlohmann::json SimFigures::ToJson() const {
   j["calls"] = calls;
   j["unit_responses"] = unit_responses;
   j["units"] = units;
+  j["units_outside_area"] = units_outside_area;
   j["events"] = events;
   j["fixes"] = fixes;
   j["seconds"] = round1(seconds * 10) / 10;
@@ -139,23 +140,29 @@ nlohmann::json SimFigures::ToJson() const {
   return j;
 }
 
-AreaFilter RestrictToGraph(std::vector<UnitResponse> rows, const routing::RoutingService& routing,
-                           double max_snap_m) {
+GraphArea::GraphArea(const routing::RoutingService& routing) : routing_(routing) {
   const routing::RoadGraph& g = routing.graph();
-  double lat0 = 90, lat1 = -90, lon0 = 180, lon1 = -180;
   for (uint32_t n = 0; n < g.node_count(); ++n) {
     LatLon p = g.Position(n);
-    lat0 = std::min(lat0, p.lat), lat1 = std::max(lat1, p.lat);
-    lon0 = std::min(lon0, p.lon), lon1 = std::max(lon1, p.lon);
+    lat0_ = std::min(lat0_, p.lat), lat1_ = std::max(lat1_, p.lat);
+    lon0_ = std::min(lon0_, p.lon), lon1_ = std::max(lon1_, p.lon);
   }
+}
+
+bool GraphArea::Contains(LatLon p, double max_snap_m) const {
+  return p.lat >= lat0_ && p.lat <= lat1_ && p.lon >= lon0_ && p.lon <= lon1_ &&
+         routing_.snapper().Nearest(p, max_snap_m).ok();
+}
+
+AreaFilter RestrictToGraph(std::vector<UnitResponse> rows, const routing::RoutingService& routing,
+                           double max_snap_m) {
+  GraphArea area(routing);
   std::map<std::string, bool> inside;  // call -> kept
   AreaFilter out;
   for (const UnitResponse& r : rows) {
     auto [it, fresh] = inside.emplace(r.call_number, false);
     if (!fresh) continue;
-    const LatLon& p = r.location;
-    it->second = r.has_location && p.lat >= lat0 && p.lat <= lat1 && p.lon >= lon0 &&
-                 p.lon <= lon1 && routing.snapper().Nearest(p, max_snap_m).ok();
+    it->second = r.has_location && area.Contains(r.location, max_snap_m);
     (it->second ? out.calls_kept : out.calls_outside)++;
   }
   for (UnitResponse& r : rows) {
@@ -212,7 +219,7 @@ class Simulator::Impl {
   void Handle(const SimEvent& e);
   void Arrive(size_t c);
   void Decide(size_t c, size_t g);
-  void MoveUps();
+  void MoveUps(const std::vector<std::string>& kinds);
   void StartDrive(SimUnit& u, LatLon to, Kind on_end);
   void Step(SimUnit& u, Phase to, UnitStatus status);
   void UnitFreed(SimUnit& u);
@@ -391,7 +398,8 @@ Status Simulator::Impl::SeedFleet(const std::vector<UnitResponse>& rows) {
     if (!exists) Submit(RegisterAgency{Agency{a, a, AgencyKind(a)}});
   }
   WaitCommands();
-  QuartersEstimate quarters = EstimateQuarters(rows);
+  QuartersEstimate quarters = EstimateQuarters(o_.quarters_from ? *o_.quarters_from : rows);
+  GraphArea area(routing_);
   std::map<std::pair<std::string, std::string>, const UnitResponse*> seen;  // (agency, callsign)
   for (const UnitResponse& r : rows) {
     if (r.unit_id.empty()) continue;
@@ -405,8 +413,12 @@ Status Simulator::Impl::SeedFleet(const std::vector<UnitResponse>& rows) {
     u.kind = r->unit_kind;
     u.als = r->als;
     LatLon q = quarters.by_unit[u.callsign];
+    if (!area.Contains(q)) {  // based off the map: not part of this area's fleet
+      ++f_.units_outside_area;
+      continue;
+    }
     // Standing on the road network: the snapped point (a unit is driven from there).
-    auto snap = routing_.snapper().Nearest(q, 5000);
+    auto snap = routing_.snapper().Nearest(q, 250);
     if (snap.ok()) q = snap->on_road;
     u.quarters = u.post = u.still = q;
     std::vector<std::string> caps = {u.kind};
@@ -428,14 +440,14 @@ Status Simulator::Impl::SeedFleet(const std::vector<UnitResponse>& rows) {
 }
 
 void Simulator::Impl::BuildZones() {
-  // Demand points: every 400 m over the box of the calls, kept where a road is within 150 m.
+  // Demand points: every 600 m over the box of the calls, kept where a road is within 150 m.
   double lat0 = 90, lat1 = -90, lon0 = 180, lon1 = -180;
   for (const Call& c : calls_) {
     const LatLon& p = (*rows_)[c.first].location;
     lat0 = std::min(lat0, p.lat), lat1 = std::max(lat1, p.lat);
     lon0 = std::min(lon0, p.lon), lon1 = std::max(lon1, p.lon);
   }
-  const double dlat = 400 / 111'320.0, dlon = dlat / std::cos(lat0 * M_PI / 180);
+  const double dlat = 600 / 111'320.0, dlon = dlat / std::cos(lat0 * M_PI / 180);
   std::vector<LatLon> points;
   for (double lat = lat0; lat <= lat1; lat += dlat)
     for (double lon = lon0; lon <= lon1; lon += dlon) {
@@ -555,8 +567,10 @@ void Simulator::Impl::Decide(size_t c, size_t g) {
     Status s = SubmitAndWait(std::move(assign));
     if (!s.ok()) sent.clear();
   }
+  std::vector<std::string> left_post;  // kinds of the units that left a post empty
   for (auto [u, row] : sent) {
     const UnitResponse& r = (*rows_)[row];
+    if (u->phase == Phase::kAtPost) left_post.push_back(u->kind);
     u->still = u->PositionAt(now_ms_);
     u->drive.reset();
     u->phase = Phase::kDispatched;
@@ -575,14 +589,22 @@ void Simulator::Impl::Decide(size_t c, size_t g) {
       queue_.Push(now_ms_ + static_cast<int64_t>(cancel * 1000), kCancelUnit, ui, u->epoch);
     }
   }
-  if (!sent.empty() && policy_.moves_up()) MoveUps();
+  if (!sent.empty() && policy_.moves_up()) {
+    MoveUps(left_post);
+  }
   CloseIfDone(c);
 }
 
-void Simulator::Impl::MoveUps() {
+void Simulator::Impl::MoveUps(const std::vector<std::string>& kinds) {
+  // Only the capabilities this dispatch took from a post can have lost coverage (a unit sent
+  // while driving leaves no post empty).
+  std::vector<dispatch::CoverageZone> zones;
+  for (const dispatch::CoverageZone& z : zones_)
+    if (std::find(kinds.begin(), kinds.end(), z.capability) != kinds.end()) zones.push_back(z);
+  if (zones.empty()) return;
   WaitCommands();
   std::vector<dispatch::UnitInfo> view = FleetView();
-  auto coverage = dispatch::MeasureCoverage(zones_, view, &routing_, 3);
+  auto coverage = dispatch::MeasureCoverage(zones, view, &routing_, 3);
   for (const dispatch::ZoneCoverage& zc : coverage) {
     if (!zc.below()) continue;
     for (const dispatch::MoveUp& m : zc.move_ups) {

@@ -48,13 +48,18 @@ struct SimOptions {
   std::function<void(const SimProgress&)> progress;  // about every 0.5 % of the calls
   const std::atomic<bool>* stop = nullptr;
   std::string actor = "sim";
+  // Rows to estimate the units' quarters from (fleet.h): the whole file, so that a unit based
+  // outside the graph's area is known to be so and left out of the fleet. Null: the simulated
+  // rows themselves.
+  const std::vector<UnitResponse>* quarters_from = nullptr;
 };
 
 struct SimFigures {
   std::string policy;
   uint64_t seed = 0;
-  size_t calls = 0, unit_responses = 0, units = 0, slots = 0, slots_unfilled = 0, substituted = 0,
-         move_ups = 0, resolved = 0, cancelled = 0, calls_no_arrival = 0;
+  size_t calls = 0, unit_responses = 0, units = 0, units_outside_area = 0, slots = 0,
+         slots_unfilled = 0, substituted = 0, move_ups = 0, resolved = 0, cancelled = 0,
+         calls_no_arrival = 0;
   uint64_t events = 0, fixes = 0, fixes_refused = 0, commands = 0, refused = 0, route_fallbacks = 0,
            drawn_intervals = 0;
   std::string first_refusal;
@@ -97,6 +102,17 @@ struct AreaFilter {
   std::vector<UnitResponse> kept;
   size_t calls_kept = 0, calls_outside = 0, rows_outside = 0;
 };
+// The area rule for one point.
+class GraphArea {
+ public:
+  explicit GraphArea(const routing::RoutingService& routing);
+  bool Contains(LatLon p, double max_snap_m = 250) const;
+
+ private:
+  const routing::RoutingService& routing_;
+  double lat0_ = 90, lat1_ = -90, lon0_ = 180, lon1_ = -180;
+};
+
 AreaFilter RestrictToGraph(std::vector<UnitResponse> rows, const routing::RoutingService& routing,
                            double max_snap_m = 250);
 
