@@ -50,12 +50,13 @@ struct SimUnit {
   bool als = false;
   LatLon quarters, post;
   Phase phase = Phase::kAtPost;
-  std::optional<Drive> drive;  // while moving
-  LatLon still;                // where it stands when not moving
-  int64_t last_fix_ms = INT64_MIN;
-  uint64_t epoch = 0;          // bumped on every dispatch: older scheduled steps are void
-  uint32_t call = UINT32_MAX;  // index of the call it serves
-  size_t row = 0;              // the unit response whose intervals it follows
+  std::optional<Drive> drive;         // while moving
+  LatLon still;                       // where it stands when not moving
+  int64_t last_fix_ms = INT64_MIN;    // virtual time of its last fix
+  int64_t last_stamp_ms = INT64_MIN;  // and that fix's time stamp (live: the server's clock)
+  uint64_t epoch = 0;                 // bumped on every dispatch: older scheduled steps are void
+  uint32_t call = UINT32_MAX;         // index of the call it serves
+  size_t row = 0;                     // the unit response whose intervals it follows
   int64_t en_route_ms = 0;
   uint64_t dispatches = 0;
 

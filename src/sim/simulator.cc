@@ -288,9 +288,11 @@ void Simulator::Impl::GenerateFixes(int64_t upto_ms) {
     int64_t t =
         std::max(d.start_ms(), u.last_fix_ms == INT64_MIN ? d.start_ms() : u.last_fix_ms + 1000);
     auto push = [&](int64_t at) {
-      PositionFix fix{u.id, d.At(at), Time{Stamp(at)}, d.speed_mps(), d.HeadingAt(at)};
-      pending_fixes_.push_back(fix);
       u.last_fix_ms = at;
+      const int64_t stamp = Stamp(at);
+      if (stamp <= u.last_stamp_ms) return;  // live and sped up: two fixes in one millisecond
+      u.last_stamp_ms = stamp;
+      pending_fixes_.push_back({u.id, d.At(at), Time{stamp}, d.speed_mps(), d.HeadingAt(at)});
     };
     for (; t <= std::min(upto_ms, d.end_ms()); t += 1000) push(t);
     if (d.end_ms() <= upto_ms && u.last_fix_ms < d.end_ms()) push(d.end_ms());
