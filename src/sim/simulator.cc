@@ -197,6 +197,16 @@ class Simulator::Impl {
   // --- engine and lane, one instant at a time -------------------------------------------------
   void Submit(Command c, uint64_t* created = nullptr, Status* result = nullptr);
   void WaitCommands();
+  // A broken rule (engine, lane or state machine): counted, the first one kept. The engine's
+  // callbacks note theirs on its writer thread, hence the lock.
+  void NoteRefusal(const std::string& why) {
+    std::lock_guard lock(mu_);
+    NoteRefusalLocked(why);
+  }
+  void NoteRefusalLocked(const std::string& why) {
+    ++f_.refused;
+    if (f_.first_refusal.empty()) f_.first_refusal = why;
+  }
   Status SubmitAndWait(Command c, uint64_t* created = nullptr) {
     Status s;
     Submit(std::move(c), created, &s);
@@ -266,10 +276,7 @@ void Simulator::Impl::Submit(Command c, uint64_t* created, Status* result) {
   std::string agency = "sim";
   engine_.Submit(std::move(c), o_.actor, agency, [this, created, result](CommandOutcome o) {
     std::lock_guard lock(mu_);
-    if (!o.status.ok()) {
-      ++f_.refused;
-      if (f_.first_refusal.empty()) f_.first_refusal = o.status.ToString();
-    }
+    if (!o.status.ok()) NoteRefusalLocked(o.status.ToString());
     if (created) *created = o.created_id;
     if (result) *result = o.status;
     if (--in_flight_ == 0) cv_.notify_all();
@@ -324,6 +331,7 @@ void Simulator::Impl::SubmitFixes(const auth::Principal& gateway, std::vector<Po
   std::unique_lock lock(m);
   cv.wait(lock, [&] { return done; });
   f_.fixes_refused += result.rejected.size();
+  std::lock_guard guard(mu_);
   if (!result.rejected.empty() && f_.first_refusal.empty())
     f_.first_refusal =
         "fix: " + result.rejected.front().field + ": " + result.rejected.front().message;
@@ -502,8 +510,7 @@ void Simulator::Impl::StartDrive(SimUnit& u, LatLon to, Kind on_end) {
 
 void Simulator::Impl::Step(SimUnit& u, Phase to, UnitStatus status) {
   if (Status s = CheckStep(u, to); !s.ok()) {
-    ++f_.refused;
-    if (f_.first_refusal.empty()) f_.first_refusal = s.ToString();
+    NoteRefusal(s.ToString());
     return;
   }
   u.phase = to;
@@ -558,8 +565,7 @@ void Simulator::Impl::Decide(size_t c, size_t g) {
     }
     SimUnit& u = units_[unit_index_.at(*choice.units[s])];
     if (Status st = CheckStep(u, Phase::kDispatched); !st.ok()) {
-      ++f_.refused;
-      if (f_.first_refusal.empty()) f_.first_refusal = st.ToString();
+      NoteRefusal(st.ToString());
       continue;
     }
     assign.units.push_back(u.id);
