@@ -116,7 +116,7 @@ nlohmann::json SimFigures::ToJson() const {
   j["units_outside_area"] = units_outside_area;
   j["events"] = events;
   j["fixes"] = fixes;
-  j["seconds"] = round1(seconds * 10) / 10;
+  j["seconds"] = std::round(seconds * 100) / 100;
   j["events_per_s"] = seconds > 0 ? std::round(events / seconds) : 0.0;
   j["virtual_seconds"] = virtual_seconds;
   j["first_unit_travel_p50_s"] = num(round1(Percentile(first_unit_travel_s, 0.5)));
