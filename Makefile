@@ -85,13 +85,14 @@ soak: release
 	  --data $(DATA) --seconds $(SOAK_SECONDS) --out docs/soak
 
 bench: release
-	cmake --build --preset release -j $(JOBS) --target ncc-bench-core ncc-bench-monitor ncc-bench-routing ncc-bench-dispatch ncc-bench-cot ncc-bench-exports ncc ncc-load
+	cmake --build --preset release -j $(JOBS) --target ncc-bench-core ncc-bench-monitor ncc-bench-routing ncc-bench-dispatch ncc-bench-cot ncc-bench-exports ncc-bench-sim ncc ncc-load
 	build/release/bench/ncc-bench-core --out docs/bench-core.md
 	build/release/bench/ncc-bench-monitor --dir build
 	build/release/bench/ncc-bench-routing --data $(DATA)
 	build/release/bench/ncc-bench-dispatch --data $(DATA)
 	build/release/bench/ncc-bench-cot --data $(DATA)
 	build/release/bench/ncc-bench-exports --data $(DATA)
+	build/release/bench/ncc-bench-sim --data $(DATA)
 	bench/lanes_bench.py --out docs/bench-lanes.md
 	bench/http_bench.py --ncc build/release/src/app/ncc --out docs/bench-http.md
 

@@ -16,10 +16,12 @@
 #include "audit/audit_trail.h"
 #include "audit/cli.h"
 #include "auth/cli.h"
+#include "core/json_writer.h"
 #include "exchange/cap_gateway/cli.h"
 #include "report/cli.h"
 #include "routing/cli.h"
-#include "sim/call_replay.h"
+#include "sim/cli.h"
+#include "sim/run.h"
 #include "store/sqlite/sqlite_event_log.h"
 
 namespace {
@@ -189,18 +191,52 @@ std::string DemoAccount(Running& running) {
   return password;
 }
 
-int Demo(ServeConfig c, const std::string& shared_data, double speed, bool reset) {
+// build/<preset>/src/app/ncc -> <repo>/RELATIVE, or "" when not found.
+std::string RepoPath(const std::string& relative) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path exe = fs::canonical("/proc/self/exe", ec);
+  for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
+    if (fs::exists(p / relative)) return (p / relative).string();
+  return "";
+}
+
+// The terminal's view of the demo: the replay clock (SF local time) and progress, one line.
+void ShowDemoProgress(const sim::SimProgress& p) {
+  static const bool tty = ::isatty(1);
+  std::string local = FormatTime(Time{p.virtual_now.ms - 7 * 3600'000}).substr(0, 19);
+  std::string line = "replay clock " + local + " PDT  " + std::to_string(p.calls_done) + "/" +
+                     std::to_string(p.calls) + " calls  " + std::to_string(p.events) + " events";
+  std::cout << (tty ? "\r" + line : line + "\n") << std::flush;
+}
+
+// The simulator live on the server: real calls on the real roads, the policy deciding.
+int Demo(ServeConfig c, const std::string& shared_data, double speed, bool reset,
+         const std::string& policy_name) {
   if (c.web_root.empty()) c.web_root = DefaultWebRoot();
+  if (speed <= 0) {
+    std::cerr << "ncc demo: --speed must be above 0 (units drive in real time times it)\n";
+    return 2;
+  }
+  if (c.graph.empty()) {
+    std::cerr << "ncc demo: units drive on roads: give --graph (`make demo` builds "
+                 "build/sf-north-2020.graph with `ncc import-osm`)\n";
+    return 2;
+  }
   if (reset) std::filesystem::remove_all(c.data_dir);
   // Call intake searches the streets of the city the calls come from.
   std::string sf_map = shared_data + "/osm/sf-north-2020.osm";
   if (c.places.empty() && std::filesystem::exists(sf_map)) c.places = sf_map;
-  std::string calls = shared_data + "/calls/sf_fire_calls_for_service_2020-04.csv";
-  size_t skipped = 0;
-  auto rows = ReadSfCalls(calls, &skipped);
+  // Plans written for the SF agencies: live recommendations and time targets on.
+  if (c.plans.empty()) c.plans = RepoPath("config/plans-sf");
+  c.stale_after_s = 0;  // units at quarters send nothing; they are not lost
+  c.max_fix_speed_mps = std::max(100.0, 100 * speed);
+  sim::RunConfig calls;
+  calls.calls = shared_data + "/calls/sf_fire_calls_for_service_2020-04.csv";
+  auto rows = sim::ReadCalls(calls, nullptr);
   if (!rows.ok()) {
     std::cerr << "ncc demo: " << rows.status().ToString()
-              << "\n(the demo replays DataSF's Fire Department Calls for Service; pass "
+              << "\n(the demo plays DataSF's Fire Department Calls for Service; pass "
                  "--shared-data DIR)\n";
     return 1;
   }
@@ -209,26 +245,38 @@ int Demo(ServeConfig c, const std::string& shared_data, double speed, bool reset
     std::cerr << "ncc demo: " << running.status().ToString() << "\n";
     return 1;
   }
-  Engine& engine = *(*running)->engine;
-  if (Status s = SeedAgenciesAndUnits(engine, *rows); !s.ok()) {
-    std::cerr << "ncc demo: seeding failed: " << s.ToString() << "\n";
-    return 1;
+  Running& r = **running;
+  auto policy = sim::MakePolicy(policy_name, *r.routing);
+  if (!policy.ok()) {
+    std::cerr << "ncc demo: " << policy.status().ToString() << "\n";
+    return 2;
   }
-  std::string password = DemoAccount(**running);
-  auto steps = BuildReplay(*rows);
-  std::cout << "Demo: replaying " << rows->size() << " real unit responses (" << steps.size()
-            << " dispatcher actions, SF Fire Department, April 2020) at " << speed << "x.\n"
+  const std::vector<UnitResponse> all = *rows;  // quarters are estimated from every row
+  sim::AreaFilter area = sim::RestrictToGraph(std::move(*rows), *r.routing);
+  std::string password = DemoAccount(r);
+  std::cout << "Demo: " << area.calls_kept << " real calls inside the road graph ("
+            << area.calls_outside << " elsewhere in SF left out), SF Fire Department, April "
+            << "2020, at " << speed << "x; policy " << policy_name
+            << ": units drive their routes, recommendations and time targets on.\n"
             << "Open http://" << c.listen
             << "/ for the live console and sign in as 'demo' with password '" << password
             << "' (a supervisor of sffd and ems_private). Ctrl-C stops.\n"
             << std::flush;
   std::atomic<bool> stop{false};
+  sim::SimOptions options;
+  options.speed = speed;
+  options.stop = &stop;
+  options.progress = ShowDemoProgress;
+  options.quarters_from = &all;
   std::thread replay([&] {
-    auto stats = RunReplay(engine, *rows, steps, speed, (*running)->clock, stop);
-    spdlog::info("replay finished: {} steps, {} refused by the rules (sample data)", stats.steps,
-                 stats.refused);
+    sim::Simulator simulator(*r.engine, *r.lane, *r.routing, r.clock, nullptr, **policy, options);
+    auto figures = simulator.Run(area.kept);
+    if (!figures.ok())
+      spdlog::error("demo simulation stopped: {}", figures.status().ToString());
+    else
+      spdlog::info("demo simulation finished: {}", figures->ToJson().dump());
   });
-  WaitForSignal(**running);
+  WaitForSignal(r);
   stop = true;
   replay.join();
   return 0;
@@ -275,13 +323,17 @@ int main(int argc, char** argv) {
   ServeConfig demo_config;
   demo_config.data_dir = "var/demo";
   std::string shared_data = std::filesystem::exists("../shared/data") ? "../shared/data" : "data";
-  double speed = 120;
+  double speed = 20;
   bool reset = false;
-  auto* demo = app.add_subcommand("demo", "Serve and replay real calls for service as live work");
+  std::string demo_policy = "ncc+moveup";
+  auto* demo = app.add_subcommand(
+      "demo", "Serve, and simulate real calls for service live on real roads (ncc deciding)");
   AddServeOptions(demo, demo_config);
   demo->add_option("--shared-data", shared_data, "Folder with calls/, osm/, cap/ ... (real data)")
       ->capture_default_str();
-  demo->add_option("--speed", speed, "Replay speed-up over real time (0: as fast as possible)")
+  demo->add_option("--speed", speed, "Speed-up over real time (above 0)")->capture_default_str();
+  demo->add_option("--policy", demo_policy,
+                   "Who decides: ncc | ncc+moveup | nearest-straight-line | historical")
       ->capture_default_str();
   demo->add_flag("--reset", reset, "Delete the demo data folder first");
 
@@ -299,15 +351,16 @@ int main(int argc, char** argv) {
   cap_gateway::AddCapGatewayCommand(app);
   report::AddReportCommands(app);
   routing::AddRoutingCommands(app);
+  sim::AddSimCommands(app);
   app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
   if (*serve) return Serve(serve_config);
-  if (*demo) return Demo(demo_config, shared_data, speed, reset);
+  if (*demo) return Demo(demo_config, shared_data, speed, reset, demo_policy);
   if (*verify) return LogVerify(verify_dir);
   if (!app.got_subcommand("version"))
-    return 0;  // user, apikey, audit, cap-gateway, report, compare, import-osm, route ran in
-               // callbacks
+    return 0;  // user, apikey, audit, cap-gateway, report, compare, import-osm, route, sim ran
+               // in callbacks
   std::cout << "ncc " << kVersion << "\n";
   return 0;
 }

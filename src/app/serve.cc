@@ -440,6 +440,7 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   lane_options.disk_reserve_bytes = config.disk_reserve_mb << 20;
   lane_options.stale_after_ms = int64_t{config.stale_after_s} * 1000;
   lane_options.checkpoint_every_ms = int64_t{config.checkpoint_every_s} * 1000;
+  lane_options.index.max_speed_mps = config.max_fix_speed_mps;
   lane_options.on_durable = [feed = running->live_positions.get()](
                                 std::span<const PositionFix> fixes) { feed->Publish(fixes); };
   lane_options.position_reports = report.position_reports;  // a missing track file is a loss

@@ -61,6 +61,9 @@ struct ServeConfig {
   // The AVL lane (docs/monitoring.md).
   int stale_after_s = 120;
   int checkpoint_every_s = 10;
+  // Fixes implying more than this speed are held back as impossible jumps. The demo raises it:
+  // its units drive at the replay's speed-up.
+  double max_fix_speed_mps = 100;
   // Start although tracks.ncctrk is missing and the log proves fixes were stored (logged loudly,
   // ncc_avl_track_file_lost 1). Without it such a start is refused.
   bool accept_track_loss = false;

@@ -23,6 +23,13 @@ struct UnitResponse {
   LatLon location;
   // Zero when the step did not happen.
   Time received, entry, dispatch, response, on_scene, transport, hospital, available;
+  // In ncc's terms, filled by a mapping file (sim/call_mapping.h; ReadSfCalls leaves them empty).
+  std::string type;         // incident type, "medical.general"
+  int ncc_priority = 3;     // 1..5
+  std::string unit_kind;    // "engine", "ambulance", ...
+  std::string unit_agency;  // agency the unit belongs to
+  std::string agency;       // agency that owns the call
+  bool has_location = true;
 };
 
 // Parses the CSV (RFC 4180 quoting). Rows without a location or received time are skipped and

@@ -85,6 +85,13 @@ StatusOr<std::unique_ptr<SqliteEventLog>> SqliteEventLog::Open(const std::string
   return log;
 }
 
+StatusOr<std::unique_ptr<SqliteEventLog>> SqliteEventLog::OpenUnsynced(const std::string& path) {
+  std::unique_ptr<SqliteEventLog> log(new SqliteEventLog(path, 0));
+  Status s = log->Init(path, /*synced=*/false);
+  if (!s.ok()) return s;
+  return log;
+}
+
 StatusOr<std::unique_ptr<SqliteEventLog>> SqliteEventLog::OpenReadOnly(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -114,14 +121,14 @@ StatusOr<std::unique_ptr<SqliteEventLog>> SqliteEventLog::OpenReadOnly(const std
   return log;
 }
 
-Status SqliteEventLog::Init(const std::string& path) {
+Status SqliteEventLog::Init(const std::string& path, bool synced) {
   // Before SQLite's own recovery, which would drop committed frames behind a damaged one.
   NCC_RETURN_IF_ERROR(CheckWal(path + "-wal"));
   NCC_RETURN_IF_ERROR(OpenDb(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &writer_));
   // A file that is not a database fails on the first statement; say so plainly.
   if (Status s = Exec(writer_, "PRAGMA journal_mode=WAL"); !s.ok())
     return DataLoss("event log " + path + " is not a usable SQLite database (" + s.message() + ")");
-  NCC_RETURN_IF_ERROR(Exec(writer_, "PRAGMA synchronous=FULL"));
+  NCC_RETURN_IF_ERROR(Exec(writer_, synced ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF"));
   // Checkpoints copy the WAL into the database and fsync it: tens of milliseconds that must not
   // land inside a command's commit. A background connection does them instead, and the writer
   // only finishes one between commits when the WAL has grown (FinishCheckpoint).

@@ -57,6 +57,10 @@ class SqliteEventLog final : public EventLog {
   // has less than `reserve_bytes` free, and when SQLite finds the disk full mid-append.
   static StatusOr<std::unique_ptr<SqliteEventLog>> Open(const std::string& path,
                                                         uint64_t reserve_bytes = 0);
+  // For a reproducible run that can be made again from its inputs (`ncc sim`): commits are not
+  // synced one by one (PRAGMA synchronous=OFF), the same file format otherwise. A crash may lose
+  // the tail of such a log; never use it for live work.
+  static StatusOr<std::unique_ptr<SqliteEventLog>> OpenUnsynced(const std::string& path);
   // Opens an existing `path` read-only and without changing any file (see above). kNotFound if
   // there is no such file, kFailedPrecondition if a WAL is there without its "-shm" index (it
   // could not be read without writing one), kDataLoss if the file is not a database.
@@ -75,7 +79,7 @@ class SqliteEventLog final : public EventLog {
  private:
   SqliteEventLog(const std::string& path, uint64_t reserve_bytes)
       : path_(path), reserve_(path, reserve_bytes) {}
-  Status Init(const std::string& path);
+  Status Init(const std::string& path, bool synced = true);
   Status InitReader(const std::string& uri, int flags) EXCLUDES(read_mu_);
   // After a failed append: rolls back what is left of the transaction and tells whether the
   // log is as it was (a full disk: kInsufficientStorage) or not known (the error as it is).

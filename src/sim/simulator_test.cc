@@ -1,0 +1,252 @@
+// The simulator on a small slice of the real SF calls (the first calls inside the north-SF
+// graph), on the real road graph: determinism, conservation under every policy, counterfactual
+// runs from a log. Skipped without NCC_DATA_DIR.
+#include "sim/simulator.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <map>
+
+#include "core/temp_dir_for_tests.h"
+#include "dispatch/plans.h"
+#include "routing/importer.h"
+#include "sim/fleet.h"
+#include "sim/run.h"
+#include "store/sqlite/sqlite_event_log.h"
+
+namespace ncc::sim {
+namespace {
+
+std::string DataDir() {
+  const char* dir = std::getenv("NCC_DATA_DIR");
+  return dir ? dir : "";
+}
+
+class SimRun : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (DataDir().empty()) return;
+    dir_ = new ncc::testing::TempDir();
+    routing::ImportOptions o;
+    o.show_progress = false;
+    auto built =
+        routing::ImportOsmToFile(DataDir() + "/osm/sf-north-2020.osm", dir_->File("sf.graph"), o);
+    ASSERT_TRUE(built.ok()) << built.status().ToString();
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  void SetUp() override {
+    if (DataDir().empty()) GTEST_SKIP() << "NCC_DATA_DIR not set";
+  }
+  RunConfig Config(const std::string& policy, const std::string& out, size_t calls = 40) {
+    RunConfig c;
+    c.graph = dir_->File("sf.graph");
+    c.calls = DataDir() + "/calls/sf_fire_calls_for_service_2020-04.csv";
+    c.mapping = std::string(NCC_SOURCE_DIR) + "/config/mappings/sf-fire.json";
+    c.policy = policy;
+    c.seed = 7;
+    c.out = out_.File(out);
+    c.limit_calls = calls;
+    return c;
+  }
+  static ncc::testing::TempDir* dir_;
+  ncc::testing::TempDir out_;
+};
+ncc::testing::TempDir* SimRun::dir_ = nullptr;
+
+// What the log says happened, checked step by step as a reader of the log would.
+struct LogCheck {
+  size_t incidents = 0, closed = 0, cancelled = 0, assignments = 0, fixes = 0;
+  std::vector<std::string> problems;
+};
+
+LogCheck CheckLog(const std::string& data_dir) {
+  LogCheck out;
+  auto log = SqliteEventLog::OpenReadOnly(data_dir + "/events.db");
+  if (!log.ok()) {
+    out.problems.push_back(log.status().ToString());
+    return out;
+  }
+  std::map<uint64_t, IncidentStatus> incident;
+  std::map<uint64_t, bool> resolved;
+  std::map<uint64_t, UnitStatus> unit;
+  std::map<uint64_t, uint64_t> serving;
+  std::map<uint64_t, int64_t> last_fix;
+  Seq after;
+  for (;;) {
+    auto chunk = (*log)->ReadAfter(after, 10'000);
+    if (!chunk.ok() || chunk->empty()) break;
+    for (const StoredEvent& s : *chunk) {
+      after = s.seq;
+      auto e = Decode(s);
+      if (!e.ok()) {
+        out.problems.push_back(e.status().ToString());
+        continue;
+      }
+      if (auto* c = std::get_if<IncidentCreated>(&e->body)) {
+        incident[c->id.value] = IncidentStatus::kNew;
+        ++out.incidents;
+      } else if (auto* ic = std::get_if<IncidentStatusChanged>(&e->body)) {
+        incident[ic->id.value] = ic->to;
+        if (ic->to == IncidentStatus::kResolved) resolved[ic->id.value] = true;
+      } else if (auto* r = std::get_if<UnitRegistered>(&e->body)) {
+        unit[r->id.value] = UnitStatus::kAvailable;
+      } else if (auto* a = std::get_if<UnitAssigned>(&e->body)) {
+        ++out.assignments;
+        if (unit[a->unit.value] != UnitStatus::kAvailable || serving[a->unit.value])
+          out.problems.push_back("unit " + std::to_string(a->unit.value) +
+                                 " assigned while busy at seq " + std::to_string(s.seq.value));
+        serving[a->unit.value] = a->incident.value;
+        unit[a->unit.value] = UnitStatus::kDispatched;
+      } else if (auto* us = std::get_if<UnitStatusChanged>(&e->body)) {
+        unit[us->id.value] = us->to;
+        if (us->to == UnitStatus::kAvailable) serving[us->id.value] = 0;
+      } else if (auto* p = std::get_if<PositionsReported>(&e->body)) {
+        for (const PositionFix& f : p->fixes) {
+          ++out.fixes;
+          auto [it, fresh] = last_fix.emplace(f.unit.value, f.time.ms);
+          if (!fresh && f.time.ms <= it->second)
+            out.problems.push_back("unit " + std::to_string(f.unit.value) +
+                                   " has two positions at or before " + std::to_string(f.time.ms));
+          it->second = f.time.ms;
+        }
+      }
+    }
+  }
+  for (const auto& [id, status] : incident) {
+    if (status == IncidentStatus::kClosed && resolved[id])
+      ++out.closed;
+    else if (status == IncidentStatus::kCancelled)
+      ++out.cancelled;
+    else
+      out.problems.push_back("incident " + std::to_string(id) + " ended " +
+                             std::to_string(static_cast<int>(status)));
+  }
+  return out;
+}
+
+TEST_F(SimRun, SameInputsAndSeedGiveTheSameLog) {
+  auto a = RunSimulation(Config("ncc+moveup", "a"));
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  auto b = RunSimulation(Config("ncc+moveup", "b"));
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(a->figures.log_digest.size(), 64u);
+  EXPECT_EQ(a->figures.log_digest, b->figures.log_digest);
+  EXPECT_EQ(a->figures.events, b->figures.events);
+  EXPECT_EQ(a->figures.fixes, b->figures.fixes);
+  EXPECT_GT(a->figures.fixes, 1000u);  // units really drove
+  // Another policy decides otherwise: another log.
+  auto c = RunSimulation(Config("nearest-straight-line", "c"));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_NE(a->figures.log_digest, c->figures.log_digest);
+}
+
+TEST_F(SimRun, EveryPolicyConservesCallsAndUnits) {
+  for (std::string_view policy : kPolicyNames) {
+    SCOPED_TRACE(std::string(policy));
+    RunConfig config =
+        Config(std::string(policy), std::string(policy == "ncc+moveup" ? "m" : policy));
+    auto run = RunSimulation(config);
+    ASSERT_TRUE(run.ok()) << run.status().ToString();
+    const SimFigures& f = run->figures;
+    EXPECT_EQ(f.calls, 40u);
+    EXPECT_EQ(f.refused, 0u) << f.first_refusal;
+    EXPECT_EQ(f.fixes_refused, 0u) << f.first_refusal;
+    EXPECT_EQ(f.resolved + f.cancelled, f.calls);
+    EXPECT_GT(f.first_unit_travel_s.size(), 30u);
+    LogCheck log = CheckLog(config.out);
+    for (const std::string& p : log.problems) ADD_FAILURE() << p;
+    EXPECT_EQ(log.incidents, f.calls);
+    EXPECT_EQ(log.closed + log.cancelled, log.incidents);
+    EXPECT_GT(log.assignments, 0u);
+    EXPECT_GT(log.fixes, 0u);  // checkpoints of the lane reached the log
+    EXPECT_TRUE(run->json.contains("within_240s_pct"));
+  }
+}
+
+TEST_F(SimRun, FromLogRunsTheRecordedCallsUnderAnotherPolicy) {
+  RunConfig first = Config("historical", "h", 25);
+  auto recorded = RunSimulation(first);
+  ASSERT_TRUE(recorded.ok()) << recorded.status().ToString();
+  RunConfig again = Config("ncc", "from-log", 0);
+  again.calls.clear();
+  again.from_log = first.out;
+  auto run = RunSimulation(again);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ(run->figures.calls, recorded->figures.calls);
+  EXPECT_EQ(run->figures.refused, 0u) << run->figures.first_refusal;
+  EXPECT_EQ(run->figures.resolved + run->figures.cancelled, run->figures.calls);
+}
+
+TEST_F(SimRun, RefusesAnExportWithoutLocations) {
+  RunConfig c = Config("ncc", "va");
+  c.calls = DataDir() + "/calls/virginia_psap_cad_2025/week35.csv";
+  c.mapping = std::string(NCC_SOURCE_DIR) + "/config/mappings/virginia-psap.json";
+  auto run = RunSimulation(c);
+  ASSERT_FALSE(run.ok());
+  EXPECT_EQ(run.status().field(), "columns.location");
+  EXPECT_NE(run.status().message().find("analytics only"), std::string::npos);
+}
+
+TEST(SimParts, QueueKeepsTimeThenScheduleOrder) {
+  EventQueue q;
+  q.Push(20, 1, 0);
+  q.Push(10, 2, 0);
+  q.Push(10, 3, 0);
+  EXPECT_EQ(q.Pop().kind, 2);
+  EXPECT_EQ(q.Pop().kind, 3);
+  EXPECT_EQ(q.Pop().kind, 1);
+}
+
+TEST(SimParts, DriveMovesAlongItsPathAtItsPace) {
+  Drive d({{37.80, -122.42}, {37.80, -122.41}, {37.81, -122.41}}, 1000, 100);
+  EXPECT_EQ(d.end_ms(), 101'000);
+  EXPECT_DOUBLE_EQ(d.At(0).lat, 37.80);
+  EXPECT_DOUBLE_EQ(d.At(200'000).lat, 37.81);
+  // Halfway in time is halfway along the path: on the second leg, past the corner.
+  LatLon corner{37.80, -122.41};
+  double first_leg = DistanceMeters({37.80, -122.42}, corner);
+  ASSERT_GT(d.meters() / 2, first_leg);
+  LatLon mid = d.At(51'000);
+  EXPECT_NEAR(DistanceMeters(corner, mid), d.meters() / 2 - first_leg, 1);
+  EXPECT_NEAR(mid.lon, -122.41, 1e-9);
+  EXPECT_NEAR(d.HeadingAt(2000), 90, 1);    // east first
+  EXPECT_NEAR(d.HeadingAt(100'000), 0, 1);  // then north
+}
+
+TEST(SimParts, UnitStepsFollowTheStateMachine) {
+  SimUnit u;
+  u.callsign = "E03";
+  EXPECT_TRUE(CheckStep(u, Phase::kDispatched).ok());
+  EXPECT_FALSE(CheckStep(u, Phase::kOnScene).ok());
+  u.phase = Phase::kOnScene;
+  Status busy = CheckStep(u, Phase::kDispatched);
+  EXPECT_EQ(busy.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(busy.message().find("E03"), std::string::npos);
+  u.phase = Phase::kDrivingHome;  // available while driving home: may be sent again
+  EXPECT_TRUE(CheckStep(u, Phase::kDispatched).ok());
+}
+
+TEST(SimParts, EveryAskMakesAPlanTheRecommenderReads) {
+  Ask ask;
+  ask.kinds = {"engine", "ambulance", "engine", "command"};
+  std::string text = PlanTextFor(ask);
+  auto plans = dispatch::PlanSet::Parse(text, "sim");
+  ASSERT_TRUE(plans.ok()) << plans.status().ToString() << "\n" << text;
+  const dispatch::Plan* plan = plans->Find("default");
+  ASSERT_NE(plan, nullptr);
+  ASSERT_EQ(plan->needs.size(), 3u);  // by kind: 1 ambulance, 1 command, 2 engine
+  EXPECT_EQ(plan->needs[2].count, 2);
+}
+
+TEST(SimParts, PercentileIsNearestRank) {
+  EXPECT_DOUBLE_EQ(Percentile({5, 1, 3, 2, 4}, 0.5), 3);
+  EXPECT_DOUBLE_EQ(Percentile({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 0.9), 9);
+  EXPECT_TRUE(std::isnan(Percentile({}, 0.9)));
+}
+
+}  // namespace
+}  // namespace ncc::sim
