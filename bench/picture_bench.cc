@@ -11,14 +11,17 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "app/huge_pages.h"
 #include "bench_events.h"
 #include "picture/past_worlds.h"
 #include "picture/picture_json.h"
+#include "store/recovery.h"
 #include "store/sqlite/sqlite_event_log.h"
 
 namespace ncc {
@@ -96,9 +99,12 @@ struct Run {
   double max_ms() const { return ms.empty() ? 0 : *std::max_element(ms.begin(), ms.end()); }
 };
 
-Run Points(picture::PastWorlds& past, const std::vector<uint64_t>& seqs, const World& now) {
+// `pause` runs before each point and is not timed (the console's pause between two asks).
+Run Points(picture::PastWorlds& past, const std::vector<uint64_t>& seqs, const World& now,
+           const std::function<void()>& pause = {}) {
   Run r;
   for (uint64_t seq : seqs) {
+    if (pause) pause();
     Sample s = Picture(past, Seq(seq), now);
     r.ms.push_back(s.ms);
     ++r.bases[picture::Name(s.report.base)];
@@ -134,17 +140,33 @@ int main(int argc, char** argv) {
   app.add_option("--scrubs", scrubs, "Slider positions asked after the warm-up");
   app.add_option("--baseline-points", baseline_points, "Points replayed from seq 0 (baseline)");
   app.add_option("--out", out_path, "Also write the report here");
+  bool reuse = false;
+  app.add_flag("--reuse", reuse, "Use the log already in --dir (written by an earlier run)");
   CLI11_PARSE(app, argc, argv);
 
-  std::cerr << "building " << events_n << " events\n";
-  auto events = MakeEvents(events_n);
-  WriteLog(events, dir);
   World now;
-  for (const Event& e : events) now.Apply(e);
-  events.clear();
-  events.shrink_to_fit();
+  if (!reuse || !std::filesystem::exists(dir + "/events.db")) {
+    std::cerr << "building " << events_n << " events\n";
+    auto events = MakeEvents(events_n);
+    WriteLog(events, dir);
+    for (const Event& e : events) now.Apply(e);
+  }
   auto log = SqliteEventLog::Open(dir + "/events.db");
   SnapshotStore snapshots(dir + "/snapshots");
+  if (now.last_seq() != (*log)->LastSeq()) now = std::move(Recover(**log, &snapshots)->world);
+  // What a base costs at the head: a copy of the World, its serialized form and back.
+  auto c0 = Steady::now();
+  auto copy = std::make_unique<World>(now);
+  double copy_ms = Ms(c0, Steady::now());
+  c0 = Steady::now();
+  std::string bytes = now.Serialize();
+  double serialize_ms = Ms(c0, Steady::now());
+  c0 = Steady::now();
+  auto back = World::Deserialize(bytes);
+  double deserialize_ms = Ms(c0, Steady::now());
+  copy.reset();
+  std::cerr << "head World: copy " << copy_ms << " ms, serialize " << serialize_ms
+            << " ms, deserialize " << deserialize_ms << " ms, " << bytes.size() / 1e6 << " MB\n";
   const uint64_t head = (*log)->LastSeq().value;
   std::mt19937_64 rng(42);
   auto uniform = [&](int n) {
@@ -174,7 +196,10 @@ int main(int argc, char** argv) {
   uint64_t at = head / 3;
   for (int k = 0; k < 100; ++k) drag.push_back(at += 2'000);  // dragged forward
   for (int k = 0; k < 100; ++k) drag.push_back(at -= 2'000);  // and back
-  Run dragged = Points(past, drag, now);
+  Run dragged = Points(past, drag, now, [&] { past.WaitPrimed(); });
+  for (uint64_t& seq : drag) seq += head / 3;  // elsewhere, so nothing is recent yet
+  Run paced =
+      Points(past, drag, now, [] { std::this_thread::sleep_for(std::chrono::milliseconds(150)); });
   auto stats = past.stats();
   Sample one = Picture(past, Seq(head / 2), now);
 
@@ -194,7 +219,8 @@ int main(int argc, char** argv) {
   row("cold cache: the first three points (middle, head, 10 %)", cold);
   row("a sweep of 20 stops, oldest to newest", swept);
   row("random slider positions after the sweep", random);
-  row("dragging: 100 steps of 2,000 events forward, 100 back", dragged);
+  row("dragging: 100 steps of 2,000 events forward, 100 back (primer caught up between)", dragged);
+  row("the same drag elsewhere, one step every 150 ms (the console's pause)", paced);
   std::snprintf(line, sizeof line,
                 "\nCheckpoints: %zu, %.1f MB serialized, spacing %llu events; recent Worlds %zu. "
                 "Cold start to the first three pictures %.0f ms. One picture: %zu bytes of JSON. "
@@ -202,6 +228,12 @@ int main(int argc, char** argv) {
                 stats.checkpoints, static_cast<double>(stats.checkpoint_bytes) / 1e6,
                 static_cast<unsigned long long>(stats.spacing), stats.recent, warm_ms, one.bytes,
                 MaxRssMb());
+  md << line;
+  std::snprintf(
+      line, sizeof line,
+      "\nWhat a base costs at the head (%.1f MB serialized): a copy of the World %.0f ms, "
+      "Serialize %.0f ms, Deserialize %.0f ms.\n",
+      static_cast<double>(bytes.size()) / 1e6, copy_ms, serialize_ms, deserialize_ms);
   md << line;
   std::cout << md.str();
   if (!out_path.empty()) std::ofstream(out_path) << md.str();

@@ -17,6 +17,8 @@ const char* Name(BuildReport::Base base) {
       return "recent";
     case BuildReport::Base::kCheckpoint:
       return "checkpoint";
+    case BuildReport::Base::kPrimed:
+      return "primed";
     case BuildReport::Base::kSnapshot:
       return "snapshot";
   }
@@ -28,7 +30,66 @@ PastWorlds::PastWorlds(const EventLog& log, const SnapshotStore* snapshots,
     : log_(log),
       snapshots_(snapshots),
       options_(options),
-      spacing_(std::max<uint64_t>(options.checkpoint_every, 1)) {}
+      spacing_(std::max<uint64_t>(options.checkpoint_every, 1)) {
+  if (options_.primed > 0) primer_ = std::thread([this] { Primer(); });
+}
+
+PastWorlds::~PastWorlds() {
+  {
+    MutexLock lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (primer_.joinable()) primer_.join();
+}
+
+std::vector<uint64_t> PastWorlds::PrimeTargets() const {
+  std::vector<uint64_t> out;
+  for (auto it = checkpoints_.upper_bound(last_asked_);
+       it != checkpoints_.begin() && out.size() < options_.primed;)
+    out.push_back((--it)->first);
+  return out;
+}
+
+// Deserializes the targets one by one outside the lock; drops primed Worlds no longer wanted.
+void PastWorlds::Primer() NO_THREAD_SAFETY_ANALYSIS {
+  MutexLock lock(mu_);
+  while (!stop_) {
+    std::vector<uint64_t> targets = PrimeTargets();
+    std::erase_if(primed_, [&](const auto& p) {
+      return std::find(targets.begin(), targets.end(), p.first) == targets.end();
+    });
+    auto missing =
+        std::find_if(targets.begin(), targets.end(), [&](uint64_t t) { return !primed_.count(t); });
+    if (missing == targets.end()) {
+      cv_.notify_all();  // WaitPrimed
+      cv_.wait(mu_);
+      continue;
+    }
+    uint64_t seq = *missing;
+    std::shared_ptr<const std::string> bytes = checkpoints_.at(seq).bytes;
+    priming_ = true;
+    mu_.unlock();
+    auto world = World::Deserialize(*bytes);
+    mu_.lock();
+    priming_ = false;
+    if (world.ok() && checkpoints_.count(seq))
+      primed_[seq] = std::make_shared<World>(std::move(*world));
+  }
+}
+
+void PastWorlds::WaitPrimed() NO_THREAD_SAFETY_ANALYSIS {
+  if (options_.primed == 0) return;
+  MutexLock lock(mu_);
+  cv_.notify_all();
+  for (;;) {
+    std::vector<uint64_t> targets = PrimeTargets();
+    bool ready = !priming_ && std::all_of(targets.begin(), targets.end(),
+                                          [&](uint64_t t) { return primed_.count(t) > 0; });
+    if (ready || stop_) return;
+    cv_.wait(mu_);
+  }
+}
 
 StatusOr<Time> PastWorlds::TimeOf(Seq seq) const {
   if (!seq) return Time{0};
@@ -67,6 +128,8 @@ StatusOr<PastWorld> PastWorlds::At(Seq seq, BuildReport* report) {
   r = {};
   if (auto hit = recent_.find(seq.value); hit != recent_.end()) {
     hit->second.used = ++clock_;
+    last_asked_ = seq.value;
+    cv_.notify_all();
     r.base = BuildReport::Base::kRecent;
     r.base_seq = seq;
     return PastWorld{hit->second.world, seq, hit->second.time};
@@ -78,6 +141,8 @@ StatusOr<PastWorld> PastWorlds::At(Seq seq, BuildReport* report) {
   ++builds_;
   replayed_ += r.replayed;
   Remember(world, time);
+  last_asked_ = seq.value;
+  cv_.notify_all();  // the primer readies the checkpoints below it again
   return PastWorld{std::move(world), seq, time};
 }
 
@@ -113,11 +178,17 @@ Status PastWorlds::Base(Seq seq, std::shared_ptr<World>& world, Time& time, Buil
     return Status::Ok();
   }
   const Checkpoint& c = std::prev(checkpoint)->second;
-  auto restored = World::Deserialize(c.bytes);
+  time = c.time;
+  if (auto primed = primed_.find(checkpoint_seq); primed != primed_.end()) {
+    world = std::move(primed->second);  // used once: the primer readies another
+    primed_.erase(primed);
+    r.base = BuildReport::Base::kPrimed;
+    return Status::Ok();
+  }
+  auto restored = World::Deserialize(*c.bytes);
   if (!restored.ok()) return restored.status();
   r.base = BuildReport::Base::kCheckpoint;
   world = std::make_shared<World>(std::move(*restored));
-  time = c.time;
   return Status::Ok();
 }
 
@@ -165,8 +236,8 @@ Status PastWorlds::Replay(World& world, Seq seq, Time& time, BuildReport& r) {
 void PastWorlds::MaybeCheckpoint(const World& world, Time time) {
   uint64_t seq = world.last_seq().value;
   if (seq == 0 || seq % spacing_ != 0 || checkpoints_.count(seq)) return;
-  Checkpoint c{world.Serialize(), time};
-  checkpoint_bytes_ += c.bytes.size();
+  Checkpoint c{std::make_shared<const std::string>(world.Serialize()), time};
+  checkpoint_bytes_ += c.bytes->size();
   checkpoints_.emplace(seq, std::move(c));
   // Over budget: every other checkpoint goes (the spacing doubles), until it fits.
   while (checkpoint_bytes_ > options_.checkpoint_bytes && !checkpoints_.empty()) {
@@ -176,7 +247,7 @@ void PastWorlds::MaybeCheckpoint(const World& world, Time time) {
         ++it;
         continue;
       }
-      checkpoint_bytes_ -= it->second.bytes.size();
+      checkpoint_bytes_ -= it->second.bytes->size();
       it = checkpoints_.erase(it);
     }
   }

@@ -117,7 +117,7 @@ TEST_F(PastWorldsTest, EveryBaseGivesTheWorldOfAReplayToThatSeq) {
   ASSERT_GE(snapshots_->Seqs().size(), 2u) << "the engine wrote no snapshots";
   // Small checkpoints and a budget of about three of them: the spacing must double.
   std::string one = ReplayTo(head).Serialize();
-  PastWorlds past(*reader_, snapshots_.get(), {17, one.size() * 3, 2});
+  PastWorlds past(*reader_, snapshots_.get(), {17, one.size() * 3, 2, 0});
   std::vector<uint64_t> order;
   order.push_back(head.value);  // the newest snapshot is the nearest base
   for (uint64_t s = 0; s <= head.value; s += 13) order.push_back(s);
@@ -146,6 +146,24 @@ TEST_F(PastWorldsTest, EveryBaseGivesTheWorldOfAReplayToThatSeq) {
   EXPECT_GT(stats.spacing, 17u) << "the budget never thinned the checkpoints";
   EXPECT_LE(stats.checkpoint_bytes, one.size() * 3);
   EXPECT_LE(stats.recent, 2u);
+}
+
+// A slider dragged back: each step starts from a checkpoint the background thread deserialized
+// ahead (after the pause between two steps), and is still the World of a replay to that seq.
+TEST_F(PastWorldsTest, ADragBackStartsFromPrimedCheckpoints) {
+  Seq head = reader_->LastSeq();
+  PastWorlds past(*reader_, nullptr, {20, 1u << 30, 1, 2});
+  ASSERT_TRUE(past.At(head).ok());  // lays down every checkpoint
+  int primed = 0;
+  for (uint64_t s = head.value - 3; s > 5; s -= 7) {
+    past.WaitPrimed();
+    BuildReport report;
+    auto got = past.At(Seq(s), &report);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    primed += report.base == BuildReport::Base::kPrimed;
+    ExpectSame(ReplayTo(Seq(s)), *got->world, Seq(s));
+  }
+  EXPECT_GT(primed, 10);
 }
 
 TEST_F(PastWorldsTest, AWorldHandedOutStaysAsItWasWhileTheCacheMovesOn) {
