@@ -214,7 +214,11 @@ async function suiteConsole() {
   assert.equal(await page.evaluate(() => document.activeElement.id), "time-slider");
   assert.equal(await page.isVisible("#past-banner"), false);
   const liveHead = await headOf(page);
-  await page.fill("#time-slider", String(Date.parse(beforeOther)));
+  // A value on the slider's grid (whole seconds from its first event), at or before that moment.
+  // (Focusing the slider re-reads its range from the server: wait until it reaches that moment.)
+  await page.waitForFunction((t) => Number(document.querySelector("#time-slider").max) >= t, Date.parse(beforeOther));
+  const min = Number(await page.getAttribute("#time-slider", "min"));
+  await page.fill("#time-slider", String(min + Math.floor((Date.parse(beforeOther) - min) / 1000) * 1000));
   await page.waitForSelector("body.past #past-banner:not([hidden])", { timeout: 10000 });
   await page.waitForFunction((id) => !document.querySelector(`#queue tr[data-id="${id}"]`), other.id, { timeout: 5000 });
   assert.ok(await page.isVisible(`#queue tr[data-id="${incident}"]`), "the first call existed then");

@@ -25,6 +25,7 @@ let hooks: TimeTravelHooks | null = null;
 let live: { incidents: Map<number, Incident>; units: Map<number, Unit> } | null = null;
 let asked = 0; // the newest request: an older answer arriving late is dropped
 let timer: number | undefined;
+let pending = false; // a move is waiting for its picture
 
 export const past = { active: false, at: 0, seq: 0 };
 // The clock the queue's ages and the board's times in status are read against.
@@ -90,6 +91,7 @@ async function show(at: number): Promise<void> {
 export function backToLive(): void {
   ++asked;
   window.clearTimeout(timer);
+  pending = false;
   const slider = document.getElementById("time-slider") as HTMLInputElement | null;
   if (slider) { slider.value = slider.max; label(slider); }
   if (!past.active || !live || !hooks) return;
@@ -107,7 +109,7 @@ export function backToLive(): void {
 
 function label(slider: HTMLInputElement): void {
   const v = Number(slider.value);
-  const atEnd = v >= Number(slider.max);
+  const atEnd = v > Number(slider.max) - 1000;
   const text = atEnd ? t("live") : fmtDateTime(v);
   slider.setAttribute("aria-valuetext", text);
   const out = document.getElementById("time-at");
@@ -120,8 +122,9 @@ function moved(slider: HTMLInputElement, now: boolean): void {
   label(slider);
   window.clearTimeout(timer);
   const v = Number(slider.value);
-  if (v >= Number(slider.max)) return backToLive();
-  timer = window.setTimeout(() => void show(v), now ? 0 : 150);
+  if (v > Number(slider.max) - 1000) return backToLive(); // the last step is live
+  pending = true;
+  timer = window.setTimeout(() => void show(v).finally(() => { pending = false; }), now ? 0 : 150);
 }
 
 async function refreshRange(slider: HTMLInputElement): Promise<boolean> {
@@ -129,9 +132,10 @@ async function refreshRange(slider: HTMLInputElement): Promise<boolean> {
   if (!r) return false;
   // A slider at its right end (live) stays there as the log grows; one moved into the past keeps
   // its moment.
-  const atEnd = !slider.dataset.ready || (!past.active && Number(slider.value) >= Number(slider.max));
+  const atEnd = !slider.dataset.ready || (!past.active && !pending);
+  // The grid is whole seconds from the first event: the right end (live) is on it.
   slider.min = String(r.first);
-  slider.max = String(Math.max(r.last, r.first + 1000));
+  slider.max = String(r.first + Math.max(1, Math.ceil((r.last - r.first) / 1000)) * 1000);
   if (atEnd) slider.value = slider.max;
   slider.dataset.ready = "1";
   label(slider);
@@ -151,7 +155,12 @@ export function mountTimeBar(root: HTMLElement, h_: TimeTravelHooks): void {
     h("output", { id: "time-at", for: "time-slider", class: "time-at" }), liveButton);
   root.hidden = true;
   void refreshRange(slider).then((ok) => { root.hidden = !ok; });
+  // The log grows: the range follows it while live (on focus too, and before a pointer drag).
+  slider.onpointerdown = () => void refreshRange(slider);
+  window.clearInterval(rangeTimer);
+  rangeTimer = window.setInterval(() => { if (!past.active && document.contains(slider)) void refreshRange(slider); }, 10000);
 }
+let rangeTimer: number | undefined;
 
 export function mountPastBanner(root: HTMLElement): void {
   root.append(h("span", { class: "past-text" }), " ",
