@@ -59,14 +59,14 @@ void PastWorlds::Primer() NO_THREAD_SAFETY_ANALYSIS {
     std::erase_if(primed_, [&](const auto& p) {
       return std::find(targets.begin(), targets.end(), p.first) == targets.end();
     });
-    auto missing =
-        std::find_if(targets.begin(), targets.end(), [&](uint64_t t) { return !primed_.count(t); });
-    if (missing == targets.end()) {
+    uint64_t seq = 0;  // the first target not primed yet (loops: the analysis reads no lambdas)
+    for (uint64_t t : targets)
+      if (!seq && !primed_.count(t)) seq = t;
+    if (!seq) {
       cv_.notify_all();  // WaitPrimed
       cv_.wait(mu_);
       continue;
     }
-    uint64_t seq = *missing;
     std::shared_ptr<const std::string> bytes = checkpoints_.at(seq).bytes;
     priming_ = true;
     mu_.unlock();
@@ -84,8 +84,8 @@ void PastWorlds::WaitPrimed() NO_THREAD_SAFETY_ANALYSIS {
   cv_.notify_all();
   for (;;) {
     std::vector<uint64_t> targets = PrimeTargets();
-    bool ready = !priming_ && std::all_of(targets.begin(), targets.end(),
-                                          [&](uint64_t t) { return primed_.count(t) > 0; });
+    bool ready = !priming_;
+    for (uint64_t t : targets) ready = ready && primed_.count(t) > 0;
     if (ready || stop_) return;
     cv_.wait(mu_);
   }
