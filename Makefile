@@ -85,8 +85,9 @@ soak: release
 	  --data $(DATA) --seconds $(SOAK_SECONDS) --out docs/soak
 
 bench: release
-	cmake --build --preset release -j $(JOBS) --target ncc-bench-core ncc-bench-monitor ncc-bench-routing ncc-bench-dispatch ncc-bench-cot ncc-bench-exports ncc-bench-sim ncc ncc-load
+	cmake --build --preset release -j $(JOBS) --target ncc-bench-core ncc-bench-picture ncc-bench-monitor ncc-bench-routing ncc-bench-dispatch ncc-bench-cot ncc-bench-exports ncc-bench-sim ncc ncc-load
 	build/release/bench/ncc-bench-core --out docs/bench-core.md
+	build/release/bench/ncc-bench-picture --out docs/bench-picture.md
 	build/release/bench/ncc-bench-monitor --dir build
 	build/release/bench/ncc-bench-routing --data $(DATA)
 	build/release/bench/ncc-bench-dispatch --data $(DATA)

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "app/huge_pages.h"
+#include "bench_events.h"
 #include "engine/engine.h"
 #include "store/sqlite/sqlite_event_log.h"
 
@@ -33,17 +34,6 @@ double Percentile(std::vector<double> v, double p) {
   size_t k = std::min(v.size() - 1, static_cast<size_t>(p * v.size()));
   std::nth_element(v.begin(), v.begin() + static_cast<ptrdiff_t>(k), v.end());
   return v[k];
-}
-
-CreateIncident SampleIncident(uint64_t k) {
-  return CreateIncident{"fire.alarm",
-                        static_cast<int32_t>(1 + k % 5),
-                        {25.2 + (k % 1000) * 1e-4, 51.5},
-                        "",
-                        "",
-                        "bench",
-                        "fire",
-                        Classification::kRestricted};
 }
 
 struct Bench {
@@ -147,48 +137,6 @@ struct Bench {
     return r;
   }
 };
-
-// A realistic event mix: incidents with assignments, unit steps and position batches.
-std::vector<Event> MakeEvents(size_t count) {
-  World w;
-  std::vector<Event> events;
-  events.reserve(count + 16);
-  CommandContext ctx{"bench", "fire", Time{1'700'000'000'000}};
-  (void)Execute(RegisterAgency{{"fire", "Fire", "fire"}}, w, ctx, events);
-  constexpr int kUnits = 500;
-  for (int u = 0; u < kUnits; ++u) {
-    std::string callsign = "U";
-    callsign += std::to_string(u);
-    (void)Execute(RegisterUnit{callsign, "fire", "engine", {"engine"}, "", std::nullopt}, w, ctx,
-                  events);
-  }
-  uint64_t k = 0;
-  while (events.size() < count) {
-    ctx.now.ms += 100;
-    ++k;
-    UnitId unit(1 + k % kUnits);
-    switch (k % 4) {
-      case 0: {
-        auto d = Execute(SampleIncident(k), w, ctx, events);
-        (void)Execute(AssignUnit{IncidentId(d->created_id), unit}, w, ctx, events);
-        break;
-      }
-      case 1:
-        (void)Execute(ChangeUnitStatus{unit, UnitStatus::kEnRoute, ""}, w, ctx, events);
-        break;
-      case 2:
-        (void)Execute(ChangeUnitStatus{unit, UnitStatus::kAvailable, ""}, w, ctx, events);
-        break;
-      default:
-        (void)Execute(
-            ReportPositions{{{unit, {25.3, 51.5}, ctx.now, 12, 90},
-                             {UnitId(1 + (k + 7) % kUnits), {25.31, 51.49}, ctx.now, 0, 0}}},
-            w, ctx, events);
-    }
-  }
-  events.resize(count);
-  return events;
-}
 
 }  // namespace
 }  // namespace ncc

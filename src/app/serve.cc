@@ -456,6 +456,9 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   running->lane->SetZones(*zones);
   NCC_RETURN_IF_ERROR(StartDispatch(config, *running));
   NCC_RETURN_IF_ERROR(StartWebhooks(config, *running));
+  running->past_snapshots = std::make_unique<SnapshotStore>(config.data_dir + "/snapshots");
+  running->past =
+      std::make_unique<picture::PastWorlds>(running->engine->log(), running->past_snapshots.get());
   ApiOptions api_options{std::move(*console), config.cap_sender, config.eido_issuer};
   NCC_RETURN_IF_ERROR(LoadCapImport(config, api_options));
   // The API last: its rooms are given the services they serve.
@@ -464,7 +467,8 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
       auth::RateLimit{config.rate_per_second, config.rate_burst},
       ApiServices{running->routing.get(), running->dispatch.get(), running->alarms.get(),
                   running->lane.get(), zones_path, running->webhooks.get(), running->places.get(),
-                  running->basemap.get(), running->fonts.get(), basemap_style});
+                  running->basemap.get(), running->fonts.get(), basemap_style,
+                  running->past.get()});
   running->api->AddMetrics([r = running.get()](std::string& out) {
     RenderCounter(out, "ncc_anchor_failures_total", "Signed anchors that could not be recorded",
                   r->anchor_failures_total.load());

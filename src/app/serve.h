@@ -16,6 +16,7 @@
 #include "monitor/mqtt_bridge.h"
 #include "monitor/tracker_listener.h"
 #include "monitor/zone_tagger.h"
+#include "picture/past_worlds.h"
 #include "server/http_server.h"
 
 namespace CLI {
@@ -110,6 +111,9 @@ struct Running {
   std::unique_ptr<dispatch::DispatchService> dispatch;  // stopped before the engine
   std::unique_ptr<webhooks::Registry> webhooks;         // stopped before the engine
   uint64_t webhook_listener = 0;                        // on engine->feed(), wakes `webhooks`
+  // GET /api/v1/picture: past Worlds over the engine's log and snapshots (destroyed before it).
+  std::unique_ptr<SnapshotStore> past_snapshots;
+  std::unique_ptr<picture::PastWorlds> past;
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> server;
   // The feed must not call into a destroyed registry when a start fails half-way.

@@ -157,6 +157,10 @@ class AvlLane {
   StatusOr<std::vector<track::TrackFix>> Track(UnitId unit, Time from, Time to) const {
     return tracks_->Query(unit, from, to);
   }
+  // The unit's newest stored fix at or before `at` (GET /api/v1/picture); NotFound if none.
+  StatusOr<track::TrackFix> FixAtOrBefore(UnitId unit, Time at) const {
+    return tracks_->LastAtOrBefore(unit, at);
+  }
 
   // Ok while the lane runs; after a track store failure, the kUnavailable status every batch
   // is refused with (what failed, and that a restart recovers).

@@ -784,6 +784,7 @@ Api::Api(Engine& engine, auth::Auth& auth, const auth::Clock& clock, ApiOptions 
   rooms_.push_back(std::make_unique<ExportRoutes>(core, services.alarms, services.webhooks));
   rooms_.push_back(std::make_unique<BasemapRoutes>(core, services.basemap, services.fonts,
                                                    services.basemap_style));
+  rooms_.push_back(std::make_unique<PictureRoutes>(core, services.past, services.lane));
   for (auto& room : rooms_) room->AddRoutes(router_);
   if (services.lane)
     core.metrics.push_back([lane = services.lane](std::string& out) { lane->RenderMetrics(out); });

@@ -27,6 +27,9 @@
 #include "server/static_files.h"
 
 namespace ncc {
+namespace picture {
+class PastWorlds;
+}
 
 // The answer when `who` may not do `action` on a record with `label` (nullopt: no such record):
 // 404 naming `field` when it may not even see the record (its existence is not disclosed), 403
@@ -72,6 +75,7 @@ struct ApiServices {
   const basemap::MbTiles* basemap = nullptr;    // /tiles (--basemap)
   const basemap::GlyphSet* fonts = nullptr;     // /fonts (the glyphs beside the tiles)
   std::string basemap_style;                    // /tiles/style.json: MapLibre style JSON text
+  picture::PastWorlds* past = nullptr;  // /picture (null: the Api keeps its own, no snapshots)
 };
 
 class ApiCore;

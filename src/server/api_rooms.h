@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "exchange/cap/feed.h"
+#include "picture/past_worlds.h"
+#include "picture/picture_json.h"
 #include "server/api.h"
 #include "server/router.h"
 
@@ -330,6 +332,26 @@ class BasemapRoutes final : public ApiRoom {
   std::string tilejson_;
   std::map<std::string, std::string, std::less<>> styles_;  // lang ("ar", "en") -> style
   std::atomic<uint64_t> tiles_served_{0}, glyphs_served_{0};
+};
+
+// The picture at a past moment (api_picture.cc). Without a PastWorlds from serve, the room
+// keeps its own over the engine's log (no snapshots: checkpoints only).
+class PictureRoutes final : public ApiRoom {
+ public:
+  PictureRoutes(ApiCore& core, picture::PastWorlds* past, const monitor::AvlLane* lane);
+  ~PictureRoutes() override;
+  void AddRoutes(Router& router) override;
+
+ private:
+  struct Moment {
+    Seq seq;
+    std::optional<Time> at;  // asked with at=: the moment (positions up to it)
+  };
+  StatusOr<Moment> Resolve(const HttpRequest& r) const;
+  void PictureRoute(const HttpRequest& r, Who who, Reply reply);
+  picture::PastWorlds* past_;
+  const monitor::AvlLane* lane_;  // positions from the track store (may be null)
+  std::unique_ptr<picture::PastWorlds> owned_;
 };
 
 }  // namespace ncc

@@ -144,7 +144,18 @@ std::vector<std::pair<uint64_t, std::string>> SnapshotStore::List() const {
 }
 
 StatusOr<Snapshot> SnapshotStore::LoadLatest(std::vector<std::string>* skipped) const {
+  return LoadAtOrBefore(Seq(UINT64_MAX), skipped);
+}
+
+std::vector<Seq> SnapshotStore::Seqs() const {
+  std::vector<Seq> out;
+  for (const auto& [seq, path] : List()) out.push_back(Seq(seq));
+  return out;
+}
+
+StatusOr<Snapshot> SnapshotStore::LoadAtOrBefore(Seq at, std::vector<std::string>* skipped) const {
   for (const auto& [seq, path] : List()) {
+    if (seq > at.value) continue;
     std::string bytes;
     Status read = ReadWholeFile(path, bytes);
     auto parsed = read.ok() ? ParseSnapshot(bytes) : StatusOr<Snapshot>(read);

@@ -4,7 +4,8 @@
 // Format (docs/formats/snapshot.md): magic "NCCSNAP1", u64 seq, 32-byte chain head hash,
 // u64 payload length, payload (World::Serialize), 32-byte SHA-256 of everything before it.
 //
-// Threads: Write may run on a background thread; Load runs at start-up.
+// Threads: Write may run on a background thread; Load runs at start-up; LoadAtOrBefore and
+// Seqs from any thread (the picture at a past moment).
 #pragma once
 
 #include <string>
@@ -31,6 +32,11 @@ class SnapshotStore {
   // The newest snapshot that passes its checksum; `skipped` collects why others were passed over.
   // Returns a Snapshot with seq 0 when there is none.
   StatusOr<Snapshot> LoadLatest(std::vector<std::string>* skipped = nullptr) const;
+  // The same among the snapshots at or before `at` (the picture at a past moment, which reads
+  // the store while the engine writes it: a file removed meanwhile is passed over).
+  StatusOr<Snapshot> LoadAtOrBefore(Seq at, std::vector<std::string>* skipped = nullptr) const;
+  // The seqs of the snapshot files present, newest first (their checksums not yet checked).
+  std::vector<Seq> Seqs() const;
 
  private:
   std::vector<std::pair<uint64_t, std::string>> List() const;

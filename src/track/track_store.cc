@@ -541,6 +541,41 @@ StatusOr<TrackFix> TrackStore::Last(UnitId unit) const {
   return fixes->back();
 }
 
+StatusOr<TrackFix> TrackStore::LastAtOrBefore(UnitId unit, Time at) const {
+  std::lock_guard lock(mu_);
+  auto it = units_.find(unit.value);
+  if (it == units_.end()) return NotFound("no track for unit", "unit");
+  const UnitTrack& u = it->second;
+  uint64_t off = u.last_offset;
+  auto cp = std::upper_bound(u.checkpoints.begin(), u.checkpoints.end(), at.ms,
+                             [](int64_t t, const auto& c) { return t < c.first; });
+  if (cp != u.checkpoints.end()) off = cp->second;
+  std::string buf;
+  // Blocks of one unit are in time order: the newest block starting at or before `at` holds
+  // the answer (its first fix at least).
+  for (; off != 0;) {
+    buf.resize(kMaxBlockHeader);
+    buf.resize(ReadAt(off, buf.size(), buf.data()));
+    BlockHeader h;
+    Status s = DecodeBlockHeader(buf, h);
+    if (!s.ok()) return DataLoss("track block at " + std::to_string(off) + ": " + s.message());
+    if (h.t_first > at.ms) {
+      off = Older(off, h);
+      continue;
+    }
+    buf.resize(static_cast<size_t>(h.size()));
+    if (ReadAt(off, buf.size(), buf.data()) != buf.size())
+      return DataLoss("track block at " + std::to_string(off) + " is short");
+    std::vector<TrackFix> fixes;
+    s = DecodeBlock(buf, h, fixes);
+    if (!s.ok()) return DataLoss("track block at " + std::to_string(off) + ": " + s.message());
+    for (auto f = fixes.rbegin(); f != fixes.rend(); ++f)
+      if (f->time <= at) return *f;
+    off = Older(off, h);
+  }
+  return NotFound("no fix of the unit at or before that time", "unit");
+}
+
 std::vector<UnitId> TrackStore::Units() const {
   std::lock_guard lock(mu_);
   std::vector<UnitId> out;

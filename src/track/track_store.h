@@ -114,6 +114,9 @@ class TrackStore {
   StatusOr<std::vector<TrackFix>> Query(UnitId unit, Time from, Time to) const;
   // The unit's newest stored fix (to rebuild the live index after a restart); NotFound if none.
   StatusOr<TrackFix> Last(UnitId unit) const;
+  // The unit's newest stored fix with time <= `at` (the picture at a past moment); NotFound if
+  // it has none that old. Reads one block plus at most 64 block headers (the checkpoints).
+  StatusOr<TrackFix> LastAtOrBefore(UnitId unit, Time at) const;
   std::vector<UnitId> Units() const;
   uint64_t size_bytes() const;
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -304,6 +305,42 @@ TEST(TrackFormat, VarintAndZigZagRoundTrip) {
     EXPECT_EQ(pos, s.size());
   }
   EXPECT_EQ(Crc32("123456789", 9), 0xCBF43926u);  // the standard check value
+}
+
+// The picture at a past moment: the newest fix at or before a time, past the per-unit
+// checkpoints (a unit with more than 64 blocks), against the answer of Query over all time.
+TEST_F(TrackStoreTest, LastAtOrBeforeIsTheNewestFixNoLaterThanTheTime) {
+  auto store = TrackStore::Open(path_);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  const int64_t t0 = 1'700'000'000'000;
+  for (int b = 0; b < 300; ++b) {
+    // Unit 1: one block of three fixes 1 s apart every 10 s; unit 2: one fix every 30 s.
+    std::vector<PositionFix> batch;
+    for (int k = 0; k < 3; ++k)
+      batch.push_back(PositionFix{UnitId{1}, LatLon{25.0 + b * 1e-4, 51.0 + k * 1e-5},
+                                  Time{t0 + b * 10'000 + k * 1000}, 5, 90});
+    if (b % 3 == 0)
+      batch.push_back(
+          PositionFix{UnitId{2}, LatLon{26.0, 52.0 + b * 1e-4}, Time{t0 + b * 10'000}, 0, 0});
+    ASSERT_TRUE((*store)->Append(batch).ok());
+  }
+  ASSERT_TRUE((*store)->Sync().ok());
+  for (uint64_t unit : {1u, 2u}) {
+    auto all = (*store)->Query(UnitId{unit}, Time{0}, Time{INT64_MAX});
+    ASSERT_TRUE(all.ok());
+    for (int64_t at = t0 - 500; at < t0 + 3'010'000; at += 777) {
+      auto got = (*store)->LastAtOrBefore(UnitId{unit}, Time{at});
+      auto want = std::find_if(all->rbegin(), all->rend(),
+                               [&](const TrackFix& f) { return f.time.ms <= at; });
+      if (want == all->rend()) {
+        EXPECT_EQ(got.status().code(), StatusCode::kNotFound) << unit << " at " << at;
+        continue;
+      }
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      EXPECT_EQ(*got, *want) << unit << " at " << at;
+    }
+  }
+  EXPECT_EQ((*store)->LastAtOrBefore(UnitId{3}, Time{t0}).status().code(), StatusCode::kNotFound);
 }
 
 }  // namespace

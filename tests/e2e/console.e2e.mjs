@@ -2,7 +2,8 @@
 // the real `ncc serve` that run_e2e.py started and seeded. One suite per run (NCC_SUITE):
 //   console    sign in; a call by address search; the recommendation accepted; a unit status
 //              sent through the API in the board within a second; dispatch by command line
-//              only; an overdue timer turns red; Arabic right-to-left; axe-core
+//              only; the time slider's past picture and back to live; an overdue timer turns
+//              red; Arabic right-to-left; axe-core
 //   visibility two browsers signed into different agencies each see only what they may
 //   offline    10 s offline and back: no event lost or doubled
 //   behind     a burst larger than the server's lag bound: the stream is cut, the picture
@@ -181,6 +182,10 @@ async function suiteConsole() {
   assert.equal(await page.getAttribute("#follow", "aria-pressed"), "true");
 
   step("dispatch by command line only");
+  // The moment before this call exists (and before M12 is dispatched): the time slider goes back to it below.
+  // (The slider moves in whole seconds: the call comes more than a second later.)
+  const beforeOther = (await api("GET", "/api/v1/picture?seq=0&limit=1")).head_time;
+  await page.waitForTimeout(1100);
   const other = await api("POST", "/api/v1/incidents", { type: "medical.cardiac", priority: 2, agency: "ambulance",
     location: { lat: 37.7925, lon: -122.4300 }, address: "2200 Block of FILLMORE ST" });
   await page.waitForSelector(`#queue tr[data-id="${other.id}"]`);
@@ -202,6 +207,50 @@ async function suiteConsole() {
   assert.match(await page.inputValue("#cmd"), /^S P\d /);
   await page.fill("#cmd", "");
   await shot(page, "command-line");
+
+  step("time travel: the slider shows a past picture, read-only, and returns to live");
+  await page.waitForSelector("#timebar:not([hidden]) #time-slider");
+  await page.keyboard.press("Alt+t");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "time-slider");
+  assert.equal(await page.isVisible("#past-banner"), false);
+  const liveHead = await headOf(page);
+  // A value on the slider's grid (whole seconds from its first event), at or before that moment.
+  // (Focusing the slider re-reads its range from the server: wait until it reaches that moment.)
+  await page.waitForFunction((t) => Number(document.querySelector("#time-slider").max) >= t, Date.parse(beforeOther));
+  const min = Number(await page.getAttribute("#time-slider", "min"));
+  await page.fill("#time-slider", String(min + Math.floor((Date.parse(beforeOther) - min) / 1000) * 1000));
+  await page.waitForSelector("body.past #past-banner:not([hidden])", { timeout: 10000 });
+  await page.waitForFunction((id) => !document.querySelector(`#queue tr[data-id="${id}"]`), other.id, { timeout: 5000 });
+  assert.ok(await page.isVisible(`#queue tr[data-id="${incident}"]`), "the first call existed then");
+  assert.equal(await page.getAttribute(`#board tr[data-unit="${UNITS.M12}"]`, "data-status"), "available", "M12 before its dispatch");
+  assert.match(await page.textContent("#past-banner"), /Past picture/);
+  assert.equal(await page.getAttribute("#live", "data-state"), "past");
+  for (const sel of ["#cmd", "#new-call", "#board select.quick"])
+    assert.equal(await page.locator(sel).first().isVisible(), false, `${sel} hidden in the past`);
+  const pastSeq = await page.evaluate(() => window.__ncc.past.seq);
+  assert.ok(pastSeq > 0 && pastSeq < liveHead, `past seq ${pastSeq}, live head ${liveHead}`);
+  await page.click(`#queue tr[data-id="${incident}"]`);
+  await page.waitForSelector("#detail .past-note");
+  assert.equal(await page.locator("#detail button").count(), 0, "the past detail has no commands");
+  await shot(page, "past-picture");
+  // Keyboard: a step back stays in the past; End (the slider's right end) is live again.
+  await page.focus("#time-slider");
+  await page.keyboard.press("PageDown");
+  await page.waitForFunction((s) => window.__ncc.past.seq <= s, pastSeq, { timeout: 5000 });
+  assert.ok(await page.isVisible("#past-banner"));
+  await api("POST", `/api/v1/incidents/${other.id}/notes`, { text: "a note while the console looked at the past" });
+  await page.keyboard.press("End");
+  await page.waitForSelector("body:not(.past) #live[data-state=live]", { timeout: 10000 });
+  assert.equal(await page.isVisible("#past-banner"), false);
+  await page.waitForSelector(`#queue tr[data-id="${other.id}"]`);
+  assert.equal(await page.getAttribute(`#board tr[data-unit="${UNITS.M12}"]`, "data-status"), "en_route");
+  assert.ok(await page.isVisible("#cmd"));
+  // The stream resumed after the last live event: what happened meanwhile arrived, once.
+  const serverHead = (await api("GET", "/api/v1/whoami")).head;
+  await page.waitForFunction((h) => window.__ncc.state.head >= h, serverHead, { timeout: 5000 });
+  const doubled = await page.evaluate(() => { const a = window.__ncc.state.applied; return a.length - new Set(a).size; });
+  assert.equal(doubled, 0, "no event applied twice");
+  await shot(page, "back-to-live");
 
   step("an overdue timer turns red");
   const late = await api("POST", "/api/v1/incidents", { type: "police.robbery", priority: 1, agency: "police",

@@ -340,7 +340,10 @@ class Canary(unittest.TestCase):
         self.assertGreater(len(paths), 20, "api.yaml was not read")
         ids = sorted(set(self.world.incidents) | set(self.world.units) | set(self.request_ids)) + [999_999, 0]
         alarm_ids = [t for t in self.world.canaries if t.endswith("ALARMIDQ")] + ["no-such-alarm"]
+        head = self.call("GET", "/api/v1/whoami")["head"]
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         queries = {
+            "/api/v1/picture": [f"?seq={head}", f"?seq={head // 2}", f"?at={now}", f"?seq={head}&after=1&limit=2"],
             "/api/v1/units/nearby": [f"?lat={HERE[0]}&lon={HERE[1]}&k=50"],
             "/api/v1/events": [f"?after={a}&limit=1000" for a in range(0, 2000, 1000)],
             "/api/v1/incidents": ["", "?limit=1000", "?status=dispatched", "?agency=police"],

@@ -77,6 +77,14 @@ const ar: Record<string, string> = {
   "Split": "فصل",
   "Alarms and calls": "الإنذارات والمكالمات",
   "follow": "تتبّع",
+  "Time travel": "العودة بالزمن",
+  "Past picture": "صورة سابقة",
+  "past": "سابق",
+  "read-only": "للقراءة فقط",
+  "event": "الحدث",
+  "Back to live": "العودة إلى المباشر",
+  "As it was at": "كما كانت في",
+  "withheld": "محجوب",
 };
 
 let lang: Lang = (localStorage.getItem("ncc_lang") as Lang) || "en";

@@ -10,6 +10,7 @@ import { Cop, layers } from "./map";
 import { ctx, tick, mountQueue, mountBoard, mountAlerts, renderQueue, renderBoard, renderAlerts, fillAgencies, loadRequests, setSelectedIncident } from "./panels";
 import { setCop, showIncident, refreshIfShown, loadAgencies, openIntake, closeIntake, currentIncident } from "./detail";
 import { mountCommandLine, HELP } from "./cmd";
+import { mountTimeBar, mountPastBanner, past, backToLive, showPastIncident } from "./timetravel";
 
 const app = $("#app");
 let stream: Stream | null = null;
@@ -93,6 +94,7 @@ function badge(hl: Health): void {
 
 let started = false;
 async function start(): Promise<void> {
+  backToLive(); // a new session (or language) starts live
   stream?.stop(); // signing in again keeps one stream
   stream = null;
   document.body.classList.add("signed-in");
@@ -101,6 +103,12 @@ async function start(): Promise<void> {
   const who = ctx.who;
   cop?.map?.remove();
   app.replaceChildren(layout(who));
+  mountTimeBar(document.getElementById("timebar")!, {
+    pause: () => { stream?.stop(); },
+    resume: () => startStream(),
+    redraw: () => { renderAll(); cop?.markDirty(); },
+  });
+  mountPastBanner(document.getElementById("past-banner")!);
   cop = new Cop();
   setCop(cop);
   cop.onSelectIncident = (id) => select(id);
@@ -114,14 +122,19 @@ async function start(): Promise<void> {
     void cop.mount($("#map")).then(() => buildLayerToggles()).catch((e) => toast("map: " + e.message, true));
   void loadRequests();
   void loadZones();
-  stream = new Stream(badge, async () => { await loadPicture(); renderAll(); });
-  (window as any).__ncc = { state, stream, cop }; // for the end-to-end tests and the curious
-  stream.start();
+  startStream();
   if (!started) {
     started = true;
     window.setInterval(tick, 1000); // live timers; the lists themselves redraw on events
     window.setInterval(() => void loadRequests(), 15000);
   }
+}
+
+function startStream(): void {
+  stream?.stop();
+  stream = new Stream(badge, async () => { await loadPicture(); renderAll(); });
+  (window as any).__ncc = { state, stream, cop, past }; // for the end-to-end tests and the curious
+  stream.start();
 }
 
 async function loadZones(): Promise<void> {
@@ -180,7 +193,8 @@ function select(id: number, announce = true): void {
   if (cop) { cop.selected = id; cop.markDirty(); }
   const i = state.incidents.get(id);
   if (i?.location && cop) cop.flyTo(i.location, 14);
-  void showIncident(id);
+  if (past.active) showPastIncident(id); // the past is read-only: its own detail, no commands
+  else void showIncident(id);
   renderQueue();
 }
 function selectUnit(id: number, announce = true): void {
@@ -192,6 +206,7 @@ function selectUnit(id: number, announce = true): void {
   row?.scrollIntoView({ block: "nearest" });
   row?.classList.add("flash");
   window.setTimeout(() => row?.classList.remove("flash"), 1500);
+  if (past.active) { if (u.incident) showPastIncident(u.incident); return; }
   if (u.incident) void showIncident(u.incident);
   void showTrack(u);
 }
@@ -263,6 +278,8 @@ function layout(who: WhoAmI | null): HTMLElement {
       langSwitch(),
       h("button", { id: "signout", onclick: () => void logout(), text: t("Sign out") })),
     cmdBar,
+    h("div", { id: "timebar", class: "timebar", role: "group", "aria-label": t("Time travel") }),
+    h("div", { id: "past-banner", class: "past-banner", role: "status", "aria-live": "polite" }),
     h("main", { class: "work" },
       queue,
       h("section", { class: "mapwrap", "aria-label": "map" }, h("div", { id: "map", class: "map" }), h("div", { id: "layers", class: "layers" }), h("div", { id: "unit-box", class: "unit-box", hidden: true }), h("div", { class: "map-detach" }, detachButton("map"))),
@@ -279,6 +296,8 @@ document.addEventListener("keydown", (e) => {
   if (!current() || !cmd) return;
   const k = e.key;
   if (k === "F2" || ((e.ctrlKey || e.metaKey) && k.toLowerCase() === "k")) { e.preventDefault(); cmd.focus(); cmd.select(); }
+  else if (e.altKey && k.toLowerCase() === "t") { e.preventDefault(); document.getElementById("time-slider")?.focus(); }
+  else if (past.active && (k === "F3" || k === "F4")) { e.preventDefault(); } // read-only past
   else if (k === "F3") { e.preventDefault(); openIntake(); }
   else if (k === "F4") { e.preventDefault(); const id = currentIncident(); if (id) cmd.value = `D  ${id}`, cmd.focus(), cmd.setSelectionRange(2, 2); }
   else if (k === "Escape") { closeIntakeIfOpen(); cmd.focus(); }

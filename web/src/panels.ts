@@ -5,6 +5,7 @@ import { state, OPEN, UNIT_STATUSES, INCIDENT_STATUSES, type Unit, type Alert } 
 import { api, write, can, type WhoAmI } from "./session";
 import { dispatchTarget } from "./plans";
 import { PRIORITY_COLOURS, UNIT_STATUS_COLOURS } from "./map";
+import { pictureNow } from "./timetravel";
 
 export const ctx = {
   who: null as WhoAmI | null,
@@ -67,7 +68,7 @@ function rowKeys(e: KeyboardEvent, open: () => void): void {
 
 // Once a second only the clocks move: ages, time-target colours, time in status.
 export function tick(): void {
-  const now = Date.now();
+  const now = pictureNow(); // the moment shown (a past picture's)
   for (const td of document.querySelectorAll<HTMLElement>("#queue td.age")) {
     const i = state.incidents.get(Number(td.parentElement?.dataset.id));
     if (!i) continue;
@@ -100,7 +101,7 @@ export function renderQueue(): void {
   const rows = queueRows();
   const pending = [...state.incidents.values()].filter((i) => i.status === "new" || i.status === "triaged").length;
   document.getElementById("q-count")!.textContent = `${fmtNum(rows.length)} · ${t("pending")} ${fmtNum(pending)}`;
-  const now = Date.now();
+  const now = pictureNow(); // the moment shown (a past picture's)
   const frag = document.createDocumentFragment();
   for (const i of rows.slice(0, 300)) {
     const age = now - (Date.parse(i.created ?? "") || now);
@@ -162,7 +163,7 @@ export function renderBoard(): void {
   const avail: Record<string, number> = {};
   for (const u of state.units.values()) if (u.status === "available") avail[u.kind] = (avail[u.kind] ?? 0) + 1;
   document.getElementById("b-counts")!.textContent = Object.entries(avail).sort().slice(0, 6).map(([k, n]) => `${k} ${fmtNum(n)}`).join(" · ");
-  const now = Date.now();
+  const now = pictureNow(); // the moment shown (a past picture's)
   const frag = document.createDocumentFragment();
   for (const u of units.slice(0, 400)) {
     const mayChange = can(ctx.who, "unit.update_status", u.agency);
