@@ -20,7 +20,7 @@ setup:
 	@scripts/setup
 
 # The console: `npm ci` when the lockfile changed, `vite build` when a source changed.
-WEB_SRC := $(wildcard web/src/*) web/index.html web/vite.config.ts web/tsconfig.json $(wildcard config/plans/*.conf)
+WEB_SRC := $(wildcard web/src/*) web/index.html web/vite.config.ts web/tsconfig.json
 console: setup web/dist/index.html
 
 web/node_modules/.ncc-installed: web/package.json web/package-lock.json

@@ -11,6 +11,7 @@ import { ctx, tick, mountQueue, mountBoard, mountAlerts, renderQueue, renderBoar
 import { setCop, showIncident, refreshIfShown, loadAgencies, openIntake, closeIntake, currentIncident } from "./detail";
 import { mountCommandLine, HELP } from "./cmd";
 import { mountTimeBar, mountPastBanner, past, backToLive, showPastIncident } from "./timetravel";
+import { loadPlans } from "./plans";
 
 const app = $("#app");
 let stream: Stream | null = null;
@@ -115,7 +116,7 @@ async function start(): Promise<void> {
   cop.onSelectUnit = (id) => selectUnit(id);
   ctx.select = select;
   ctx.selectUnit = selectUnit;
-  const agencyCodes = await loadAgencies();
+  const [agencyCodes] = await Promise.all([loadAgencies(), loadPlans()]);
   fillAgencies([...new Set([...agencyCodes, ...[...state.units.values()].map((u) => u.agency)])].sort());
   renderAll();
   if (!detached || detached === "map")
