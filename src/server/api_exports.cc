@@ -306,13 +306,15 @@ std::optional<IncidentId> ReferencedIncident(const World& w, const cap::CapAlert
   return std::nullopt;
 }
 
-// Whether every source of `incident` is one of the alerts `a` references (a Cancel then
-// withdraws the whole incident, unless units already went).
+// Whether every source of `incident` is one of the sender's own alerts that `a` references (a
+// Cancel then withdraws the whole incident, unless units already went); another sender's alert
+// among the sources keeps it open whatever `a` lists.
 bool OnlyFromReferencedAlerts(const Incident& incident, const cap::CapAlert& a) {
   for (const IncidentSource& s : incident.sources) {
     bool referenced = false;
     for (const cap::CapReference& ref : a.references)
-      referenced = referenced || s.id == "cap:" + ref.sender + "/" + ref.identifier;
+      referenced = referenced ||
+                   (ref.sender == a.sender && s.id == "cap:" + ref.sender + "/" + ref.identifier);
     if (!referenced) return false;
   }
   return true;

@@ -177,6 +177,22 @@ class CapIntake(unittest.TestCase):
         status, body = self.post_cap(self.cancel_of(fresh(original, "NEVER-SEEN"), "REF-2-C"))
         self.assertEqual((status, body["error"]["field"]), (404, "alert.references"), body)
 
+    def test_a_cancel_never_withdraws_another_senders_alert(self):
+        # Two senders' alerts at one place are one incident; A's Cancel, even listing B's alert
+        # among its references, leaves the incident open with a note.
+        a = moved(fresh(read_cap("v1dot2_appendix_adot3.xml"), "MIX-A"), 30.7)
+        b = re.sub(r"<sender>[^<]*</sender>", "<sender>other@example.org</sender>",
+                   moved(fresh(read_cap("v1dot2_appendix_adot3.xml"), "MIX-B"), 30.7), count=1)
+        status, first = self.post_cap(a)
+        self.assertEqual(status, 201, first)
+        status, second = self.post_cap(b)
+        self.assertEqual((status, second["outcome"], second["incident"]), (200, "merged", first["incident"]), second)
+        cancel = self.cancel_of(a, "MIX-A-C").replace(
+            "</references>", f" other@example.org,MIX-B,{sent_of(b)}</references>", 1)
+        status, body = self.post_cap(cancel)
+        self.assertEqual((status, body["outcome"]), (200, "noted"), body)
+        self.assertEqual(self.incident(first["incident"])["status"], "new")
+
     def test_the_real_ipaws_cancel_without_its_alert_is_refused_by_reference(self):
         name = "ipaws-5e6dd9de023f1930ef6548d9.xml"
         status, body = self.post_cap(fresh(read_cap(name)))
