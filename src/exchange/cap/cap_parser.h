@@ -14,15 +14,9 @@
 #include "core/ids.h"
 #include "core/status.h"
 #include "exchange/cap/area_table.h"
+#include "exchange/cap/xml_input.h"
 
 namespace ncc::cap {
-
-struct CapLimits {
-  size_t max_bytes = 1 << 20;  // real IPAWS alerts with embedded resources reach ~460 KB
-  size_t max_elements = 20'000;
-  size_t max_depth = 16;      // CAP nests 5 deep; leave room for extensions
-  size_t max_text = 1 << 20;  // any one element's text (IPAWS embeds whole files as base64)
-};
 
 // One "sender,identifier,sent" triple of <references>: the earlier alert an Update, Cancel,
 // Ack or Error is about.

@@ -7,21 +7,10 @@
 #include <sstream>
 
 #include "exchange/cap/cap_writer.h"
+#include "exchange/cap/test_data_for_tests.h"
 
 namespace ncc::cap {
 namespace {
-
-std::string DataDir() {
-  const char* d = std::getenv("NCC_DATA_DIR");
-  return d ? d : "";
-}
-
-std::string Read(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 const char* kMinimal = R"(<?xml version="1.0" encoding="UTF-8"?>
 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">

@@ -10,29 +10,10 @@ namespace {
 
 constexpr size_t kMaxEntries = 1000;
 
-std::string_view LocalName(const char* name) {
-  std::string_view n(name);
-  size_t colon = n.find(':');
-  return colon == std::string_view::npos ? n : n.substr(colon + 1);
-}
-
 pugi::xml_node Child(pugi::xml_node parent, std::string_view name) {
   for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling())
     if (c.type() == pugi::node_element && LocalName(c.name()) == name) return c;
   return {};
-}
-
-std::vector<pugi::xml_node> Children(pugi::xml_node parent, std::string_view name) {
-  std::vector<pugi::xml_node> out;
-  for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling())
-    if (c.type() == pugi::node_element && LocalName(c.name()) == name) out.push_back(c);
-  return out;
-}
-
-std::string Text(pugi::xml_node n) {
-  std::string t = n.child_value();
-  size_t a = t.find_first_not_of(" \t\r\n"), b = t.find_last_not_of(" \t\r\n");
-  return a == std::string::npos ? "" : t.substr(a, b - a + 1);
 }
 
 // `alert` as a document of its own: the namespace declarations it relies on from its
@@ -49,10 +30,6 @@ std::string Standalone(pugi::xml_node alert) {
   std::ostringstream out;
   doc.save(out, "", pugi::format_raw | pugi::format_no_declaration, pugi::encoding_utf8);
   return out.str();
-}
-
-std::string Indexed(const std::string& path, std::string_view name, size_t k) {
-  return path + "." + std::string(name) + "[" + std::to_string(k) + "]";
 }
 
 Status TooMany(const std::string& where) {
@@ -123,24 +100,10 @@ Status ReadRss(pugi::xml_node root, Feed& feed) {
 }  // namespace
 
 StatusOr<Feed> ReadFeed(std::string_view raw, const CapLimits& limits) {
-  if (raw.size() > limits.max_bytes)
-    return Status(StatusCode::kResourceExhausted,
-                  "document larger than " + std::to_string(limits.max_bytes) + " bytes", "alert");
-  std::string xml;
-  NCC_RETURN_IF_ERROR(ToUtf8(raw, DeclaredEncoding(raw), xml));
   pugi::xml_document doc;
-  auto parsed = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_doctype,
-                                pugi::encoding_utf8);
-  if (!parsed)
-    return InvalidArgument("not well-formed XML at byte " + std::to_string(parsed.offset) + ": " +
-                               parsed.description(),
-                           "alert");
-  for (pugi::xml_node n = doc.first_child(); n; n = n.next_sibling())
-    if (n.type() == pugi::node_doctype)
-      return InvalidArgument("a DOCTYPE is not accepted in a CAP document", "alert");
-  NCC_RETURN_IF_ERROR(CheckReferences(xml));
+  NCC_RETURN_IF_ERROR(LoadPartnerXml(raw, limits, doc, nullptr));
   pugi::xml_node root = doc.document_element();
-  std::string_view name = root ? LocalName(root.name()) : "";
+  std::string_view name = LocalName(root.name());
   Feed feed;
   if (name == "alert") {
     feed.kind = "alert";

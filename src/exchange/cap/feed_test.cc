@@ -7,21 +7,10 @@
 #include <sstream>
 
 #include "exchange/cap/cap_writer.h"
+#include "exchange/cap/test_data_for_tests.h"
 
 namespace ncc::cap {
 namespace {
-
-std::string DataDir() {
-  const char* d = std::getenv("NCC_DATA_DIR");
-  return d ? d : "";
-}
-
-std::string Read(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // Finding 5 of issue 16: "the root element must be <alert>" for NWS's real Atom index.
 TEST(CapFeed, TheRealNwsIndexLinksEveryAlert) {
@@ -132,6 +121,17 @@ TEST(CapFeed, ErrorsNameTheElement) {
   std::string many = "<feed xmlns=\"http://www.w3.org/2005/Atom\">";
   for (int k = 0; k < 1001; ++k) many += "<entry><link href=\"http://x/\"/></entry>";
   EXPECT_EQ(ReadFeed(many + "</feed>").status().code(), StatusCode::kResourceExhausted);
+  // The alert's shape limits hold for whole feeds too (they were skipped for feeds before).
+  std::string deep = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><content>";
+  for (int k = 0; k < 40; ++k) deep += "<x>";
+  for (int k = 0; k < 40; ++k) deep += "</x>";
+  deep += "</content></entry></feed>";
+  EXPECT_EQ(ReadFeed(deep).status().code(), StatusCode::kResourceExhausted);
+  CapLimits small;
+  small.max_elements = 50;
+  std::string wide = "<feed xmlns=\"http://www.w3.org/2005/Atom\">";
+  for (int k = 0; k < 30; ++k) wide += "<entry><link href=\"http://x/\"/></entry>";
+  EXPECT_EQ(ReadFeed(wide + "</feed>", small).status().code(), StatusCode::kResourceExhausted);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <vector>
 
 namespace ncc::cap {
 namespace {
@@ -62,7 +63,85 @@ bool KnownReference(std::string_view name) {
   return !digits.empty() && ec == std::errc() && p == digits.data() + digits.size() && XmlChar(cp);
 }
 
+// Walks the whole tree once, without recursion: element count, depth, text sizes.
+Status CheckShape(const pugi::xml_document& doc, const CapLimits& limits) {
+  size_t elements = 0;
+  std::vector<std::pair<pugi::xml_node, size_t>> stack{{doc.document_element(), 1}};
+  while (!stack.empty()) {
+    auto [node, depth] = stack.back();
+    stack.pop_back();
+    if (node.type() == pugi::node_element) {
+      if (++elements > limits.max_elements)
+        return Status(StatusCode::kResourceExhausted,
+                      "more than " + std::to_string(limits.max_elements) + " elements", "alert");
+      if (depth > limits.max_depth)
+        return Status(StatusCode::kResourceExhausted,
+                      "nested deeper than " + std::to_string(limits.max_depth) + " at <" +
+                          std::string(node.name()).substr(0, 64) + ">",
+                      "alert");
+    } else if ((node.type() == pugi::node_pcdata || node.type() == pugi::node_cdata) &&
+               std::string_view(node.value()).size() > limits.max_text) {
+      return Status(StatusCode::kResourceExhausted,
+                    "text longer than " + std::to_string(limits.max_text) + " bytes in <" +
+                        std::string(node.parent().name()).substr(0, 64) + ">",
+                    "alert");
+    }
+    for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling())
+      stack.push_back({c, depth + 1});
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+std::string_view LocalName(const char* name) {
+  std::string_view n(name);
+  size_t colon = n.find(':');
+  return colon == std::string_view::npos ? n : n.substr(colon + 1);
+}
+
+std::vector<pugi::xml_node> Children(pugi::xml_node parent, std::string_view name) {
+  std::vector<pugi::xml_node> out;
+  for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling())
+    if (c.type() == pugi::node_element && LocalName(c.name()) == name) out.push_back(c);
+  return out;
+}
+
+std::string Text(pugi::xml_node n) {
+  std::string t = n.child_value();
+  size_t a = t.find_first_not_of(" \t\r\n"), b = t.find_last_not_of(" \t\r\n");
+  return a == std::string::npos ? "" : t.substr(a, b - a + 1);
+}
+
+std::string Indexed(const std::string& path, std::string_view name, size_t k) {
+  return path + "." + std::string(name) + "[" + std::to_string(k) + "]";
+}
+
+Status LoadPartnerXml(std::string_view raw, const CapLimits& limits, pugi::xml_document& doc,
+                      std::string* encoding) {
+  if (raw.size() > limits.max_bytes)
+    return Status(StatusCode::kResourceExhausted,
+                  "document larger than " + std::to_string(limits.max_bytes) + " bytes", "alert");
+  std::string declared = DeclaredEncoding(raw), xml;
+  NCC_RETURN_IF_ERROR(ToUtf8(raw, declared, xml));
+  if (encoding) *encoding = declared.empty() ? "UTF-8" : declared;
+  if (xml.size() > limits.max_bytes + limits.max_bytes / 2)
+    return Status(StatusCode::kResourceExhausted, "document too large once read as UTF-8", "alert");
+  // parse_doctype keeps a DOCTYPE as a node so that it can be refused; pugixml never expands
+  // entities beyond the five predefined ones and character references.
+  auto parsed = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_doctype,
+                                pugi::encoding_utf8);
+  if (!parsed)
+    return InvalidArgument("not well-formed XML at byte " + std::to_string(parsed.offset) + ": " +
+                               parsed.description(),
+                           "alert");
+  for (pugi::xml_node n = doc.first_child(); n; n = n.next_sibling())
+    if (n.type() == pugi::node_doctype)
+      return InvalidArgument("a DOCTYPE is not accepted in a CAP document", "alert");
+  NCC_RETURN_IF_ERROR(CheckReferences(xml));
+  if (!doc.document_element()) return InvalidArgument("no root element", "alert");
+  return CheckShape(doc, limits);
+}
 
 std::string Upper(std::string_view s) {
   std::string out(s);
