@@ -56,18 +56,13 @@ def sent_of(xml):
     return re.search(r"<sent>([^<]*)</sent>", xml).group(1)
 
 
-class CapIntake(unittest.TestCase):
+class CapServer(unittest.TestCase):
+    """A real `ncc serve` with `extra` flags, the police agency and a gateway key (lane alarms)
+    that posts alerts as a partner would."""
+
     @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="ncc-cap-")
-        cls.areas = os.path.join(cls.tmp, "areas.geojson")
-        cls.rules = os.path.join(cls.tmp, "rules.json")
-        with open(cls.areas, "w") as f:
-            json.dump(AREAS, f)
-        with open(cls.rules, "w") as f:
-            json.dump(RULES, f)
-        s = cls.server = Server(NCC, extra=["--cap-sender", OWN_SENDER, "--cap-areas", cls.areas,
-                                            "--cap-rules", cls.rules])
+    def start_server(cls, extra):
+        s = cls.server = Server(NCC, extra=extra)
         done = subprocess.run([NCC, "apikey", "add", "--data", s.data_dir, "--agency", "police",
                                "--lane", "alarms", "--clearance", "restricted", "gw-cap"],
                               capture_output=True, text=True, check=True)
@@ -84,6 +79,19 @@ class CapIntake(unittest.TestCase):
         return self.server.request("POST", "/api/v1/cap", raw=xml.encode(encoding), token=False,
                                    headers={"Content-Type": "application/cap+xml",
                                             "Authorization": "ApiKey " + self.cap_key})
+
+
+class CapIntake(CapServer):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="ncc-cap-")
+        cls.areas = os.path.join(cls.tmp, "areas.geojson")
+        cls.rules = os.path.join(cls.tmp, "rules.json")
+        with open(cls.areas, "w") as f:
+            json.dump(AREAS, f)
+        with open(cls.rules, "w") as f:
+            json.dump(RULES, f)
+        cls.start_server(["--cap-sender", OWN_SENDER, "--cap-areas", cls.areas, "--cap-rules", cls.rules])
 
     def incident(self, id_):
         status, body = self.server.request("GET", f"/api/v1/incidents/{id_}")
@@ -270,7 +278,7 @@ SIGNATURE_TEMPLATE = (
     '</SignedInfo><SignatureValue/><KeyInfo><X509Data/></KeyInfo></Signature>')
 
 
-class CapSignatures(unittest.TestCase):
+class CapSignatures(CapServer):
     """Finding 4: a tampered signed alert was taken as genuine. Signed with xmlsec1 by a
     partner whose certificate the centre trusts (--cap-trust), under --cap-signatures
     refuse-invalid; every imported alert is kept verbatim in DATA/cap-received."""
@@ -282,24 +290,7 @@ class CapSignatures(unittest.TestCase):
             subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                             "-subj", f"/CN={who}", "-keyout", os.path.join(cls.tmp, who + ".key"),
                             "-out", os.path.join(cls.tmp, who + ".pem")], check=True, capture_output=True)
-        s = cls.server = Server(NCC, extra=["--cap-trust", os.path.join(cls.tmp, "partner.pem"),
-                                            "--cap-signatures", "refuse-invalid"])
-        done = subprocess.run([NCC, "apikey", "add", "--data", s.data_dir, "--agency", "police",
-                               "--lane", "alarms", "--clearance", "restricted", "gw-cap"],
-                              capture_output=True, text=True, check=True)
-        cls.cap_key = done.stdout.strip().split()[-1]
-        s.start()
-        status, body = s.request("POST", "/api/v1/agencies", {"code": "police", "name": "Police", "kind": "police"})
-        assert status == 201, body
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.cleanup()
-
-    def post_cap(self, xml):
-        return self.server.request("POST", "/api/v1/cap", raw=xml.encode(), token=False,
-                                   headers={"Content-Type": "application/cap+xml",
-                                            "Authorization": "ApiKey " + self.cap_key})
+        cls.start_server(["--cap-trust", os.path.join(cls.tmp, "partner.pem"), "--cap-signatures", "refuse-invalid"])
 
     def signed(self, xml, who="partner"):
         src = os.path.join(self.tmp, "in.xml")
