@@ -18,6 +18,7 @@
 #include "auth/cli.h"
 #include "core/json_writer.h"
 #include "exchange/cap_gateway/cli.h"
+#include "install/shipped.h"
 #include "report/cli.h"
 #include "routing/cli.h"
 #include "sim/cli.h"
@@ -39,16 +40,11 @@ void BlockStopSignals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
+// The built console (`make console`), else web/ (its sources: a page that says to build it).
 std::string DefaultWebRoot() {
-  // build/<preset>/src/app/ncc -> <repo>/web/dist (the built console, `make console`), else
-  // <repo>/web (its sources: a page that says to build it).
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::path exe = fs::canonical("/proc/self/exe", ec);
-  for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path()) {
-    if (fs::exists(p / "web" / "dist" / "index.html")) return (p / "web" / "dist").string();
-    if (fs::exists(p / "web" / "index.html")) return (p / "web").string();
-  }
+  for (const char* page : {"web/dist/index.html", "web/index.html"})
+    if (std::string found = install::FindShipped(page); !found.empty())
+      return std::filesystem::path(found).parent_path().string();
   return "";
 }
 
@@ -191,16 +187,6 @@ std::string DemoAccount(Running& running) {
   return password;
 }
 
-// build/<preset>/src/app/ncc -> <repo>/RELATIVE, or "" when not found.
-std::string RepoPath(const std::string& relative) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::path exe = fs::canonical("/proc/self/exe", ec);
-  for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
-    if (fs::exists(p / relative)) return (p / relative).string();
-  return "";
-}
-
 // The terminal's view of the demo: the replay clock (SF local time) and progress, one line.
 void ShowDemoProgress(const sim::SimProgress& p) {
   static const bool tty = ::isatty(1);
@@ -228,7 +214,7 @@ int Demo(ServeConfig c, const std::string& shared_data, double speed, bool reset
   std::string sf_map = shared_data + "/osm/sf-north-2020.osm";
   if (c.places.empty() && std::filesystem::exists(sf_map)) c.places = sf_map;
   // Plans written for the SF agencies: live recommendations and time targets on.
-  if (c.plans.empty()) c.plans = RepoPath("config/plans-sf");
+  if (c.plans.empty()) c.plans = install::FindShipped("config/plans-sf");
   c.stale_after_s = 0;  // units at quarters send nothing; they are not lost
   c.max_fix_speed_mps = std::max(100.0, 100 * speed);
   sim::RunConfig calls;

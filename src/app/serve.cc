@@ -15,6 +15,7 @@
 #include "audit/audit_trail.h"
 #include "engine/metrics.h"
 #include "exchange/cap/cap_writer.h"
+#include "install/shipped.h"
 #include "store/sqlite/sqlite_event_log.h"
 
 namespace ncc {
@@ -58,19 +59,9 @@ StatusOr<std::pair<std::string, uint16_t>> SplitListen(const std::string& listen
   return std::make_pair(listen.substr(0, colon), static_cast<uint16_t>(port));
 }
 
-// build/<preset>/src/app/ncc -> <repo>/config/plans, or "" when not found.
-std::string DefaultPlans() {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::path exe = fs::canonical("/proc/self/exe", ec);
-  for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
-    if (fs::is_directory(p / "config" / "plans")) return (p / "config" / "plans").string();
-  return "";
-}
-
 // Response plans are checked whole before serving: a bad file stops the start with file:line.
 Status StartDispatch(const ServeConfig& config, Running& running) {
-  std::string path = config.plans.empty() ? DefaultPlans() : config.plans;
+  std::string path = config.plans.empty() ? install::FindShipped("config/plans") : config.plans;
   if (path.empty()) {
     spdlog::warn("no response plans found (--plans): dispatch routes answer 503");
     return Status::Ok();
@@ -168,17 +159,6 @@ Status StartCot(const ServeConfig& config, bool use_tls, Running& running) {
   return Status::Ok();
 }
 
-// Webhook delivery follows the engine's feed from each subscription's cursor in webhooks.db.
-// The repository's basemap/style.json, found upward from the binary (build/<preset>/src/app/).
-std::string DefaultBasemapStyle() {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::path exe = fs::canonical("/proc/self/exe", ec);
-  for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
-    if (fs::exists(p / "basemap" / "style.json")) return (p / "basemap" / "style.json").string();
-  return "";
-}
-
 // --basemap FILE: the tiles, the glyphs beside them (or --basemap-fonts) and the style.
 Status OpenBasemap(const ServeConfig& config, Running& running, std::string* style) {
   if (config.basemap.empty()) return Status::Ok();
@@ -195,8 +175,8 @@ Status OpenBasemap(const ServeConfig& config, Running& running, std::string* sty
   auto glyphs = basemap::GlyphSet::Load(fonts);
   if (!glyphs.ok()) return glyphs.status();
   running.fonts = std::make_unique<basemap::GlyphSet>(std::move(*glyphs));
-  std::string style_path =
-      config.basemap_style.empty() ? DefaultBasemapStyle() : config.basemap_style;
+  std::string style_path = config.basemap_style.empty() ? install::FindShipped("basemap/style.json")
+                                                        : config.basemap_style;
   if (!style_path.empty()) {
     std::ifstream in(style_path);
     std::stringstream text;

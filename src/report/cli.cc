@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "core/json_writer.h"
+#include "install/shipped.h"
 #include "report/html.h"
 #include "report/log_reader.h"
 #include "routing/road_graph.h"
@@ -28,16 +29,6 @@ struct Inputs {
   std::unique_ptr<dispatch::PlanSet> plans;
   std::unique_ptr<routing::RoadGraph> graph;
 };
-
-// build/<preset>/src/app/ncc -> <repo>/config/plans (as `ncc serve` finds them), or "".
-std::string DefaultPlans() {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::path exe = fs::canonical("/proc/self/exe", ec);
-  for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
-    if (fs::is_directory(p / "config" / "plans")) return (p / "config" / "plans").string();
-  return "";
-}
 
 Status ParseWindowEnd(const std::string& text, const char* option, Time& out) {
   if (text.empty()) return Status::Ok();
@@ -60,7 +51,7 @@ StatusOr<Inputs> LoadInputs(const Options& o) {
   if (o.resamples < 0 || o.resamples > 100'000)
     return InvalidArgument("--bootstrap must be 0..100000", "--bootstrap");
   r.bootstrap = {o.seed, o.resamples};
-  std::string plans = o.plans.empty() ? DefaultPlans() : o.plans;
+  std::string plans = o.plans.empty() ? install::FindShipped("config/plans") : o.plans;
   if (!plans.empty()) {
     auto set = dispatch::PlanSet::Load(plans);
     if (!set.ok())

@@ -5,19 +5,17 @@
 #include <map>
 #include <set>
 
+#include "install/shipped.h"
 #include "store/snapshot_store.h"
 #include "store/sqlite/sqlite_event_log.h"
 
 namespace ncc::sim {
 namespace {
 
-std::string RepoFile(const std::string& relative) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::path exe = fs::canonical("/proc/self/exe", ec);
-  for (fs::path p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path())
-    if (fs::exists(p / relative)) return (p / relative).string();
-  return relative;
+// The shipped file, else `relative` as given (so the error names what was looked for).
+std::string ShippedOr(const std::string& relative) {
+  std::string found = install::FindShipped(relative);
+  return found.empty() ? relative : found;
 }
 
 Status PrepareOut(const std::string& out, bool overwrite) {
@@ -155,7 +153,7 @@ StatusOr<std::vector<UnitResponse>> CallsFromLog(const std::string& data_dir) {
 StatusOr<std::vector<UnitResponse>> ReadCalls(const RunConfig& c, MappedReadStats* stats) {
   if (!c.from_log.empty()) return CallsFromLog(c.from_log);
   std::string mapping_path =
-      c.mapping.empty() ? RepoFile("config/mappings/sf-fire.json") : c.mapping;
+      c.mapping.empty() ? ShippedOr("config/mappings/sf-fire.json") : c.mapping;
   auto mapping = LoadCallMapping(mapping_path);
   if (!mapping.ok()) return mapping.status();
   NCC_RETURN_IF_ERROR(mapping->CheckDispatchable(mapping_path));
