@@ -298,8 +298,12 @@ ReachCache::ReachCache(size_t max_times) : impl_(std::make_unique<Impl>()) {
   impl_->max_times = max_times;
 }
 ReachCache::~ReachCache() = default;
-size_t ReachCache::hits() const { return impl_->hits; }
-size_t ReachCache::misses() const { return impl_->misses; }
+size_t ReachCache::hits() const {
+  return impl_->hits;
+}
+size_t ReachCache::misses() const {
+  return impl_->misses;
+}
 
 std::vector<ZoneCoverage> MeasureCoverage(std::span<const CoverageZone> zones,
                                           std::span<const UnitInfo> units,
