@@ -439,6 +439,7 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   running->past_snapshots = std::make_unique<SnapshotStore>(config.data_dir + "/snapshots");
   running->past =
       std::make_unique<picture::PastWorlds>(running->engine->log(), running->past_snapshots.get());
+  running->past->StartWarmUp();  // the first slider moves after a start are as fast as later ones
   ApiOptions api_options{std::move(*console), config.cap_sender, config.eido_issuer};
   NCC_RETURN_IF_ERROR(LoadCapImport(config, api_options));
   // The API last: its rooms are given the services they serve.
