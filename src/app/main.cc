@@ -152,6 +152,17 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
   cmd->add_option("--max-connections-per-address", c.max_connections_per_address,
                   "Open connections from one peer address")
       ->capture_default_str();
+  cmd->add_option("--store", c.store,
+                  "Where the event log lives: sqlite:DIR (default: events.db in --data) or "
+                  "postgres:URL (docs/store-postgres.md); the rest of the state stays in --data");
+  cmd->add_option("--node", c.node,
+                  "This node's name in the shard's lease (postgres; default: the host name)");
+  cmd->add_option("--shard", c.shard, "Which log of the store this node writes (postgres)")
+      ->capture_default_str();
+  cmd->add_option("--lease-ttl", c.lease_ttl_s,
+                  "Seconds the shard's lease lasts unless renewed (postgres; renewed every third)")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 600.0));
   AddAlarmOptions(cmd, c);
   AddExchangeOptions(cmd, c);
 }
