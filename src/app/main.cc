@@ -19,6 +19,7 @@
 #include "core/json_writer.h"
 #include "exchange/cap_gateway/cli.h"
 #include "install/shipped.h"
+#include "projections/cli.h"
 #include "report/cli.h"
 #include "routing/cli.h"
 #include "sim/cli.h"
@@ -347,6 +348,7 @@ int main(int argc, char** argv) {
   audit::AddAuditCommands(app);
   cap_gateway::AddCapGatewayCommand(app);
   report::AddReportCommands(app);
+  projections::AddProjectionCommands(app);
   routing::AddRoutingCommands(app);
   sim::AddSimCommands(app);
   app.add_subcommand("version", "Print the version");
@@ -356,8 +358,8 @@ int main(int argc, char** argv) {
   if (*demo) return Demo(demo_config, shared_data, speed, reset, demo_policy);
   if (*verify) return LogVerify(verify_dir);
   if (!app.got_subcommand("version"))
-    return 0;  // user, apikey, audit, cap-gateway, report, compare, import-osm, route, sim ran
-               // in callbacks
+    return 0;  // user, apikey, audit, cap-gateway, report, compare, projections, import-osm, route,
+               // sim ran in callbacks
   std::cout << "ncc " << kVersion << "\n";
   return 0;
 }

@@ -96,7 +96,7 @@ class PostgresStore(unittest.TestCase):
                              "t")
 
             server.stop()  # SIGTERM: the lease is released
-            self.assertLess(int(self.pg.sql(
+            self.assertLess(float(self.pg.sql(
                 "SELECT extract(epoch FROM expires_at - clock_timestamp()) FROM ncc_lease "
                 "WHERE shard = 'restarts'")), 0)
             server.start()
@@ -110,6 +110,16 @@ class PostgresStore(unittest.TestCase):
             self.assertEqual({i: s for i, s in incident_summaries(server).items() if i in acked}, acked)
             epochs = self.pg.sql("SELECT string_agg(DISTINCT epoch::text, ',') FROM ncc_events_restarts")
             self.assertEqual(epochs, "1,2")
+
+            # The analysts' PostGIS tables of the same log, while the writer serves.
+            done = subprocess.run([NCC, "projections", "--store", "postgres:" + self.pg.url, "--shard", "restarts",
+                                   "--rebuild", "--once"], capture_output=True, text=True, timeout=120)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertIn("projections in ncc_restarts at seq", done.stdout)
+            self.assertEqual(self.pg.sql("SELECT count(*) FROM ncc_restarts.incidents"), str(len(acked)))
+            self.assertEqual(self.pg.sql("SELECT count(*) FROM ncc_restarts.incidents WHERE "
+                                         "ST_DWithin(geom::geography, ST_MakePoint(51.52, 25.28)::geography, 2000)"),
+                             str(len(acked)))
         finally:
             server.cleanup()
 

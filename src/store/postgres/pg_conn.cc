@@ -23,7 +23,6 @@ bool ServerGone(const std::string& state) {
 Params& Params::Text(const std::string& v) {
   values_.push_back(v);
   formats_.push_back(0);
-  Finish();
   return *this;
 }
 
@@ -32,17 +31,19 @@ Params& Params::Int8(int64_t v) {
   PutInt64(b, v);
   values_.push_back(std::move(b));
   formats_.push_back(1);
-  Finish();
   return *this;
 }
 
-void Params::Finish() {
+const char* const* Params::values() const {
   pointers_.clear();
+  for (const std::string& v : values_) pointers_.push_back(v.data());
+  return pointers_.data();
+}
+
+const int* Params::lengths() const {
   lengths_.clear();
-  for (const std::string& v : values_) {
-    pointers_.push_back(v.data());
-    lengths_.push_back(static_cast<int>(v.size()));
-  }
+  for (const std::string& v : values_) lengths_.push_back(static_cast<int>(v.size()));
+  return lengths_.data();
 }
 
 StatusOr<std::unique_ptr<PgConn>> PgConn::Connect(const std::string& url,

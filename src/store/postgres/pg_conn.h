@@ -27,21 +27,22 @@ struct ResultDeleter {
 };
 using Result = std::unique_ptr<PGresult, ResultDeleter>;
 
-// Parameters of one statement: text or binary values (binary for bytes and integers).
+// Parameters of one statement: text or binary values (binary for bytes and integers). Copies
+// and moves are safe: the pointers libpq reads are made from the values when asked for.
 class Params {
  public:
   Params& Text(const std::string& v);
   Params& Int8(int64_t v);  // binary, network order
   int size() const { return static_cast<int>(values_.size()); }
-  const char* const* values() const { return pointers_.data(); }
-  const int* lengths() const { return lengths_.data(); }
+  const char* const* values() const;
+  const int* lengths() const;
   const int* formats() const { return formats_.data(); }
 
  private:
-  void Finish();
   std::vector<std::string> values_;
-  std::vector<const char*> pointers_;
-  std::vector<int> lengths_, formats_;
+  std::vector<int> formats_;
+  mutable std::vector<const char*> pointers_;
+  mutable std::vector<int> lengths_;
 };
 
 class PgConn {
