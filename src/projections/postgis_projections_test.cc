@@ -87,9 +87,10 @@ TEST_F(ProjectionsTest, RebuildProjectsEveryIncidentUnitAssignmentAndFix) {
   EXPECT_EQ(Rows(*sql, "SELECT count(*) FROM " + s + ".units"), "3");
   EXPECT_EQ(Rows(*sql, "SELECT count(*) FROM " + s + ".assignments"), "4");
   EXPECT_EQ(Rows(*sql, "SELECT count(*) FROM " + s + ".tracks"), "2");
+  // As the World has it after the same events (assigned, then its unit en route).
   EXPECT_EQ(
       Rows(*sql, "SELECT id, type, priority, status, agency FROM " + s + ".incidents WHERE id = 1"),
-      "1|fire.alarm|1|new|fire");
+      "1|fire.alarm|1|" + std::string(Name(w.world.FindIncident(IncidentId(1))->status)) + "|fire");
   EXPECT_EQ(Rows(*sql, "SELECT callsign, status FROM " + s + ".units ORDER BY id"),
             "E0|" + std::string(Name(w.world.FindUnit(UnitId(1))->status)) + ";E1|" +
                 std::string(Name(w.world.FindUnit(UnitId(2))->status)) + ";E2|" +

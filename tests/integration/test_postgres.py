@@ -133,6 +133,7 @@ class PostgresStore(unittest.TestCase):
             with self.assertRaises(RuntimeError) as refused:
                 second.start()
             self.assertIn("exited with 1", str(refused.exception))
+            second.log.close()  # start() opens it again
             self.assertIn("shard fenced", second.read_log())
             self.assertIn("is held by node a at epoch 1", second.read_log())
             # The first node still writes.
