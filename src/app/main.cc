@@ -19,6 +19,7 @@
 #include "core/json_writer.h"
 #include "exchange/cap_gateway/cli.h"
 #include "install/shipped.h"
+#include "projections/cli.h"
 #include "report/cli.h"
 #include "routing/cli.h"
 #include "sim/cli.h"
@@ -152,6 +153,17 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
   cmd->add_option("--max-connections-per-address", c.max_connections_per_address,
                   "Open connections from one peer address")
       ->capture_default_str();
+  cmd->add_option("--store", c.store,
+                  "Where the event log lives: sqlite:DIR (default: events.db in --data) or "
+                  "postgres:URL (docs/store-postgres.md); the rest of the state stays in --data");
+  cmd->add_option("--node", c.node,
+                  "This node's name in the shard's lease (postgres; default: the host name)");
+  cmd->add_option("--shard", c.shard, "Which log of the store this node writes (postgres)")
+      ->capture_default_str();
+  cmd->add_option("--lease-ttl", c.lease_ttl_s,
+                  "Seconds the shard's lease lasts unless renewed (postgres; renewed every third)")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 600.0));
   AddAlarmOptions(cmd, c);
   AddExchangeOptions(cmd, c);
 }
@@ -336,6 +348,7 @@ int main(int argc, char** argv) {
   audit::AddAuditCommands(app);
   cap_gateway::AddCapGatewayCommand(app);
   report::AddReportCommands(app);
+  projections::AddProjectionCommands(app);
   routing::AddRoutingCommands(app);
   sim::AddSimCommands(app);
   app.add_subcommand("version", "Print the version");
@@ -345,8 +358,8 @@ int main(int argc, char** argv) {
   if (*demo) return Demo(demo_config, shared_data, speed, reset, demo_policy);
   if (*verify) return LogVerify(verify_dir);
   if (!app.got_subcommand("version"))
-    return 0;  // user, apikey, audit, cap-gateway, report, compare, import-osm, route, sim ran
-               // in callbacks
+    return 0;  // user, apikey, audit, cap-gateway, report, compare, projections, import-osm, route,
+               // sim ran in callbacks
   std::cout << "ncc " << kVersion << "\n";
   return 0;
 }
