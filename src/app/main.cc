@@ -22,6 +22,9 @@
 #include "projections/cli.h"
 #include "report/cli.h"
 #include "routing/cli.h"
+#include "service/config_file.h"
+#include "service/journal_log.h"
+#include "service/notify.h"
 #include "sim/cli.h"
 #include "sim/run.h"
 #include "store/sqlite/sqlite_event_log.h"
@@ -175,6 +178,9 @@ int Serve(ServeConfig c) {
     std::cerr << "ncc serve: " << running.status().ToString() << "\n";
     return 1;
   }
+  // A Type=notify unit (packaging/ncc.service) counts as started from here: ncc is listening.
+  if (Status told = service::Notify("READY=1\nSTATUS=serving"); !told.ok())
+    spdlog::warn("{}", told.message());
   WaitForSignal(**running);
   return 0;
 }
@@ -310,13 +316,22 @@ int LogVerify(const std::string& data_dir) {
 int main(int argc, char** argv) {
   EnsureHugePageMalloc(argv);
   BlockStopSignals();
-  umask(077);  // logs, keys, auth.db: readable by the service user alone
+  umask(077);                      // logs, keys, auth.db: readable by the service user alone
+  service::LogToJournalIfThere();  // under systemd: "<6>message" lines, the journal stamps them
   CLI::App app{"ncc - national command and control: incidents, units, dispatch, live picture"};
   app.require_subcommand(1);
 
   ServeConfig serve_config;
   auto* serve = app.add_subcommand("serve", "Run the command center server (HTTP + WebSocket)");
   AddServeOptions(serve, serve_config);
+  std::string serve_config_file;
+  serve
+      ->add_option(
+          "--config", serve_config_file,
+          "Configuration file (e.g. /etc/ncc/ncc.conf): `key = value` lines whose keys are "
+          "these options without the --; a flag given here wins over the file, a key "
+          "ncc does not know stops the start (docs/operations.md)")
+      ->configurable(false);
 
   ServeConfig demo_config;
   demo_config.data_dir = "var/demo";
@@ -354,6 +369,12 @@ int main(int argc, char** argv) {
   app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
+  if (*serve && !serve_config_file.empty()) {
+    if (Status read = service::ApplyConfigFile(*serve, serve_config_file); !read.ok()) {
+      std::cerr << "ncc serve: " << read.message() << "\n";
+      return 2;
+    }
+  }
   if (*serve) return Serve(serve_config);
   if (*demo) return Demo(demo_config, shared_data, speed, reset, demo_policy);
   if (*verify) return LogVerify(verify_dir);

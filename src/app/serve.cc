@@ -17,6 +17,7 @@
 #include "engine/metrics.h"
 #include "exchange/cap/cap_writer.h"
 #include "install/shipped.h"
+#include "service/notify.h"
 #include "store/postgres/postgres_event_log.h"
 #include "store/sqlite/sqlite_event_log.h"
 #include "store/store_spec.h"
@@ -586,6 +587,7 @@ void WaitForSignal(Running& running) {
   int sig = 0;
   sigwait(&set, &sig);
   spdlog::info("signal {}: stopping", sig);
+  if (Status told = service::Notify("STOPPING=1"); !told.ok()) spdlog::warn("{}", told.message());
   running.server->Stop();
   running.server->Wait();
   if (running.dispatch) running.dispatch->Stop();
