@@ -84,6 +84,8 @@ StatusOr<std::unique_ptr<JetStreamEventLog>> JetStreamEventLog::Open(
   if (!options.writer) return log;
   auto lease = ShardLease::Acquire(log->js_, shard, node, options.lease_ttl_ms, options.replicas,
                                    options.lease_wait_ms, tail->epoch);
+  if (lease.status().code() == StatusCode::kAlreadyExists)
+    return Unavailable(lease.status().message());
   if (!lease.ok()) return lease.status();
   log->lease_ = std::move(*lease);
   log->epoch_ = log->lease_->epoch();
@@ -225,22 +227,50 @@ Status JetStreamEventLog::Fence() {
       return Deposed("the stream holds epoch " + std::to_string(tail->epoch) + " already");
     stream_last_ = tail->stream_seq;
     last_seq_ = tail->last_seq;
-    natsMsg* raw = nullptr;
-    natsMsg_Create(&raw, subject_.c_str(), nullptr, nullptr, 0);
-    MsgPtr msg(raw);
-    natsMsgHeader_Set(raw, kFence, "1");
-    natsMsgHeader_Set(raw, kNode, node_.c_str());
-    SetHeader(raw, kEpoch, epoch_);
-    SetHeader(raw, kLast, tail->last_seq);
-    Status s = Publish(raw, tail->last_seq + 1);
-    if (s.ok()) {
-      Remember(tail->last_seq, stream_last_ + 1);
-      return s;
-    }
-    if (s.code() != StatusCode::kFailedPrecondition || broken_) return s;
+    Status s = PublishFence();
+    if (s.ok() || s.code() != StatusCode::kFailedPrecondition || broken_) return s;
   }
   return Unavailable("stream " + stream_ + " kept moving while fencing it at epoch " +
                      std::to_string(epoch_));
+}
+
+// The fence of epoch_, expected right after stream_last_.
+Status JetStreamEventLog::PublishFence() {
+  natsMsg* raw = nullptr;
+  if (natsMsg_Create(&raw, subject_.c_str(), nullptr, nullptr, 0) != NATS_OK)
+    return Internal("nats: out of memory");
+  MsgPtr msg(raw);
+  natsMsgHeader_Set(raw, kFence, "1");
+  natsMsgHeader_Set(raw, kNode, node_.c_str());
+  SetHeader(raw, kEpoch, epoch_);
+  SetHeader(raw, kLast, last_seq_.load());
+  NCC_RETURN_IF_ERROR(Publish(raw, last_seq_.load() + 1));
+  Remember(last_seq_.load(), stream_last_ + 1);
+  return Status::Ok();
+}
+
+// Before an append: the lease holds, or it lapsed (no renewal got through in time, e.g. while
+// the bucket's own stream elected a leader after a node died) and nobody else took it. Then the
+// lease is taken again, with a new epoch, and a fence that expects this writer's own last
+// message proves that nobody wrote in between; otherwise the writer is deposed.
+Status JetStreamEventLog::EnsureLease() {
+  if (ignore_lease_) return Status::Ok();
+  Status held = lease_->Check();
+  if (held.ok()) return held;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(options_.append_timeout_ms);
+  while (true) {
+    auto lease = ShardLease::Acquire(js_, shard_, node_, options_.lease_ttl_ms, options_.replicas,
+                                     /*wait_ms=*/0, epoch_);
+    if (lease.ok()) {
+      lease_ = std::move(*lease);
+      epoch_ = lease_->epoch();
+      return PublishFence();
+    }
+    if (lease.status().code() == StatusCode::kAlreadyExists)
+      return Deposed(held.message() + ", and " + lease.status().message());
+    if (Clock::now() >= deadline) return Deposed(held.message() + ": " + lease.status().message());
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
 }
 
 Status JetStreamEventLog::Deposed(const std::string& why) const {
@@ -292,6 +322,12 @@ Status JetStreamEventLog::Publish(natsMsg* msg, uint64_t first_seq) {
           (there.ok() ? " (epoch " + std::to_string(there->epoch) + ", node " + there->node + ")"
                       : ""));
     }
+    // Refused for space: nothing of this message is stored, and parts before it of the same
+    // batch are an unfinished batch that readers skip, so the log is as it was.
+    if (jerr == JSStorageResourcesExceededErr || jerr == JSInsufficientResourcesErr ||
+        jerr == JSAccountResourcesExceededErr)
+      return InsufficientStorage("stream " + stream_ + " refused seq " + std::to_string(first_seq) +
+                                 " for space: " + NatsError(s));
     if (jerr == JSStreamMessageExceedsMaximumErr)
       return ResourceExhausted("a message of " + std::to_string(natsMsg_GetDataLength(msg)) +
                                " bytes is over stream " + stream_ + "'s limit");
@@ -300,12 +336,8 @@ Status JetStreamEventLog::Publish(natsMsg* msg, uint64_t first_seq) {
       return Unavailable("append to stream " + stream_ + " at seq " + std::to_string(first_seq) +
                          ": " + NatsError(s) + " (outcome unknown; reopen the log)");
     }
-    if (lease_ && !ignore_lease_) {
-      if (Status held = lease_->Check(); !held.ok()) {
-        broken_ = true;
-        return held;
-      }
-    }
+    // No check of the lease here: if another writer takes over meanwhile, its fence makes
+    // this message fail the expected-last-sequence check, which is the safety that counts.
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
@@ -335,7 +367,7 @@ Status JetStreamEventLog::Append(const std::vector<StoredEvent>& batch) {
                               " is in an unknown state after a failed append; reopen it");
   if (batch.empty()) return Status::Ok();
   NCC_RETURN_IF_ERROR(CheckContinues(LastSeq(), batch));
-  if (!ignore_lease_) NCC_RETURN_IF_ERROR(lease_->Check());
+  NCC_RETURN_IF_ERROR(EnsureLease());
   // Parts of at most max_body_ bytes, cut between events.
   std::vector<std::span<const StoredEvent>> parts;
   size_t begin = 0, bytes = 0;

@@ -28,9 +28,10 @@
 // Errors: Open → kInvalidArgument naming "shard"/"node"/"url", kUnavailable (no server, or the
 // lease held by another node past lease_wait_ms); Append → kFailedPrecondition "deposed: ..."
 // (another writer holds the shard: nothing of this batch was stored), kResourceExhausted (one
-// event larger than a message may be: nothing stored), kUnavailable (the cluster did not answer
-// within append_timeout_ms: unknown, the engine stops); ReadAfter → kDataLoss on a message that
-// does not decode, kUnavailable when the server does not answer.
+// event larger than a message may be: nothing stored), kInsufficientStorage (the server refused
+// it for space: nothing stored, a later Append may succeed), kUnavailable (the cluster did not
+// answer within append_timeout_ms: unknown, the engine stops); ReadAfter → kDataLoss on a message
+// that does not decode, kUnavailable when the server does not answer.
 #pragma once
 
 #include <atomic>
@@ -113,6 +114,8 @@ class JetStreamEventLog final : public EventLog {
   Status EnsureStream();
   StatusOr<Tail> ReadTail() const;
   Status Fence();
+  Status PublishFence();
+  Status EnsureLease();
   StatusOr<MsgInfo> GetInfo(uint64_t stream_seq, std::string* body) const;
   StatusOr<uint64_t> FindStart(uint64_t after) const;
   Status PublishPart(std::span<const StoredEvent> part, uint64_t batch_first, uint64_t batch_last);

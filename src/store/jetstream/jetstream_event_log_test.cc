@@ -4,7 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include <set>
+#include <chrono>
+#include <thread>
 
 #include "store/jetstream/batch_codec.h"
 #include "store/jetstream/lease.h"
@@ -216,6 +217,23 @@ TEST(JetStreamEventLog, ADeposedWriterIsRefused) {
   EXPECT_EQ(refused.message().rfind("deposed: ", 0), 0u) << refused.message();
   ASSERT_TRUE(b->Append(Slice(w.stored, 20, w.stored.size())).ok());
   ExpectExactly(*b, w.stored);
+}
+
+// A writer whose renewals did not get through (the bucket's stream electing a leader after a
+// node died) and whose lease nobody else took: its next append takes the lease again, with a
+// higher epoch, and a fence expecting its own last message; it goes on without a gap.
+TEST(JetStreamEventLog, ALapsedLeaseNobodyTookIsTakenAgain) {
+  auto w = ncc::testing::Workload::Make(3, 10);
+  auto a = OpenOk(UniqueShard("lapsed"), "node-a");
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(a->Append(Slice(w.stored, 0, 5)).ok());
+  const uint64_t first_epoch = a->epoch();
+  a->StopRenewingLeaseForTest();
+  std::this_thread::sleep_for(std::chrono::milliseconds(5500));  // past the bucket's TTL
+  Status s = a->Append(Slice(w.stored, 5, w.stored.size()));
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_GT(a->epoch(), first_epoch);
+  ExpectExactly(*a, w.stored);
 }
 
 // The log fences by itself: a writer that still believes in its lease (a long pause, a clock

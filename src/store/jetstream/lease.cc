@@ -92,8 +92,8 @@ StatusOr<std::unique_ptr<ShardLease>> ShardLease::Acquire(jsCtx* js, const std::
     if (s.ok()) break;
     if (s.code() != StatusCode::kAlreadyExists) return s;
     if (Clock::now() >= deadline)
-      return Unavailable("shard " + shard + " is held by " + held_by + " (lease TTL " +
-                         std::to_string(ttl_ms) + " ms)");
+      return AlreadyExists("shard " + shard + " is held by " + held_by + " (lease TTL " +
+                           std::to_string(ttl_ms) + " ms)");
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   lease->renewer_ = std::thread([l = lease.get()] { l->RenewLoop(); });

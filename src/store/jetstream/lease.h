@@ -13,8 +13,8 @@
 // expected-last-sequence fence (jetstream_event_log.h) covers what a clock cannot.
 //
 // Owner: store/jetstream. Threads: Acquire and the destructor on the owner's thread, Check from
-// any thread; one background thread renews. Errors: Acquire → kUnavailable while another node
-// holds the lease past `wait_ms`, or when the server does not answer.
+// any thread; one background thread renews. Errors: Acquire → kAlreadyExists while another
+// node holds the lease past `wait_ms`, kUnavailable when the server does not answer.
 #pragma once
 
 #include <atomic>
