@@ -10,7 +10,9 @@
 //   Ncc-Fence                      on the zero-event message a new writer publishes first
 // Every publish carries Nats-Expected-Last-Sequence = the stream seq of the message before, so
 // the stream refuses any write that does not continue what this writer last saw: a deposed
-// writer's append fails (the log fences itself), and no two writers ever interleave.
+// writer's append fails (the log fences itself), and no two writers ever interleave. A lease
+// that lapsed while nobody else took it (renewals lost in a NATS election) is taken again by
+// the next Append, with a new epoch and a fence expecting this writer's own last message.
 //
 // A batch over the server's max_payload goes in parts, each its own message; the batch counts
 // only once its last part (Ncc-Last-Seq == Ncc-Batch-Last) is stored. A writer that dies after
