@@ -260,7 +260,7 @@ Status JetStreamEventLog::EnsureLease() {
   const auto deadline = Clock::now() + std::chrono::milliseconds(options_.append_timeout_ms);
   while (true) {
     auto lease = ShardLease::Acquire(js_, shard_, node_, options_.lease_ttl_ms, options_.replicas,
-                                     /*wait_ms=*/0, epoch_);
+                                     /*wait_ms=*/1000, epoch_, /*own_epoch=*/epoch_);
     if (lease.ok()) {
       lease_ = std::move(*lease);
       epoch_ = lease_->epoch();

@@ -75,7 +75,7 @@ StatusOr<int64_t> BucketTtlMs(kvStore* kv) {
 StatusOr<std::unique_ptr<ShardLease>> ShardLease::Acquire(jsCtx* js, const std::string& shard,
                                                           const std::string& node, int64_t ttl_ms,
                                                           int replicas, int64_t wait_ms,
-                                                          uint64_t min_epoch) {
+                                                          uint64_t min_epoch, uint64_t own_epoch) {
   auto kv = OpenBucket(js, ttl_ms, replicas);
   if (!kv.ok()) return kv.status();
   auto bucket_ttl = BucketTtlMs(*kv);
@@ -88,9 +88,11 @@ StatusOr<std::unique_ptr<ShardLease>> ShardLease::Acquire(jsCtx* js, const std::
   const auto deadline = Clock::now() + std::chrono::milliseconds(wait_ms);
   std::string held_by;
   while (true) {
-    Status s = lease->TakeOver(min_epoch, held_by);
+    Status s = lease->TakeOver(min_epoch, own_epoch, held_by);
     if (s.ok()) break;
-    if (s.code() != StatusCode::kAlreadyExists) return s;
+    // kFailedPrecondition: a claim lost a race (or read a replica behind): look again.
+    if (s.code() != StatusCode::kAlreadyExists && s.code() != StatusCode::kFailedPrecondition)
+      return s;
     if (Clock::now() >= deadline)
       return AlreadyExists("shard " + shard + " is held by " + held_by + " (lease TTL " +
                            std::to_string(ttl_ms) + " ms)");
@@ -101,7 +103,7 @@ StatusOr<std::unique_ptr<ShardLease>> ShardLease::Acquire(jsCtx* js, const std::
 }
 
 // One attempt: kAlreadyExists (and `held_by`) while another holds the key.
-Status ShardLease::TakeOver(uint64_t min_epoch, std::string& held_by) {
+Status ShardLease::TakeOver(uint64_t min_epoch, uint64_t own_epoch, std::string& held_by) {
   kvEntry* entry = nullptr;
   natsStatus s = kvStore_Get(&entry, kv_, shard_.c_str());
   uint64_t released_rev = 0;
@@ -110,7 +112,8 @@ Status ShardLease::TakeOver(uint64_t min_epoch, std::string& held_by) {
                                             static_cast<size_t>(kvEntry_ValueLen(entry))));
     released_rev = kvEntry_Revision(entry);
     kvEntry_Destroy(entry);
-    if (!held.ok() || !held->released) {
+    const bool ours = held.ok() && own_epoch && held->node == node_ && held->epoch == own_epoch;
+    if (!held.ok() || !(held->released || ours)) {
       held_by = held.ok() ? "node " + held->node + " (epoch " + std::to_string(held->epoch) + ")"
                           : "an unreadable lease";
       return AlreadyExists(held_by);
@@ -129,14 +132,14 @@ Status ShardLease::TakeOver(uint64_t min_epoch, std::string& held_by) {
                    : kvStore_Create(&rev, kv_, shard_.c_str(), claim.data(), n);
   if (claimed != NATS_OK) {
     held_by = "a node that took it just now";
-    return AlreadyExists(held_by);
+    return FailedPrecondition(held_by);
   }
   epoch_ = std::max(rev, min_epoch + 1);
   std::string value = FormatLease({node_, epoch_, false});
   if (kvStore_Update(&revision_, kv_, shard_.c_str(), value.data(), static_cast<int>(value.size()),
                      rev) != NATS_OK) {
     held_by = "a node that took it just now";
-    return AlreadyExists(held_by);
+    return FailedPrecondition(held_by);
   }
   valid_until_ns_ = (sent + ttl_ * 4 / 5).time_since_epoch().count();
   return Status::Ok();

@@ -48,11 +48,13 @@ class ShardLease {
  public:
   // Takes the lease on `shard` for `node` with an epoch above `min_epoch`, creating the bucket
   // (TTL `ttl_ms`, `replicas`) if it is missing; waits up to `wait_ms` while another holds it.
-  // The lease lasts the bucket's TTL, which its creator set (one for every shard).
+  // The lease lasts the bucket's TTL, which its creator set (one for every shard). `own_epoch`
+  // (not 0): a lease this node holds at that epoch is taken again too (renewals that timed out
+  // but were applied; only this writer writes its epoch).
   static StatusOr<std::unique_ptr<ShardLease>> Acquire(__jsCtx* js, const std::string& shard,
                                                        const std::string& node, int64_t ttl_ms,
                                                        int replicas, int64_t wait_ms,
-                                                       uint64_t min_epoch);
+                                                       uint64_t min_epoch, uint64_t own_epoch = 0);
   ~ShardLease();
 
   uint64_t epoch() const { return epoch_; }
@@ -66,7 +68,7 @@ class ShardLease {
  private:
   using Clock = std::chrono::steady_clock;
   ShardLease(__kvStore* kv, std::string shard, std::string node, int64_t ttl_ms);
-  Status TakeOver(uint64_t min_epoch, std::string& held_by);
+  Status TakeOver(uint64_t min_epoch, uint64_t own_epoch, std::string& held_by);
   void RenewLoop();
 
   __kvStore* kv_;
