@@ -5,6 +5,8 @@
 #   make test  - set up, build, run every test (clang-format check included; make fault: only
 #                the fault-injection ones)
 #   make asan / make tsan - the same tests built with AddressSanitizer+UBSan / ThreadSanitizer
+#   make package - the Debian package build/release/ncc_<version>_amd64.deb (systemd unit, user ncc,
+#                /etc/ncc/ncc.conf; docs/operations.md)
 #   make console - the web console (TypeScript + Vite + MapLibre, npm packages pinned in
 #                web/package-lock.json) into web/dist, which `ncc serve` serves by default
 DATA ?= $(abspath ../shared/data)
@@ -14,7 +16,7 @@ REGION ?= sf-north-2020
 BASEMAP ?= build/basemap/$(REGION).mbtiles
 JOBS ?= $(shell nproc)
 
-.PHONY: setup console build release basemap demo test asan tsan fault fault-report bench soak fuzz fuzz-build format format-check clean
+.PHONY: setup console build release package basemap demo test asan tsan fault fault-report bench soak fuzz fuzz-build format format-check clean
 
 setup:
 	@scripts/setup
@@ -42,6 +44,11 @@ build: setup console
 release: setup
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
+
+# The .deb (CPack, packaging/CMakeLists.txt): the release binary, the console, the unit and the
+# packaged configuration. `make test` builds one from the dev build and installs it (as root).
+package: release console
+	cd build/release && cpack -G DEB
 
 # Vector tiles from the extract with tilemaker, glyphs from Debian's Noto fonts with ncc-glyphs.
 basemap: release

@@ -1,6 +1,8 @@
 // ncc-bench-core: durable command throughput with group commit against one sync per command
 // (both measured in this run, same disk), apply and replay rates, and command latency at half
-// of peak load. Prints a Markdown report; --out writes it to a file too.
+// of peak load. Prints a Markdown report; --out writes it to a file too. With --store
+// postgres:URL the durable-command runs are made on PostgreSQL too, in the same run, and a table
+// puts both backends side by side (docs/benchmarks.md says how to start the server).
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -19,6 +22,7 @@
 #include "bench_events.h"
 #include "engine/engine.h"
 #include "store/sqlite/sqlite_event_log.h"
+#include "store/store_spec.h"
 
 namespace ncc {
 namespace {
@@ -39,16 +43,35 @@ double Percentile(std::vector<double> v, double p) {
 struct Bench {
   std::string dir;
   SystemClock clock;
+  // Where the durable runs write: SQLite in `dir` (default), or a PostgreSQL URL.
+  std::optional<StoreSpec> postgres;
+  bool on_postgres = false;
 
-  std::unique_ptr<Engine> OpenEngine(const std::string& name, size_t max_batch) {
+  // A fresh log: a new folder, or a new shard (table) of its own on PostgreSQL.
+  std::unique_ptr<EventLog> OpenLog(const std::string& name) {
+    StoreOptions so;
+    so.node = "bench";
+    if (on_postgres) {
+      so.shard = "bench_" + std::to_string(::getpid()) + "_" + name;
+      std::replace(so.shard.begin(), so.shard.end(), '-', '_');
+      auto opened = OpenEventLog(*postgres, so);
+      if (!opened.ok()) {
+        std::cerr << opened.status().ToString() << "\n";
+        std::exit(1);
+      }
+      return std::move(opened->log);
+    }
     std::string d = dir + "/" + name;
     std::filesystem::remove_all(d);
     std::filesystem::create_directories(d);
-    auto log = SqliteEventLog::Open(d + "/events.db");
+    return std::move(*SqliteEventLog::Open(d + "/events.db"));
+  }
+
+  std::unique_ptr<Engine> OpenEngine(const std::string& name, size_t max_batch) {
     EngineOptions o;
     o.max_batch = max_batch;
     o.snapshot_every = 0;
-    auto engine = Engine::Open(std::move(*log), nullptr, clock, o);
+    auto engine = Engine::Open(OpenLog(name), nullptr, clock, o);
     (void)(*engine)->SubmitAndWait(RegisterAgency{{"fire", "Fire", "fire"}}, "bench", "fire");
     return std::move(*engine);
   }
@@ -154,43 +177,83 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", seconds, "Duration of each throughput run")->capture_default_str();
   app.add_option("--replay-events", replay_events, "Events for the apply/replay runs")
       ->capture_default_str();
+  std::string store;
+  app.add_option("--store", store,
+                 "postgres:URL: also measure durable commands on this PostgreSQL (side by side)");
   bool replay_only = false;
   app.add_flag("--replay-only", replay_only,
                "Only the apply/replay/restart runs (skip the durable-command throughput)");
   CLI11_PARSE(app, argc, argv);
   std::filesystem::create_directories(dir);
-  Bench bench{dir, {}};
+  Bench bench{dir, {}, std::nullopt, false};
+  if (!store.empty()) {
+    auto spec = ParseStoreSpec(store, dir);
+    if (!spec.ok() || spec->kind != StoreSpec::Kind::kPostgres) {
+      std::cerr << "--store must be postgres:URL\n";
+      return 2;
+    }
+    bench.postgres = *spec;
+  }
   std::ostringstream md;
   auto progress = [](const std::string& s) { std::cerr << "… " << s << std::endl; };
 
   char line[2048];
   if (!replay_only) {
-    md << "## Durable commands (SQLite WAL, synchronous=FULL, fsync before every ack)\n\n"
-       << "| clients | group commit cmd/s | p50 ms | p99 ms | cmds per fsync | one sync per "
-          "command "
-          "cmd/s | p99 ms | ratio |\n"
-       << "|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    struct Row {
+      int clients;
+      Bench::Run group, single;
+    };
+    std::vector<Row> sqlite_rows, postgres_rows;
+    auto durable = [&](const char* title, std::vector<Row>& rows) {
+      md << "## Durable commands (" << title << ")\n\n"
+         << "| clients | group commit cmd/s | p50 ms | p99 ms | cmds per sync | one sync per "
+            "command cmd/s | p99 ms | ratio |\n"
+         << "|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+      for (int clients : {1, 16, 256}) {
+        progress(std::string(title) + ": group commit, " + std::to_string(clients) + " clients");
+        auto g = bench.ClosedLoop(8192, clients, seconds);
+        progress(std::string(title) + ": one sync per command, " + std::to_string(clients) +
+                 " clients");
+        auto s = bench.ClosedLoop(1, clients, seconds);
+        rows.push_back({clients, g, s});
+        std::snprintf(line, sizeof line,
+                      "| %d | %.0f | %.2f | %.2f | %.1f | %.0f | %.2f | %.1f× |\n", clients,
+                      g.per_second, g.p50_ms, g.p99_ms,
+                      g.syncs ? static_cast<double>(g.commands) / static_cast<double>(g.syncs) : 0,
+                      s.per_second, s.p99_ms, g.per_second / s.per_second);
+        md << line;
+      }
+      md << "\n";
+    };
+    durable("SQLite WAL, synchronous=FULL, fsync before every ack", sqlite_rows);
     double peak = 0;
-    for (int clients : {1, 16, 256}) {
-      progress("group commit, " + std::to_string(clients) + " clients");
-      auto g = bench.ClosedLoop(8192, clients, seconds);
-      progress("one sync per command, " + std::to_string(clients) + " clients");
-      auto s = bench.ClosedLoop(1, clients, seconds);
-      peak = std::max(peak, g.per_second);
-      std::snprintf(line, sizeof line, "| %d | %.0f | %.2f | %.2f | %.1f | %.0f | %.2f | %.1f× |\n",
-                    clients, g.per_second, g.p50_ms, g.p99_ms,
-                    g.syncs ? static_cast<double>(g.commands) / static_cast<double>(g.syncs) : 0,
-                    s.per_second, s.p99_ms, g.per_second / s.per_second);
-      md << line;
-    }
+    for (const Row& r : sqlite_rows) peak = std::max(peak, r.group.per_second);
 
     progress("open loop at 50% of peak");
     auto half = bench.OpenLoop(peak / 2, seconds);
     std::snprintf(line, sizeof line,
-                  "\nAt 50%% of peak (%.0f cmd/s offered, open loop): p50 %.3f ms, p99 %.3f ms per "
+                  "At 50%% of peak (%.0f cmd/s offered, open loop): p50 %.3f ms, p99 %.3f ms per "
                   "command.\n\n",
                   peak / 2, half.p50_ms, half.p99_ms);
     md << line;
+
+    if (bench.postgres) {
+      bench.on_postgres = true;
+      durable("PostgreSQL 15, synchronous_commit=on, lease epoch checked in every commit",
+              postgres_rows);
+      bench.on_postgres = false;
+      md << "## Side by side (group commit, same run)\n\n"
+         << "| clients | SQLite cmd/s | p99 ms | PostgreSQL cmd/s | p99 ms |\n"
+         << "|---:|---:|---:|---:|---:|\n";
+      for (size_t i = 0; i < sqlite_rows.size(); ++i) {
+        std::snprintf(line, sizeof line, "| %d | %.0f | %.2f | %.0f | %.2f |\n",
+                      sqlite_rows[i].clients, sqlite_rows[i].group.per_second,
+                      sqlite_rows[i].group.p99_ms, postgres_rows[i].group.per_second,
+                      postgres_rows[i].group.p99_ms);
+        md << line;
+      }
+      md << "\n";
+    }
   }
 
   progress("building " + std::to_string(replay_events) + " events");

@@ -39,6 +39,7 @@ MAX_LEN = {
     "geojson_zones_fuzz": 16384, "dispatch_plans_fuzz": 16384, "call_file_fuzz": 16384,
     "http_route_fuzz": 8192, "mqtt_payload_fuzz": 8192, "avl_wire_fuzz": 8192,
     "sf_calls_fuzz": 4096, "auth_token_fuzz": 1024, "webhook_url_fuzz": 1024,
+    "config_file_fuzz": 8192,
 }
 RSS_LIMIT_MB = 2048
 TIMEOUT_S = 10

@@ -31,6 +31,7 @@ HAND = {
     "alarm_payload_fuzz": ["alarms"],
     "avl_wire_fuzz": ["avl_wire"],
     "cot_fuzz": ["cot"],
+    "config_file_fuzz": ["config_file_fuzz"],
     "dispatch_plans_fuzz": ["dispatch_plans_fuzz", "geojson"],
     "geojson_zones_fuzz": ["geojson"],
     "mqtt_payload_fuzz": ["mqtt_payload"],
@@ -43,7 +44,7 @@ TARGETS = [
     "avl_wire_fuzz", "mqtt_payload_fuzz", "dispatch_plans_fuzz", "cot_fuzz", "cap_fuzz",
     "webhook_url_fuzz", "osm_reader_fuzz", "positions_body_fuzz", "http_route_fuzz",
     "call_file_fuzz", "geocode_fuzz", "cap_feed_fuzz", "cap_import_config_fuzz",
-    "xmldsig_fuzz",
+    "xmldsig_fuzz", "config_file_fuzz",
 ]
 
 
@@ -169,6 +170,9 @@ def build(data, out, seed_maker):
     for v in ["Bearer " + "A" * 43, "bearer abc.def-ghi_jkl~", "ApiKey " + "x" * 64,
               "Basic dXNlcjpwdw==", "Bearer  two  spaces", "Bearer\ttab", "Bearer " + "=" * 300]:
         s.add("auth_token_fuzz", v)
+
+    # config_file: the packaged /etc/ncc/ncc.conf as shipped (packaging/ncc.conf).
+    s.add("config_file_fuzz", read(os.path.join(HERE, "..", "packaging", "ncc.conf")))
 
     # webhook_url: partner endpoints, loopback and the SSRF classics.
     for u in ["https://partner.example/hook", "http://127.0.0.1:8081/cap", "http://[::1]/x",

@@ -19,8 +19,12 @@
 #include "core/json_writer.h"
 #include "exchange/cap_gateway/cli.h"
 #include "install/shipped.h"
+#include "projections/cli.h"
 #include "report/cli.h"
 #include "routing/cli.h"
+#include "service/config_file.h"
+#include "service/journal_log.h"
+#include "service/notify.h"
 #include "sim/cli.h"
 #include "sim/run.h"
 #include "store/sqlite/sqlite_event_log.h"
@@ -152,6 +156,25 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
   cmd->add_option("--max-connections-per-address", c.max_connections_per_address,
                   "Open connections from one peer address")
       ->capture_default_str();
+  cmd->add_option("--store", c.store,
+                  "Where the event log lives: sqlite:DIR (default: events.db in --data), "
+                  "postgres:URL (docs/store-postgres.md) or jetstream:nats://HOST:PORT[,...] "
+                  "(docs/store-jetstream.md); the rest of the state stays in --data");
+  cmd->add_option("--node", c.node,
+                  "This node's name in the shard's lease (postgres, jetstream; default: the host "
+                  "name)");
+  cmd->add_option("--shard", c.shard,
+                  "Which log of the store this node writes (postgres, jetstream)")
+      ->capture_default_str();
+  cmd->add_option("--replicas", c.replicas,
+                  "Replicas of the shard's stream when this node creates it (jetstream; 3 in a "
+                  "cluster)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 5));
+  cmd->add_option("--lease-ttl", c.lease_ttl_s,
+                  "Seconds the shard's lease lasts unless renewed (postgres; renewed every third)")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 600.0));
   AddAlarmOptions(cmd, c);
   AddExchangeOptions(cmd, c);
 }
@@ -163,6 +186,9 @@ int Serve(ServeConfig c) {
     std::cerr << "ncc serve: " << running.status().ToString() << "\n";
     return 1;
   }
+  // A Type=notify unit (packaging/ncc.service) counts as started from here: ncc is listening.
+  if (Status told = service::Notify("READY=1\nSTATUS=serving"); !told.ok())
+    spdlog::warn("{}", told.message());
   WaitForSignal(**running);
   return 0;
 }
@@ -298,13 +324,22 @@ int LogVerify(const std::string& data_dir) {
 int main(int argc, char** argv) {
   EnsureHugePageMalloc(argv);
   BlockStopSignals();
-  umask(077);  // logs, keys, auth.db: readable by the service user alone
+  umask(077);                      // logs, keys, auth.db: readable by the service user alone
+  service::LogToJournalIfThere();  // under systemd: "<6>message" lines, the journal stamps them
   CLI::App app{"ncc - national command and control: incidents, units, dispatch, live picture"};
   app.require_subcommand(1);
 
   ServeConfig serve_config;
   auto* serve = app.add_subcommand("serve", "Run the command center server (HTTP + WebSocket)");
   AddServeOptions(serve, serve_config);
+  std::string serve_config_file;
+  serve
+      ->add_option(
+          "--config", serve_config_file,
+          "Configuration file (e.g. /etc/ncc/ncc.conf): `key = value` lines whose keys are "
+          "these options without the --; a flag given here wins over the file, a key "
+          "ncc does not know stops the start (docs/operations.md)")
+      ->configurable(false);
 
   ServeConfig demo_config;
   demo_config.data_dir = "var/demo";
@@ -336,17 +371,24 @@ int main(int argc, char** argv) {
   audit::AddAuditCommands(app);
   cap_gateway::AddCapGatewayCommand(app);
   report::AddReportCommands(app);
+  projections::AddProjectionCommands(app);
   routing::AddRoutingCommands(app);
   sim::AddSimCommands(app);
   app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
+  if (*serve && !serve_config_file.empty()) {
+    if (Status read = service::ApplyConfigFile(*serve, serve_config_file); !read.ok()) {
+      std::cerr << "ncc serve: " << read.message() << "\n";
+      return 2;
+    }
+  }
   if (*serve) return Serve(serve_config);
   if (*demo) return Demo(demo_config, shared_data, speed, reset, demo_policy);
   if (*verify) return LogVerify(verify_dir);
   if (!app.got_subcommand("version"))
-    return 0;  // user, apikey, audit, cap-gateway, report, compare, import-osm, route, sim ran
-               // in callbacks
+    return 0;  // user, apikey, audit, cap-gateway, report, compare, projections, import-osm, route,
+               // sim ran in callbacks
   std::cout << "ncc " << kVersion << "\n";
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -16,7 +17,10 @@
 #include "engine/metrics.h"
 #include "exchange/cap/cap_writer.h"
 #include "install/shipped.h"
+#include "service/notify.h"
+#include "store/postgres/postgres_event_log.h"
 #include "store/sqlite/sqlite_event_log.h"
+#include "store/store_spec.h"
 
 namespace ncc {
 namespace {
@@ -238,6 +242,42 @@ Status LoadCapImport(const ServeConfig& config, ApiOptions& options) {
   return Status::Ok();
 }
 
+// The host name, as a node name may spell it (docs/store-postgres.md).
+std::string DefaultNodeName() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || !host[0]) return "ncc";
+  std::string name;
+  for (const char* c = host; *c && name.size() < 64; ++c)
+    name += std::isalnum(static_cast<unsigned char>(*c)) || *c == '.' || *c == '-' ? *c : '_';
+  return name;
+}
+
+// --store: the event log's backend. With PostgreSQL the shard's lease is taken here (another
+// live node holding it stops the start) and renewed in the background; losing it stops this
+// node (SIGTERM: the same clean stop as an operator's).
+StatusOr<OpenedLog> OpenLog(const ServeConfig& config) {
+  auto spec = ParseStoreSpec(config.store, config.data_dir);
+  if (!spec.ok()) return spec.status();
+  StoreOptions options;
+  options.node = config.node.empty() ? DefaultNodeName() : config.node;
+  options.shard = config.shard;
+  options.reserve_bytes = config.disk_reserve_mb << 20;
+  options.lease_ttl = std::chrono::milliseconds(static_cast<int64_t>(config.lease_ttl_s * 1000));
+  options.replicas = config.replicas;
+  options.on_lease_lost = [](const Status& why) {
+    spdlog::critical("{}: this node may no longer write the log, stopping", why.ToString());
+    ::kill(::getpid(), SIGTERM);
+  };
+  auto opened = OpenEventLog(*spec, options);
+  if (!opened.ok())
+    return Status(opened.status().code(), "refusing to start: " + opened.status().message(),
+                  opened.status().field());
+  if (opened->postgres)
+    spdlog::info("event log: {} as node {} at epoch {}", opened->where, options.node,
+                 opened->postgres->epoch());
+  return opened;
+}
+
 }  // namespace
 
 void AddExchangeOptions(CLI::App* cmd, ServeConfig& c) {
@@ -305,9 +345,11 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
         "service user (docs/security.md, \"Running the service\")");
   RaiseOpenFileLimit();
   NCC_RETURN_IF_ERROR(PrepareDataFolder(config.data_dir));
-  auto log = SqliteEventLog::Open(config.data_dir + "/events.db", config.disk_reserve_mb << 20);
-  if (!log.ok()) return log.status();
-  const SqliteEventLog* wal_of = log->get();  // owned by the engine, which outlives the API
+  auto opened = OpenLog(config);
+  if (!opened.ok()) return opened.status();
+  auto& log = opened->log;
+  const SqliteEventLog* wal_of = opened->sqlite;  // owned by the engine, which outlives the API
+  const std::string& log_name = opened->where;
 
   auto running = std::make_unique<Running>();
   auto anchor = auth::ChainAnchor::Open(config.data_dir, running->clock);
@@ -315,11 +357,10 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   running->anchor = std::move(*anchor);
   // Acknowledged events must all be there: a log shorter than (or different from) its signed
   // anchors is refused, never served with its seqs handed out again.
-  if (auto anchored = audit::CheckAnchors(**log, config.data_dir, running->anchor->PublicKeyHex());
+  if (auto anchored = audit::CheckAnchors(*log, config.data_dir, running->anchor->PublicKeyHex());
       !anchored.ok())
     return Status(anchored.status().code(),
-                  "refusing to start on " + config.data_dir +
-                      "/events.db: " + anchored.status().message() +
+                  "refusing to start on " + log_name + ": " + anchored.status().message() +
                       " (restore the data folder from a copy; `ncc audit verify` says the same)");
   EngineOptions options;
   // Signed anchors of the chain head (anchors.log): a rewrite of the whole log is detectable.
@@ -350,12 +391,12 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   Recovered report;
   auto started = std::chrono::steady_clock::now();
   auto engine =
-      Engine::Open(std::move(*log), std::move(snapshots), running->clock, options, &report);
+      Engine::Open(std::move(log), std::move(snapshots), running->clock, options, &report);
   if (!engine.ok())  // recovery knows seqs, not files: say which log it refused
-    return Status(
-        engine.status().code(),
-        "refusing to start on " + config.data_dir + "/events.db: " + engine.status().message(),
-        engine.status().field());
+    return Status(engine.status().code(),
+                  "refusing to start on " + log_name + ": " + engine.status().message(),
+                  engine.status().field());
+  running->leased_log = opened->postgres;
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   for (const auto& note : report.notes) spdlog::warn("snapshot skipped: {}", note);
@@ -439,6 +480,7 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   running->past_snapshots = std::make_unique<SnapshotStore>(config.data_dir + "/snapshots");
   running->past =
       std::make_unique<picture::PastWorlds>(running->engine->log(), running->past_snapshots.get());
+  running->past->StartWarmUp();  // the first slider moves after a start are as fast as later ones
   ApiOptions api_options{std::move(*console), config.cap_sender, config.eido_issuer};
   NCC_RETURN_IF_ERROR(LoadCapImport(config, api_options));
   // The API last: its rooms are given the services they serve.
@@ -459,18 +501,25 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
     RenderCounter(out, "ncc_live_position_fixes_total",
                   "Fixes in those batches (one per unit and batch)", feed->fixes());
   });
-  running->api->AddMetrics([wal_of](std::string& out) {
-    SqliteEventLog::WalStats wal = wal_of->Wal();
-    RenderCounter(out, "ncc_log_wal_bytes", "Size of the event log's WAL file", wal.bytes, "gauge");
-    RenderCounter(out, "ncc_log_wal_frames", "Pages in the event log's WAL after the last commit",
-                  wal.frames, "gauge");
-    RenderCounter(out, "ncc_log_wal_checkpoints_total",
-                  "Checkpoints the log's writer finished between commits (the WAL restarts)",
-                  wal.checkpoints);
-    RenderCounter(out, "ncc_log_wal_checkpoints_held_up_total",
-                  "Writer checkpoints cut short by a reader's snapshot or a running checkpoint",
-                  wal.checkpoints_held_up);
-  });
+  if (running->leased_log)
+    running->api->AddMetrics([l = running->leased_log](std::string& out) {
+      RenderCounter(out, "ncc_log_lease_epoch", "Epoch of this node's lease on the log's shard",
+                    l->epoch(), "gauge");
+    });
+  if (wal_of)
+    running->api->AddMetrics([wal_of](std::string& out) {
+      SqliteEventLog::WalStats wal = wal_of->Wal();
+      RenderCounter(out, "ncc_log_wal_bytes", "Size of the event log's WAL file", wal.bytes,
+                    "gauge");
+      RenderCounter(out, "ncc_log_wal_frames", "Pages in the event log's WAL after the last commit",
+                    wal.frames, "gauge");
+      RenderCounter(out, "ncc_log_wal_checkpoints_total",
+                    "Checkpoints the log's writer finished between commits (the WAL restarts)",
+                    wal.checkpoints);
+      RenderCounter(out, "ncc_log_wal_checkpoints_held_up_total",
+                    "Writer checkpoints cut short by a reader's snapshot or a running checkpoint",
+                    wal.checkpoints_held_up);
+    });
   running->api->AddMetrics([w = running->webhooks.get()](std::string& out) {
     out += "# TYPE ncc_webhook_deliveries_total counter\n";
     out += "ncc_webhook_deliveries_total{outcome=\"delivered\"} " +
@@ -539,6 +588,7 @@ void WaitForSignal(Running& running) {
   int sig = 0;
   sigwait(&set, &sig);
   spdlog::info("signal {}: stopping", sig);
+  if (Status told = service::Notify("STOPPING=1"); !told.ok()) spdlog::warn("{}", told.message());
   running.server->Stop();
   running.server->Wait();
   if (running.dispatch) running.dispatch->Stop();
@@ -553,6 +603,10 @@ void WaitForSignal(Running& running) {
   running.lane->Stop();  // before the engine: the lane's last group still logs its changes
   if (running.alarms) running.alarms->Stop();
   running.engine->Stop();
+  // Another node may take the shard at once rather than wait for the lease to run out.
+  if (running.leased_log)
+    if (Status s = running.leased_log->Release(); !s.ok())
+      spdlog::warn("the log's lease was not released: {}", s.ToString());
 }
 
 }  // namespace ncc

@@ -25,6 +25,8 @@ class App;
 
 namespace ncc {
 
+class PostgresEventLog;
+
 struct ServeConfig {
   std::string data_dir = "var/ncc";
   std::string listen = "127.0.0.1:8080";
@@ -80,6 +82,12 @@ struct ServeConfig {
   std::vector<std::string> cap_trust;      // partner certificates (PEM files or folders)
   std::string cap_signatures = "record";   // record | refuse-invalid | require
   std::vector<std::string> webhook_allow;  // hosts webhooks may target besides loopback
+  // Where the event log lives (docs/store-postgres.md): empty or sqlite:DIR, or postgres:URL
+  // (then only the log is in PostgreSQL; auth.db, anchors, snapshots, webhooks stay in
+  // data_dir). node: this node's name in the shard's lease (empty: the host name).
+  std::string store, node, shard = "main";
+  double lease_ttl_s = 10;
+  int replicas = 1;  // jetstream: the stream's replicas when this node creates it
 };
 
 // --cap-sender, --cap-areas, --cap-rules, --cap-trust, --cap-signatures, --eido-issuer,
@@ -116,6 +124,7 @@ struct Running {
   std::unique_ptr<picture::PastWorlds> past;
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> server;
+  PostgresEventLog* leased_log = nullptr;  // the engine's log when it holds a PostgreSQL lease
   // The feed must not call into a destroyed registry when a start fails half-way.
   ~Running() {
     if (engine && webhook_listener) engine->feed().Unlisten(webhook_listener);

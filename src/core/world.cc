@@ -60,11 +60,11 @@ const std::vector<std::string>& World::ZonesOfAlarm(std::string_view agency,
 }
 
 Incident* World::MutableIncident(IncidentId id) {
-  return const_cast<Incident*>(FindIncident(id));
+  return FindIncident(id) ? &incidents_.Mutable(id.value - 1) : nullptr;
 }
 
 Unit* World::MutableUnit(UnitId id) {
-  return const_cast<Unit*>(FindUnit(id));
+  return FindUnit(id) ? &units_.Mutable(id.value - 1) : nullptr;
 }
 
 void World::Apply(const Event& event) {
@@ -317,7 +317,7 @@ void World::On(const EventMeta& m, const ResourceRequested& e) {
 
 void World::On(const EventMeta& m, const ResourceRequestAnswered& e) {
   if (e.id < 1 || e.id > requests_.size()) return void(++anomalies_);
-  ResourceRequest& r = requests_[e.id - 1];
+  ResourceRequest& r = requests_.Mutable(e.id - 1);
   r.status = e.accepted ? "accepted" : "declined";
   r.answered = m.time;
   r.answered_by = m.actor;
@@ -506,6 +506,27 @@ Hash World::Digest() const {
   Hash h;
   SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), h.data());
   return h;
+}
+
+uint64_t World::BytesBeyond(std::unordered_set<const void*>& held) const {
+  // What a record's strings, timeline and lists hold besides the record itself: a guess.
+  constexpr uint64_t kHeapPerRecord = 256, kPerIndexEntry = 96;
+  uint64_t bytes = 0;
+  auto chunks = [&](const auto& records) {
+    using Record = typename std::decay_t<decltype(records)>::value_type;
+    records.ForEachChunk([&](const void* id, size_t n) {
+      if (held.insert(id).second) bytes += n * (sizeof(Record) + kHeapPerRecord);
+    });
+  };
+  chunks(incidents_);
+  chunks(units_);
+  chunks(requests_);
+  chunks(messages_);
+  // The indexes are copied whole with every copy of the World.
+  bytes += kPerIndexEntry * (unit_by_callsign_.size() + incident_of_alarm_.size() +
+                             watchlist_.size() + messages_of_incident_.size() +
+                             alarm_zones_.size() + agencies_.size() + 2 * commands_.size());
+  return bytes;
 }
 
 }  // namespace ncc

@@ -10,8 +10,10 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "core/cow_vector.h"
 #include "core/events.h"
 #include "core/status.h"
 
@@ -53,7 +55,7 @@ class World {
   // Zones an alarm of `agency` was tagged with (empty when none).
   const std::vector<std::string>& ZonesOfAlarm(std::string_view agency,
                                                const std::string& alarm_id) const;
-  const std::deque<ResourceRequest>& requests() const { return requests_; }
+  const CowVector<ResourceRequest>& requests() const { return requests_; }
   uint64_t NextRequestId() const { return requests_.size() + 1; }
 
   // The incident an alarm (IncidentSource id) of `agency` is attached to, or 0. Alarm ids are
@@ -66,8 +68,8 @@ class World {
   const std::map<WatchKey, WatchlistEntry>& watchlist() const { return watchlist_; }
 
   const std::map<std::string, Agency, std::less<>>& agencies() const { return agencies_; }
-  const std::deque<Incident>& incidents() const { return incidents_; }
-  const std::deque<Unit>& units() const { return units_; }
+  const CowVector<Incident>& incidents() const { return incidents_; }
+  const CowVector<Unit>& units() const { return units_; }
 
   // Ids are dense and assigned in log order, so the next id is known before the event exists.
   IncidentId NextIncidentId() const { return IncidentId(incidents_.size() + 1); }
@@ -88,6 +90,12 @@ class World {
   std::string Serialize() const;
   static StatusOr<World> Deserialize(std::string_view bytes);
   Hash Digest() const;
+
+  // Bytes this World holds beyond the record chunks already in `held`, to which it adds its
+  // own: copies of a World share the chunks neither changed (CowVector). An estimate for cache
+  // budgets (the records' sizes plus a guess at what their strings and lists hold), not a
+  // measure.
+  uint64_t BytesBeyond(std::unordered_set<const void*>& held) const;
 
  private:
   Incident* MutableIncident(IncidentId id);
@@ -131,14 +139,15 @@ class World {
   void On(const EventMeta& m, const CommandRecorded& e);
 
   std::map<std::string, Agency, std::less<>> agencies_;
-  // Deques: records never move once created, and growth never copies the whole past.
-  std::deque<Incident> incidents_;        // incidents_[id - 1]
-  std::deque<Unit> units_;                // units_[id - 1]
-  std::deque<ResourceRequest> requests_;  // requests_[id - 1]
+  // Records never move once created, growth never copies the whole past, and a copy of the
+  // World shares every chunk of records neither copy changed since (copy on write).
+  CowVector<Incident> incidents_;        // incidents_[id - 1]
+  CowVector<Unit> units_;                // units_[id - 1]
+  CowVector<ResourceRequest> requests_;  // requests_[id - 1]
   std::unordered_map<std::string, UnitId> unit_by_callsign_;
   std::unordered_map<std::string, IncidentId> incident_of_alarm_;  // derived from sources
   std::map<WatchKey, WatchlistEntry> watchlist_;
-  std::deque<Message> messages_;                                              // messages_[id - 1]
+  CowVector<Message> messages_;                                               // messages_[id - 1]
   std::unordered_map<uint64_t, std::vector<uint64_t>> messages_of_incident_;  // derived
   std::map<std::string, std::vector<std::string>> alarm_zones_;
   using CommandKey = std::pair<std::string, std::string>;  // actor, command id

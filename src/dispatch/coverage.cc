@@ -1,6 +1,7 @@
 #include "dispatch/coverage.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -191,23 +192,47 @@ StatusOr<std::vector<CoverageZone>> LoadCoverageZones(const std::string& path) {
 
 namespace {
 
-// Travel time (s) from each source to each demand point, capped: reach[source][point].
+// Travel time (s) from each source to each demand point, capped: reach[source][point]. Each
+// source's times are remembered (sources recur: units at a post, candidate posts); `held`
+// counts the times remembered by every Reach of one cache.
 class Reach {
  public:
-  Reach(const routing::RoutingService* routing, std::span<const LatLon> points, double limit_s)
-      : routing_(routing), points_(points), limit_s_(limit_s) {
+  Reach(const routing::RoutingService* routing, std::vector<LatLon> points, double limit_s,
+        size_t* held)
+      : routing_(routing), points_(std::move(points)), limit_s_(limit_s), held_(held) {
     if (!routing_) return;
     query_ = std::make_unique<routing::RouteQuery>(routing_->graph());
     node_time_.assign(routing_->graph().node_count(), UINT32_MAX);
-    for (const LatLon& p : points) {
+    for (const LatLon& p : points_) {
       auto s = routing_->snapper().Nearest(p, 500);
       snaps_.push_back(s.ok() ? std::optional(std::move(*s)) : std::nullopt);
     }
   }
+  bool Fits(const routing::RoutingService* routing, std::span<const LatLon> points,
+            double limit_s) const {
+    return routing == routing_ && limit_s == limit_s_ &&
+           std::equal(points.begin(), points.end(), points_.begin(), points_.end());
+  }
   bool usable(size_t point) const { return !routing_ || snaps_[point].has_value(); }
+  void Forget() { times_.clear(); }
 
-  // Seconds from `from` to every point (infinity beyond the limit or unreachable).
-  std::vector<double> From(LatLon from) {
+  // Seconds from `from` to every point (infinity beyond the limit or unreachable); valid until
+  // the next call.
+  const std::vector<double>& From(LatLon from, size_t& hits, size_t& misses) {
+    std::pair key{std::bit_cast<uint64_t>(from.lat), std::bit_cast<uint64_t>(from.lon)};
+    auto [it, fresh] = times_.try_emplace(key);
+    if (!fresh) {
+      ++hits;
+      return it->second;
+    }
+    ++misses;
+    it->second = Search(from);
+    *held_ += points_.size();
+    return it->second;
+  }
+
+ private:
+  std::vector<double> Search(LatLon from) {
     std::vector<double> out(points_.size(), INFINITY);
     if (!routing_) {
       for (size_t k = 0; k < points_.size(); ++k) {
@@ -234,13 +259,14 @@ class Reach {
     return out;
   }
 
- private:
   const routing::RoutingService* routing_;
-  std::span<const LatLon> points_;
+  std::vector<LatLon> points_;
   double limit_s_;
+  size_t* held_;
   std::unique_ptr<routing::RouteQuery> query_;
   std::vector<uint32_t> node_time_;
   std::vector<std::optional<routing::Snap>> snaps_;
+  std::map<std::pair<uint64_t, uint64_t>, std::vector<double>> times_;
 };
 
 bool Counts(const UnitInfo& u, const CoverageZone& z) {
@@ -250,10 +276,41 @@ bool Counts(const UnitInfo& u, const CoverageZone& z) {
 
 }  // namespace
 
+struct ReachCache::Impl {
+  size_t max_times, held = 0, hits = 0, misses = 0;
+  std::map<std::string, std::unique_ptr<Reach>> groups;  // by the group's zone ids
+
+  // The Reach of one capability's zones, made anew when its points or limit changed.
+  Reach& For(const std::string& key, const routing::RoutingService* routing,
+             std::vector<LatLon> points, double limit) {
+    if (held > max_times) {
+      for (auto& [k, reach] : groups) reach->Forget();
+      held = 0;
+    }
+    std::unique_ptr<Reach>& reach = groups[key];
+    if (!reach || !reach->Fits(routing, points, limit))
+      reach = std::make_unique<Reach>(routing, std::move(points), limit, &held);
+    return *reach;
+  }
+};
+
+ReachCache::ReachCache(size_t max_times) : impl_(std::make_unique<Impl>()) {
+  impl_->max_times = max_times;
+}
+ReachCache::~ReachCache() = default;
+size_t ReachCache::hits() const {
+  return impl_->hits;
+}
+size_t ReachCache::misses() const {
+  return impl_->misses;
+}
+
 std::vector<ZoneCoverage> MeasureCoverage(std::span<const CoverageZone> zones,
                                           std::span<const UnitInfo> units,
                                           const routing::RoutingService* routing,
-                                          size_t max_move_ups) {
+                                          size_t max_move_ups, ReachCache* cache) {
+  ReachCache local;
+  ReachCache::Impl& remembered = (cache ? *cache : local).impl();
   std::vector<ZoneCoverage> out(zones.size());
   // Zones that share a capability are measured together: a move-up is judged on all of them.
   std::map<std::string, std::vector<size_t>> by_capability;
@@ -263,19 +320,24 @@ std::vector<ZoneCoverage> MeasureCoverage(std::span<const CoverageZone> zones,
     std::vector<size_t> zone_of;
     std::vector<double> limit_of;
     double limit = 0;
+    std::string key;
     for (size_t z : group) {
       for (const LatLon& p : zones[z].points)
         points.push_back(p), zone_of.push_back(z), limit_of.push_back(zones[z].minutes * 60);
       limit = std::max(limit, zones[z].minutes * 60);
+      key += zones[z].id + '\n';
     }
-    Reach reach(routing, points, limit);
+    Reach& reach = remembered.For(key, routing, points, limit);
+    auto from = [&](LatLon p) -> const std::vector<double>& {
+      return reach.From(p, remembered.hits, remembered.misses);
+    };
     std::vector<size_t> movers;  // units that count for some zone of the group
     std::vector<std::vector<bool>> covers;
     for (size_t u = 0; u < units.size(); ++u) {
       bool counts = false;
       for (size_t z : group) counts |= Counts(units[u], zones[z]);
       if (!counts) continue;
-      auto t = reach.From(*units[u].position);
+      const std::vector<double>& t = from(*units[u].position);
       std::vector<bool> c(points.size());
       for (size_t k = 0; k < points.size(); ++k)
         c[k] = Counts(units[u], zones[zone_of[k]]) && t[k] <= limit_of[k];
@@ -320,7 +382,7 @@ std::vector<ZoneCoverage> MeasureCoverage(std::span<const CoverageZone> zones,
       std::vector<MoveUp> best_per_unit;
       for (size_t p = 0; p < posts; ++p) {
         LatLon post = zp[p * zp.size() / posts];
-        auto t = reach.From(post);
+        const std::vector<double>& t = from(post);
         for (size_t m = 0; m < movers.size(); ++m) {
           const UnitInfo& u = units[movers[m]];
           if (!Counts(u, zones[z])) continue;

@@ -12,6 +12,7 @@
 // Thread: Zones are immutable after parsing; Measure is a pure function (any thread).
 #pragma once
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <span>
 #include <string>
@@ -56,12 +57,35 @@ struct ZoneCoverage {
   std::vector<MoveUp> move_ups;                           // when below target, best first
 };
 
+// Remembers, from one measurement to the next, each source's travel times to a capability's
+// demand points, with the points' snaps to the roads. Units standing at a post and the
+// candidate posts recur between measurements, and one bounded road search per source is most
+// of a measurement's cost; a unit on the move is a new source each time. A measurement with
+// a cache gives exactly what it gives without one. Forgets everything when it holds more than
+// `max_times` travel times (8 bytes each). Owned by the caller; one measurement at a time
+// (callers that share one across threads lock it).
+class ReachCache {
+ public:
+  explicit ReachCache(size_t max_times = 8u << 20);
+  ~ReachCache();
+  ReachCache(const ReachCache&) = delete;
+  ReachCache& operator=(const ReachCache&) = delete;
+  size_t hits() const;    // sources whose times were remembered
+  size_t misses() const;  // sources searched
+  struct Impl;            // defined in coverage.cc
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 // `routing` may be null: straight lines at 40 km/h then. Only available units with a position
-// count. Reachability by road honours one-way streets (units drive to the point).
+// count. Reachability by road honours one-way streets (units drive to the point). `cache` (may
+// be null) must only ever see the same zones with the same `routing`.
 std::vector<ZoneCoverage> MeasureCoverage(std::span<const CoverageZone> zones,
                                           std::span<const UnitInfo> units,
                                           const routing::RoutingService* routing,
-                                          size_t max_move_ups = 5);
+                                          size_t max_move_ups = 5, ReachCache* cache = nullptr);
 
 nlohmann::json ToJson(const std::vector<ZoneCoverage>& coverage);
 

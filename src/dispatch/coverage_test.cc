@@ -88,6 +88,53 @@ TEST_F(CoverageTest, MatchesBruteForceOnASmallZone) {
     EXPECT_GE(cov[0].move_ups[k - 1].gained, cov[0].move_ups[k].gained);
 }
 
+void ExpectSame(const std::vector<ZoneCoverage>& plain, const std::vector<ZoneCoverage>& cached,
+                const char* step) {
+  ASSERT_EQ(plain.size(), cached.size()) << step;
+  for (size_t z = 0; z < plain.size(); ++z) {
+    EXPECT_EQ(plain[z].covered, cached[z].covered) << step;
+    EXPECT_EQ(plain[z].points, cached[z].points) << step;
+    EXPECT_EQ(plain[z].by_agency, cached[z].by_agency) << step;
+    ASSERT_EQ(plain[z].move_ups.size(), cached[z].move_ups.size()) << step;
+    for (size_t m = 0; m < plain[z].move_ups.size(); ++m) {
+      EXPECT_EQ(plain[z].move_ups[m].unit, cached[z].move_ups[m].unit) << step;
+      EXPECT_EQ(plain[z].move_ups[m].gained, cached[z].move_ups[m].gained) << step;
+      EXPECT_EQ(plain[z].move_ups[m].to, cached[z].move_ups[m].to) << step;
+    }
+  }
+}
+
+// What a cache remembers must never change an answer: the same fleet measured with and
+// without one, while units move, leave and come back, and with a cache that forgets.
+TEST_F(CoverageTest, ACacheGivesTheSameAnswersAsNone) {
+  auto zones = ParseCoverageZones(Zone(1.5, 0.9));
+  ASSERT_TRUE(zones.ok()) << zones.status().ToString();
+  std::vector<UnitInfo> units = {Ambulance(1, {37.7880, -122.4100}),
+                                 Ambulance(2, {37.7800, -122.4200}),
+                                 Ambulance(3, {37.7950, -122.4000}, "private_ems")};
+  ReachCache cache, tiny(1);  // tiny forgets before every measurement
+  auto same = [&](const char* step) {
+    auto plain = MeasureCoverage(*zones, units, routing_.get());
+    ExpectSame(plain, MeasureCoverage(*zones, units, routing_.get(), 5, &cache), step);
+    ExpectSame(plain, MeasureCoverage(*zones, units, routing_.get(), 5, &tiny), step);
+  };
+  same("first");
+  size_t searched = cache.misses();
+  EXPECT_GT(searched, 0u);
+  same("again");
+  EXPECT_EQ(cache.misses(), searched) << "units standing still and the posts are remembered";
+  EXPECT_GT(cache.hits(), 0u);
+  units[0].position = LatLon{37.7860, -122.4080};  // on the move: a new source
+  same("moved");
+  EXPECT_EQ(cache.misses(), searched + 1);
+  units[1].status = UnitStatus::kDispatched;
+  same("left");
+  units[1].status = UnitStatus::kAvailable;
+  same("back");
+  EXPECT_EQ(tiny.hits(), 0u);
+  EXPECT_GT(tiny.misses(), 2 * cache.misses()) << "a forgetting cache searches again";
+}
+
 TEST(CoverageZones, BadFilesNameTheField) {
   struct Case {
     std::string text, field;

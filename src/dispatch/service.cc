@@ -142,7 +142,12 @@ nlohmann::json DispatchService::Coverage(const UnitFilter& visible) const {
       if (u.status == UnitStatus::kAvailable && u.position && (!visible || visible(u)))
         units.push_back(UnitInfo::Of(u));
   });
-  nlohmann::json j = ToJson(MeasureCoverage(zones_, units, coverage_routing_));
+  std::vector<ZoneCoverage> coverage;
+  {
+    std::lock_guard lock(coverage_mu_);
+    coverage = MeasureCoverage(zones_, units, coverage_routing_, 5, &reach_cache_);
+  }
+  nlohmann::json j = ToJson(coverage);
   j["travel"] = coverage_routing_ ? "road" : "straight_line";
   return j;
 }
@@ -161,7 +166,12 @@ size_t DispatchService::CheckCoverage() {
   if (coverage_known_ && signature == available_signature_) return 0;
   available_signature_ = std::move(signature);
   size_t submitted = 0;
-  for (const ZoneCoverage& c : MeasureCoverage(zones_, units, coverage_routing_)) {
+  std::vector<ZoneCoverage> coverage;
+  {
+    std::lock_guard lock(coverage_mu_);
+    coverage = MeasureCoverage(zones_, units, coverage_routing_, 5, &reach_cache_);
+  }
+  for (const ZoneCoverage& c : coverage) {
     bool& below = below_[c.zone->id];
     bool was = below;
     below = c.below();

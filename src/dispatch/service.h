@@ -107,6 +107,9 @@ class DispatchService {
   const DispatchOptions options_;
   std::vector<CoverageZone> zones_;  // set before Start()
   const routing::RoutingService* coverage_routing_ = nullptr;
+  // Coverage measures from request threads and the background thread share one cache.
+  mutable std::mutex coverage_mu_;
+  mutable ReachCache reach_cache_{1u << 20};  // 8 MB of times: live units move
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -1,6 +1,7 @@
 #include "picture/past_worlds.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace ncc::picture {
 namespace {
@@ -17,8 +18,6 @@ const char* Name(BuildReport::Base base) {
       return "recent";
     case BuildReport::Base::kCheckpoint:
       return "checkpoint";
-    case BuildReport::Base::kPrimed:
-      return "primed";
     case BuildReport::Base::kSnapshot:
       return "snapshot";
   }
@@ -30,65 +29,26 @@ PastWorlds::PastWorlds(const EventLog& log, const SnapshotStore* snapshots,
     : log_(log),
       snapshots_(snapshots),
       options_(options),
-      spacing_(std::max<uint64_t>(options.checkpoint_every, 1)) {
-  if (options_.primed > 0) primer_ = std::thread([this] { Primer(); });
-}
+      spacing_(std::max<uint64_t>(options.checkpoint_every, 1)) {}
 
 PastWorlds::~PastWorlds() {
-  {
-    MutexLock lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (primer_.joinable()) primer_.join();
+  stop_ = true;
+  if (warmer_.joinable()) warmer_.join();
 }
 
-std::vector<uint64_t> PastWorlds::PrimeTargets() const {
-  std::vector<uint64_t> out;
-  for (auto it = checkpoints_.upper_bound(last_asked_);
-       it != checkpoints_.begin() && out.size() < options_.primed;)
-    out.push_back((--it)->first);
-  return out;
-}
-
-// Deserializes the targets one by one outside the lock; drops primed Worlds no longer wanted.
-void PastWorlds::Primer() NO_THREAD_SAFETY_ANALYSIS {
-  MutexLock lock(mu_);
-  while (!stop_) {
-    std::vector<uint64_t> targets = PrimeTargets();
-    std::erase_if(primed_, [&](const auto& p) {
-      return std::find(targets.begin(), targets.end(), p.first) == targets.end();
-    });
-    uint64_t seq = 0;  // the first target not primed yet (loops: the analysis reads no lambdas)
-    for (uint64_t t : targets)
-      if (!seq && !primed_.count(t)) seq = t;
-    if (!seq) {
-      cv_.notify_all();  // WaitPrimed
-      cv_.wait(mu_);
-      continue;
+void PastWorlds::StartWarmUp() {
+  if (warmer_.joinable()) return;
+  warmer_ = std::thread([this] {
+    const uint64_t head = log_.LastSeq().value;
+    for (uint64_t at = 0; !stop_;) {
+      {
+        MutexLock lock(mu_);
+        at += spacing_ - at % spacing_;  // the next point on the grid (it may have widened)
+      }
+      if (at > head || !At(Seq(at)).ok()) break;
     }
-    std::shared_ptr<const std::string> bytes = checkpoints_.at(seq).bytes;
-    priming_ = true;
-    mu_.unlock();
-    auto world = World::Deserialize(*bytes);
-    mu_.lock();
-    priming_ = false;
-    if (world.ok() && checkpoints_.count(seq))
-      primed_[seq] = std::make_shared<World>(std::move(*world));
-  }
-}
-
-void PastWorlds::WaitPrimed() NO_THREAD_SAFETY_ANALYSIS {
-  if (options_.primed == 0) return;
-  MutexLock lock(mu_);
-  cv_.notify_all();
-  for (;;) {
-    std::vector<uint64_t> targets = PrimeTargets();
-    bool ready = !priming_;
-    for (uint64_t t : targets) ready = ready && primed_.count(t) > 0;
-    if (ready || stop_) return;
-    cv_.wait(mu_);
-  }
+    warm_ = true;
+  });
 }
 
 StatusOr<Time> PastWorlds::TimeOf(Seq seq) const {
@@ -128,8 +88,6 @@ StatusOr<PastWorld> PastWorlds::At(Seq seq, BuildReport* report) {
   r = {};
   if (auto hit = recent_.find(seq.value); hit != recent_.end()) {
     hit->second.used = ++clock_;
-    last_asked_ = seq.value;
-    cv_.notify_all();
     r.base = BuildReport::Base::kRecent;
     r.base_seq = seq;
     return PastWorld{hit->second.world, seq, hit->second.time};
@@ -141,8 +99,6 @@ StatusOr<PastWorld> PastWorlds::At(Seq seq, BuildReport* report) {
   ++builds_;
   replayed_ += r.replayed;
   Remember(world, time);
-  last_asked_ = seq.value;
-  cv_.notify_all();  // the primer readies the checkpoints below it again
   return PastWorld{std::move(world), seq, time};
 }
 
@@ -179,21 +135,13 @@ Status PastWorlds::Base(Seq seq, std::shared_ptr<World>& world, Time& time, Buil
   }
   const Checkpoint& c = std::prev(checkpoint)->second;
   time = c.time;
-  if (auto primed = primed_.find(checkpoint_seq); primed != primed_.end()) {
-    world = std::move(primed->second);  // used once: the primer readies another
-    primed_.erase(primed);
-    r.base = BuildReport::Base::kPrimed;
-    return Status::Ok();
-  }
-  auto restored = World::Deserialize(*c.bytes);
-  if (!restored.ok()) return restored.status();
   r.base = BuildReport::Base::kCheckpoint;
-  world = std::make_shared<World>(std::move(*restored));
+  world = std::make_shared<World>(*c.world);  // shares the records until the replay changes them
   return Status::Ok();
 }
 
 // A snapshot file is worth reading only when it saves more replay than a checkpoint's spacing
-// (reading and checking it costs about as much as deserializing a checkpoint).
+// (reading and deserializing it costs about as much as replaying that many events).
 bool PastWorlds::FromSnapshot(Seq seq, Seq best, std::shared_ptr<World>& world, Time& time) {
   if (!snapshots_) return false;
   bool worth = false;
@@ -236,21 +184,22 @@ Status PastWorlds::Replay(World& world, Seq seq, Time& time, BuildReport& r) {
 void PastWorlds::MaybeCheckpoint(const World& world, Time time) {
   uint64_t seq = world.last_seq().value;
   if (seq == 0 || seq % spacing_ != 0 || checkpoints_.count(seq)) return;
-  Checkpoint c{std::make_shared<const std::string>(world.Serialize()), time};
-  checkpoint_bytes_ += c.bytes->size();
-  checkpoints_.emplace(seq, std::move(c));
+  checkpoints_.emplace(seq, Checkpoint{std::make_shared<const World>(world), time});
+  checkpoint_bytes_ = CheckpointBytes();
   // Over budget: every other checkpoint goes (the spacing doubles), until it fits.
   while (checkpoint_bytes_ > options_.checkpoint_bytes && !checkpoints_.empty()) {
     spacing_ *= 2;
-    for (auto it = checkpoints_.begin(); it != checkpoints_.end();) {
-      if (it->first % spacing_ == 0) {
-        ++it;
-        continue;
-      }
-      checkpoint_bytes_ -= it->second.bytes->size();
-      it = checkpoints_.erase(it);
-    }
+    const uint64_t spacing = spacing_;  // the analysis reads no lambdas
+    std::erase_if(checkpoints_, [spacing](const auto& c) { return c.first % spacing != 0; });
+    checkpoint_bytes_ = CheckpointBytes();
   }
+}
+
+uint64_t PastWorlds::CheckpointBytes() const {
+  std::unordered_set<const void*> held;
+  uint64_t bytes = 0;
+  for (const auto& [seq, c] : checkpoints_) bytes += c.world->BytesBeyond(held);
+  return bytes;
 }
 
 void PastWorlds::Remember(std::shared_ptr<World> world, Time time) {

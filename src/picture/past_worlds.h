@@ -5,31 +5,30 @@
 // with World::Apply. Nothing here writes the log or the snapshots.
 //
 // The cache, so that scrubbing a slider is fast:
-//  - checkpoints: the World serialized (World::Serialize) every `checkpoint_every` events, taken
-//    as replays pass those seqs. When they outgrow `checkpoint_bytes`, the spacing doubles and
-//    the checkpoints off the new grid are dropped (memory stays bounded, coverage stays even);
-//  - the `recent` Worlds last built, whole: a point after one of them continues from it (taking
-//    it over without a copy when no reader still holds it);
-//  - `primed` Worlds deserialized ahead, by a background thread, from the checkpoints just below
-//    the last point asked: a slider dragged back starts from one of them without paying for the
-//    copy on the request (a World of a 1M-event log takes longer to copy than to replay 50k
-//    events). Each is used once; the thread primes again after every request.
+//  - checkpoints: copies of the World every `checkpoint_every` events, taken as replays pass
+//    those seqs. A copy costs a pointer per chunk of records (core/cow_vector.h): checkpoints
+//    share every chunk of records that did not change between them, with each other and with
+//    the Worlds built from them. When their estimated bytes (World::BytesBeyond) outgrow
+//    `checkpoint_bytes`, the spacing doubles and the checkpoints off the new grid are dropped
+//    (memory stays bounded, coverage stays even);
+//  - the `recent` Worlds last built: a point after one of them continues from it (taking it
+//    over when no reader still holds it, else from a copy).
+// A jump anywhere thus costs a copy of the nearest checkpoint (cheap) and the replay of at
+// most `checkpoint_every` events.
 // The hash chain is not re-checked: start-up checked it whole and only the engine appends
 // (a log that no longer decodes is still refused, kDataLoss naming the seq).
 //
 // Threads: any thread. Builds are serialised by one mutex (one replay at a time); the Worlds
-// handed out are immutable and may be read without any lock while the cache moves on. One
-// background thread (when `primed` > 0) deserializes checkpoints; the destructor stops it.
+// handed out are immutable and may be read without any lock while the cache moves on (what
+// they share with the cache is never written: copy on write).
 #pragma once
 
-#include <condition_variable>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include "core/thread_annotations.h"
 #include "core/world.h"
@@ -39,10 +38,9 @@
 namespace ncc::picture {
 
 struct PastWorldsOptions {
-  uint64_t checkpoint_every = 50'000;      // events between checkpoints (doubles when full)
-  uint64_t checkpoint_bytes = 512u << 20;  // serialized bytes all checkpoints may take
-  size_t recent = 2;                       // whole Worlds kept
-  size_t primed = 2;                       // Worlds deserialized ahead (0: no thread)
+  uint64_t checkpoint_every = 20'000;      // events between checkpoints (doubles when full)
+  uint64_t checkpoint_bytes = 512u << 20;  // estimated bytes all checkpoints may hold
+  size_t recent = 2;                       // Worlds last built, kept
 };
 
 // One World of the past: as it was just after event `seq` (seq 0: before the first event),
@@ -55,7 +53,7 @@ struct PastWorld {
 
 // How one World was built (for the benchmark, tests and /metrics).
 struct BuildReport {
-  enum class Base : uint8_t { kEmpty, kRecent, kCheckpoint, kPrimed, kSnapshot };
+  enum class Base : uint8_t { kEmpty, kRecent, kCheckpoint, kSnapshot };
   Base base = Base::kEmpty;
   Seq base_seq;
   uint64_t replayed = 0;  // events applied after the base
@@ -66,7 +64,7 @@ class PastWorlds {
  public:
   // `log` and `snapshots` (may be null) are borrowed and must outlive this.
   PastWorlds(const EventLog& log, const SnapshotStore* snapshots, PastWorldsOptions options = {});
-  ~PastWorlds();
+  ~PastWorlds();  // stops the warm-up
   PastWorlds(const PastWorlds&) = delete;
   PastWorlds& operator=(const PastWorlds&) = delete;
 
@@ -81,6 +79,12 @@ class PastWorlds {
   // The time of event `seq` (0 for seq 0); kDataLoss when the log does not hold it.
   StatusOr<Time> TimeOf(Seq seq) const;
 
+  // Lays down the checkpoints up to the log's head now, on a background thread (one replay
+  // of the log, a checkpoint spacing at a time: requests are served between the steps), so
+  // that the first pictures asked after a start are no slower than later ones.
+  void StartWarmUp();
+  bool warm() const { return warm_.load(); }
+
   struct Stats {
     size_t checkpoints = 0;
     uint64_t checkpoint_bytes = 0;
@@ -89,9 +93,6 @@ class PastWorlds {
     uint64_t builds = 0, replayed = 0;
   };
   Stats stats() const EXCLUDES(mu_);
-  // Blocks until the background thread has primed what the last request asked for (benchmarks
-  // and tests; a console's pause between two moves of the slider does the same).
-  void WaitPrimed() EXCLUDES(mu_);
 
  private:
   struct Recent {
@@ -100,7 +101,7 @@ class PastWorlds {
     uint64_t used = 0;  // LRU clock
   };
   struct Checkpoint {
-    std::shared_ptr<const std::string> bytes;  // World::Serialize(); the primer reads it unlocked
+    std::shared_ptr<const World> world;
     Time time;
   };
   // Fills `world`/`time` with the nearest base at or before `seq`.
@@ -110,11 +111,9 @@ class PastWorlds {
   // Applies the events after world's last seq up to `seq`, checkpointing on the grid.
   Status Replay(World& world, Seq seq, Time& time, BuildReport& report) REQUIRES(mu_);
   void MaybeCheckpoint(const World& world, Time time) REQUIRES(mu_);
+  // Estimated bytes of all checkpoints, what they share counted once.
+  uint64_t CheckpointBytes() const REQUIRES(mu_);
   void Remember(std::shared_ptr<World> world, Time time) REQUIRES(mu_);
-  // The checkpoint seqs the primer should have ready: the `primed` nearest at or below the last
-  // point asked.
-  std::vector<uint64_t> PrimeTargets() const REQUIRES(mu_);
-  void Primer();
 
   const EventLog& log_;
   const SnapshotStore* snapshots_;
@@ -127,12 +126,8 @@ class PastWorlds {
   std::map<uint64_t, Recent> recent_ GUARDED_BY(mu_);  // by seq
   uint64_t clock_ GUARDED_BY(mu_) = 0;
   uint64_t builds_ GUARDED_BY(mu_) = 0, replayed_ GUARDED_BY(mu_) = 0;
-  std::map<uint64_t, std::shared_ptr<World>> primed_ GUARDED_BY(mu_);  // by checkpoint seq
-  uint64_t last_asked_ GUARDED_BY(mu_) = 0;
-  bool priming_ GUARDED_BY(mu_) = false;  // the primer is deserializing
-  bool stop_ GUARDED_BY(mu_) = false;
-  std::condition_variable_any cv_;
-  std::thread primer_;
+  std::atomic<bool> stop_{false}, warm_{false};
+  std::thread warmer_;
 };
 
 }  // namespace ncc::picture

@@ -6,8 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <random>
 #include <set>
+#include <thread>
+#include <unordered_set>
 
 #include "core/json_writer.h"
 #include "core/temp_dir_for_tests.h"
@@ -115,9 +118,10 @@ TEST_F(PastWorldsTest, EveryBaseGivesTheWorldOfAReplayToThatSeq) {
   Seq head = reader_->LastSeq();
   ASSERT_GT(head.value, 250u);
   ASSERT_GE(snapshots_->Seqs().size(), 2u) << "the engine wrote no snapshots";
-  // Small checkpoints and a budget of about three of them: the spacing must double.
-  std::string one = ReplayTo(head).Serialize();
-  PastWorlds past(*reader_, snapshots_.get(), {17, one.size() * 3, 2, 0});
+  // Small checkpoints and a budget of about three unshared Worlds: the spacing must double.
+  std::unordered_set<const void*> none;
+  uint64_t one = ReplayTo(head).BytesBeyond(none);
+  PastWorlds past(*reader_, snapshots_.get(), {17, one * 3, 2});
   std::vector<uint64_t> order;
   order.push_back(head.value);  // the newest snapshot is the nearest base
   for (uint64_t s = 0; s <= head.value; s += 13) order.push_back(s);
@@ -144,26 +148,40 @@ TEST_F(PastWorldsTest, EveryBaseGivesTheWorldOfAReplayToThatSeq) {
   EXPECT_TRUE(bases.count(BuildReport::Base::kEmpty));
   auto stats = past.stats();
   EXPECT_GT(stats.spacing, 17u) << "the budget never thinned the checkpoints";
-  EXPECT_LE(stats.checkpoint_bytes, one.size() * 3);
+  EXPECT_LE(stats.checkpoint_bytes, one * 3);
   EXPECT_LE(stats.recent, 2u);
 }
 
-// A slider dragged back: each step starts from a checkpoint the background thread deserialized
-// ahead (after the pause between two steps), and is still the World of a replay to that seq.
-TEST_F(PastWorldsTest, ADragBackStartsFromPrimedCheckpoints) {
+// Warmed up, every checkpoint is laid down: a slider dragged back starts from one each time,
+// and each World is still the World of a replay to that seq. Checkpoints share what did not
+// change between them: together they hold less than as many unshared Worlds.
+TEST_F(PastWorldsTest, AWarmedUpCacheServesADragBackFromCheckpoints) {
   Seq head = reader_->LastSeq();
-  PastWorlds past(*reader_, nullptr, {20, 1u << 30, 1, 2});
-  ASSERT_TRUE(past.At(head).ok());  // lays down every checkpoint
-  int primed = 0;
+  PastWorlds past(*reader_, nullptr, {20, 1u << 30, 1});
+  past.StartWarmUp();
+  while (!past.warm()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto stats = past.stats();
+  EXPECT_EQ(stats.checkpoints, head.value / 20);
+  std::unordered_set<const void*> none;
+  EXPECT_LT(stats.checkpoint_bytes, stats.checkpoints * ReplayTo(head).BytesBeyond(none));
+  int from_checkpoints = 0;
   for (uint64_t s = head.value - 3; s > 5; s -= 7) {
-    past.WaitPrimed();
     BuildReport report;
     auto got = past.At(Seq(s), &report);
     ASSERT_TRUE(got.ok()) << got.status().ToString();
-    primed += report.base == BuildReport::Base::kPrimed;
+    from_checkpoints += report.base == BuildReport::Base::kCheckpoint;
+    EXPECT_LT(report.replayed, 20u);
     ExpectSame(ReplayTo(Seq(s)), *got->world, Seq(s));
   }
-  EXPECT_GT(primed, 10);
+  EXPECT_GT(from_checkpoints, 10);
+}
+
+// A World copied from a checkpoint and changed by its replay leaves the checkpoint as it was.
+TEST_F(PastWorldsTest, ACheckpointStaysAsItWasWhileWorldsBuiltFromItChange) {
+  PastWorlds past(*reader_, nullptr, {40, 1u << 30, 0});
+  ASSERT_TRUE(past.At(Seq(200)).ok());  // checkpoints at 40, 80, ... 200
+  for (uint64_t s : {45, 85, 130, 199, 41, 120, 81, 160})
+    ExpectSame(ReplayTo(Seq(s)), *past.At(Seq(s))->world, Seq(s));
 }
 
 TEST_F(PastWorldsTest, AWorldHandedOutStaysAsItWasWhileTheCacheMovesOn) {

@@ -256,6 +256,7 @@ class Simulator::Impl {
   SimFigures f_;
   Pool turnout_, scene_, transport_, hospital_, cancel_;
   std::vector<dispatch::CoverageZone> zones_;
+  dispatch::ReachCache reach_cache_;  // MoveUps: units at posts and candidate posts recur
   std::map<std::string, auth::Principal> gateways_;  // by agency
   std::vector<PositionFix> pending_fixes_;
   int64_t now_ms_ = 0, last_flush_ms_ = 0, first_ms_ = 0, wall_start_ms_ = 0;
@@ -612,7 +613,7 @@ void Simulator::Impl::MoveUps(const std::vector<std::string>& kinds) {
   if (zones.empty()) return;
   WaitCommands();
   std::vector<dispatch::UnitInfo> view = FleetView();
-  auto coverage = dispatch::MeasureCoverage(zones, view, &routing_, 3);
+  auto coverage = dispatch::MeasureCoverage(zones, view, &routing_, 3, &reach_cache_);
   for (const dispatch::ZoneCoverage& zc : coverage) {
     if (!zc.below()) continue;
     for (const dispatch::MoveUp& m : zc.move_ups) {

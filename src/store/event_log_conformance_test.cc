@@ -9,6 +9,7 @@
 #include <functional>
 #include <thread>
 
+#include "store/event_log_conformance.h"
 #include "store/sqlite/sqlite_event_log.h"
 #include "store/test_workload.h"
 #ifdef NCC_STORE_JETSTREAM
@@ -17,55 +18,6 @@
 
 namespace ncc {
 namespace {
-
-std::string TempDir() {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("ncc-store-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
-
-struct Backend {
-  std::string name;
-  std::function<std::unique_ptr<EventLog>(const std::string& dir)> open;
-};
-
-class Conformance : public ::testing::TestWithParam<Backend> {
- protected:
-  std::string dir = TempDir();
-  std::unique_ptr<EventLog> log = GetParam().open(dir);
-};
-
-TEST_P(Conformance, AppendsAndReadsBackExactly) {
-  auto w = testing::Workload::Make(5, 50);
-  EXPECT_EQ(log->LastSeq(), Seq());
-  ASSERT_TRUE(log->Append({w.stored.begin(), w.stored.begin() + 10}).ok());
-  ASSERT_TRUE(log->Append({w.stored.begin() + 10, w.stored.end()}).ok());
-  EXPECT_EQ(log->LastSeq(), w.stored.back().seq);
-  auto all = log->ReadAfter(Seq(), 1'000'000);
-  ASSERT_TRUE(all.ok());
-  ASSERT_EQ(all->size(), w.stored.size());
-  for (size_t i = 0; i < all->size(); ++i) {
-    EXPECT_EQ((*all)[i].hash, w.stored[i].hash);
-    EXPECT_EQ((*all)[i].payload, w.stored[i].payload);
-    EXPECT_EQ((*all)[i].actor, w.stored[i].actor);
-  }
-  auto page = log->ReadAfter(Seq(20), 5);
-  ASSERT_TRUE(page.ok());
-  ASSERT_EQ(page->size(), 5u);
-  EXPECT_EQ(page->front().seq, Seq(21));
-  EXPECT_TRUE(VerifyChain(*log).ok());
-}
-
-TEST_P(Conformance, RefusesGapsAndRepeats) {
-  auto w = testing::Workload::Make(2, 3);
-  ASSERT_TRUE(log->Append({w.stored[0], w.stored[1]}).ok());
-  EXPECT_FALSE(log->Append({w.stored[1]}).ok());  // repeat
-  EXPECT_FALSE(log->Append({w.stored[3]}).ok());  // gap
-  EXPECT_EQ(log->LastSeq(), Seq(2));
-}
 
 INSTANTIATE_TEST_SUITE_P(
     Backends, Conformance,

@@ -225,7 +225,7 @@ async function suiteConsole() {
   assert.equal(await page.getAttribute(`#board tr[data-unit="${UNITS.M12}"]`, "data-status"), "available", "M12 before its dispatch");
   assert.match(await page.textContent("#past-banner"), /Past picture/);
   assert.equal(await page.getAttribute("#live", "data-state"), "past");
-  for (const sel of ["#cmd", "#new-call", "#board select.quick"])
+  for (const sel of ["#cmd", "#new-call", "#board select.quick", "#alerts button.ack"])
     assert.equal(await page.locator(sel).first().isVisible(), false, `${sel} hidden in the past`);
   const pastSeq = await page.evaluate(() => window.__ncc.past.seq);
   assert.ok(pastSeq > 0 && pastSeq < liveHead, `past seq ${pastSeq}, live head ${liveHead}`);
@@ -296,6 +296,14 @@ async function suiteConsole() {
   await popup.click(`#queue tr[data-id="${other.id}"]`);
   await page.waitForFunction((id) => document.querySelector("#detail-title")?.textContent.startsWith(`#${id} `), other.id, { timeout: 5000 });
   await shot(popup, "detached-queue");
+  // One moment for every window: the main window's slider leads, the detached one follows.
+  assert.equal(await popup.isVisible("#time-slider"), false, "a detached window has no slider of its own");
+  await page.fill("#time-slider", String(min + Math.floor((Date.parse(beforeOther) - min) / 1000) * 1000));
+  await popup.waitForSelector("body.past #past-banner:not([hidden])", { timeout: 10000 });
+  await popup.waitForFunction((id) => !document.querySelector(`#queue tr[data-id="${id}"]`), other.id, { timeout: 5000 });
+  await popup.click("#past-banner button"); // back to live from the detached window: all windows
+  await page.waitForSelector("body:not(.past) #live[data-state=live]", { timeout: 10000 });
+  await popup.waitForSelector(`body:not(.past) #queue tr[data-id="${other.id}"]`, { timeout: 10000 });
   await popup.close();
 
   if (process.env.NCC_DOCS_SCREENSHOT) {

@@ -4,9 +4,12 @@
 // slider's right end, End, Escape or the button) restores the live picture and resumes the
 // stream after the last event applied, so nothing is lost. The bar stays hidden when the
 // server does not answer /picture (an older server, or a role without incident.read).
+// One moment for all the console's windows: the main window's slider leads, and the panels
+// detached onto other screens follow it over the console's channel (they have no slider of
+// their own, so a supervisor never compares a past board with a live queue unawares).
 import { h } from "./dom";
 import { t, fmtDateTime, fmtNum } from "./i18n";
-import { api } from "./session";
+import { api, channel, detached } from "./session";
 import { state, changed, type Incident, type Unit } from "./state";
 
 interface PicturePage {
@@ -64,6 +67,11 @@ function banner(p: PicturePage, at: number): void {
   if (badge) { badge.className = "badge past"; badge.dataset.state = "past"; badge.textContent = t("past"); }
 }
 
+// The main window tells the detached ones the moment it shows (null: live).
+function announce(at: number | null): void {
+  if (!detached) channel?.postMessage({ type: "time", at });
+}
+
 async function show(at: number): Promise<void> {
   const mine = ++asked;
   let p: PicturePage;
@@ -86,6 +94,7 @@ async function show(at: number): Promise<void> {
   banner(p, at);
   changed(null);
   hooks.redraw();
+  announce(at);
 }
 
 export function backToLive(): void {
@@ -95,6 +104,7 @@ export function backToLive(): void {
   const slider = document.getElementById("time-slider") as HTMLInputElement | null;
   if (slider) { slider.value = slider.max; label(slider); }
   if (!past.active || !live || !hooks) return;
+  announce(null);
   state.incidents = live.incidents;
   state.units = live.units;
   live = null;
@@ -142,9 +152,25 @@ async function refreshRange(slider: HTMLInputElement): Promise<boolean> {
   return true;
 }
 
-// The bar under the header; hidden until the server is known to answer /picture.
+// A detached window follows the main window's moment (and asks for it when it opens).
+channel?.addEventListener("message", (m) => {
+  const d = m.data;
+  if (d?.type === "time?" && !detached && past.active) announce(past.at);
+  if (d?.type === "time-live" && !detached) backToLive();
+  if (d?.type !== "time" || !detached || !hooks) return;
+  if (typeof d.at === "number") void show(d.at);
+  else backToLive();
+});
+
+// The bar under the header; hidden until the server is known to answer /picture. A detached
+// window has none: it follows the main window.
 export function mountTimeBar(root: HTMLElement, h_: TimeTravelHooks): void {
   hooks = h_;
+  if (detached) {
+    root.hidden = true;
+    channel?.postMessage({ type: "time?" });
+    return;
+  }
   const slider = h("input", { type: "range", id: "time-slider", step: 1000, "aria-label": t("Time travel") });
   slider.oninput = () => moved(slider, false);
   slider.onchange = () => moved(slider, true);
@@ -163,8 +189,10 @@ export function mountTimeBar(root: HTMLElement, h_: TimeTravelHooks): void {
 let rangeTimer: number | undefined;
 
 export function mountPastBanner(root: HTMLElement): void {
+  // In a detached window "back to live" brings the whole console back (the main window leads).
+  const toLive = () => { if (detached) channel?.postMessage({ type: "time-live" }); backToLive(); };
   root.append(h("span", { class: "past-text" }), " ",
-    h("button", { onclick: () => backToLive(), text: t("Back to live") }));
+    h("button", { onclick: toLive, text: t("Back to live") }));
   root.hidden = true;
 }
 

@@ -190,6 +190,18 @@ void SqliteEventLog::FinishCheckpoint() {
   // while it runs (this is the only writer), so when it copies everything the next commit
   // restarts the WAL from its first frame.
   int rc = sqlite3_wal_checkpoint_v2(writer_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &in_wal, &copied);
+  if (rc == SQLITE_OK && copied == in_wal) {
+    ++checkpoints_;
+    return;
+  }
+  // Held up, most often by a read of our own in progress: a follower paging through the log
+  // (the streams, the picture) holds a snapshot no checkpoint may copy past, and one that
+  // pages without pause can hold every checkpoint up for as long as it runs, the WAL growing
+  // all the while. Our reads go through one connection under read_mu_ and end their read
+  // transaction before they let go of it, so holding it for the checkpoint waits one page
+  // read at most and leaves only other processes' readers (`ncc log verify`) in the way.
+  MutexLock no_read_of_ours(read_mu_);
+  rc = sqlite3_wal_checkpoint_v2(writer_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &in_wal, &copied);
   if (rc == SQLITE_OK && copied == in_wal)
     ++checkpoints_;
   else

@@ -85,7 +85,7 @@ class SqliteEventLog final : public EventLog {
   // log is as it was (a full disk: kInsufficientStorage) or not known (the error as it is).
   Status AfterFailedAppend(Status error);
   void CheckpointLoop();
-  void FinishCheckpoint();  // writer thread, between commits
+  void FinishCheckpoint() EXCLUDES(read_mu_);  // writer thread, between commits
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
 
   const std::string path_;
