@@ -157,12 +157,20 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
                   "Open connections from one peer address")
       ->capture_default_str();
   cmd->add_option("--store", c.store,
-                  "Where the event log lives: sqlite:DIR (default: events.db in --data) or "
-                  "postgres:URL (docs/store-postgres.md); the rest of the state stays in --data");
+                  "Where the event log lives: sqlite:DIR (default: events.db in --data), "
+                  "postgres:URL (docs/store-postgres.md) or jetstream:nats://HOST:PORT[,...] "
+                  "(docs/store-jetstream.md); the rest of the state stays in --data");
   cmd->add_option("--node", c.node,
-                  "This node's name in the shard's lease (postgres; default: the host name)");
-  cmd->add_option("--shard", c.shard, "Which log of the store this node writes (postgres)")
+                  "This node's name in the shard's lease (postgres, jetstream; default: the host "
+                  "name)");
+  cmd->add_option("--shard", c.shard,
+                  "Which log of the store this node writes (postgres, jetstream)")
       ->capture_default_str();
+  cmd->add_option("--replicas", c.replicas,
+                  "Replicas of the shard's stream when this node creates it (jetstream; 3 in a "
+                  "cluster)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 5));
   cmd->add_option("--lease-ttl", c.lease_ttl_s,
                   "Seconds the shard's lease lasts unless renewed (postgres; renewed every third)")
       ->capture_default_str()

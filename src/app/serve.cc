@@ -263,6 +263,7 @@ StatusOr<OpenedLog> OpenLog(const ServeConfig& config) {
   options.shard = config.shard;
   options.reserve_bytes = config.disk_reserve_mb << 20;
   options.lease_ttl = std::chrono::milliseconds(static_cast<int64_t>(config.lease_ttl_s * 1000));
+  options.replicas = config.replicas;
   options.on_lease_lost = [](const Status& why) {
     spdlog::critical("{}: this node may no longer write the log, stopping", why.ToString());
     ::kill(::getpid(), SIGTERM);

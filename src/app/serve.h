@@ -87,6 +87,7 @@ struct ServeConfig {
   // data_dir). node: this node's name in the shard's lease (empty: the host name).
   std::string store, node, shard = "main";
   double lease_ttl_s = 10;
+  int replicas = 1;  // jetstream: the stream's replicas when this node creates it
 };
 
 // --cap-sender, --cap-areas, --cap-rules, --cap-trust, --cap-signatures, --eido-issuer,

@@ -189,7 +189,12 @@ StatusOr<std::unique_ptr<Projections>> Projections::Open(const std::string& url,
 }
 
 Status Projections::CreateTables() {
-  auto ext = conn_->Exec("CREATE EXTENSION IF NOT EXISTS postgis", "create extension postgis");
+  // Under the schema's DDL lock: two CREATE EXTENSION IF NOT EXISTS at once race to the
+  // catalog's unique index, and the loser fails rather than finding it there.
+  auto ext = conn_->Exec(
+      "BEGIN; SELECT pg_advisory_xact_lock(hashtext('ncc-schema'));"
+      "CREATE EXTENSION IF NOT EXISTS postgis; COMMIT",
+      "create extension postgis");
   if (!ext.ok())
     return FailedPrecondition(ext.status().message() +
                               " (install postgresql-15-postgis-3 on the server, or have a "

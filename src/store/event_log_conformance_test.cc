@@ -11,6 +11,10 @@
 
 #include "store/event_log_conformance.h"
 #include "store/sqlite/sqlite_event_log.h"
+#include "store/test_workload.h"
+#ifdef NCC_STORE_JETSTREAM
+#include "store/jetstream/test_server.h"
+#endif
 
 namespace ncc {
 namespace {
@@ -26,6 +30,14 @@ INSTANTIATE_TEST_SUITE_P(
                                 return std::move(*SqliteEventLog::Open(dir + "/events.db"));
                               }}),
     [](const auto& p) { return p.param.name; });
+
+#ifdef NCC_STORE_JETSTREAM
+// NATS JetStream, against the server of the ctest fixture (store/jetstream/CMakeLists.txt).
+INSTANTIATE_TEST_SUITE_P(JetStream, Conformance,
+                         ::testing::Values(Backend{"jetstream",
+                                                   jetstream::testing::OpenForConformance}),
+                         [](const auto& p) { return p.param.name; });
+#endif
 
 // Tampering with the SQLite file behind the log's back: each kind is caught and named.
 class Tamper : public ::testing::Test {

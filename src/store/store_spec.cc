@@ -1,5 +1,8 @@
 #include "store/store_spec.h"
 
+#include <algorithm>
+
+#include "store/jetstream/jetstream_event_log.h"
 #include "store/postgres/postgres_event_log.h"
 #include "store/sqlite/sqlite_event_log.h"
 
@@ -34,6 +37,25 @@ StatusOr<OpenedLog> OpenPostgres(const StoreSpec& spec, const StoreOptions& opti
   return out;
 }
 
+// The lease is the log's own (a KV bucket with a TTL): a writer that stops renewing loses it,
+// and its next Append is refused ("deposed"), which stops the engine.
+StatusOr<OpenedLog> OpenJetStream(const StoreSpec& spec, const StoreOptions& options) {
+  jetstream::JetStreamOptions o;
+  o.replicas = options.replicas;
+  o.lease_ttl_ms = options.lease_ttl.count();
+  // A node restarted after a crash finds its own lease still live, a standby the writer's: both
+  // wait for it to lapse (the TTL, twice over for an election of the lease bucket) rather than
+  // fail at once; a writer still renewing it keeps it, and the start is refused.
+  o.lease_wait_ms = 2 * options.lease_ttl.count() + 1000;
+  auto log = jetstream::JetStreamEventLog::Open(spec.location, options.shard, options.node, o);
+  if (!log.ok()) return log.status();
+  OpenedLog out;
+  out.jetstream = log->get();
+  out.where = "JetStream " + spec.location + " shard " + options.shard;
+  out.log = std::move(*log);
+  return out;
+}
+
 }  // namespace
 
 StatusOr<StoreSpec> ParseStoreSpec(const std::string& text, const std::string& default_dir) {
@@ -47,9 +69,22 @@ StatusOr<StoreSpec> ParseStoreSpec(const std::string& text, const std::string& d
   } else if (kind == "postgres" || kind == "postgresql") {
     // "postgres://..." is itself a libpq URI: keep the scheme.
     spec = {StoreSpec::Kind::kPostgres, rest.rfind("//", 0) == 0 ? text : rest};
+  } else if (kind == "jetstream") {
+    spec = {StoreSpec::Kind::kJetStream, rest};
+    for (size_t at = 0; !rest.empty() && at <= rest.size();) {
+      size_t comma = std::min(rest.find(',', at), rest.size());
+      std::string server = rest.substr(at, comma - at);
+      if (server.rfind("nats://", 0) != 0 && server.rfind("tls://", 0) != 0)
+        return InvalidArgument(
+            "--store jetstream: each server must be nats://HOST:PORT or "
+            "tls://HOST:PORT, not '" +
+                server + "'",
+            "store");
+      at = comma + 1;
+    }
   } else {
-    return InvalidArgument("--store must be sqlite:DIR or postgres:URL, not '" + text + "'",
-                           "store");
+    return InvalidArgument(
+        "--store must be sqlite:DIR, postgres:URL or jetstream:URL, not '" + text + "'", "store");
   }
   if (rest.empty())
     return InvalidArgument("--store " + kind + ": needs " +
@@ -65,6 +100,8 @@ StatusOr<OpenedLog> OpenEventLog(const StoreSpec& spec, const StoreOptions& opti
       return OpenSqlite(spec, options);
     case StoreSpec::Kind::kPostgres:
       return OpenPostgres(spec, options);
+    case StoreSpec::Kind::kJetStream:
+      return OpenJetStream(spec, options);
   }
   return Internal("unknown store kind");
 }

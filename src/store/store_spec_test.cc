@@ -32,8 +32,16 @@ TEST(StoreSpec, PostgresUrlAfterThePrefixOrAsItIs) {
   }
 }
 
+TEST(StoreSpec, JetStreamServers) {
+  auto spec = ParseStoreSpec("jetstream:nats://127.0.0.1:4222,nats://127.0.0.1:4223", "var/ncc");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->kind, StoreSpec::Kind::kJetStream);
+  EXPECT_EQ(spec->location, "nats://127.0.0.1:4222,nats://127.0.0.1:4223");
+}
+
 TEST(StoreSpec, RefusesOtherKindsAndEmptyLocationsNamingTheField) {
-  for (const char* text : {"mysql:db", "sqlite:", "postgres:", "nocolon", ":x"}) {
+  for (const char* text : {"mysql:db", "sqlite:", "postgres:", "nocolon", ":x", "jetstream:",
+                           "jetstream:127.0.0.1:4222", "jetstream:nats://a:1,", "jetstream:,"}) {
     auto spec = ParseStoreSpec(text, "var/ncc");
     ASSERT_FALSE(spec.ok()) << text;
     EXPECT_EQ(spec.status().code(), StatusCode::kInvalidArgument) << text;

@@ -157,7 +157,7 @@ class PostgresStore(unittest.TestCase):
         try:
             with self.assertRaises(RuntimeError):
                 server.start()
-            self.assertIn("--store must be sqlite:DIR or postgres:URL", server.read_log())
+            self.assertIn("--store must be sqlite:DIR, postgres:URL or jetstream:URL", server.read_log())
         finally:
             server.cleanup()
 
