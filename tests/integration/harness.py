@@ -261,6 +261,25 @@ def seed(server, agency="police"):
     return unit["id"]
 
 
+
+def create_incidents(server, n, tag):
+    """n police incidents with summaries tag-0..; returns {id: summary} of those acknowledged."""
+    ids = {}
+    for k in range(n):
+        status, body = server.request("POST", "/api/v1/incidents", {
+            "type": "police.robbery", "priority": 2, "agency": "police",
+            "location": {"lat": 25.28 + k * 1e-4, "lon": 51.52}, "summary": f"{tag}-{k}"})
+        assert status == 201, body
+        ids[body["id"]] = f"{tag}-{k}"
+    return ids
+
+
+def incident_summaries(server):
+    """{id: summary} of the incidents the server lists (up to 1000)."""
+    status, body = server.request("GET", "/api/v1/incidents?limit=1000")
+    assert status == 200, body
+    return {i["id"]: i["summary"] for i in body["items"]}
+
 def main(extra_options=()):
     """Runs the calling test module: `--ncc PATH` (and any `extra_options`, e.g. "--screenshot")
     become upper-case globals of the module (NCC, SCREENSHOT)."""

@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import main, Server, seed
+from harness import main, Server, seed, create_incidents, incident_summaries
 
 NCC = None
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -31,21 +31,6 @@ class Nats:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def create_incidents(server, n, tag):
-    ids = {}
-    for k in range(n):
-        status, body = server.request("POST", "/api/v1/incidents", {
-            "type": "police.robbery", "priority": 2, "agency": "police",
-            "location": {"lat": 25.28 + k * 1e-4, "lon": 51.52}, "summary": f"{tag}-{k}"})
-        assert status == 201, body
-        ids[body["id"]] = f"{tag}-{k}"
-    return ids
-
-
-def incident_summaries(server):
-    status, body = server.request("GET", "/api/v1/incidents?limit=1000")
-    assert status == 200, body
-    return {i["id"]: i["summary"] for i in body["items"]}
 
 
 class JetStreamStore(unittest.TestCase):

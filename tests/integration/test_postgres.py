@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import main, Server, free_port, seed
+from harness import main, Server, free_port, seed, create_incidents, incident_summaries
 
 NCC = None
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -50,22 +50,6 @@ def metric(server, name):
     return None
 
 
-def create_incidents(server, n, tag):
-    ids = {}
-    for k in range(n):
-        status, body = server.request("POST", "/api/v1/incidents", {
-            "type": "police.robbery", "priority": 2, "agency": "police",
-            "location": {"lat": 25.28 + k * 1e-4, "lon": 51.52}, "summary": f"{tag}-{k}"})
-        assert status == 201, body
-        ids[body["id"]] = f"{tag}-{k}"
-    return ids
-
-
-def incident_summaries(server):
-    status, body = server.request("GET", "/api/v1/incidents?limit=1000")
-    assert status == 200, body
-    items = body["items"]
-    return {i["id"]: i["summary"] for i in items}
 
 
 class PostgresStore(unittest.TestCase):
