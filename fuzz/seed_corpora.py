@@ -35,6 +35,7 @@ HAND = {
     "dispatch_plans_fuzz": ["dispatch_plans_fuzz", "geojson"],
     "geojson_zones_fuzz": ["geojson"],
     "mqtt_payload_fuzz": ["mqtt_payload"],
+    "plan_document_fuzz": ["plan_document_fuzz"],
     "track_reader_fuzz": ["track"],
 }
 
@@ -44,7 +45,7 @@ TARGETS = [
     "avl_wire_fuzz", "mqtt_payload_fuzz", "dispatch_plans_fuzz", "cot_fuzz", "cap_fuzz",
     "webhook_url_fuzz", "osm_reader_fuzz", "positions_body_fuzz", "http_route_fuzz",
     "call_file_fuzz", "geocode_fuzz", "cap_feed_fuzz", "cap_import_config_fuzz",
-    "xmldsig_fuzz", "config_file_fuzz",
+    "xmldsig_fuzz", "config_file_fuzz", "plan_document_fuzz",
 ]
 
 

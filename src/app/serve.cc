@@ -530,6 +530,10 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   running->zone_tagger = std::make_unique<monitor::ZoneTagger>(
       *running->engine, [lane = running->lane.get()] { return lane->zones(); });
   running->zone_tagger->Start();
+  // Operation plans run by themselves where they can: phases at their times, deadlines,
+  // decision points (docs/plans.md).
+  running->plan_watcher = std::make_unique<plan::PlanWatcher>(*running->engine, running->clock);
+  running->plan_watcher->Start();
   if (!config.mqtt.empty()) {
     auto hp_mqtt = SplitListen(config.mqtt);
     if (!hp_mqtt.ok()) return InvalidArgument("--mqtt must be HOST:PORT", "mqtt");
@@ -593,6 +597,7 @@ void WaitForSignal(Running& running) {
   running.server->Wait();
   if (running.dispatch) running.dispatch->Stop();
   if (running.zone_tagger) running.zone_tagger->Stop();
+  if (running.plan_watcher) running.plan_watcher->Stop();
   if (running.webhooks) {
     running.engine->feed().Unlisten(running.webhook_listener);
     running.webhooks->Stop();

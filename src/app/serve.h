@@ -17,6 +17,7 @@
 #include "monitor/tracker_listener.h"
 #include "monitor/zone_tagger.h"
 #include "picture/past_worlds.h"
+#include "plan/watcher.h"
 #include "server/http_server.h"
 
 namespace CLI {
@@ -115,6 +116,7 @@ struct Running {
   std::unique_ptr<monitor::MqttBridge> mqtt;
   std::unique_ptr<monitor::TrackerListener> trackers;   // after the lane: destroyed before it
   std::unique_ptr<monitor::ZoneTagger> zone_tagger;     // stopped before the engine
+  std::unique_ptr<plan::PlanWatcher> plan_watcher;      // stopped before the engine
   std::unique_ptr<cot::Listener> cot;                   // after the lane: destroyed before it
   std::unique_ptr<dispatch::DispatchService> dispatch;  // stopped before the engine
   std::unique_ptr<webhooks::Registry> webhooks;         // stopped before the engine

@@ -46,6 +46,18 @@ constexpr std::array<ActionRule, kActionCount> kRules = {{
     {Action::kWatchlistManage, "watchlist.manage", SU, false, Lane::kNone},
     {Action::kRecordClassify, "record.classify", SU, false, Lane::kNone},
     {Action::kWebhookManage, "webhook.manage", SU | AD, false, Lane::kNone},
+    // Operation plans (docs/plans.md): partners read the plans they take part in, approve
+    // them for their own agency and work their own tasks; the lead agency edits and runs it.
+    {Action::kPlanRead, "plan.read", CT | DI | SU | LI | AN | FU, true, Lane::kNone},
+    {Action::kPlanEdit, "plan.edit", SU | LI, false, Lane::kNone},
+    {Action::kPlanApprove, "plan.approve", SU, true, Lane::kNone},
+    {Action::kPlanRun, "plan.run", SU, false, Lane::kNone},
+    {Action::kPlanTask, "plan.task", DI | SU | LI | FU, true, Lane::kNone},
+    // Situation reports (docs/plans.md): written and approved in the author's agency, read by
+    // the agencies it is shared with.
+    {Action::kSitRepRead, "sitrep.read", CT | DI | SU | LI | AN | FU, true, Lane::kNone},
+    {Action::kSitRepWrite, "sitrep.write", SU | LI, false, Lane::kNone},
+    {Action::kSitRepApprove, "sitrep.approve", SU, false, Lane::kNone},
 }};
 
 // The array is indexed by Action; fail the build if a row is out of place.

@@ -46,8 +46,16 @@ enum class Action : uint8_t {
   kWatchlistManage,
   kRecordClassify,
   kWebhookManage,
+  kPlanRead,
+  kPlanEdit,
+  kPlanApprove,
+  kPlanRun,
+  kPlanTask,
+  kSitRepRead,
+  kSitRepWrite,
+  kSitRepApprove,
 };
-inline constexpr int kActionCount = 22;
+inline constexpr int kActionCount = 30;
 
 // Gateways and sensors authenticate with API keys that carry lanes instead of roles.
 enum class Lane : uint8_t { kNone, kPositions, kAlarms, kCot };

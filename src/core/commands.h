@@ -212,6 +212,63 @@ struct TagZones {
   ZonesTagged tag;
 };
 
+// Operation plans (decide_plan.cc). `plan.id` 0 defines a new plan (owner: `plan.agency`, or
+// the caller's agency when empty); otherwise it revises that plan (draft or approved only).
+struct DefinePlan {
+  OperationPlan plan;
+};
+// Approval by the caller's agency of the revision the approver saw (a revision made since is
+// refused, so nobody approves what they did not read).
+struct ApprovePlan {
+  uint64_t id = 0;
+  uint32_t revision = 0;
+};
+struct ChangePlanStatus {
+  uint64_t id = 0;
+  std::string to;  // active | closed
+  std::string reason;
+};
+struct ChangePlanPhase {
+  uint64_t id = 0;
+  std::string phase;
+  std::string to;  // started | ended
+};
+// A task's status, by its owner agency or the plan's. Starting a task whose predecessors have
+// not ended needs a `reason` (the override is recorded).
+struct ChangePlanTask {
+  uint64_t id = 0;
+  std::string task;
+  std::string to;
+  std::string reason;
+};
+struct CheckPlanTask {
+  uint64_t id = 0;
+  std::string task;
+  uint32_t item = 0;
+  bool done = true;
+};
+// From the plan watcher (src/plan) when an event meets the point's condition, or by hand.
+struct FireDecisionPoint {
+  uint64_t id = 0;
+  std::string point;
+  uint64_t trigger_seq = 0;
+  std::string trigger;
+};
+// From the plan watcher: the task's deadline passed unfinished (refused if not so at ctx.now).
+struct EscalatePlanTask {
+  uint64_t id = 0;
+  std::string task;
+};
+// A situation report: `report.id` 0 drafts a new one (owned by the caller's agency), otherwise
+// edits that draft. The figures come generated (src/plan/sitrep.h) from what the author sees.
+struct DraftSitRep {
+  SitRep report;
+};
+struct ApproveSitRep {
+  uint64_t id = 0;
+  uint32_t revision = 0;
+};
+
 using Command =
     std::variant<RegisterAgency, CreateIncident, ChangeIncidentStatus, AddIncidentNote,
                  RegisterUnit, ChangeUnitStatus, AssignUnit, ReportPositions, ShareIncident,
@@ -219,7 +276,9 @@ using Command =
                  SplitIncident, SetWatchlistEntry, RemoveWatchlistEntry, RecordRecommendation,
                  AssignUnits, EscalateSla, RequestResources, AnswerResourceRequest, ShareUnit,
                  RecordCoverage, ReclassifyUnit, ReclassifyIncident, PostMessage, TagZones,
-                 RegisterWebhook, RemoveWebhook>;
+                 RegisterWebhook, RemoveWebhook, DefinePlan, ApprovePlan, ChangePlanStatus,
+                 ChangePlanPhase, ChangePlanTask, CheckPlanTask, FireDecisionPoint,
+                 EscalatePlanTask, DraftSitRep, ApproveSitRep>;
 
 // Plates are compared normalised: ASCII letters upper-cased; spaces, tabs, dashes, dots and
 // underscores dropped; other bytes (e.g. Arabic script) kept as they are.
@@ -268,6 +327,19 @@ struct Limits {
       7LL * 24 * 3600 * 1000;  // older fixes are history, not live
   static constexpr size_t kCommandId = 128;
   static constexpr int64_t kCommandIdRetentionMs = ncc::kCommandIdRetentionMs;
+  // Operation plans: what one plan may hold.
+  static constexpr size_t kPlanSectors = 64;
+  static constexpr size_t kPlanPhases = 16;
+  static constexpr size_t kPlanTasks = 1000;
+  static constexpr size_t kPlanPostings = 1000;
+  static constexpr size_t kPlanDecisionPoints = 64;
+  static constexpr size_t kPlanAgencies = 32;
+  static constexpr size_t kPlanObjectives = 32;
+  static constexpr size_t kSectorVertices = 1000;
+  static constexpr size_t kTaskChecklist = 64;
+  static constexpr size_t kTaskPredecessors = 32;
+  static constexpr size_t kSitRepNarrative = 20000;
+  static constexpr size_t kSitRepFigures = 1 << 20;
 };
 
 // The value checks every lane applies to a fix (range, finite, time window); the unit is not

@@ -4,9 +4,9 @@
 #include <set>
 
 #include "core/commands.h"
+#include "core/decide_internal.h"
 
 namespace ncc {
-namespace {
 
 Status CheckText(const std::string& value, size_t max, const std::string& field, bool required) {
   if (required && value.empty()) return InvalidArgument("must not be empty", field);
@@ -26,6 +26,8 @@ Status CheckCode(const std::string& value, size_t max, const std::string& field)
       return InvalidArgument("must use only a-z, 0-9, '.', '_' and '-'", field);
   return Status::Ok();
 }
+
+namespace {
 
 StatusOr<const Incident*> OpenIncident(const World& world, IncidentId id) {
   const Incident* i = world.FindIncident(id);

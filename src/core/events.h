@@ -9,7 +9,9 @@
 #include <variant>
 #include <vector>
 
+#include "core/operation_plan.h"
 #include "core/records.h"
+#include "core/sitrep.h"
 
 namespace ncc {
 
@@ -53,6 +55,17 @@ enum class EventType : uint16_t {
   // 50-54: exchange (src/exchange: webhooks, CAP, EIDO).
   kWebhookRegistered = 50,
   kWebhookRemoved = 51,
+  // 60-69: operation plans (core/operation_plan.h, src/plan).
+  kPlanDefined = 60,
+  kPlanApproved = 61,
+  kPlanStatusChanged = 62,
+  kPlanPhaseChanged = 63,
+  kPlanTaskChanged = 64,
+  kPlanTaskChecked = 65,
+  kDecisionPointFired = 66,
+  kPlanTaskOverdue = 67,
+  kSitRepDrafted = 68,
+  kSitRepApproved = 69,
 };
 
 struct AgencyRegistered {
@@ -619,6 +632,157 @@ struct WebhookRemoved {
   }
 };
 
+// An operation plan was defined (created, copied from a template, or revised). `plan` is the
+// whole definition as decided; the World sets its bookkeeping (status draft, revision, no
+// approvals, author and times) from the envelope, so a revision is never approved already.
+struct PlanDefined {
+  static constexpr EventType kType = EventType::kPlanDefined;
+  static constexpr std::string_view kName = "plan_defined";
+  OperationPlan plan;
+  template <typename V>
+  void Fields(V& v) {
+    v("plan", plan);
+  }
+};
+
+// A supervisor of the envelope's agency approved revision `revision` of the plan; with every
+// participant's approval the plan is approved.
+struct PlanApproved {
+  static constexpr EventType kType = EventType::kPlanApproved;
+  static constexpr std::string_view kName = "plan_approved";
+  uint64_t id = 0;
+  uint32_t revision = 0;
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("revision", revision);
+  }
+};
+
+// active (activation: the plan becomes live work) or closed.
+struct PlanStatusChanged {
+  static constexpr EventType kType = EventType::kPlanStatusChanged;
+  static constexpr std::string_view kName = "plan_status_changed";
+  uint64_t id = 0;
+  std::string to;
+  std::string reason;
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("to", to);
+    v("reason", reason);
+  }
+};
+
+// A phase of an active plan started or ended (by hand or at its planned time).
+struct PlanPhaseChanged {
+  static constexpr EventType kType = EventType::kPlanPhaseChanged;
+  static constexpr std::string_view kName = "plan_phase_changed";
+  uint64_t id = 0;
+  std::string phase;
+  std::string to;  // started | ended
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("phase", phase);
+    v("to", to);
+  }
+};
+
+// A task's new status. `reason` set on a start before the task's predecessors ended says why
+// (the override is kept on the task).
+struct PlanTaskChanged {
+  static constexpr EventType kType = EventType::kPlanTaskChanged;
+  static constexpr std::string_view kName = "plan_task_changed";
+  uint64_t id = 0;
+  std::string task;
+  std::string to;  // in_progress | done | cancelled
+  std::string reason;
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("task", task);
+    v("to", to);
+    v("reason", reason);
+  }
+};
+
+// A checklist item of a task ticked (done) or unticked.
+struct PlanTaskChecked {
+  static constexpr EventType kType = EventType::kPlanTaskChecked;
+  static constexpr std::string_view kName = "plan_task_checked";
+  uint64_t id = 0;
+  std::string task;
+  uint32_t item = 0;
+  bool done = true;
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("task", task);
+    v("item", item);
+    v("done", done);
+  }
+};
+
+// A decision point's condition was met (by event `trigger_seq`, or by hand when 0): the tasks
+// it holds are opened. Decided once per point: a second firing is refused.
+struct DecisionPointFired {
+  static constexpr EventType kType = EventType::kDecisionPointFired;
+  static constexpr std::string_view kName = "decision_point_fired";
+  uint64_t id = 0;
+  std::string point;
+  uint64_t trigger_seq = 0;
+  std::string trigger;  // what met it, in words
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("point", point);
+    v("trigger_seq", trigger_seq);
+    v("trigger", trigger);
+  }
+};
+
+// A task of an active plan passed its deadline unfinished (once per task), as incident time
+// targets escalate.
+struct PlanTaskOverdue {
+  static constexpr EventType kType = EventType::kPlanTaskOverdue;
+  static constexpr std::string_view kName = "plan_task_overdue";
+  uint64_t id = 0;
+  std::string task;
+  Time deadline;
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("task", task);
+    v("deadline", deadline);
+  }
+};
+
+// A situation report drafted or edited (a new revision of a draft): the whole report as
+// decided; the World sets author, revision and times from the envelope.
+struct SitRepDrafted {
+  static constexpr EventType kType = EventType::kSitRepDrafted;
+  static constexpr std::string_view kName = "sitrep_drafted";
+  SitRep report;
+  template <typename V>
+  void Fields(V& v) {
+    v("report", report);
+  }
+};
+
+// A supervisor of the owning agency approved revision `revision`; it is final from then on.
+struct SitRepApproved {
+  static constexpr EventType kType = EventType::kSitRepApproved;
+  static constexpr std::string_view kName = "sitrep_approved";
+  uint64_t id = 0;
+  uint32_t revision = 0;
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("revision", revision);
+  }
+};
+
 // One item of a batch command that decide refused on its own, as a command record keeps it.
 struct RejectedItem {
   uint64_t index = 0;
@@ -657,15 +821,16 @@ struct CommandRecorded {
   }
 };
 
-using EventBody =
-    std::variant<AgencyRegistered, IncidentCreated, IncidentStatusChanged, IncidentNoteAdded,
-                 UnitRegistered, UnitStatusChanged, UnitAssigned, PositionsReported, IncidentShared,
-                 RecordsRead, SignInAttempted, UnitStale, ZoneEntered, ZoneExited,
-                 RestrictedZoneAlert, ZonesDefined, AlarmReceived, IncidentSplit,
-                 IncidentPriorityChanged, WatchlistEntrySet, WatchlistEntryRemoved,
-                 RecommendationMade, SlaEscalated, ResourceRequested, ResourceRequestAnswered,
-                 UnitShared, CoverageChanged, UnitReclassified, IncidentReclassified, MessagePosted,
-                 ZonesTagged, WebhookRegistered, WebhookRemoved, CommandRecorded>;
+using EventBody = std::variant<
+    AgencyRegistered, IncidentCreated, IncidentStatusChanged, IncidentNoteAdded, UnitRegistered,
+    UnitStatusChanged, UnitAssigned, PositionsReported, IncidentShared, RecordsRead,
+    SignInAttempted, UnitStale, ZoneEntered, ZoneExited, RestrictedZoneAlert, ZonesDefined,
+    AlarmReceived, IncidentSplit, IncidentPriorityChanged, WatchlistEntrySet, WatchlistEntryRemoved,
+    RecommendationMade, SlaEscalated, ResourceRequested, ResourceRequestAnswered, UnitShared,
+    CoverageChanged, UnitReclassified, IncidentReclassified, MessagePosted, ZonesTagged,
+    WebhookRegistered, WebhookRemoved, CommandRecorded, PlanDefined, PlanApproved,
+    PlanStatusChanged, PlanPhaseChanged, PlanTaskChanged, PlanTaskChecked, DecisionPointFired,
+    PlanTaskOverdue, SitRepDrafted, SitRepApproved>;
 
 EventType TypeOf(const EventBody& body);
 std::string_view NameOf(EventType type);

@@ -129,3 +129,13 @@ class [[nodiscard]] StatusOr {
     ::ncc::Status ncc_status_ = (expr);        \
     if (!ncc_status_.ok()) return ncc_status_; \
   } while (0)
+
+// Declares or assigns `lhs` from an expression that yields a StatusOr, or returns its error.
+#define NCC_ASSIGN_OR_RETURN(lhs, expr) \
+  NCC_ASSIGN_OR_RETURN_IMPL_(NCC_STATUS_CONCAT_(ncc_status_or_, __LINE__), lhs, expr)
+#define NCC_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                               \
+  if (!tmp.ok()) return tmp.status();              \
+  lhs = std::move(*tmp)
+#define NCC_STATUS_CONCAT_(a, b) NCC_STATUS_CONCAT_INNER_(a, b)
+#define NCC_STATUS_CONCAT_INNER_(a, b) a##b

@@ -67,6 +67,21 @@ Unit* World::MutableUnit(UnitId id) {
   return FindUnit(id) ? &units_.Mutable(id.value - 1) : nullptr;
 }
 
+const OperationPlan* World::FindPlan(uint64_t id) const {
+  return id >= 1 && id <= plans_.size() ? &plans_[id - 1] : nullptr;
+}
+
+const SitRep* World::FindSitRep(uint64_t id) const {
+  return id >= 1 && id <= sitreps_.size() ? &sitreps_[id - 1] : nullptr;
+}
+
+OperationPlan* World::MutablePlan(uint64_t id, const EventMeta& m) {
+  if (!FindPlan(id)) return ++anomalies_, nullptr;
+  OperationPlan* p = &plans_.Mutable(id - 1);
+  p->seq = m.seq;
+  return p;
+}
+
 void World::Apply(const Event& event) {
   std::visit([&](const auto& body) { On(event.meta, body); }, event.body);
   last_seq_ = event.meta.seq;
@@ -361,6 +376,117 @@ void World::On(const EventMeta& m, const MessagePosted& e) {
   messages_of_incident_[e.incident.value].push_back(e.id);
 }
 
+void World::On(const EventMeta& m, const PlanDefined& e) {
+  const OperationPlan* before = FindPlan(e.plan.id);
+  if (!before && e.plan.id != NextPlanId()) return void(++anomalies_);
+  OperationPlan p = e.plan;
+  ResetPlanProgress(p);
+  p.revision = before ? before->revision + 1 : 1;
+  p.author = before ? before->author : m.actor;
+  p.created = before ? before->created : m.time;
+  p.updated = m.time;
+  p.seq = m.seq;
+  if (before)
+    plans_.Mutable(p.id - 1) = std::move(p);
+  else
+    plans_.push_back(std::move(p));
+}
+
+void World::On(const EventMeta& m, const PlanApproved& e) {
+  OperationPlan* p = MutablePlan(e.id, m);
+  if (!p) return;
+  p->approvals.push_back({m.agency, m.actor, m.time});
+  for (const std::string& a : Participants(*p)) {
+    auto approved = [&](const PlanApproval& x) { return x.agency == a; };
+    if (std::none_of(p->approvals.begin(), p->approvals.end(), approved)) return;
+  }
+  p->status = "approved";
+}
+
+void World::On(const EventMeta& m, const PlanStatusChanged& e) {
+  OperationPlan* p = MutablePlan(e.id, m);
+  if (!p) return;
+  p->status = e.to;
+  (e.to == "active" ? p->activated : p->closed) = m.time;
+}
+
+void World::On(const EventMeta& m, const PlanPhaseChanged& e) {
+  OperationPlan* p = MutablePlan(e.id, m);
+  if (!p) return;
+  for (PlanPhase& ph : p->phases)
+    if (ph.id == e.phase) (e.to == "started" ? ph.started : ph.ended) = m.time;
+}
+
+void World::On(const EventMeta& m, const PlanTaskChanged& e) {
+  OperationPlan* p = MutablePlan(e.id, m);
+  PlanTask* t = p ? p->FindTask(e.task) : nullptr;
+  if (!t) return void(p && ++anomalies_);
+  t->status = e.to;
+  if (e.to == "in_progress") {
+    t->started = m.time;
+    t->override_reason = e.reason;
+  } else {
+    t->finished = m.time;
+  }
+}
+
+void World::On(const EventMeta& m, const PlanTaskChecked& e) {
+  OperationPlan* p = MutablePlan(e.id, m);
+  PlanTask* t = p ? p->FindTask(e.task) : nullptr;
+  if (!t || e.item >= t->checklist.size()) return void(p && ++anomalies_);
+  ChecklistItem& c = t->checklist[e.item];
+  c.done = e.done;
+  c.by = m.actor;
+  c.at = m.time;
+}
+
+void World::On(const EventMeta& m, const DecisionPointFired& e) {
+  OperationPlan* p = MutablePlan(e.id, m);
+  if (!p) return;
+  for (DecisionPoint& d : p->decision_points)
+    if (d.id == e.point) {
+      d.fired = m.time;
+      d.fired_by = e.trigger_seq;
+    }
+  for (PlanTask& t : p->tasks)
+    if (t.opened_by == e.point && t.status == "held") t.status = "planned";
+}
+
+void World::On(const EventMeta& m, const PlanTaskOverdue& e) {
+  OperationPlan* p = MutablePlan(e.id, m);
+  PlanTask* t = p ? p->FindTask(e.task) : nullptr;
+  if (!t) return void(p && ++anomalies_);
+  t->escalated = m.time;
+}
+
+void World::On(const EventMeta& m, const SitRepDrafted& e) {
+  const SitRep* before = FindSitRep(e.report.id);
+  if (!before && e.report.id != NextSitRepId()) return void(++anomalies_);
+  SitRep r = e.report;
+  r.status = "draft";
+  r.revision = before ? before->revision + 1 : 1;
+  r.agency = before ? before->agency : m.agency;
+  r.author = before ? before->author : m.actor;
+  r.created = before ? before->created : m.time;
+  r.updated = m.time;
+  r.approved_by.clear();
+  r.approved = Time{};
+  r.seq = m.seq;
+  if (before)
+    sitreps_.Mutable(r.id - 1) = std::move(r);
+  else
+    sitreps_.push_back(std::move(r));
+}
+
+void World::On(const EventMeta& m, const SitRepApproved& e) {
+  if (!FindSitRep(e.id)) return void(++anomalies_);
+  SitRep& r = sitreps_.Mutable(e.id - 1);
+  r.status = "approved";
+  r.approved_by = m.actor;
+  r.approved = m.time;
+  r.seq = m.seq;
+}
+
 void World::On(const EventMeta& m, const ZonesTagged& e) {
   Incident* i = MutableIncident(e.incident);
   if (!i) return void(++anomalies_);
@@ -403,8 +529,9 @@ namespace {
 // 5: units carry shared_with; 6: units carry a classification and a stale flag, incidents their
 // zones, messages
 // and alarm zones follow the resource requests; 7: alarm zones keyed per agency ("agency/id");
-// 8: command records (actor, id, record; oldest first) follow the alarm zones.
-constexpr uint64_t kWorldFormatVersion = 8;
+// 8: command records (actor, id, record; oldest first) follow the alarm zones; 9: operation
+// plans, then situation reports, follow the command records.
+constexpr uint64_t kWorldFormatVersion = 9;
 }  // namespace
 
 std::string World::Serialize() const {
@@ -433,6 +560,8 @@ std::string World::Serialize() const {
     w.Bytes(key.second);
     w.Write(commands_.at(key));
   }
+  w.Write(plans_);
+  w.Write(sitreps_);
   return out;
 }
 
@@ -479,6 +608,8 @@ StatusOr<World> World::Deserialize(std::string_view bytes) {
       return DataLoss("snapshot names command " + key.second + " of " + key.first + " twice");
     world.command_order_.push_back(std::move(key));
   }
+  r.Read(world.plans_);
+  r.Read(world.sitreps_);
   if (!r.ok()) return DataLoss("snapshot does not decode: " + r.error());
   if (!r.AtEnd()) return DataLoss("snapshot has trailing bytes");
   for (size_t i = 0; i < world.incidents_.size(); ++i) {
@@ -498,6 +629,10 @@ StatusOr<World> World::Deserialize(std::string_view bytes) {
     if (m.id != i + 1) return DataLoss("snapshot message ids are not dense");
     world.messages_of_incident_[m.incident.value].push_back(m.id);
   }
+  for (size_t i = 0; i < world.plans_.size(); ++i)
+    if (world.plans_[i].id != i + 1) return DataLoss("snapshot plan ids are not dense");
+  for (size_t i = 0; i < world.sitreps_.size(); ++i)
+    if (world.sitreps_[i].id != i + 1) return DataLoss("snapshot sitrep ids are not dense");
   return world;
 }
 
@@ -522,6 +657,8 @@ uint64_t World::BytesBeyond(std::unordered_set<const void*>& held) const {
   chunks(units_);
   chunks(requests_);
   chunks(messages_);
+  chunks(plans_);
+  chunks(sitreps_);
   // The indexes are copied whole with every copy of the World.
   bytes += kPerIndexEntry * (unit_by_callsign_.size() + incident_of_alarm_.size() +
                              watchlist_.size() + messages_of_incident_.size() +

@@ -56,6 +56,14 @@ class World {
   const std::vector<std::string>& ZonesOfAlarm(std::string_view agency,
                                                const std::string& alarm_id) const;
   const CowVector<ResourceRequest>& requests() const { return requests_; }
+  // Operation plans (core/operation_plan.h), by id (dense, from 1).
+  const OperationPlan* FindPlan(uint64_t id) const;
+  const CowVector<OperationPlan>& plans() const { return plans_; }
+  uint64_t NextPlanId() const { return plans_.size() + 1; }
+  // Situation reports (core/sitrep.h), by id (dense, from 1).
+  const SitRep* FindSitRep(uint64_t id) const;
+  const CowVector<SitRep>& sitreps() const { return sitreps_; }
+  uint64_t NextSitRepId() const { return sitreps_.size() + 1; }
   uint64_t NextRequestId() const { return requests_.size() + 1; }
 
   // The incident an alarm (IncidentSource id) of `agency` is attached to, or 0. Alarm ids are
@@ -137,6 +145,17 @@ class World {
   void On(const EventMeta& m, const MessagePosted& e);
   void On(const EventMeta& m, const ZonesTagged& e);
   void On(const EventMeta& m, const CommandRecorded& e);
+  OperationPlan* MutablePlan(uint64_t id, const EventMeta& m);
+  void On(const EventMeta& m, const PlanDefined& e);
+  void On(const EventMeta& m, const PlanApproved& e);
+  void On(const EventMeta& m, const PlanStatusChanged& e);
+  void On(const EventMeta& m, const PlanPhaseChanged& e);
+  void On(const EventMeta& m, const PlanTaskChanged& e);
+  void On(const EventMeta& m, const PlanTaskChecked& e);
+  void On(const EventMeta& m, const DecisionPointFired& e);
+  void On(const EventMeta& m, const PlanTaskOverdue& e);
+  void On(const EventMeta& m, const SitRepDrafted& e);
+  void On(const EventMeta& m, const SitRepApproved& e);
 
   std::map<std::string, Agency, std::less<>> agencies_;
   // Records never move once created, growth never copies the whole past, and a copy of the
@@ -153,6 +172,8 @@ class World {
   using CommandKey = std::pair<std::string, std::string>;  // actor, command id
   std::map<CommandKey, CommandRecord, std::less<>> commands_;
   std::deque<CommandKey> command_order_;  // oldest first: what the retention drops next
+  CowVector<OperationPlan> plans_;        // plans_[id - 1]
+  CowVector<SitRep> sitreps_;             // sitreps_[id - 1]
   Seq last_seq_;
   uint64_t applied_ = 0;
   uint64_t anomalies_ = 0;

@@ -97,6 +97,32 @@ std::optional<int64_t> FieldReader::Integer(const char* name, bool required) {
   return v->get<int64_t>();
 }
 
+std::optional<bool> FieldReader::Bool(const char* name, bool required) {
+  const nlohmann::json* v = Get(name, required);
+  if (!v) return std::nullopt;
+  if (!v->is_boolean()) {
+    Fail("must be true or false", Path(name));
+    return std::nullopt;
+  }
+  return v->get<bool>();
+}
+
+std::vector<std::pair<const nlohmann::json*, std::string>> FieldReader::Objects(const char* name,
+                                                                                size_t max_items) {
+  const nlohmann::json* v = Get(name, false);
+  std::vector<std::pair<const nlohmann::json*, std::string>> out;
+  if (!v) return out;
+  if (!v->is_array()) return Fail("must be an array of objects", Path(name)), out;
+  if (v->size() > max_items)
+    return Fail("has more than " + std::to_string(max_items) + " items", Path(name)), out;
+  for (size_t i = 0; i < v->size(); ++i) {
+    std::string path = Path(name) + "[" + std::to_string(i) + "]";
+    if (!(*v)[i].is_object()) return Fail("must be an object", path), decltype(out){};
+    out.emplace_back(&(*v)[i], std::move(path));
+  }
+  return out;
+}
+
 std::vector<std::string> FieldReader::Strings(const char* name, size_t max_items,
                                               size_t max_bytes) {
   const nlohmann::json* v = Get(name, false);

@@ -34,7 +34,15 @@ class FieldReader {
   std::string String(const char* name, bool required, size_t max_bytes = 4096);
   std::optional<double> Number(const char* name, bool required);
   std::optional<int64_t> Integer(const char* name, bool required);
+  std::optional<bool> Bool(const char* name, bool required);
   std::vector<std::string> Strings(const char* name, size_t max_items, size_t max_bytes);
+  // The items of an array of objects (none when absent), each with the path prefix its
+  // FieldReader should use ("tasks[3]"); a non-array, a non-object item or more than
+  // `max_items` fails naming the field.
+  std::vector<std::pair<const nlohmann::json*, std::string>> Objects(const char* name,
+                                                                     size_t max_items);
+  // The raw value (null when absent); for shapes this reader does not know (GeoJSON).
+  const nlohmann::json* Raw(const char* name, bool required) { return Get(name, required); }
   std::optional<LatLon> Location(const char* name, bool required);
   // ISO-8601 with a zone, or integer milliseconds since the epoch.
   std::optional<Time> Timestamp(const char* name, bool required);

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/json_writer.h"
+#include "core/markup.h"
 
 namespace ncc::report {
 namespace {
@@ -85,28 +86,7 @@ std::vector<std::pair<double, double>> CdfPoints(std::vector<double> v) {
 }  // namespace
 
 std::string Escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  return out;
+  return EscapeMarkup(text);
 }
 
 std::string CdfSvg(const std::vector<CdfCurve>& curves, double target_s) {

@@ -769,6 +769,10 @@ Api::Api(Engine& engine, auth::Auth& auth, const auth::Clock& clock, ApiOptions 
         return core->Authenticate(r, denied, false);
       }) {
   ApiCore& core = *core_;
+  if (!services.past) {  // past pictures over the log alone (no snapshots), for two rooms
+    owned_past_ = std::make_unique<picture::PastWorlds>(engine.log(), nullptr);
+    services.past = owned_past_.get();
+  }
   rooms_.push_back(std::make_unique<SessionRoutes>(core));
   rooms_.push_back(std::make_unique<IncidentRoutes>(core, services.alarms));
   rooms_.push_back(std::make_unique<UnitRoutes>(core, services.lane));
@@ -784,6 +788,8 @@ Api::Api(Engine& engine, auth::Auth& auth, const auth::Clock& clock, ApiOptions 
   rooms_.push_back(std::make_unique<ExportRoutes>(core, services.alarms, services.webhooks));
   rooms_.push_back(std::make_unique<BasemapRoutes>(core, services.basemap, services.fonts,
                                                    services.basemap_style));
+  rooms_.push_back(std::make_unique<PlanRoutes>(core));
+  rooms_.push_back(std::make_unique<SitRepRoutes>(core, services.past));
   rooms_.push_back(std::make_unique<PictureRoutes>(core, services.past, services.lane));
   for (auto& room : rooms_) room->AddRoutes(router_);
   if (services.lane)

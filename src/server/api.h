@@ -113,6 +113,7 @@ class Api {
 
  private:
   std::unique_ptr<ApiCore> core_;
+  std::unique_ptr<picture::PastWorlds> owned_past_;  // without services.past; outlives rooms_
   std::vector<std::unique_ptr<ApiRoom>> rooms_;
   Router router_;
 };

@@ -354,4 +354,47 @@ class PictureRoutes final : public ApiRoom {
   std::unique_ptr<picture::PastWorlds> owned_;
 };
 
+// Operation plans (api_plans.cc, docs/plans.md): define, copy a template, revise, approve per
+// agency, run (activate, phases, decision points by hand, close), work tasks; the plan, its
+// progress, the synchronization matrix and the ICS forms. Every answer is on the plan's label
+// (owner, classification, participants).
+class PlanRoutes final : public ApiRoom {
+ public:
+  using ApiRoom::ApiRoom;
+  void AddRoutes(Router& router) override;
+
+ private:
+  // The plan's label, or the 404/403 answer for `who` and `action`.
+  std::optional<HttpResponse> RefusePlan(Who who, auth::Action action, uint64_t id);
+  void DefineRoute(const HttpRequest& r, uint64_t revise, Who who, Reply reply);
+  void CopyTemplate(const HttpRequest& r, const nlohmann::json& body, Who who, Reply reply);
+  void ListRoute(const HttpRequest& r, Who who, Reply reply);
+  void ShowRoute(uint64_t id, Who who, Reply reply, std::string_view view);
+  void ApproveRoute(const HttpRequest& r, uint64_t id, Who who, Reply reply);
+  void StatusRoute(const HttpRequest& r, uint64_t id, Who who, Reply reply);
+  void PhaseRoute(const HttpRequest& r, uint64_t id, const std::string& phase, Who who,
+                  Reply reply);
+  void TaskRoute(const HttpRequest& r, uint64_t id, const std::string& task, Who who, Reply reply);
+  void ChecklistRoute(const HttpRequest& r, uint64_t id, const std::string& task, Who who,
+                      Reply reply);
+  void FireRoute(const HttpRequest& r, uint64_t id, const std::string& point, Who who, Reply reply);
+};
+
+// Situation reports (api_sitreps.cc, docs/plans.md): drafted from the World at a moment (the
+// past pictures for `at`), revised, approved, listed and shown as JSON and as a page.
+class SitRepRoutes final : public ApiRoom {
+ public:
+  SitRepRoutes(ApiCore& core, picture::PastWorlds* past);
+  void AddRoutes(Router& router) override;
+
+ private:
+  // Fills the report's moment (at, at_seq) and figures for `who` and the report's audience.
+  Status Generate(Who who, SitRep& report, std::optional<Time> at);
+  void DraftRoute(const HttpRequest& r, uint64_t id, Who who, Reply reply);
+  void ListRoute(Who who, Reply reply);
+  void ShowRoute(uint64_t id, Who who, Reply reply, bool html);
+  void ApproveRoute(const HttpRequest& r, uint64_t id, Who who, Reply reply);
+  picture::PastWorlds* past_;
+};
+
 }  // namespace ncc

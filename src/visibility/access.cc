@@ -12,6 +12,40 @@ auth::RecordLabel LabelOf(const Message& m) {
   return {m.agency, m.classification, m.shared_with};
 }
 
+auth::RecordLabel LabelOf(const OperationPlan& p) {
+  return {p.agency, p.classification, p.agencies};
+}
+
+uint64_t PlanIdOf(const EventBody& body) {
+  return std::visit(
+      [](const auto& b) -> uint64_t {
+        using T = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<T, PlanDefined>)
+          return b.plan.id;
+        else if constexpr (std::is_same_v<T, PlanApproved> ||
+                           std::is_same_v<T, PlanStatusChanged> ||
+                           std::is_same_v<T, PlanPhaseChanged> ||
+                           std::is_same_v<T, PlanTaskChanged> ||
+                           std::is_same_v<T, PlanTaskChecked> ||
+                           std::is_same_v<T, DecisionPointFired> ||
+                           std::is_same_v<T, PlanTaskOverdue>)
+          return b.id;
+        else
+          return 0;
+      },
+      body);
+}
+
+auth::RecordLabel LabelOf(const SitRep& r) {
+  return {r.agency, r.classification, r.shared_with};
+}
+
+uint64_t SitRepIdOf(const EventBody& body) {
+  if (const auto* drafted = std::get_if<SitRepDrafted>(&body)) return drafted->report.id;
+  if (const auto* approved = std::get_if<SitRepApproved>(&body)) return approved->id;
+  return 0;
+}
+
 bool CanSeeMessage(const auth::Principal& who, const Message& m, const World& world) {
   const Incident* i = world.FindIncident(m.incident);
   return i && auth::CanSee(who, LabelOf(*i), auth::Action::kIncidentRead) &&
@@ -28,6 +62,15 @@ auth::RecordLabel LabelOfEvent(const Event& event, const World& world) {
     const Unit* u = world.FindUnit(id);
     return u ? LabelOf(*u) : envelope;
   };
+  // A plan's events follow the plan's current label (an approval's envelope is the approver's).
+  if (uint64_t plan = PlanIdOf(event.body)) {
+    const OperationPlan* p = world.FindPlan(plan);
+    return p ? LabelOf(*p) : envelope;
+  }
+  if (uint64_t report = SitRepIdOf(event.body)) {
+    const SitRep* r = world.FindSitRep(report);
+    return r ? LabelOf(*r) : envelope;
+  }
   return std::visit(
       [&](const auto& b) -> auth::RecordLabel {
         using T = std::decay_t<decltype(b)>;

@@ -14,6 +14,14 @@ namespace ncc {
 auth::RecordLabel LabelOf(const Incident& incident);
 auth::RecordLabel LabelOf(const Unit& unit);
 auth::RecordLabel LabelOf(const Message& message);
+// A plan is owned by its lead agency and shared with every participating agency; its tasks,
+// phases and points are read under the plan's label.
+auth::RecordLabel LabelOf(const OperationPlan& plan);
+// The plan an event is about, or 0.
+uint64_t PlanIdOf(const EventBody& body);
+// A situation report: its author's agency, its label, the agencies it is shared with.
+auth::RecordLabel LabelOf(const SitRep& report);
+uint64_t SitRepIdOf(const EventBody& body);
 // A message is read with incident.read on its own label AND on its incident's: a reader who may
 // not see the incident sees none of its messages.
 bool CanSeeMessage(const auth::Principal& who, const Message& message, const World& world);

@@ -114,7 +114,8 @@ class World:
         what, refs = self.canaries[token]
         if what == "webhook":
             return who.agency == refs and who.home("webhook.manage")
-        action = {"unit": "unit.read", "incident": "incident.read", "watchlist": "watchlist.read"}[what]
+        action = {"unit": "unit.read", "incident": "incident.read", "watchlist": "watchlist.read",
+                  "plan": "plan.read", "sitrep": "sitrep.read"}[what]
         return all(who.can(action, ref()) for ref in refs)
 
 
@@ -226,6 +227,24 @@ class Canary(unittest.TestCase):
                                                         "agency": agency, "classification": level}, agency=agency)
                 for k in ("PLATE", "LIST", "REASON"):
                     w.canaries[c(k)] = ("watchlist", [lambda a=agency, l=level: w.label(a, l)])
+                # An operation plan at this label; the partner takes part in police's restricted
+                # one (a plan is shared with its participants).
+                partners = [PARTNER] if (agency, level) == ("police", "restricted") else []
+                cls.call("POST", "/api/v1/operations", {
+                    "name": c("PLAN"), "venue": c("VENUE"), "agency": agency, "agencies": partners,
+                    "classification": level, "objectives": [c("OBJECTIVE")],
+                    "start": "2026-10-10T16:00:00Z", "end": "2026-10-11T02:00:00Z",
+                    "phases": [{"id": "p1", "name": c("PHASE")}],
+                    "tasks": [{"id": "t1", "title": c("TASK"), "agency": agency, "phase": "p1"}]}, agency=agency)
+                for k in ("PLAN", "VENUE", "OBJECTIVE", "PHASE", "TASK"):
+                    w.canaries[c(k)] = ("plan", [lambda a=agency, l=level, p=partners: w.label(a, l, p)])
+                # A situation report at this label, shared with the partner for police's
+                # restricted one.
+                cls.call("POST", "/api/v1/sitreps", {
+                    "title": c("SITREP"), "narrative": c("NARRATIVE"), "classification": level,
+                    "shared_with": partners}, agency=agency)
+                for k in ("SITREP", "NARRATIVE"):
+                    w.canaries[c(k)] = ("sitrep", [lambda a=agency, l=level, p=partners: w.label(a, l, p)])
                 # An alarm: it opens its own incident (labelled as the alarm).
                 status, alarm = s.request("POST", "/api/v1/alarms", {
                     "id": c("ALARMID"), "kind": "intrusion", "sensor": c("SENSOR"), "details": c("DETAILS"),

@@ -1,0 +1,152 @@
+// The plan watcher on a real engine and log: phases start at their planned times, overdue
+// tasks escalate once, a decision point fires once on the matching alarm, also across a
+// restart that replays the log (ManualClock; no sleeping).
+#include "plan/watcher.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/json_writer.h"
+#include "core/stored_event.h"
+#include "plan/plan_document.h"
+#include "store/sqlite/sqlite_event_log.h"
+
+namespace ncc::plan {
+namespace {
+
+class WatcherTest : public ::testing::Test {
+ protected:
+  std::string dir = (std::filesystem::temp_directory_path() /
+                     ("ncc-plan-" + std::to_string(::getpid()) + "-" +
+                      ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+                        .string();
+  ManualClock clock{Time{1'791'600'000'000}};  // 2026-10-10T03:00Z, before the operation
+
+  void SetUp() override {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir); }
+  std::unique_ptr<Engine> Open() {
+    auto log = SqliteEventLog::Open(dir + "/events.db");
+    EXPECT_TRUE(log.ok());
+    auto engine = Engine::Open(std::move(*log), nullptr, clock, {});
+    EXPECT_TRUE(engine.ok()) << engine.status().ToString();
+    return std::move(*engine);
+  }
+  CommandOutcome Do(Engine& e, Command c, const char* agency = "sffd") {
+    auto o = e.SubmitAndWait(std::move(c), "tester", agency);
+    EXPECT_TRUE(o.status.ok()) << o.status.ToString();
+    return o;
+  }
+  void At(const char* iso) {
+    Time t;
+    ASSERT_TRUE(ParseTime(iso, t));
+    clock.Advance(t.ms - clock.Now().ms);
+  }
+  uint64_t ActiveExamplePlan(Engine& e) {
+    Do(e, RegisterAgency{{"sffd", "San Francisco Fire Department", "fire"}});
+    Do(e, RegisterAgency{{"ems_private", "Private ambulance providers", "ambulance"}});
+    Do(e, RegisterAgency{{"sfpd", "San Francisco Police Department", "police"}});
+    for (const char* callsign : {"E16", "T16", "E02"})
+      Do(e, RegisterUnit{callsign, "sffd", "engine", {"engine"}, "16", LatLon{37.798, -122.436}});
+    Do(e, RegisterUnit{"KM09", "ems_private", "ambulance", {"als"}, "", LatLon{37.79, -122.43}});
+    std::ifstream in(std::string(NCC_SOURCE_DIR) +
+                     "/config/operations/fleet-week-marina-green.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    auto plan = ParsePlanDocument(text.str());
+    EXPECT_TRUE(plan.ok()) << plan.status().ToString();
+    uint64_t id = Do(e, DefinePlan{*plan}).created_id;
+    for (const char* a : {"sffd", "ems_private", "sfpd"}) Do(e, ApprovePlan{id, 1}, a);
+    Do(e, ChangePlanStatus{id, "active", ""});
+    return id;
+  }
+  // An alarm of `kind` at `at` that opens an incident.
+  void Alarm(Engine& e, const std::string& id, const std::string& kind, LatLon at) {
+    ReceiveAlarms c;
+    ReceiveAlarms::Item& item = c.items.emplace_back();
+    item.alarm.id = id;
+    item.alarm.source = "psim-marina";
+    item.alarm.kind = kind;
+    item.alarm.location = at;
+    item.alarm.time = clock.Now();
+    item.open.type = "alarm.cctv";
+    item.open.priority = 2;
+    Do(e, c);
+  }
+  template <typename T>
+  std::vector<T> Logged(const Engine& e) {
+    std::vector<T> out;
+    auto all = e.log().ReadAfter(Seq(0), 100000);
+    EXPECT_TRUE(all.ok());
+    for (const StoredEvent& s : *all) {
+      auto ev = Decode(s);
+      EXPECT_TRUE(ev.ok());
+      if (auto* x = std::get_if<T>(&ev->body)) out.push_back(*x);
+    }
+    return out;
+  }
+  const OperationPlan Plan(Engine& e, uint64_t id) {
+    return e.Read([&](const World& w) { return *w.FindPlan(id); });
+  }
+};
+
+TEST_F(WatcherTest, PhasesStartAtTheirTimesAndOverdueTasksEscalateOnce) {
+  auto engine = Open();
+  uint64_t id = ActiveExamplePlan(*engine);
+  PlanWatcher watcher(*engine, clock);
+  EXPECT_EQ(watcher.CheckTimers(), 0u);  // before the operation
+  At("2026-10-10T16:00:05Z");            // arrival starts; P1 (due 16:00) is late
+  EXPECT_EQ(watcher.CheckTimers(), 3u);  // arrival started; P1 and F1 overdue
+  EXPECT_TRUE(Plan(*engine, id).phases[0].started.ms);
+  EXPECT_FALSE(Plan(*engine, id).phases[1].started.ms);
+  EXPECT_EQ(watcher.CheckTimers(), 0u);  // each once
+  auto overdue = Logged<PlanTaskOverdue>(*engine);
+  ASSERT_EQ(overdue.size(), 2u);
+  EXPECT_EQ(overdue[0].task, "P1");
+  At("2026-10-11T00:00:01Z");  // arrival and show over; dispersal starts and opens M3
+  watcher.CheckTimers();
+  watcher.CheckTimers();
+  OperationPlan p = Plan(*engine, id);
+  EXPECT_TRUE(p.phases[2].started.ms);
+  EXPECT_EQ(p.FindTask("M3")->status, "planned");
+}
+
+TEST_F(WatcherTest, AnAlarmInTheSectorFiresItsPointOnceAcrossARestart) {
+  uint64_t id = 0;
+  {
+    auto engine = Open();
+    id = ActiveExamplePlan(*engine);
+    PlanWatcher watcher(*engine, clock);
+    Seq seen = engine->feed().head();
+    Alarm(*engine, "cam-1", "cctv", {37.8040, -122.4300});       // sector B: not the point's
+    Alarm(*engine, "cam-2", "intrusion", {37.8065, -122.4375});  // sector A, another kind
+    seen = watcher.Follow(seen);
+    EXPECT_EQ(Plan(*engine, id).FindTask("F3")->status, "held");
+    Alarm(*engine, "cam-3", "cctv", {37.8065, -122.4375});  // sector A, cctv: fires crowd-A
+    seen = watcher.Follow(seen);
+    EXPECT_EQ(Plan(*engine, id).FindTask("F3")->status, "planned");
+    ASSERT_EQ(Logged<DecisionPointFired>(*engine).size(), 1u);
+    EXPECT_NE(Logged<DecisionPointFired>(*engine)[0].trigger.find("cam-3"), std::string::npos);
+    engine->Stop();
+  }
+  auto engine = Open();  // replays the log
+  EXPECT_EQ(Plan(*engine, id).FindTask("F3")->status, "planned");
+  PlanWatcher watcher(*engine, clock);
+  Seq seen = engine->feed().head();
+  Alarm(*engine, "cam-4", "cctv", {37.8066, -122.4376});
+  watcher.Follow(seen);
+  watcher.CheckTimers();
+  auto fired = Logged<DecisionPointFired>(*engine);
+  EXPECT_EQ(std::count_if(fired.begin(), fired.end(),
+                          [](const DecisionPointFired& f) { return f.point == "crowd-A"; }),
+            1);
+}
+
+}  // namespace
+}  // namespace ncc::plan

@@ -1,0 +1,293 @@
+"""Operation plans through the real server (issue 15): the shipped Fleet Week plan for Marina
+Green defined, approved by a supervisor of each of its three agencies, activated and worked;
+who may see and do what; a decision point fired by a real alarm in its sector exactly once,
+also across kill -9; the synchronization matrix and ICS forms as pages; bad documents refused
+naming the field. NCC_PLAN_PAGES=DIR keeps the pages (docs/plans/ holds a copy)."""
+import copy
+import json
+import os
+import subprocess
+import time
+import unittest
+
+from harness import Server, main, now_ms
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXAMPLE = os.path.join(REPO, "config", "operations", "fleet-week-marina-green.json")
+MARINA_GREEN = {"lat": 37.8066, "lon": -122.4376}  # inside sector A
+FORT_MASON = {"lat": 37.8060, "lon": -122.4300}  # inside sector B
+WEST_LAWN = {"lat": 37.8055, "lon": -122.4420}  # inside sector A, 400 m from MARINA_GREEN
+
+USERS = {  # name: (agency, roles)
+    "lead": ("sffd", ["supervisor"]),
+    "fire-dispatch": ("sffd", ["dispatcher"]),
+    "ems-sup": ("ems_private", ["supervisor"]),
+    "ems-dispatch": ("ems_private", ["dispatcher"]),
+    "pd-sup": ("sfpd", ["supervisor"]),
+    "pd-dispatch": ("sfpd", ["dispatcher"]),
+    "outsider": ("coast_guard", ["supervisor"]),
+}
+
+
+def example():
+    with open(EXAMPLE) as f:
+        return json.load(f)
+
+
+class Plans(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s = s = Server(NCC)
+        for name, (agency, roles) in USERS.items():
+            s.add_user(name, agency, roles, "secret")
+        done = subprocess.run([NCC, "apikey", "add", "--data", s.data_dir, "--agency", "sffd", "--lane", "alarms",
+                               "--clearance", "restricted", "marina-cctv"], capture_output=True, text=True, check=True)
+        cls.alarm_key = done.stdout.strip().split()[-1]
+        s.start()
+        cls.tokens = {}
+        cls.sign_in()
+        for code, name, kind in [("sffd", "San Francisco Fire Department", "fire"),
+                                 ("ems_private", "Private ambulance providers", "ambulance"),
+                                 ("sfpd", "San Francisco Police Department", "police"),
+                                 ("coast_guard", "Coast Guard", "coast_guard")]:
+            status, body = s.request("POST", "/api/v1/agencies", {"code": code, "name": name, "kind": kind})
+            assert status in (200, 201), body
+        # The plan's units, at their quarters (real SFFD callsigns from the shared SF data).
+        for callsign, agency, kind, who in [("E16", "sffd", "engine", "lead"), ("T16", "sffd", "truck", "lead"),
+                                            ("E02", "sffd", "engine", "lead"),
+                                            ("KM09", "ems_private", "ambulance", "ems-sup")]:
+            status, body = cls.call(who, "POST", "/api/v1/units", {
+                "callsign": callsign, "agency": agency, "kind": kind, "location": {"lat": 37.798, "lon": -122.436}})
+            assert status == 201, body
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.cleanup()
+
+    @classmethod
+    def sign_in(cls):
+        for name in USERS:
+            cls.tokens[name] = cls.s.login(name)
+
+    @classmethod
+    def call(cls, who, method, path, body=None):
+        return cls.s.request(method, path, body, token=cls.tokens[who])
+
+    def ok(self, who, method, path, body=None, expect=200):
+        status, answer = self.call(who, method, path, body)
+        self.assertEqual(status, expect, (who, method, path, answer))
+        return answer
+
+    def refused(self, who, method, path, body, status, field=None, words=""):
+        got, answer = self.call(who, method, path, body)
+        self.assertEqual(got, status, (who, method, path, answer))
+        if field is not None:
+            self.assertEqual(answer["error"].get("field"), field, answer)
+        self.assertIn(words, answer["error"]["message"])
+        return answer
+
+    def plan(self, pid, who="lead"):
+        return self.ok(who, "GET", f"/api/v1/operations/{pid}")["plan"]
+
+    def alarm(self, alarm_id, at):
+        status, body = self.s.request("POST", "/api/v1/alarms", {
+            "id": alarm_id, "kind": "cctv", "source": "marina-cctv", "time": now_ms() - 500, "location": at,
+            "details": "crowd density analytic"}, token=False, headers={"Authorization": "ApiKey " + self.alarm_key})
+        self.assertIn(status, (200, 201), body)  # 200: merged into an incident nearby
+
+    def wait_for(self, check, seconds=10):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            if check():
+                return True
+            time.sleep(0.1)
+        return False
+
+    def fired(self, point):
+        events, after = [], 0
+        while True:
+            page = self.ok("lead", "GET", f"/api/v1/events?after={after}&limit=1000")
+            events += page["items"]
+            if not page["items"] or len(page["items"]) < 1000:
+                break
+            after = page["items"][-1]["seq"]
+        return [e for e in events if e["type"] == "decision_point_fired" and e["data"]["point"] == point]
+
+    def define_active_plan(self):
+        pid = self.ok("lead", "POST", "/api/v1/operations", example(), expect=201)["id"]
+        for who in ("lead", "ems-sup", "pd-sup"):
+            self.ok(who, "POST", f"/api/v1/operations/{pid}/approval", {"revision": 1})
+        self.ok("lead", "POST", f"/api/v1/operations/{pid}/status", {"to": "active"})
+        return pid
+
+    def test_1_lifecycle_and_who_may_do_what(self):
+        pid = self.ok("lead", "POST", "/api/v1/operations", example(), expect=201)["id"]
+        # Participants read it; an agency outside the plan does not learn it exists.
+        for who in ("ems-dispatch", "pd-dispatch"):
+            self.assertEqual(self.plan(pid, who)["name"], "Fleet Week air show, Marina Green")
+        self.refused("outsider", "GET", f"/api/v1/operations/{pid}", None, 404, "id")
+        self.refused("outsider", "GET", f"/api/v1/operations/{pid}/matrix.html", None, 404, "id")
+        listed = self.ok("outsider", "GET", "/api/v1/operations")["items"]
+        self.assertNotIn(pid, [p["id"] for p in listed])
+        # Approval: a supervisor of each participating agency, of the revision read.
+        self.refused("ems-dispatch", "POST", f"/api/v1/operations/{pid}/approval", {"revision": 1}, 403)
+        self.refused("outsider", "POST", f"/api/v1/operations/{pid}/approval", {"revision": 1}, 404)
+        self.refused("lead", "POST", f"/api/v1/operations/{pid}/status", {"to": "active"}, 409, "to",
+                     "only an approved plan")
+        self.ok("lead", "POST", f"/api/v1/operations/{pid}/approval", {"revision": 1})
+        self.ok("ems-sup", "POST", f"/api/v1/operations/{pid}/approval", {"revision": 1})
+        # A revision by the lead resets the approvals; approving the old one is refused.
+        revised = example()
+        revised["objectives"].append("Report every lost child to the sfpd desk within 5 minutes.")
+        self.refused("pd-sup", "POST", f"/api/v1/operations/{pid}/revision", revised, 403)
+        self.ok("lead", "POST", f"/api/v1/operations/{pid}/revision", revised)
+        self.assertEqual(self.plan(pid)["approvals"], [])
+        self.refused("pd-sup", "POST", f"/api/v1/operations/{pid}/approval", {"revision": 1}, 409, "revision")
+        for who in ("lead", "ems-sup", "pd-sup"):
+            self.ok(who, "POST", f"/api/v1/operations/{pid}/approval", {"revision": 2})
+        self.assertEqual(self.plan(pid)["status"], "approved")
+        # Only the lead agency runs it.
+        self.refused("pd-sup", "POST", f"/api/v1/operations/{pid}/status", {"to": "active"}, 403)
+        self.ok("lead", "POST", f"/api/v1/operations/{pid}/status", {"to": "active", "reason": "gates open"})
+        # Tasks: the owner agency works its own; predecessors first unless a reason is given.
+        self.refused("ems-dispatch", "POST", f"/api/v1/operations/{pid}/tasks/P1", {"to": "in_progress"}, 403,
+                     "task")
+        self.ok("pd-dispatch", "POST", f"/api/v1/operations/{pid}/tasks/P1", {"to": "in_progress"})
+        self.ok("pd-dispatch", "POST", f"/api/v1/operations/{pid}/tasks/P1/checklist", {"item": 0, "done": True})
+        self.refused("fire-dispatch", "POST", f"/api/v1/operations/{pid}/tasks/F1", {"to": "in_progress"}, 409,
+                     "after", "task P1 has not ended")
+        self.ok("fire-dispatch", "POST", f"/api/v1/operations/{pid}/tasks/F1",
+                {"to": "in_progress", "reason": "lane closed early by CHP"})
+        shown = self.ok("ems-dispatch", "GET", f"/api/v1/operations/{pid}")
+        tasks = {t["id"]: t for t in shown["plan"]["tasks"]}
+        self.assertEqual(tasks["F1"]["override_reason"], "lane closed early by CHP")
+        self.assertTrue(tasks["P1"]["checklist"][0]["done"])
+        self.assertIn("M2", shown["progress"]["blocked"])
+        # The matrix: phases as columns, agencies as rows.
+        m = self.ok("pd-dispatch", "GET", f"/api/v1/operations/{pid}/matrix")
+        self.assertEqual([c["phase"] for c in m["columns"]], ["arrival", "show", "dispersal"])
+        self.assertEqual([r["agency"] for r in m["rows"]], ["sffd", "ems_private", "sfpd"])
+        self.assertEqual([t["id"] for t in m["rows"][2]["cells"][0]["tasks"]], ["P1"])
+        self.ok("lead", "POST", f"/api/v1/operations/{pid}/status", {"to": "closed"})
+
+    def test_2_a_decision_point_fires_once_on_a_real_alarm_across_kill9(self):
+        pid = self.define_active_plan()
+        self.alarm("marina-cam-1", FORT_MASON)  # cctv, but in sector B
+        time.sleep(1.5)
+        self.assertEqual({t["id"]: t for t in self.plan(pid)["tasks"]}["F3"]["status"], "held")
+        self.alarm("marina-cam-2", MARINA_GREEN)
+        self.assertTrue(self.wait_for(
+            lambda: {t["id"]: t for t in self.plan(pid)["tasks"]}["F3"]["status"] == "planned"))
+        self.assertEqual(len(self.fired("crowd-A")), 1)
+        self.s.kill9()
+        self.s.start()
+        self.sign_in()
+        self.assertEqual({t["id"]: t for t in self.plan(pid)["tasks"]}["F3"]["status"], "planned")
+        self.alarm("marina-cam-3", MARINA_GREEN)
+        time.sleep(2.5)
+        fired = [e for e in self.fired("crowd-A") if e["data"]["id"] == pid]
+        self.assertEqual(len(fired), 1, fired)
+        self.assertIn("marina-cam-2", fired[0]["data"]["trigger"])
+        # By hand it is refused too.
+        self.refused("lead", "POST", f"/api/v1/operations/{pid}/decision-points/crowd-A", {}, 409, "point",
+                     "fired already")
+
+    def test_3_pages_are_text_never_markup(self):
+        doc = example()
+        doc["tasks"][0]["title"] = "<script>alert(1)</script> close the lane"
+        pid = self.ok("lead", "POST", "/api/v1/operations", doc, expect=201)["id"]
+        conn = self.s.connection()
+        for page in ("matrix.html", "forms.html"):
+            conn.request("GET", f"/api/v1/operations/{pid}/{page}",
+                         headers={"Authorization": "Bearer " + self.tokens["pd-dispatch"]})
+            resp = conn.getresponse()
+            html = resp.read().decode()
+            self.assertEqual(resp.status, 200)
+            self.assertTrue(resp.getheader("Content-Type").startswith("text/html"))
+            self.assertIn("default-src 'none'", resp.getheader("Content-Security-Policy"))
+            self.assertNotIn("<script>", html)
+            self.assertIn("&lt;script&gt;", html)
+        conn.close()
+        keep = os.environ.get("NCC_PLAN_PAGES")
+        if keep:  # the shipped plan's pages as docs/plans/ shows them
+            os.makedirs(keep, exist_ok=True)
+            shown = self.ok("lead", "POST", "/api/v1/operations", example(), expect=201)["id"]
+            for page in ("matrix.html", "forms.html"):
+                status, html = self.call("lead", "GET", f"/api/v1/operations/{shown}/{page}")
+                with open(os.path.join(keep, "fleet-week-" + page), "w") as f:
+                    f.write(html)
+
+    def test_4_bad_documents_are_refused_naming_the_field(self):
+        cases = []
+        doc = example()
+        doc["tasks"][1]["after"] = ["P9"]
+        cases.append((doc, 404, "tasks[1].after[0]", "no task P9"))
+        doc = example()
+        doc["venue2"] = "x"
+        cases.append((doc, 400, "venue2", "unknown field"))
+        doc = example()
+        doc["sectors"][0]["polygon"]["coordinates"] = [[[-122.44, 37.80], [-122.43, 37.80]]]
+        cases.append((doc, 422, "sectors[0].polygon", "3 to 1000 vertices"))
+        doc = example()
+        doc["tasks"][0]["after"] = ["P3"]
+        cases.append((doc, 422, "tasks[0].after", "depends on itself"))
+        doc = example()
+        doc["decision_points"][0]["when"] = "sometimes"
+        cases.append((doc, 422, "decision_points[0].when", "must be alarm"))
+        doc = example()
+        doc["tasks"] = [copy.deepcopy(doc["tasks"][0])] * 1001
+        cases.append((doc, 400, "tasks", "more than 1000"))
+        for body, status, field, words in cases:
+            with self.subTest(field=field):
+                self.refused("lead", "POST", "/api/v1/operations", body, status, field, words)
+        got, answer = self.s.request("POST", "/api/v1/operations", raw=b'{"name": ', token=self.tokens["lead"])
+        self.assertEqual(got, 400, answer)
+
+    def test_5_situation_reports_count_only_what_their_audience_may_see(self):
+        pid = self.define_active_plan()
+        before = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 1))
+        time.sleep(1.1)
+        self.alarm("marina-cam-9", WEST_LAWN)  # a new sffd incident, not shared with sfpd
+        self.assertTrue(self.wait_for(lambda: self.ok("lead", "GET", "/api/v1/incidents")["items"]))
+        own = self.ok("lead", "POST", "/api/v1/sitreps", {"title": "Fleet Week 14:00", "plan": pid,
+                                                          "narrative": "All sectors staffed.\n<b>no markup</b>"},
+                      expect=201)["id"]
+        shared = self.ok("lead", "POST", "/api/v1/sitreps", {"title": "Fleet Week for police", "plan": pid,
+                                                             "shared_with": ["sfpd"]}, expect=201)["id"]
+        past = self.ok("lead", "POST", "/api/v1/sitreps", {"title": "Before the alarm", "at": before},
+                       expect=201)["id"]
+        mine = self.ok("lead", "GET", f"/api/v1/sitreps/{own}")
+        self.assertGreaterEqual(mine["figures"]["incidents"]["open"], 1)
+        self.assertGreaterEqual(mine["figures"]["incidents"]["by_sector"]["A"], 1)
+        self.assertEqual(mine["figures"]["plan"]["id"], pid)
+        self.assertIn("sffd", mine["figures"]["units"])
+        self.assertEqual(mine["cap"]["status"], "Draft")
+        theirs = self.ok("pd-dispatch", "GET", f"/api/v1/sitreps/{shared}")
+        self.assertEqual(theirs["figures"]["incidents"]["open"], 0)  # sffd's incidents are not sfpd's to see
+        self.assertNotIn("sffd", theirs["figures"]["units"])
+        earlier = self.ok("lead", "GET", f"/api/v1/sitreps/{past}")
+        self.assertLess(earlier["figures"]["incidents"]["open"], mine["figures"]["incidents"]["open"])
+        self.assertLess(earlier["at_seq"], mine["at_seq"])
+        # Who reads and who writes.
+        self.refused("pd-dispatch", "GET", f"/api/v1/sitreps/{own}", None, 404, "id")
+        self.refused("ems-dispatch", "GET", f"/api/v1/sitreps/{shared}", None, 404, "id")
+        self.assertNotIn(own, [r["id"] for r in self.ok("pd-dispatch", "GET", "/api/v1/sitreps")["items"]])
+        self.refused("pd-sup", "POST", f"/api/v1/sitreps/{shared}/revision", {"narrative": "x"}, 403)
+        self.refused("fire-dispatch", "POST", f"/api/v1/sitreps/{own}/approval", {"revision": 1}, 403)
+        self.ok("lead", "POST", f"/api/v1/sitreps/{own}/revision", {"narrative": "Sector B short of a medic."})
+        self.refused("lead", "POST", f"/api/v1/sitreps/{own}/approval", {"revision": 1}, 409, "revision")
+        self.ok("lead", "POST", f"/api/v1/sitreps/{own}/approval", {"revision": 2})
+        approved = self.ok("lead", "GET", f"/api/v1/sitreps/{own}")
+        self.assertEqual((approved["status"], approved["approved_by"], approved["cap"]["status"]),
+                         ("approved", "lead", "Actual"))
+        self.refused("lead", "POST", f"/api/v1/sitreps/{own}/revision", {"narrative": "late edit"}, 409, "id")
+        self.refused("lead", "POST", "/api/v1/sitreps", {"title": "x", "shared_with": ["nobody"]}, 404,
+                     "shared_with[0]")
+        self.refused("lead", "POST", "/api/v1/sitreps", {"title": "x", "at": "2999-01-01T00:00:00Z"}, 422, "at")
+        status, html = self.call("lead", "GET", f"/api/v1/sitreps/{own}/report.html")
+        self.assertEqual(status, 200)
+        self.assertIn("Sector B short of a medic.", html)
+
+
+if __name__ == "__main__":
+    main()
