@@ -242,8 +242,9 @@ int main(int argc, char** argv) {
     Set(doc, "start", ncc::cot::FormatTime(t));
     Set(doc, "stale", ncc::cot::FormatTime(t + 300'000));
     Set(doc, "how", "m-g");
+    // Each unit drives east at about 1 m/s: no fix is an impossible jump for the lane.
     Set(doc, "lat", std::to_string(25.2 + 0.0001 * static_cast<double>(unit % 1000)));
-    Set(doc, "lon", std::to_string(51.5 + 0.0001 * static_cast<double>(i % 997)));
+    Set(doc, "lon", std::to_string(51.5 + 0.00001 * static_cast<double>(i / units)));
     streams[unit % senders] += doc;
   }
   // Baseline: the framer and parser alone over the same bytes, 16 KiB reads.

@@ -38,6 +38,16 @@ def metric(port, token, name, labels):
     return 0.0
 
 
+def build_type(build):
+    try:
+        for line in open(os.path.join(build, "CMakeCache.txt")):
+            if line.startswith("CMAKE_BUILD_TYPE:"):
+                return line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    return "?"
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--build", default=os.path.join(ROOT, "build", "release"))
@@ -55,7 +65,7 @@ def main():
     try:
         data = os.path.join(tmp, "data")
         subprocess.run([ncc, "user", "add", "--data", data, "--agency", "police", "--role", "supervisor",
-                        "--clearance", "secret", "bench"], input=PASSWORD + "\n", text=True, check=True,
+                        "--role", "admin", "--clearance", "secret", "bench"], input=PASSWORD + "\n", text=True, check=True,
                        capture_output=True)
         key = subprocess.run([ncc, "apikey", "add", "--data", data, "--agency", "police", "--lane", "cot",
                               "--clearance", "restricted", "bench-tak"],
@@ -64,6 +74,7 @@ def main():
         log = open(os.path.join(tmp, "ncc.log"), "wb")
         server = subprocess.Popen([ncc, "serve", "--data", data, "--listen", f"127.0.0.1:{http}",
                                    "--cot", f"127.0.0.1:{cot}", "--cot-max-connections", str(a.clients + 64),
+                                   "--cot-threads", "2",
                                    "--rate", "1000000000", "--burst", "1000000000", "--stale-after", "600"],
                                   stdout=log, stderr=log)
         wait_port(http, server)
@@ -105,7 +116,8 @@ def main():
         load = open("/proc/loadavg").read().strip()
         out = [f"Run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, `bench/tak_hub_bench.py "
                f"--messages {a.messages} --units {a.units} --senders {a.senders} --clients {a.clients} "
-               f"--chats {a.chats} --rate {a.rate:g}` (release build; load average at the end: {load}).", "",
+               f"--chats {a.chats} --rate {a.rate:g} --build {os.path.relpath(a.build, ROOT)}` (CMake build type "
+               f"{build_type(a.build)}; load average at the end: {load}).", "",
                "| path | figure |", "|---|---|",
                f"| framer + parser alone, in process (baseline) | {r['baseline_msgs_per_s'] / 1e3:,.0f}k msgs/s |",
                f"| in: TCP listener, {a.senders} connections, framed + parsed + mapped + handed to the lane | "
