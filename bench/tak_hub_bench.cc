@@ -101,6 +101,7 @@ void WriteAll(int fd, const std::string& data) {
   while (at < data.size()) {
     ssize_t n = send(fd, data.data() + at, data.size() - at, MSG_NOSIGNAL);
     if (n <= 0) {
+      std::fprintf(stderr, "fd %d after %zu of %zu bytes: ", fd, at, data.size());
       std::perror("send");
       std::exit(2);
     }
@@ -130,6 +131,8 @@ class Readers {
   size_t ends() const { return ends_.load(); }
   int64_t last_end_ns() const { return last_end_ns_.load(); }
   size_t delivered() const { return delivered_.load(); }
+  uint64_t bytes() const { return bytes_.load(); }
+  int64_t last_byte_ns() const { return last_byte_ns_.load(); }
   std::vector<int64_t> latencies() {
     std::lock_guard lock(mu_);
     return latencies_;
@@ -148,6 +151,8 @@ class Readers {
           if (got == 0) epoll_ctl(ep_, EPOLL_CTL_DEL, fd, nullptr);
           continue;
         }
+        bytes_ += static_cast<uint64_t>(got);
+        last_byte_ns_ = NowNs();
         std::lock_guard lock(mu_);
         Scan(conns_[fd], std::string_view(buf, static_cast<size_t>(got)));
       }
@@ -180,7 +185,8 @@ class Readers {
   std::map<int, std::string> conns_;
   std::vector<int64_t> latencies_;
   std::atomic<size_t> signed_in_{0}, ends_{0}, delivered_{0};
-  std::atomic<int64_t> last_end_ns_{0};
+  std::atomic<int64_t> last_end_ns_{0}, last_byte_ns_{0};
+  std::atomic<uint64_t> bytes_{0};
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
@@ -283,6 +289,7 @@ int main(int argc, char** argv) {
                Chat("bench-end-" + std::to_string(s), "bench-end-" + std::to_string(s)));
     });
   for (auto& w : writers) w.join();
+  std::fprintf(stderr, "in: written\n");
   bool in_done = WaitFor([&] { return readers.ends() >= senders; }, 600);
   double in_s = static_cast<double>(readers.last_end_ns() - in_start) / 1e9;
 
@@ -293,9 +300,17 @@ int main(int argc, char** argv) {
     client_fds.push_back(Connect(port, key));
     readers.Add(client_fds.back());
   }
-  if (!WaitFor([&] { return readers.signed_in() >= before + clients; }, 60)) return 4;
-  const size_t expected = chats * (clients + senders + 1);  // every other connection gets each
   int chatter = Connect(port, key);
+  readers.Add(chatter);  // it is sent the feed too: a client that never reads is cut
+  if (!WaitFor([&] { return readers.signed_in() >= before + clients + 1; }, 60)) return 4;
+  // Every client's sign-in snapshot (the units the reports moved) and the lane's checkpoints
+  // read to the end: the chats then measure the relay, not the queue in front of it.
+  const uint64_t before_quiet = readers.bytes();
+  WaitFor([&] { return NowNs() - readers.last_byte_ns() > 1'000'000'000; }, 300);
+  const uint64_t snapshot_bytes = readers.bytes() - before_quiet;
+  const size_t expected = chats * (clients + senders + 1);  // every other connection gets each
+  std::fprintf(stderr, "fan-out: %zu clients quiet after %llu bytes\n", clients,
+               static_cast<unsigned long long>(snapshot_bytes));
   auto next = Steady::now();
   for (size_t k = 0; k < chats; ++k) {
     std::this_thread::sleep_until(next);
@@ -311,12 +326,12 @@ int main(int argc, char** argv) {
       "\"in_msgs_per_s\": %.0f, \"in_start_wall_ms\": %lld, \"baseline_msgs_per_s\": %.0f, "
       "\"baseline_parsed\": %zu, \"clients\": %zu, \"chats\": %zu, \"rate\": %.0f, "
       "\"delivered\": %zu, \"expected\": %zu, \"fan_done\": %s, \"p50_ms\": %.2f, "
-      "\"p99_ms\": %.2f, \"max_ms\": %.2f}\n",
+      "\"p99_ms\": %.2f, \"max_ms\": %.2f, \"quiet_bytes\": %llu}\n",
       messages, senders, units, in_done ? "true" : "false", in_s,
       static_cast<double>(messages) / in_s, static_cast<long long>(in_start_wall),
       static_cast<double>(framed) / baseline_s, framed, clients, chats, rate, lat.size(), expected,
       fan_done ? "true" : "false", Percentile(lat, 0.5), Percentile(lat, 0.99),
-      Percentile(lat, 1.0));
+      Percentile(lat, 1.0), static_cast<unsigned long long>(snapshot_bytes));
   for (int fd : client_fds) close(fd);
   for (int fd : sender_fds) close(fd);
   close(observer);
