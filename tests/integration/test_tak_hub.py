@@ -39,7 +39,9 @@ class Peer:
         self.seen = []
         threading.Thread(target=self._read, daemon=True).start()
         self.do(op="connect", port=port, key=key)
-        self.offer = self.expect(lambda i: self.is_event(i, "t-x-takp-v"))
+        # Signed in: the first event (ncc's TAK protocol offer; on a server without it, the
+        # snapshot: every key here sees one incident).
+        self.first = self.expect(lambda i: "event" in i)
 
     def _read(self):
         for line in self.proc.stdout:
@@ -221,8 +223,9 @@ class TakHub(unittest.TestCase):
         a, b, c = self.peer(self.police_key), self.peer(self.police_key2), self.peer(self.police_key)
         b.do(op="position", uid="ANDROID-BRAVO", callsign="Bravo", lat=25.3, lon=51.5)
         c.do(op="position", uid="ANDROID-CHARLIE", callsign="Charlie", lat=25.3, lon=51.5)
-        a.expect(lambda i: Peer.is_event(i, uid="ANDROID-BRAVO"))
-        a.expect(lambda i: Peer.is_event(i, uid="ANDROID-CHARLIE"))
+        seen = set()  # both identified, in whichever order they arrive
+        a.expect(lambda i: Peer.is_event(i) and seen.add(i["event"]["uid"]) is None
+                 and {"ANDROID-BRAVO", "ANDROID-CHARLIE"} <= seen)
         a.do(op="chat", direct=True, **{"from": {"uid": "ANDROID-A", "callsign": "Alpha"},
                                         "to": {"uid": "ANDROID-BRAVO", "callsign": "Bravo"},
                                         "chatroom": "Bravo", "message": "just you"})
@@ -250,7 +253,8 @@ class TakHub(unittest.TestCase):
 
     def test_tak_protocol_v1_negotiated_and_spoken(self):
         v1, xml = self.peer(self.police_key), self.peer(self.police_key2)
-        self.assertEqual(v1.offer["event"]["takControl"], ["TakProtocolSupport"])
+        self.assertEqual(v1.first["event"]["type"], "t-x-takp-v", "no TAK protocol offer first")
+        self.assertEqual(v1.first["event"]["takControl"], ["TakProtocolSupport"])
         switched = metric(self.server, "ncc_cot_proto_connections_total", "")
         v1.do(op="negotiate")
         v1.expect(lambda i: i.get("negotiated") is True)
@@ -288,6 +292,7 @@ class TakHub(unittest.TestCase):
                                 ("3c6576656e74", "ncc-error stream: expected the TAK protocol magic"),
                                 ("bf" + "80" * 11, "ncc-error stream: the length")):
             p = self.peer(self.police_key)
+            self.assertEqual(p.first["event"]["type"], "t-x-takp-v", "no TAK protocol offer first")
             p.do(op="negotiate")
             p.expect(lambda i: i.get("negotiated") is True)
             p.do(op="raw", hex=hex_bytes)
