@@ -16,7 +16,7 @@ REGION ?= sf-north-2020
 BASEMAP ?= build/basemap/$(REGION).mbtiles
 JOBS ?= $(shell nproc)
 
-.PHONY: setup console build release package basemap demo test asan tsan fault fault-report bench soak fuzz fuzz-build format format-check clean
+.PHONY: setup console peers build release package basemap demo test asan tsan fault fault-report bench soak fuzz fuzz-build format format-check clean
 
 setup:
 	@scripts/setup
@@ -32,12 +32,18 @@ web/node_modules/.ncc-installed: web/package.json web/package-lock.json
 web/dist/index.html: web/node_modules/.ncc-installed $(WEB_SRC)
 	cd web && npm run build
 
+# The independent TAK peer of the integration tests (@tak-ps/node-cot, pinned by its lockfile).
+peers: tests/peers/tak/node_modules/.ncc-installed
+tests/peers/tak/node_modules/.ncc-installed: tests/peers/tak/package.json tests/peers/tak/package-lock.json
+	cd tests/peers/tak && npm ci --no-audit --no-fund
+	touch $@
+
 # Road graph of the demo's city, for recommendations by road ETA and route lines.
 GRAPH ?= build/sf-north-2020.graph
 $(GRAPH): | release
 	build/release/src/app/ncc import-osm $(DATA)/osm/sf-north-2020.osm --out $@
 
-build: setup console
+build: setup console peers
 	cmake --preset dev >/dev/null
 	cmake --build --preset dev -j $(JOBS)
 

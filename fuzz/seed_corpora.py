@@ -45,8 +45,54 @@ TARGETS = [
     "avl_wire_fuzz", "mqtt_payload_fuzz", "dispatch_plans_fuzz", "cot_fuzz", "cap_fuzz",
     "webhook_url_fuzz", "osm_reader_fuzz", "positions_body_fuzz", "http_route_fuzz",
     "call_file_fuzz", "geocode_fuzz", "cap_feed_fuzz", "cap_import_config_fuzz",
-    "xmldsig_fuzz", "config_file_fuzz", "plan_document_fuzz",
+    "xmldsig_fuzz", "config_file_fuzz", "plan_document_fuzz", "tak_proto_fuzz",
 ]
+
+
+def _varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _field(number, wire, payload):
+    key = _varint(number << 3 | wire)
+    if wire == 2:
+        return key + _varint(len(payload)) + payload
+    return key + payload
+
+
+def tak_frame(xml):
+    """A real CoT XML message as TAK protocol v1 (takmessage.proto): 0xbf <varint> TakMessage,
+    the whole <detail> as xmlDetail. Encoded here, field by field, so the seeds need no protobuf
+    library; None for a document without the attributes a CotEvent needs."""
+    import re
+    import struct
+    import calendar
+    import time
+    text = xml.decode("utf-8", "replace")
+    attrs = dict(re.findall(r"\b(uid|type|how|time|start|stale)='([^']*)'", text.split("<point")[0]))
+    point = dict(re.findall(r"\b(lat|lon|hae|ce|le)='([^']*)'", text))
+    if not {"uid", "type", "time", "start", "stale"} <= attrs.keys() or not {"lat", "lon"} <= point.keys():
+        return None
+
+    def ms(t):
+        return calendar.timegm(time.strptime(t[:19], "%Y-%m-%dT%H:%M:%S")) * 1000
+
+    detail = re.search(r"<detail>(.*)</detail>", text, re.S)
+    ev = (_field(1, 2, attrs["type"].encode()) + _field(5, 2, attrs["uid"].encode()) +
+          _field(6, 0, _varint(ms(attrs["time"]))) + _field(7, 0, _varint(ms(attrs["start"]))) +
+          _field(8, 0, _varint(ms(attrs["stale"]))) + _field(9, 2, attrs.get("how", "").encode()))
+    for number, name in ((10, "lat"), (11, "lon"), (12, "hae"), (13, "ce"), (14, "le")):
+        ev += _field(number, 1, struct.pack("<d", float(point.get(name, "9999999.0"))))
+    if detail:
+        ev += _field(15, 2, _field(1, 2, detail.group(1).encode()))
+    message = _field(2, 2, ev)
+    return b"\xbf" + _varint(len(message)) + message
 
 
 class Seeds:
@@ -296,6 +342,14 @@ def build(data, out, seed_maker):
         s.add("cot_fuzz", bytes([i % 64]) + c)
     if cots:
         s.add("cot_fuzz", b"\x07" + b"\n".join(cots[:12]))
+
+    # TAK protocol v1: every real ATAK message as a 0xbf-framed TakMessage, and a stream.
+    frames = [tak_frame(c) for c in cots]
+    frames = [f for f in frames if f]
+    for i, f in enumerate(frames):
+        s.add("tak_proto_fuzz", bytes([i % 64]) + f)
+    if frames:
+        s.add("tak_proto_fuzz", b"\x05" + b"".join(frames[:12]))
 
     # CAP: every real alert (the XSDs are not alerts). Large IPAWS alerts are kept whole in one
     # seed each; cap_fuzz's 64 KiB limit refuses them, and their heads are seeds too.

@@ -134,6 +134,13 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
   cmd->add_option("--avl-udp", c.avl_udp, "HOST:PORT for the binary tracker protocol over UDP");
   cmd->add_option("--cot", c.cot,
                   "HOST:PORT for Cursor-on-Target (TAK) clients; TLS with --tls-cert/--tls-key");
+  cmd->add_option("--cot-max-connections", c.cot_max_connections,
+                  "TAK clients connected at once; more are refused")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100'000));
+  cmd->add_option("--cot-threads", c.cot_threads, "I/O threads of the CoT listener")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   cmd->add_flag("--insecure", c.insecure,
                 "Allow plain HTTP on a non-loopback address (logged loudly)");
   cmd->add_option("--tls-cert", c.tls.cert_file,

@@ -142,6 +142,8 @@ Status StartCot(const ServeConfig& config, bool use_tls, Running& running) {
   cot::ListenerOptions co;
   co.host = hp->first;
   co.port = hp->second;
+  co.max_connections = config.cot_max_connections;
+  co.threads = config.cot_threads;
   if (use_tls) co.tls = config.tls;
   Api* api = running.api.get();
   auto authenticate = [api](std::string_view key, std::string_view cert_name,

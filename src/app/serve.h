@@ -75,6 +75,8 @@ struct ServeConfig {
   std::string mqtt_client_id = "ncc-bridge";
   std::string avl_tcp, avl_udp;  // HOST:PORT of the tracker protocol; empty: off
   std::string cot;  // HOST:PORT of the CoT (TAK) listener, TLS when `tls` is; empty: off
+  size_t cot_max_connections = 256;  // TAK clients connected at once
+  int cot_threads = 1;               // the listener's I/O threads
   // Exports and webhooks (docs/exchange.md).
   std::string cap_sender = "ncc@localhost";
   std::string eido_issuer = "ncc.localhost";

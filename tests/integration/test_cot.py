@@ -230,7 +230,8 @@ class CotPlain(unittest.TestCase):
     def test_real_atak_reports_move_the_unit(self):
         self.assertGreater(len(self.reports), 10)
         before = metric(self.server, "ncc_avl_fixes_accepted_total", 'source="cot"')
-        ignored = metric(self.server, "ncc_cot_events_total", 'outcome="ignored_type"')
+        chats = metric(self.server, "ncc_cot_events_total", 'outcome="chat"')
+        markers = metric(self.server, "ncc_cot_events_total", 'outcome="marker"')
         docs = self.reports_now(8)
         # Chat, a hostile marker and a spot-map marker from the same recordings ride along.
         others = [real_file("b-t-f"), real_file("a-h-G"), real_file("b-m-p-s-m")]
@@ -241,7 +242,9 @@ class CotPlain(unittest.TestCase):
         wait_position(self, self.server, self.unit, docs[-1])
         client.close()
         self.assertGreaterEqual(metric(self.server, "ncc_avl_fixes_accepted_total", 'source="cot"') - before, 1)
-        self.assertEqual(metric(self.server, "ncc_cot_events_total", 'outcome="ignored_type"') - ignored, 3)
+        # The hub's (test_tak_hub.py): relayed to the agency's other TAK clients, none connected.
+        self.assertEqual(metric(self.server, "ncc_cot_events_total", 'outcome="chat"') - chats, 1)
+        self.assertEqual(metric(self.server, "ncc_cot_events_total", 'outcome="marker"') - markers, 2)
 
     def test_bad_xml_closes_the_connection_and_keeps_earlier_fixes(self):
         good = self.reports_now(1)[0]

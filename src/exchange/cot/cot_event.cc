@@ -17,6 +17,8 @@ size_t Utf8Length(std::string_view text, size_t i);
 std::string EscapeText(std::string_view text, bool* lossy);
 bool IsXmlText(std::string_view text);
 
+constexpr size_t kMaxListed = 64;  // <link> and <marti><dest> elements kept
+
 Status Bad(std::string field, std::string message) {
   return InvalidArgument(std::move(message), std::move(field));
 }
@@ -228,6 +230,38 @@ bool IsXmlText(std::string_view text) {
   return true;
 }
 
+// GeoChat's room, the links, the <marti> destinations and the TakControl request.
+Status ParseHubDetail(pugi::xml_node detail, CotEvent& e) {
+  if (pugi::xml_node chat = detail.child("__chat")) {
+    NCC_ASSIGN(e.chatroom, Text(chat, "chatroom", "__chat@chatroom", false));
+    NCC_ASSIGN(e.chat_id, Text(chat, "id", "__chat@id", false));
+    NCC_ASSIGN(e.chat_sender, Text(chat, "senderCallsign", "__chat@senderCallsign", false));
+  }
+  for (pugi::xml_node link : detail.children("link")) {
+    if (e.links.size() >= kMaxListed) return Bad("link", "more than 64 <link> elements");
+    std::string uid;
+    NCC_ASSIGN(uid, Text(link, "uid", "link@uid", false));
+    if (!uid.empty()) e.links.push_back(std::move(uid));
+  }
+  for (pugi::xml_node dest : detail.child("marti").children("dest")) {
+    if (e.dest_uids.size() + e.dest_callsigns.size() >= kMaxListed)
+      return Bad("marti", "more than 64 <dest> elements");
+    std::string uid, callsign;
+    NCC_ASSIGN(uid, Text(dest, "uid", "dest@uid", false));
+    NCC_ASSIGN(callsign, Text(dest, "callsign", "dest@callsign", false));
+    if (!uid.empty()) e.dest_uids.push_back(std::move(uid));
+    if (!callsign.empty()) e.dest_callsigns.push_back(std::move(callsign));
+  }
+  if (pugi::xml_node request = detail.child("TakControl").child("TakRequest")) {
+    double v;
+    NCC_ASSIGN(v, Number(request, "version", "TakRequest@version", std::nullopt));
+    if (v < 0 || v > 1e9 || v != static_cast<double>(static_cast<int64_t>(v)))
+      return Bad("TakRequest@version", "TakRequest@version must be a whole number");
+    e.tak_request = static_cast<int64_t>(v);
+  }
+  return Status();
+}
+
 }  // namespace
 
 StatusOr<CotEvent> ParseEvent(std::string_view xml) {
@@ -295,6 +329,7 @@ StatusOr<CotEvent> ParseEvent(std::string_view xml) {
     NCC_ASSIGN(e.group_name, Text(group, "name", "__group@name", false));
     NCC_ASSIGN(e.group_role, Text(group, "role", "__group@role", false));
   }
+  NCC_RETURN_IF_ERROR(ParseHubDetail(detail, e));
   if (pugi::xml_node remarks = detail.child("remarks")) {
     // Trimmed: the parser drops whitespace-only text, so edges would not round-trip.
     std::string_view text = remarks.child_value();

@@ -2,8 +2,9 @@
 //
 // A CoT event is one XML document <event uid type how time start stale><point/><detail/></event>.
 // ncc keeps only what it maps: identity, type, times, the point, and from <detail> the contact
-// callsign, track speed/course, remarks and the TAK team (__group). Everything else in <detail>
-// is ignored on input and never written.
+// callsign, track speed/course, remarks, the TAK team (__group), GeoChat's room, links,
+// <marti> destinations and the protocol request. Everything else in <detail> is ignored on input
+// (a relayed document is forwarded as received, hub.h) and never written.
 //
 // Pure functions, no I/O: any thread may call them.
 #pragma once
@@ -12,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
@@ -37,6 +39,13 @@ struct CotEvent {
   std::optional<double> course;        // <track course> degrees from north
   std::string remarks;                 // <remarks> text
   std::string group_name, group_role;  // <__group name role>
+  // GeoChat (b-t-f): <__chat chatroom id senderCallsign>; <link uid> of every <link>; the
+  // uids and callsigns of <marti><dest> (a message addressed to these contacts only).
+  std::string chatroom, chat_id, chat_sender;
+  std::vector<std::string> links;
+  std::vector<std::string> dest_uids, dest_callsigns;
+  // TAK protocol negotiation (t-x-takp-q): <TakControl><TakRequest version>.
+  std::optional<int64_t> tak_request;
 };
 
 // Limits on what the parser accepts: an event bigger than this is refused by the framer.

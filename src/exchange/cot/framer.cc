@@ -26,6 +26,15 @@ void Framer::Append(std::string_view bytes) {
   buf_.append(bytes);
 }
 
+std::string Framer::TakeRest() {
+  std::string rest = buf_.substr(start_);
+  consumed_ += rest.size();
+  buf_.clear();
+  start_ = 0;
+  scan_ = 0;
+  return rest;
+}
+
 void Framer::Consume(size_t n) {
   start_ += n;
   consumed_ += n;

@@ -30,6 +30,10 @@ class Framer {
   // for an event larger than the limit.
   StatusOr<std::optional<std::string>> Next();
 
+  // The bytes after the last document returned, handed over when the stream switches to TAK
+  // protocol v1 (tak_proto.h); the framer is empty afterwards.
+  std::string TakeRest();
+
   // Bytes of a started, unfinished document.
   size_t buffered() const { return buf_.size() - start_; }
   // Stream offset of the first unconsumed byte (for error messages).

@@ -24,6 +24,18 @@ const char* OutcomeName(Outcome o) {
       return "garbage";
     case Outcome::kNotAReport:
       return "not_a_report";
+    case Outcome::kChat:
+      return "chat";
+    case Outcome::kChatIncident:
+      return "chat_incident";
+    case Outcome::kMarker:
+      return "marker";
+    case Outcome::kMarkerIncident:
+      return "marker_incident";
+    case Outcome::kUnknownIncident:
+      return "unknown_incident";
+    case Outcome::kNegotiation:
+      return "negotiation";
   }
   return "unknown";
 }
@@ -84,6 +96,10 @@ void Counters::Render(std::string& out) const {
        cut_slow.load());
   line("ncc_cot_connections_refused_busy_total", "CoT connections refused at the connection limit",
        "counter", refused_busy.load());
+  line("ncc_cot_relayed_total", "CoT documents relayed from one TAK client to another", "counter",
+       relayed.load());
+  line("ncc_cot_proto_connections_total", "CoT connections that switched to TAK protocol v1",
+       "counter", proto_clients.load());
 }
 
 }  // namespace ncc::cot

@@ -4,9 +4,8 @@
 // entered on the device) and whose <contact callsign> names a unit becomes a position fix for
 // that unit — a marker someone placed on the map (how "h-g-i-g-o") with a unit's callsign never
 // moves the unit (the AVL lane then decides, with cot.ingest on the unit's label, whether this key
-// may move it: only units of the key's agency within its clearance). Every other type is
-// counted as ignored: hostile/unknown/neutral atoms (a-h, a-u, a-n), map markers and
-// drawings (b-m-...), chat (b-t-f), pings (t-x-c-t), and any other.
+// may move it: only units of the key's agency within its clearance). Chat, markers and drawings
+// are the hub's (hub.h, listener.cc); pings (t-x-c-t) and any other type are counted as ignored.
 #pragma once
 
 #include <array>
@@ -30,8 +29,15 @@ enum class Outcome : uint8_t {
   kOversized,        // larger than the event limit (disconnected)
   kGarbage,          // bytes between events that cannot start one (disconnected)
   kNotAReport,       // a friendly atom placed by hand on a map (how not m-g / h-e): no fix
+  // The hub (hub.h): relayed to the other TAK clients allowed to see it, and
+  kChat,             //   GeoChat naming no incident (a group or direct chat)
+  kChatIncident,     //   GeoChat naming an incident: also posted as the incident's message
+  kMarker,           //   a marker or drawing naming no incident
+  kMarkerIncident,   //   a marker or drawing naming an incident: also the incident's note
+  kUnknownIncident,  // chat or marker naming an incident the key may not see: dropped
+  kNegotiation,      // a TAK protocol request (t-x-takp-q), answered
 };
-inline constexpr size_t kOutcomes = 9;
+inline constexpr size_t kOutcomes = 15;
 const char* OutcomeName(Outcome o);
 
 // Friendly atoms: "a-f-" followed by a dimension ("a-f-G-U-C", "a-f-A").
@@ -54,7 +60,8 @@ Mapping Map(const CotEvent& event, const World& world, std::string_view agency);
 struct Counters {
   std::array<std::atomic<uint64_t>, kOutcomes> events{};
   std::atomic<uint64_t> connections_open{0}, connections_total{0}, sign_ins_refused{0},
-      handshakes_failed{0}, feed_events{0}, cut_slow{0}, refused_busy{0};
+      handshakes_failed{0}, feed_events{0}, cut_slow{0}, refused_busy{0}, relayed{0},
+      proto_clients{0};
   void Count(Outcome o) { ++events[static_cast<size_t>(o)]; }
   uint64_t count(Outcome o) const { return events[static_cast<size_t>(o)].load(); }
   void Render(std::string& out) const;

@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "exchange/cot/framer.h"
+#include "exchange/cot/hub.h"
 #include "exchange/cot/records.h"
+#include "exchange/cot/tak_proto.h"
 #include "net/tls_context.h"
 #include "visibility/access.h"
 
@@ -38,6 +40,38 @@ struct Shared {
   Authenticator authenticate;
   const ListenerOptions& options;
   Counters& counters;
+  Hub& hub;
+};
+
+// A TAK protocol control event (t-x-takp-v offer, t-x-takp-r response) around `control`.
+std::string ControlEvent(std::string_view type, std::string_view uid, int64_t now_ms,
+                         std::string_view control) {
+  std::string out = "<event version=\"2.0\" uid=\"" + Escape(uid) + "\" type=\"" +
+                    std::string(type) + "\" how=\"m-g\" time=\"" + FormatTime(now_ms) +
+                    "\" start=\"" + FormatTime(now_ms) + "\" stale=\"" +
+                    FormatTime(now_ms + 60'000) + "\">";
+  out += "<point lat=\"0.0\" lon=\"0.0\" hae=\"0.0\" ce=\"9999999\" le=\"9999999\"/>";
+  out += "<detail><TakControl>" + std::string(control) + "</TakControl></detail></event>";
+  return out;
+}
+
+// Where a relayed chat or marker that names no record is seen: the sender's own agency.
+auth::RecordLabel SenderLabel(const auth::Principal& who) {
+  return {who.agency, Classification::kRestricted, {}};
+}
+
+// What an event that names an incident is relayed under: the incident's label, never below
+// restricted (as PostMessage labels the incident's messages).
+auth::RecordLabel IncidentRelayLabel(const Incident& i) {
+  auth::RecordLabel label = LabelOf(i);
+  label.classification = std::max(label.classification, Classification::kRestricted);
+  return label;
+}
+
+// One inbound event and its XML document (as received, or made from a v1 message).
+struct Inbound {
+  CotEvent event;
+  std::string doc;
 };
 
 // The records a page of events touched: their current state is what a TAK client wants.
@@ -82,7 +116,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       : s_(shared),
         stream_(std::forward<StreamArgs>(args)...),
         timer_(stream_.get_executor()),
-        framer_(shared.options.max_event_bytes) {
+        framer_(shared.options.max_event_bytes),
+        proto_framer_(shared.options.max_event_bytes) {
     error_code ec;
     auto ep = stream_.lowest_layer().remote_endpoint(ec);
     remote_ = ec ? "?" : ep.address().to_string();
@@ -92,6 +127,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   ~Session() {
     if (listener_) s_.engine.feed().Unlisten(listener_);
+    if (hub_id_) s_.hub.Leave(hub_id_);
     --s_.counters.connections_open;
   }
 
@@ -195,6 +231,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     who_ = std::move(*who);
     Deadline(s_.options.idle_timeout);
+    JoinHub();
+    // TAK protocol negotiation, step 3: ncc offers version 1 once per connection.
+    Send(ControlEvent("t-x-takp-v", "ncc-takp-" + std::to_string(hub_id_), s_.clock.Now().ms,
+                      "<TakProtocolSupport version=\"1\"/>"));
     StartFeed();
     return true;
   }
@@ -204,13 +244,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     SendErrorAndClose(why);
   }
 
-  // Frames, parses and maps what arrived; submits the fixes of this read as one batch.
+  // Frames, parses and maps what arrived (XML, or v1 once negotiated); submits the fixes and
+  // the hub's work of this read as one batch.
   void Ingest(std::string_view data) {
-    framer_.Append(data);
-    std::vector<CotEvent> events;
+    if (proto_)
+      proto_framer_.Append(data);
+    else
+      framer_.Append(data);
+    std::vector<Inbound> events;
     Status fatal;
-    for (;;) {
-      auto next = framer_.Next();
+    while (fatal.ok()) {
+      auto next = proto_ ? proto_framer_.Next() : framer_.Next();
       if (!next.ok()) {
         fatal = next.status();
         s_.counters.Count(fatal.code() == StatusCode::kResourceExhausted ? Outcome::kOversized
@@ -218,9 +262,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         break;
       }
       if (!*next) break;
-      auto event = ParseEvent(**next);
+      std::string doc = std::move(**next);
+      if (proto_ && !FromProto(doc, fatal)) continue;
+      auto event = ParseEvent(doc);
       if (event.ok()) {
-        events.push_back(std::move(*event));
+        if (KindOf(*event) == Kind::kNegotiation) {
+          Negotiate(*event);
+          continue;
+        }
+        events.push_back({std::move(*event), std::move(doc)});
         continue;
       }
       // Not XML or not an event: the stream is not what it claims, stop reading it. A bad
@@ -238,26 +288,131 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Read();
   }
 
-  void Submit(const std::vector<CotEvent>& events) {
+  // A v1 payload into the XML document ParseEvent reads (in `doc`). False when there is no
+  // event: a TakControl-only message, a bad value (counted, skipped), or a payload that is no
+  // TakMessage or whose xmlDetail is not XML (`fatal`).
+  bool FromProto(std::string& doc, Status& fatal) {
+    auto xml = TakMessageToXml(doc);
+    if (xml.ok()) {
+      if (!*xml) return false;
+      doc = std::move(**xml);
+      return true;
+    }
+    if (xml.status().field() == "takmessage" || xml.status().field() == "xmlDetail") {
+      fatal = xml.status();
+      s_.counters.Count(Outcome::kMalformed);
+    } else {
+      s_.counters.Count(Outcome::kInvalid);
+    }
+    return false;
+  }
+
+  // TAK protocol negotiation, steps 5-7: a request for version 1 is accepted once; from the
+  // "true" response on both directions are v1 (the bytes after the request included).
+  void Negotiate(const CotEvent& e) {
+    s_.counters.Count(Outcome::kNegotiation);
+    if (e.type != "t-x-takp-q") return;
+    bool accept = !proto_ && e.tak_request == 1;
+    Send(ControlEvent(
+        "t-x-takp-r", e.uid, s_.clock.Now().ms,
+        accept ? "<TakResponse status=\"true\"/>" : "<TakResponse status=\"false\"/>"));
+    if (!accept) return;
+    proto_ = true;
+    ++s_.counters.proto_clients;
+    proto_framer_.Append(framer_.TakeRest());
+  }
+
+  // What the hub does with an event that moved no unit: its outcome, the label it is relayed
+  // under (nullopt: not relayed) and the command for the incident it names.
+  std::optional<auth::RecordLabel> Route(const CotEvent& e, const World& w, Outcome& outcome,
+                                         std::vector<Command>& commands) const {
+    const Kind kind = KindOf(e);
+    if (kind == Kind::kOwnPosition) return SenderLabel(*who_);  // a device that is no unit
+    if (kind != Kind::kChat && kind != Kind::kMarker) return std::nullopt;
+    const bool chat = kind == Kind::kChat;
+    auto named = NamedIncident(e);
+    if (!named) {
+      outcome = chat ? Outcome::kChat : Outcome::kMarker;
+      return SenderLabel(*who_);
+    }
+    const Incident* i = w.FindIncident(*named);
+    if (!i || !Visible(LabelOf(*i))) {  // as if it did not exist: nothing is said of it
+      outcome = Outcome::kUnknownIncident;
+      return std::nullopt;
+    }
+    outcome = chat ? Outcome::kChatIncident : Outcome::kMarkerIncident;
+    if (!chat)
+      commands.emplace_back(AddIncidentNote{i->id, MarkerNoteText(e)});
+    else if (auto text = ChatMessageText(e))
+      commands.emplace_back(PostMessage{i->id, std::move(*text), Classification::kRestricted, {}});
+    return IncidentRelayLabel(*i);
+  }
+
+  void Submit(std::vector<Inbound>& events) {
     if (events.empty()) return;
     std::vector<PositionFix> fixes;
+    std::vector<Command> commands;
+    std::vector<std::pair<size_t, auth::RecordLabel>> relays;  // index into events, label
+    const CotEvent* own = nullptr;                             // the device's latest own report
     s_.engine.Read([&](const World& w) {
-      for (const CotEvent& e : events) {
+      for (size_t at = 0; at < events.size(); ++at) {
+        const CotEvent& e = events[at].event;
         Mapping m = Map(e, w, who_->agency);
-        s_.counters.Count(m.outcome);
+        if (KindOf(e) == Kind::kOwnPosition) own = &e;
         if (m.outcome == Outcome::kPosition) {
           fixes.push_back(m.fix);
           own_units_.insert(m.fix.unit);  // never sent back to the device that reports it
+        } else if (auto label = Route(e, w, m.outcome, commands)) {
+          relays.emplace_back(at, std::move(*label));
         }
         if (m.outcome == Outcome::kUnknownCallsign)
           s_.lane.counters().Rejected(monitor::Source::kCot, monitor::Reason::kUnknownUnit);
+        s_.counters.Count(m.outcome);
       }
     });
+    if (own) s_.hub.Identify(hub_id_, own->uid, own->callsign);
+    for (auto& [at, label] : relays)
+      s_.hub.Relay(hub_id_, label, events[at].event, std::move(events[at].doc));
+    // Through the engine like every write that names a record: the log, the console, the feed.
+    for (Command& c : commands)
+      s_.engine.Submit(std::move(c), who_->user, who_->agency, [](CommandOutcome o) {
+        if (!o.status.ok()) spdlog::warn("CoT to an incident not stored: {}", o.status.ToString());
+      });
     if (fixes.empty()) return;
     // Refusals are counted by the lane per reason (source "cot"); TAK has no acknowledgements.
     s_.lane.Submit(monitor::Source::kCot, *who_, std::move(fixes), [](monitor::BatchResult r) {
       if (!r.status.ok()) spdlog::warn("CoT fixes not stored: {}", r.status.ToString());
     });
+  }
+
+  // --- The hub -------------------------------------------------------------------------------
+
+  void JoinHub() {
+    std::weak_ptr<Session> weak = shared_from_this();
+    auto executor = stream_.get_executor();
+    hub_id_ = s_.hub.Join(*who_, [weak, executor](RelayedPtr doc) {
+      net::post(executor, [weak, doc = std::move(doc)] {
+        if (auto self = weak.lock()) self->Deliver(*doc);
+      });
+    });
+  }
+
+  void Deliver(const Relayed& doc) {
+    if (closed_ || closing_) return;
+    ++s_.counters.relayed;
+    if (!proto_) return Send(doc.xml());
+    if (!doc.framed_proto().empty()) Send(doc.framed_proto());
+  }
+
+  // A document of ncc's own in the protocol this client speaks.
+  void Emit(std::string xml) {
+    if (!proto_) return Send(std::move(xml));
+    auto payload = XmlToTakMessage(xml);
+    if (!payload.ok()) {
+      spdlog::warn("CoT feed: not sent as TAK protocol v1: {}", payload.status().ToString());
+      return;
+    }
+    Send(FrameTakMessage(*payload));
   }
 
   // --- Outbound feed -------------------------------------------------------------------------
@@ -356,7 +511,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     for (auto& doc : out) {
       ++s_.counters.feed_events;
-      Send(std::move(doc));
+      Emit(std::move(doc));
       if (closed_ || closing_) return;
     }
   }
@@ -412,6 +567,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void Close() {
     if (closed_) return;
     closed_ = true;
+    if (hub_id_) {
+      s_.hub.Leave(hub_id_);
+      hub_id_ = 0;
+    }
     if (listener_) {
       s_.engine.feed().Unlisten(listener_);
       listener_ = 0;
@@ -431,6 +590,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::array<char, 16384> rbuf_;
   std::string line_;  // the ncc-key line, until signed in
   Framer framer_;
+  ProtoFramer proto_framer_;
+  bool proto_ = false;  // TAK protocol v1 negotiated: both directions
+  uint64_t hub_id_ = 0;
   std::optional<auth::Principal> who_;
   std::set<UnitId> own_units_;  // units this connection reports: not echoed back to it
   Seq cursor_;
@@ -446,6 +608,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 struct Listener::Impl {
   ListenerOptions options;
   Counters counters;
+  Hub hub;
   Shared shared;
   std::optional<net::ssl::context> tls;  // before the sessions' io_context: they use it
   net::io_context ioc;
@@ -455,7 +618,7 @@ struct Listener::Impl {
   Impl(Engine& engine, monitor::AvlLane& lane, const Clock& clock, Authenticator authenticate,
        ListenerOptions o)
       : options(std::move(o)),
-        shared{engine, lane, clock, std::move(authenticate), options, counters},
+        shared{engine, lane, clock, std::move(authenticate), options, counters, hub},
         ioc(std::max(1, options.threads)) {}
 
   void Accept() {
