@@ -7,6 +7,8 @@
 #   make asan / make tsan - the same tests built with AddressSanitizer+UBSan / ThreadSanitizer
 #   make package - the Debian package build/release/ncc_<version>_amd64.deb (systemd unit, user ncc,
 #                /etc/ncc/ncc.conf; docs/operations.md)
+#   make peers - the independent peers of the integration tests (npm, pinned in
+#                tests/peers/*/package-lock.json; `make build` and `make test` run it)
 #   make console - the web console (TypeScript + Vite + MapLibre, npm packages pinned in
 #                web/package-lock.json) into web/dist, which `ncc serve` serves by default
 DATA ?= $(abspath ../shared/data)
@@ -16,7 +18,7 @@ REGION ?= sf-north-2020
 BASEMAP ?= build/basemap/$(REGION).mbtiles
 JOBS ?= $(shell nproc)
 
-.PHONY: setup console build release package basemap demo test asan tsan fault fault-report bench soak fuzz fuzz-build format format-check clean
+.PHONY: setup console peers build release package basemap demo test asan tsan fault fault-report bench soak fuzz fuzz-build format format-check clean
 
 setup:
 	@scripts/setup
@@ -32,12 +34,21 @@ web/node_modules/.ncc-installed: web/package.json web/package-lock.json
 web/dist/index.html: web/node_modules/.ncc-installed $(WEB_SRC)
 	cd web && npm run build
 
+# Independent peers the integration tests check ncc against (tests/peers/*/package-lock.json):
+# installed here, never downloaded at test time.
+PEERS := tests/peers/eido
+peers: $(PEERS:%=%/node_modules/.ncc-installed)
+
+tests/peers/%/node_modules/.ncc-installed: tests/peers/%/package.json tests/peers/%/package-lock.json
+	cd tests/peers/$* && npm ci --no-audit --no-fund
+	touch $@
+
 # Road graph of the demo's city, for recommendations by road ETA and route lines.
 GRAPH ?= build/sf-north-2020.graph
 $(GRAPH): | release
 	build/release/src/app/ncc import-osm $(DATA)/osm/sf-north-2020.osm --out $@
 
-build: setup console
+build: setup console peers
 	cmake --preset dev >/dev/null
 	cmake --build --preset dev -j $(JOBS)
 

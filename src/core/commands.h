@@ -46,6 +46,12 @@ struct AddIncidentNote {
   IncidentId id;
   std::string text;
 };
+// An operator's (or a partner's EIDO's) new priority for an open incident.
+struct ChangeIncidentPriority {
+  IncidentId id;
+  int32_t priority = 3;
+  std::string reason;
+};
 struct RegisterUnit {
   std::string callsign;
   std::string agency;
@@ -219,7 +225,7 @@ using Command =
                  SplitIncident, SetWatchlistEntry, RemoveWatchlistEntry, RecordRecommendation,
                  AssignUnits, EscalateSla, RequestResources, AnswerResourceRequest, ShareUnit,
                  RecordCoverage, ReclassifyUnit, ReclassifyIncident, PostMessage, TagZones,
-                 RegisterWebhook, RemoveWebhook>;
+                 RegisterWebhook, RemoveWebhook, ChangeIncidentPriority>;
 
 // Plates are compared normalised: ASCII letters upper-cased; spaces, tabs, dashes, dots and
 // underscores dropped; other bytes (e.g. Arabic script) kept as they are.
