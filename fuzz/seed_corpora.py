@@ -44,7 +44,7 @@ TARGETS = [
     "avl_wire_fuzz", "mqtt_payload_fuzz", "dispatch_plans_fuzz", "cot_fuzz", "cap_fuzz",
     "webhook_url_fuzz", "osm_reader_fuzz", "positions_body_fuzz", "http_route_fuzz",
     "call_file_fuzz", "geocode_fuzz", "cap_feed_fuzz", "cap_import_config_fuzz",
-    "xmldsig_fuzz", "config_file_fuzz", "eido_import_fuzz",
+    "xmldsig_fuzz", "config_file_fuzz", "eido_import_fuzz", "cap_warning_fuzz",
 ]
 
 
