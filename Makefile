@@ -7,6 +7,8 @@
 #   make asan / make tsan - the same tests built with AddressSanitizer+UBSan / ThreadSanitizer
 #   make package - the Debian package build/release/ncc_<version>_amd64.deb (systemd unit, user ncc,
 #                /etc/ncc/ncc.conf; docs/operations.md)
+#   make peers - the independent peers of the integration tests (npm, pinned in
+#                tests/peers/*/package-lock.json; `make build` and `make test` run it)
 #   make console - the web console (TypeScript + Vite + MapLibre, npm packages pinned in
 #                web/package-lock.json) into web/dist, which `ncc serve` serves by default
 DATA ?= $(abspath ../shared/data)
@@ -32,10 +34,13 @@ web/node_modules/.ncc-installed: web/package.json web/package-lock.json
 web/dist/index.html: web/node_modules/.ncc-installed $(WEB_SRC)
 	cd web && npm run build
 
-# The independent TAK peer of the integration tests (@tak-ps/node-cot, pinned by its lockfile).
-peers: tests/peers/tak/node_modules/.ncc-installed
-tests/peers/tak/node_modules/.ncc-installed: tests/peers/tak/package.json tests/peers/tak/package-lock.json
-	cd tests/peers/tak && npm ci --no-audit --no-fund
+# Independent peers the integration tests check ncc against (tests/peers/*/package-lock.json):
+# installed here, never downloaded at test time. tak: @tak-ps/node-cot; eido: ajv.
+PEERS := tests/peers/tak tests/peers/eido
+peers: $(PEERS:%=%/node_modules/.ncc-installed)
+
+tests/peers/%/node_modules/.ncc-installed: tests/peers/%/package.json tests/peers/%/package-lock.json
+	cd tests/peers/$* && npm ci --no-audit --no-fund
 	touch $@
 
 # Road graph of the demo's city, for recommendations by road ETA and route lines.

@@ -46,6 +46,7 @@ TARGETS = [
     "webhook_url_fuzz", "osm_reader_fuzz", "positions_body_fuzz", "http_route_fuzz",
     "call_file_fuzz", "geocode_fuzz", "cap_feed_fuzz", "cap_import_config_fuzz",
     "xmldsig_fuzz", "config_file_fuzz", "plan_document_fuzz", "tak_proto_fuzz",
+    "eido_import_fuzz", "cap_warning_fuzz",
 ]
 
 
@@ -293,10 +294,11 @@ def build(data, out, seed_maker):
             s.add(t, fc)
         s.add("geojson_zones_fuzz", json.dumps({"type": "FeatureCollection", "features": feats[:1]}))
 
-    # EIDO: no parser reads it (ncc only writes EIDO), but it is real nested JSON for the
-    # HTTP body reader.
+    # EIDO: NENA's samples for the EIDO import (POST /api/v1/eido), and as real nested JSON for
+    # the HTTP body reader.
     for p in glob.glob(os.path.join(data, "eido", "**", "*.json"), recursive=True):
         s.add("json_body_fuzz", read(p))
+        s.add("eido_import_fuzz", read(p))
 
     # Positions: Berlin vehicle traces as HTTP batches (JSON, NDJSON), MQTT messages.
     if trace:

@@ -205,6 +205,9 @@ Status OpenBasemap(const ServeConfig& config, Running& running, std::string* sty
 Status StartWebhooks(const ServeConfig& config, Running& running) {
   webhooks::DeliveryOptions options;
   options.allowed_hosts = config.webhook_allow;
+  options.ca_file = config.webhook_ca;
+  options.max_attempts = config.webhook_attempts;
+  options.min_backoff = std::chrono::milliseconds(config.webhook_backoff_ms);
   auto registry =
       webhooks::Registry::Start(config.data_dir + "/webhooks.db",
                                 WebhookFetch(*running.engine, *running.auth), std::move(options));
@@ -305,6 +308,18 @@ void AddExchangeOptions(CLI::App* cmd, ServeConfig& c) {
                   "EIDO issuingElementIdentification and the domain of its ids");
   cmd->add_option("--webhook-allow", c.webhook_allow,
                   "Host webhooks may deliver to besides loopback (repeat for more)");
+  cmd->add_option("--webhook-ca", c.webhook_ca,
+                  "CA certificates (PEM) https webhook subscribers are checked against "
+                  "(default: the system's store)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--webhook-attempts", c.webhook_attempts,
+                  "Attempts to deliver one event before it becomes a dead letter")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  cmd->add_option("--webhook-backoff-ms", c.webhook_backoff_ms,
+                  "Wait after a webhook's first failure, doubled per failure up to 30 s, jittered")
+      ->check(CLI::Range(1, 30000))
+      ->capture_default_str();
 }
 
 void AddAlarmOptions(CLI::App* cmd, ServeConfig& c) {
@@ -528,6 +543,10 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
            std::to_string(w->counters().delivered.load()) + "\n";
     out += "ncc_webhook_deliveries_total{outcome=\"failed\"} " +
            std::to_string(w->counters().failed.load()) + "\n";
+    out += "ncc_webhook_deliveries_total{outcome=\"dead_letter\"} " +
+           std::to_string(w->counters().dead_letters.load()) + "\n";
+    out += "ncc_webhook_deliveries_total{outcome=\"redelivered\"} " +
+           std::to_string(w->counters().redelivered.load()) + "\n";
   });
   running->zone_tagger = std::make_unique<monitor::ZoneTagger>(
       *running->engine, [lane = running->lane.get()] { return lane->zones(); });

@@ -85,6 +85,9 @@ struct ServeConfig {
   std::vector<std::string> cap_trust;      // partner certificates (PEM files or folders)
   std::string cap_signatures = "record";   // record | refuse-invalid | require
   std::vector<std::string> webhook_allow;  // hosts webhooks may target besides loopback
+  std::string webhook_ca;                  // CAs of https subscribers; empty: the system's
+  int webhook_attempts = 8;                // attempts of one event before a dead letter
+  int webhook_backoff_ms = 250;            // first wait after a failure (doubles, up to 30 s)
   // Where the event log lives (docs/store-postgres.md): empty or sqlite:DIR, or postgres:URL
   // (then only the log is in PostgreSQL; auth.db, anchors, snapshots, webhooks stay in
   // data_dir). node: this node's name in the shard's lease (empty: the host name).
@@ -94,7 +97,7 @@ struct ServeConfig {
 };
 
 // --cap-sender, --cap-areas, --cap-rules, --cap-trust, --cap-signatures, --eido-issuer,
-// --webhook-allow on `serve` and `demo`.
+// --webhook-allow, --webhook-ca, --webhook-attempts, --webhook-backoff-ms on `serve` and `demo`.
 void AddExchangeOptions(CLI::App* cmd, ServeConfig& config);
 
 // --correlation-rules, --alarm-sources, --correlate-calls on `serve` and `demo`.

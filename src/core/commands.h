@@ -46,6 +46,12 @@ struct AddIncidentNote {
   IncidentId id;
   std::string text;
 };
+// An operator's (or a partner's EIDO's) new priority for an open incident.
+struct ChangeIncidentPriority {
+  IncidentId id;
+  int32_t priority = 3;
+  std::string reason;
+};
 struct RegisterUnit {
   std::string callsign;
   std::string agency;
@@ -278,7 +284,7 @@ using Command =
                  RecordCoverage, ReclassifyUnit, ReclassifyIncident, PostMessage, TagZones,
                  RegisterWebhook, RemoveWebhook, DefinePlan, ApprovePlan, ChangePlanStatus,
                  ChangePlanPhase, ChangePlanTask, CheckPlanTask, FireDecisionPoint,
-                 EscalatePlanTask, DraftSitRep, ApproveSitRep>;
+                 EscalatePlanTask, DraftSitRep, ApproveSitRep, ChangeIncidentPriority>;
 
 // Plates are compared normalised: ASCII letters upper-cased; spaces, tabs, dashes, dots and
 // underscores dropped; other bytes (e.g. Arabic script) kept as they are.

@@ -99,6 +99,22 @@ StatusOr<Decision> On(const AddIncidentNote& c, const World& world, const Comman
   return d;
 }
 
+StatusOr<Decision> On(const ChangeIncidentPriority& c, const World& world, const CommandContext&) {
+  auto found = OpenIncident(world, c.id);
+  if (!found.ok()) return found.status();
+  const Incident& i = **found;
+  if (c.priority < 1 || c.priority > 5)
+    return InvalidArgument("must be 1 (most urgent) to 5", "priority");
+  NCC_RETURN_IF_ERROR(CheckText(c.reason, Limits::kNote, "reason", false));
+  if (IsTerminal(i.status))
+    return FailedPrecondition("incident is " + std::string(Name(i.status)), "id");
+  Decision d;
+  if (c.priority == i.priority) return d;  // nothing to change, nothing to log
+  d.events.push_back({IncidentPriorityChanged{i.id, i.priority, c.priority, c.reason}, i.agency,
+                      i.classification});
+  return d;
+}
+
 StatusOr<Decision> On(const RegisterUnit& c, const World& world, const CommandContext& ctx) {
   NCC_RETURN_IF_ERROR(CheckText(c.callsign, Limits::kShortText, "callsign", true));
   NCC_RETURN_IF_ERROR(CheckCode(c.kind, 32, "kind"));

@@ -64,6 +64,23 @@ TEST_F(WorldTest, AssignmentDrivesUnitAndIncidentStatus) {
   MustRun(ChangeIncidentStatus{inc, IncidentStatus::kClosed, ""});
 }
 
+TEST_F(WorldTest, PriorityChangesOnAnOpenIncidentOnly) {
+  IncidentId inc(MustRun(CreateIncident{"fire.structure", 3, {37.78, -122.41}, "", "", ""}));
+  size_t logged = log.size();
+  MustRun(ChangeIncidentPriority{inc, 3, "same"});
+  EXPECT_EQ(log.size(), logged);  // unchanged: nothing logged
+  MustRun(ChangeIncidentPriority{inc, 1, "partner EIDO"});
+  EXPECT_EQ(world.FindIncident(inc)->priority, 1);
+  EXPECT_EQ(world.FindIncident(inc)->timeline.back().text, "3 -> 1: partner EIDO");
+  auto bad = Run(ChangeIncidentPriority{inc, 6, ""});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().field(), "priority");
+  MustRun(ChangeIncidentStatus{inc, IncidentStatus::kCancelled, ""});
+  bad = Run(ChangeIncidentPriority{inc, 2, ""});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kFailedPrecondition);
+}
+
 TEST_F(WorldTest, NoDoubleBooking) {
   IncidentId a(MustRun(CreateIncident{"medical.cardiac", 1, {37.78, -122.41}}));
   IncidentId b(MustRun(CreateIncident{"medical.fall", 3, {37.79, -122.42}}));

@@ -786,6 +786,7 @@ Api::Api(Engine& engine, auth::Auth& auth, const auth::Clock& clock, ApiOptions 
   rooms_.push_back(std::make_unique<DispatchRoutes>(core, services.dispatch));
   rooms_.push_back(std::make_unique<CotRoutes>(core, services.lane));
   rooms_.push_back(std::make_unique<ExportRoutes>(core, services.alarms, services.webhooks));
+  rooms_.push_back(std::make_unique<EidoRoutes>(core));
   rooms_.push_back(std::make_unique<BasemapRoutes>(core, services.basemap, services.fonts,
                                                    services.basemap_style));
   rooms_.push_back(std::make_unique<PlanRoutes>(core));

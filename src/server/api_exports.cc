@@ -8,6 +8,8 @@
 //   POST   /api/v1/webhooks              {url, events?, agency?} (webhook.manage)
 //   GET    /api/v1/webhooks              the subscriptions of the caller's agency
 //   DELETE /api/v1/webhooks/{id}
+//   GET    /api/v1/webhooks/{id}/deliveries  the delivery attempts (paged) and dead letters
+//   POST   /api/v1/webhooks/{id}/redeliver   {"seq"?}: dead letters sent again
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
@@ -46,6 +48,21 @@ json SubscriptionJson(const webhooks::Subscription& s) {
           {"clearance", Name(s.principal.clearance)},
           {"created", FormatTime(s.created)},
           {"cursor", s.cursor.value}};
+}
+
+// ?limit= / ?after= within bounds; the first malformed one is written into `error`.
+uint64_t QueryNumber(const HttpRequest& r, const char* name, uint64_t fallback, uint64_t max,
+                     Status& error) {
+  auto it = r.query.find(name);
+  if (it == r.query.end() || it->second.empty()) return fallback;
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+  if (ec != std::errc() || p != it->second.data() + it->second.size() || v > max) {
+    if (error.ok())
+      error = InvalidArgument("must be an integer from 0 to " + std::to_string(max), name);
+    return fallback;
+  }
+  return v;
 }
 
 HttpResponse NoWebhooks() {
@@ -163,6 +180,80 @@ void ExportRoutes::AddRoutes(Router& router) {
               BodyType::kNone, [this, manage](const RouteCall& c, Reply reply) {
                 if (manage(c, reply)) DeleteWebhook(c.request(), c.Id(), c.who(), std::move(reply));
               }});
+  router.Add({"GET", "/api/v1/webhooks/{id}/deliveries", Action::kWebhookManage, Gate::kSignedIn,
+              BodyType::kNone, [this, manage](const RouteCall& c, Reply reply) {
+                if (manage(c, reply))
+                  DeliveriesRoute(c.request(), c.Id(), c.who(), std::move(reply));
+              }});
+  router.Add({"POST", "/api/v1/webhooks/{id}/redeliver", Action::kWebhookManage, Gate::kSignedIn,
+              BodyType::kJson, [this, manage](const RouteCall& c, Reply reply) {
+                if (manage(c, reply))
+                  RedeliverRoute(c.request(), c.Id(), c.who(), std::move(reply));
+              }});
+}
+
+// Another agency's subscription is not disclosed: 404, as for an unknown id.
+bool ExportRoutes::OwnWebhook(uint64_t id, Who who, Reply& reply) {
+  auto found = webhooks_->Find(id);
+  if (found && found->principal.agency == who.agency) return true;
+  reply(ErrorResponse(NotFound("no webhook " + std::to_string(id), "id")));
+  return false;
+}
+
+// GET /api/v1/webhooks/{id}/deliveries?after=&limit=: the attempts, oldest first, and the dead
+// letters waiting.
+void ExportRoutes::DeliveriesRoute(const HttpRequest& r, uint64_t id, Who who, Reply reply) {
+  if (!OwnWebhook(id, who, reply)) return;
+  Status err;
+  uint64_t limit = QueryNumber(r, "limit", 100, 1000, err);
+  uint64_t after = QueryNumber(r, "after", 0, UINT64_MAX >> 1, err);
+  if (!err.ok()) return reply(ErrorResponse(AsMalformed(err)));
+  auto history = webhooks_->Deliveries(id, after, limit);
+  auto letters = webhooks_->DeadLetters(id);
+  if (!history.ok()) return reply(ErrorResponse(history.status()));
+  if (!letters.ok()) return reply(ErrorResponse(letters.status()));
+  json items = json::array(), dead = json::array();
+  for (const webhooks::Attempt& a : *history)
+    items.push_back({{"id", a.id},
+                     {"seq", a.seq.value},
+                     {"event", a.event},
+                     {"attempt", a.attempt},
+                     {"time", FormatTime(a.time)},
+                     {"outcome", a.outcome},
+                     {"http_status", a.http_status ? json(a.http_status) : json(nullptr)},
+                     {"error", a.error.empty() ? json(nullptr) : json(a.error)}});
+  for (const webhooks::DeadLetter& d : *letters)
+    dead.push_back({{"seq", d.seq.value},
+                    {"event", d.event},
+                    {"attempts", d.attempts},
+                    {"failed", FormatTime(d.failed)},
+                    {"error", d.error},
+                    {"queued", d.queued}});
+  json out = {{"items", items}, {"dead_letters", dead}};
+  out["next_after"] = items.size() == limit ? json(history->back().id) : json(nullptr);
+  reply(JsonResponse(200, out));
+}
+
+// POST /api/v1/webhooks/{id}/redeliver {"seq"?}: queues the dead letters (all, or one) for the
+// delivery thread; 202 with how many.
+void ExportRoutes::RedeliverRoute(const HttpRequest& r, uint64_t id, Who who, Reply reply) {
+  if (!OwnWebhook(id, who, reply)) return;
+  std::optional<Seq> seq;
+  if (!r.body.empty()) {
+    auto parsed = ParseJsonBody(r.body);
+    if (!parsed.ok()) return reply(ErrorResponse(AsMalformed(parsed.status())));
+    FieldReader f(*parsed, {"seq"});
+    auto n = f.Integer("seq", false);
+    if (!f.ok()) return reply(ErrorResponse(AsMalformed(f.status())));
+    if (n && *n <= 0) return reply(ErrorResponse(Malformed("must be a positive seq", "seq")));
+    if (n) seq = Seq(static_cast<uint64_t>(*n));
+  }
+  auto queued = webhooks_->Redeliver(id, seq);
+  if (!queued.ok()) return reply(ErrorResponse(queued.status()));
+  if (seq && *queued == 0)
+    return reply(
+        ErrorResponse(NotFound("no dead letter at seq " + std::to_string(seq->value), "seq")));
+  reply(JsonResponse(202, {{"queued", *queued}}));
 }
 
 void ExportRoutes::ListWebhooks(Who who, Reply reply) {

@@ -310,8 +310,31 @@ class ExportRoutes final : public ApiRoom {
   void ListWebhooks(Who who, Reply reply);
   void AddWebhook(const HttpRequest& r, Who who, Reply reply);
   void DeleteWebhook(const HttpRequest& r, uint64_t id, Who who, Reply reply);
+  bool OwnWebhook(uint64_t id, Who who, Reply& reply);
+  void DeliveriesRoute(const HttpRequest& r, uint64_t id, Who who, Reply reply);
+  void RedeliverRoute(const HttpRequest& r, uint64_t id, Who who, Reply reply);
   alarms::Intake* alarms_;
   webhooks::Registry* webhooks_;
+};
+
+// EIDO import: a partner's (or another ncc's) NENA EIDO creates or updates an incident through
+// the ordinary commands, one after the other (api_eido.cc).
+class EidoRoutes final : public ApiRoom {
+ public:
+  using ApiRoom::ApiRoom;
+  void AddRoutes(Router& router) override;
+
+ private:
+  struct Import;
+  void ImportRoute(const HttpRequest& r, Who who, Reply reply);
+  void Create(const HttpRequest& r, std::shared_ptr<Import> import);
+  void Update(std::shared_ptr<Import> import, IncidentId id);
+  bool Allowed(Import& import);
+  void Next(std::shared_ptr<Import> import);
+  void AfterCreate(std::shared_ptr<Import> import, const CommandOutcome& o);
+  void Finish(std::shared_ptr<Import> import);
+  static nlohmann::json Echo(const Import& import);
+  static Status InEidoTerms(const Status& s, const std::string& step_field);
 };
 
 // The offline base map: tiles, TileJSON, style and label glyphs (api_basemap.cc). Public rows.

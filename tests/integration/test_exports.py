@@ -416,7 +416,7 @@ class Exports(unittest.TestCase):
         status, body = self.server.request("POST", "/api/v1/webhooks", {"url": "http://10.1.2.3/in"})
         self.assertEqual(status, 400, body)
         self.assertEqual(body["error"]["field"], "url")
-        for url in ("http://169.254.169.254/latest", "https://127.0.0.1/x", "http://u:p@127.0.0.1/"):
+        for url in ("http://169.254.169.254/latest", "https://10.0.0.9/x", "ftp://127.0.0.1/x", "http://u:p@127.0.0.1/"):
             status, body = self.server.request("POST", "/api/v1/webhooks", {"url": url})
             self.assertEqual((status, body["error"]["field"]), (400, "url"), url)
         status, body = self.server.request("POST", "/api/v1/webhooks",

@@ -121,7 +121,8 @@ std::string_view IncidentTypeCode(std::string_view type) {
   return "INFO";
 }
 
-std::string PidfLo(const LatLon& where, const std::string& entity, Time when) {
+std::string PidfLo(const LatLon& where, const std::string& entity, Time when,
+                   const std::string& landmark) {
   pugi::xml_document doc;
   pugi::xml_node presence = doc.append_child("presence");
   presence.append_attribute("xmlns") = "urn:ietf:params:xml:ns:pidf";
@@ -137,6 +138,13 @@ std::string PidfLo(const LatLon& where, const std::string& entity, Time when) {
   char pos[64];
   std::snprintf(pos, sizeof pos, "%.6f %.6f", where.lat, where.lon);
   point.append_child("gml:pos").text().set(pos);
+  // The landmark as RFC 5139's civic LMK beside the point (RFC 5491 §3.3: both describe the
+  // same place), so that an importer tells it from the address.
+  if (!landmark.empty()) {
+    pugi::xml_node civic = point.parent().append_child("ca:civicAddress");
+    civic.append_attribute("xmlns:ca") = "urn:ietf:params:xml:ns:pidf:geopriv10:civicAddr";
+    civic.append_child("ca:LMK").text().set(landmark.c_str());
+  }
   geopriv.append_child("gp:usage-rules");
   geopriv.append_child("gp:method").text().set("Manual");
   device.append_child("dm:timestamp").text().set(FormatTime(when).c_str());
@@ -174,8 +182,8 @@ json WriteEido(const Incident& i, const EidoOptions& o) {
 
   json location = Prologue(location_id, i.updated, owner);
   location["locationTypeDescriptionRegistryText"] = "Current Incident";
-  location["locationByValue"] =
-      PidfLo(i.location, "incident-" + std::to_string(i.id.value) + "@" + o.issuer, i.updated);
+  location["locationByValue"] = PidfLo(
+      i.location, "incident-" + std::to_string(i.id.value) + "@" + o.issuer, i.updated, i.landmark);
   std::string where = i.address;
   if (!i.landmark.empty())
     where += (where.empty() ? "" : " (") + i.landmark + (where.empty() ? "" : ")");

@@ -21,8 +21,10 @@ struct EidoOptions {
 // ("fire.structure" -> "FSTRU"; table in the doc).
 std::string_view IncidentTypeCode(std::string_view type);
 
-// The PIDF-LO document (RFC 4119/5491: a gml:Point in EPSG 4326) for a position.
-std::string PidfLo(const LatLon& where, const std::string& entity, Time when);
+// The PIDF-LO document (RFC 4119/5491: a gml:Point in EPSG 4326) for a position, with the
+// landmark, if any, as a civic address LMK (RFC 5139) beside it.
+std::string PidfLo(const LatLon& where, const std::string& entity, Time when,
+                   const std::string& landmark = "");
 
 nlohmann::json WriteEido(const Incident& incident, const EidoOptions& options);
 

@@ -29,13 +29,19 @@ StatusOr<Target> CheckUrl(std::string_view url, const std::vector<std::string>& 
   for (char c : url)
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
       return BadUrl("must not contain spaces or control characters");
-  constexpr std::string_view kScheme = "http://";
-  if (url.substr(0, kScheme.size()) != kScheme)
-    return BadUrl("only http:// URLs are delivered (TLS to subscribers is not supported yet)");
-  std::string_view rest = url.substr(kScheme.size());
+  Target t;
+  std::string_view rest;
+  if (url.substr(0, 7) == "http://") {
+    rest = url.substr(7);
+  } else if (url.substr(0, 8) == "https://") {
+    rest = url.substr(8);
+    t.tls = true;
+    t.port = 443;
+  } else {
+    return BadUrl("only http:// and https:// URLs are delivered");
+  }
   size_t slash = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, slash);
-  Target t;
   t.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (size_t hash = t.target.find('#'); hash != std::string::npos) t.target.resize(hash);
   if (t.target.empty() || t.target[0] != '/') t.target = "/" + t.target;

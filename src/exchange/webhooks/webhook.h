@@ -27,13 +27,16 @@ struct Subscription {
   Seq cursor;  // every event up to here was delivered (2xx) or is not for this subscription
 };
 
-// Where a URL points. Only plain http:// (no credentials in the URL); the host must be a
+// Where a URL points. http:// or https:// (no credentials in the URL); the host must be a
 // loopback address (127.0.0.0/8, ::1, localhost) or one of `allowed` exactly as written, so
-// that a webhook cannot make the server probe the inside of the network (SSRF).
+// that a webhook cannot make the server probe the inside of the network (SSRF). https is
+// delivered only to a certificate the trust store (--webhook-ca, else the system's) vouches
+// for, for that host name.
 struct Target {
   std::string host;
   uint16_t port = 80;
   std::string target;  // path and query, at least "/"
+  bool tls = false;    // https://
 };
 StatusOr<Target> CheckUrl(std::string_view url, const std::vector<std::string>& allowed);
 bool IsLoopbackHost(std::string_view host);
