@@ -6,35 +6,12 @@
 
 #include "core/json_writer.h"
 #include "core/lifecycle.h"
+#include "core/markup.h"
 
 namespace ncc::eido {
 namespace {
 
 using nlohmann::json;
-
-std::string Html(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 json Ref(const std::string& id) {
   return {{"$ref", id}};
@@ -198,7 +175,7 @@ json WriteEido(const Incident& i, const EidoOptions& o) {
                           std::to_string(k + 1) + ":" + o.issuer;
     json n = Prologue(note_id, t.time, owner);
     if (!t.actor.empty()) n["updatedByAgentReference"] = Ref(t.actor + "@" + o.issuer);
-    n["notesActionComments"] = Html(t.kind + ": " + t.text);
+    n["notesActionComments"] = EscapeMarkup(t.kind + ": " + t.text);
     notes.push_back(n);
     note_refs.push_back(Ref(note_id));
   }
