@@ -18,15 +18,6 @@ using nlohmann::json;
 
 constexpr size_t kKey = 64;
 
-HttpResponse HtmlResponse(std::string html) {
-  HttpResponse r;
-  r.body = std::move(html);
-  r.content_type = "text/html; charset=utf-8";
-  // The page is self-contained: no script runs in it, nothing is fetched from elsewhere.
-  r.headers.push_back({"Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"});
-  return r;
-}
-
 json Summary(const OperationPlan& p, const World& w, Time now) {
   plan::Progress g = plan::MeasureProgress(p, w, now);
   auto time = [](Time t) { return t.ms ? json(FormatTime(t)) : json(); };
@@ -50,6 +41,14 @@ json Summary(const OperationPlan& p, const World& w, Time now) {
 }
 
 }  // namespace
+
+HttpResponse HtmlPage(std::string html) {
+  HttpResponse r;
+  r.body = std::move(html);
+  r.content_type = "text/html; charset=utf-8";
+  r.headers.push_back({"Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"});
+  return r;
+}
 
 void PlanRoutes::AddRoutes(Router& router) {
   auto id = [](const RouteCall& c) { return c.Id(); };
@@ -188,8 +187,8 @@ void PlanRoutes::ShowRoute(uint64_t id, Who who, Reply reply, std::string_view v
     if (!p || !auth::CanSee(who, LabelOf(*p), Action::kPlanRead)) return std::nullopt;
     if (view == "/document") return JsonResponse(200, plan::PlanDocument(*p));
     if (view == "/matrix") return JsonResponse(200, plan::MatrixJson(*p, now));
-    if (view == "/matrix.html") return HtmlResponse(plan::MatrixHtml(*p, w, now));
-    if (view == "/forms.html") return HtmlResponse(plan::FormsHtml(*p, w, now));
+    if (view == "/matrix.html") return HtmlPage(plan::MatrixHtml(*p, w, now));
+    if (view == "/forms.html") return HtmlPage(plan::FormsHtml(*p, w, now));
     return JsonResponse(200, {{"plan", plan::PlanJson(*p)},
                               {"progress", plan::ProgressJson(plan::MeasureProgress(*p, w, now))}});
   });

@@ -99,6 +99,10 @@ Status WriteFileDurably(const std::string& path, std::string_view text);
 // (missing, not two numbers) or `name`.lat / `name`.lon (out of range).
 StatusOr<LatLon> ParsePointParam(const std::map<std::string, std::string>& query, const char* name);
 
+// A self-contained page (api_plans.cc): no script runs in it, nothing is fetched from
+// elsewhere (Content-Security-Policy default-src 'none', inline style only).
+HttpResponse HtmlPage(std::string html);
+
 // Replaces a unit's checkpointed position with the lane's newest and adds suspect/stale
 // (api_monitoring.cc); nothing without a lane.
 void OverlayLive(const monitor::AvlLane* lane, nlohmann::json& unit_json, UnitId id);

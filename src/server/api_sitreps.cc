@@ -18,14 +18,6 @@ using nlohmann::json;
 
 constexpr size_t kMaxAudience = 32;
 
-HttpResponse HtmlPage(std::string html) {
-  HttpResponse r;
-  r.body = std::move(html);
-  r.content_type = "text/html; charset=utf-8";
-  r.headers.push_back({"Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"});
-  return r;
-}
-
 // Whether every agency of the report's audience may see a record with `label` at all.
 bool AudienceSees(const auth::RecordLabel& label, const SitRep& r) {
   if (label.classification > r.classification) return false;
