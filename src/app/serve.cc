@@ -244,6 +244,15 @@ Status LoadCapImport(const ServeConfig& config, ApiOptions& options) {
   }
   options.cap_signatures = config.cap_signatures;
   options.cap_archive = config.data_dir + "/cap-received";
+  if (config.cap_sign_key.empty() != config.cap_sign_cert.empty())
+    return InvalidArgument("--cap-sign-key and --cap-sign-cert go together",
+                           config.cap_sign_key.empty() ? "cap-sign-key" : "cap-sign-cert");
+  if (!config.cap_sign_key.empty()) {
+    auto signer = xmldsig::Signer::Load(config.cap_sign_key, config.cap_sign_cert);
+    if (!signer.ok()) return signer.status();
+    spdlog::info("public warnings signed as {}", (*signer)->subject());
+    options.cap_signer = std::move(*signer);
+  }
   return Status::Ok();
 }
 
@@ -304,6 +313,11 @@ void AddExchangeOptions(CLI::App* cmd, ServeConfig& c) {
                   "refuse-invalid, require (only alerts a trusted partner signed)")
       ->check(CLI::IsMember({"record", "refuse-invalid", "require"}))
       ->capture_default_str();
+  cmd->add_option("--cap-sign-key", c.cap_sign_key,
+                  "PEM private key (RSA, no passphrase) signing the centre's public warnings "
+                  "(XML-DSig; with --cap-sign-cert)");
+  cmd->add_option("--cap-sign-cert", c.cap_sign_cert,
+                  "PEM certificate of --cap-sign-key, carried in each signature");
   cmd->add_option("--eido-issuer", c.eido_issuer,
                   "EIDO issuingElementIdentification and the domain of its ids");
   cmd->add_option("--webhook-allow", c.webhook_allow,

@@ -80,14 +80,15 @@ struct ServeConfig {
   // Exports and webhooks (docs/exchange.md).
   std::string cap_sender = "ncc@localhost";
   std::string eido_issuer = "ncc.localhost";
-  std::string cap_areas;                   // GeoJSON placing geocoded CAP areas; empty: none
-  std::string cap_rules;                   // CAP import rules (type, priority); empty: built-in
-  std::vector<std::string> cap_trust;      // partner certificates (PEM files or folders)
-  std::string cap_signatures = "record";   // record | refuse-invalid | require
-  std::vector<std::string> webhook_allow;  // hosts webhooks may target besides loopback
-  std::string webhook_ca;                  // CAs of https subscribers; empty: the system's
-  int webhook_attempts = 8;                // attempts of one event before a dead letter
-  int webhook_backoff_ms = 250;            // first wait after a failure (doubles, up to 30 s)
+  std::string cap_areas;                    // GeoJSON placing geocoded CAP areas; empty: none
+  std::string cap_rules;                    // CAP import rules (type, priority); empty: built-in
+  std::vector<std::string> cap_trust;       // partner certificates (PEM files or folders)
+  std::string cap_signatures = "record";    // record | refuse-invalid | require
+  std::string cap_sign_key, cap_sign_cert;  // signing the centre's public warnings (PEM)
+  std::vector<std::string> webhook_allow;   // hosts webhooks may target besides loopback
+  std::string webhook_ca;                   // CAs of https subscribers; empty: the system's
+  int webhook_attempts = 8;                 // attempts of one event before a dead letter
+  int webhook_backoff_ms = 250;             // first wait after a failure (doubles, up to 30 s)
   // Where the event log lives (docs/store-postgres.md): empty or sqlite:DIR, or postgres:URL
   // (then only the log is in PostgreSQL; auth.db, anchors, snapshots, webhooks stay in
   // data_dir). node: this node's name in the shard's lease (empty: the host name).
@@ -96,7 +97,8 @@ struct ServeConfig {
   int replicas = 1;  // jetstream: the stream's replicas when this node creates it
 };
 
-// --cap-sender, --cap-areas, --cap-rules, --cap-trust, --cap-signatures, --eido-issuer,
+// --cap-sender, --cap-areas, --cap-rules, --cap-trust, --cap-signatures, --cap-sign-key,
+// --cap-sign-cert, --eido-issuer,
 // --webhook-allow, --webhook-ca, --webhook-attempts, --webhook-backoff-ms on `serve` and `demo`.
 void AddExchangeOptions(CLI::App* cmd, ServeConfig& config);
 

@@ -58,6 +58,10 @@ constexpr std::array<ActionRule, kActionCount> kRules = {{
     {Action::kSitRepRead, "sitrep.read", CT | DI | SU | LI | AN | FU, true, Lane::kNone},
     {Action::kSitRepWrite, "sitrep.write", SU | LI, false, Lane::kNone},
     {Action::kSitRepApprove, "sitrep.approve", SU, false, Lane::kNone},
+    // Public warnings (CAP out, docs/exchange.md): a supervisor's call; public once issued,
+    // so every operational role reads them (the CAP documents and their feed need no sign-in).
+    {Action::kWarningIssue, "warning.issue", SU, false, Lane::kNone},
+    {Action::kWarningRead, "warning.read", CT | DI | SU | LI | AN | FU, false, Lane::kNone},
 }};
 
 // The array is indexed by Action; fail the build if a row is out of place.

@@ -54,8 +54,10 @@ enum class Action : uint8_t {
   kSitRepRead,
   kSitRepWrite,
   kSitRepApprove,
+  kWarningIssue,
+  kWarningRead,
 };
-inline constexpr int kActionCount = 30;
+inline constexpr int kActionCount = 32;
 
 // Gateways and sensors authenticate with API keys that carry lanes instead of roles.
 enum class Lane : uint8_t { kNone, kPositions, kAlarms, kCot };

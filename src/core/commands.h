@@ -274,17 +274,25 @@ struct ApproveSitRep {
   uint64_t id = 0;
   uint32_t revision = 0;
 };
+// A public warning (core/warning.h) issued by the caller's agency. An Update or a Cancel names
+// the latest warning of its chain, which must be the caller's agency's and still actual.
+struct IssueWarning {
+  WarningContent content;
+};
+// What CAP 1.2 and ncc accept in a warning, before the chain rules (decide_warning.cc); the
+// HTTP reader (src/exchange/cap/cap_warning.h) answers with the same check. InvalidArgument
+// naming the field ("area.polygon[3]", "info[1].language").
+Status CheckWarningContent(const WarningContent& content);
 
-using Command =
-    std::variant<RegisterAgency, CreateIncident, ChangeIncidentStatus, AddIncidentNote,
-                 RegisterUnit, ChangeUnitStatus, AssignUnit, ReportPositions, ShareIncident,
-                 RecordAccess, RecordSignIn, RecordMonitoring, DefineZones, ReceiveAlarms,
-                 SplitIncident, SetWatchlistEntry, RemoveWatchlistEntry, RecordRecommendation,
-                 AssignUnits, EscalateSla, RequestResources, AnswerResourceRequest, ShareUnit,
-                 RecordCoverage, ReclassifyUnit, ReclassifyIncident, PostMessage, TagZones,
-                 RegisterWebhook, RemoveWebhook, DefinePlan, ApprovePlan, ChangePlanStatus,
-                 ChangePlanPhase, ChangePlanTask, CheckPlanTask, FireDecisionPoint,
-                 EscalatePlanTask, DraftSitRep, ApproveSitRep, ChangeIncidentPriority>;
+using Command = std::variant<
+    RegisterAgency, CreateIncident, ChangeIncidentStatus, AddIncidentNote, RegisterUnit,
+    ChangeUnitStatus, AssignUnit, ReportPositions, ShareIncident, RecordAccess, RecordSignIn,
+    RecordMonitoring, DefineZones, ReceiveAlarms, SplitIncident, SetWatchlistEntry,
+    RemoveWatchlistEntry, RecordRecommendation, AssignUnits, EscalateSla, RequestResources,
+    AnswerResourceRequest, ShareUnit, RecordCoverage, ReclassifyUnit, ReclassifyIncident,
+    PostMessage, TagZones, RegisterWebhook, RemoveWebhook, DefinePlan, ApprovePlan,
+    ChangePlanStatus, ChangePlanPhase, ChangePlanTask, CheckPlanTask, FireDecisionPoint,
+    EscalatePlanTask, DraftSitRep, ApproveSitRep, ChangeIncidentPriority, IssueWarning>;
 
 // Plates are compared normalised: ASCII letters upper-cased; spaces, tabs, dashes, dots and
 // underscores dropped; other bytes (e.g. Arabic script) kept as they are.
@@ -346,6 +354,10 @@ struct Limits {
   static constexpr size_t kTaskPredecessors = 32;
   static constexpr size_t kSitRepNarrative = 20000;
   static constexpr size_t kSitRepFigures = 1 << 20;
+  // Public warnings (CAP 1.2 out).
+  static constexpr size_t kWarningPoints = 1000;
+  static constexpr size_t kWarningHeadline = 160;
+  static constexpr size_t kWarningArea = 512;
 };
 
 // The value checks every lane applies to a fix (range, finite, time window); the unit is not

@@ -24,5 +24,6 @@ StatusOr<Decision> On(const FireDecisionPoint& c, const World& world, const Comm
 StatusOr<Decision> On(const EscalatePlanTask& c, const World& world, const CommandContext& ctx);
 StatusOr<Decision> On(const DraftSitRep& c, const World& world, const CommandContext& ctx);
 StatusOr<Decision> On(const ApproveSitRep& c, const World& world, const CommandContext& ctx);
+StatusOr<Decision> On(const IssueWarning& c, const World& world, const CommandContext& ctx);
 
 }  // namespace ncc

@@ -12,6 +12,7 @@
 #include "core/operation_plan.h"
 #include "core/records.h"
 #include "core/sitrep.h"
+#include "core/warning.h"
 
 namespace ncc {
 
@@ -55,6 +56,7 @@ enum class EventType : uint16_t {
   // 50-54: exchange (src/exchange: webhooks, CAP, EIDO).
   kWebhookRegistered = 50,
   kWebhookRemoved = 51,
+  kWarningIssued = 52,
   // 60-69: operation plans (core/operation_plan.h, src/plan).
   kPlanDefined = 60,
   kPlanApproved = 61,
@@ -783,6 +785,19 @@ struct SitRepApproved {
   }
 };
 
+// A public warning issued (an Alert, or an Update / Cancel of an earlier one): the whole
+// warning as decided; the World sets agency, issuer, time and seq from the envelope and marks
+// the warning it references superseded or cancelled.
+struct WarningIssued {
+  static constexpr EventType kType = EventType::kWarningIssued;
+  static constexpr std::string_view kName = "warning_issued";
+  PublicWarning warning;
+  template <typename V>
+  void Fields(V& v) {
+    v("warning", warning);
+  }
+};
+
 // One item of a batch command that decide refused on its own, as a command record keeps it.
 struct RejectedItem {
   uint64_t index = 0;
@@ -830,7 +845,7 @@ using EventBody = std::variant<
     CoverageChanged, UnitReclassified, IncidentReclassified, MessagePosted, ZonesTagged,
     WebhookRegistered, WebhookRemoved, CommandRecorded, PlanDefined, PlanApproved,
     PlanStatusChanged, PlanPhaseChanged, PlanTaskChanged, PlanTaskChecked, DecisionPointFired,
-    PlanTaskOverdue, SitRepDrafted, SitRepApproved>;
+    PlanTaskOverdue, SitRepDrafted, SitRepApproved, WarningIssued>;
 
 EventType TypeOf(const EventBody& body);
 std::string_view NameOf(EventType type);

@@ -75,6 +75,10 @@ const SitRep* World::FindSitRep(uint64_t id) const {
   return id >= 1 && id <= sitreps_.size() ? &sitreps_[id - 1] : nullptr;
 }
 
+const PublicWarning* World::FindWarning(uint64_t id) const {
+  return id >= 1 && id <= warnings_.size() ? &warnings_[id - 1] : nullptr;
+}
+
 OperationPlan* World::MutablePlan(uint64_t id, const EventMeta& m) {
   if (!FindPlan(id)) return ++anomalies_, nullptr;
   OperationPlan* p = &plans_.Mutable(id - 1);
@@ -487,6 +491,24 @@ void World::On(const EventMeta& m, const SitRepApproved& e) {
   r.seq = m.seq;
 }
 
+void World::On(const EventMeta& m, const WarningIssued& e) {
+  if (e.warning.id != NextWarningId()) return void(++anomalies_);
+  PublicWarning w = e.warning;
+  w.agency = m.agency;
+  w.issued_by = m.actor;
+  w.sent = m.time;
+  w.state = "actual";
+  w.replaced_by = 0;
+  w.seq = m.seq;
+  if (uint64_t ref = w.content.references) {
+    if (!FindWarning(ref)) return void(++anomalies_);
+    PublicWarning& before = warnings_.Mutable(ref - 1);
+    before.state = w.content.msg_type == "Cancel" ? "cancelled" : "superseded";
+    before.replaced_by = w.id;
+  }
+  warnings_.push_back(std::move(w));
+}
+
 void World::On(const EventMeta& m, const ZonesTagged& e) {
   Incident* i = MutableIncident(e.incident);
   if (!i) return void(++anomalies_);
@@ -530,8 +552,9 @@ namespace {
 // zones, messages
 // and alarm zones follow the resource requests; 7: alarm zones keyed per agency ("agency/id");
 // 8: command records (actor, id, record; oldest first) follow the alarm zones; 9: operation
-// plans, then situation reports, follow the command records.
-constexpr uint64_t kWorldFormatVersion = 9;
+// plans, then situation reports, follow the command records; 10: public warnings follow the
+// situation reports.
+constexpr uint64_t kWorldFormatVersion = 10;
 }  // namespace
 
 std::string World::Serialize() const {
@@ -562,6 +585,7 @@ std::string World::Serialize() const {
   }
   w.Write(plans_);
   w.Write(sitreps_);
+  w.Write(warnings_);
   return out;
 }
 
@@ -610,6 +634,7 @@ StatusOr<World> World::Deserialize(std::string_view bytes) {
   }
   r.Read(world.plans_);
   r.Read(world.sitreps_);
+  r.Read(world.warnings_);
   if (!r.ok()) return DataLoss("snapshot does not decode: " + r.error());
   if (!r.AtEnd()) return DataLoss("snapshot has trailing bytes");
   for (size_t i = 0; i < world.incidents_.size(); ++i) {
@@ -633,6 +658,8 @@ StatusOr<World> World::Deserialize(std::string_view bytes) {
     if (world.plans_[i].id != i + 1) return DataLoss("snapshot plan ids are not dense");
   for (size_t i = 0; i < world.sitreps_.size(); ++i)
     if (world.sitreps_[i].id != i + 1) return DataLoss("snapshot sitrep ids are not dense");
+  for (size_t i = 0; i < world.warnings_.size(); ++i)
+    if (world.warnings_[i].id != i + 1) return DataLoss("snapshot warning ids are not dense");
   return world;
 }
 
@@ -659,6 +686,7 @@ uint64_t World::BytesBeyond(std::unordered_set<const void*>& held) const {
   chunks(messages_);
   chunks(plans_);
   chunks(sitreps_);
+  chunks(warnings_);
   // The indexes are copied whole with every copy of the World.
   bytes += kPerIndexEntry * (unit_by_callsign_.size() + incident_of_alarm_.size() +
                              watchlist_.size() + messages_of_incident_.size() +

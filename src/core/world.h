@@ -64,6 +64,10 @@ class World {
   const SitRep* FindSitRep(uint64_t id) const;
   const CowVector<SitRep>& sitreps() const { return sitreps_; }
   uint64_t NextSitRepId() const { return sitreps_.size() + 1; }
+  // Public warnings (core/warning.h), by id (dense, from 1).
+  const PublicWarning* FindWarning(uint64_t id) const;
+  const CowVector<PublicWarning>& warnings() const { return warnings_; }
+  uint64_t NextWarningId() const { return warnings_.size() + 1; }
   uint64_t NextRequestId() const { return requests_.size() + 1; }
 
   // The incident an alarm (IncidentSource id) of `agency` is attached to, or 0. Alarm ids are
@@ -156,6 +160,7 @@ class World {
   void On(const EventMeta& m, const PlanTaskOverdue& e);
   void On(const EventMeta& m, const SitRepDrafted& e);
   void On(const EventMeta& m, const SitRepApproved& e);
+  void On(const EventMeta& m, const WarningIssued& e);
 
   std::map<std::string, Agency, std::less<>> agencies_;
   // Records never move once created, growth never copies the whole past, and a copy of the
@@ -174,6 +179,7 @@ class World {
   std::deque<CommandKey> command_order_;  // oldest first: what the retention drops next
   CowVector<OperationPlan> plans_;        // plans_[id - 1]
   CowVector<SitRep> sitreps_;             // sitreps_[id - 1]
+  CowVector<PublicWarning> warnings_;     // warnings_[id - 1]
   Seq last_seq_;
   uint64_t applied_ = 0;
   uint64_t anomalies_ = 0;

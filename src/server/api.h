@@ -18,6 +18,7 @@
 #include "exchange/cap/area_table.h"
 #include "exchange/cap/import_rules.h"
 #include "exchange/webhooks/registry.h"
+#include "exchange/xmldsig/signer.h"
 #include "exchange/xmldsig/verifier.h"
 #include "geocode/geocoder.h"
 #include "monitor/avl_lane.h"
@@ -60,6 +61,8 @@ struct ApiOptions {
   std::shared_ptr<const xmldsig::Verifier> cap_trust;
   std::string cap_signatures = "record";
   std::string cap_archive;  // where every imported alert is kept verbatim; empty: not kept
+  // Signs the centre's public warnings (--cap-sign-key/--cap-sign-cert); null: unsigned.
+  std::shared_ptr<const xmldsig::Signer> cap_signer;
 };
 
 // The services some rooms use; a missing one makes its routes answer 503 (they stay in the

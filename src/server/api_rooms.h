@@ -424,4 +424,27 @@ class SitRepRoutes final : public ApiRoom {
   picture::PastWorlds* past_;
 };
 
+// Public warnings out (api_warnings.cc, docs/exchange.md "CAP public warnings out"): issued,
+// updated and cancelled by a supervisor; listed and shown as JSON to signed-in readers; each
+// warning's CAP 1.2 document (signed when a key is configured) and the Atom feed of the
+// current ones are public, as public warnings are meant to be.
+class WarningRoutes final : public ApiRoom {
+ public:
+  explicit WarningRoutes(ApiCore& core) : ApiRoom(core) {}
+  void AddRoutes(Router& router) override;
+
+ private:
+  void IssueRoute(const HttpRequest& r, Who who, Reply reply);
+  void ListRoute(const HttpRequest& r, Who who, Reply reply);
+  void ShowRoute(uint64_t id, Who who, Reply reply);
+  void CapRoute(uint64_t id, Reply reply);
+  void FeedRoute(const HttpRequest& r, Reply reply);
+  // The warning's document as served (signed when a signer is set), cached: a warning never
+  // changes once issued. Unavailable if signing fails.
+  // NotFound for an unknown id.
+  StatusOr<std::string> Document(uint64_t id);
+  std::mutex documents_mu_;
+  std::map<uint64_t, std::string> documents_;
+};
+
 }  // namespace ncc

@@ -133,7 +133,7 @@ HttpRequest ToRequest(const http::request<http::string_body>& req, const std::st
   r.remote = remote;
   r.client_cert_name = client_cert_name;
   for (const char* name : {"x-ncc-actor", "x-ncc-agency", "authorization", "x-api-key",
-                           "idempotency-key", "accept-encoding"}) {
+                           "idempotency-key", "accept-encoding", "if-none-match"}) {
     auto it = req.find(name);
     if (it != req.end()) r.headers[name] = std::string(it->value());
   }

@@ -46,6 +46,10 @@ uint64_t SitRepIdOf(const EventBody& body) {
   return 0;
 }
 
+bool CanSeeWarning(const auth::Principal& who, const PublicWarning& /*warning*/) {
+  return auth::Authorize(who, auth::Action::kWarningRead, nullptr).ok();
+}
+
 bool CanSeeMessage(const auth::Principal& who, const Message& m, const World& world) {
   const Incident* i = world.FindIncident(m.incident);
   return i && auth::CanSee(who, LabelOf(*i), auth::Action::kIncidentRead) &&
@@ -128,6 +132,8 @@ bool CanSeeEvent(const auth::Principal& who, const Event& event, const World& wo
     }
     return true;
   }
+  if (const auto* issued = std::get_if<WarningIssued>(&event.body))
+    return CanSeeWarning(who, issued->warning);
   auth::RecordLabel label = LabelOfEvent(event, world);
   if (!auth::CanSee(who, label)) return false;
   // A subscription's URL is its agency's webhook managers' business (GET /webhooks).

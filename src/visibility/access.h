@@ -22,6 +22,9 @@ uint64_t PlanIdOf(const EventBody& body);
 // A situation report: its author's agency, its label, the agencies it is shared with.
 auth::RecordLabel LabelOf(const SitRep& report);
 uint64_t SitRepIdOf(const EventBody& body);
+// A public warning is public once issued: every principal holding warning.read in its home
+// agency reads every warning and its warning_issued event, whichever agency issued it.
+bool CanSeeWarning(const auth::Principal& who, const PublicWarning& warning);
 // A message is read with incident.read on its own label AND on its incident's: a reader who may
 // not see the incident sees none of its messages.
 bool CanSeeMessage(const auth::Principal& who, const Message& message, const World& world);

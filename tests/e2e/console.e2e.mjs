@@ -279,6 +279,31 @@ async function suiteConsole() {
   assert.equal(answered.status, "accepted");
   assert.equal(answered.units.length, 1);
 
+  step("a supervisor issues a public warning, drawing its area on the map");
+  await page.click("#warn-new");
+  await page.waitForSelector("#warning-form");
+  await page.fill("#wf-area", "Marina Green");
+  await page.selectOption("#wf-severity", "Severe");
+  await page.click("#wf-polygon");
+  const box = await page.locator("#map").boundingBox();
+  for (const [dx, dy] of [[-60, -40], [60, -40], [0, 50]])
+    await page.mouse.click(box.x + box.width / 2 + dx, box.y + box.height / 2 + dy);
+  await page.waitForFunction(() => document.querySelector("#wf-shape")?.textContent === "△ 3");
+  await page.fill("#wf-en-event", "Coastal flood warning");
+  await page.fill("#wf-en-headline", "Flooding expected at Marina Green");
+  await page.fill("#wf-ar-event", "تحذير من ارتفاع المد");
+  await page.fill("#wf-ar-headline", "فيضان متوقع في مارينا غرين");
+  await page.click("#wf-issue");
+  await page.waitForSelector("#warnings li[data-warning]", { timeout: 5000 });
+  const issued = (await api("GET", "/api/v1/alerts")).items[0];
+  assert.equal(issued.content.area.polygon.length, 4, "three corners, closed");
+  assert.equal(issued.content.info.length, 2);
+  const capDoc = await (await fetch(URL + issued.cap)).text();
+  assert.match(capDoc, /<headline>Flooding expected at Marina Green<\/headline>/);
+  assert.match(capDoc, /<polygon>/);
+  await page.waitForFunction(() => !!window.__ncc.cop.map.getSource("warnings"), null, { timeout: 5000 });
+  await shot(page, "public-warning");
+
   step("axe-core: no serious or critical violations");
   await page.evaluate(AXE);
   const axe = await page.evaluate(async () => {

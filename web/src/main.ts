@@ -12,6 +12,7 @@ import { setCop, showIncident, refreshIfShown, loadAgencies, openIntake, closeIn
 import { mountCommandLine, HELP } from "./cmd";
 import { mountTimeBar, mountPastBanner, past, backToLive, showPastIncident } from "./timetravel";
 import { loadPlans } from "./plans";
+import { setWarningContext, mountWarnings, loadWarnings } from "./warnings";
 
 const app = $("#app");
 let stream: Stream | null = null;
@@ -116,12 +117,14 @@ async function start(): Promise<void> {
   cop.onSelectUnit = (id) => selectUnit(id);
   ctx.select = select;
   ctx.selectUnit = selectUnit;
+  setWarningContext(cop, who, toast);
   const [agencyCodes] = await Promise.all([loadAgencies(), loadPlans()]);
   fillAgencies([...new Set([...agencyCodes, ...[...state.units.values()].map((u) => u.agency)])].sort());
   renderAll();
   if (!detached || detached === "map")
-    void cop.mount($("#map")).then(() => buildLayerToggles()).catch((e) => toast("map: " + e.message, true));
+    void cop.mount($("#map")).then(() => { buildLayerToggles(); void loadWarnings(); }).catch((e) => toast("map: " + e.message, true));
   void loadRequests();
+  void loadWarnings();
   void loadZones();
   startStream();
   if (!started) {
@@ -161,6 +164,7 @@ onChange((ev) => {
   if (ev) {
     const d = ev.data ?? {};
     if (ev.type === "resource_requested" || ev.type === "resource_request_answered" || ev.type === "coverage_changed") void loadRequests();
+    if (ev.type === "warning_issued") void loadWarnings();
     for (const k of ["id", "incident"]) if (typeof d[k] === "number") touched.add(d[k]);
   }
   if (renderPending) return;
@@ -266,6 +270,7 @@ function layout(who: WhoAmI | null): HTMLElement {
   board.querySelector(".panel-head")?.append(detachButton("board"));
   const alerts = h("section", { id: "alerts-panel", class: "panel", "aria-label": t("Alerts") });
   mountAlerts(alerts);
+  mountWarnings(alerts.querySelector(".scroll") ?? alerts, who);
   alerts.querySelector(".panel-head")?.append(detachButton("alerts"));
   const roles = (who?.roles ?? []).join(", ");
   const newCall = can(who, "incident.create") ? h("button", { id: "new-call", class: "primary", onclick: () => openIntake(), text: `${t("New call")} (F3)` }) : null;

@@ -202,6 +202,7 @@ const GRANTS: Record<string, string[]> = {
   "record.classify": ["supervisor"],
   "incident.split": ["dispatcher", "supervisor"],
   "resource.answer": ["dispatcher", "supervisor"],
+  "warning.issue": ["supervisor"],
 };
 export function can(who: WhoAmI | null, action: string, agency?: string): boolean {
   if (!who) return false;

@@ -1,5 +1,6 @@
 #include "exchange/cap/cap_warning.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -7,8 +8,10 @@
 #include <set>
 #include <sstream>
 
+#include "core/commands.h"
 #include "core/json_depth.h"
 #include "core/json_writer.h"
+#include "core/markup.h"
 
 namespace ncc::cap {
 namespace {
@@ -16,36 +19,6 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kNamespace = "urn:oasis:names:tc:emergency:cap:1.2";
-constexpr size_t kMaxPoints = 1000;
-
-bool OneOf(const std::string& v, std::initializer_list<std::string_view> allowed) {
-  for (std::string_view a : allowed)
-    if (v == a) return true;
-  return false;
-}
-
-// Text a warning carries: no C0 controls but tab, CR and LF (XML 1.0 cannot hold them).
-Status CheckText(const std::string& s, size_t max, const std::string& field) {
-  if (s.size() > max) return InvalidArgument("at most " + std::to_string(max) + " bytes", field);
-  for (unsigned char c : s)
-    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-      return InvalidArgument("control character " + std::to_string(c) + " in text", field);
-  return Status::Ok();
-}
-
-StatusOr<std::string> Text(const json& o, const char* key, const std::string& path, bool required,
-                           size_t max) {
-  std::string field = path.empty() ? key : path + "." + key;
-  auto it = o.find(key);
-  if (it == o.end() || it->is_null()) {
-    if (required) return InvalidArgument("required", field);
-    return std::string();
-  }
-  if (!it->is_string()) return Malformed("must be a string", field);
-  std::string s = it->get<std::string>();
-  NCC_RETURN_IF_ERROR(CheckText(s, max, field));
-  return s;
-}
 
 Status OnlyKnown(const json& o, std::initializer_list<std::string_view> known,
                  const std::string& path) {
@@ -57,18 +30,25 @@ Status OnlyKnown(const json& o, std::initializer_list<std::string_view> known,
   return Status::Ok();
 }
 
+// The JSON shape only: what the values may be is CheckWarningContent's (core), once.
+StatusOr<std::string> Text(const json& o, const char* key, const std::string& path) {
+  auto it = o.find(key);
+  if (it == o.end() || it->is_null()) return std::string();
+  if (!it->is_string()) return Malformed("must be a string", path.empty() ? key : path + "." + key);
+  return it->get<std::string>();
+}
+
 StatusOr<LatLon> Point(const json& p, const std::string& field) {
   if (!p.is_array() || p.size() != 2 || !p[0].is_number() || !p[1].is_number())
     return Malformed("must be [lat, lon]", field);
-  LatLon ll{p[0].get<double>(), p[1].get<double>()};
-  NCC_RETURN_IF_ERROR(ValidateLatLon(ll, field));
-  return ll;
+  return LatLon{p[0].get<double>(), p[1].get<double>()};
 }
 
 Status ReadPolygon(const json& ring, WarningArea& area) {
   if (!ring.is_array()) return Malformed("must be an array of [lat, lon]", "area.polygon");
-  if (ring.size() > kMaxPoints)
-    return InvalidArgument("at most " + std::to_string(kMaxPoints) + " points", "area.polygon");
+  if (ring.size() > Limits::kWarningPoints)
+    return InvalidArgument("at most " + std::to_string(Limits::kWarningPoints) + " points",
+                           "area.polygon");
   for (size_t k = 0; k < ring.size(); ++k) {
     auto p = Point(ring[k], "area.polygon[" + std::to_string(k) + "]");
     if (!p.ok()) return p.status();
@@ -77,8 +57,6 @@ Status ReadPolygon(const json& ring, WarningArea& area) {
   auto same = [](const LatLon& a, const LatLon& b) { return a.lat == b.lat && a.lon == b.lon; };
   if (!area.polygon.empty() && !same(area.polygon.front(), area.polygon.back()))
     area.polygon.push_back(area.polygon.front());  // CAP wants the ring closed
-  if (area.polygon.size() < 4)
-    return InvalidArgument("a polygon needs at least 3 distinct points", "area.polygon");
   return Status::Ok();
 }
 
@@ -88,92 +66,58 @@ Status ReadCircle(const json& c, WarningArea& area) {
   for (const char* k : {"lat", "lon", "radius_km"})
     if (!c.contains(k) || !c[k].is_number())
       return Malformed("must be a number", std::string("area.circle.") + k);
-  LatLon centre{c["lat"].get<double>(), c["lon"].get<double>()};
-  NCC_RETURN_IF_ERROR(ValidateLatLon(centre, "area.circle"));
-  double r = c["radius_km"].get<double>();
-  if (!std::isfinite(r) || r <= 0 || r > 5000)
-    return InvalidArgument("must be more than 0 and at most 5000", "area.circle.radius_km");
-  area.centre = centre;
-  area.radius_km = r;
+  area.centre = LatLon{c["lat"].get<double>(), c["lon"].get<double>()};
+  area.radius_km = c["radius_km"].get<double>();
   return Status::Ok();
 }
 
 Status ReadArea(const json& body, WarningArea& area) {
   auto it = body.find("area");
-  if (it == body.end() || it->is_null()) return InvalidArgument("required", "area");
+  if (it == body.end() || it->is_null()) return Status::Ok();
   if (!it->is_object()) return Malformed("must be an object", "area");
   NCC_RETURN_IF_ERROR(OnlyKnown(*it, {"description", "polygon", "circle"}, "area"));
-  auto desc = Text(*it, "description", "area", true, 512);
+  auto desc = Text(*it, "description", "area");
   if (!desc.ok()) return desc.status();
-  if (desc->empty()) return InvalidArgument("must not be empty", "area.description");
   area.description = *desc;
-  bool polygon = it->contains("polygon"), circle = it->contains("circle");
-  if (polygon == circle)
-    return InvalidArgument("exactly one of polygon and circle", polygon ? "area.circle" : "area");
-  return polygon ? ReadPolygon((*it)["polygon"], area) : ReadCircle((*it)["circle"], area);
+  if (it->contains("polygon") && it->contains("circle"))
+    return InvalidArgument("exactly one of polygon and circle", "area.circle");
+  if (it->contains("polygon")) return ReadPolygon((*it)["polygon"], area);
+  if (it->contains("circle")) return ReadCircle((*it)["circle"], area);
+  return Status::Ok();
 }
 
 Status ReadInfo(const json& body, WarningRequest& w) {
   auto it = body.find("info");
-  if (it == body.end() || it->is_null()) {
-    if (w.msg_type == "Cancel") return Status::Ok();
-    return InvalidArgument("required: one block per language (ar, en)", "info");
-  }
+  if (it == body.end() || it->is_null()) return Status::Ok();
   if (!it->is_array()) return Malformed("must be an array", "info");
-  if (it->empty() && w.msg_type != "Cancel") return InvalidArgument("at least one block", "info");
   if (it->size() > 2) return InvalidArgument("at most one block per language (ar, en)", "info");
-  std::set<std::string> languages;
   for (size_t k = 0; k < it->size(); ++k) {
     const json& b = (*it)[k];
     std::string path = "info[" + std::to_string(k) + "]";
     if (!b.is_object()) return Malformed("must be an object", path);
     NCC_RETURN_IF_ERROR(
         OnlyKnown(b, {"language", "event", "headline", "description", "instruction"}, path));
-    WarningInfo info;
-    auto language = Text(b, "language", path, true, 8);
-    auto event = Text(b, "event", path, true, 256);
-    auto headline = Text(b, "headline", path, true, 160);
-    auto description = Text(b, "description", path, false, 4000);
-    auto instruction = Text(b, "instruction", path, false, 4000);
+    auto language = Text(b, "language", path);
+    auto event = Text(b, "event", path);
+    auto headline = Text(b, "headline", path);
+    auto description = Text(b, "description", path);
+    auto instruction = Text(b, "instruction", path);
     for (const auto* s : {&language, &event, &headline, &description, &instruction})
       if (!s->ok()) return s->status();
-    if (!OneOf(*language, {"ar", "en"}))
-      return InvalidArgument("must be ar or en", path + ".language");
-    if (!languages.insert(*language).second)
-      return InvalidArgument("a second block in " + *language, path + ".language");
-    if (event->empty()) return InvalidArgument("must not be empty", path + ".event");
-    if (headline->empty()) return InvalidArgument("must not be empty", path + ".headline");
     w.info.push_back({*language, *event, *headline, *description, *instruction});
   }
   return Status::Ok();
 }
 
 Status ReadGrades(const json& body, WarningRequest& w) {
-  struct Enum {
-    const char* key;
-    std::string* out;
-    std::initializer_list<std::string_view> allowed;
-  };
-  const Enum kEnums[] = {
-      {"category",
-       &w.category,
-       {"Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env", "Transport", "Infra",
-        "CBRNE", "Other"}},
-      {"urgency", &w.urgency, {"Immediate", "Expected", "Future", "Past", "Unknown"}},
-      {"severity", &w.severity, {"Extreme", "Severe", "Moderate", "Minor", "Unknown"}},
-      {"certainty", &w.certainty, {"Observed", "Likely", "Possible", "Unlikely", "Unknown"}},
-  };
-  for (const Enum& e : kEnums) {
-    auto v = Text(body, e.key, "", true, 32);
+  for (auto [key, out] : {std::pair{"category", &w.category}, std::pair{"urgency", &w.urgency},
+                          std::pair{"severity", &w.severity}, std::pair{"certainty", &w.certainty},
+                          std::pair{"audience", &w.audience}}) {
+    auto v = Text(body, key, "");
     if (!v.ok()) return v.status();
-    if (!OneOf(*v, e.allowed))
-      return InvalidArgument("not a CAP 1.2 " + std::string(e.key) + " value", e.key);
-    *e.out = *v;
+    *out = *v;
   }
-  auto audience = Text(body, "audience", "", false, 512);
-  if (!audience.ok()) return audience.status();
-  w.audience = *audience;
-  auto expires = Text(body, "expires", "", false, 40);
+  auto expires = Text(body, "expires", "");
   if (!expires.ok()) return expires.status();
   if (!expires->empty()) {
     Time t;
@@ -228,25 +172,18 @@ StatusOr<WarningRequest> ReadWarningRequest(std::string_view text) {
                                  "certainty", "audience", "expires", "area", "info"},
                                 ""));
   WarningRequest w;
-  auto type = Text(body, "msg_type", "", false, 16);
+  auto type = Text(body, "msg_type", "");
   if (!type.ok()) return type.status();
   if (!type->empty()) w.msg_type = *type;
-  if (!OneOf(w.msg_type, {"Alert", "Update", "Cancel"}))
-    return InvalidArgument("must be Alert, Update or Cancel", "msg_type");
   if (auto it = body.find("references"); it != body.end() && !it->is_null()) {
     if (!it->is_number_unsigned() || it->get<uint64_t>() == 0)
       return Malformed("must be the id of an issued warning", "references");
     w.references = it->get<uint64_t>();
   }
-  if ((w.msg_type == "Alert") != (w.references == 0))
-    return InvalidArgument(
-        w.msg_type == "Alert" ? "an Alert references nothing" : "names the warning it replaces",
-        "references");
   NCC_RETURN_IF_ERROR(ReadGrades(body, w));
-  if (w.msg_type != "Cancel" || body.contains("area")) NCC_RETURN_IF_ERROR(ReadArea(body, w.area));
+  NCC_RETURN_IF_ERROR(ReadArea(body, w.area));
   NCC_RETURN_IF_ERROR(ReadInfo(body, w));
-  if (!w.info.empty() && w.area.description.empty())
-    return InvalidArgument("required with info blocks", "area");
+  NCC_RETURN_IF_ERROR(CheckWarningContent(w));
   return w;
 }
 
@@ -286,6 +223,53 @@ std::string WriteWarning(const IssuedWarning& w, const CapOptions& options) {
   std::ostringstream out;
   doc.save(out, "  ", pugi::format_default | pugi::format_no_declaration, pugi::encoding_utf8);
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + out.str();
+}
+
+IssuedWarning IssuedFrom(const PublicWarning& w, const World& world, const CapOptions& options) {
+  IssuedWarning out;
+  out.id = w.id;
+  out.sent = w.sent;
+  out.sender_name = w.agency;
+  out.request = w.content;
+  // The chain back to the first Alert; ids only go down, so it ends.
+  for (uint64_t ref = w.content.references; ref != 0;) {
+    const PublicWarning* before = world.FindWarning(ref);
+    if (!before || before->id >= w.id) break;
+    out.references.push_back(
+        {options.sender, WarningIdentifier(before->id, options), before->sent});
+    ref = before->content.references;
+  }
+  std::reverse(out.references.begin(), out.references.end());
+  return out;
+}
+
+std::string WriteWarningFeed(const std::vector<WarningFeedEntry>& entries,
+                             const CapOptions& options, Time updated) {
+  // Written as text, not through a DOM: each alert goes in byte for byte, so a signed alert
+  // stays verifiable inside the feed (its signature uses exclusive canonicalisation).
+  const std::string sender = EscapeMarkup(options.sender);
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n";
+  out += "  <id>urn:ncc:" + sender + ":warnings</id>\n";
+  out += "  <title>Public warnings (" + sender + ")</title>\n";
+  out += "  <updated>" + FormatTime(updated) + "</updated>\n";
+  out += "  <author><name>" + sender + "</name></author>\n";
+  for (const WarningFeedEntry& e : entries) {
+    const PublicWarning& w = *e.warning;
+    std::string headline = w.content.info.empty() ? w.content.msg_type + " of warning " +
+                                                        std::to_string(w.content.references)
+                                                  : w.content.info.front().headline;
+    std::string id = std::to_string(w.id);
+    out += "  <entry>\n";
+    out += "    <id>urn:ncc:" + EscapeMarkup(WarningIdentifier(w.id, options)) + "</id>\n";
+    out += "    <title>" + EscapeMarkup(headline) + "</title>\n";
+    out += "    <updated>" + FormatTime(w.sent) + "</updated>\n";
+    out += "    <link rel=\"alternate\" type=\"application/cap+xml\" href=\"/api/v1/alerts/" + id +
+           "/cap\"/>\n";
+    out += "    <content type=\"application/cap+xml\">" + e.alert + "</content>\n";
+    out += "  </entry>\n";
+  }
+  return out + "</feed>\n";
 }
 
 }  // namespace ncc::cap

@@ -1,5 +1,5 @@
 // CAP public warnings out (issue 16, "CAP public warning out"): what an operator asks to issue
-// (ReadWarningRequest, the body of the future POST /api/v1/alerts) and the OASIS CAP 1.2 alert
+// (ReadWarningRequest, the body of POST /api/v1/alerts) and the OASIS CAP 1.2 alert
 // written for it (WriteWarning): an area as a polygon or a circle, audience, severity /
 // urgency / certainty, one info block per language (Arabic and English), and Update / Cancel
 // referencing the original. docs/exchange.md "CAP public warnings out".
@@ -14,35 +14,15 @@
 #include <string_view>
 #include <vector>
 
-#include "core/geo_point.h"
-#include "core/ids.h"
 #include "core/status.h"
+#include "core/warning.h"
+#include "core/world.h"
 #include "exchange/cap/cap_writer.h"
 
 namespace ncc::cap {
 
-struct WarningInfo {
-  std::string language;  // "ar" or "en"
-  std::string event, headline, description, instruction;
-};
-
-struct WarningArea {
-  std::string description;       // areaDesc
-  std::vector<LatLon> polygon;   // closed ring (first == last), at least 4 points; or empty
-  std::optional<LatLon> centre;  // a circle instead
-  double radius_km = 0;
-};
-
-struct WarningRequest {
-  std::string msg_type = "Alert";  // Alert | Update | Cancel
-  uint64_t references = 0;         // Update / Cancel: the warning it updates or cancels
-  std::string category;            // CAP category (Geo, Met, Safety, ...)
-  std::string urgency, severity, certainty;
-  std::string audience;
-  std::optional<Time> expires;
-  WarningArea area;
-  std::vector<WarningInfo> info;  // at most one per language; none only for a Cancel
-};
+// The request is the warning's content as core keeps it (core/warning.h).
+using WarningRequest = WarningContent;
 
 StatusOr<WarningRequest> ReadWarningRequest(std::string_view json);
 
@@ -60,10 +40,26 @@ struct IssuedWarning {
   std::vector<Reference> references;
 };
 
+// A warning of the World as CAP writes it: the chain of the warnings it replaces (oldest
+// first) as its references, the issuing agency as senderName.
+IssuedWarning IssuedFrom(const PublicWarning& warning, const World& world,
+                         const CapOptions& options);
+
 // "ncc-<sender>-warning-<id>".
 std::string WarningIdentifier(uint64_t id, const CapOptions& options);
 
 // The alert document (UTF-8, with an XML declaration), scope Public, in the schema's order.
 std::string WriteWarning(const IssuedWarning& warning, const CapOptions& options);
+
+// An Atom feed (RFC 4287) of public warnings, newest first, each entry carrying its alert
+// (`alerts[k]`, the document as served, without its XML declaration) as content of type
+// application/cap+xml and a link to `base_url` + "/api/v1/alerts/{id}/cap". `updated`: the
+// newest warning's time (the feed changes only when a warning is issued).
+struct WarningFeedEntry {
+  const PublicWarning* warning;
+  std::string alert;
+};
+std::string WriteWarningFeed(const std::vector<WarningFeedEntry>& entries,
+                             const CapOptions& options, Time updated);
 
 }  // namespace ncc::cap

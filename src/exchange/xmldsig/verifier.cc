@@ -1,5 +1,7 @@
 #include "exchange/xmldsig/verifier.h"
 
+#include "exchange/xmldsig/xmlsec_common.h"
+
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <openssl/x509.h>
@@ -18,43 +20,6 @@ namespace ncc::xmldsig {
 namespace {
 
 namespace fs = std::filesystem;
-
-thread_local std::string t_last_error;
-
-void OnXmlsecError(const char* file, int line, const char* func, const char* object,
-                   const char* subject, int reason, const char* msg) {
-  (void)file, (void)line, (void)func, (void)object, (void)reason;
-  t_last_error = std::string(subject ? subject : "") + (msg ? std::string(": ") + msg : "");
-}
-
-void Quiet(void*, const char*, ...) {}
-
-// libxml2 and libxmlsec are initialised once per process and never shut down (other users of
-// libxml2 in the process would be left without it).
-Status InitOnce() {
-  static Status status = [] {
-    xmlInitParser();
-    xmlSetGenericErrorFunc(nullptr, Quiet);
-    if (xmlSecInit() < 0) return Status(StatusCode::kInternal, "xmlsec initialisation failed");
-    if (xmlSecCheckVersion() != 1)
-      return Status(StatusCode::kInternal, "libxmlsec1 is not the version ncc was built with");
-    if (xmlSecCryptoAppInit(nullptr) < 0 || xmlSecCryptoInit() < 0)
-      return Status(StatusCode::kInternal, "xmlsec's OpenSSL engine failed to start");
-    xmlSecErrorsSetCallback(OnXmlsecError);
-    return Status::Ok();
-  }();
-  return status;
-}
-
-std::string Subject(xmlSecKeyPtr key) {
-  if (!key) return "";
-  xmlSecKeyDataPtr data = xmlSecKeyGetData(key, xmlSecOpenSSLKeyDataX509Id);
-  X509* cert = data ? xmlSecOpenSSLKeyDataX509GetKeyCert(data) : nullptr;
-  if (!cert) return "";
-  char buf[512];
-  X509_NAME_oneline(X509_get_subject_name(cert), buf, sizeof buf);
-  return buf;
-}
 
 }  // namespace
 
@@ -101,7 +66,8 @@ StatusOr<std::unique_ptr<Verifier>> Verifier::Load(const std::vector<std::string
   for (const std::string& f : files) {
     if (xmlSecCryptoAppKeysMngrCertLoad(v->keys_->mngr, f.c_str(), xmlSecKeyDataFormatPem,
                                         xmlSecKeyDataTypeTrusted) < 0)
-      return InvalidArgument(f + " is not a PEM certificate (" + t_last_error + ")", "cap-trust");
+      return InvalidArgument(f + " is not a PEM certificate (" + LastXmlsecError() + ")",
+                             "cap-trust");
     ++v->certificates_;
   }
   return v;
@@ -132,9 +98,10 @@ Verdict Verifier::Verify(std::string_view xml) const {
                                                                  xmlSecDSigCtxDestroy);
   if (!ctx) return invalid("cannot create a signature context");
   ctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty;  // URI="" only: nothing fetched
-  t_last_error.clear();
+  LastXmlsecError().clear();
   if (xmlSecDSigCtxVerify(ctx.get(), sig) < 0)
-    return invalid("cannot be checked: " + (t_last_error.empty() ? "malformed" : t_last_error));
+    return invalid("cannot be checked: " +
+                   (LastXmlsecError().empty() ? "malformed" : LastXmlsecError()));
   if (ctx->status != xmlSecDSigStatusSucceeded)
     return invalid("does not match the document (altered after signing, or another key)");
   if (xmlSecPtrListGetSize(&ctx->signedInfoReferences) != 1)
@@ -144,7 +111,7 @@ Verdict Verifier::Verify(std::string_view xml) const {
   if (!ref || (ref->uri && ref->uri[0] != '\0'))
     return invalid("signs a part of the document, not the whole (Reference URI must be \"\")");
   out.kind = Verdict::Kind::kVerified;
-  out.signer = Subject(ctx->signKey);
+  out.signer = KeySubject(ctx->signKey);
   return out;
 }
 
