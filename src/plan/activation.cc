@@ -106,11 +106,12 @@ void TaskIncident(const OperationPlan& p, const PlanTask& t, const World& w, Tim
   if (t.status != "planned" && t.status != "in_progress") return;
   if (PostedIn(p, t.agency, t.unit, t.phase)) return;
   const PlanSector* s = SectorOf(p, t.sector);
-  if (!s || !Recent(TaskTrigger(p, t), now)) return;
+  if (!s) return;
   const std::string create = Base(p) + "-task-" + t.id + "-incident";
   const std::string assign = Base(p) + "-task-" + t.id + "-assign";
   const CommandRecord* created = w.FindCommand(kWatcherActor, create);
   if (!created) {
+    if (!Recent(TaskTrigger(p, t), now)) return;
     CreateIncident c{
         kPlanTaskIncidentType,
         3,
@@ -121,7 +122,7 @@ void TaskIncident(const OperationPlan& p, const PlanTask& t, const World& w, Tim
         t.agency,
         p.classification};
     out.push_back({std::move(c), t.agency, IdOf(create)});
-    return;  // assigned once the incident exists (the next tick)
+    return;  // assigned once the incident exists (the next tick), even if the phase ended
   }
   if (Recorded(w, assign)) return;
   const Incident* i = w.FindIncident(IncidentId(created->created_id));
