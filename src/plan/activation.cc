@@ -142,8 +142,11 @@ std::string PostingZone(const OperationPlan& p, const std::string& sector,
 void ActivationActions(const OperationPlan& p, const World& w, Time now,
                        std::vector<PlanAction>& out) {
   if (p.status != "active") return;
-  for (const auto& [phase, trigger] : DuePhases(p))
-    if (Recent(trigger, now)) PostingMoves(p, *phase, w, out);
+  // coverage_changed is read at restricted (decide labels it so): a plan classified above
+  // that would show its postings to readers it is not for, so its moves are not logged.
+  if (p.classification <= Classification::kRestricted)
+    for (const auto& [phase, trigger] : DuePhases(p))
+      if (Recent(trigger, now)) PostingMoves(p, *phase, w, out);
   for (const PlanTask& t : p.tasks) TaskIncident(p, t, w, now, out);
 }
 

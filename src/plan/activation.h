@@ -5,6 +5,7 @@
 //     coverage_changed per sector, phase and agency (zone "plan 3 sector A (show)", fraction =
 //     share of those postings met, target 1, a move-up per unit not at its post). For the
 //     phases running, and at activation before any phase started, for the first phase to come.
+//     Only for plans classified restricted or below: coverage_changed is read at restricted.
 //   - A task with a sector and an owner unit that has no posting in the task's phase becomes an
 //     incident (type plan.task, at the sector's centre, the plan's label, the task's agency) and
 //     that unit's assignment to it, once the task's phase runs and the task is open (a held

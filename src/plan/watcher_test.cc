@@ -199,6 +199,22 @@ TEST_F(WatcherTest, ActivationPostsTheUnitsOncePerPhaseAlsoAfterReplay) {
   EXPECT_TRUE(b.move_ups.empty());
 }
 
+TEST_F(WatcherTest, AConfidentialPlansPostingsAreNotLoggedAtRestricted) {
+  auto engine = Open();
+  uint64_t id = ActiveExamplePlan(*engine);
+  OperationPlan p = Plan(*engine, id);
+  Do(*engine, ChangePlanStatus{id, "closed", ""});
+  p.id = 0;
+  p.classification = Classification::kConfidential;
+  ResetPlanProgress(p);
+  uint64_t secret = Do(*engine, DefinePlan{p}).created_id;
+  for (const char* a : {"sffd", "ems_private", "sfpd"}) Do(*engine, ApprovePlan{secret, 1}, a);
+  Do(*engine, ChangePlanStatus{secret, "active", ""});
+  PlanWatcher watcher(*engine, clock);
+  watcher.CheckTimers();
+  EXPECT_TRUE(Logged<CoverageChanged>(*engine).empty());
+}
+
 TEST_F(WatcherTest, ATaskOfAnUnpostedUnitBecomesOneIncidentAndAssignmentAcrossRestarts) {
   uint64_t id = 0;
   auto plan_task_incidents = [](const World& w) {
