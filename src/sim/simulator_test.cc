@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <map>
 
+#include "core/json_writer.h"
+#include "core/stored_event.h"
 #include "core/temp_dir_for_tests.h"
 #include "dispatch/plans.h"
 #include "routing/importer.h"
@@ -233,6 +235,41 @@ TEST_F(SimRun, TheExamplePlansWhatIfPostsItsUnitsAndReportsEverySectorAndPhase) 
   for (const char* run : {"baseline", "plan"}) {
     LogCheck log = CheckLog(w.run.out + "/" + run);
     for (const std::string& p : log.problems) ADD_FAILURE() << run << ": " << p;
+  }
+  // Where the posted units were, from each run's log: E16 starts at its arrival post (moved
+  // there at activation), T16 drives to Crissy Field East for the show; not in the baseline.
+  const LatLon e16_post{37.806418, -122.4374775}, t16_post{37.8039064, -122.4501761};
+  Time show_start, show_end;
+  ASSERT_TRUE(ParseTime("2026-10-10T19:00:00Z", show_start));
+  ASSERT_TRUE(ParseTime("2026-10-11T00:00:00Z", show_end));
+  for (const char* run : {"baseline", "plan"}) {
+    SCOPED_TRACE(run);
+    auto log = SqliteEventLog::OpenReadOnly(w.run.out + "/" + run + "/events.db");
+    ASSERT_TRUE(log.ok());
+    auto events = (*log)->ReadAfter(Seq(0), 1'000'000);
+    ASSERT_TRUE(events.ok());
+    std::map<uint64_t, std::string> callsign;
+    double e16_start = -1, t16_show = 1e9;
+    for (const StoredEvent& stored : *events) {
+      auto e = Decode(stored);
+      ASSERT_TRUE(e.ok());
+      if (auto* u = std::get_if<UnitRegistered>(&e->body)) {
+        callsign[u->id.value] = u->callsign;
+        if (u->callsign == "E16" && u->position) e16_start = DistanceMeters(*u->position, e16_post);
+      } else if (auto* p = std::get_if<PositionsReported>(&e->body)) {
+        for (const PositionFix& f : p->fixes)
+          if (callsign[f.unit.value] == "T16" && show_start <= f.time && f.time < show_end)
+            t16_show = std::min(t16_show, DistanceMeters(f.position, t16_post));
+      }
+    }
+    ASSERT_GE(e16_start, 0);
+    if (std::string(run) == "plan") {
+      EXPECT_LT(e16_start, 100);  // on the road at its post
+      EXPECT_LT(t16_show, 100);
+    } else {
+      EXPECT_GT(e16_start, 300);
+      EXPECT_GT(t16_show, 300);
+    }
   }
   for (const char* file : {"whatif.json", "whatif.html", "matrix.html"})
     EXPECT_TRUE(std::filesystem::exists(w.run.out + "/" + file)) << file;
