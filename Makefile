@@ -18,7 +18,7 @@ REGION ?= sf-north-2020
 BASEMAP ?= build/basemap/$(REGION).mbtiles
 JOBS ?= $(shell nproc)
 
-.PHONY: setup console peers build release package basemap demo test asan tsan fault fault-report bench soak fuzz fuzz-build format format-check clean
+.PHONY: setup console peers build release package basemap demo test asan tsan fault fault-report bench soak fuzz fuzz-build format format-check clean whatif
 
 setup:
 	@scripts/setup
@@ -47,6 +47,19 @@ tests/peers/%/node_modules/.ncc-installed: tests/peers/%/package.json tests/peer
 GRAPH ?= build/sf-north-2020.graph
 $(GRAPH): | release
 	build/release/src/app/ncc import-osm $(DATA)/osm/sf-north-2020.osm --out $@
+
+# The Fleet Week example's what-if and synchronization matrix, shipped in docs/operations/
+# (docs/plans.md "What-if before go-live"). NCC=build/dev/src/app/ncc uses the dev build.
+NCC ?= build/release/src/app/ncc
+WHATIF_OUT ?= build/whatif/fleet-week
+whatif:
+	@test -f $(GRAPH) || $(MAKE) $(GRAPH)
+	$(NCC) sim --operation config/operations/fleet-week-marina-green.json --graph $(GRAPH) \
+	  --data $(DATA) --policy ncc --seed 1 --out $(WHATIF_OUT) --overwrite >/dev/null
+	mkdir -p docs/operations
+	cp $(WHATIF_OUT)/whatif.html docs/operations/fleet-week-whatif.html
+	cp $(WHATIF_OUT)/whatif.json docs/operations/fleet-week-whatif.json
+	cp $(WHATIF_OUT)/matrix.html docs/operations/fleet-week-matrix.html
 
 build: setup console peers
 	cmake --preset dev >/dev/null

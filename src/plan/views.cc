@@ -31,8 +31,8 @@ std::string Meters(double m) {
   return buf;
 }
 
-// Why a posting of a running phase is not met, or "" when its unit stands at its post.
-std::string PostingProblem(const OperationPlan& p, const PlanPosting& x, const World& w) {
+// Why a posting is not met, or "" when its unit stands at its post (views.h).
+std::string PostingProblemOf(const OperationPlan& p, const PlanPosting& x, const World& w) {
   const Unit* u = w.FindUnitByCallsign(x.agency, x.unit);
   if (!u) return "no such unit";
   if (u->incident.value) return "committed to incident " + std::to_string(u->incident.value);
@@ -96,6 +96,11 @@ Time NextDeadline(const OperationPlan& p, const std::vector<size_t>& tasks) {
 }
 
 }  // namespace
+
+std::string PostingProblem(const OperationPlan& plan, const PlanPosting& posting,
+                           const World& world) {
+  return PostingProblemOf(plan, posting, world);
+}
 
 bool IsLate(const PlanTask& t, Time now) {
   return Open(t) && t.deadline.ms && now > t.deadline;

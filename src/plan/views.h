@@ -30,6 +30,11 @@ struct Progress {
   std::string phase;                 // the phase running now (the last started, not ended)
 };
 
+// Why `posting` is not met now ("no such unit", "committed to incident 12", "1.4 km from its
+// post, outside sector A"), or "" when its unit is free and stands at its post or in its sector.
+std::string PostingProblem(const OperationPlan& plan, const PlanPosting& posting,
+                           const World& world);
+
 bool IsLate(const PlanTask& task, Time now);
 bool IsBlocked(const OperationPlan& plan, const PlanTask& task);
 Progress MeasureProgress(const OperationPlan& plan, const World& world, Time now);

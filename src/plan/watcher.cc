@@ -3,11 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include "geo/polygon.h"
+#include "plan/activation.h"
 
 namespace ncc::plan {
 namespace {
 
-constexpr const char* kActor = "plan-watcher";
+constexpr const char* kActor = kWatcherActor;
 
 const PlanSector* SectorOf(const OperationPlan& p, const std::string& id) {
   for (const PlanSector& s : p.sectors)
@@ -20,7 +21,7 @@ bool InSector(const OperationPlan& p, const std::string& sector, const LatLon& a
   return s && geo::Ring(s->polygon).Contains(at);
 }
 
-using Todo = std::vector<std::pair<Command, std::string>>;  // command, agency it is sent for
+using Todo = std::vector<PlanAction>;
 
 void AlarmPoints(const World& w, const AlarmReceived& a, Seq seq, Todo& todo) {
   for (const OperationPlan& p : w.plans()) {
@@ -31,7 +32,8 @@ void AlarmPoints(const World& w, const AlarmReceived& a, Seq seq, Todo& todo) {
         todo.push_back(
             {FireDecisionPoint{p.id, d.id, seq.value,
                                a.alarm.kind + " alarm " + a.alarm.id + " in sector " + d.sector},
-             p.agency});
+             p.agency,
+             {}});
   }
 }
 
@@ -39,27 +41,30 @@ void IncidentPoints(const World& w, const OperationPlan& p, Todo& todo) {
   for (const DecisionPoint& d : p.decision_points) {
     if (d.when != "incidents" || d.fired.ms) continue;
     int32_t open = 0;
-    for (const Incident& i : w.incidents())
-      if (!IsTerminal(i.status) && InSector(p, d.sector, i.location)) ++open;
+    for (const Incident& i : w.incidents())  // the plan's own task incidents do not count
+      if (!IsTerminal(i.status) && i.type != kPlanTaskIncidentType &&
+          InSector(p, d.sector, i.location))
+        ++open;
     if (open >= d.count)
       todo.push_back(
           {FireDecisionPoint{p.id, d.id, w.last_seq().value,
                              std::to_string(open) + " open incidents in sector " + d.sector},
-           p.agency});
+           p.agency,
+           {}});
   }
 }
 
 void DueTimes(const OperationPlan& p, Time now, Todo& todo) {
   for (const PlanPhase& ph : p.phases) {
     if (ph.start.ms && !ph.started.ms && now >= ph.start)
-      todo.push_back({ChangePlanPhase{p.id, ph.id, "started"}, p.agency});
+      todo.push_back({ChangePlanPhase{p.id, ph.id, "started"}, p.agency, {}});
     else if (ph.end.ms && ph.started.ms && !ph.ended.ms && now >= ph.end)
-      todo.push_back({ChangePlanPhase{p.id, ph.id, "ended"}, p.agency});
+      todo.push_back({ChangePlanPhase{p.id, ph.id, "ended"}, p.agency, {}});
   }
   for (const PlanTask& t : p.tasks)
     if ((t.status == "planned" || t.status == "in_progress") && t.deadline.ms && !t.escalated.ms &&
         now > t.deadline)
-      todo.push_back({EscalatePlanTask{p.id, t.id}, p.agency});
+      todo.push_back({EscalatePlanTask{p.id, t.id}, p.agency, {}});
 }
 
 }  // namespace
@@ -73,8 +78,9 @@ PlanWatcher::~PlanWatcher() {
 
 size_t PlanWatcher::SubmitAll(Todo todo) {
   size_t accepted = 0;
-  for (auto& [command, agency] : todo) {
-    CommandOutcome o = engine_.SubmitAndWait(std::move(command), kActor, agency);
+  for (PlanAction& a : todo) {
+    CommandOutcome o =
+        engine_.SubmitAndWait(std::move(a.command), kActor, a.agency, std::move(a.id));
     if (o.status.ok())
       ++accepted;
     else if (o.status.code() != StatusCode::kFailedPrecondition)  // raced a person: fine
@@ -105,6 +111,7 @@ size_t PlanWatcher::CheckTimers() {
       if (p.status != "active") continue;
       DueTimes(p, now, todo);
       IncidentPoints(w, p, todo);
+      ActivationActions(p, w, now, todo);
     }
   });
   return SubmitAll(std::move(todo));

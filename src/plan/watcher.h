@@ -2,7 +2,9 @@
 // itself where it can. It follows the engine's feed for decision points (an alarm of the
 // point's kind inside its sector; open incidents inside a sector reaching the point's count)
 // and the clock for time (a phase starts and ends at its planned times; a task past its
-// deadline unfinished escalates, plan_task_overdue).
+// deadline unfinished escalates, plan_task_overdue). On every tick it also carries out what
+// activation asks of an active plan (activation.h): its postings as move-ups, its tasks'
+// incidents and assignments, each once under a command id the World remembers.
 //
 // Everything it does is decided by decide() on the World, which refuses a second firing or
 // escalation, so after a restart the same checks give each firing and escalation exactly once.
@@ -19,6 +21,7 @@
 
 #include "core/clock.h"
 #include "engine/engine.h"
+#include "plan/activation.h"
 
 namespace ncc::plan {
 
@@ -37,7 +40,7 @@ class PlanWatcher {
 
  private:
   void Loop();
-  size_t SubmitAll(std::vector<std::pair<Command, std::string>> todo);
+  size_t SubmitAll(std::vector<PlanAction> todo);
 
   Engine& engine_;
   const Clock& clock_;

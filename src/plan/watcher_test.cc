@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "core/json_writer.h"
@@ -100,7 +101,8 @@ TEST_F(WatcherTest, PhasesStartAtTheirTimesAndOverdueTasksEscalateOnce) {
   auto engine = Open();
   uint64_t id = ActiveExamplePlan(*engine);
   PlanWatcher watcher(*engine, clock);
-  EXPECT_EQ(watcher.CheckTimers(), 0u);  // before the operation
+  // Before the operation only activation acts: arrival's postings in sectors A and B as moves.
+  EXPECT_EQ(watcher.CheckTimers(), 2u);
   At("2026-10-10T16:00:05Z");            // arrival starts; P1 (due 16:00) is late
   EXPECT_EQ(watcher.CheckTimers(), 3u);  // arrival started; P1 and F1 overdue
   EXPECT_TRUE(Plan(*engine, id).phases[0].started.ms);
@@ -146,6 +148,117 @@ TEST_F(WatcherTest, AnAlarmInTheSectorFiresItsPointOnceAcrossARestart) {
   EXPECT_EQ(std::count_if(fired.begin(), fired.end(),
                           [](const DecisionPointFired& f) { return f.point == "crowd-A"; }),
             1);
+}
+
+// The move-ups activation logged, by zone.
+std::map<std::string, CoverageChanged> ByZone(const std::vector<CoverageChanged>& moves) {
+  std::map<std::string, CoverageChanged> out;
+  for (const CoverageChanged& c : moves) EXPECT_TRUE(out.emplace(c.zone, c).second) << c.zone;
+  return out;
+}
+
+TEST_F(WatcherTest, ActivationPostsTheUnitsOncePerPhaseAlsoAfterReplay) {
+  uint64_t id = 0;
+  UnitId km09;
+  {
+    auto engine = Open();
+    id = ActiveExamplePlan(*engine);
+    PlanWatcher watcher(*engine, clock);
+    EXPECT_EQ(watcher.CheckTimers(), 2u);  // arrival's postings, before gates open
+    EXPECT_EQ(watcher.CheckTimers(), 0u);
+    auto moves = ByZone(Logged<CoverageChanged>(*engine));
+    ASSERT_EQ(moves.size(), 2u);
+    const CoverageChanged& a = moves.at(PostingZone(Plan(*engine, id), "A", "arrival"));
+    ASSERT_EQ(a.move_ups.size(), 1u);
+    EXPECT_EQ(a.move_ups[0].callsign, "E16");
+    EXPECT_NEAR(a.move_ups[0].to.lat, 37.806418, 1e-9);
+    EXPECT_TRUE(a.below);
+    EXPECT_EQ(a.fraction, 0);
+    EXPECT_EQ(moves.at(PostingZone(Plan(*engine, id), "B", "arrival")).move_ups[0].callsign,
+              "KM09");
+    // KM09 reaches its post (it stays there for the show).
+    km09 = engine->Read(
+        [](const World& w) { return w.FindUnitByCallsign("ems_private", "KM09")->id; });
+    Do(*engine, ReportPositions{{{km09, {37.8052, -122.4321}, clock.Now()}}}, "ems_private");
+    engine->Stop();  // what kill -9 leaves is the log: the next Open replays it
+  }
+  auto engine = Open();
+  PlanWatcher watcher(*engine, clock);
+  EXPECT_EQ(watcher.CheckTimers(), 0u);  // recognised from the World: nothing twice
+  At("2026-10-10T19:00:05Z");            // arrival ends, the show starts
+  watcher.CheckTimers();
+  watcher.CheckTimers();
+  EXPECT_EQ(watcher.CheckTimers(), 0u);
+  auto moves = ByZone(Logged<CoverageChanged>(*engine));
+  const OperationPlan p = Plan(*engine, id);
+  ASSERT_EQ(moves.size(), 5u);  // 2 for arrival, 3 for the show (sectors A, B, C)
+  EXPECT_EQ(moves.at(PostingZone(p, "C", "show")).move_ups[0].callsign, "T16");
+  const CoverageChanged& b = moves.at(PostingZone(p, "B", "show"));
+  EXPECT_FALSE(b.below);  // KM09 stands at its post: nothing to move
+  EXPECT_EQ(b.fraction, 1);
+  EXPECT_TRUE(b.move_ups.empty());
+}
+
+TEST_F(WatcherTest, AConfidentialPlansPostingsAreNotLoggedAtRestricted) {
+  auto engine = Open();
+  uint64_t id = ActiveExamplePlan(*engine);
+  OperationPlan p = Plan(*engine, id);
+  Do(*engine, ChangePlanStatus{id, "closed", ""});
+  p.id = 0;
+  p.classification = Classification::kConfidential;
+  ResetPlanProgress(p);
+  uint64_t secret = Do(*engine, DefinePlan{p}).created_id;
+  for (const char* a : {"sffd", "ems_private", "sfpd"}) Do(*engine, ApprovePlan{secret, 1}, a);
+  Do(*engine, ChangePlanStatus{secret, "active", ""});
+  PlanWatcher watcher(*engine, clock);
+  watcher.CheckTimers();
+  EXPECT_TRUE(Logged<CoverageChanged>(*engine).empty());
+}
+
+TEST_F(WatcherTest, ATaskOfAnUnpostedUnitBecomesOneIncidentAndAssignmentAcrossRestarts) {
+  uint64_t id = 0;
+  auto plan_task_incidents = [](const World& w) {
+    std::vector<const Incident*> out;
+    for (const Incident& i : w.incidents())
+      if (i.type == kPlanTaskIncidentType) out.push_back(&i);
+    return out;
+  };
+  {
+    auto engine = Open();
+    id = ActiveExamplePlan(*engine);
+    PlanWatcher watcher(*engine, clock);
+    At("2026-10-10T19:00:05Z");  // the show runs
+    watcher.CheckTimers();
+    watcher.CheckTimers();
+    // Tasks of posted units (F2: T16 in C; M2: KM09 posted in B) make no incident.
+    EXPECT_TRUE(engine->Read(plan_task_incidents).empty());
+    Do(*engine, FireDecisionPoint{id, "crowd-A", 0, "by hand"});  // opens F3 for E02
+    EXPECT_EQ(watcher.CheckTimers(), 1u);                         // the incident
+    engine->Stop();                                               // killed before the assignment
+  }
+  {
+    auto engine = Open();
+    PlanWatcher watcher(*engine, clock);
+    EXPECT_EQ(watcher.CheckTimers(), 1u);  // the assignment to the incident made before
+    EXPECT_EQ(watcher.CheckTimers(), 0u);
+    engine->Stop();
+  }
+  auto engine = Open();
+  PlanWatcher watcher(*engine, clock);
+  EXPECT_EQ(watcher.CheckTimers(), 0u);
+  engine->Read([&](const World& w) {
+    auto found = plan_task_incidents(w);
+    EXPECT_EQ(found.size(), 1u);
+    if (found.empty()) return 0;
+    const Incident& i = *found[0];
+    EXPECT_NE(i.summary.find("task F3"), std::string::npos);
+    EXPECT_EQ(i.landmark, "Marina Green");
+    const Unit* e02 = w.FindUnitByCallsign("sffd", "E02");
+    EXPECT_EQ(e02->incident, i.id);
+    return 0;
+  });
+  // The plan's own incident does not count towards a sector's incident points.
+  EXPECT_EQ(Logged<DecisionPointFired>(*engine).size(), 1u);
 }
 
 }  // namespace

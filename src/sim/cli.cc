@@ -10,6 +10,7 @@
 
 #include "core/json_writer.h"
 #include "sim/run.h"
+#include "sim/whatif.h"
 
 namespace ncc::sim {
 namespace {
@@ -17,7 +18,29 @@ namespace {
 struct SimArgs {
   RunConfig run;
   std::string data = "../shared/data";
+  std::string operation, calls_from;  // the what-if of a plan (whatif.h)
+  int64_t sample_every_s = 300;
 };
+
+[[noreturn]] void Fail(const Status& s) {
+  std::cerr << "ncc sim: " << s.ToString() << "\n";
+  throw CLI::RuntimeError(
+      s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kMalformed ? 2 : 1);
+}
+
+// `--operation FILE`: both runs, the report's one line of JSON on stdout.
+void RunOperation(SimArgs& a, RunConfig c) {
+  WhatIfConfig w;
+  w.operation = a.operation;
+  w.sample_every_s = a.sample_every_s;
+  if (!a.calls_from.empty() && !ParseTime(a.calls_from, w.calls_from))
+    Fail(InvalidArgument("not an ISO-8601 time: " + a.calls_from, "calls-from"));
+  if (a.run.out.empty()) c.out = "var/sim/whatif-" + c.policy + "-seed" + std::to_string(c.seed);
+  w.run = std::move(c);
+  auto report = RunWhatIf(w);
+  if (!report.ok()) Fail(report.status());
+  std::cout << report->dump() << std::endl;
+}
 
 void ShowProgress(const SimProgress& p, bool tty) {
   static int last_decile = -1;
@@ -47,6 +70,7 @@ void Run(SimArgs& a) {
   if (c.out.empty()) c.out = "var/sim/" + c.policy + "-seed" + std::to_string(c.seed);
   const bool tty = ::isatty(2);
   c.progress = [tty](const SimProgress& p) { ShowProgress(p, tty); };
+  if (!a.operation.empty()) return RunOperation(a, std::move(c));
   auto outcome = RunSimulation(c);
   if (!outcome.ok()) {
     std::cerr << "ncc sim: " << outcome.status().ToString() << "\n";
@@ -84,6 +108,15 @@ void AddSimCommands(CLI::App& app) {
                   "var/sim/POLICY-seedS)");
   cmd->add_flag("--overwrite", r.overwrite, "Replace an earlier run in --out");
   cmd->add_option("--limit-calls", r.limit_calls, "Only the first N calls (0: all)")
+      ->capture_default_str();
+  cmd->add_option("--operation", args->operation,
+                  "What-if of an operation plan file: its period with and without its postings "
+                  "(OUT/whatif.html, OUT/whatif.json, OUT/matrix.html)");
+  cmd->add_option("--calls-from", args->calls_from,
+                  "With --operation: the real moment the plan's start maps onto (default: the "
+                  "first day of the calls on the plan's weekday, same time of day)");
+  cmd->add_option("--sample-every", args->sample_every_s,
+                  "With --operation: seconds of virtual time between coverage samples")
       ->capture_default_str();
   cmd->callback([args] { Run(*args); });
 }

@@ -48,7 +48,8 @@ struct SimUnit {
   UnitId id;
   std::string callsign, agency, kind;
   bool als = false;
-  LatLon quarters, post;
+  LatLon quarters, post;  // quarters: where it returns to (its home, or a plan's posting)
+  LatLon home;            // the quarters estimated from the data
   Phase phase = Phase::kAtPost;
   std::optional<Drive> drive;         // while moving
   LatLon still;                       // where it stands when not moving

@@ -171,7 +171,7 @@ StatusOr<RunOutcome> RunSimulation(const RunConfig& c) {
   auto policy = MakePolicy(c.policy, **routing);
   if (!policy.ok()) return policy.status();
   MappedReadStats read;
-  auto rows = ReadCalls(c, &read);
+  auto rows = c.rows ? StatusOr<std::vector<UnitResponse>>(*c.rows) : ReadCalls(c, &read);
   if (!rows.ok()) return rows.status();
   size_t calls_read = 0;
   {
@@ -179,7 +179,8 @@ StatusOr<RunOutcome> RunSimulation(const RunConfig& c) {
     for (const UnitResponse& r : *rows) seen.insert(r.call_number);
     calls_read = seen.size();
   }
-  const std::vector<UnitResponse> all = *rows;  // quarters are estimated from every row
+  // Quarters are estimated from every row.
+  const std::vector<UnitResponse> all = c.all_rows ? *c.all_rows : *rows;
   AreaFilter area = RestrictToGraph(std::move(*rows), **routing);
   if (c.limit_calls) area.kept = FirstCalls(std::move(area.kept), c.limit_calls);
   NCC_RETURN_IF_ERROR(PrepareOut(c.out, c.overwrite));
@@ -203,6 +204,11 @@ StatusOr<RunOutcome> RunSimulation(const RunConfig& c) {
   so.speed = c.speed;
   so.progress = c.progress;
   so.quarters_from = &all;
+  so.postings = c.postings;
+  so.sample_zones = c.sample_zones;
+  so.sample_every_ms = c.sample_every_ms;
+  so.sample_from = c.sample_from;
+  so.sample_to = c.sample_to;
   Simulator sim(**engine, **lane, **routing, clock, &clock, **policy, so);
   auto figures = sim.Run(area.kept);
   (*lane)->Stop();

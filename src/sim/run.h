@@ -27,6 +27,14 @@ struct RunConfig {
   bool overwrite = false;  // replace an earlier run in `out`
   size_t limit_calls = 0;  // 0: all; else only the first N calls (tests, quick looks)
   std::function<void(const SimProgress&)> progress;
+  // The what-if (whatif.h): these calls instead of reading them (quarters from `all_rows`),
+  // and the plan's postings and coverage samples (SimOptions).
+  const std::vector<UnitResponse>* rows = nullptr;
+  const std::vector<UnitResponse>* all_rows = nullptr;
+  std::vector<SimPosting> postings;
+  std::vector<dispatch::CoverageZone> sample_zones;
+  int64_t sample_every_ms = 0;
+  Time sample_from, sample_to;
 };
 
 struct RunOutcome {

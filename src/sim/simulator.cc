@@ -28,6 +28,9 @@ enum Kind : uint8_t {
   kCancelUnit,
   kPostReached,
   kTick,
+  kPostingStart,  // subject: index into SimOptions::postings
+  kPostingEnd,
+  kSample,
 };
 
 struct Group {
@@ -42,6 +45,7 @@ struct Call {
   size_t decided = 0;
   int open_units = 0;
   bool assigned_any = false, arrived = false, done = false;
+  double first_travel_s = NAN;
 };
 
 // Intervals of the data (seconds), to draw from when a row lacks one (seeded).
@@ -136,6 +140,10 @@ nlohmann::json SimFigures::ToJson() const {
   j["refused"] = refused;
   j["fixes_refused"] = fixes_refused;
   if (!first_refusal.empty()) j["first_refusal"] = first_refusal;
+  if (posting_moves || postings_unmatched) {  // a plan's what-if (whatif.h)
+    j["posting_moves"] = posting_moves;
+    j["postings_unmatched"] = postings_unmatched;
+  }
   j["log_digest"] = log_digest;
   return j;
 }
@@ -237,6 +245,11 @@ class Simulator::Impl {
   std::vector<dispatch::UnitInfo> FleetView();
   double Interval(Time a, Time b, double max_s, Pool& pool);
   void EnsureTick(int64_t now_ms);
+  // Plan postings (SimOptions::postings).
+  const SimPosting* PostingAt(const SimUnit& u, int64_t ms, size_t skip) const;
+  void SchedulePostings();
+  void GoToQuarters(SimUnit& u, LatLon quarters);
+  void Sample();
 
   Engine& engine_;
   monitor::AvlLane& lane_;
@@ -256,7 +269,9 @@ class Simulator::Impl {
   SimFigures f_;
   Pool turnout_, scene_, transport_, hospital_, cancel_;
   std::vector<dispatch::CoverageZone> zones_;
-  dispatch::ReachCache reach_cache_;  // MoveUps: units at posts and candidate posts recur
+  dispatch::ReachCache reach_cache_;     // MoveUps: units at posts and candidate posts recur
+  dispatch::ReachCache sample_cache_;    // Sample: the same, for the sampled zones
+  std::vector<LatLon> posting_snapped_;  // each posting's post on the road
   std::map<std::string, auth::Principal> gateways_;  // by agency
   std::vector<PositionFix> pending_fixes_;
   int64_t now_ms_ = 0, last_flush_ms_ = 0, first_ms_ = 0, wall_start_ms_ = 0;
@@ -363,7 +378,7 @@ Status Simulator::Impl::BuildCalls(const std::vector<UnitResponse>& rows) {
   for (size_t i = 0; i < rows.size(); ++i) {
     const UnitResponse& r = rows[i];
     auto [it, fresh] = index.emplace(r.call_number, calls_.size());
-    if (fresh) calls_.push_back(Call{i, {}, {}, 0, 0, false, false, false});
+    if (fresh) calls_.push_back(Call{i, {}, {}, 0, 0, false, false, false, NAN});
     Call& c = calls_[it->second];
     if (r.received < rows[c.first].received) c.first = i;
     turnout_.Add(r.dispatch, r.response, 900);
@@ -417,6 +432,17 @@ Status Simulator::Impl::SeedFleet(const std::vector<UnitResponse>& rows) {
     auto [it, fresh] = seen.emplace(std::pair{r.unit_agency, r.unit_id}, &r);
     if (r.als) it->second = &r;
   }
+  if (o_.quarters_from)  // posted units that answered none of the simulated calls
+    for (const SimPosting& x : o_.postings)
+      for (const UnitResponse& r : *o_.quarters_from)
+        if (r.unit_agency == x.agency && r.unit_id == x.callsign) {
+          seen.emplace(std::pair{r.unit_agency, r.unit_id}, &r);
+          break;
+        }
+  for (const SimPosting& x : o_.postings) {
+    auto snap = routing_.snapper().Nearest(x.post, 250);
+    posting_snapped_.push_back(snap.ok() ? snap->on_road : x.post);
+  }
   for (const auto& [key, r] : seen) {
     SimUnit u;
     u.agency = key.first;
@@ -431,7 +457,9 @@ Status Simulator::Impl::SeedFleet(const std::vector<UnitResponse>& rows) {
     // Standing on the road network: the snapped point (a unit is driven from there).
     auto snap = routing_.snapper().Nearest(q, 250);
     if (snap.ok()) q = snap->on_road;
-    u.quarters = u.post = u.still = q;
+    u.quarters = u.post = u.still = u.home = q;
+    if (const SimPosting* x = PostingAt(u, now_ms_, SIZE_MAX))  // moved there at activation
+      q = u.quarters = u.post = u.still = posting_snapped_[x - o_.postings.data()];
     std::vector<std::string> caps = {u.kind};
     if (u.als && u.kind == "ambulance") caps.push_back("als");
     const Unit* existing =
@@ -492,6 +520,66 @@ std::vector<dispatch::UnitInfo> Simulator::Impl::FleetView() {
   for (dispatch::UnitInfo& info : out)  // the live position, as the lane has it
     if (auto live = lane_.Get(info.id)) info.position = live->position.position;
   return out;
+}
+
+const SimPosting* Simulator::Impl::PostingAt(const SimUnit& u, int64_t ms, size_t skip) const {
+  for (size_t k = 0; k < o_.postings.size(); ++k) {
+    const SimPosting& x = o_.postings[k];
+    if (k != skip && x.agency == u.agency && x.callsign == u.callsign && x.from.ms <= ms &&
+        ms < x.to.ms)
+      return &x;
+  }
+  return nullptr;
+}
+
+void Simulator::Impl::SchedulePostings() {
+  for (size_t k = 0; k < o_.postings.size(); ++k) {
+    const SimPosting& x = o_.postings[k];
+    auto it = std::find_if(units_.begin(), units_.end(), [&](const SimUnit& u) {
+      return u.agency == x.agency && u.callsign == x.callsign;
+    });
+    if (it == units_.end()) {
+      ++f_.postings_unmatched;
+      continue;
+    }
+    const uint32_t ui = static_cast<uint32_t>(it - units_.begin());
+    if (x.from.ms > now_ms_) queue_.Push(x.from.ms, kPostingStart, ui, k);
+    if (x.to.ms > now_ms_ && x.to.ms > x.from.ms) queue_.Push(x.to.ms, kPostingEnd, ui, k);
+  }
+}
+
+// The unit's quarters become `quarters`; an available unit drives there now, a busy one after
+// its call (UnitFreed drives to its quarters).
+void Simulator::Impl::GoToQuarters(SimUnit& u, LatLon quarters) {
+  if (quarters.lat == u.quarters.lat && quarters.lon == u.quarters.lon) return;
+  u.quarters = quarters;
+  if (!IsAvailable(u.phase) || !CheckStep(u, Phase::kMovingUp).ok()) return;
+  if (u.drive) u.still = u.PositionAt(now_ms_);
+  u.drive.reset();
+  ++u.epoch;  // the drive under way (home, or a move-up) ends nowhere now
+  u.phase = Phase::kMovingUp;
+  u.post = quarters;
+  ++f_.posting_moves;
+  StartDrive(u, quarters, kPostReached);
+}
+
+void Simulator::Impl::Sample() {
+  std::vector<dispatch::UnitInfo> view;
+  view.reserve(units_.size());
+  for (const SimUnit& u : units_) {
+    dispatch::UnitInfo info;
+    info.id = u.id;
+    info.callsign = u.callsign;
+    info.agency = u.agency;
+    info.kind = u.kind;
+    if (u.kind == "ladder") info.capabilities.push_back("engine");
+    info.status = IsAvailable(u.phase) ? UnitStatus::kAvailable : UnitStatus::kEnRoute;
+    info.position = u.PositionAt(now_ms_);
+    view.push_back(std::move(info));
+  }
+  auto coverage = dispatch::MeasureCoverage(o_.sample_zones, view, &routing_, 0, &sample_cache_);
+  for (const dispatch::ZoneCoverage& zc : coverage)
+    f_.coverage_samples.push_back({zc.zone->id, Time{now_ms_}, zc.fraction});
 }
 
 void Simulator::Impl::EnsureTick(int64_t now_ms) {
@@ -664,6 +752,13 @@ void Simulator::Impl::Handle(const SimEvent& e) {
     return;
   }
   if (e.kind == kDecide) return Decide(e.subject, e.arg);
+  if (e.kind == kSample) return Sample();
+  if (e.kind == kPostingStart) return GoToQuarters(units_[e.subject], posting_snapped_[e.arg]);
+  if (e.kind == kPostingEnd) {
+    SimUnit& u = units_[e.subject];
+    const SimPosting* next = PostingAt(u, now_ms_, e.arg);
+    return GoToQuarters(u, next ? posting_snapped_[next - o_.postings.data()] : u.home);
+  }
   if (e.kind == kTick) {
     tick_scheduled_ = false;
     FlushFixes();
@@ -687,7 +782,8 @@ void Simulator::Impl::Handle(const SimEvent& e) {
       Call& call = calls_[u.call];
       if (!call.arrived) {
         call.arrived = true;
-        f_.first_unit_travel_s.push_back((now_ms_ - u.en_route_ms) / 1000.0);
+        call.first_travel_s = (now_ms_ - u.en_route_ms) / 1000.0;
+        f_.first_unit_travel_s.push_back(call.first_travel_s);
       }
       if (!r.on_scene.ms) break;  // cancelled in the record: kCancelUnit frees it
       bool transports = r.transport.ms != 0;
@@ -744,6 +840,11 @@ StatusOr<SimFigures> Simulator::Impl::Run(const std::vector<UnitResponse>& rows)
   wall_start_ms_ = clock_.Now().ms;
   NCC_RETURN_IF_ERROR(SeedFleet(rows));
   if (policy_.moves_up()) BuildZones();
+  SchedulePostings();
+  if (!o_.sample_zones.empty() && o_.sample_every_ms > 0)
+    for (int64_t t = std::max(o_.sample_from.ms, now_ms_); t <= o_.sample_to.ms;
+         t += o_.sample_every_ms)
+      queue_.Push(t, kSample, 0);
   for (size_t c = 0; c < calls_.size(); ++c)
     queue_.Push(rows[calls_[c].first].received.ms, kArrive, static_cast<uint32_t>(c));
   size_t arrived = 0, report_every = std::max<size_t>(1, calls_.size() / 200);
@@ -765,7 +866,11 @@ StatusOr<SimFigures> Simulator::Impl::Run(const std::vector<UnitResponse>& rows)
   }
   FlushFixes();
   WaitCommands();
-  for (const Call& c : calls_) f_.calls_no_arrival += c.assigned_any && !c.arrived;
+  for (const Call& c : calls_) {
+    f_.calls_no_arrival += c.assigned_any && !c.arrived;
+    const UnitResponse& r = rows[c.first];
+    f_.outcomes.push_back({r.location, r.received, c.first_travel_s});
+  }
   f_.route_fallbacks = planner_.fallbacks();
   f_.virtual_seconds = (now_ms_ - first_ms_) / 1000.0;
   f_.events = engine_.log().LastSeq().value;

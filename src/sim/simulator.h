@@ -19,11 +19,13 @@
 #pragma once
 
 #include <atomic>
+#include <cmath>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "dispatch/coverage.h"
 #include "engine/engine.h"
 #include "monitor/avl_lane.h"
 #include "routing/routing_service.h"
@@ -39,6 +41,31 @@ struct SimProgress {
   uint64_t events = 0;
 };
 
+// A unit pre-positioned by an operation plan (the what-if, whatif.h): from `from` until `to` its
+// post is `post` instead of its quarters. It drives there when available (a posting that runs
+// when the run starts finds it standing there already: activation moved it before), goes back
+// there after each call, and returns to quarters at `to` unless another posting of it runs.
+struct SimPosting {
+  std::string agency, callsign;
+  LatLon post;
+  Time from, to;
+};
+
+// One call as it came out: where and when it was received, and its first unit's travel
+// (en route -> on scene; NaN when no unit arrived).
+struct CallOutcome {
+  LatLon location;
+  Time received;
+  double first_unit_travel_s = NAN;
+};
+
+// The coverage of one zone at one moment (SimOptions::sample_zones).
+struct CoverageSample {
+  std::string zone;
+  Time at;
+  double fraction = 0;
+};
+
 struct SimOptions {
   uint64_t seed = 1;
   // 0: as fast as possible on the virtual clock. > 0 (live, the demo): virtual time runs at
@@ -52,6 +79,15 @@ struct SimOptions {
   // outside the graph's area is known to be so and left out of the fleet. Null: the simulated
   // rows themselves.
   const std::vector<UnitResponse>* quarters_from = nullptr;
+  // Plan postings (the what-if). A posted unit that answered none of the simulated calls is
+  // taken into the fleet from `quarters_from` (its quarters estimated like every unit's).
+  std::vector<SimPosting> postings;
+  // Coverage measured every `sample_every_ms` of virtual time in [sample_from, sample_to] by
+  // the units as they stand (ladders count as engines, as they may fill an engine's slot).
+  // Reads only: the log is the same with or without samples.
+  std::vector<dispatch::CoverageZone> sample_zones;
+  int64_t sample_every_ms = 0;
+  Time sample_from, sample_to;
 };
 
 struct SimFigures {
@@ -66,7 +102,11 @@ struct SimFigures {
   double seconds = 0, virtual_seconds = 0;
   std::vector<double> first_unit_travel_s;  // per call with an arrival
   std::string log_digest;
-  nlohmann::json ToJson() const;  // the one line a run prints last (run.json)
+  std::vector<CallOutcome> outcomes;  // per call, in the order received
+  std::vector<CoverageSample> coverage_samples;
+  size_t posting_moves = 0, postings_unmatched = 0;  // drives to or from a posting; postings of
+                                                     // units not in the fleet
+  nlohmann::json ToJson() const;                     // the one line a run prints last (run.json)
 };
 
 // Nearest-rank percentile (p in 0..1) of `v`; NaN when empty.

@@ -6,13 +6,17 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 
+#include "core/json_writer.h"
+#include "core/stored_event.h"
 #include "core/temp_dir_for_tests.h"
 #include "dispatch/plans.h"
 #include "routing/importer.h"
 #include "sim/fleet.h"
 #include "sim/run.h"
+#include "sim/whatif.h"
 #include "store/sqlite/sqlite_event_log.h"
 
 namespace ncc::sim {
@@ -189,6 +193,86 @@ TEST_F(SimRun, RefusesAnExportWithoutLocations) {
   ASSERT_FALSE(run.ok());
   EXPECT_EQ(run.status().field(), "columns.location");
   EXPECT_NE(run.status().message().find("analytics only"), std::string::npos);
+}
+
+// The example plan's what-if on the real calls and roads: the plan's period mapped onto the
+// first Saturday of the data, twice with the same seed; the postings move the posted units and
+// nothing else changes what was simulated.
+TEST_F(SimRun, TheExamplePlansWhatIfPostsItsUnitsAndReportsEverySectorAndPhase) {
+  WhatIfConfig w;
+  w.run = Config("ncc", "whatif", 0);
+  w.operation = std::string(NCC_SOURCE_DIR) + "/config/operations/fleet-week-marina-green.json";
+  auto report = RunWhatIf(w);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  const nlohmann::json& r = *report;
+  EXPECT_EQ(r["calls_from"], "2020-04-11T16:00:00.000Z");  // the data's first Saturday
+  const nlohmann::json &base = r["runs"]["baseline"], &plan = r["runs"]["plan"];
+  EXPECT_EQ(base["calls"], plan["calls"]);
+  EXPECT_GT(base["calls"].get<int>(), 20);
+  EXPECT_EQ(base["refused"], 0) << base.value("first_refusal", "");
+  EXPECT_EQ(plan["refused"], 0) << plan.value("first_refusal", "");
+  EXPECT_FALSE(base.contains("posting_moves"));
+  EXPECT_GT(plan["posting_moves"].get<int>(), 0);  // T16 to Crissy Field for the show, back after
+  EXPECT_EQ(plan["postings_unmatched"], 0);        // E16, T16 and KM09 are in the data's fleet
+  EXPECT_NE(base["log_digest"], plan["log_digest"]);
+  EXPECT_FALSE(r["calls_changed"].empty());  // the postings sent another unit to some call
+  ASSERT_EQ(r["cells"].size(), 16u);
+  for (const nlohmann::json& c : r["cells"]) {
+    SCOPED_TRACE(c.dump());
+    EXPECT_EQ(c["baseline"]["calls"], c["plan"]["calls"]);  // the same calls in both runs
+    if (c["sector"] != "*") {
+      EXPECT_TRUE(c["plan"]["engine_coverage_pct"].is_number());
+      EXPECT_GT(c["plan"]["coverage_samples"].get<int>(), 0);
+    }
+  }
+  // KM09 posted at the Laguna Street gate (sector B) all show long: Marina Green next door has
+  // an ambulance within 4 minutes more of the time than with every unit at quarters.
+  for (const nlohmann::json& c : r["cells"]) {
+    if (c["sector"] != "A" || c["phase"] != "show") continue;
+    EXPECT_GT(c["plan"]["ambulance_coverage_pct"].get<double>(),
+              c["baseline"]["ambulance_coverage_pct"].get<double>());
+  }
+  for (const char* run : {"baseline", "plan"}) {
+    LogCheck log = CheckLog(w.run.out + "/" + run);
+    for (const std::string& p : log.problems) ADD_FAILURE() << run << ": " << p;
+  }
+  // Where the posted units were, from each run's log: E16 starts at its arrival post (moved
+  // there at activation), T16 drives to Crissy Field East for the show; not in the baseline.
+  const LatLon e16_post{37.806418, -122.4374775}, t16_post{37.8039064, -122.4501761};
+  Time show_start, show_end;
+  ASSERT_TRUE(ParseTime("2026-10-10T19:00:00Z", show_start));
+  ASSERT_TRUE(ParseTime("2026-10-11T00:00:00Z", show_end));
+  for (const char* run : {"baseline", "plan"}) {
+    SCOPED_TRACE(run);
+    auto log = SqliteEventLog::OpenReadOnly(w.run.out + "/" + run + "/events.db");
+    ASSERT_TRUE(log.ok());
+    auto events = (*log)->ReadAfter(Seq(0), 1'000'000);
+    ASSERT_TRUE(events.ok());
+    std::map<uint64_t, std::string> callsign;
+    double e16_start = -1, t16_show = 1e9;
+    for (const StoredEvent& stored : *events) {
+      auto e = Decode(stored);
+      ASSERT_TRUE(e.ok());
+      if (auto* u = std::get_if<UnitRegistered>(&e->body)) {
+        callsign[u->id.value] = u->callsign;
+        if (u->callsign == "E16" && u->position) e16_start = DistanceMeters(*u->position, e16_post);
+      } else if (auto* p = std::get_if<PositionsReported>(&e->body)) {
+        for (const PositionFix& f : p->fixes)
+          if (callsign[f.unit.value] == "T16" && show_start <= f.time && f.time < show_end)
+            t16_show = std::min(t16_show, DistanceMeters(f.position, t16_post));
+      }
+    }
+    ASSERT_GE(e16_start, 0);
+    if (std::string(run) == "plan") {
+      EXPECT_LT(e16_start, 100);  // on the road at its post
+      EXPECT_LT(t16_show, 100);
+    } else {
+      EXPECT_GT(e16_start, 300);
+      EXPECT_GT(t16_show, 300);
+    }
+  }
+  for (const char* file : {"whatif.json", "whatif.html", "matrix.html"})
+    EXPECT_TRUE(std::filesystem::exists(w.run.out + "/" + file)) << file;
 }
 
 TEST(SimParts, QueueKeepsTimeThenScheduleOrder) {

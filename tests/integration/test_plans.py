@@ -2,7 +2,8 @@
 Green defined, approved by a supervisor of each of its three agencies, activated and worked;
 who may see and do what; a decision point fired by a real alarm in its sector exactly once,
 also across kill -9; the synchronization matrix and ICS forms as pages; bad documents refused
-naming the field. NCC_PLAN_PAGES=DIR keeps the pages (docs/plans/ holds a copy)."""
+naming the field; activation making the plan live (postings as move-ups, a task's incident and
+assignment) exactly once across kill -9. NCC_PLAN_PAGES=DIR keeps the pages."""
 import copy
 import json
 import os
@@ -287,6 +288,68 @@ class Plans(unittest.TestCase):
         status, html = self.call("lead", "GET", f"/api/v1/sitreps/{own}/report.html")
         self.assertEqual(status, 200)
         self.assertIn("Sector B short of a medic.", html)
+
+    def events_of(self, who, kind):
+        events, after = [], 0
+        while True:
+            page = self.ok(who, "GET", f"/api/v1/events?after={after}&limit=1000")
+            events += [e for e in page["items"] if e["type"] == kind]
+            if len(page["items"]) < 1000:
+                return events
+            after = page["items"][-1]["seq"]
+
+    def plan_moves(self, pid):
+        """The plan's move-ups as each posting agency's dispatchers see them, by zone."""
+        prefix = f"plan {pid} sector "
+        moves = {}
+        for who in ("fire-dispatch", "ems-dispatch"):
+            for e in self.events_of(who, "coverage_changed"):
+                if e["data"]["zone"].startswith(prefix):
+                    moves.setdefault(e["data"]["zone"], []).append(e)
+        return moves
+
+    def task_incidents(self, pid, task):
+        return [i for i in self.ok("ems-dispatch", "GET", "/api/v1/incidents")["items"]
+                if i["type"] == "plan.task" and i["summary"].startswith(f"Plan {pid} ") and f"task {task}:" in i["summary"]]
+
+    def test_6_activation_posts_units_and_opens_task_incidents_once_across_kill9(self):
+        # The example's period is past: at activation its phases start and end one a tick, and
+        # each phase's postings are logged as it runs. The medic sweep (M3) goes to a unit of its
+        # own here, so that other tests' plans holding KM09 cannot keep it busy.
+        status, body = self.call("ems-sup", "POST", "/api/v1/units", {
+            "callsign": "KM12", "agency": "ems_private", "kind": "ambulance", "location": {"lat": 37.79, "lon": -122.43}})
+        self.assertEqual(status, 201, body)
+        plan = example()
+        for t in plan["tasks"]:
+            if t["id"] == "M3":
+                t["unit"] = "KM12"
+        pid = self.ok("lead", "POST", "/api/v1/operations", plan, expect=201)["id"]
+        for who in ("lead", "ems-sup", "pd-sup"):
+            self.ok(who, "POST", f"/api/v1/operations/{pid}/approval", {"revision": 1})
+        self.ok("lead", "POST", f"/api/v1/operations/{pid}/status", {"to": "active"})
+        want = {f"plan {pid} sector {z}" for z in ("A (arrival)", "B (arrival)", "A (show)", "B (show)", "C (show)")}
+        self.assertTrue(self.wait_for(lambda: set(self.plan_moves(pid)) == want, 15), self.plan_moves(pid))
+        moves = self.plan_moves(pid)
+        c_show = moves[f"plan {pid} sector C (show)"][0]
+        self.assertEqual((c_show["agency"], c_show["data"]["below"]), ("sffd", True))
+        self.assertEqual([m["callsign"] for m in c_show["data"]["move_ups"]], ["T16"])
+        self.assertEqual(moves[f"plan {pid} sector B (arrival)"][0]["agency"], "ems_private")
+        # The sweep: one incident in sector B, KM12 assigned to it.
+        km12 = [u for u in self.ok("ems-dispatch", "GET", "/api/v1/units")["items"] if u["callsign"] == "KM12"][0]
+        self.assertTrue(self.wait_for(
+            lambda: any(a["unit"] == km12["id"] for i in self.task_incidents(pid, "M3") for a in i["assignments"])),
+            self.task_incidents(pid, "M3"))
+        incident = self.task_incidents(pid, "M3")[0]
+        self.assertEqual((incident["landmark"], incident["agency"]), ("Fort Mason and Aquatic Park approach", "ems_private"))
+        # Tasks of posted units make none (F1: E16 staged in sector A).
+        self.assertEqual([i for i in self.ok("fire-dispatch", "GET", "/api/v1/incidents")["items"]
+                          if i["summary"].startswith(f"Plan {pid} ") and "task F1:" in i["summary"]], [])
+        self.s.kill9()
+        self.s.start()
+        self.sign_in()
+        time.sleep(2.5)  # a few ticks of the watcher after the replay
+        self.assertEqual({z: len(v) for z, v in self.plan_moves(pid).items()}, {z: 1 for z in want})
+        self.assertEqual(len(self.task_incidents(pid, "M3")), 1)
 
 
 if __name__ == "__main__":
