@@ -10,7 +10,8 @@
 //     reports / (last marker received - first byte sent);
 //   - with --hold: "in: done" on stderr, then a line read from stdin before the fan-out, so the
 //     driver can wait until the lane has taken every report (the live index figure) without
-//     the fan-out's sign-ins competing with the lane for the CPU;
+//     the fan-out's sign-ins competing with the lane for the CPU; and "fan-out: ready" before
+//     the chats, then a line, so that it can read the server's CPU time around them;
 //   - fan-out: --clients connections signed in, one sender writes --chats GeoChats at --rate
 //     per second, each carrying its send time; latency = arrival at each client - send time
 //     (one epoll reader for all clients, in this process: the client side is in the figure).
@@ -327,6 +328,12 @@ int main(int argc, char** argv) {
   const size_t expected = chats * (clients + senders + 1);  // every other connection gets each
   std::fprintf(stderr, "fan-out: %zu clients quiet after %llu bytes\n", clients,
                static_cast<unsigned long long>(snapshot_bytes));
+  if (hold) {  // the driver reads the server's CPU time before the chats
+    std::fprintf(stderr, "fan-out: ready\n");
+    std::fflush(stderr);
+    char go[16];
+    if (!std::fgets(go, sizeof go, stdin)) return 5;
+  }
   auto next = Steady::now();
   for (size_t k = 0; k < chats; ++k) {
     std::this_thread::sleep_until(next);
