@@ -8,6 +8,10 @@
 //     receives the markers relayed by the hub once every report before them on that connection
 //     was framed, parsed, mapped and handed to the AVL lane (the live index). messages/s = all
 //     reports / (last marker received - first byte sent);
+//   - with --hold: "in: done" on stderr, then a line read from stdin before the fan-out, so the
+//     driver can wait until the lane has taken every report (the live index figure) without
+//     the fan-out's sign-ins competing with the lane for the CPU; and "fan-out: ready" before
+//     the chats, then a line, so that it can read the server's CPU time around them;
 //   - fan-out: --clients connections signed in, one sender writes --chats GeoChats at --rate
 //     per second, each carrying its send time; latency = arrival at each client - send time
 //     (one epoll reader for all clients, in this process: the client side is in the figure).
@@ -214,8 +218,15 @@ int main(int argc, char** argv) {
   int port = 0;
   size_t units = 1000, messages = 200'000, senders = 4, clients = 500, chats = 200;
   double rate = 50;
+  bool hold = false;
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "--hold") hold = true;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i], v = argv[i + 1];
+    if (a == "--hold") {
+      --i;  // a flag, no value
+      continue;
+    }
     if (a == "--data") data = v;
     if (a == "--port") port = std::atoi(v.c_str());
     if (a == "--key") key = v;
@@ -292,6 +303,12 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "in: written\n");
   bool in_done = WaitFor([&] { return readers.ends() >= senders; }, 600);
   double in_s = static_cast<double>(readers.last_end_ns() - in_start) / 1e9;
+  if (hold) {
+    std::fprintf(stderr, "in: done\n");
+    std::fflush(stderr);
+    char go[16];
+    if (!std::fgets(go, sizeof go, stdin)) return 5;
+  }
 
   // Fan-out: clients signed in (each got the protocol offer), then paced chats.
   size_t before = readers.signed_in();
@@ -311,6 +328,12 @@ int main(int argc, char** argv) {
   const size_t expected = chats * (clients + senders + 1);  // every other connection gets each
   std::fprintf(stderr, "fan-out: %zu clients quiet after %llu bytes\n", clients,
                static_cast<unsigned long long>(snapshot_bytes));
+  if (hold) {  // the driver reads the server's CPU time before the chats
+    std::fprintf(stderr, "fan-out: ready\n");
+    std::fflush(stderr);
+    char go[16];
+    if (!std::fgets(go, sizeof go, stdin)) return 5;
+  }
   auto next = Steady::now();
   for (size_t k = 0; k < chats; ++k) {
     std::this_thread::sleep_until(next);

@@ -25,6 +25,23 @@ from test_cot import api_key, atak_reports, metric, real_file, restamp
 
 NCC = None
 PEER_DIR = os.path.join(os.path.dirname(__file__), "..", "peers", "tak")
+# How long anything expected may take to happen. Generous: under `ctest -j3` a node process
+# starting, a debug ncc and three servers share two cores. Every wait below is for a condition
+# (an event read, a record stored, a metric reached) and ends as soon as it holds, so the
+# deadline costs nothing when things work and only bounds how long a failure takes to show.
+WAIT = 60
+
+
+def wait_until(cond, what, timeout=WAIT):
+    """Polls `cond` until it returns something true; fails naming `what` (and its last value)."""
+    deadline = time.time() + timeout
+    while True:
+        got = cond()
+        if got:
+            return got
+        if time.time() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.05)
 
 
 class Peer:
@@ -57,7 +74,7 @@ class Peer:
         e = item.get("event")
         return bool(e) and (type_ is None or e["type"] == type_) and (uid is None or e["uid"] == uid)
 
-    def expect(self, pred, timeout=15):
+    def expect(self, pred, timeout=WAIT):
         """The first item (from now on) that satisfies `pred`; every one read is kept in seen."""
         deadline = time.time() + timeout
         while True:
@@ -84,7 +101,7 @@ class Peer:
             self.proc.stdin.close()
         except (BrokenPipeError, ValueError):
             pass
-        self.proc.wait(timeout=10)
+        self.proc.wait(timeout=WAIT)
         self.proc.stdout.close()
         fails = [i for i in self.seen if "fail" in i]
         assert not fails, fails
@@ -150,8 +167,15 @@ class TakHub(unittest.TestCase):
         items = self.server.request("GET", "/api/v1/events?after=0&limit=1000")[1]["items"]
         return [e for e in items if e["type"] == type_]
 
+    def await_connections(self, n):
+        """Until ncc holds exactly `n` CoT connections: the peers of earlier tests are closed
+        on ncc's side too (one still open would be relayed to and counted)."""
+        wait_until(lambda: metric(self.server, "ncc_cot_connections", "") == n,
+                   f"{n} open CoT connections (now {metric(self.server, 'ncc_cot_connections', '')})")
+
     def test_geochat_reaches_the_agency_clients_only(self):
         a, b, f = self.peer(self.police_key), self.peer(self.police_key2), self.peer(self.fire_key)
+        self.await_connections(3)
         relayed = metric(self.server, "ncc_cot_relayed_total", "")
         a.do(op="chat", **{"from": {"uid": "ANDROID-A", "callsign": "Alpha"},
                            "to": {"uid": "All Chat Rooms", "callsign": "All Chat Rooms"},
@@ -198,10 +222,8 @@ class TakHub(unittest.TestCase):
                            "to": {"uid": f"ncc-incident-{self.police_incident}", "callsign": room},
                            "chatroom": room, "message": "second floor clear"})
         self.assertEqual(b.expect(lambda i: Peer.is_event(i, "b-t-f"))["event"]["chatroom"], room)
-        deadline = time.time() + 10
-        while "Alpha: second floor clear" not in self.messages(self.police_incident):
-            self.assertLess(time.time(), deadline, self.messages(self.police_incident))
-            time.sleep(0.05)
+        wait_until(lambda: "Alpha: second floor clear" in self.messages(self.police_incident),
+                   "the chat among the incident's messages")
         status, body = self.server.request("GET", f"/api/v1/incidents/{self.police_incident}/messages")
         posted = next(m for m in body["items"] if m["text"] == "Alpha: second floor clear")
         self.assertEqual((posted["author"], posted["agency"]), ("gateway:tak-police", "police"))
@@ -239,11 +261,9 @@ class TakHub(unittest.TestCase):
              link=f"ncc-incident-{self.police_incident}", remarks="two vehicles")
         self.assertEqual(b.expect(lambda i: Peer.is_event(i, uid="marker-1"))["event"]["type"], "a-h-G")
         want = "TAK marker \"Hostile 1\" (a-h-G) at 25.285400,51.531000: two vehicles"
-        deadline = time.time() + 10
-        while not [e for e in self.events("incident_note_added")
-                   if e["data"]["id"] == self.police_incident and e["data"]["text"] == want]:
-            self.assertLess(time.time(), deadline, "the marker is not the incident's note")
-            time.sleep(0.05)
+        wait_until(lambda: [e for e in self.events("incident_note_added")
+                            if e["data"]["id"] == self.police_incident and e["data"]["text"] == want],
+                   "the marker as the incident's note")
         # A marker naming no incident is relayed and nothing more; the real spot-map recording.
         notes = len(self.events("incident_note_added"))
         a.do(op="xml", xml=real_file("b-m-p-s-m"))
@@ -261,13 +281,10 @@ class TakHub(unittest.TestCase):
         self.assertEqual(metric(self.server, "ncc_cot_proto_connections_total", "") - switched, 1)
         # In v1: a unit's position moves it; the feed answers in v1 (node-cot reads it).
         v1.do(op="position", uid="ANDROID-P2", callsign="P-2", lat=25.32, lon=51.52)
-        deadline = time.time() + 10
-        while True:
+        def moved():
             pos = self.server.request("GET", f"/api/v1/units/{self.unit2}")[1].get("position") or {}
-            if abs(pos.get("lat", 0) - 25.32) < 1e-9:
-                break
-            self.assertLess(time.time(), deadline, pos)
-            time.sleep(0.05)
+            return abs(pos.get("lat", 0) - 25.32) < 1e-9
+        wait_until(moved, "P-2 moved by its v1 report")
         iid = self.incident(summary="v1 feed")
         marker = v1.expect(lambda i: Peer.is_event(i, uid=f"ncc-incident-{iid}"))
         self.assertTrue(marker["proto"], "the feed is still XML after the switch")

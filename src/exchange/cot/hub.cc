@@ -89,12 +89,14 @@ const std::string& Relayed::framed_proto() const {
 uint64_t Hub::Join(auth::Principal who, Deliver deliver) {
   std::lock_guard lock(mu_);
   uint64_t id = next_++;
-  clients_.emplace(id, Client{std::move(who), std::move(deliver), {}, {}});
+  clients_.emplace(
+      id, Client{std::move(who), std::make_shared<const Deliver>(std::move(deliver)), {}, {}});
   return id;
 }
 
 void Hub::Leave(uint64_t client) {
-  Deliver gone;  // destroyed outside the lock: it may hold the last reference to a session
+  std::shared_ptr<const Deliver>
+      gone;  // destroyed outside the lock: it may hold the last reference to a session
   {
     std::lock_guard lock(mu_);
     auto it = clients_.find(client);
@@ -122,7 +124,7 @@ bool Hub::Addressed(const Client& c, const CotEvent& e) {
 
 size_t Hub::Relay(uint64_t from, const auth::RecordLabel& label, const CotEvent& event,
                   std::string xml) {
-  std::vector<Deliver> to;
+  std::vector<std::shared_ptr<const Deliver>> to;
   {
     std::lock_guard lock(mu_);
     for (const auto& [id, c] : clients_)
@@ -131,7 +133,7 @@ size_t Hub::Relay(uint64_t from, const auth::RecordLabel& label, const CotEvent&
   }
   if (to.empty()) return 0;
   auto doc = std::make_shared<const Relayed>(std::move(xml));
-  for (const Deliver& d : to) d(doc);
+  for (const auto& d : to) (*d)(doc);
   return to.size();
 }
 

@@ -12,7 +12,8 @@
 //                 The sender never gets its own message back.
 //
 // Threads: any. The Hub locks its client table; Deliver callbacks run outside the lock (they
-// post to the client's own strand). Route and NamedIncident are pure.
+// post to the client's own strand) and get the one shared document. Route and NamedIncident are
+// pure.
 #pragma once
 
 #include <cstdint>
@@ -84,7 +85,7 @@ class Hub {
  private:
   struct Client {
     auth::Principal who;
-    Deliver deliver;
+    std::shared_ptr<const Deliver> deliver;  // shared: a relay copies a pointer, not the function
     std::string uid, callsign;
   };
   static bool Addressed(const Client& c, const CotEvent& event);

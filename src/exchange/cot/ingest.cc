@@ -94,6 +94,14 @@ void Counters::Render(std::string& out) const {
   line("ncc_cot_feed_events_total", "CoT events sent to clients", "counter", feed_events.load());
   line("ncc_cot_clients_cut_slow_total", "CoT clients disconnected for not keeping up", "counter",
        cut_slow.load());
+  line("ncc_cot_clients_cut_write_timeout_total",
+       "CoT clients disconnected because a write to them waited longer than the write timeout "
+       "(also counted in ncc_cot_clients_cut_slow_total)",
+       "counter", cut_write_timeout.load());
+  line("ncc_cot_reads_paused_total",
+       "Times a CoT connection stopped being read because the fixes waiting for the AVL lane "
+       "were at their bound (back-pressure)",
+       "counter", reads_paused.load());
   line("ncc_cot_connections_refused_busy_total", "CoT connections refused at the connection limit",
        "counter", refused_busy.load());
   line("ncc_cot_relayed_total", "CoT documents relayed from one TAK client to another", "counter",

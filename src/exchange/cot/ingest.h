@@ -61,7 +61,7 @@ struct Counters {
   std::array<std::atomic<uint64_t>, kOutcomes> events{};
   std::atomic<uint64_t> connections_open{0}, connections_total{0}, sign_ins_refused{0},
       handshakes_failed{0}, feed_events{0}, cut_slow{0}, refused_busy{0}, relayed{0},
-      proto_clients{0};
+      proto_clients{0}, cut_write_timeout{0}, reads_paused{0};
   void Count(Outcome o) { ++events[static_cast<size_t>(o)]; }
   uint64_t count(Outcome o) const { return events[static_cast<size_t>(o)].load(); }
   void Render(std::string& out) const;

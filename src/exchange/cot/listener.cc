@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "exchange/cot/fix_batcher.h"
 #include "exchange/cot/framer.h"
 #include "exchange/cot/hub.h"
 #include "exchange/cot/records.h"
@@ -31,6 +32,15 @@ using Steady = std::chrono::steady_clock;
 constexpr std::string_view kKeyPrefix = "ncc-key ";
 constexpr size_t kMaxKeyLine = 512;
 constexpr size_t kFeedPage = 256;
+// One socket write gathers queued documents up to these: fewer syscalls when chats pile up,
+// and a write small enough that a client which reads at all finishes it well within the write
+// timeout.
+constexpr size_t kMaxWriteBytes = 64 * 1024;
+constexpr size_t kMaxWriteChunks = 64;
+
+// What a session has queued for its client: a document of its own, or a relayed one shared by
+// every client it goes to (rendered once, never copied per client).
+using Chunk = std::shared_ptr<const std::string>;
 
 // What every session shares with the listener.
 struct Shared {
@@ -41,6 +51,7 @@ struct Shared {
   const ListenerOptions& options;
   Counters& counters;
   Hub& hub;
+  FixBatcher& fixes;
 };
 
 // A TAK protocol control event (t-x-takp-v offer, t-x-takp-r response) around `control`.
@@ -116,6 +127,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       : s_(shared),
         stream_(std::forward<StreamArgs>(args)...),
         timer_(stream_.get_executor()),
+        write_timer_(stream_.get_executor()),
         framer_(shared.options.max_event_bytes),
         proto_framer_(shared.options.max_event_bytes) {
     error_code ec;
@@ -132,6 +144,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void Start() {
+    error_code ignored;
+    stream_.lowest_layer().non_blocking(true, ignored);  // WriteNext's direct write never waits
     Deadline(s_.options.sign_in_timeout);
     if constexpr (kTls) {
       stream_.async_handshake(
@@ -283,9 +297,23 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       s_.counters.Count(Outcome::kInvalid);
       spdlog::debug("CoT from {}: {}", remote_, event.status().ToString());
     }
-    Submit(events);
+    bool room = Submit(events);
     if (!fatal.ok()) return SendErrorAndClose(fatal);
+    if (!room) return PauseReading();
     Read();
+  }
+
+  // Back-pressure: the fixes waiting for the AVL lane are at their bound, so this socket is not
+  // read (its client's TCP window fills) until they have been handed to the lane.
+  void PauseReading() {
+    ++s_.counters.reads_paused;
+    std::weak_ptr<Session> weak = shared_from_this();
+    auto executor = stream_.get_executor();
+    s_.fixes.WhenRoom([weak, executor] {
+      net::post(executor, [weak] {
+        if (auto self = weak.lock()) self->Read();
+      });
+    });
   }
 
   // A v1 payload into the XML document ParseEvent reads (in `doc`). False when there is no
@@ -348,8 +376,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     return IncidentRelayLabel(*i);
   }
 
-  void Submit(std::vector<Inbound>& events) {
-    if (events.empty()) return;
+  // False when the fixes waiting for the lane are at their bound (stop reading).
+  bool Submit(std::vector<Inbound>& events) {
+    if (events.empty()) return true;
     std::vector<PositionFix> fixes;
     std::vector<Command> commands;
     std::vector<std::pair<size_t, auth::RecordLabel>> relays;  // index into events, label
@@ -378,11 +407,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       s_.engine.Submit(std::move(c), who_->user, who_->agency, [](CommandOutcome o) {
         if (!o.status.ok()) spdlog::warn("CoT to an incident not stored: {}", o.status.ToString());
       });
-    if (fixes.empty()) return;
-    // Refusals are counted by the lane per reason (source "cot"); TAK has no acknowledgements.
-    s_.lane.Submit(monitor::Source::kCot, *who_, std::move(fixes), [](monitor::BatchResult r) {
-      if (!r.status.ok()) spdlog::warn("CoT fixes not stored: {}", r.status.ToString());
-    });
+    // With every other read's fixes, as one lane batch per key (fix_batcher.h). Refusals are
+    // counted by the lane per reason (source "cot") and by the batcher; TAK has no acks.
+    return s_.fixes.Add(*who_, std::move(fixes));
   }
 
   // --- The hub -------------------------------------------------------------------------------
@@ -392,16 +419,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto executor = stream_.get_executor();
     hub_id_ = s_.hub.Join(*who_, [weak, executor](RelayedPtr doc) {
       net::post(executor, [weak, doc = std::move(doc)] {
-        if (auto self = weak.lock()) self->Deliver(*doc);
+        if (auto self = weak.lock()) self->Deliver(doc);
       });
     });
   }
 
-  void Deliver(const Relayed& doc) {
+  // The relayed document itself goes on the queue (aliasing its owner), not a copy.
+  void Deliver(const RelayedPtr& doc) {
     if (closed_ || closing_) return;
     ++s_.counters.relayed;
-    if (!proto_) return Send(doc.xml());
-    if (!doc.framed_proto().empty()) Send(doc.framed_proto());
+    if (!proto_) return Queue(Chunk(doc, &doc->xml()));
+    if (!doc->framed_proto().empty()) Queue(Chunk(doc, &doc->framed_proto()));
   }
 
   // A document of ncc's own in the protocol this client speaks.
@@ -520,7 +548,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void Send(std::string data) {
     if (closed_ || closing_) return;
-    queued_bytes_ += data.size();
+    Queue(std::make_shared<const std::string>(std::move(data)));
+  }
+
+  // Bounded per client: more than max_queued_bytes unwritten (beyond what is left of its
+  // sign-in snapshot) and it is cut.
+  void Queue(Chunk data) {
+    if (closed_ || closing_) return;
+    queued_bytes_ += data->size();
     out_.push_back(std::move(data));
     if (queued_bytes_ > s_.options.max_queued_bytes + snapshot_bytes_) {
       ++s_.counters.cut_slow;
@@ -529,20 +564,97 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (!writing_) WriteNext();
   }
 
+  // Writes what is queued, several documents per write (gathered; one buffer for TLS, whose
+  // stream writes one buffer at a time). Plain TCP first tries the non-blocking socket at once:
+  // when it takes everything (the usual case for a relayed chat) there is no asynchronous
+  // operation and no completion handler, which is most of a fan-out's cost per client.
   void WriteNext() {
-    if (out_.empty()) {
-      writing_ = false;
-      if (closing_) Close();
-      return;
+    for (;;) {
+      if (out_.empty()) {
+        writing_ = false;
+        if (closing_) Close();
+        return;
+      }
+      writing_ = true;
+      size_t n = 0, bytes = 0;
+      gather_.clear();
+      for (const Chunk& c : out_) {
+        if (n > 0 && (n == kMaxWriteChunks || bytes + c->size() > kMaxWriteBytes)) break;
+        gather_.push_back(net::buffer(*c));
+        bytes += c->size();
+        ++n;
+      }
+      if constexpr (!kTls) {
+        error_code ec;
+        size_t written = stream_.write_some(gather_, ec);
+        if (ec == net::error::would_block || ec == net::error::try_again)
+          written = 0;
+        else if (ec)
+          return Close();
+        if (written == bytes) {
+          Written(n, bytes);
+          continue;
+        }
+        Skip(written);  // the rest goes asynchronously
+      }
+      write_started_ = Steady::now();
+      WatchWrite();
+      auto done = [self = shared_from_this(), n, bytes](error_code ec, size_t) {
+        if (ec) return self->Close();
+        self->Written(n, bytes);
+        self->WriteNext();
+      };
+      if constexpr (kTls) {
+        if (n > 1) {
+          linear_.clear();
+          for (const auto& b : gather_)
+            linear_.append(static_cast<const char*>(b.data()), b.size());
+          return net::async_write(stream_, net::buffer(linear_), std::move(done));
+        }
+      }
+      return net::async_write(stream_, gather_, std::move(done));
     }
-    writing_ = true;
-    net::async_write(stream_, net::buffer(out_.front()),
-                     [self = shared_from_this()](error_code ec, size_t) {
-                       if (ec) return self->Close();
-                       self->queued_bytes_ -= self->out_.front().size();
-                       self->out_.pop_front();
-                       self->WriteNext();
-                     });
+  }
+
+  // Drops the first `bytes` of gather_ (what a partial write took).
+  void Skip(size_t bytes) {
+    size_t drop = 0;
+    while (drop < gather_.size() && bytes >= gather_[drop].size()) bytes -= gather_[drop++].size();
+    gather_.erase(gather_.begin(), gather_.begin() + static_cast<std::ptrdiff_t>(drop));
+    if (!gather_.empty()) gather_.front() += bytes;
+  }
+
+  // The first `n` queued documents (`bytes` in all) are written.
+  void Written(size_t n, size_t bytes) {
+    queued_bytes_ -= bytes;
+    snapshot_bytes_ -= std::min(snapshot_bytes_, bytes);  // the snapshot's allowance is used up
+    out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+
+  // A client that does not take a write within write_timeout is cut, however little it has
+  // queued (a TAK client that never reads must not hold a connection and its memory). One
+  // timer, re-armed only when it fires: a write that started after it was set is given its
+  // own full timeout then.
+  void WatchWrite() {
+    if (write_timer_running_) return;
+    write_timer_running_ = true;
+    WaitWrite(write_started_ + s_.options.write_timeout);
+  }
+  void WaitWrite(Steady::time_point at) {
+    write_timer_.expires_at(at);
+    write_timer_.async_wait([self = shared_from_this()](error_code) {
+      if (self->closed_ || !self->writing_) {
+        self->write_timer_running_ = false;
+        return;
+      }
+      Steady::time_point due = self->write_started_ + self->s_.options.write_timeout;
+      if (Steady::now() < due) return self->WaitWrite(due);
+      ++self->s_.counters.cut_slow;  // of which: by the timeout
+      ++self->s_.counters.cut_write_timeout;
+      spdlog::info("CoT client {} cut: a write waited more than {} s", self->remote_,
+                   self->s_.options.write_timeout.count());
+      self->Close();
+    });
   }
 
   // "ncc-error <field>: <message>\n", then closed once written. No more reads.
@@ -554,7 +666,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       if (c == '\n' || c == '\r') c = ' ';
     line += '\n';
     queued_bytes_ += line.size();
-    out_.push_back(std::move(line));
+    out_.push_back(std::make_shared<const std::string>(std::move(line)));
     closing_ = true;
     if (listener_) {
       s_.engine.feed().Unlisten(listener_);
@@ -577,6 +689,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     error_code ignored;
     timer_.cancel();
+    write_timer_.cancel();
     stream_.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.lowest_layer().close(ignored);
   }
@@ -586,6 +699,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   net::steady_timer timer_;
   Steady::time_point deadline_;
   bool timer_running_ = false;
+  net::steady_timer write_timer_;
+  Steady::time_point write_started_;  // of the write in progress
+  bool write_timer_running_ = false;
   std::string remote_;
   std::array<char, 16384> rbuf_;
   std::string line_;  // the ncc-key line, until signed in
@@ -598,7 +714,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Seq cursor_;
   uint64_t listener_ = 0;
   std::atomic<bool> wake_pending_{false};
-  std::deque<std::string> out_;
+  std::deque<Chunk> out_;
+  std::vector<net::const_buffer> gather_;  // the write in progress
+  std::string linear_;                     // its bytes in one buffer (TLS)
   size_t queued_bytes_ = 0, snapshot_bytes_ = 0;
   bool writing_ = false, closing_ = false, closed_ = false;
 };
@@ -609,6 +727,7 @@ struct Listener::Impl {
   ListenerOptions options;
   Counters counters;
   Hub hub;
+  FixBatcher fixes;  // posts to `ioc` (declared later) only until Stop()
   Shared shared;
   std::optional<net::ssl::context> tls;  // before the sessions' io_context: they use it
   net::io_context ioc;
@@ -618,7 +737,10 @@ struct Listener::Impl {
   Impl(Engine& engine, monitor::AvlLane& lane, const Clock& clock, Authenticator authenticate,
        ListenerOptions o)
       : options(std::move(o)),
-        shared{engine, lane, clock, std::move(authenticate), options, counters, hub},
+        fixes(
+            lane, [this](std::function<void()> f) { net::post(ioc, std::move(f)); },
+            options.max_pending_fixes),
+        shared{engine, lane, clock, std::move(authenticate), options, counters, hub, fixes},
         ioc(std::max(1, options.threads)) {}
 
   void Accept() {
@@ -681,6 +803,7 @@ void Listener::Stop() {
   impl_->ioc.stop();
   for (auto& t : impl_->threads)
     if (t.joinable()) t.join();
+  impl_->fixes.Stop();  // what was read goes to the lane; nothing is posted to ioc any more
 }
 
 uint16_t Listener::port() const {
@@ -698,6 +821,18 @@ const Counters& Listener::counters() const {
 
 void Listener::RenderMetrics(std::string& out) const {
   impl_->counters.Render(out);
+  const FixBatcher& f = impl_->fixes;
+  auto line = [&](const char* name, const char* help, const char* type, uint64_t v) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+           name + " " + std::to_string(v) + "\n";
+  };
+  line("ncc_cot_fix_handoffs_total", "Batches of CoT fixes handed to the AVL lane (one per key)",
+       "counter", f.handoffs());
+  line("ncc_cot_fixes_refused_total",
+       "CoT fixes in batches the AVL lane refused whole (lane stopped or full): not stored",
+       "counter", f.refused());
+  line("ncc_cot_fixes_pending", "CoT fixes read and waiting for the next hand-off to the lane",
+       "gauge", f.pending());
 }
 
 }  // namespace ncc::cot

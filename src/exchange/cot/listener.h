@@ -13,7 +13,11 @@
 //   4. Outbound: at sign-in, every unit (with a position) and open incident the key may see
 //      (auth::CanSee with cot.ingest: its own agency, within its clearance), then every change
 //      of those records from the engine's feed. A client that lets more than
-//      `max_queued_bytes` of changes pile up, or falls out of the feed's ring, is disconnected.
+//      `max_queued_bytes` of changes pile up, does not take a write within `write_timeout`,
+//      or falls out of the feed's ring, is disconnected. What is relayed to many clients is
+//      one shared buffer; queued documents go out gathered, several per write.
+//   5. Fixes: handed to the lane with every other connection's (fix_batcher.h); once
+//      `max_pending_fixes` wait, sockets are not read until they are handed off.
 //
 // Threads: Start/Stop from the owner; sessions on `threads` I/O threads, each on its strand.
 #pragma once
@@ -41,6 +45,8 @@ struct ListenerOptions {
   size_t max_event_bytes = kMaxEventBytes;
   size_t max_connections = 256;
   size_t max_queued_bytes = 1 << 20;         // outbound changes a client may have unread
+  std::chrono::seconds write_timeout{30};    // a write to the client not taken by then: cut
+  size_t max_pending_fixes = 65'536;         // read, not yet handed to the lane: then stop reading
   std::chrono::seconds sign_in_timeout{10};  // handshake and key line
   std::chrono::seconds idle_timeout{600};    // no byte from the client for this long: closed
   int64_t stale_after_ms = 5 * 60'000;       // the "stale" of the events sent
