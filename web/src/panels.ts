@@ -4,7 +4,7 @@ import { t, fmtAge, fmtNum, fmtTime } from "./i18n";
 import { state, OPEN, UNIT_STATUSES, INCIDENT_STATUSES, type Unit, type Alert } from "./state";
 import { api, write, can, type WhoAmI } from "./session";
 import { dispatchTarget } from "./plans";
-import { PRIORITY_COLOURS, UNIT_STATUS_COLOURS } from "./map";
+import { PRIORITY_COLOURS, UNIT_STATUS_COLOURS, coverageColour, type ZoneCover } from "./map";
 import { pictureNow } from "./timetravel";
 
 export const ctx = {
@@ -12,6 +12,7 @@ export const ctx = {
   select: (_id: number) => {},
   selectUnit: (_id: number) => {},
   toast: (_msg: string, _bad?: boolean) => {},
+  coverage: (_zones: ZoneCover[]) => {}, // the map's coverage overlay
 };
 
 // ---------- Incident queue ----------
@@ -185,7 +186,7 @@ export function renderBoard(): void {
 // ---------- Alerts ----------
 interface ResourceRequest { id: number; incident: number; from_agency: string; to_agency: string; kind: string; count: number; reason: string; deadline: string; status: string }
 let requests: ResourceRequest[] = [];
-let coverage: any[] = [];
+let coverage: ZoneCover[] = [];
 // An optional sound for new alerts (a short tone from WebAudio: no file, nothing fetched).
 let audio: AudioContext | null = null;
 let lastAlerted = 0;
@@ -208,13 +209,15 @@ export function mountAlerts(root: HTMLElement): void {
       h("label", { class: "count" }, sound, " ♪")),
     h("div", { class: "scroll", tabindex: 0 },
       h("h3", { text: t("Resource requests") }), h("ul", { id: "requests", class: "list" }),
+      h("h3", { text: t("CAP alerts received") }), h("ul", { id: "cap-alerts", class: "list" }),
       h("h3", { text: t("Coverage") }), h("ul", { id: "coverage", class: "list" }),
       h("h3", { text: t("Alerts") }), h("ul", { id: "alerts", class: "list" })));
 }
 
 export async function loadRequests(): Promise<void> {
   try { requests = (await api<{ items: ResourceRequest[] }>("GET", "/api/v1/resource-requests")).items; } catch { requests = []; }
-  try { coverage = (await api<{ zones: any[] }>("GET", "/api/v1/coverage")).zones ?? []; } catch { coverage = []; }
+  try { coverage = (await api<{ zones: ZoneCover[] }>("GET", "/api/v1/coverage")).zones ?? []; } catch { coverage = []; }
+  ctx.coverage(coverage);
   renderAlerts();
 }
 
@@ -246,21 +249,47 @@ export function renderAlerts(): void {
   }
   const cov = document.getElementById("coverage")!;
   clear(cov);
-  for (const z of coverage) cov.append(h("li", { class: "alert" + (z.below_target ? " bad" : "") },
-    h("span", { text: `${z.name ?? z.zone} ${z.capability}: ${Math.round((z.fraction ?? 0) * 100)}% / ${Math.round((z.target ?? 0) * 100)}%` }),
-    ...(z.move_ups ?? []).slice(0, 2).map((m: any) => h("small", { text: ` move ${m.callsign} → ${m.to?.lat?.toFixed?.(3)},${m.to?.lon?.toFixed?.(3)}` }))));
+  for (const z of coverage) cov.append(h("li", { class: "alert" + (z.below_target ? " bad" : ""), "data-zone": z.zone },
+    h("span", { class: "swatch", style: `--c:${coverageColour(z.fraction ?? 0, z.target ?? 0)}`, "aria-hidden": "true" }),
+    h("span", { text: `${z.name || z.zone} ${z.capability}: ${fmtNum(Math.round((z.fraction ?? 0) * 100))}% / ${fmtNum(Math.round((z.target ?? 0) * 100))}%` }),
+    ...(z.move_ups ?? []).slice(0, 2).map((m) => h("small", { class: "moveup", text: ` ${t("move")} ${m.callsign} → ${m.to.lat.toFixed(4)}, ${m.to.lon.toFixed(4)} (${fmtNum(Math.round(m.zone_fraction_after * 100))}%)` }))));
+  const caps = document.getElementById("cap-alerts")!;
+  clear(caps);
+  const capAlerts = state.alerts.filter((a) => a.kind === "cap");
+  for (const a of capAlerts.slice(0, 50)) caps.append(capItem(a));
   clear(ul);
   const open = state.alerts.filter((a) => !a.acked);
   const newest = open.reduce((m, a) => Math.max(m, a.seq), 0);
   if (newest > lastAlerted) { if (lastAlerted) beep(); lastAlerted = newest; }
   document.getElementById("a-count")!.textContent = fmtNum(open.length + requests.filter((x) => x.status === "open").length);
-  for (const a of state.alerts.slice(0, 100)) ul.append(alertItem(a));
+  for (const a of state.alerts.filter((x) => x.kind !== "cap").slice(0, 100)) ul.append(alertItem(a));
+}
+
+function ackButton(a: Alert): HTMLElement | null {
+  return a.acked ? null : h("button", { class: "ack", onclick: () => { a.acked = true; renderAlerts(); }, text: t("Acknowledge") });
+}
+
+// A received CAP alert: who sent it, what, how severe, where; its incident one click away.
+function capItem(a: Alert): HTMLElement {
+  const c = a.cap!;
+  const severity = c.severity ? c.severity : c.priority ? `${t("priority")} ${fmtNum(c.priority)}` : "";
+  const what = [c.msgType !== "Alert" ? c.msgType : "", c.event, c.headline && c.headline !== c.event ? `— ${c.headline}` : ""].filter(Boolean).join(" ");
+  return h("li", { class: `alert k-cap${a.acked ? " acked" : ""}`, "data-cap": c.identifier, "data-sender": c.sender },
+    h("time", { text: fmtTime(a.time) }), " ",
+    h("b", { class: "cap-sender", text: c.sender }), " ",
+    h("span", { class: "cap-event", text: what }),
+    severity ? h("span", { class: "cap-severity", text: ` · ${severity}` }) : null,
+    c.area ? h("span", { class: "cap-area", text: ` · ${c.area}` }) : null, " ",
+    a.incident ? h("button", { class: "link", onclick: () => ctx.select(a.incident!), text: `#${a.incident}${c.opened === false ? ` (${t("merged")})` : ""}` }) : null,
+    c.signature ? h("small", { class: "muted cap-signature", text: ` ${c.signature.split(";")[0]}` }) : null,
+    ackButton(a));
 }
 
 function alertItem(a: Alert): HTMLElement {
   const li = h("li", { class: `alert k-${a.kind}${a.acked ? " acked" : ""}` },
     h("time", { text: fmtTime(a.time) }), " ",
     a.incident ? h("button", { class: "link", onclick: () => ctx.select(a.incident!), text: a.text }) : h("span", { text: a.text }));
-  if (!a.acked) li.append(h("button", { class: "ack", onclick: () => { a.acked = true; renderAlerts(); }, text: t("Acknowledge") }));
+  const ack = ackButton(a);
+  if (ack) li.append(ack);
   return li;
 }
