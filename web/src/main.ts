@@ -153,8 +153,10 @@ function renderAll(): void {
   renderAlerts();
   cop?.markDirty();
 }
-onPositions(() => cop?.markDirty());
+onPositions(() => cop?.markMoved());
 onChange((ev) => {
+  // The log's position checkpoints move units on the map only: no list changes for them.
+  if (ev?.type === "positions_reported") return cop?.markMoved();
   if (ev) {
     const d = ev.data ?? {};
     if (ev.type === "resource_requested" || ev.type === "resource_request_answered" || ev.type === "coverage_changed") void loadRequests();

@@ -144,8 +144,12 @@ export class Cop {
     this.ready = true;
     el.dataset.ready = "1";
     el.dataset.basemap = basemap ? "served" : "fallback";
-    this.refresh();
-    // Incremental: events only mark the picture dirty; the sources are re-sent at most 2×/s.
+    // The first picture at once, not at the first tick.
+    this.dirty = true;
+    this.flush();
+    // Incremental: events only mark the picture dirty; the sources follow at most twice a second,
+    // live positions alone (every unit's 1 fix/s) once a second: each update of a source makes the
+    // map lay out and draw its tiles again, which costs far more than the diff itself.
     window.setInterval(() => this.flush(), 500);
   }
 
@@ -296,6 +300,10 @@ export class Cop {
 
   refresh = throttle(() => (this.dirty = true), 50);
   markDirty(): void { this.dirty = true; }
+  // Only units moved (live positions): drawn at the next flush a second after the last one.
+  private moved = false;
+  private lastFlush = 0;
+  markMoved(): void { this.moved = true; }
 
   applyLayerVisibility(): void {
     if (!this.map) return;
@@ -320,8 +328,10 @@ export class Cop {
   private incidentSync = new FeatureSync("");
   private unitSync = new FeatureSync("");
   private flush(): void {
-    if (!this.ready || !this.dirty) return;
-    this.dirty = false;
+    if (!this.ready) return;
+    if (!this.dirty && !(this.moved && performance.now() - this.lastFlush >= 950)) return;
+    this.dirty = this.moved = false;
+    this.lastFlush = performance.now();
     const incidents: Item[] = [];
     for (const i of state.incidents.values()) {
       if (!OPEN.has(i.status) || !i.location) continue;

@@ -123,6 +123,7 @@ export function renderQueue(): void {
 }
 
 // ---------- Unit status board ----------
+const callsigns = new Intl.Collator(undefined, { numeric: true }); // one collator, not one per comparison
 const boardFilter = { agency: "", kind: "", status: "" };
 export function mountBoard(root: HTMLElement): void {
   const agency = h("select", { id: "b-agency", "aria-label": t("Agency") }, h("option", { value: "" }, t("All")));
@@ -160,7 +161,7 @@ export function renderBoard(): void {
   const f = boardFilter;
   const units = [...state.units.values()]
     .filter((u) => (!f.agency || u.agency === f.agency) && (!f.kind || u.kind === f.kind) && (!f.status || u.status === f.status))
-    .sort((a, b) => a.agency.localeCompare(b.agency) || a.callsign.localeCompare(b.callsign, undefined, { numeric: true }));
+    .sort((a, b) => (a.agency < b.agency ? -1 : a.agency > b.agency ? 1 : 0) || callsigns.compare(a.callsign, b.callsign));
   const avail: Record<string, number> = {};
   for (const u of state.units.values()) if (u.status === "available") avail[u.kind] = (avail[u.kind] ?? 0) + 1;
   document.getElementById("b-counts")!.textContent = Object.entries(avail).sort().slice(0, 6).map(([k, n]) => `${k} ${fmtNum(n)}`).join(" · ");
