@@ -110,7 +110,8 @@ FANOUT_CONSOLES ?= 1000
 FANOUT_SECONDS ?= 20
 bench-fanout: setup
 	cmake --preset $(BENCH_BUILD) >/dev/null
-	cmake --build --preset $(BENCH_BUILD) -j $(JOBS) --target ncc ncc-bench-fanout
+	cmake --build --preset $(BENCH_BUILD) -j $(JOBS) --target ncc ncc-bench-fanout ncc-bench-stream-views
+	build/$(BENCH_BUILD)/bench/ncc-bench-stream-views --readers $(FANOUT_CONSOLES)
 	python3 bench/fanout_bench.py --ncc build/$(BENCH_BUILD)/src/app/ncc \
 	  --fanout build/$(BENCH_BUILD)/bench/ncc-bench-fanout --consoles $(FANOUT_CONSOLES) \
 	  --seconds $(FANOUT_SECONDS) --out docs/bench-fanout.md
