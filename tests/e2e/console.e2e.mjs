@@ -374,7 +374,7 @@ async function suiteConsole() {
   assert.match(await capItem.locator(".cap-area").textContent(), /^ · 1 mi\. WSW of Brawley, CA; 11 mi\. N of El Centro, CA; 30 mi\. E of OCOTILLO\s+\(quarry\); 1 mi\. N of the Imperial Fault$/);
   assert.equal(await capItem.locator(".cap-event").textContent(), "Earthquake — EQ 3.4 Imperial County CA");
   assert.match(capText, new RegExp(`#${capBody.incident}`));
-  await capItem.scrollIntoViewIfNeeded();
+  await page.locator("#cap-alerts").evaluate((ul) => ul.scrollIntoView({ block: "center" })); // the list stays, its items are redrawn
   await shot(page, "cap-alert");
   await capItem.locator("button.ack").click();
   await page.waitForSelector(`#cap-alerts li.acked[data-sender="trinet@caltech.edu"]`);

@@ -238,12 +238,26 @@ async function answer(r: ResourceRequest, accept: boolean): Promise<void> {
 export function renderAlerts(): void {
   const ul = document.getElementById("alerts");
   if (!ul) return;
+  // Focus never gets lost: the alert (or its button) that had it gets it back after the redraw.
+  const active = document.activeElement as HTMLElement | null;
+  const focusedKey = active?.closest?.("li[data-key]")?.getAttribute("data-key");
+  const focusedAck = !!active?.classList.contains("ack");
+  try { redrawAlerts(ul); } finally {
+    if (focusedKey) {
+      const li = document.querySelector<HTMLElement>(`#alerts-panel li[data-key="${CSS.escape(focusedKey)}"]`);
+      const target = (focusedAck ? li?.querySelector<HTMLElement>("button.ack") : null) ?? li?.querySelector<HTMLElement>("button") ?? null;
+      target?.focus({ preventScroll: true });
+    }
+  }
+}
+
+function redrawAlerts(ul: HTMLElement): void {
   const mine = new Set((ctx.who?.roles ?? []).map((r) => r.split(":")[0]));
   const req = document.getElementById("requests")!;
   clear(req);
   for (const r of requests.filter((x) => x.status === "open")) {
     const canAnswer = mine.has(r.to_agency) && can(ctx.who, "resource.answer", r.to_agency);
-    req.append(h("li", { class: "alert request", "data-request": r.id },
+    req.append(h("li", { class: "alert request", "data-request": r.id, "data-key": `request-${r.id}` },
       h("span", { text: `#${r.incident} ${r.from_agency} → ${r.to_agency}: ${r.count} ${r.kind} — ${r.reason}` }),
       canAnswer ? h("button", { onclick: () => void answer(r, true), text: t("Accept") }) : null,
       canAnswer ? h("button", { onclick: () => void answer(r, false), text: t("Decline") }) : null));
@@ -275,7 +289,7 @@ function capItem(a: Alert): HTMLElement {
   const c = a.cap!;
   const severity = c.severity ? c.severity : c.priority ? `${t("priority")} ${fmtNum(c.priority)}` : "";
   const what = [c.msgType !== "Alert" ? c.msgType : "", c.event, c.headline && c.headline !== c.event ? `— ${c.headline}` : ""].filter(Boolean).join(" ");
-  return h("li", { class: `alert k-cap${a.acked ? " acked" : ""}`, "data-cap": c.identifier, "data-sender": c.sender },
+  return h("li", { class: `alert k-cap${a.acked ? " acked" : ""}`, "data-key": a.key, "data-cap": c.identifier, "data-sender": c.sender },
     h("time", { text: fmtTime(a.time) }), " ",
     h("b", { class: "cap-sender", text: c.sender }), " ",
     h("span", { class: "cap-event", text: what }),
@@ -287,7 +301,7 @@ function capItem(a: Alert): HTMLElement {
 }
 
 function alertItem(a: Alert): HTMLElement {
-  const li = h("li", { class: `alert k-${a.kind}${a.acked ? " acked" : ""}` },
+  const li = h("li", { class: `alert k-${a.kind}${a.acked ? " acked" : ""}`, "data-key": a.key },
     h("time", { text: fmtTime(a.time) }), " ",
     a.incident ? h("button", { class: "link", onclick: () => ctx.select(a.incident!), text: a.text }) : h("span", { text: a.text }));
   const ack = ackButton(a);
