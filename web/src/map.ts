@@ -72,6 +72,8 @@ function letterIcon(map: MlMap, name: string, letter: string): void {
   });
 }
 
+const UNIT_CLUSTER_MAX_ZOOM = 11;
+
 export type Layers = { incidents: boolean; units: boolean; clusters: boolean; zones: boolean; coverage: boolean; moveups: boolean; agencies: Record<string, boolean> };
 export const layers: Layers = { incidents: true, units: true, clusters: true, zones: true, coverage: true, moveups: true, agencies: {} };
 
@@ -192,7 +194,7 @@ export class Cop {
     m.addSource("route", { type: "geojson", data: empty });
     m.addSource("track", { type: "geojson", data: empty });
     m.addSource("incidents", { type: "geojson", data: empty, cluster: true, clusterMaxZoom: 12, clusterRadius: 40 });
-    m.addSource("units", { type: "geojson", data: empty, cluster: true, clusterMaxZoom: 11, clusterRadius: 40 });
+    m.addSource("units", { type: "geojson", data: empty, cluster: true, clusterMaxZoom: UNIT_CLUSTER_MAX_ZOOM, clusterRadius: 40 });
     m.addSource("incidents-flat", { type: "geojson", data: empty });
     m.addSource("units-flat", { type: "geojson", data: empty });
     m.addSource("coverage", { type: "geojson", data: empty });
@@ -283,6 +285,7 @@ export class Cop {
       m.getCanvas().style.cursor = "";
       fn(p);
     });
+    m.on("moveend", () => { this.dirty = true; }); // units that came into view
     m.on("dragstart", () => { this.follow = null; document.getElementById("follow")?.removeAttribute("aria-pressed"); });
     this.applyLayerVisibility();
   }
@@ -338,10 +341,20 @@ export class Cop {
       const sel = i.id === this.selected;
       incidents.push([i.id, `${i.location.lon},${i.location.lat},${i.status},${i.priority},${i.type},${sel}`, () => incidentFeature(i, sel)]);
     }
+    // Zoomed in (units drawn one by one, not clustered), only the units in and around the view
+    // go to the map: a national picture's thousands elsewhere would be laid out for nothing.
+    // Panning or zooming redraws (moveend), so they appear as the view reaches them.
+    const view = this.map.getZoom() >= UNIT_CLUSTER_MAX_ZOOM + 1 || !layers.clusters ? this.map.getBounds() : null;
+    const pad = view ? [(view.getEast() - view.getWest()) / 2, (view.getNorth() - view.getSouth()) / 2] : [0, 0];
+    const inView = (p: { lat: number; lon: number }) => !view || (p.lon >= view.getWest() - pad[0] && p.lon <= view.getEast() + pad[0] &&
+      p.lat >= view.getSouth() - pad[1] && p.lat <= view.getNorth() + pad[1]);
     const units: Item[] = [];
+    let positioned = 0;
     for (const u of state.units.values()) {
       if (!u.position) continue;
       if (layers.agencies[u.agency] === false) continue;
+      positioned++;
+      if (!inView(u.position)) continue;
       units.push([u.id, `${u.position.lon},${u.position.lat},${u.status},${u.kind},${u.callsign},${u.heading ?? 0},${(u.speed ?? 0) > 0.5},${!!u.stale}`, () => unitFeature(u)]);
     }
     const target = layers.clusters ? ["incidents", "units"] : ["incidents-flat", "units-flat"];
@@ -357,7 +370,8 @@ export class Cop {
     this.followTick();
     const el = this.map.getContainer();
     el.dataset.incidents = String(incidents.length);
-    el.dataset.units = String(units.length);
+    el.dataset.units = String(positioned); // on the map (drawn when in view)
+    el.dataset.unitsDrawn = String(units.length);
   }
   private clearSource(id: string): void {
     if (id) (this.map.getSource(id) as GeoJSONSource | undefined)?.setData({ type: "FeatureCollection", features: [] });
