@@ -18,7 +18,7 @@ REGION ?= sf-north-2020
 BASEMAP ?= build/basemap/$(REGION).mbtiles
 JOBS ?= $(shell nproc)
 
-.PHONY: setup console peers build release package basemap demo test asan tsan fault fault-report bench soak fuzz fuzz-build format format-check clean whatif
+.PHONY: setup console peers build release package basemap demo test asan tsan fault fault-report bench bench-fanout bench-console soak fuzz fuzz-build format format-check clean whatif
 
 setup:
 	@scripts/setup
@@ -114,6 +114,32 @@ soak: release
 	cmake --build --preset release -j $(JOBS) --target ncc ncc-soak
 	python3 bench/soak.py --ncc build/release/src/app/ncc --soak build/release/bench/ncc-soak \
 	  --data $(DATA) --seconds $(SOAK_SECONDS) --out docs/soak
+
+# Stream fan-out (issue 12): 1,000 consoles on /api/v1/stream while incidents are created,
+# command-to-screen p50/p99 and every event on every console, against 1 console in the same run.
+# BENCH_BUILD=dev measures the dev build (no second full build); FANOUT_CONSOLES, FANOUT_SECONDS.
+BENCH_BUILD ?= release
+FANOUT_CONSOLES ?= 1000
+FANOUT_SECONDS ?= 20
+bench-fanout: setup
+	cmake --preset $(BENCH_BUILD) >/dev/null
+	cmake --build --preset $(BENCH_BUILD) -j $(JOBS) --target ncc ncc-bench-fanout ncc-bench-stream-views
+	build/$(BENCH_BUILD)/bench/ncc-bench-stream-views --readers $(FANOUT_CONSOLES)
+	python3 bench/fanout_bench.py --ncc build/$(BENCH_BUILD)/src/app/ncc \
+	  --fanout build/$(BENCH_BUILD)/bench/ncc-bench-fanout --consoles $(FANOUT_CONSOLES) \
+	  --seconds $(FANOUT_SECONDS) --out docs/bench-fanout.md
+
+# The console in chromium under 5,000 units at 1 fix/s and 500 open incidents (issue 12): frame
+# time, JS heap growth and first picture, against the naive whole-GeoJSON-each-second way in the
+# same run. CONSOLE_SECONDS per run (default 60); CONSOLE_FULL=1 for the issue's 10 minutes.
+CONSOLE_SECONDS ?= 60
+CONSOLE_FULL ?=
+bench-console: setup console
+	cmake --preset $(BENCH_BUILD) >/dev/null
+	cmake --build --preset $(BENCH_BUILD) -j $(JOBS) --target ncc ncc-soak
+	python3 bench/console_bench.py --ncc build/$(BENCH_BUILD)/src/app/ncc \
+	  --soak build/$(BENCH_BUILD)/bench/ncc-soak --seconds $(CONSOLE_SECONDS) $(if $(CONSOLE_FULL),--full) \
+	  --out docs/bench-console.md
 
 bench: release
 	cmake --build --preset release -j $(JOBS) --target ncc-bench-core ncc-bench-picture ncc-bench-monitor ncc-bench-routing ncc-bench-dispatch ncc-bench-cot ncc-bench-exports ncc-bench-sim ncc ncc-load

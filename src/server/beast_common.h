@@ -16,6 +16,7 @@
 
 #include "auth/authorize.h"
 #include "engine/engine.h"
+#include "server/event_pages.h"
 #include "server/http_server.h"
 
 namespace ncc {
@@ -26,8 +27,10 @@ namespace websocket = beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+// What the server's streams share: counters, and the events as each view is shown them.
 struct StreamCounters {
   std::atomic<uint64_t> connected{0}, opened{0}, cut_for_lag{0}, cut_for_stall{0};
+  SharedEventViews views;
 };
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;

@@ -1,6 +1,9 @@
 #include "server/event_pages.h"
 
+#include <algorithm>
+
 #include "core/stored_event.h"
+#include "visibility/redact.h"
 
 namespace ncc {
 namespace {
@@ -51,6 +54,45 @@ StatusOr<std::vector<EventText>> EventPage(const Engine& engine, Seq after, size
     out.push_back({std::shared_ptr<const std::string>(logged, &logged->json), &logged->event});
   }
   return out;
+}
+
+std::string ViewOf(const auth::Principal& who) {
+  std::string view = who.kind == auth::Principal::Kind::kGateway ? "gateway|" : "user|";
+  view += who.agency + "|" + auth::FormatRoles(who.roles) + "|" +
+          std::to_string(static_cast<int>(who.clearance)) + "|";
+  for (auth::Lane lane : who.lanes) view += std::to_string(static_cast<int>(lane)) + ",";
+  return view;
+}
+
+uint32_t SharedEventViews::Intern(const std::string& view) {
+  MutexLock lock(mu_);
+  return views_.emplace(view, static_cast<uint32_t>(views_.size())).first->second;
+}
+
+std::shared_ptr<const std::string> SharedEventViews::Visible(const auth::Principal& who,
+                                                             uint32_t view, const EventText& text,
+                                                             const World& world) {
+  const uint64_t seq = text.event->meta.seq.value;
+  {
+    MutexLock lock(mu_);
+    if (auto it = by_seq_.find(seq); it != by_seq_.end())
+      for (const Decision& d : it->second)
+        if (d.view == view && d.world == world.last_seq()) {
+          ++shared_;
+          return d.text;
+        }
+  }
+  auto decided = VisibleEventJson(who, *text.event, world, text.json);
+  ++decided_;
+  MutexLock lock(mu_);
+  std::vector<Decision>& at = by_seq_[seq];
+  auto same = std::find_if(at.begin(), at.end(), [&](const Decision& d) { return d.view == view; });
+  if (same == at.end())
+    at.push_back({view, world.last_seq(), decided});
+  else if (same->world < world.last_seq())
+    *same = {view, world.last_seq(), decided};
+  while (by_seq_.size() > capacity_) by_seq_.erase(by_seq_.begin());
+  return decided;
 }
 
 }  // namespace ncc

@@ -4,7 +4,9 @@
 // up and then falls more than `stream_max_lag` events behind (its bounded queue would
 // overflow) is closed with a reason telling it where to resume; it never slows the writer.
 // A client that stops taking messages is cut when one write has waited `stream_write_timeout`
-// (its socket's send buffer is bounded too), so it holds nothing for long.
+// (its socket's send buffer is bounded too), so it holds nothing for long. What an event shows
+// a reader is decided once per view (agency, roles, clearance) for all streams of that view
+// (SharedEventViews); the audit of what each reader was shown stays its own.
 //
 // With ?positions=1 the stream also carries {"type":"positions","items":[...]}: the newest
 // durable fix of each unit that moved, from the LiveFeed, through the same visibility filter
@@ -34,15 +36,6 @@ struct RenderedPositions {
   std::vector<UnitId> confidential;            // shown units that reading must audit
 };
 
-// What decides which records a principal sees (auth::CanSee): not the user's name.
-std::string ViewOf(const auth::Principal& who) {
-  std::string view = who.kind == auth::Principal::Kind::kGateway ? "gateway|" : "user|";
-  view += who.agency + "|" + auth::FormatRoles(who.roles) + "|" +
-          std::to_string(static_cast<int>(who.clearance)) + "|";
-  for (auth::Lane lane : who.lanes) view += std::to_string(static_cast<int>(lane)) + ",";
-  return view;
-}
-
 Time WallNow() {
   using namespace std::chrono;
   return Time{duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count()};
@@ -64,6 +57,7 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<NextLaye
         counters_(counters),
         who_(std::move(grant.who)),
         view_(ViewOf(who_)),
+        view_id_(counters_.views.Intern(view_)),
         still_valid_(std::move(grant.still_valid)),
         slot_(std::move(grant.slot)) {}
 
@@ -265,7 +259,8 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<NextLaye
       ReadRecorder audited;
       engine_.Read([&](const World& w) {
         for (auto& item : *page) {
-          auto text = VisibleEventJson(who_, *item.event, w, item.json);  // the one event filter
+          // The one event filter, decided once per view for every stream of that view.
+          auto text = counters_.views.Visible(who_, view_id_, item, w);
           if (!text) continue;
           audited.Add(*item.event, w);
           out_.push_back(std::move(text));
@@ -333,6 +328,7 @@ class StreamSession : public std::enable_shared_from_this<StreamSession<NextLaye
   StreamCounters& counters_;
   const auth::Principal who_;
   const std::string view_;  // ViewOf(who_): the key of shared renderings
+  const uint32_t view_id_;  // the same, for the shared event filter (counters_.views)
   std::function<Status()> still_valid_;
   std::shared_ptr<void> slot_;
   beast::flat_buffer in_;

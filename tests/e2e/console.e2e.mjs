@@ -3,7 +3,9 @@
 //   console    sign in; a call by address search; the recommendation accepted; a unit status
 //              sent through the API in the board within a second; dispatch by command line
 //              only; the time slider's past picture and back to live; an overdue timer turns
-//              red; Arabic right-to-left; axe-core
+//              red; zones, coverage and move-ups on the map with their toggles; a CAP alert
+//              received in the alerts panel; Arabic right-to-left with the map's labels in
+//              Arabic; axe-core
 //   visibility two browsers signed into different agencies each see only what they may
 //   offline    10 s offline and back: no event lost or doubled
 //   behind     a burst larger than the server's lag bound: the stream is cut, the picture
@@ -331,6 +333,78 @@ async function suiteConsole() {
   await popup.waitForSelector(`body:not(.past) #queue tr[data-id="${other.id}"]`, { timeout: 10000 });
   await popup.close();
 
+  step("map overlays: zones, coverage filled by its fraction against the target, move-ups; a toggle each");
+  // Every engine is out on the calls by now: two spare ones at the Marina station, so that
+  // dispatch can move one up into the Presidio without leaving the Marina uncovered.
+  for (const callsign of ["E9", "E10"]) {
+    const spare = await api("POST", "/api/v1/units", { callsign, agency: "civil_defence", kind: "engine",
+      location: { lat: 37.8003, lon: -122.4368 } });
+    await api("POST", "/api/v1/positions", [{ unit: spare.id, lat: 37.8003, lon: -122.4368, time: Date.now(), speed: 0, heading: 0 }]);
+  }
+  // The map's fills against the server's coverage (re-read until both agree: a unit sent
+  // since changes both, the console re-reads on coverage_changed).
+  const colourOf = (z) => (z.fraction >= z.target ? "#1a9641" : z.fraction >= z.target * 0.8 ? "#f0a019" : "#d7191c");
+  const onMap = () => page.evaluate(async () => {
+    const map = window.__ncc.cop.map, el = map.getContainer();
+    const fc = await map.getSource("coverage").getData();
+    return { fills: fc.features.map((f) => [f.properties.zone, f.properties.colour, f.geometry.type]).sort(),
+      moveups: Number(el.dataset.moveups), below: Number(el.dataset.coverageBelow) };
+  });
+  let cov = [], drawn = null, want = null;
+  for (const until = Date.now() + 30000; Date.now() < until; await page.waitForTimeout(500)) {
+    cov = (await api("GET", "/api/v1/coverage")).zones;
+    want = { fills: cov.map((z) => [z.zone, colourOf(z), "Polygon"]).sort(), moveups: cov.reduce((n, z) => n + z.move_ups.length, 0),
+      below: cov.filter((z) => z.below_target).length };
+    drawn = await onMap();
+    if (JSON.stringify(drawn) === JSON.stringify(want) && want.moveups > 0) break;
+  }
+  assert.deepEqual(drawn, want, "coverage on the map as the server measures it");
+  const west = cov.find((z) => z.zone === "presidio-west");
+  assert.ok(west && west.below_target && west.move_ups.length > 0, `presidio-west below target with move-ups: ${JSON.stringify(west)}`);
+  assert.equal(cov.length, 2);
+  assert.match(await page.textContent(`#coverage li[data-zone="presidio-west"]`), new RegExp(`move ${west.move_ups[0].callsign} →`));
+  await page.evaluate(() => window.__ncc.cop.map.fitBounds([[-122.48, 37.784], [-122.424, 37.806]], { duration: 0 }));
+  await page.waitForTimeout(600);
+  await shot(page, "coverage-overlay");
+  const visibility = (id) => page.evaluate((l) => window.__ncc.cop.map.getLayoutProperty(l, "visibility") ?? "visible", id);
+  for (const [box, layerIds] of [["#ly-zones", ["zones-line"]], ["#ly-coverage", ["coverage-fill", "coverage-line"]],
+    ["#ly-moveups", ["moveups-line", "moveups-post"]]]) {
+    await page.uncheck(box);
+    for (const l of layerIds) assert.equal(await visibility(l), "none", `${box} off hides ${l}`);
+    await page.check(box);
+    for (const l of layerIds) assert.equal(await visibility(l), "visible", `${box} on shows ${l}`);
+  }
+  if (process.env.NCC_BASEMAP) {
+    // The base map's labels in the console's language: English here (name:en, then name).
+    assert.equal(await page.getAttribute("#map", "data-labels"), "en");
+    const fields = await page.evaluate(() => window.__ncc.cop.map.getStyle().layers
+      .filter((l) => l.type === "symbol" && JSON.stringify(l.layout?.["text-field"] ?? "").includes("name:")).map((l) => JSON.stringify(l.layout["text-field"])));
+    assert.ok(fields.length >= 2, "label layers in the base map's style");
+    for (const f of fields) assert.equal(f, JSON.stringify(["coalesce", ["get", "name:en"], ["get", "name"]]));
+  }
+
+  step("a CAP alert received: in the alerts panel with sender, event, severity and area; acknowledged");
+  const capXml = readFileSync(join(process.env.NCC_DATA, "cap-alert.xml"), "utf8");
+  const capReply = await fetch(URL + "/api/v1/cap", { method: "POST", body: capXml,
+    headers: { Authorization: "ApiKey " + process.env.NCC_CAP_KEY, "Content-Type": "application/cap+xml" } });
+  const capBody = await capReply.json();
+  assert.equal(capReply.status, 201, JSON.stringify(capBody));
+  const capItem = page.locator(`#cap-alerts li[data-sender="trinet@caltech.edu"]`);
+  await capItem.waitFor({ timeout: 5000 });
+  const capText = await capItem.textContent();
+  assert.match(capText, /trinet@caltech\.edu/);
+  assert.match(capText, /Earthquake/);
+  assert.match(capText, /priority \d/, "the severity as the priority the import rules made of it");
+  // The area whole, its own parentheses and all (the OASIS example's areaDesc).
+  assert.match(await capItem.locator(".cap-area").textContent(), /^ · 1 mi\. WSW of Brawley, CA; 11 mi\. N of El Centro, CA; 30 mi\. E of OCOTILLO\s+\(quarry\); 1 mi\. N of the Imperial Fault$/);
+  assert.equal(await capItem.locator(".cap-event").textContent(), "Earthquake — EQ 3.4 Imperial County CA");
+  assert.match(capText, new RegExp(`#${capBody.incident}`));
+  await page.locator("#cap-alerts").evaluate((ul) => ul.scrollIntoView({ block: "center" })); // the list stays, its items are redrawn
+  await shot(page, "cap-alert");
+  await capItem.locator("button.ack").click();
+  await page.waitForSelector(`#cap-alerts li.acked[data-sender="trinet@caltech.edu"]`);
+  assert.equal(await capItem.locator("button.ack").count(), 0);
+
   if (process.env.NCC_DOCS_SCREENSHOT) {
     await page.click(`#queue tr[data-id="${incident}"]`);
     await page.waitForTimeout(800);
@@ -349,6 +423,14 @@ async function suiteConsole() {
   assert.match(await page.textContent("#queue-panel h2"), /الحوادث/);
   await page.waitForFunction(() => /[٠-٩]/.test(document.querySelector("#q-count").textContent), null, { timeout: 5000 });
   assert.match(await page.textContent(`#board tr[data-unit="${UNITS.P2}"]`), /خارج الخدمة/, "statuses in Arabic");
+  if (process.env.NCC_BASEMAP) {
+    // The base map's labels follow: name:ar, then the local name.
+    await page.waitForSelector("#map[data-labels=ar]", { timeout: 10000 });
+    const fields = await page.evaluate(() => window.__ncc.cop.map.getStyle().layers
+      .filter((l) => l.type === "symbol" && JSON.stringify(l.layout?.["text-field"] ?? "").includes("name:")).map((l) => JSON.stringify(l.layout["text-field"])));
+    assert.ok(fields.length >= 2);
+    for (const f of fields) assert.equal(f, JSON.stringify(["coalesce", ["get", "name:ar"], ["get", "name"]]));
+  }
   await shot(page, "arabic-rtl");
   await page.evaluate(AXE);
   const axeAr = await page.evaluate(async () => (await window.axe.run(document)).violations

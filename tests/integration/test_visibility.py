@@ -223,6 +223,112 @@ class SharedIncidentTest(unittest.TestCase):
         self.assertIn(f"unit {unit['id']} ", body["error"]["message"], body)
 
 
+class StreamSharedByViewTest(unittest.TestCase):
+    """Streams of one view (agency, roles, clearance) share one filtering of each event
+    (SharedEventViews, server/event_pages.h). Two consoles each of police and civil_defence and a
+    restricted police one are live while a shared confidential incident gets its recommendation
+    and each agency makes an unshared incident: every stream must carry exactly what /events
+    shows its reader (the per-reader filter), in order, with nothing of the other agency's
+    unshared incident and no unit it may not see. Labels do not change while they stream."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s = start_server([
+            ("pd1", "police", ["dispatcher"], "confidential"),
+            ("pd2", "police", ["dispatcher"], "confidential"),
+            ("pr", "police", ["dispatcher"], "restricted"),
+            ("fd1", "civil_defence", ["dispatcher"], "confidential"),
+            ("fd2", "civil_defence", ["dispatcher"], "confidential"),
+            ("chief", "police", ["supervisor"], "secret")])
+        cls.s.start()
+        for code, kind in [("police", "police"), ("civil_defence", "fire")]:
+            cls.s.request("POST", "/api/v1/agencies", {"code": code, "name": code, "kind": kind})
+        cls.tokens = {n: cls.s.login(n) for n in ("pd1", "pd2", "pr", "fd1", "fd2", "chief")}
+        status, unit = cls.s.request("POST", "/api/v1/units", {
+            "callsign": "CANARY-POLICE-PATROL", "agency": "police", "kind": "patrol", "classification": "confidential",
+            "location": {"lat": HERE[0], "lon": HERE[1]}}, token=cls.tokens["chief"])
+        assert status == 201, unit
+        cls.patrol = unit["id"]
+        status, made = cls.s.request("POST", "/api/v1/incidents", {
+            "type": "police.robbery", "priority": 2, "classification": "confidential", "summary": "shared",
+            "location": {"lat": HERE[0], "lon": HERE[1]}}, token=cls.tokens["pd1"])
+        assert status == 201, made
+        cls.shared = made["id"]
+        status, body = cls.s.request("POST", f"/api/v1/incidents/{cls.shared}/shares", {"agency": "civil_defence"},
+                                     token=cls.tokens["pd1"])
+        assert status == 201, body
+        cls.ws = {}
+        cls.after = {}
+        for name in ("pd1", "pd2", "pr", "fd1", "fd2"):
+            ws = WebSocket(cls.s.port, "/api/v1/stream", token=cls.tokens[name])
+            assert ws.status == 101
+            hello = ws.recv_json()
+            assert hello["type"] == "stream_hello", hello
+            cls.ws[name], cls.after[name] = ws, hello["after"]
+        pd1, fd1 = cls.tokens["pd1"], cls.tokens["fd1"]
+        status, cls.rec = cls.s.request("POST", f"/api/v1/incidents/{cls.shared}/recommendation", token=pd1)
+        assert status == 200, cls.rec
+        status, body = cls.s.request("POST", f"/api/v1/incidents/{cls.shared}/recommendation/accept", {}, token=pd1)
+        assert status == 201, body
+        status, mine = cls.s.request("POST", "/api/v1/incidents", {
+            "type": "police.robbery", "priority": 3, "summary": "POLICE-ONLY",
+            "location": {"lat": HERE[0], "lon": HERE[1]}}, token=pd1)
+        assert status == 201, mine
+        status, theirs = cls.s.request("POST", "/api/v1/incidents", {
+            "type": "fire.structure", "priority": 1, "summary": "FIRE-ONLY", "agency": "civil_defence",
+            "location": {"lat": HERE[0], "lon": HERE[1]}}, token=fd1)
+        assert status == 201, theirs
+        for iid, token in ((mine["id"], pd1), (theirs["id"], fd1), (cls.shared, pd1)):
+            status, body = cls.s.request("POST", f"/api/v1/incidents/{iid}/notes", {"text": "note"}, token=token)
+            assert status == 201, body
+
+    @classmethod
+    def tearDownClass(cls):
+        for ws in cls.ws.values():
+            ws.close()
+        stop_server(cls.s)
+
+    def stream_and_events(self, name):
+        """What the stream carried and what /events shows the same reader, after its hello."""
+        status, page = self.s.request("GET", f"/api/v1/events?after={self.after[name]}&limit=1000",
+                                      token=self.tokens[name])
+        self.assertEqual(status, 200, page)
+        expected = page["items"]
+        got = []
+        last = expected[-1]["seq"] if expected else 0
+        deadline = time.time() + 10
+        while (not got or got[-1]["seq"] < last) and time.time() < deadline:
+            msg = self.ws[name].recv_json()
+            if "seq" in msg and msg["seq"] <= last:
+                got.append(msg)
+        return got, expected
+
+    def test_every_stream_carries_what_its_reader_may_see(self):
+        carried = {}
+        for name in self.ws:
+            got, expected = self.stream_and_events(name)
+            self.assertTrue(expected, name)
+            self.assertEqual([m["seq"] for m in got], [e["seq"] for e in expected], name)
+            self.assertEqual(got, expected, name)
+            carried[name] = got
+        police, fire = text(carried["pd1"]), text(carried["fd1"])
+        self.assertIn("POLICE-ONLY", police)
+        self.assertNotIn("FIRE-ONLY", police)
+        self.assertIn("FIRE-ONLY", fire)
+        self.assertNotIn("POLICE-ONLY", fire)
+        self.assertNotIn("FIRE-ONLY", text(carried["pr"]))
+        # The same view, the same stream.
+        self.assertEqual(carried["pd1"], carried["pd2"])
+        self.assertEqual(carried["fd1"], carried["fd2"])
+        # The recommendation: named to police, withheld from civil_defence (it may not see the
+        # patrol) and from the restricted police console (the incident is confidential).
+        self.assertIn(self.patrol, recommended_ids(carried["pd1"]))
+        self.assertIn("recommendation_made", [m["type"] for m in carried["fd1"]])
+        self.assertNotIn(self.patrol, recommended_ids(carried["fd1"]))
+        self.assertNotIn("CANARY", fire)
+        self.assertNotIn(self.shared, [m["data"].get("incident") for m in carried["pr"]])
+
+
 class AlarmScopeTest(unittest.TestCase):
     """F8: alarm ids are per agency. Another agency's key posting the same id gets its own alarm
     (never "duplicate" with the first agency's incident), and GET /alarms/{id} by a stranger

@@ -98,6 +98,11 @@ const ar: Record<string, string> = {
   "Back to live": "العودة إلى المباشر",
   "As it was at": "كما كانت في",
   "withheld": "محجوب",
+  "coverage": "التغطية",
+  "move-ups": "إعادة التمركز",
+  "move": "انقل",
+  "CAP alerts received": "تنبيهات CAP الواردة",
+  "priority": "الأولوية",
 };
 
 let lang: Lang = (localStorage.getItem("ncc_lang") as Lang) || "en";

@@ -6,7 +6,7 @@ import { t, setLang, currentLang, fmtTime } from "./i18n";
 import { api, login, logout, resume, onSignedOut, onRenewed, current, agenciesOf, can, detached, channel, type WhoAmI } from "./session";
 import { Stream, type Health } from "./stream";
 import { state, onChange, onPositions, resetPicture, OPEN, type Incident, type Unit } from "./state";
-import { Cop, layers } from "./map";
+import { Cop, layers, type ZoneBox } from "./map";
 import { ctx, tick, mountQueue, mountBoard, mountAlerts, renderQueue, renderBoard, renderAlerts, fillAgencies, loadRequests, setSelectedIncident } from "./panels";
 import { setCop, showIncident, refreshIfShown, loadAgencies, openIntake, closeIntake, currentIncident } from "./detail";
 import { mountCommandLine, HELP } from "./cmd";
@@ -118,6 +118,7 @@ async function start(): Promise<void> {
   ctx.select = select;
   ctx.selectUnit = selectUnit;
   setWarningContext(cop, who, toast);
+  ctx.coverage = (zones) => cop?.setCoverage(zones);
   const [agencyCodes] = await Promise.all([loadAgencies(), loadPlans()]);
   fillAgencies([...new Set([...agencyCodes, ...[...state.units.values()].map((u) => u.agency)])].sort());
   renderAll();
@@ -143,11 +144,7 @@ function startStream(): void {
 
 async function loadZones(): Promise<void> {
   try {
-    const z = await api<{ items: { id: string; name: string; bbox: number[] }[] }>("GET", "/api/v1/zones");
-    cop?.setZones(z.items.filter((x) => x.bbox?.length === 4).map((x) => {
-      const [w, s, e, n] = x.bbox;
-      return { type: "Feature", properties: { name: x.name }, geometry: { type: "LineString", coordinates: [[w, s], [e, s], [e, n], [w, n], [w, s]] } };
-    }));
+    cop?.setZones((await api<{ items: ZoneBox[] }>("GET", "/api/v1/zones")).items);
   } catch { /* no zones */ }
 }
 
@@ -159,8 +156,10 @@ function renderAll(): void {
   renderAlerts();
   cop?.markDirty();
 }
-onPositions(() => cop?.markDirty());
+onPositions(() => cop?.markMoved());
 onChange((ev) => {
+  // The log's position checkpoints move units on the map only: no list changes for them.
+  if (ev?.type === "positions_reported") return cop?.markMoved();
   if (ev) {
     const d = ev.data ?? {};
     if (ev.type === "resource_requested" || ev.type === "resource_request_answered" || ev.type === "coverage_changed") void loadRequests();
@@ -254,6 +253,8 @@ function buildLayerToggles(): void {
   toggle(t("units"), () => layers.units, (v) => (layers.units = v), "ly-units");
   toggle(t("clusters"), () => layers.clusters, (v) => (layers.clusters = v), "ly-clusters");
   toggle(t("zones"), () => layers.zones, (v) => (layers.zones = v), "ly-zones");
+  toggle(t("coverage"), () => layers.coverage, (v) => (layers.coverage = v), "ly-coverage");
+  toggle(t("move-ups"), () => layers.moveups, (v) => (layers.moveups = v), "ly-moveups");
   for (const a of [...new Set([...state.units.values()].map((u) => u.agency))].sort())
     toggle(a, () => layers.agencies[a] !== false, (v) => (layers.agencies[a] = v), "ly-agency-" + a);
   box.append(h("small", { class: "muted", text: cop.basemap ? "basemap" : "no basemap: plain background" }));

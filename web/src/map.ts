@@ -72,8 +72,46 @@ function letterIcon(map: MlMap, name: string, letter: string): void {
   });
 }
 
-export type Layers = { incidents: boolean; units: boolean; clusters: boolean; zones: boolean; agencies: Record<string, boolean> };
-export const layers: Layers = { incidents: true, units: true, clusters: true, zones: true, agencies: {} };
+const UNIT_CLUSTER_MAX_ZOOM = 11;
+
+export type Layers = { incidents: boolean; units: boolean; clusters: boolean; zones: boolean; coverage: boolean; moveups: boolean; agencies: Record<string, boolean> };
+export const layers: Layers = { incidents: true, units: true, clusters: true, zones: true, coverage: true, moveups: true, agencies: {} };
+
+// A zone as GET /api/v1/zones gives it: its bounding box (the API gives no shapes).
+export interface ZoneBox { id: string; name: string; bbox: number[] }
+// A zone's coverage as GET /api/v1/coverage gives it (dispatch/coverage.h).
+export interface MoveUp { unit: number; callsign: string; from: { lat: number; lon: number }; to: { lat: number; lon: number }; points_gained: number; zone_fraction_after: number }
+export interface ZoneCover { zone: string; name?: string; capability: string; minutes: number; target: number; fraction: number; below_target: boolean; move_ups?: MoveUp[] }
+
+// The colour of a zone's coverage against its target: green at or above it, amber within 80 %
+// of it, red below that.
+export function coverageColour(fraction: number, target: number): string {
+  if (fraction >= target) return "#1a9641";
+  if (fraction >= target * 0.8) return "#f0a019";
+  return "#d7191c";
+}
+const boxRing = ([w, s, e, n]: number[]) => [[w, s], [e, s], [e, n], [w, n], [w, s]];
+
+// Labels in the console's language: the base map's style names its label expressions in its
+// metadata (ncc:label-ar: name:ar then name; ncc:label-en: name:en then name). The server already
+// answers /tiles/style.json?lang= with the right one; this also swaps a style loaded in another
+// language in place, so a language change never needs a new map. Returns the language the labels
+// are in now ("none": the style has no such labels, e.g. the plain background).
+export function applyLabelLanguage(map: MlMap, lang: string): string {
+  const meta = (map.getStyle()?.metadata ?? {}) as Record<string, unknown>;
+  const want = meta[`ncc:label-${lang}`];
+  if (!want) return "none";
+  const known = Object.keys(meta).filter((k) => k.startsWith("ncc:label-")).map((k) => JSON.stringify(meta[k]));
+  let now = "none";
+  for (const l of map.getStyle().layers) {
+    if (l.type !== "symbol") continue;
+    const field = JSON.stringify(map.getLayoutProperty(l.id, "text-field"));
+    if (!known.includes(field)) continue;
+    if (field !== JSON.stringify(want)) map.setLayoutProperty(l.id, "text-field", want as any);
+    now = lang;
+  }
+  return now;
+}
 
 export class Cop {
   map!: MlMap;
@@ -102,11 +140,18 @@ export class Cop {
     this.map.on("error", (e) => console.warn("map:", e.error?.message ?? e));
     await new Promise<void>((res) => this.map.once("load", () => res()));
     this.addLayers();
+    // Zones or coverage read before the map had loaded: drawn now.
+    this.setZones([...this.zoneBoxes.values()]);
+    this.setLabelLanguage(currentLang());
     this.ready = true;
     el.dataset.ready = "1";
     el.dataset.basemap = basemap ? "served" : "fallback";
-    this.refresh();
-    // Incremental: events only mark the picture dirty; the sources are re-sent at most 2×/s.
+    // The first picture at once, not at the first tick.
+    this.dirty = true;
+    this.flush();
+    // Incremental: events only mark the picture dirty; the sources follow at most twice a second,
+    // live positions alone (every unit's 1 fix/s) once a second: each update of a source makes the
+    // map lay out and draw its tiles again, which costs far more than the diff itself.
     window.setInterval(() => this.flush(), 500);
   }
 
@@ -149,10 +194,20 @@ export class Cop {
     m.addSource("route", { type: "geojson", data: empty });
     m.addSource("track", { type: "geojson", data: empty });
     m.addSource("incidents", { type: "geojson", data: empty, cluster: true, clusterMaxZoom: 12, clusterRadius: 40 });
-    m.addSource("units", { type: "geojson", data: empty, cluster: true, clusterMaxZoom: 11, clusterRadius: 40 });
+    m.addSource("units", { type: "geojson", data: empty, cluster: true, clusterMaxZoom: UNIT_CLUSTER_MAX_ZOOM, clusterRadius: 40 });
     m.addSource("incidents-flat", { type: "geojson", data: empty });
     m.addSource("units-flat", { type: "geojson", data: empty });
+    m.addSource("coverage", { type: "geojson", data: empty });
+    m.addSource("moveups", { type: "geojson", data: empty });
+    // Coverage under everything else: a zone filled by its fraction against the target.
+    m.addLayer({ id: "coverage-fill", type: "fill", source: "coverage", paint: { "fill-color": ["get", "colour"], "fill-opacity": 0.22 } });
+    m.addLayer({ id: "coverage-line", type: "line", source: "coverage", paint: { "line-color": ["get", "colour"], "line-width": 2 } });
     m.addLayer({ id: "zones-line", type: "line", source: "zones", paint: { "line-color": "#7a3cb8", "line-width": 1.5, "line-dasharray": [2, 2] } });
+    // Move-up suggestions: from the unit's place to the post it should take, an arrow at the post.
+    m.addLayer({ id: "moveups-line", type: "line", source: "moveups", filter: ["==", ["geometry-type"], "LineString"],
+      paint: { "line-color": "#0b6e4f", "line-width": 2.5, "line-dasharray": [1.5, 1] } });
+    m.addLayer({ id: "moveups-post", type: "circle", source: "moveups", filter: ["==", ["geometry-type"], "Point"],
+      paint: { "circle-radius": 7, "circle-color": "#ffffff", "circle-stroke-color": "#0b6e4f", "circle-stroke-width": 3 } });
     m.addLayer({ id: "track-line", type: "line", source: "track", paint: { "line-color": "#6a1b9a", "line-width": 2.5, "line-opacity": 0.8 } });
     m.addLayer({ id: "route-line", type: "line", source: "route", paint: { "line-color": "#1565c0", "line-width": 4, "line-opacity": 0.7 } });
     for (const src of ["incidents", "units"]) {
@@ -188,6 +243,14 @@ export class Cop {
       m.addLayer({ id: `${src}-badge`, type: "symbol", source: src, filter,
         layout: { "icon-image": ["concat", "st-", ["get", "status"]], "icon-offset": [13, -13], "icon-allow-overlap": true, "icon-size": 0.9 } });
     };
+    if (this.font) {
+      m.addLayer({ id: "coverage-label", type: "symbol", source: "coverage",
+        layout: { "text-field": ["get", "label"], "text-font": this.font, "text-size": 12, "symbol-placement": "point" },
+        paint: { "text-color": ["get", "colour"], "text-halo-color": "#fff", "text-halo-width": 2 } });
+      m.addLayer({ id: "moveups-label", type: "symbol", source: "moveups", filter: ["==", ["geometry-type"], "Point"],
+        layout: { "text-field": ["get", "label"], "text-font": this.font, "text-size": 11, "text-offset": [0, 1.2], "text-anchor": "top" },
+        paint: { "text-color": "#0b6e4f", "text-halo-color": "#fff", "text-halo-width": 1.5 } });
+    }
     unitLayers("units", ["!", ["has", "point_count"]]);
     unitLayers("units-flat", ["==", 1, 1]);
     incidentLayers("incidents", ["!", ["has", "point_count"]]);
@@ -222,6 +285,7 @@ export class Cop {
       m.getCanvas().style.cursor = "";
       fn(p);
     });
+    m.on("moveend", () => { this.dirty = true; }); // units that came into view
     m.on("dragstart", () => { this.follow = null; document.getElementById("follow")?.removeAttribute("aria-pressed"); });
     this.applyLayerVisibility();
   }
@@ -239,6 +303,10 @@ export class Cop {
 
   refresh = throttle(() => (this.dirty = true), 50);
   markDirty(): void { this.dirty = true; }
+  // Only units moved (live positions): drawn at the next flush a second after the last one.
+  private moved = false;
+  private lastFlush = 0;
+  markMoved(): void { this.moved = true; }
 
   applyLayerVisibility(): void {
     if (!this.map) return;
@@ -252,33 +320,102 @@ export class Cop {
       }
     }
     set("zones-line", layers.zones);
+    for (const id of ["coverage-fill", "coverage-line", "coverage-label"]) set(id, layers.coverage);
+    for (const id of ["moveups-line", "moveups-post", "moveups-label"]) set(id, layers.moveups);
     this.dirty = true;
   }
 
+  // The incidents and units sources follow the picture by diffs: only features whose look
+  // changed are sent to the map's worker (GeoJSONSource.updateData), not the whole collection;
+  // the first time, after a layer mode change or when most changed, the whole collection.
+  private incidentSync = new FeatureSync("");
+  private unitSync = new FeatureSync("");
   private flush(): void {
-    if (!this.ready || !this.dirty) return;
-    this.dirty = false;
-    const incidents: GeoJSON.Feature[] = [];
-    for (const i of state.incidents.values()) if (OPEN.has(i.status) && i.location) incidents.push(incidentFeature(i, i.id === this.selected));
-    const units: GeoJSON.Feature[] = [];
+    if (!this.ready) return;
+    if (!this.dirty && !(this.moved && performance.now() - this.lastFlush >= 950)) return;
+    this.dirty = this.moved = false;
+    this.lastFlush = performance.now();
+    const incidents: Item[] = [];
+    for (const i of state.incidents.values()) {
+      if (!OPEN.has(i.status) || !i.location) continue;
+      const sel = i.id === this.selected;
+      incidents.push([i.id, `${i.location.lon},${i.location.lat},${i.status},${i.priority},${i.type},${sel}`, () => incidentFeature(i, sel)]);
+    }
+    // Zoomed in (units drawn one by one, not clustered), only the units in and around the view
+    // go to the map: a national picture's thousands elsewhere would be laid out for nothing.
+    // Panning or zooming redraws (moveend), so they appear as the view reaches them.
+    const view = this.map.getZoom() >= UNIT_CLUSTER_MAX_ZOOM + 1 || !layers.clusters ? this.map.getBounds() : null;
+    const pad = view ? [(view.getEast() - view.getWest()) / 2, (view.getNorth() - view.getSouth()) / 2] : [0, 0];
+    const inView = (p: { lat: number; lon: number }) => !view || (p.lon >= view.getWest() - pad[0] && p.lon <= view.getEast() + pad[0] &&
+      p.lat >= view.getSouth() - pad[1] && p.lat <= view.getNorth() + pad[1]);
+    const units: Item[] = [];
+    let positioned = 0;
     for (const u of state.units.values()) {
       if (!u.position) continue;
       if (layers.agencies[u.agency] === false) continue;
-      units.push(unitFeature(u));
+      positioned++;
+      if (!inView(u.position)) continue;
+      units.push([u.id, `${u.position.lon},${u.position.lat},${u.status},${u.kind},${u.callsign},${u.heading ?? 0},${(u.speed ?? 0) > 0.5},${!!u.stale}`, () => unitFeature(u)]);
     }
-    const fc = (features: GeoJSON.Feature[]) => ({ type: "FeatureCollection", features }) as GeoJSON.FeatureCollection;
     const target = layers.clusters ? ["incidents", "units"] : ["incidents-flat", "units-flat"];
-    (this.map.getSource(target[0]) as GeoJSONSource).setData(fc(incidents));
-    (this.map.getSource(target[1]) as GeoJSONSource).setData(fc(units));
-    this.setDataCalls += 2;
+    if (this.incidentSync.source !== target[0]) {
+      this.clearSource(this.incidentSync.source);
+      this.incidentSync = new FeatureSync(target[0]);
+    }
+    if (this.unitSync.source !== target[1]) {
+      this.clearSource(this.unitSync.source);
+      this.unitSync = new FeatureSync(target[1]);
+    }
+    this.setDataCalls += this.incidentSync.push(this.map, incidents) + this.unitSync.push(this.map, units);
     this.followTick();
     const el = this.map.getContainer();
     el.dataset.incidents = String(incidents.length);
-    el.dataset.units = String(units.length);
+    el.dataset.units = String(positioned); // on the map (drawn when in view)
+    el.dataset.unitsDrawn = String(units.length);
+  }
+  private clearSource(id: string): void {
+    if (id) (this.map.getSource(id) as GeoJSONSource | undefined)?.setData({ type: "FeatureCollection", features: [] });
   }
 
-  setZones(features: GeoJSON.Feature[]): void {
+  private zoneBoxes = new Map<string, ZoneBox>();
+  private coverage: ZoneCover[] = [];
+  setZones(zones: ZoneBox[]): void {
+    this.zoneBoxes = new Map(zones.filter((z) => z.bbox?.length === 4).map((z) => [z.id, z]));
+    const features: GeoJSON.Feature[] = [...this.zoneBoxes.values()].map((z) => ({ type: "Feature", properties: { id: z.id, name: z.name },
+      geometry: { type: "LineString", coordinates: boxRing(z.bbox) } }));
     (this.map?.getSource("zones") as GeoJSONSource | undefined)?.setData({ type: "FeatureCollection", features });
+    this.setCoverage(this.coverage);
+  }
+  // Each zone's coverage as its box filled in the colour of its fraction against the target, and
+  // the move-ups dispatch suggests for the zones below target.
+  setCoverage(zones: ZoneCover[]): void {
+    this.coverage = zones;
+    if (!this.map?.getSource("coverage")) return;
+    const fills: GeoJSON.Feature[] = [], moves: GeoJSON.Feature[] = [];
+    for (const z of zones) {
+      const colour = coverageColour(z.fraction ?? 0, z.target ?? 0);
+      const box = this.zoneBoxes.get(z.zone);
+      if (box) fills.push({ type: "Feature", properties: { zone: z.zone, colour, fraction: z.fraction, target: z.target, below: !!z.below_target,
+        label: `${z.name || z.zone} ${z.capability} ${Math.round((z.fraction ?? 0) * 100)}% / ${Math.round((z.target ?? 0) * 100)}%` },
+        geometry: { type: "Polygon", coordinates: [boxRing(box.bbox)] } });
+      for (const m of z.move_ups ?? []) {
+        if (!m.from || !m.to) continue;
+        const props = { zone: z.zone, unit: m.unit, label: `${m.callsign} → ${Math.round((m.zone_fraction_after ?? 0) * 100)}%` };
+        moves.push({ type: "Feature", properties: props, geometry: { type: "LineString", coordinates: [[m.from.lon, m.from.lat], [m.to.lon, m.to.lat]] } });
+        moves.push({ type: "Feature", properties: props, geometry: { type: "Point", coordinates: [m.to.lon, m.to.lat] } });
+      }
+    }
+    (this.map.getSource("coverage") as GeoJSONSource).setData({ type: "FeatureCollection", features: fills });
+    (this.map.getSource("moveups") as GeoJSONSource).setData({ type: "FeatureCollection", features: moves });
+    const el = this.map.getContainer();
+    el.dataset.coverage = String(fills.length);
+    el.dataset.coverageBelow = String(fills.filter((f) => f.properties!.below).length);
+    el.dataset.moveups = String(moves.length / 2);
+  }
+  // The labels in `lang`, in place (see applyLabelLanguage); the map notes which in data-labels.
+  setLabelLanguage(lang: string): void {
+    if (!this.map) return;
+    this.map.getContainer().dataset.labels = applyLabelLanguage(this.map, lang);
   }
   setRoutes(lines: GeoJSON.Feature[]): void {
     (this.map?.getSource("route") as GeoJSONSource | undefined)?.setData({ type: "FeatureCollection", features: lines });
@@ -302,6 +439,44 @@ export class Cop {
   center(): { lat: number; lon: number } {
     const c = this.map?.getCenter();
     return c ? { lat: c.lat, lon: c.lng } : { lat: HOME[1], lon: HOME[0] };
+  }
+}
+
+// One feature of a source: its id, a signature of everything it looks like, and how to make it.
+type Item = [number, string, () => GeoJSON.Feature];
+
+// What one GeoJSON source was last sent, by feature id (the signature of each feature).
+class FeatureSync {
+  private sigs = new Map<number, string>();
+  private sent = false;
+  full = 0; // whole collections sent
+  diffs = 0; // diffs sent
+  constructor(readonly source: string) {}
+
+  // Sends what changed since the last push; returns 1 when something was sent.
+  push(map: MlMap, items: Item[]): number {
+    const src = map.getSource(this.source) as GeoJSONSource | undefined;
+    if (!src) return 0;
+    const next = new Map<number, string>();
+    const changed: Item[] = [];
+    for (const it of items) {
+      next.set(it[0], it[1]);
+      if (this.sigs.get(it[0]) !== it[1]) changed.push(it);
+    }
+    const removed: number[] = [];
+    for (const id of this.sigs.keys()) if (!next.has(id)) removed.push(id);
+    this.sigs = next;
+    if (this.sent && !changed.length && !removed.length) return 0;
+    if (!this.sent || changed.length + removed.length > items.length * 0.6) {
+      src.setData({ type: "FeatureCollection", features: items.map((it) => it[2]()) });
+      this.sent = true;
+      this.full++;
+      return 1;
+    }
+    // Processed remove, then add: a changed feature is replaced whole.
+    src.updateData({ remove: [...removed, ...changed.map((it) => it[0])], add: changed.map((it) => it[2]()) });
+    this.diffs++;
+    return 1;
   }
 }
 

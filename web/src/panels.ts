@@ -4,7 +4,7 @@ import { t, fmtAge, fmtNum, fmtTime } from "./i18n";
 import { state, OPEN, UNIT_STATUSES, INCIDENT_STATUSES, type Unit, type Alert } from "./state";
 import { api, write, can, type WhoAmI } from "./session";
 import { dispatchTarget } from "./plans";
-import { PRIORITY_COLOURS, UNIT_STATUS_COLOURS } from "./map";
+import { PRIORITY_COLOURS, UNIT_STATUS_COLOURS, coverageColour, type ZoneCover } from "./map";
 import { pictureNow } from "./timetravel";
 
 export const ctx = {
@@ -12,6 +12,7 @@ export const ctx = {
   select: (_id: number) => {},
   selectUnit: (_id: number) => {},
   toast: (_msg: string, _bad?: boolean) => {},
+  coverage: (_zones: ZoneCover[]) => {}, // the map's coverage overlay
 };
 
 // ---------- Incident queue ----------
@@ -122,6 +123,7 @@ export function renderQueue(): void {
 }
 
 // ---------- Unit status board ----------
+const callsigns = new Intl.Collator(undefined, { numeric: true }); // one collator, not one per comparison
 const boardFilter = { agency: "", kind: "", status: "" };
 export function mountBoard(root: HTMLElement): void {
   const agency = h("select", { id: "b-agency", "aria-label": t("Agency") }, h("option", { value: "" }, t("All")));
@@ -159,7 +161,7 @@ export function renderBoard(): void {
   const f = boardFilter;
   const units = [...state.units.values()]
     .filter((u) => (!f.agency || u.agency === f.agency) && (!f.kind || u.kind === f.kind) && (!f.status || u.status === f.status))
-    .sort((a, b) => a.agency.localeCompare(b.agency) || a.callsign.localeCompare(b.callsign, undefined, { numeric: true }));
+    .sort((a, b) => (a.agency < b.agency ? -1 : a.agency > b.agency ? 1 : 0) || callsigns.compare(a.callsign, b.callsign));
   const avail: Record<string, number> = {};
   for (const u of state.units.values()) if (u.status === "available") avail[u.kind] = (avail[u.kind] ?? 0) + 1;
   document.getElementById("b-counts")!.textContent = Object.entries(avail).sort().slice(0, 6).map(([k, n]) => `${k} ${fmtNum(n)}`).join(" · ");
@@ -185,7 +187,7 @@ export function renderBoard(): void {
 // ---------- Alerts ----------
 interface ResourceRequest { id: number; incident: number; from_agency: string; to_agency: string; kind: string; count: number; reason: string; deadline: string; status: string }
 let requests: ResourceRequest[] = [];
-let coverage: any[] = [];
+let coverage: ZoneCover[] = [];
 // An optional sound for new alerts (a short tone from WebAudio: no file, nothing fetched).
 let audio: AudioContext | null = null;
 let lastAlerted = 0;
@@ -208,13 +210,15 @@ export function mountAlerts(root: HTMLElement): void {
       h("label", { class: "count" }, sound, " ♪")),
     h("div", { class: "scroll", tabindex: 0 },
       h("h3", { text: t("Resource requests") }), h("ul", { id: "requests", class: "list" }),
+      h("h3", { text: t("CAP alerts received") }), h("ul", { id: "cap-alerts", class: "list" }),
       h("h3", { text: t("Coverage") }), h("ul", { id: "coverage", class: "list" }),
       h("h3", { text: t("Alerts") }), h("ul", { id: "alerts", class: "list" })));
 }
 
 export async function loadRequests(): Promise<void> {
   try { requests = (await api<{ items: ResourceRequest[] }>("GET", "/api/v1/resource-requests")).items; } catch { requests = []; }
-  try { coverage = (await api<{ zones: any[] }>("GET", "/api/v1/coverage")).zones ?? []; } catch { coverage = []; }
+  try { coverage = (await api<{ zones: ZoneCover[] }>("GET", "/api/v1/coverage")).zones ?? []; } catch { coverage = []; }
+  ctx.coverage(coverage);
   renderAlerts();
 }
 
@@ -234,33 +238,73 @@ async function answer(r: ResourceRequest, accept: boolean): Promise<void> {
 export function renderAlerts(): void {
   const ul = document.getElementById("alerts");
   if (!ul) return;
+  // Focus never gets lost: the alert (or its button) that had it gets it back after the redraw.
+  const active = document.activeElement as HTMLElement | null;
+  const focusedKey = active?.closest?.("li[data-key]")?.getAttribute("data-key");
+  const focusedAck = !!active?.classList.contains("ack");
+  try { redrawAlerts(ul); } finally {
+    if (focusedKey) {
+      const li = document.querySelector<HTMLElement>(`#alerts-panel li[data-key="${CSS.escape(focusedKey)}"]`);
+      const target = (focusedAck ? li?.querySelector<HTMLElement>("button.ack") : null) ?? li?.querySelector<HTMLElement>("button") ?? null;
+      target?.focus({ preventScroll: true });
+    }
+  }
+}
+
+function redrawAlerts(ul: HTMLElement): void {
   const mine = new Set((ctx.who?.roles ?? []).map((r) => r.split(":")[0]));
   const req = document.getElementById("requests")!;
   clear(req);
   for (const r of requests.filter((x) => x.status === "open")) {
     const canAnswer = mine.has(r.to_agency) && can(ctx.who, "resource.answer", r.to_agency);
-    req.append(h("li", { class: "alert request", "data-request": r.id },
+    req.append(h("li", { class: "alert request", "data-request": r.id, "data-key": `request-${r.id}` },
       h("span", { text: `#${r.incident} ${r.from_agency} → ${r.to_agency}: ${r.count} ${r.kind} — ${r.reason}` }),
       canAnswer ? h("button", { onclick: () => void answer(r, true), text: t("Accept") }) : null,
       canAnswer ? h("button", { onclick: () => void answer(r, false), text: t("Decline") }) : null));
   }
   const cov = document.getElementById("coverage")!;
   clear(cov);
-  for (const z of coverage) cov.append(h("li", { class: "alert" + (z.below_target ? " bad" : "") },
-    h("span", { text: `${z.name ?? z.zone} ${z.capability}: ${Math.round((z.fraction ?? 0) * 100)}% / ${Math.round((z.target ?? 0) * 100)}%` }),
-    ...(z.move_ups ?? []).slice(0, 2).map((m: any) => h("small", { text: ` move ${m.callsign} → ${m.to?.lat?.toFixed?.(3)},${m.to?.lon?.toFixed?.(3)}` }))));
+  for (const z of coverage) cov.append(h("li", { class: "alert" + (z.below_target ? " bad" : ""), "data-zone": z.zone },
+    h("span", { class: "swatch", style: `--c:${coverageColour(z.fraction ?? 0, z.target ?? 0)}`, "aria-hidden": "true" }),
+    h("span", { text: `${z.name || z.zone} ${z.capability}: ${fmtNum(Math.round((z.fraction ?? 0) * 100))}% / ${fmtNum(Math.round((z.target ?? 0) * 100))}%` }),
+    ...(z.move_ups ?? []).slice(0, 2).map((m) => h("small", { class: "moveup", text: ` ${t("move")} ${m.callsign} → ${m.to.lat.toFixed(4)}, ${m.to.lon.toFixed(4)} (${fmtNum(Math.round(m.zone_fraction_after * 100))}%)` }))));
+  const caps = document.getElementById("cap-alerts")!;
+  clear(caps);
+  const capAlerts = state.alerts.filter((a) => a.kind === "cap");
+  for (const a of capAlerts.slice(0, 50)) caps.append(capItem(a));
   clear(ul);
   const open = state.alerts.filter((a) => !a.acked);
   const newest = open.reduce((m, a) => Math.max(m, a.seq), 0);
   if (newest > lastAlerted) { if (lastAlerted) beep(); lastAlerted = newest; }
   document.getElementById("a-count")!.textContent = fmtNum(open.length + requests.filter((x) => x.status === "open").length);
-  for (const a of state.alerts.slice(0, 100)) ul.append(alertItem(a));
+  for (const a of state.alerts.filter((x) => x.kind !== "cap").slice(0, 100)) ul.append(alertItem(a));
+}
+
+function ackButton(a: Alert): HTMLElement | null {
+  return a.acked ? null : h("button", { class: "ack", onclick: () => { a.acked = true; renderAlerts(); }, text: t("Acknowledge") });
+}
+
+// A received CAP alert: who sent it, what, how severe, where; its incident one click away.
+function capItem(a: Alert): HTMLElement {
+  const c = a.cap!;
+  const severity = c.severity ? c.severity : c.priority ? `${t("priority")} ${fmtNum(c.priority)}` : "";
+  const what = [c.msgType !== "Alert" ? c.msgType : "", c.event, c.headline && c.headline !== c.event ? `— ${c.headline}` : ""].filter(Boolean).join(" ");
+  return h("li", { class: `alert k-cap${a.acked ? " acked" : ""}`, "data-key": a.key, "data-cap": c.identifier, "data-sender": c.sender },
+    h("time", { text: fmtTime(a.time) }), " ",
+    h("b", { class: "cap-sender", text: c.sender }), " ",
+    h("span", { class: "cap-event", text: what }),
+    severity ? h("span", { class: "cap-severity", text: ` · ${severity}` }) : null,
+    c.area ? h("span", { class: "cap-area", text: ` · ${c.area}` }) : null, " ",
+    a.incident ? h("button", { class: "link", onclick: () => ctx.select(a.incident!), text: `#${a.incident}${c.opened === false ? ` (${t("merged")})` : ""}` }) : null,
+    c.signature ? h("small", { class: "muted cap-signature", text: ` ${c.signature.split(";")[0]}` }) : null,
+    ackButton(a));
 }
 
 function alertItem(a: Alert): HTMLElement {
-  const li = h("li", { class: `alert k-${a.kind}${a.acked ? " acked" : ""}` },
+  const li = h("li", { class: `alert k-${a.kind}${a.acked ? " acked" : ""}`, "data-key": a.key },
     h("time", { text: fmtTime(a.time) }), " ",
     a.incident ? h("button", { class: "link", onclick: () => ctx.select(a.incident!), text: a.text }) : h("span", { text: a.text }));
-  if (!a.acked) li.append(h("button", { class: "ack", onclick: () => { a.acked = true; renderAlerts(); }, text: t("Acknowledge") }));
+  const ack = ackButton(a);
+  if (ack) li.append(ack);
   return li;
 }

@@ -12,7 +12,13 @@ export interface Unit {
   capabilities?: string[]; stale?: boolean; status_since?: number;
 }
 export interface NccEvent { seq: number; time: string; type: string; actor: string; agency: string; classification?: string; data: any }
-export interface Alert { key: string; seq: number; time: string; kind: string; text: string; incident?: number; unit?: number; request?: number; acked?: boolean }
+export interface Alert { key: string; seq: number; time: string; kind: string; text: string; incident?: number; unit?: number; request?: number; acked?: boolean; cap?: CapReceived }
+// A partner's CAP alert as the server recorded it (docs/exchange.md, "CAP import"): an Alert
+// becomes an alarm of source "cap" (alarm_received, details "<event>: <headline> (<areaDesc>)
+// [signature]"), whose priority came from the severity through the import rules; an Update or a
+// Cancel becomes a note on its incident ("CAP Update <id> from <sender>: ... (<severity>,
+// <urgency>) [signature]") or cancels it.
+export interface CapReceived { msgType: string; sender: string; identifier: string; event: string; headline: string; area: string; severity: string; priority?: number; signature: string; opened?: boolean }
 
 export const OPEN = new Set(["new", "triaged", "dispatched", "en_route", "on_scene"]);
 export const UNIT_STATUSES = ["available", "dispatched", "en_route", "on_scene", "transporting", "at_hospital", "out_of_service"];
@@ -80,6 +86,47 @@ function pushAlert(ev: NccEvent, kind: string, text: string, extra: Partial<Aler
   if (state.alerts.length > 300) state.alerts.length = 300;
 }
 
+// "<event>: <headline> (<area>) [<signature>]" → its parts (the area is the last parenthesis).
+function splitCapDetails(details: string): { event: string; headline: string; area: string; signature: string } {
+  let rest = details, signature = "", area = "";
+  const seal = rest.match(/ \[([^\]]*)\]$/);
+  if (seal) { signature = seal[1]; rest = rest.slice(0, seal.index); }
+  if (rest.endsWith(")")) {
+    // The parenthesis that closes at the end, matched (an area may hold parentheses of its own).
+    let depth = 0, open = -1;
+    for (let k = rest.length - 1; k >= 0 && open < 0; k--) {
+      if (rest[k] === ")") depth++;
+      else if (rest[k] === "(" && --depth === 0) open = k;
+    }
+    if (open > 0 && rest[open - 1] === " ") { area = rest.slice(open + 1, -1); rest = rest.slice(0, open - 1); }
+  }
+  const colon = rest.indexOf(": ");
+  return { event: colon >= 0 ? rest.slice(0, colon) : rest, headline: colon >= 0 ? rest.slice(colon + 2) : "", area, signature };
+}
+export function capOfAlarm(src: any): CapReceived | null {
+  if (src?.source !== "cap" || typeof src.id !== "string") return null;
+  const sender = String(src.sensor ?? "");
+  const id = src.id.startsWith(`cap:${sender}/`) ? src.id.slice(sender.length + 5) : src.id;
+  const parts = splitCapDetails(String(src.details ?? ""));
+  return { msgType: "Alert", sender, identifier: id, ...parts, severity: "", priority: src.priority || undefined };
+}
+// "CAP Update <identifier> from <sender>: <what> - <event>: <headline> (<severity>, <urgency>) [<signature>]"
+export function capOfNote(text: string): CapReceived | null {
+  const m = /^CAP (Update|Cancel) (\S+) from (\S+): (.*)$/s.exec(text);
+  if (!m) return null;
+  let rest = m[4], signature = "", severity = "";
+  const seal = rest.match(/ \[([^\]]*)\]$/);
+  if (seal) { signature = seal[1]; rest = rest.slice(0, seal.index); }
+  const sev = rest.match(/ \(([^,()]*), [^()]*\)$/);
+  if (sev) { severity = sev[1]; rest = rest.slice(0, sev.index); }
+  const dash = rest.indexOf(" - ");
+  const what = dash >= 0 ? rest.slice(0, dash) : rest;
+  const body = dash >= 0 ? rest.slice(dash + 3) : "";
+  const colon = body.indexOf(": ");
+  return { msgType: m[1], identifier: m[2], sender: m[3], event: colon >= 0 ? body.slice(0, colon) : body,
+    headline: (colon >= 0 ? body.slice(colon + 2) : "") || what, area: "", severity, signature };
+}
+
 const callsign = (id: number) => state.units.get(id)?.callsign ?? `#${id}`;
 
 // Applies one event; false when it was seen already (a resumed stream never doubles an event).
@@ -117,6 +164,8 @@ export function apply(ev: NccEvent): boolean {
     case "message_posted": {
       const id = d.incident ?? d.id;
       if (state.incidents.has(id) && !state.seen.has(id)) state.unread.add(id);
+      const cap = ev.type === "incident_note_added" && typeof d.text === "string" ? capOfNote(d.text) : null;
+      if (cap) pushAlert(ev, "cap", `CAP ${cap.msgType} ${cap.sender}: ${cap.event}`, { incident: id, cap });
       break;
     }
     case "unit_registered":
@@ -188,6 +237,12 @@ export function apply(ev: NccEvent): boolean {
       break;
     case "alarm_received": {
       const src = d.alarm ?? {};
+      const cap = capOfAlarm(src);
+      if (cap) {
+        cap.opened = !!d.opened;
+        pushAlert(ev, "cap", `CAP ${cap.sender}: ${cap.event}`, { incident: d.incident, cap });
+        break;
+      }
       pushAlert(ev, "alarm", `${src.kind ?? "alarm"} ${src.id ?? ""} → #${d.incident}${d.opened ? " (new)" : " (merged)"}`, { incident: d.incident });
       break;
     }
