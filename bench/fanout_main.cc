@@ -33,7 +33,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "loopback_client.h"
+
 namespace {
+
+using namespace ncc::bench;
 
 using Clock = std::chrono::steady_clock;
 
@@ -44,64 +48,6 @@ double MsSince(Clock::time_point t0, Clock::time_point t) {
 struct Agency {
   std::string code, token;
 };
-
-int Connect(const std::string& target) {
-  size_t colon = target.rfind(':');
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(std::atoi(target.c_str() + colon + 1)));
-  ::inet_pton(AF_INET, target.substr(0, colon).c_str(), &a.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    std::perror(("connect " + target).c_str());
-    std::exit(2);
-  }
-  int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return fd;
-}
-
-bool SendAll(int fd, std::string_view b) {
-  while (!b.empty()) {
-    ssize_t n = ::send(fd, b.data(), b.size(), MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    b.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
-uint64_t NumberAfter(std::string_view s, std::string_view key) {
-  size_t at = s.find(key);
-  return at == std::string_view::npos ? 0 : std::strtoull(s.data() + at + key.size(), nullptr, 10);
-}
-
-// One request on a kept-alive connection: status and body (status 0: connection lost).
-std::pair<int, std::string> Http(int fd, const std::string& path, const std::string& token,
-                                 const std::string& body, std::string& buf) {
-  std::string req =
-      "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token +
-      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-      "\r\n\r\n" + body;
-  if (!SendAll(fd, req)) return {0, {}};
-  for (;;) {
-    size_t end = buf.find("\r\n\r\n");
-    if (end != std::string::npos) {
-      size_t cl = buf.find("ontent-Length: ");
-      if (cl == std::string::npos || cl > end) cl = buf.find("ontent-length: ");
-      size_t len = cl < end ? std::strtoul(buf.c_str() + cl + 15, nullptr, 10) : 0;
-      if (buf.size() >= end + 4 + len) {
-        int status = std::atoi(buf.c_str() + 9);
-        std::string out = buf.substr(end + 4, len);
-        buf.erase(0, end + 4 + len);
-        return {status, out};
-      }
-    }
-    char tmp[65536];
-    ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
-    if (n <= 0) return {0, {}};
-    buf.append(tmp, static_cast<size_t>(n));
-  }
-}
 
 struct Console {
   int fd = -1;
@@ -114,22 +60,9 @@ struct Console {
 };
 
 bool OpenConsole(const std::string& target, const Agency& a, Console& c) {
-  c.fd = Connect(target);
-  std::string req =
-      "GET /api/v1/stream?access_token=" + a.token +
-      " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-  if (!SendAll(c.fd, req)) return false;
-  while (c.in.find("\r\n\r\n") == std::string::npos) {
-    char tmp[4096];
-    ssize_t n = ::recv(c.fd, tmp, sizeof tmp, 0);
-    if (n <= 0) return false;
-    c.in.append(tmp, static_cast<size_t>(n));
-  }
-  if (c.in.compare(9, 3, "101") != 0) return false;
-  c.in.erase(0, c.in.find("\r\n\r\n") + 4);
-  c.open = true;
-  return true;
+  c.fd = OpenWebSocket(target, "/api/v1/stream?access_token=" + a.token, c.in);
+  c.open = c.fd >= 0;
+  return c.open;
 }
 
 void OnMessage(Console& c, std::string_view m, Clock::time_point now) {
@@ -144,37 +77,9 @@ void OnMessage(Console& c, std::string_view m, Clock::time_point now) {
   c.arrivals.push_back({seq, now});
 }
 
-// Frames from the server are unmasked: text (possibly fragmented) and close.
 void Drain(Console& c, Clock::time_point now) {
-  for (;;) {
-    if (c.in.size() < 2) return;
-    auto b = reinterpret_cast<const unsigned char*>(c.in.data());
-    size_t len = b[1] & 0x7F, head = 2;
-    if (len == 126) {
-      if (c.in.size() < 4) return;
-      len = (size_t{b[2]} << 8) | b[3];
-      head = 4;
-    } else if (len == 127) {
-      if (c.in.size() < 10) return;
-      len = 0;
-      for (int i = 0; i < 8; ++i) len = (len << 8) | b[2 + i];
-      head = 10;
-    }
-    if (c.in.size() < head + len) return;
-    int opcode = b[0] & 0x0F;
-    if (opcode == 0x8) {
-      c.open = false;
-      return;
-    }
-    if (opcode == 0x1 || opcode == 0x0) {
-      c.message.append(c.in, head, len);
-      if (b[0] & 0x80) {
-        OnMessage(c, c.message, now);
-        c.message.clear();
-      }
-    }
-    c.in.erase(0, head + len);
-  }
+  if (!DrainFrames(c.in, c.message, [&](std::string_view m) { OnMessage(c, m, now); }))
+    c.open = false;
 }
 
 // Every console of [begin, end) on one epoll set until `stop`.
@@ -298,7 +203,8 @@ int main(int argc, char** argv) {
                     static_cast<int>(1 + k % 4), agencies[agency].code.c_str(),
                     37.77 + 1e-4 * double(k % 100), -122.42, static_cast<unsigned long long>(k));
       auto sent = Clock::now();
-      auto [status, reply] = Http(fd, "/api/v1/incidents", agencies[agency].token, body, buf);
+      auto [status, reply] =
+          Http(fd, "POST", "/api/v1/incidents", "Bearer " + agencies[agency].token, body, buf);
       double ack = MsSince(sent, Clock::now());
       if (status != 201) {
         ++failed;

@@ -39,8 +39,11 @@
 #include <vector>
 
 #include "core/json_writer.h"
+#include "loopback_client.h"
 
 namespace {
+
+using namespace ncc::bench;
 
 using Clock = std::chrono::steady_clock;
 
@@ -122,65 +125,6 @@ struct Figures {
     arrivals.swap(unmatched);
   }
 };
-
-int Connect(const std::string& target) {
-  size_t colon = target.rfind(':');
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(std::atoi(target.c_str() + colon + 1)));
-  ::inet_pton(AF_INET, target.substr(0, colon).c_str(), &a.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    std::perror(("connect " + target).c_str());
-    std::exit(2);
-  }
-  int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return fd;
-}
-
-bool SendAll(int fd, std::string_view b) {
-  while (!b.empty()) {
-    ssize_t n = ::send(fd, b.data(), b.size(), MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    b.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
-// One request on a kept-alive connection: status and body (status 0: connection lost).
-std::pair<int, std::string> Http(int fd, const std::string& method, const std::string& path,
-                                 const std::string& auth, const std::string& body,
-                                 std::string& buf) {
-  std::string req =
-      method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + auth +
-      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-      "\r\n\r\n" + body;
-  if (!SendAll(fd, req)) return {0, {}};
-  for (;;) {
-    size_t end = buf.find("\r\n\r\n");
-    if (end != std::string::npos) {
-      size_t cl = buf.find("ontent-Length: ");
-      if (cl == std::string::npos || cl > end) cl = buf.find("ontent-length: ");
-      size_t len = cl < end ? std::strtoul(buf.c_str() + cl + 15, nullptr, 10) : 0;
-      if (buf.size() >= end + 4 + len) {
-        int status = std::atoi(buf.c_str() + 9);
-        std::string out = buf.substr(end + 4, len);
-        buf.erase(0, end + 4 + len);
-        return {status, out};
-      }
-    }
-    char tmp[65536];
-    ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
-    if (n <= 0) return {0, {}};
-    buf.append(tmp, static_cast<size_t>(n));
-  }
-}
-
-uint64_t NumberAfter(std::string_view s, std::string_view key) {
-  size_t at = s.find(key);
-  return at == std::string_view::npos ? 0 : std::strtoull(s.data() + at + key.size(), nullptr, 10);
-}
 
 // ---- fixes ----------------------------------------------------------------------------------
 
@@ -316,22 +260,9 @@ struct Console {
 };
 
 bool OpenConsole(const Options& o, const Agency& a, Console& c) {
-  c.fd = Connect(o.target);
-  std::string req =
-      "GET /api/v1/stream?positions=1&access_token=" + a.token +
-      " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-  if (!SendAll(c.fd, req)) return false;
-  while (c.in.find("\r\n\r\n") == std::string::npos) {
-    char tmp[4096];
-    ssize_t n = ::recv(c.fd, tmp, sizeof tmp, 0);
-    if (n <= 0) return false;
-    c.in.append(tmp, static_cast<size_t>(n));
-  }
-  if (c.in.compare(9, 3, "101") != 0) return false;
-  c.in.erase(0, c.in.find("\r\n\r\n") + 4);
-  c.open = true;
-  return true;
+  c.fd = OpenWebSocket(o.target, "/api/v1/stream?positions=1&access_token=" + a.token, c.in);
+  c.open = c.fd >= 0;
+  return c.open;
 }
 
 // One text message: seq continuity for events; for probes, latencies.
@@ -364,40 +295,10 @@ void OnMessage(Console& c, std::string_view m, Figures& f) {
   f.arrivals.push_back({seq, now});
 }
 
-// Frames from the server are unmasked; text (possibly fragmented) and close are expected.
 void Drain(Console& c, Figures& f) {
-  for (;;) {
-    if (c.in.size() < 2) return;
-    auto b = reinterpret_cast<const unsigned char*>(c.in.data());
-    size_t len = b[1] & 0x7F, head = 2;
-    if (len == 126) {
-      if (c.in.size() < 4) return;
-      len = (size_t{b[2]} << 8) | b[3];
-      head = 4;
-    } else if (len == 127) {
-      if (c.in.size() < 10) return;
-      len = 0;
-      for (int i = 0; i < 8; ++i) len = (len << 8) | b[2 + i];
-      head = 10;
-    }
-    if (c.in.size() < head + len) return;
-    int opcode = b[0] & 0x0F;
-    bool fin = b[0] & 0x80;
-    if (opcode == 0x8) {
-      c.open = false;
-      ++f.consoles_closed;
-      return;
-    }
-    // The server fragments large messages (a positions batch of hundreds of units): a text
-    // frame and its continuations make one message, complete at the frame with FIN.
-    if (opcode == 0x1 || opcode == 0x0) {
-      c.message.append(c.in, head, len);
-      if (fin) {
-        OnMessage(c, c.message, f);
-        c.message.clear();
-      }
-    }
-    c.in.erase(0, head + len);
+  if (!DrainFrames(c.in, c.message, [&](std::string_view m) { OnMessage(c, m, f); })) {
+    c.open = false;
+    ++f.consoles_closed;
   }
 }
 

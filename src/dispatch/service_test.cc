@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "core/stored_event.h"
+#include "engine/engine_test_support.h"
 #include "store/sqlite/sqlite_event_log.h"
 
 namespace ncc::dispatch {
@@ -25,25 +26,12 @@ target.* = 2m 60 10m
 
 class ServiceTest : public ::testing::Test {
  protected:
-  std::string dir = (std::filesystem::temp_directory_path() /
-                     ("ncc-dispatch-" + std::to_string(::getpid()) + "-" +
-                      ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-                        .string();
+  std::string dir = test_support::FreshTestDir("ncc-dispatch");
   ManualClock clock{Time{1'700'000'000'000}};
   const Time t0{1'700'000'000'000};
 
-  void SetUp() override {
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-  }
   void TearDown() override { std::filesystem::remove_all(dir); }
-  std::unique_ptr<Engine> Open() {
-    auto log = SqliteEventLog::Open(dir + "/events.db");
-    EXPECT_TRUE(log.ok());
-    auto engine = Engine::Open(std::move(*log), nullptr, clock, {});
-    EXPECT_TRUE(engine.ok()) << engine.status().ToString();
-    return std::move(*engine);
-  }
+  std::unique_ptr<Engine> Open() { return test_support::OpenTestEngine(dir, clock); }
   std::unique_ptr<DispatchService> Service(Engine& e) {
     auto plans = PlanSet::Parse(kPlans, "t.conf");
     EXPECT_TRUE(plans.ok());

@@ -13,6 +13,7 @@
 
 #include "core/json_writer.h"
 #include "core/stored_event.h"
+#include "engine/engine_test_support.h"
 #include "plan/plan_document.h"
 #include "store/sqlite/sqlite_event_log.h"
 
@@ -21,24 +22,11 @@ namespace {
 
 class WatcherTest : public ::testing::Test {
  protected:
-  std::string dir = (std::filesystem::temp_directory_path() /
-                     ("ncc-plan-" + std::to_string(::getpid()) + "-" +
-                      ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-                        .string();
+  std::string dir = test_support::FreshTestDir("ncc-plan");
   ManualClock clock{Time{1'791'600'000'000}};  // 2026-10-10T03:00Z, before the operation
 
-  void SetUp() override {
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-  }
   void TearDown() override { std::filesystem::remove_all(dir); }
-  std::unique_ptr<Engine> Open() {
-    auto log = SqliteEventLog::Open(dir + "/events.db");
-    EXPECT_TRUE(log.ok());
-    auto engine = Engine::Open(std::move(*log), nullptr, clock, {});
-    EXPECT_TRUE(engine.ok()) << engine.status().ToString();
-    return std::move(*engine);
-  }
+  std::unique_ptr<Engine> Open() { return test_support::OpenTestEngine(dir, clock); }
   CommandOutcome Do(Engine& e, Command c, const char* agency = "sffd") {
     auto o = e.SubmitAndWait(std::move(c), "tester", agency);
     EXPECT_TRUE(o.status.ok()) << o.status.ToString();

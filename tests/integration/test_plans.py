@@ -104,15 +104,20 @@ class Plans(unittest.TestCase):
             time.sleep(0.1)
         return False
 
-    def fired(self, point):
+    def events(self, who):
+        """Every event `who` may see. A page holds what the reader may see of the seqs it scanned
+        (up to last_seq): it can be short, or empty, with more after it, so the walk goes on until
+        the head."""
         events, after = [], 0
         while True:
-            page = self.ok("lead", "GET", f"/api/v1/events?after={after}&limit=1000")
+            page = self.ok(who, "GET", f"/api/v1/events?after={after}&limit=1000")
             events += page["items"]
-            if not page["items"] or len(page["items"]) < 1000:
-                break
-            after = page["items"][-1]["seq"]
-        return [e for e in events if e["type"] == "decision_point_fired" and e["data"]["point"] == point]
+            if page["last_seq"] >= page["head"] or page["last_seq"] <= after:
+                return events
+            after = page["last_seq"]
+
+    def fired(self, point):
+        return [e for e in self.events("lead") if e["type"] == "decision_point_fired" and e["data"]["point"] == point]
 
     def define_active_plan(self):
         pid = self.ok("lead", "POST", "/api/v1/operations", example(), expect=201)["id"]
@@ -290,13 +295,7 @@ class Plans(unittest.TestCase):
         self.assertIn("Sector B short of a medic.", html)
 
     def events_of(self, who, kind):
-        events, after = [], 0
-        while True:
-            page = self.ok(who, "GET", f"/api/v1/events?after={after}&limit=1000")
-            events += [e for e in page["items"] if e["type"] == kind]
-            if len(page["items"]) < 1000:
-                return events
-            after = page["items"][-1]["seq"]
+        return [e for e in self.events(who) if e["type"] == kind]
 
     def plan_moves(self, pid):
         """The plan's move-ups as each posting agency's dispatchers see them, by zone."""

@@ -15,6 +15,7 @@
 #include <future>
 #include <thread>
 
+#include "engine/engine_test_support.h"
 #include "store/sqlite/sqlite_event_log.h"
 
 namespace ncc::cot {
@@ -105,17 +106,9 @@ struct SyncGate {
 class FixBatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = (fs::temp_directory_path() /
-            ("ncc-cot-batch-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-               .string();
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    auto log = SqliteEventLog::Open(dir_ + "/events.db");
-    ASSERT_TRUE(log.ok());
-    auto engine = Engine::Open(std::move(*log), nullptr, clock_, {});
-    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-    engine_ = std::move(*engine);
+    dir_ = test_support::FreshTestDir("ncc-cot-batch");
+    engine_ = test_support::OpenTestEngine(dir_, clock_);
+    ASSERT_TRUE(engine_);
     ASSERT_TRUE(
         engine_->SubmitAndWait(RegisterAgency{{"police", "Police", "police"}}, "t", "police")
             .status.ok());
