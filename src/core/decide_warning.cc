@@ -4,6 +4,7 @@
 #include <cmath>
 #include <initializer_list>
 #include <set>
+#include <utility>
 
 #include "core/decide_internal.h"
 
@@ -60,7 +61,10 @@ Status CheckArea(const WarningArea& a) {
   const LatLon &first = a.polygon.front(), &last = a.polygon.back();
   if (first.lat != last.lat || first.lon != last.lon)
     return InvalidArgument("the ring must end where it starts", "area.polygon");
-  if (a.polygon.size() < 4)
+  std::set<std::pair<double, double>> corners;  // the closing vertex repeats the first
+  for (size_t k = 0; k + 1 < a.polygon.size(); ++k)
+    corners.insert({a.polygon[k].lat, a.polygon[k].lon});
+  if (corners.size() < 3)
     return InvalidArgument("a polygon needs at least 3 distinct points", "area.polygon");
   return Status::Ok();
 }

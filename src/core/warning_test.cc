@@ -103,6 +103,12 @@ TEST_F(Warnings, ContentIsCheckedNamingTheField) {
        }(),
        "area.polygon"},
       {[] {
+         auto w = Flood();  // closed, four vertices, but only two distinct corners
+         w.area.polygon = {{25.3, 51.5}, {25.3, 51.5}, {25.31, 51.5}, {25.3, 51.5}};
+         return w;
+       }(),
+       "area.polygon"},
+      {[] {
          auto w = Flood();
          w.area.polygon[1].lat = 91;
          return w;
