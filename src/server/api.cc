@@ -2,6 +2,7 @@
 
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <charconv>
 #include <mutex>
 #include <set>
@@ -133,9 +134,21 @@ void SessionRoutes::Logout(const HttpRequest& r, Reply reply) {
 void SessionRoutes::WhoAmI(Who who, Reply reply) {
   json roles = json::array();
   for (const auto& g : who.roles) roles.push_back(g.agency + ":" + std::string(auth::Name(g.role)));
+  // What the caller may do, and for which agencies' records: the permission table itself, so
+  // that a console never keeps a copy of it that could drift from what the server enforces.
+  json actions = json::object();
+  for (const auth::ActionRule& rule : auth::Rules()) {
+    json agencies = json::array();
+    for (const auto& g : who.roles)
+      if (auth::Grants(g.role, rule.action) &&
+          std::find(agencies.begin(), agencies.end(), g.agency) == agencies.end())
+        agencies.push_back(g.agency);
+    if (!agencies.empty()) actions[std::string(rule.name)] = std::move(agencies);
+  }
   reply(JsonResponse(200, {{"user", who.user},
                            {"agency", who.agency},
                            {"roles", roles},
+                           {"actions", std::move(actions)},
                            {"clearance", Name(who.clearance)},
                            // where the console's stream resumes after loading
                            {"head", engine_.log().LastSeq().value}}));

@@ -13,6 +13,7 @@
 #include "core/json_writer.h"
 #include "exchange/cap/cap_warning.h"
 #include "server/api_rooms.h"
+#include "server/event_pages.h"
 #include "visibility/access.h"
 
 namespace ncc {
@@ -31,6 +32,24 @@ bool Current(const PublicWarning& w, Time now) {
   if (w.state != "actual") return false;
   if (w.content.msg_type == "Cancel") return now.ms - w.sent.ms < kCancelShownMs;
   return !w.content.expires || *w.content.expires > now;
+}
+
+// When the feed last changed: a warning entered it (sent) or left it (expired, a Cancel's day
+// over; a superseded one left when its successor was sent). Empty optional: no warning ever.
+std::optional<Time> FeedChanged(const CowVector<PublicWarning>& all, Time now) {
+  std::optional<Time> changed;
+  auto saw = [&](Time t) {
+    if (t <= now && (!changed || *changed < t)) changed = t;
+  };
+  for (const PublicWarning& w : all) {
+    if (w.state != "actual") continue;
+    saw(w.sent);
+    if (w.content.msg_type == "Cancel")
+      saw(Time{w.sent.ms + kCancelShownMs});
+    else if (w.content.expires)
+      saw(*w.content.expires);
+  }
+  return changed;
 }
 
 json WarningJson(const PublicWarning& w, Time now, const cap::CapOptions& cap) {
@@ -163,15 +182,19 @@ void WarningRoutes::CapRoute(uint64_t id, Reply reply) {
 void WarningRoutes::FeedRoute(const HttpRequest& r, Reply reply) {
   Time now = clock_.Now();
   std::vector<uint64_t> ids;
-  Time updated;
+  std::optional<Time> changed;
   engine_.Read([&](const World& w) {
     const auto& all = w.warnings();
-    for (size_t k = all.size(); k-- > 0 && ids.size() < kFeedEntries;) {
-      if (!Current(all[k], now)) continue;
-      ids.push_back(all[k].id);
-      updated = std::max(updated, all[k].sent);
-    }
+    for (size_t k = all.size(); k-- > 0 && ids.size() < kFeedEntries;)
+      if (Current(all[k], now)) ids.push_back(all[k].id);
+    changed = FeedChanged(all, now);
   });
+  // A feed that never carried a warning dates from the log's first event: a real time that
+  // stays the same across restarts (so does the ETag), never 1970.
+  Time updated = changed.value_or(Time{0});
+  if (!changed)
+    if (auto first = EventPage(engine_, Seq{0}, 1); first.ok() && !first->empty())
+      updated = first->front().event->meta.time;
   std::vector<PublicWarning> warnings;
   std::vector<cap::WarningFeedEntry> entries;
   warnings.reserve(ids.size());

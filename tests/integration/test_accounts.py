@@ -1,6 +1,7 @@
 """Sign-in and accounts over real HTTP and the real `ncc` command line: the sign-in throttle (per
 address, per username, apart from --rate), lock-out that looks like a wrong password, the absolute
-session limit, the password policy, API key revocation and re-enabling a user."""
+session limit, the password policy, API key revocation and re-enabling a user, and whoami naming
+what the caller may do."""
 import json
 import statistics
 import subprocess
@@ -219,6 +220,30 @@ class KeysAndAccounts(unittest.TestCase):
             self.assertEqual(done.returncode, 0, done.stderr)
             self.assertEqual(login(s, conn, "ole", PASSWORD)[0], 200)
             self.assertEqual(ncc("user", "enable", "--data", s.data_dir, "nobody").returncode, 1)
+        finally:
+            s.cleanup()
+
+
+class WhoAmI(unittest.TestCase):
+    def test_whoami_names_what_the_caller_may_do_from_the_servers_table(self):
+        # The console decides which buttons to show from this, never from a table of its own.
+        s = Server(NCC)
+        try:
+            s.add_user("desk", "police", ["dispatcher"])
+            s.add_user("chief", "police", ["supervisor"])
+            s.start()
+            status, me = s.request("GET", "/api/v1/whoami", token=s.login("desk"))
+            self.assertEqual(status, 200, me)
+            actions = me["actions"]
+            for granted in ["incident.create", "incident.assign", "incident.update_status", "unit.update_status"]:
+                self.assertEqual(actions.get(granted), ["police"], granted)
+            for refused in ["warning.issue", "user.manage", "record.classify", "position.report", "alarm.report"]:
+                self.assertNotIn(refused, actions)
+            # What whoami says is what the server enforces: a dispatcher may not issue a warning.
+            status, _ = s.request("POST", "/api/v1/alerts", {}, token=s.login("desk"))
+            self.assertEqual(status, 403)
+            status, me = s.request("GET", "/api/v1/whoami", token=s.login("chief"))
+            self.assertEqual(me["actions"].get("warning.issue"), ["police"])
         finally:
             s.cleanup()
 

@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 
 from harness import main, Server
@@ -173,6 +174,39 @@ class Warnings(unittest.TestCase):
         self.assertNotIn(first["id"], ids)
         status, everything = self.call("fire-ct", "GET", "/api/v1/alerts?state=all")
         self.assertTrue({first["id"], update["id"], cancel["id"]} <= {w["id"] for w in everything["items"]})
+
+    def feed_updated(self):
+        status, headers, feed = self.public("/api/v1/alerts/feed")
+        self.assertEqual(status, 200, feed)
+        found = re.search(r"<feed [^>]*>.*?<updated>([^<]+)</updated>", feed.decode(), re.S)
+        self.assertIsNotNone(found, feed[:400])
+        return found.group(1), headers["ETag"]
+
+    def test_0_a_feed_that_never_carried_a_warning_dates_from_the_log(self):
+        # Runs first (name order): no warning has been issued yet on this server.
+        updated, tag = self.feed_updated()
+        status, page = self.call("duty", "GET", "/api/v1/events?after=0&limit=100")
+        self.assertEqual(status, 200, page)
+        first_seen = page["items"][0]["time"]  # the first event this reader may see
+        self.assertFalse(updated.startswith("1970"), updated)
+        self.assertLessEqual(updated[:19], first_seen[:19])
+        started = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 600))
+        self.assertGreater(updated[:19], started)
+        self.assertEqual(self.feed_updated(), (updated, tag))  # the same bytes on every read
+
+    def test_an_expired_warning_moves_the_feed(self):
+        soon = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3))
+        self.issue(dict(FLOOD, expires=soon, audience="kayakers at the Marina"))
+        before, tag = self.feed_updated()
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            updated, now_tag = self.feed_updated()
+            if updated[:19] == soon[:19]:
+                break
+            time.sleep(0.5)
+        self.assertEqual(updated[:19], soon[:19], f"feed still says {updated} after the warning expired")
+        self.assertNotEqual(now_tag, tag)
+        self.assertGreater(updated, before)
 
     def test_the_feed_carries_current_signed_alerts_with_an_etag(self):
         issued = self.issue(FLOOD)

@@ -256,7 +256,7 @@ function redrawAlerts(ul: HTMLElement): void {
   const req = document.getElementById("requests")!;
   clear(req);
   for (const r of requests.filter((x) => x.status === "open")) {
-    const canAnswer = mine.has(r.to_agency) && can(ctx.who, "resource.answer", r.to_agency);
+    const canAnswer = mine.has(r.to_agency) && can(ctx.who, "incident.assign", r.to_agency);
     req.append(h("li", { class: "alert request", "data-request": r.id, "data-key": `request-${r.id}` },
       h("span", { text: `#${r.incident} ${r.from_agency} → ${r.to_agency}: ${r.count} ${r.kind} — ${r.reason}` }),
       canAnswer ? h("button", { onclick: () => void answer(r, true), text: t("Accept") }) : null,

@@ -11,6 +11,7 @@ export interface WhoAmI {
   user: string;
   agency: string;
   roles: string[]; // "sffd:supervisor"
+  actions: Record<string, string[]>; // "incident.assign": ["sffd"]
   clearance: string;
   head: number;
 }
@@ -193,24 +194,11 @@ export async function write<T = any>(method: string, path: string, body?: unknow
 }
 
 // Roles as "agency:role"; actions as docs/security.md's table.
-const GRANTS: Record<string, string[]> = {
-  "incident.create": ["call_taker", "dispatcher", "supervisor"],
-  "incident.update_status": ["dispatcher", "supervisor"],
-  "incident.note": ["call_taker", "dispatcher", "supervisor", "agency_liaison", "field_unit"],
-  "incident.assign": ["dispatcher", "supervisor"],
-  "unit.update_status": ["dispatcher", "supervisor", "field_unit"],
-  "record.classify": ["supervisor"],
-  "incident.split": ["dispatcher", "supervisor"],
-  "resource.answer": ["dispatcher", "supervisor"],
-  "warning.issue": ["supervisor"],
-};
+// The server's permission table, as whoami says it applies to this user: action -> the
+// agencies whose records the user may act on. The console keeps no copy of its own.
 export function can(who: WhoAmI | null, action: string, agency?: string): boolean {
-  if (!who) return false;
-  const roles = GRANTS[action] ?? [];
-  return who.roles.some((r) => {
-    const [a, role] = r.split(":");
-    return roles.includes(role) && (agency === undefined || a === agency);
-  });
+  const agencies = who?.actions?.[action] ?? [];
+  return agency === undefined ? agencies.length > 0 : agencies.includes(agency);
 }
 export function agenciesOf(who: WhoAmI | null): string[] {
   return [...new Set((who?.roles ?? []).map((r) => r.split(":")[0]))];
