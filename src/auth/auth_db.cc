@@ -56,11 +56,17 @@ CREATE TABLE IF NOT EXISTS sessions (
 PRAGMA user_version = 2;
 )sql";
 
-// A full disk is the client's 507 (retry later), not a server bug.
+// A full disk is the client's 507 (retry later), not a server bug; a damaged file is lost data
+// to restore, not a bug either.
 Status SqlError(sqlite3* db, std::string_view what) {
   std::string message = "auth.db: " + std::string(what) + ": " + sqlite3_errmsg(db);
-  if ((sqlite3_extended_errcode(db) & 0xff) == SQLITE_FULL)
+  const int primary = sqlite3_extended_errcode(db) & 0xff;
+  if (primary == SQLITE_FULL)
     return InsufficientStorage(message + ": nothing was stored; retry when space returns");
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
+    return DataLoss(message +
+                    ": the file is damaged; restore auth.db from a copy (it holds every "
+                    "account, session and API key)");
   return Internal(message);
 }
 
