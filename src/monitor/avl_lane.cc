@@ -161,15 +161,20 @@ AvlLane::AvlLane(Engine& engine, const Clock& clock, LaneOptions options,
       (void)index_.Update(u, last->position, last->time, last->speed_mps, last->heading_deg);
   // The log says which units were reported stale: those are not reported again. A unit that
   // fell silent while the server was down is reported at the first check.
+  std::vector<std::pair<UnitId, uint8_t>> attrs;
   engine_.Read([&](const World& w) {
     for (const Unit& u : w.units()) {
-      index_.SetAttributes(u.id, AttributesOf(u));
+      attrs.push_back({u.id, AttributesOf(u)});
       if (!u.stale) continue;
       GrowFor(stale_, u.id.value);
       stale_[u.id.value] = 1;
     }
     attributes_seq_ = w.last_seq();
   });
+  {
+    WriterLock write(index_mu_);  // not needed yet (no thread runs), but never skipped
+    for (auto [id, a] : attrs) index_.SetAttributes(id, a);
+  }
   feed_listener_ = engine_.feed().Listen([this] { attributes_dirty_ = true; });
   thread_ = std::thread([this] { Run(); });
 }
@@ -180,7 +185,7 @@ AvlLane::~AvlLane() {
 
 void AvlLane::Stop() {
   {
-    std::lock_guard lock(queue_mu_);
+    MutexLock lock(queue_mu_);
     if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
   }
@@ -192,7 +197,7 @@ void AvlLane::Stop() {
 uint8_t AvlLane::AttributesOf(const Unit& u) {
   uint8_t code = 0;
   {
-    std::lock_guard lock(kinds_mu_);
+    MutexLock lock(kinds_mu_);
     auto it = kind_codes_.find(u.kind);
     if (it != kind_codes_.end()) {
       code = it->second;
@@ -208,7 +213,7 @@ bool AvlLane::FilterFor(const std::string& kind, bool available_only, geo::UnitF
   out = {};
   if (available_only) out.require_all |= kAvailableBit;
   if (kind.empty()) return true;
-  std::lock_guard lock(kinds_mu_);
+  MutexLock lock(kinds_mu_);
   auto it = kind_codes_.find(kind);
   if (it == kind_codes_.end()) return false;
   // Exact match of the 7-bit code: every bit it has, none it lacks.
@@ -285,9 +290,11 @@ void AvlLane::Submit(Source source, const auth::Principal& who, std::vector<Posi
     }
   });
   if (p.fixes.empty()) return p.done(std::move(p.result));
+  bool stopping;
   {
-    std::lock_guard lock(queue_mu_);
-    if (!stopping_ && queued_fixes_ + p.fixes.size() <= options_.max_queued_fixes) {
+    MutexLock lock(queue_mu_);
+    stopping = stopping_;
+    if (!stopping && queued_fixes_ + p.fixes.size() <= options_.max_queued_fixes) {
       queued_fixes_ += p.fixes.size();
       queue_.push_back(std::move(p));
       queue_cv_.notify_one();
@@ -296,21 +303,23 @@ void AvlLane::Submit(Source source, const auth::Principal& who, std::vector<Posi
   }
   counters_.Rejected(source, Reason::kOverload, p.fixes.size());
   p.result.status = Status(StatusCode::kUnavailable,
-                           stopping_ ? "the AVL lane is stopping" : "the AVL lane is full; retry");
+                           stopping ? "the AVL lane is stopping" : "the AVL lane is full; retry");
   p.done(std::move(p.result));
 }
 
 void AvlLane::Run() {
   using Steady = std::chrono::steady_clock;
   auto next_tick = Steady::now() + std::chrono::milliseconds(options_.tick_ms);
-  std::unique_lock lock(queue_mu_);
   for (;;) {
-    queue_cv_.wait_until(lock, next_tick, [&] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty() && stopping_) break;
     std::vector<Pending> group;
-    group.swap(queue_);
-    queued_fixes_ = 0;
-    lock.unlock();
+    {
+      MutexLock lock(queue_mu_);
+      while (!stopping_ && queue_.empty() && Steady::now() < next_tick)
+        queue_cv_.wait_until(queue_mu_, next_tick);
+      if (queue_.empty() && stopping_) break;
+      group.swap(queue_);
+      queued_fixes_ = 0;
+    }
     if (attributes_dirty_.exchange(false)) SyncAttributes();
     RecordMonitoring changes;
     if (Steady::now() >= next_tick && !stopped_) {  // a stopped lane reports nothing
@@ -322,7 +331,6 @@ void AvlLane::Run() {
       std::vector<Pending> none;
       Finish(none, std::move(changes));
     }
-    lock.lock();
   }
 }
 
@@ -338,7 +346,7 @@ void AvlLane::ProcessGroup(std::vector<Pending>& group) {
   std::shared_ptr<const geo::Geofences> zones = this->zones();
   undo_.saved.clear();
   {
-    std::unique_lock write(index_mu_);
+    WriterLock write(index_mu_);
     ApplyToIndex(group, zones && zones->size() > 0 ? zones.get() : nullptr, accepted, changes);
   }
   Status status = Status::Ok();
@@ -426,14 +434,14 @@ void AvlLane::NoteChanges(const PositionFix& f, std::optional<LatLon> before,
 void AvlLane::StopOnFailure(std::vector<Pending>& group, const Status& cause) {
   {
     // Readers must never see a fix the client is refused; the store has already cut it off.
-    std::unique_lock write(index_mu_);
+    WriterLock write(index_mu_);
     for (auto s = undo_.saved.rbegin(); s != undo_.saved.rend(); ++s) index_.Restore(*s);
   }
   // stale_ and checkpointed_ms_ may now be ahead of the log: harmless, a stopped lane reports
   // nothing more and a restart rebuilds them from the World.
   ++syncs_failed_;
   {
-    std::lock_guard lock(stop_mu_);
+    MutexLock lock(stop_mu_);
     stop_cause_ = Unavailable("the AVL lane has stopped: " + cause.message() +
                               "; no fix is accepted until the server is restarted");
   }
@@ -458,14 +466,14 @@ void AvlLane::Refuse(std::vector<Pending>& group, const Status& status) {
 
 Status AvlLane::health() const {
   if (!stopped_) return Status::Ok();
-  std::lock_guard lock(stop_mu_);
+  MutexLock lock(stop_mu_);
   return stop_cause_;
 }
 
 void AvlLane::CheckStale(RecordMonitoring& changes) {
   if (options_.stale_after_ms <= 0) return;
   const Time now = clock_.Now();
-  std::shared_lock read(index_mu_);
+  ReaderLock read(index_mu_);
   for (UnitId u : index_.Stale(now, options_.stale_after_ms)) {
     GrowFor(stale_, u.value);
     if (stale_[u.value]) continue;
@@ -529,22 +537,22 @@ void AvlLane::SyncAttributes() {
     }
   });
   if (attrs.empty()) return;
-  std::unique_lock write(index_mu_);
+  WriterLock write(index_mu_);
   for (auto [id, a] : attrs) index_.SetAttributes(id, a);
 }
 
 void AvlLane::SetZones(std::shared_ptr<const geo::Geofences> zones) {
-  std::lock_guard lock(zones_mu_);
+  MutexLock lock(zones_mu_);
   zones_ = std::move(zones);
 }
 
 std::shared_ptr<const geo::Geofences> AvlLane::zones() const {
-  std::lock_guard lock(zones_mu_);
+  MutexLock lock(zones_mu_);
   return zones_;
 }
 
 std::optional<LiveUnit> AvlLane::Get(UnitId unit) const {
-  std::shared_lock read(index_mu_);
+  ReaderLock read(index_mu_);
   auto p = index_.Get(unit);
   if (!p || p->time.ms == 0) return std::nullopt;
   LiveUnit u{*p, false};
@@ -554,7 +562,7 @@ std::optional<LiveUnit> AvlLane::Get(UnitId unit) const {
 }
 
 std::vector<geo::Neighbor> AvlLane::Nearest(LatLon center, size_t k, geo::UnitFilter filter) const {
-  std::shared_lock read(index_mu_);
+  ReaderLock read(index_mu_);
   return index_.Nearest(center, k, filter);
 }
 
@@ -582,7 +590,7 @@ void AvlLane::RenderMetrics(std::string& out) const {
                 alerts_.load());
   size_t units;
   {
-    std::shared_lock read(index_mu_);
+    ReaderLock read(index_mu_);
     units = index_.size();
   }
   RenderCounter(out, "ncc_avl_units", "Units the live index holds", units, "gauge");

@@ -28,7 +28,6 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <shared_mutex>
 #include <span>
 #include <string>
 #include <thread>
@@ -37,6 +36,7 @@
 
 #include "auth/authorize.h"
 #include "core/clock.h"
+#include "core/shared_mutex.h"
 #include "engine/engine.h"
 #include "geo/geofence.h"
 #include "geo/live_index.h"
@@ -195,7 +195,8 @@ class AvlLane {
   // accepted go to `accepted`, the state changes to `changes`, each touched unit's prior state
   // to `undo_`.
   void ApplyToIndex(std::vector<Pending>& group, const geo::Geofences* zones,
-                    std::vector<PositionFix>& accepted, RecordMonitoring& changes);
+                    std::vector<PositionFix>& accepted, RecordMonitoring& changes)
+      REQUIRES(index_mu_);
   void RejectFix(Pending& p, size_t k, geo::FixOutcome outcome);
   // The state changes an accepted fix makes: back from stale, checkpoint, zone crossings.
   void NoteChanges(const PositionFix& f, std::optional<LatLon> before, const geo::Geofences* zones,
@@ -215,33 +216,33 @@ class AvlLane {
   std::unique_ptr<track::TrackStore> tracks_;
   LaneCounters counters_;
 
-  mutable std::shared_mutex index_mu_;
-  geo::LiveIndex index_;
+  mutable SharedMutex index_mu_;
+  geo::LiveIndex index_ GUARDED_BY(index_mu_);
   IndexUndo undo_;              // lane thread only
   std::vector<uint8_t> stale_;  // by unit id: 1 while the unit is stale (lane thread only)
   std::vector<int64_t> checkpointed_ms_;  // by unit id: fix time of the last checkpoint
 
-  mutable std::mutex zones_mu_;
-  std::shared_ptr<const geo::Geofences> zones_;
+  mutable Mutex zones_mu_;
+  std::shared_ptr<const geo::Geofences> zones_ GUARDED_BY(zones_mu_);
 
   // Unit kind -> 7-bit code in the index attributes (bit 0: available).
-  mutable std::mutex kinds_mu_;
-  std::unordered_map<std::string, uint8_t> kind_codes_;
+  mutable Mutex kinds_mu_;
+  std::unordered_map<std::string, uint8_t> kind_codes_ GUARDED_BY(kinds_mu_);
   Seq attributes_seq_;  // events up to here are reflected in the attributes
   uint64_t feed_listener_ = 0;
   std::atomic<bool> attributes_dirty_{false};
 
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::vector<Pending> queue_;
-  size_t queued_fixes_ = 0;
-  bool stopping_ = false;
+  Mutex queue_mu_;
+  std::condition_variable_any queue_cv_;
+  std::vector<Pending> queue_ GUARDED_BY(queue_mu_);
+  size_t queued_fixes_ GUARDED_BY(queue_mu_) = 0;
+  bool stopping_ GUARDED_BY(queue_mu_) = false;
   std::thread thread_;
 
   // Set once, by the lane thread, when the track store fails; read by Submit and health().
   std::atomic<bool> stopped_{false};
-  mutable std::mutex stop_mu_;
-  Status stop_cause_;
+  mutable Mutex stop_mu_;
+  Status stop_cause_ GUARDED_BY(stop_mu_);
 
   const bool track_file_lost_;  // started over a missing track file (accept_track_loss)
   std::atomic<uint64_t> groups_{0}, syncs_failed_{0}, stale_events_{0}, zone_events_{0}, alerts_{0},
