@@ -18,7 +18,7 @@ REGION ?= sf-north-2020
 BASEMAP ?= build/basemap/$(REGION).mbtiles
 JOBS ?= $(shell nproc)
 
-.PHONY: setup console peers build release package basemap demo test asan tsan fault fault-report bench bench-fanout bench-console soak fuzz fuzz-build format format-check clean whatif
+.PHONY: setup console peers build release package basemap demo test asan tsan fault fault-report bench bench-fanout bench-console soak fuzz fuzz-build format format-check clean whatif shard-sim
 
 setup:
 	@scripts/setup
@@ -52,6 +52,11 @@ $(GRAPH): | release
 # (docs/plans.md "What-if before go-live"). NCC=build/dev/src/app/ncc uses the dev build.
 NCC ?= build/release/src/app/ncc
 WHATIF_OUT ?= build/whatif/fleet-week
+# Sharding by region, simulated on the real calls and roads (docs/sharding.md): ~5 min.
+shard-sim:
+	@test -f $(GRAPH) || $(MAKE) $(GRAPH)
+	bench/shard_sim.py --ncc $(NCC) --graph $(GRAPH) --data $(DATA) --out docs/bench-sharding.md
+
 whatif:
 	@test -f $(GRAPH) || $(MAKE) $(GRAPH)
 	$(NCC) sim --operation config/operations/fleet-week-marina-green.json --graph $(GRAPH) \

@@ -70,7 +70,12 @@ void Run(SimArgs& a) {
   if (c.out.empty()) c.out = "var/sim/" + c.policy + "-seed" + std::to_string(c.seed);
   const bool tty = ::isatty(2);
   c.progress = [tty](const SimProgress& p) { ShowProgress(p, tty); };
-  if (!a.operation.empty()) return RunOperation(a, std::move(c));
+  if (!a.operation.empty()) {
+    if (c.shards > 0)
+      Fail(
+          InvalidArgument("--shards is for a plain run, not the what-if of --operation", "shards"));
+    return RunOperation(a, std::move(c));
+  }
   auto outcome = RunSimulation(c);
   if (!outcome.ok()) {
     std::cerr << "ncc sim: " << outcome.status().ToString() << "\n";
@@ -108,6 +113,14 @@ void AddSimCommands(CLI::App& app) {
                   "var/sim/POLICY-seedS)");
   cmd->add_flag("--overwrite", r.overwrite, "Replace an earlier run in --out");
   cmd->add_option("--limit-calls", r.limit_calls, "Only the first N calls (0: all)")
+      ->capture_default_str();
+  cmd->add_option("--shards", r.shards,
+                  "Split the fleet and calls into K regional shards with mutual aid across them "
+                  "(docs/sharding.md; 0: one centre, no sharding figures)")
+      ->capture_default_str();
+  cmd->add_option("--shard-aid", r.shard_aid,
+                  "when-short (a shard asks the others only for what it cannot fill) | closest "
+                  "(every shard sees all units and sends the best)")
       ->capture_default_str();
   cmd->add_option("--operation", args->operation,
                   "What-if of an operation plan file: its period with and without its postings "

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "install/shipped.h"
+#include "sim/sharding.h"
 #include "store/snapshot_store.h"
 #include "store/sqlite/sqlite_event_log.h"
 
@@ -168,8 +169,16 @@ StatusOr<RunOutcome> RunSimulation(const RunConfig& c) {
   if (c.out.empty()) return InvalidArgument("--out RUN is required", "out");
   auto routing = routing::RoutingService::Open(c.graph);
   if (!routing.ok()) return routing.status();
-  auto policy = MakePolicy(c.policy, **routing);
-  if (!policy.ok()) return policy.status();
+  auto made = MakePolicy(c.policy, **routing);
+  if (!made.ok()) return made.status();
+  std::unique_ptr<Policy> policy = std::move(*made);
+  ShardedPolicy* sharded = nullptr;
+  if (c.shards > 0) {
+    auto s = MakeShardedPolicy(std::move(policy), c.shards, c.shard_aid);
+    if (!s.ok()) return s.status();
+    sharded = s->get();
+    policy = std::move(*s);
+  }
   MappedReadStats read;
   auto rows = c.rows ? StatusOr<std::vector<UnitResponse>>(*c.rows) : ReadCalls(c, &read);
   if (!rows.ok()) return rows.status();
@@ -209,7 +218,7 @@ StatusOr<RunOutcome> RunSimulation(const RunConfig& c) {
   so.sample_every_ms = c.sample_every_ms;
   so.sample_from = c.sample_from;
   so.sample_to = c.sample_to;
-  Simulator sim(**engine, **lane, **routing, clock, &clock, **policy, so);
+  Simulator sim(**engine, **lane, **routing, clock, &clock, *policy, so);
   auto figures = sim.Run(area.kept);
   (*lane)->Stop();
   (*engine)->Stop();
@@ -225,6 +234,7 @@ StatusOr<RunOutcome> RunSimulation(const RunConfig& c) {
   out.json["rows_skipped_no_location"] = read.no_location;
   out.json["rows_skipped_no_received"] = read.no_received;
   AddRealFigures(area.kept, out.json);
+  if (sharded) out.json["sharding"] = sharded->Figures(out.figures);
   std::ofstream(c.out + "/run.json") << out.json.dump() << "\n";
   return out;
 }

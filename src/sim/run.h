@@ -26,6 +26,10 @@ struct RunConfig {
   double speed = 0;        // > 0: paced at `speed` times real time (still a virtual clock)
   bool overwrite = false;  // replace an earlier run in `out`
   size_t limit_calls = 0;  // 0: all; else only the first N calls (tests, quick looks)
+  // > 0: the fleet and calls split into this many regional shards (sharding.h), with mutual
+  // aid by `shard_aid`; run.json gets a "sharding" object.
+  int shards = 0;
+  std::string shard_aid = "when-short";
   std::function<void(const SimProgress&)> progress;
   // The what-if (whatif.h): these calls instead of reading them (quarters from `all_rows`),
   // and the plan's postings and coverage samples (SimOptions).

@@ -195,6 +195,60 @@ TEST_F(SimRun, RefusesAnExportWithoutLocations) {
   EXPECT_NE(run.status().message().find("analytics only"), std::string::npos);
 }
 
+// Sharding (sharding.h): one shard is the plain policy, byte for byte; "closest" aid picks
+// what one centre would and only counts the units lent across a border; "when-short" keeps
+// each shard's slots at home and accounts for every slot.
+TEST_F(SimRun, OneShardIsThePlainPolicyAndEverySlotIsAccountedFor) {
+  auto plain = RunSimulation(Config("ncc", "plain", 120));
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  RunConfig one = Config("ncc", "one", 120);
+  one.shards = 1;
+  auto single = RunSimulation(one);
+  ASSERT_TRUE(single.ok()) << single.status().ToString();
+  EXPECT_EQ(single->figures.log_digest, plain->figures.log_digest);
+  EXPECT_EQ(single->json["sharding"]["slots_mutual_aid"], 0);
+
+  RunConfig closest = Config("ncc", "closest", 120);
+  closest.shards = 2;
+  closest.shard_aid = "closest";
+  auto any = RunSimulation(closest);
+  ASSERT_TRUE(any.ok()) << any.status().ToString();
+  EXPECT_EQ(any->figures.log_digest, plain->figures.log_digest);
+  const nlohmann::json& cj = any->json["sharding"];
+  EXPECT_EQ(cj["borders_lon"].size(), 1u);
+  EXPECT_GT(cj["slots_mutual_aid"].get<size_t>(), 0u) << cj.dump();  // two shards of one city
+
+  RunConfig bands = Config("ncc", "bands", 120);
+  bands.shards = 3;
+  auto split = RunSimulation(bands);
+  ASSERT_TRUE(split.ok()) << split.status().ToString();
+  EXPECT_EQ(split->figures.refused, 0u) << split->figures.first_refusal;
+  const nlohmann::json& j = split->json["sharding"];
+  ASSERT_EQ(j["per_shard"].size(), 3u) << j.dump();
+  size_t units = 0, slots = 0;
+  for (const nlohmann::json& shard : j["per_shard"]) {
+    EXPECT_GT(shard["units"].get<size_t>(), 0u) << shard.dump();
+    EXPECT_EQ(shard["slots"].get<size_t>(), shard["slots_home"].get<size_t>() +
+                                                shard["slots_mutual_aid"].get<size_t>() +
+                                                shard["slots_unfilled"].get<size_t>())
+        << shard.dump();
+    units += shard["units"].get<size_t>();
+    slots += shard["slots"].get<size_t>();
+  }
+  EXPECT_EQ(units, split->figures.units);
+  EXPECT_EQ(slots, split->figures.slots);
+  // Bands of equal fleets: no shard holds more than half of the units.
+  for (const nlohmann::json& shard : j["per_shard"])
+    EXPECT_LE(shard["units"].get<size_t>() * 2, units) << j.dump();
+
+  RunConfig bad = Config("ncc", "bad", 10);
+  bad.shards = 17;
+  EXPECT_EQ(RunSimulation(bad).status().field(), "shards");
+  bad.shards = 2;
+  bad.shard_aid = "nearest";
+  EXPECT_EQ(RunSimulation(bad).status().field(), "shard-aid");
+}
+
 // The example plan's what-if on the real calls and roads: the plan's period mapped onto the
 // first Saturday of the data, twice with the same seed; the postings move the posted units and
 // nothing else changes what was simulated.
