@@ -6,6 +6,7 @@
 #include <atomic>
 #include <filesystem>
 #include <latch>
+#include <thread>
 
 #include "store/sqlite/sqlite_event_log.h"
 
@@ -208,6 +209,94 @@ TEST_F(EngineTest, FeedServesRecentEventsAndSaysWhenTheyAreGone) {
   items.clear();
   EXPECT_FALSE(engine->feed().ReadAfter(Seq(2), 100, items));  // fell out of the ring: read the log
   EXPECT_EQ(wakeups.load(), 21);
+}
+
+// Two engines on one log, as two nodes on one PostgreSQL shard: the MemoryEventLog behind a
+// handle each engine owns.
+class SharedLog final : public EventLog {
+ public:
+  explicit SharedLog(MemoryEventLog& log) : log_(log) {}
+  Status Append(const std::vector<StoredEvent>& batch) override { return log_.Append(batch); }
+  StatusOr<std::vector<StoredEvent>> ReadAfter(Seq after, size_t limit) const override {
+    return log_.ReadAfter(after, limit);
+  }
+  Seq LastSeq() const override { return log_.LastSeq(); }
+  uint64_t Syncs() const override { return log_.Syncs(); }
+
+ private:
+  MemoryEventLog& log_;
+};
+
+// Waits for another thread's work (not a timing test: the deadline only bounds a failure).
+template <typename F>
+bool Eventually(F done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+TEST(EngineStandby, FollowsTheWriterRefusesCommandsAndTakesOverWhereTheLogEnds) {
+  MemoryEventLog shared;
+  ManualClock clock{Time{1'700'000'000'000}};
+  auto writer = Engine::Open(std::make_unique<SharedLog>(shared), nullptr, clock, {});
+  ASSERT_TRUE(writer.ok());
+  EngineOptions as_standby;
+  as_standby.standby = true;
+  auto standby = Engine::Open(std::make_unique<SharedLog>(shared), nullptr, clock, as_standby);
+  ASSERT_TRUE(standby.ok());
+  (*standby)->SetWriter("a", "http://10.0.0.1:8080");
+  EXPECT_TRUE((*writer)->writing());
+  EXPECT_FALSE((*standby)->writing());
+
+  ASSERT_TRUE((*writer)
+                  ->SubmitAndWait(RegisterAgency{{"police", "Police", "police"}}, "admin", "police")
+                  .status.ok());
+  CommandId call{"call-1", "digest of the request"};
+  CommandOutcome first = (*writer)->SubmitAndWait(
+      CreateIncident{"police.robbery", 2, {25.28, 51.52}}, "calltaker", "police", call);
+  ASSERT_TRUE(first.status.ok());
+  auto standby_seq = [&] { return (*standby)->Read([](const World& w) { return w.last_seq(); }); };
+  ASSERT_TRUE(Eventually([&] { return standby_seq() == first.last_seq; }));
+  // What the standby followed is in its World and its feed, as the writer had it.
+  EXPECT_EQ((*standby)->Read([](const World& w) { return w.incidents().size(); }), 1u);
+  std::vector<FeedItemPtr> items;
+  ASSERT_TRUE((*standby)->feed().ReadAfter(Seq(0), 100, items));
+  EXPECT_EQ(items.size(), first.last_seq.value);
+
+  CommandOutcome refused = (*standby)->SubmitAndWait(
+      CreateIncident{"police.robbery", 2, {25.28, 51.52}}, "calltaker", "police");
+  EXPECT_EQ(refused.status.code(), StatusCode::kUnavailable);
+  EXPECT_NE(refused.status.message().find("the writer is node a (http://10.0.0.1:8080)"),
+            std::string::npos)
+      << refused.status.message();
+
+  // The writer goes; the standby takes over and continues the chain, and the retried command
+  // is answered from its record, not applied again.
+  (*writer)->Stop();
+  (*standby)->Promote();
+  ASSERT_TRUE(Eventually([&] { return (*standby)->writing(); }));
+  CommandOutcome retried = (*standby)->SubmitAndWait(
+      CreateIncident{"police.robbery", 2, {25.28, 51.52}}, "calltaker", "police", call);
+  ASSERT_TRUE(retried.status.ok()) << retried.status.ToString();
+  EXPECT_TRUE(retried.replayed);
+  EXPECT_EQ(retried.created_id, first.created_id);
+  CommandOutcome next = (*standby)->SubmitAndWait(
+      CreateIncident{"police.robbery", 2, {25.28, 51.52}}, "calltaker", "police");
+  ASSERT_TRUE(next.status.ok());
+  EXPECT_EQ(next.last_seq.value, first.last_seq.value + 1);
+  EXPECT_TRUE(VerifyChain(shared).ok());
+
+  // Stepped down, it refuses again and follows.
+  (*standby)->SetWriter("", "");
+  (*standby)->StepDown("test");
+  ASSERT_TRUE(Eventually([&] { return !(*standby)->writing(); }));
+  CommandOutcome after = (*standby)->SubmitAndWait(
+      CreateIncident{"police.robbery", 2, {25.28, 51.52}}, "calltaker", "police");
+  EXPECT_EQ(after.status.code(), StatusCode::kUnavailable);
+  EXPECT_NE(after.status.message().find("failover is under way"), std::string::npos);
 }
 
 }  // namespace
