@@ -79,27 +79,29 @@ void Failover::AsWriter(std::chrono::steady_clock::time_point now) {
 }
 
 void Failover::AsStandby(std::chrono::steady_clock::time_point now) {
-  Status s = log_.Acquire(ttl_);
-  if (s.ok()) {
-    held_ = true;
-    renewed_ = now;
-    warned_ = false;
-    engine_.SetWriter(log_.node(), url_);
-    spdlog::info("took the lease of shard {} at epoch {}: catching up, then writing", log_.shard(),
-                 log_.epoch());
-    engine_.Promote();
-    return;
-  }
-  if (s.code() != StatusCode::kFailedPrecondition) {  // held by another node is the normal case
-    Warn("taking the lease", s);
-    return;
-  }
+  // Look before trying: Acquire locks the lease row even when it may not take it, and the
+  // writer's appends read that row FOR SHARE, so a standby asks only once the lease is over.
   auto lease = log_.Lease();
-  if (!lease.ok()) return Warn("reading the lease", lease.status());
-  if (lease->remaining_ms > 0)
+  if (!lease.ok() && lease.status().code() != StatusCode::kNotFound)
+    return Warn("reading the lease", lease.status());
+  if (lease.ok() && lease->remaining_ms > 0 && lease->holder != log_.node()) {
     engine_.SetWriter(lease->holder, lease->holder_url);
-  else
-    engine_.SetWriter("", "");  // expired and not yet taken: a failover is under way
+    return;
+  }
+  engine_.SetWriter("", "");  // over and not yet taken: a failover is under way
+  Status s = log_.Acquire(ttl_);
+  if (!s.ok()) {
+    // Another standby was quicker (held by another node), or the database is away.
+    if (s.code() != StatusCode::kFailedPrecondition) Warn("taking the lease", s);
+    return;
+  }
+  held_ = true;
+  renewed_ = now;
+  warned_ = false;
+  engine_.SetWriter(log_.node(), url_);
+  spdlog::info("took the lease of shard {} at epoch {}: catching up, then writing", log_.shard(),
+               log_.epoch());
+  engine_.Promote();
 }
 
 void Failover::Report() {

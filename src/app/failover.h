@@ -3,9 +3,10 @@
 //  - as the writer, renews the lease every ttl/3; when a renewal finds the epoch moved on
 //    (another node took it), or none succeeded for a whole ttl, the engine steps down to a
 //    standby (Engine::StepDown) instead of the process stopping;
-//  - as a standby, tries to take the lease every ttl/10 (50 ms to 1 s); once it may (the
-//    writer released it, or its lease ran out), it holds the next epoch and promotes the engine,
-//    which catches up to the end of the log and continues the chain;
+//  - as a standby, reads the lease every ttl/10 (50 ms to 1 s) and, once it is over (the
+//    writer released it, or its lease ran out), takes it with the next epoch and promotes the
+//    engine, which catches up to the end of the log and continues the chain (it reads first:
+//    a try locks the lease row, which the writer's appends read FOR SHARE);
 //  - either way, tells the engine who the writer is (holder and advertised URL, for the 503 a
 //    standby answers writes with) and writes this node's row of ncc_nodes (role, epoch, last
 //    seq: `ncc cluster status`).

@@ -843,12 +843,10 @@ HttpResponse StandbyRefusal(const Engine& engine) {
 void Api::Handle(const HttpRequest& request, Reply reply) {
   ++core_->requests;
   const Engine& engine = core_->engine;
+  // A command refused by an engine that stepped down while the request was on its way is a
+  // 503 whose message names the writer (Engine::NotWriting); the next one meets this gate.
   if (!engine.writing() && !StandbyServes(request)) return reply(StandbyRefusal(engine));
-  router_.Handle(request, [&engine, reply = std::move(reply)](HttpResponse r) {
-    // Refused by the engine because this node stepped down meanwhile: say where to go.
-    if (r.status == 503 && !engine.writing()) r = StandbyRefusal(engine);
-    reply(std::move(r));
-  });
+  router_.Handle(request, std::move(reply));
 }
 
 StatusOr<auth::Principal> Api::Authenticate(const HttpRequest& request, HttpResponse* denied,
