@@ -106,9 +106,15 @@ def wait_for(what, predicate, timeout=20):
 
 
 def summaries(node):
-    status, body = node.request("GET", "/api/v1/incidents?limit=1000")
-    assert status == 200, body
-    return [(i["id"], i["summary"]) for i in body["items"]]
+    """(id, summary) of every incident the node lists, page by page."""
+    out, after = [], 0
+    while True:
+        status, body = node.request("GET", f"/api/v1/incidents?limit=1000&after={after}")
+        assert status == 200, body
+        out += [(i["id"], i["summary"]) for i in body["items"]]
+        if not body.get("next_after"):
+            return out
+        after = body["next_after"]
 
 
 class Failover(unittest.TestCase):
