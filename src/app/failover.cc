@@ -31,7 +31,14 @@ void Failover::Stop() {
     stopping_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (!thread_.joinable()) return;
+  thread_.join();
+  // `ncc cluster status` then says the node left, rather than showing its last role going stale.
+  NodeReport me;
+  me.url = url_;
+  me.role = "stopped";
+  me.last_seq = engine_.Read([](const World& w) { return w.last_seq().value; });
+  if (Status s = log_.Heartbeat(me); !s.ok()) Warn("reporting this node's stop", s);
 }
 
 void Failover::Loop() {

@@ -39,7 +39,8 @@ class Failover {
   Failover& operator=(const Failover&) = delete;
 
   void Start();
-  // Stops the thread; the lease stays as it is (the caller releases it once the engine stopped).
+  // Stops the thread and reports the node "stopped"; the lease stays as it is (the caller
+  // releases it once the engine stopped).
   void Stop();
 
  private:
