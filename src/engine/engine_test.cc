@@ -213,10 +213,18 @@ TEST_F(EngineTest, FeedServesRecentEventsAndSaysWhenTheyAreGone) {
 
 // Two engines on one log, as two nodes on one PostgreSQL shard: the MemoryEventLog behind a
 // handle each engine owns.
+// `deposed` (may be null) plays the lease's fence: while it is set, Append refuses as a deposed
+// PostgreSQL writer's does, storing nothing.
 class SharedLog final : public EventLog {
  public:
-  explicit SharedLog(MemoryEventLog& log) : log_(log) {}
-  Status Append(const std::vector<StoredEvent>& batch) override { return log_.Append(batch); }
+  explicit SharedLog(MemoryEventLog& log, const std::atomic<bool>* deposed = nullptr)
+      : log_(log), deposed_(deposed) {}
+  Status Append(const std::vector<StoredEvent>& batch) override {
+    if (deposed_ && deposed_->load())
+      return FailedPrecondition("deposed: this node holds epoch 1, the lease is at epoch 2");
+    return log_.Append(batch);
+  }
+  bool Fenced() const override { return deposed_ != nullptr; }
   StatusOr<std::vector<StoredEvent>> ReadAfter(Seq after, size_t limit) const override {
     return log_.ReadAfter(after, limit);
   }
@@ -225,6 +233,7 @@ class SharedLog final : public EventLog {
 
  private:
   MemoryEventLog& log_;
+  const std::atomic<bool>* deposed_;
 };
 
 // Waits for another thread's work (not a timing test: the deadline only bounds a failure).
@@ -297,6 +306,59 @@ TEST(EngineStandby, FollowsTheWriterRefusesCommandsAndTakesOverWhereTheLogEnds) 
       CreateIncident{"police.robbery", 2, {25.28, 51.52}}, "calltaker", "police");
   EXPECT_EQ(after.status.code(), StatusCode::kUnavailable);
   EXPECT_NE(after.status.message().find("failover is under way"), std::string::npos);
+}
+
+TEST(EngineStandby, AWriterWhoseAppendIsFencedStepsDownAndFollowsTheNewWriter) {
+  MemoryEventLog shared;
+  std::atomic<bool> deposed{false};
+  ManualClock clock{Time{1'700'000'000'000}};
+  std::atomic<int> told{0};
+  EngineOptions old_options;
+  old_options.on_deposed = [&](const Status&) { ++told; };
+  auto old_writer =
+      Engine::Open(std::make_unique<SharedLog>(shared, &deposed), nullptr, clock, old_options);
+  EngineOptions as_standby;
+  as_standby.standby = true;
+  auto next = Engine::Open(std::make_unique<SharedLog>(shared), nullptr, clock, as_standby);
+  ASSERT_TRUE(old_writer.ok() && next.ok());
+  ASSERT_TRUE((*old_writer)
+                  ->SubmitAndWait(RegisterAgency{{"police", "Police", "police"}}, "admin", "police")
+                  .status.ok());
+  auto seq_of = [](Engine& e) { return e.Read([](const World& w) { return w.last_seq(); }); };
+  ASSERT_TRUE(Eventually([&] { return seq_of(**next) == seq_of(**old_writer); }));
+
+  // The other node takes the lease (the old writer has not noticed) and writes.
+  deposed = true;
+  (*next)->Promote();
+  ASSERT_TRUE(Eventually([&] { return (*next)->writing(); }));
+  CommandOutcome made = (*next)->SubmitAndWait(CreateIncident{"police.robbery", 2, {25.28, 51.52}},
+                                               "calltaker", "police");
+  ASSERT_TRUE(made.status.ok());
+
+  // The old writer's next command meets the fence: refused, nothing stored, and it steps down
+  // with the new writer's events in its World and its feed.
+  (*old_writer)->SetWriter("b", "http://b:8080");
+  CommandOutcome refused = (*old_writer)
+                               ->SubmitAndWait(CreateIncident{"police.burglary", 3, {25.28, 51.52}},
+                                               "calltaker", "police");
+  EXPECT_EQ(refused.status.code(), StatusCode::kUnavailable);
+  EXPECT_NE(refused.status.message().find("the writer is node b"), std::string::npos);
+  EXPECT_FALSE((*old_writer)->writing());
+  EXPECT_TRUE(Eventually([&] { return told.load() == 1; }));  // told after the answers
+  EXPECT_EQ(shared.LastSeq(), made.last_seq);
+  EXPECT_EQ(seq_of(**old_writer), made.last_seq);
+  std::vector<FeedItemPtr> items;
+  ASSERT_TRUE((*old_writer)->feed().ReadAfter(Seq(0), 100, items));
+  ASSERT_EQ(items.size(), made.last_seq.value);
+  EXPECT_EQ(items.back()->seq(), made.last_seq);
+
+  // And it follows what the new writer appends next.
+  CommandOutcome more = (*next)->SubmitAndWait(CreateIncident{"police.robbery", 2, {25.28, 51.52}},
+                                               "calltaker", "police");
+  ASSERT_TRUE(more.status.ok());
+  ASSERT_TRUE(Eventually([&] { return seq_of(**old_writer) == more.last_seq; }));
+  EXPECT_EQ((*old_writer)->Read([](const World& w) { return w.incidents().size(); }), 2u);
+  EXPECT_TRUE(VerifyChain(shared).ok());
 }
 
 }  // namespace
