@@ -18,7 +18,7 @@ REGION ?= sf-north-2020
 BASEMAP ?= build/basemap/$(REGION).mbtiles
 JOBS ?= $(shell nproc)
 
-.PHONY: setup console peers build release package basemap demo test asan tsan fault fault-report bench bench-fanout bench-console soak fuzz fuzz-build format format-check clean whatif shard-sim
+.PHONY: setup console peers build release package basemap demo test asan tsan fault fault-report bench bench-fanout bench-failover bench-console soak fuzz fuzz-build format format-check clean whatif shard-sim
 
 setup:
 	@scripts/setup
@@ -133,6 +133,17 @@ bench-fanout: setup
 	python3 bench/fanout_bench.py --ncc build/$(BENCH_BUILD)/src/app/ncc \
 	  --fanout build/$(BENCH_BUILD)/bench/ncc-bench-fanout --consoles $(FANOUT_CONSOLES) \
 	  --seconds $(FANOUT_SECONDS) --out docs/bench-fanout.md
+
+# Failover on PostgreSQL (issue 14): two --standby nodes, FAILOVER_KILLS kill -9s of the writer
+# with a FAILOVER_TTL-second lease, the time to the first acknowledged write on the other node
+# (p50/p99), every acknowledged command once (docs/benchmarks.md, "Failover on PostgreSQL").
+FAILOVER_KILLS ?= 20
+FAILOVER_TTL ?= 1
+bench-failover: setup
+	cmake --preset $(BENCH_BUILD) >/dev/null
+	cmake --build --preset $(BENCH_BUILD) -j $(JOBS) --target ncc
+	python3 bench/failover_bench.py --ncc build/$(BENCH_BUILD)/src/app/ncc --kills $(FAILOVER_KILLS) \
+	  --lease-ttl $(FAILOVER_TTL)
 
 # The console in chromium under 5,000 units at 1 fix/s and 500 open incidents (issue 12): frame
 # time, JS heap growth and first picture, against the naive whole-GeoJSON-each-second way in the

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <thread>
 
+#include "app/cluster.h"
 #include "app/huge_pages.h"
 #include "app/serve.h"
 #include "audit/audit_trail.h"
@@ -182,6 +183,13 @@ void AddServeOptions(CLI::App* cmd, ServeConfig& c) {
                   "Seconds the shard's lease lasts unless renewed (postgres; renewed every third)")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 600.0));
+  cmd->add_flag("--standby", c.standby,
+                "Start as a hot standby of the shard (postgres): follow the log, serve reads and "
+                "streams, answer writes 503 naming the writer, and take over when its lease ends "
+                "(docs/operations.md, \"Failover drill\")");
+  cmd->add_option("--advertise", c.advertise,
+                  "The URL other nodes name to this node's clients as the writer's (default: "
+                  "http(s)://LISTEN-HOST:PORT)");
   AddAlarmOptions(cmd, c);
   AddExchangeOptions(cmd, c);
 }
@@ -379,6 +387,7 @@ int main(int argc, char** argv) {
   cap_gateway::AddCapGatewayCommand(app);
   report::AddReportCommands(app);
   projections::AddProjectionCommands(app);
+  AddClusterCommands(app);
   routing::AddRoutingCommands(app);
   sim::AddSimCommands(app);
   app.add_subcommand("version", "Print the version");
@@ -395,7 +404,7 @@ int main(int argc, char** argv) {
   if (*verify) return LogVerify(verify_dir);
   if (!app.got_subcommand("version"))
     return 0;  // user, apikey, audit, cap-gateway, report, compare, projections, import-osm, route,
-               // sim ran in callbacks
+               // sim, cluster ran in callbacks
   std::cout << "ncc " << kVersion << "\n";
   return 0;
 }

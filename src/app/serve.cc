@@ -278,15 +278,22 @@ StatusOr<OpenedLog> OpenLog(const ServeConfig& config) {
   options.reserve_bytes = config.disk_reserve_mb << 20;
   options.lease_ttl = std::chrono::milliseconds(static_cast<int64_t>(config.lease_ttl_s * 1000));
   options.replicas = config.replicas;
-  options.on_lease_lost = [](const Status& why) {
-    spdlog::critical("{}: this node may no longer write the log, stopping", why.ToString());
-    ::kill(::getpid(), SIGTERM);
-  };
+  options.standby = config.standby;
+  // PostgreSQL's lease is kept by the node's Failover, which steps down instead; JetStream's
+  // lost lease stops the process.
+  if (spec->kind != StoreSpec::Kind::kPostgres)
+    options.on_lease_lost = [](const Status& why) {
+      spdlog::critical("{}: this node may no longer write the log, stopping", why.ToString());
+      ::kill(::getpid(), SIGTERM);
+    };
   auto opened = OpenEventLog(*spec, options);
   if (!opened.ok())
     return Status(opened.status().code(), "refusing to start: " + opened.status().message(),
                   opened.status().field());
-  if (opened->postgres)
+  if (opened->postgres && config.standby)
+    spdlog::info("event log: {} as node {}, a standby (following; writes go to the writer)",
+                 opened->where, options.node);
+  else if (opened->postgres)
     spdlog::info("event log: {} as node {} at epoch {}", opened->where, options.node,
                  opened->postgres->epoch());
   return opened;
@@ -416,6 +423,7 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   };
   options.snapshot_every = config.snapshot_every;
   options.max_batch = config.max_batch;
+  options.standby = config.standby;
   auto snapshots = std::make_unique<SnapshotStore>(config.data_dir + "/snapshots");
   if (size_t removed = snapshots->RemoveLeftovers())
     spdlog::warn("removed {} unfinished snapshot file(s) (*.tmp) left by an earlier stop", removed);
@@ -611,6 +619,17 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
   if (!config.cot.empty()) NCC_RETURN_IF_ERROR(StartCot(config, use_tls, *running));
   running->server = std::make_unique<HttpServer>(so, *running->api, *running->engine);
   NCC_RETURN_IF_ERROR(running->server->Start());
+  if (running->leased_log) {
+    std::string url = config.advertise.empty()
+                          ? std::string(use_tls ? "https" : "http") + "://" + so.host + ":" +
+                                std::to_string(running->server->port())
+                          : config.advertise;
+    running->failover = std::make_unique<Failover>(
+        *running->leased_log, *running->engine,
+        std::chrono::milliseconds(static_cast<int64_t>(config.lease_ttl_s * 1000)), url,
+        !config.standby);
+    running->failover->Start();
+  }
   spdlog::info("ncc listening on {}://{}:{} (data {}{})", use_tls ? "https" : "http", so.host,
                running->server->port(), config.data_dir,
                tls.client_ca_file.empty() ? ""
@@ -642,6 +661,7 @@ void WaitForSignal(Running& running) {
   if (running.cot) running.cot->Stop();
   running.lane->Stop();  // before the engine: the lane's last group still logs its changes
   if (running.alarms) running.alarms->Stop();
+  if (running.failover) running.failover->Stop();  // no promotion while the engine stops
   running.engine->Stop();
   // Another node may take the shard at once rather than wait for the lease to run out.
   if (running.leased_log)

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "alarms/intake.h"
+#include "app/failover.h"
 #include "auth/auth.h"
 #include "auth/chain_anchor.h"
 #include "basemap/glyph_set.h"
@@ -94,6 +95,11 @@ struct ServeConfig {
   // data_dir). node: this node's name in the shard's lease (empty: the host name).
   std::string store, node, shard = "main";
   double lease_ttl_s = 10;
+  // A hot standby (postgres): follow the shard, serve reads, take over when the writer's lease
+  // ends (app/failover.h). advertise: the URL other nodes name to this node's clients (empty:
+  // http(s)://LISTEN-HOST:PORT).
+  bool standby = false;
+  std::string advertise;
   int replicas = 1;  // jetstream: the stream's replicas when this node creates it
 };
 
@@ -133,7 +139,8 @@ struct Running {
   std::unique_ptr<picture::PastWorlds> past;
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> server;
-  PostgresEventLog* leased_log = nullptr;  // the engine's log when it holds a PostgreSQL lease
+  PostgresEventLog* leased_log = nullptr;  // the engine's log when it is PostgreSQL (a lease)
+  std::unique_ptr<Failover> failover;      // with leased_log: renews or takes the lease
   // The feed must not call into a destroyed registry when a start fails half-way.
   ~Running() {
     if (engine && webhook_listener) engine->feed().Unlisten(webhook_listener);

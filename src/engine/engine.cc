@@ -38,6 +38,7 @@ Engine::Engine(std::unique_ptr<EventLog> log, std::unique_ptr<SnapshotStore> sna
   // events before the ones already logged.
   last_time_ = recovered.last_time;
   feed_.StartAt(world_.last_seq());
+  writing_ = !options_.standby;
   if (options_.on_durable && world_.last_seq().value)
     options_.on_durable(world_.last_seq(), head_, true);
   writer_ = std::thread([this] { WriterLoop(); });
@@ -64,9 +65,11 @@ void Engine::Stop() {
 
 void Engine::Submit(Command command, std::string actor, std::string agency, Done done,
                     CommandId id) {
+  bool standby = false;
   {
     std::lock_guard lock(queue_mu_);
-    if (!stopping_) {
+    standby = !writing_.load();
+    if (!stopping_ && !standby) {
       queue_.push_back(
           {std::move(command),
            CommandContext{
@@ -77,7 +80,8 @@ void Engine::Submit(Command command, std::string actor, std::string agency, Done
     }
   }
   CommandOutcome refused;
-  refused.status = Unavailable("the engine is stopping");
+  if (standby) ++refused_standby_;
+  refused.status = standby ? NotWriting() : Unavailable("the engine is stopping");
   done(std::move(refused));
 }
 
@@ -94,10 +98,15 @@ CommandOutcome Engine::SubmitAndWait(Command command, std::string actor, std::st
 void Engine::WriterLoop() {
   std::vector<Pending> batch;
   while (true) {
+    if (!writing_.load()) {
+      if (!FollowStep()) return;
+      continue;
+    }
     {
       std::unique_lock lock(queue_mu_);
-      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping and drained
+      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || !writing_.load(); });
+      if (!writing_.load()) continue;  // stepped down: what is queued is refused by FollowStep
+      if (queue_.empty()) return;      // stopping and drained
       if (queue_.size() <= options_.max_batch) {
         batch.swap(queue_);
       } else {
@@ -193,6 +202,10 @@ void Engine::ProcessBatch(std::vector<Pending>& batch) {
       RollBackToLog();
       return RefuseBatch(batch, s);
     }
+    if (s.code() == StatusCode::kFailedPrecondition && log_->Fenced()) {
+      // Another node took the lease and the log's fence refused the batch: nothing was stored.
+      return StepDownAfterDeposed(batch, s);
+    }
     if (!s.ok()) {
       // The World is ahead of the log and nothing here can make the log catch up: stop now,
       // unacknowledged, and let recovery rebuild the World from what is durable.
@@ -241,7 +254,169 @@ void Engine::MaybeSnapshot() {
   });
 }
 
+// --- hot standby -----------------------------------------------------------------------------
+
+void Engine::Promote() {
+  promote_ = true;
+  queue_cv_.notify_all();
+}
+
+void Engine::StepDown(const std::string& why) {
+  {
+    std::lock_guard lock(queue_mu_);
+    promote_ = false;
+    if (!writing_.exchange(false)) return;
+  }
+  ++step_downs_;
+  spdlog::error("stepping down to standby: {}", why);
+  queue_cv_.notify_all();
+}
+
+void Engine::SetWriter(std::string node, std::string url) {
+  std::lock_guard lock(writer_mu_);
+  writer_node_ = std::move(node);
+  writer_url_ = std::move(url);
+}
+
+std::pair<std::string, std::string> Engine::writer() const {
+  std::lock_guard lock(writer_mu_);
+  return {writer_node_, writer_url_};
+}
+
+Status Engine::NotWriting() const {
+  auto [node, url] = writer();
+  if (node.empty())
+    return Unavailable(
+        "this node is a standby of the event log and no node holds the writer's lease now (a "
+        "failover is under way): retry in a few seconds");
+  return Unavailable("this node is a standby of the event log: the writer is node " + node +
+                     (url.empty() ? "" : " (" + url + ")") + "; send writes there");
+}
+
+bool Engine::FollowStep() {
+  std::vector<Pending> refused;
+  bool stopping = false;
+  {
+    std::lock_guard lock(queue_mu_);
+    refused.swap(queue_);
+    stopping = stopping_;
+  }
+  for (Pending& p : refused) {
+    ++refused_standby_;
+    CommandOutcome o;
+    o.status = NotWriting();
+    p.done(std::move(o));
+  }
+  if (stopping) return false;
+  // Read before looking: Promote() comes after this node took the lease, so a read that starts
+  // after the request was seen has every event any older writer could append.
+  const bool promoted = promote_.load();
+  const Seq at = world_.last_seq();  // only this thread changes the World
+  auto page = log_->ReadAfter(at, 4096);
+  if (!page.ok()) {
+    spdlog::warn("standby: reading the log after seq {} failed: {}", at.value,
+                 page.status().ToString());
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return true;
+  }
+  if (!page->empty()) {
+    ApplyFollowed(*page);
+    return true;
+  }
+  if (promoted) {
+    {
+      std::lock_guard lock(queue_mu_);
+      if (!promote_.exchange(false)) return true;  // stepped down meanwhile
+      writing_ = true;
+    }
+    ++promotions_;
+    spdlog::info("writing the log from seq {}: this node is the writer now", at.value);
+    return true;
+  }
+  if (auto waited = log_->WaitForAppend(at, std::chrono::milliseconds(200)); !waited.ok())
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  return true;
+}
+
+void Engine::ApplyFollowed(const std::vector<StoredEvent>& stored) {
+  std::vector<Event> events;
+  events.reserve(stored.size());
+  ChainPosition at{world_.last_seq(), head_, last_time_};
+  for (const StoredEvent& e : stored) {
+    Status linked = CheckLink(at, e);
+    auto event = linked.ok() ? Decode(e) : StatusOr<Event>(linked);
+    if (!event.ok()) {
+      // The same refusal as start-up's: a standby never serves a log it cannot verify.
+      spdlog::critical("the followed event log is damaged, stopping: {}",
+                       event.status().ToString());
+      std::abort();
+    }
+    at = {e.seq, e.hash, e.time};
+    events.push_back(std::move(*event));
+  }
+  {
+    std::unique_lock lock(world_mu_);
+    for (const Event& e : events) world_.Apply(e);
+    head_ = at.head;
+  }
+  if (last_time_ < at.time) last_time_ = at.time;
+  followed_events_ += events.size();
+  events_since_snapshot_ += events.size();
+  feed_.Publish(std::move(events));
+  if (options_.on_durable) options_.on_durable(world_.last_seq(), head_, false);
+  MaybeSnapshot();
+}
+
+void Engine::StepDownAfterDeposed(std::vector<Pending>& batch, const Status& why) {
+  {
+    std::lock_guard lock(queue_mu_);
+    writing_ = false;
+    promote_ = false;
+  }
+  ++step_downs_;
+  spdlog::error("the log refused this node's append ({}): stepping down to standby", why.message());
+  const Seq published = feed_.head();
+  RollBackToLog();
+  // The World now holds the new writer's events too; streams must see them, in order.
+  for (Seq after = published; after < world_.last_seq();) {
+    auto page = log_->ReadAfter(after, 4096);
+    if (!page.ok() || page->empty()) {
+      spdlog::critical("cannot read the log after stepping down: {}",
+                       page.ok() ? "no events" : page.status().ToString());
+      std::abort();
+    }
+    std::vector<Event> events;
+    for (const StoredEvent& e : *page) {
+      if (e.seq > world_.last_seq()) break;
+      auto event = Decode(e);
+      if (!event.ok()) std::abort();  // Recover decoded the same bytes a moment ago
+      events.push_back(std::move(*event));
+    }
+    after = events.back().meta.seq;
+    feed_.Publish(std::move(events));
+  }
+  for (Pending& p : batch) {
+    ++refused_standby_;
+    CommandOutcome o;
+    o.status = NotWriting();
+    p.done(std::move(o));
+  }
+  if (options_.on_deposed) options_.on_deposed(why);
+}
+
 void Engine::RenderMetrics(std::string& out) const {
+  RenderCounter(out, "ncc_engine_writing",
+                "1 while this node writes the log, 0 while it is a standby following it",
+                writing_.load() ? 1 : 0, "gauge");
+  RenderCounter(out, "ncc_events_followed_total",
+                "Events a standby applied from another node's appends", followed_events_.load());
+  RenderCounter(out, "ncc_commands_refused_standby_total",
+                "Commands refused because this node is a standby (503 naming the writer)",
+                refused_standby_.load());
+  RenderCounter(out, "ncc_engine_promotions_total", "Times this standby became the writer",
+                promotions_.load());
+  RenderCounter(out, "ncc_engine_step_downs_total",
+                "Times this writer lost the lease and became a standby", step_downs_.load());
   RenderCounter(out, "ncc_commands_accepted_total",
                 "Commands acknowledged after their events were durable", commands_ok_.load());
   RenderCounter(out, "ncc_commands_refused_total",

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <filesystem>
 #include <latch>
+#include <thread>
 
 #include "store/sqlite/sqlite_event_log.h"
 
@@ -208,6 +209,156 @@ TEST_F(EngineTest, FeedServesRecentEventsAndSaysWhenTheyAreGone) {
   items.clear();
   EXPECT_FALSE(engine->feed().ReadAfter(Seq(2), 100, items));  // fell out of the ring: read the log
   EXPECT_EQ(wakeups.load(), 21);
+}
+
+// Two engines on one log, as two nodes on one PostgreSQL shard: the MemoryEventLog behind a
+// handle each engine owns.
+// `deposed` (may be null) plays the lease's fence: while it is set, Append refuses as a deposed
+// PostgreSQL writer's does, storing nothing.
+class SharedLog final : public EventLog {
+ public:
+  explicit SharedLog(MemoryEventLog& log, const std::atomic<bool>* deposed = nullptr)
+      : log_(log), deposed_(deposed) {}
+  Status Append(const std::vector<StoredEvent>& batch) override {
+    if (deposed_ && deposed_->load())
+      return FailedPrecondition("deposed: this node holds epoch 1, the lease is at epoch 2");
+    return log_.Append(batch);
+  }
+  bool Fenced() const override { return deposed_ != nullptr; }
+  StatusOr<std::vector<StoredEvent>> ReadAfter(Seq after, size_t limit) const override {
+    return log_.ReadAfter(after, limit);
+  }
+  Seq LastSeq() const override { return log_.LastSeq(); }
+  uint64_t Syncs() const override { return log_.Syncs(); }
+
+ private:
+  MemoryEventLog& log_;
+  const std::atomic<bool>* deposed_;
+};
+
+// Waits for another thread's work (not a timing test: the deadline only bounds a failure).
+template <typename F>
+bool Eventually(F done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+TEST(EngineStandby, FollowsTheWriterRefusesCommandsAndTakesOverWhereTheLogEnds) {
+  MemoryEventLog shared;
+  ManualClock clock{Time{1'700'000'000'000}};
+  auto writer = Engine::Open(std::make_unique<SharedLog>(shared), nullptr, clock, {});
+  ASSERT_TRUE(writer.ok());
+  EngineOptions as_standby;
+  as_standby.standby = true;
+  auto standby = Engine::Open(std::make_unique<SharedLog>(shared), nullptr, clock, as_standby);
+  ASSERT_TRUE(standby.ok());
+  (*standby)->SetWriter("a", "http://10.0.0.1:8080");
+  EXPECT_TRUE((*writer)->writing());
+  EXPECT_FALSE((*standby)->writing());
+
+  ASSERT_TRUE((*writer)
+                  ->SubmitAndWait(RegisterAgency{{"police", "Police", "police"}}, "admin", "police")
+                  .status.ok());
+  CommandId call{"call-1", "digest of the request"};
+  CommandOutcome first = (*writer)->SubmitAndWait(
+      CreateIncident{"police.robbery", 2, {25.28, 51.52}}, "calltaker", "police", call);
+  ASSERT_TRUE(first.status.ok());
+  auto standby_seq = [&] { return (*standby)->Read([](const World& w) { return w.last_seq(); }); };
+  ASSERT_TRUE(Eventually([&] { return standby_seq() == first.last_seq; }));
+  // What the standby followed is in its World and its feed, as the writer had it.
+  EXPECT_EQ((*standby)->Read([](const World& w) { return w.incidents().size(); }), 1u);
+  std::vector<FeedItemPtr> items;
+  ASSERT_TRUE((*standby)->feed().ReadAfter(Seq(0), 100, items));
+  EXPECT_EQ(items.size(), first.last_seq.value);
+
+  CommandOutcome refused = (*standby)->SubmitAndWait(
+      CreateIncident{"police.robbery", 2, {25.28, 51.52}}, "calltaker", "police");
+  EXPECT_EQ(refused.status.code(), StatusCode::kUnavailable);
+  EXPECT_NE(refused.status.message().find("the writer is node a (http://10.0.0.1:8080)"),
+            std::string::npos)
+      << refused.status.message();
+
+  // The writer goes; the standby takes over and continues the chain, and the retried command
+  // is answered from its record, not applied again.
+  (*writer)->Stop();
+  (*standby)->Promote();
+  ASSERT_TRUE(Eventually([&] { return (*standby)->writing(); }));
+  CommandOutcome retried = (*standby)->SubmitAndWait(
+      CreateIncident{"police.robbery", 2, {25.28, 51.52}}, "calltaker", "police", call);
+  ASSERT_TRUE(retried.status.ok()) << retried.status.ToString();
+  EXPECT_TRUE(retried.replayed);
+  EXPECT_EQ(retried.created_id, first.created_id);
+  CommandOutcome next = (*standby)->SubmitAndWait(
+      CreateIncident{"police.robbery", 2, {25.28, 51.52}}, "calltaker", "police");
+  ASSERT_TRUE(next.status.ok());
+  EXPECT_EQ(next.last_seq.value, first.last_seq.value + 1);
+  EXPECT_TRUE(VerifyChain(shared).ok());
+
+  // Stepped down, it refuses again and follows.
+  (*standby)->SetWriter("", "");
+  (*standby)->StepDown("test");
+  ASSERT_TRUE(Eventually([&] { return !(*standby)->writing(); }));
+  CommandOutcome after = (*standby)->SubmitAndWait(
+      CreateIncident{"police.robbery", 2, {25.28, 51.52}}, "calltaker", "police");
+  EXPECT_EQ(after.status.code(), StatusCode::kUnavailable);
+  EXPECT_NE(after.status.message().find("failover is under way"), std::string::npos);
+}
+
+TEST(EngineStandby, AWriterWhoseAppendIsFencedStepsDownAndFollowsTheNewWriter) {
+  MemoryEventLog shared;
+  std::atomic<bool> deposed{false};
+  ManualClock clock{Time{1'700'000'000'000}};
+  std::atomic<int> told{0};
+  EngineOptions old_options;
+  old_options.on_deposed = [&](const Status&) { ++told; };
+  auto old_writer =
+      Engine::Open(std::make_unique<SharedLog>(shared, &deposed), nullptr, clock, old_options);
+  EngineOptions as_standby;
+  as_standby.standby = true;
+  auto next = Engine::Open(std::make_unique<SharedLog>(shared), nullptr, clock, as_standby);
+  ASSERT_TRUE(old_writer.ok() && next.ok());
+  ASSERT_TRUE((*old_writer)
+                  ->SubmitAndWait(RegisterAgency{{"police", "Police", "police"}}, "admin", "police")
+                  .status.ok());
+  auto seq_of = [](Engine& e) { return e.Read([](const World& w) { return w.last_seq(); }); };
+  ASSERT_TRUE(Eventually([&] { return seq_of(**next) == seq_of(**old_writer); }));
+
+  // The other node takes the lease (the old writer has not noticed) and writes.
+  deposed = true;
+  (*next)->Promote();
+  ASSERT_TRUE(Eventually([&] { return (*next)->writing(); }));
+  CommandOutcome made = (*next)->SubmitAndWait(CreateIncident{"police.robbery", 2, {25.28, 51.52}},
+                                               "calltaker", "police");
+  ASSERT_TRUE(made.status.ok());
+
+  // The old writer's next command meets the fence: refused, nothing stored, and it steps down
+  // with the new writer's events in its World and its feed.
+  (*old_writer)->SetWriter("b", "http://b:8080");
+  CommandOutcome refused = (*old_writer)
+                               ->SubmitAndWait(CreateIncident{"police.burglary", 3, {25.28, 51.52}},
+                                               "calltaker", "police");
+  EXPECT_EQ(refused.status.code(), StatusCode::kUnavailable);
+  EXPECT_NE(refused.status.message().find("the writer is node b"), std::string::npos);
+  EXPECT_FALSE((*old_writer)->writing());
+  EXPECT_TRUE(Eventually([&] { return told.load() == 1; }));  // told after the answers
+  EXPECT_EQ(shared.LastSeq(), made.last_seq);
+  EXPECT_EQ(seq_of(**old_writer), made.last_seq);
+  std::vector<FeedItemPtr> items;
+  ASSERT_TRUE((*old_writer)->feed().ReadAfter(Seq(0), 100, items));
+  ASSERT_EQ(items.size(), made.last_seq.value);
+  EXPECT_EQ(items.back()->seq(), made.last_seq);
+
+  // And it follows what the new writer appends next.
+  CommandOutcome more = (*next)->SubmitAndWait(CreateIncident{"police.robbery", 2, {25.28, 51.52}},
+                                               "calltaker", "police");
+  ASSERT_TRUE(more.status.ok());
+  ASSERT_TRUE(Eventually([&] { return seq_of(**old_writer) == more.last_seq; }));
+  EXPECT_EQ((*old_writer)->Read([](const World& w) { return w.incidents().size(); }), 2u);
+  EXPECT_TRUE(VerifyChain(shared).ok());
 }
 
 }  // namespace

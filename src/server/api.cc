@@ -815,8 +815,37 @@ Api::Api(Engine& engine, auth::Auth& auth, const auth::Clock& clock, ApiOptions 
 
 Api::~Api() = default;
 
+namespace {
+
+// What a hot standby answers itself (docs/operations.md "Failover drill"): reads, and the POSTs
+// that change nothing in the log (signing in to this node's auth.db, travel times).
+bool StandbyServes(const HttpRequest& r) {
+  if (r.method == "GET" || r.method == "HEAD") return true;
+  return r.method == "POST" &&
+         (r.path == "/api/v1/auth/login" || r.path == "/api/v1/auth/refresh" ||
+          r.path == "/api/v1/auth/logout" || r.path == "/api/v1/eta");
+}
+
+// A write sent to a standby: 503 naming the writer, in the body and in X-Ncc-Writer ("NODE
+// URL"), so that a client retries there (with the same Idempotency-Key).
+HttpResponse StandbyRefusal(const Engine& engine) {
+  auto [node, url] = engine.writer();
+  json err = {{"code", "unavailable"}, {"message", engine.NotWriting().message()}};
+  if (!node.empty()) err["writer"] = {{"node", node}, {"url", url}};
+  HttpResponse r = JsonResponse(503, {{"error", err}});
+  r.headers.push_back({"Retry-After", "1"});
+  if (!node.empty()) r.headers.push_back({"X-Ncc-Writer", url.empty() ? node : node + " " + url});
+  return r;
+}
+
+}  // namespace
+
 void Api::Handle(const HttpRequest& request, Reply reply) {
   ++core_->requests;
+  const Engine& engine = core_->engine;
+  // A command refused by an engine that stepped down while the request was on its way is a
+  // 503 whose message names the writer (Engine::NotWriting); the next one meets this gate.
+  if (!engine.writing() && !StandbyServes(request)) return reply(StandbyRefusal(engine));
   router_.Handle(request, std::move(reply));
 }
 

@@ -1,8 +1,14 @@
 #include "store/event_log.h"
 
 #include <algorithm>
+#include <thread>
 
 namespace ncc {
+
+StatusOr<Seq> EventLog::WaitForAppend(Seq after, std::chrono::milliseconds timeout) const {
+  if (LastSeq() <= after) std::this_thread::sleep_for(timeout);
+  return LastSeq();
+}
 
 Status CheckContinues(Seq last, const std::vector<StoredEvent>& batch) {
   uint64_t expect = last.value + 1;

@@ -11,6 +11,7 @@
 // Threads: Append from one writer thread; ReadAfter/LastSeq from any thread.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -32,6 +33,15 @@ class EventLog {
   // Cheap check before work that will append: kInsufficientStorage when an Append would be
   // refused for space now. Any thread.
   virtual Status CheckSpace() const { return Status::Ok(); }
+  // Followers (a hot standby's engine): blocks until the log may hold an event after `after`,
+  // or `timeout` passes, and returns the newest seq it knows of (greater than `after` unless
+  // it timed out). The default sleeps `timeout` and answers LastSeq(); backends that can be
+  // told of appends (PostgreSQL's LISTEN/NOTIFY) wake at once. Any thread but the writer's.
+  virtual StatusOr<Seq> WaitForAppend(Seq after, std::chrono::milliseconds timeout) const;
+  // True for a log fenced by a lease (PostgreSQL): its Append answers kFailedPrecondition
+  // exactly when this node may not write (no lease, or another node took it), and then stored
+  // nothing, so the engine may step down to a standby instead of stopping.
+  virtual bool Fenced() const { return false; }
 };
 
 // Checks that `batch` continues the log at `last` without gaps.

@@ -28,8 +28,9 @@ StatusOr<OpenedLog> OpenSqlite(const StoreSpec& spec, const StoreOptions& option
 StatusOr<OpenedLog> OpenPostgres(const StoreSpec& spec, const StoreOptions& options) {
   auto log = PostgresEventLog::Open({spec.location, options.shard, options.node});
   if (!log.ok()) return log.status();
-  NCC_RETURN_IF_ERROR((*log)->Acquire(options.lease_ttl));
-  if (options.on_lease_lost) (*log)->KeepLease(options.lease_ttl, options.on_lease_lost);
+  if (!options.standby) NCC_RETURN_IF_ERROR((*log)->Acquire(options.lease_ttl));
+  if (!options.standby && options.on_lease_lost)
+    (*log)->KeepLease(options.lease_ttl, options.on_lease_lost);
   OpenedLog out;
   out.postgres = log->get();
   out.where = "PostgreSQL " + (*log)->where() + " shard " + options.shard;
@@ -95,6 +96,11 @@ StatusOr<StoreSpec> ParseStoreSpec(const std::string& text, const std::string& d
 }
 
 StatusOr<OpenedLog> OpenEventLog(const StoreSpec& spec, const StoreOptions& options) {
+  if (options.standby && spec.kind != StoreSpec::Kind::kPostgres)
+    return InvalidArgument(
+        "--standby needs --store postgres:URL (hot standbys on JetStream are not built yet; a "
+        "SQLite folder has one node)",
+        "standby");
   switch (spec.kind) {
     case StoreSpec::Kind::kSqlite:
       return OpenSqlite(spec, options);

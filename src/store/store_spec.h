@@ -46,6 +46,10 @@ struct StoreOptions {
   // Called (on the lease's thread) if the lease is taken by another node or cannot be renewed
   // in time; empty: the lease is taken but not renewed (tests, benchmarks that run briefly).
   std::function<void(const Status&)> on_lease_lost;
+  // A hot standby (PostgreSQL only): the log is opened to follow, without taking the lease;
+  // whoever runs the node takes it later (app/failover.h). kInvalidArgument naming "standby"
+  // on another backend.
+  bool standby = false;
 };
 
 struct OpenedLog {
@@ -57,7 +61,8 @@ struct OpenedLog {
 };
 
 // Opens the log for a writer: SQLite's file in the folder, or PostgreSQL's shard with its
-// lease taken (Acquire) and, with `on_lease_lost`, kept renewed.
+// lease taken (Acquire) and, with `on_lease_lost`, kept renewed; with `standby`, PostgreSQL's
+// shard without the lease.
 StatusOr<OpenedLog> OpenEventLog(const StoreSpec& spec, const StoreOptions& options);
 
 }  // namespace ncc

@@ -20,6 +20,16 @@ CREATE TABLE IF NOT EXISTS ncc_lease (
   epoch bigint NOT NULL CHECK (epoch > 0),
   expires_at timestamptz NOT NULL
 );
+CREATE TABLE IF NOT EXISTS ncc_nodes (
+  shard text NOT NULL,
+  node text NOT NULL,
+  url text NOT NULL,
+  role text NOT NULL,
+  epoch bigint NOT NULL,
+  last_seq bigint NOT NULL,
+  seen_at timestamptz NOT NULL,
+  PRIMARY KEY (shard, node)
+);
 )sql";
 
 // The same columns (and bytes) as the SQLite log's `events`, plus the writer's epoch.
@@ -377,7 +387,10 @@ Status PostgresEventLog::Acquire(std::chrono::milliseconds ttl) {
       " RETURNING epoch",
       pg::Params().Text(options_.shard).Text(options_.node).Text(Ms(ttl)),
       "take the lease of shard " + options_.shard);
-  if (!r.ok()) return r.status();
+  if (!r.ok()) {
+    ResetLeaseConnection(r.status());
+    return r.status();
+  }
   if (PQntuples(r->get()) == 0) {
     auto held = lease_conn_->ExecParams(
         "SELECT holder, epoch,"
@@ -406,7 +419,10 @@ Status PostgresEventLog::Renew(std::chrono::milliseconds ttl) {
       " WHERE shard = $1 AND epoch = $2::bigint RETURNING epoch",
       pg::Params().Text(options_.shard).Text(std::to_string(epoch_.load())).Text(Ms(ttl)),
       "renew the lease of shard " + options_.shard);
-  if (!r.ok()) return r.status();
+  if (!r.ok()) {
+    ResetLeaseConnection(r.status());
+    return r.status();
+  }
   if (PQntuples(r->get()) == 0) return Deposed(*lease_conn_, "deposed");
   return Status::Ok();
 }
@@ -427,15 +443,66 @@ Status PostgresEventLog::Release() {
 StatusOr<LeaseState> PostgresEventLog::Lease() const {
   MutexLock lock(lease_mu_);
   auto r = lease_conn_->ExecParams(
-      "SELECT holder, epoch,"
-      " (extract(epoch FROM expires_at - clock_timestamp()) * 1000)::bigint"
-      " FROM ncc_lease WHERE shard = $1",
+      "SELECT l.holder, l.epoch,"
+      " (extract(epoch FROM l.expires_at - clock_timestamp()) * 1000)::bigint,"
+      " COALESCE(n.url, '')"
+      " FROM ncc_lease l LEFT JOIN ncc_nodes n ON n.shard = l.shard AND n.node = l.holder"
+      " WHERE l.shard = $1",
       pg::Params().Text(options_.shard), "read the lease");
-  if (!r.ok()) return r.status();
+  if (!r.ok()) {
+    ResetLeaseConnection(r.status());
+    return r.status();
+  }
   if (PQntuples(r->get()) == 0) return NotFound("shard " + options_.shard + " has no lease yet");
-  return LeaseState{PQgetvalue(r->get(), 0, 0),
-                    std::strtoull(PQgetvalue(r->get(), 0, 1), nullptr, 10),
-                    std::strtoll(PQgetvalue(r->get(), 0, 2), nullptr, 10)};
+  return LeaseState{
+      PQgetvalue(r->get(), 0, 0), std::strtoull(PQgetvalue(r->get(), 0, 1), nullptr, 10),
+      std::strtoll(PQgetvalue(r->get(), 0, 2), nullptr, 10), PQgetvalue(r->get(), 0, 3)};
+}
+
+void PostgresEventLog::ResetLeaseConnection(const Status& failed) const {
+  if (failed.code() != StatusCode::kUnavailable) return;
+  if (lease_conn_->Reset().ok())
+    (void)lease_conn_->Exec("SET synchronous_commit = on", "set synchronous_commit");
+}
+
+Status PostgresEventLog::Heartbeat(const NodeReport& report) {
+  MutexLock lock(lease_mu_);
+  auto r = lease_conn_->ExecParams(
+      "INSERT INTO ncc_nodes (shard, node, url, role, epoch, last_seq, seen_at)"
+      " VALUES ($1, $2, $3, $4, $5::bigint, $6::bigint, clock_timestamp())"
+      " ON CONFLICT (shard, node) DO UPDATE SET url = EXCLUDED.url, role = EXCLUDED.role,"
+      " epoch = EXCLUDED.epoch, last_seq = EXCLUDED.last_seq, seen_at = EXCLUDED.seen_at",
+      pg::Params()
+          .Text(options_.shard)
+          .Text(options_.node)
+          .Text(report.url)
+          .Text(report.role)
+          .Text(std::to_string(report.epoch))
+          .Text(std::to_string(report.last_seq)),
+      "report node " + options_.node + " of shard " + options_.shard);
+  if (!r.ok()) ResetLeaseConnection(r.status());
+  return r.status();
+}
+
+StatusOr<std::vector<NodeReport>> PostgresEventLog::Nodes() const {
+  MutexLock lock(lease_mu_);
+  auto r = lease_conn_->ExecParams(
+      "SELECT node, url, role, epoch, last_seq,"
+      " (extract(epoch FROM clock_timestamp() - seen_at) * 1000)::bigint"
+      " FROM ncc_nodes WHERE shard = $1 ORDER BY node",
+      pg::Params().Text(options_.shard), "read the nodes of shard " + options_.shard);
+  if (!r.ok()) {
+    ResetLeaseConnection(r.status());
+    return r.status();
+  }
+  std::vector<NodeReport> out;
+  for (int i = 0; i < PQntuples(r->get()); ++i)
+    out.push_back({PQgetvalue(r->get(), i, 0), PQgetvalue(r->get(), i, 1),
+                   PQgetvalue(r->get(), i, 2),
+                   std::strtoull(PQgetvalue(r->get(), i, 3), nullptr, 10),
+                   std::strtoull(PQgetvalue(r->get(), i, 4), nullptr, 10),
+                   std::strtoll(PQgetvalue(r->get(), i, 5), nullptr, 10)});
+  return out;
 }
 
 void PostgresEventLog::KeepLease(std::chrono::milliseconds ttl,
@@ -449,11 +516,7 @@ void PostgresEventLog::KeepLoop(std::chrono::milliseconds ttl,
   std::unique_lock lock(keeper_mu_);
   while (!keeper_cv_.wait_for(lock, ttl / 3, [this] { return stopping_; })) {
     lock.unlock();
-    Status s = Renew(ttl);
-    if (!s.ok() && s.code() == StatusCode::kUnavailable) {
-      MutexLock l(lease_mu_);
-      (void)lease_conn_->Reset();  // the next round tries again on a new connection
-    }
+    Status s = Renew(ttl);  // a lost connection is replaced for the next round
     auto now = std::chrono::steady_clock::now();
     if (s.ok()) renewed = now;
     // Deposed, or the lease has run out while the server could not be reached: another node

@@ -49,6 +49,18 @@ struct LeaseState {
   std::string holder;
   uint64_t epoch = 0;
   int64_t remaining_ms = 0;  // negative: expired
+  std::string holder_url;    // the URL the holder advertised in its node row ("" if none)
+};
+
+// One node of a shard as it last reported itself (table ncc_nodes, a row per node, written by
+// Heartbeat): what `ncc cluster status` shows and where standbys send writers' clients.
+struct NodeReport {
+  std::string node;
+  std::string url;        // where its clients reach it (--advertise)
+  std::string role;       // "writer" or "standby"
+  uint64_t epoch = 0;     // the lease epoch it writes under (0: none)
+  uint64_t last_seq = 0;  // the newest event its World has applied
+  int64_t age_ms = 0;     // since that report (the database's clock)
 };
 
 class PostgresEventLog final : public EventLog {
@@ -66,8 +78,11 @@ class PostgresEventLog final : public EventLog {
   Status Append(const std::vector<StoredEvent>& batch) override EXCLUDES(write_mu_);
   StatusOr<std::vector<StoredEvent>> ReadAfter(Seq after, size_t limit) const override
       EXCLUDES(read_mu_);
+  StatusOr<Seq> WaitForAppend(Seq after, std::chrono::milliseconds timeout) const override
+      EXCLUDES(listen_mu_);
   Seq LastSeq() const override { return Seq(last_seq_.load()); }
   uint64_t Syncs() const override { return syncs_.load(); }
+  bool Fenced() const override { return true; }
 
   // Takes the shard's lease for `ttl` if it is free, expired, or already this node's (a
   // restarted node takes its own lease back at once), with the epoch incremented; then
@@ -87,11 +102,13 @@ class PostgresEventLog final : public EventLog {
   // Append after another node took the lease is refused in any case).
   void KeepLease(std::chrono::milliseconds ttl, std::function<void(const Status&)> lost);
 
-  // Follower: blocks until the log holds an event after `after` (LISTEN on the shard's channel,
-  // NOTIFYed by every Append transaction) or `timeout` passes. Returns the newest seq known
-  // (greater than `after` unless it timed out). kUnavailable if the server is gone.
-  StatusOr<Seq> WaitForAppend(Seq after, std::chrono::milliseconds timeout) const
-      EXCLUDES(listen_mu_);
+  // Writes this node's row of ncc_nodes (node, url, role, epoch, last seq, now). Any thread.
+  Status Heartbeat(const NodeReport& report) EXCLUDES(lease_mu_);
+  // Every node row of this shard, by name.
+  StatusOr<std::vector<NodeReport>> Nodes() const EXCLUDES(lease_mu_);
+
+  // Follower (EventLog::WaitForAppend): LISTEN on the shard's channel, NOTIFYed by every
+  // Append transaction. kUnavailable if the server is gone.
 
   const std::string& shard() const { return options_.shard; }
   const std::string& node() const { return options_.node; }
@@ -113,6 +130,8 @@ class PostgresEventLog final : public EventLog {
   Status Deposed(pg::PgConn& conn, const std::string& lead) const;
   StatusOr<std::vector<StoredEvent>> ReadOnce(Seq after, size_t limit) const REQUIRES(read_mu_);
   Status Listen() const REQUIRES(listen_mu_);
+  // After a lease statement failed for a lost connection: a new one for the next try.
+  void ResetLeaseConnection(const Status& failed) const REQUIRES(lease_mu_);
   Seq DrainNotifications() const REQUIRES(listen_mu_);
   void StopKeeper();
   void KeepLoop(std::chrono::milliseconds ttl, std::function<void(const Status&)> lost);

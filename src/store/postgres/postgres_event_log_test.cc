@@ -397,5 +397,32 @@ TEST(PostgresEventLog, KeepLeaseRenewsAndReportsADeposition) {
   EXPECT_EQ(why, "deposed: this node holds epoch 1, the lease is at epoch 2 (node b)");
 }
 
+TEST(PostgresEventLog, NodeReportsNameTheWritersUrlBesideItsLease) {
+  std::string shard = FreshShard();
+  auto writer = OpenWriter(shard, "a");
+  auto standby = OpenLog(shard, "b");
+  ASSERT_TRUE(writer && standby);
+  ASSERT_TRUE(writer->Heartbeat({"", "https://a.example:8443", "writer", writer->epoch(), 7}).ok());
+  ASSERT_TRUE(standby->Heartbeat({"", "https://b.example:8443", "standby", 0, 5}).ok());
+  // Reported again: the row is replaced, not added.
+  ASSERT_TRUE(standby->Heartbeat({"", "https://b.example:8443", "standby", 0, 7}).ok());
+
+  auto lease = standby->Lease();
+  ASSERT_TRUE(lease.ok()) << lease.status().ToString();
+  EXPECT_EQ(lease->holder, "a");
+  EXPECT_EQ(lease->holder_url, "https://a.example:8443");
+  EXPECT_GT(lease->remaining_ms, 0);
+  auto nodes = standby->Nodes();
+  ASSERT_TRUE(nodes.ok()) << nodes.status().ToString();
+  ASSERT_EQ(nodes->size(), 2u);
+  EXPECT_EQ((*nodes)[0].node, "a");
+  EXPECT_EQ((*nodes)[0].role, "writer");
+  EXPECT_EQ((*nodes)[0].epoch, writer->epoch());
+  EXPECT_EQ((*nodes)[1].node, "b");
+  EXPECT_EQ((*nodes)[1].url, "https://b.example:8443");
+  EXPECT_EQ((*nodes)[1].last_seq, 7u);
+  EXPECT_GE((*nodes)[1].age_ms, 0);
+}
+
 }  // namespace
 }  // namespace ncc
