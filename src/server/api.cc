@@ -298,15 +298,18 @@ namespace {
 std::vector<RecordAccess> AuditPages(RecordAccess access) {
   std::vector<RecordAccess> pages;
   auto room = [&]() -> RecordAccess& {
-    if (pages.empty() ||
-        pages.back().incidents.size() + pages.back().messages.size() + pages.back().units.size() >=
-            Limits::kMaxRecordsPerAccess)
+    const RecordAccess* last = pages.empty() ? nullptr : &pages.back();
+    if (!last || last->incidents.size() + last->messages.size() + last->units.size() +
+                         last->plans.size() + last->sitreps.size() >=
+                     Limits::kMaxRecordsPerAccess)
       pages.push_back({{}, access.via, {}, {}});
     return pages.back();
   };
   for (IncidentId id : access.incidents) room().incidents.push_back(id);
   for (uint64_t id : access.messages) room().messages.push_back(id);
   for (UnitId id : access.units) room().units.push_back(id);
+  for (uint64_t id : access.plans) room().plans.push_back(id);
+  for (uint64_t id : access.sitreps) room().sitreps.push_back(id);
   return pages;
 }
 
