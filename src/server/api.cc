@@ -814,6 +814,13 @@ Api::Api(Engine& engine, auth::Auth& auth, const auth::Clock& clock, ApiOptions 
     core.metrics.push_back([lane = services.lane](std::string& out) { lane->RenderMetrics(out); });
   if (services.alarms)
     core.metrics.push_back([a = services.alarms](std::string& out) { a->RenderMetrics(out); });
+  core.metrics.push_back([p = core.printer.get()](std::string& out) {
+    RenderCounter(out, "ncc_pdf_prints_running", "PDF pages being printed by chromium now",
+                  static_cast<uint64_t>(p->running()), "gauge");
+    RenderCounter(out, "ncc_pdf_prints_refused_busy_total",
+                  "PDF pages refused (503) because as many prints as allowed were running",
+                  p->refused_busy());
+  });
 }
 
 Api::~Api() = default;

@@ -146,12 +146,10 @@ StatusOr<std::string> PdfPrinter::Run(const std::string& html, Job& job) {
     out << html;
     if (!out.flush()) return Internal("the page for the PDF could not be written");
   }
-  pid_t pid =
-      Spawn({options_.chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--no-default-browser-check", "--disable-extensions",
-             "--disable-background-networking", "--disable-sync",
-             "--blink-settings=scriptEnabled=false", "--user-data-dir=" + dir.path() + "/profile",
-             "--no-pdf-header-footer", "--print-to-pdf=" + pdf, "file://" + page});
+  pid_t pid = Spawn({options_.chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                     "--no-first-run", "--no-default-browser-check", "--disable-extensions",
+                     "--disable-background-networking", "--disable-sync", "--no-pdf-header-footer",
+                     "--print-to-pdf=" + pdf, "file://" + page});
   if (pid <= 0) return Internal("chromium (" + options_.chromium + ") could not be started");
   job.pid = pid;
   if (stopping_) ::kill(-pid, SIGKILL);  // the destructor may have looked before pid was set

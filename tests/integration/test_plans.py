@@ -433,7 +433,7 @@ class Plans(unittest.TestCase):
             s.start()
             chief = s.login("chief")
             s.request("POST", "/api/v1/agencies", {"code": "sffd", "name": "SFFD", "kind": "fire"})
-            doc = {"name": "Pier 39 drill", "agency": "sffd", "agencies": ["sffd"], "start": iso(3600),
+            doc = {"name": "Pier 39 drill", "agency": "sffd", "agencies": [], "start": iso(3600),
                    "end": iso(7200), "phases": [{"id": "drill", "name": "Drill"}]}
             status, made = s.request("POST", "/api/v1/operations", doc, token=chief)
             self.assertEqual(status, 201, made)
