@@ -26,7 +26,7 @@ export type Plan = {
   revision: number; is_template: boolean; phases: Phase[]; tasks: Task[]; sectors: Sector[]; postings: Posting[];
   decision_points: Point[]; approvals: { agency: string; by: string }[];
 };
-type Progress = { tasks: number; done: number; in_progress: number; held: number; late: string[]; blocked: string[]; phase: string; gaps: { sector: string; unit: string; why: string }[] };
+type Progress = { tasks: number; done: number; in_progress: number; held: number; late: string[]; blocked: string[]; phase: string; sectors_without_units: { sector: string; unit: string; why: string }[] };
 type MatrixTask = { id: string; title: string; status: string; late: boolean; blocked: boolean; deadline: Time };
 type Matrix = { columns: { phase: string; name: string }[]; rows: { agency: string; cells: { phase: string; tasks: MatrixTask[]; next_deadline: Time }[] }[] };
 type Summary = { id: number; name: string; status: string; is_template: boolean; revision: number };
@@ -157,7 +157,7 @@ function render(): void {
     summary.textContent = `${t(p.status)} · r${fmtNum(p.revision)} · ${p.classification}` +
       (g.phase ? ` · ${t("phase")} ${p.phases.find((x) => x.id === g.phase)?.name ?? g.phase}` : "") +
       ` · ${t("done")} ${fmtNum(g.done)}/${fmtNum(g.tasks)} · ${t("late")} ${fmtNum(g.late.length)} · ${t("blocked")} ${fmtNum(g.blocked.length)}` +
-      (g.gaps.length ? ` · ${t("postings not met")} ${fmtNum(g.gaps.length)}` : "");
+      (g.sectors_without_units.length ? ` · ${t("postings not met")} ${fmtNum(g.sectors_without_units.length)}` : "");
   renderActions(p);
   renderMatrix(p);
   renderTask(p);
