@@ -436,7 +436,7 @@ async function suiteConsole() {
   const rowsOf = await page.$$eval("#ops-grid tbody tr", (trs) => trs.map((tr) => tr.dataset.agency));
   assert.deepEqual(rowsOf, ["civil_defence", "ambulance", "police"], "agencies as rows, lead first");
   assert.deepEqual(await page.$$eval("#ops-grid thead th", (ths) => ths.slice(1).map((th) => th.textContent)), ["Staging", "Show"]);
-  await page.waitForFunction(() => document.querySelector("#map")?.dataset.planSectors === "2", null, { timeout: 5000 });
+  await page.waitForFunction(() => document.querySelector("#map")?.dataset.planSectors === "2", null, { timeout: 10000 });
   // Approve for the chief's agency from the keyboard; the partners approve through the API; the
   // page follows the stream.
   await page.focus("#ops-approve");
@@ -444,11 +444,11 @@ async function suiteConsole() {
   await page.waitForSelector("#ops-approve", { state: "detached", timeout: 5000 });
   for (const partner of ["ambsup", "polsup"])
     await api("POST", `/api/v1/operations/${made.id}/approval`, { revision: 1 }, await login(partner));
-  await page.waitForSelector("#ops-activate", { timeout: 5000 });
+  await page.waitForSelector("#ops-activate", { timeout: 10000 });
   await page.click("#ops-activate");
-  await page.waitForSelector("#ops-phase-stage-start", { timeout: 5000 });
+  await page.waitForSelector("#ops-phase-stage-start", { timeout: 10000 });
   await page.click("#ops-phase-stage-start");
-  await page.waitForSelector("#ops-phase-stage-end", { timeout: 5000 });
+  await page.waitForSelector("#ops-phase-stage-end", { timeout: 10000 });
   // T2 waits on T1: started anyway with the reason kept as the override.
   await page.click(`#ops-grid [data-task="T2"]`);
   await page.waitForSelector("#ops-task-start");
@@ -456,17 +456,17 @@ async function suiteConsole() {
   await page.fill("#ops-reason", "road closed early by the city");
   await page.focus("#ops-task-start");
   await page.keyboard.press("Enter");
-  await page.waitForSelector(`#ops-grid [data-task="T2"][data-status="in_progress"]`, { timeout: 5000 });
+  await page.waitForSelector(`#ops-grid [data-task="T2"][data-status="in_progress"]`, { timeout: 10000 });
   await page.click(`#ops-grid [data-task="T1"]`);
   await page.waitForSelector("#ops-check-0");
   await page.check("#ops-check-0");
-  await page.waitForSelector("#ops-check-0:checked:not([disabled])", { timeout: 5000 });
+  await page.waitForSelector("#ops-check-0:checked:not([disabled])", { timeout: 10000 });
   await page.waitForFunction(async (id) => {
     const r = await fetch(`/api/v1/operations/${id}`, { headers: { Authorization: "Bearer " + JSON.parse(sessionStorage.getItem("ncc_session")).access_token } });
     return (await r.json()).plan.tasks[0].checklist[0].done;
-  }, made.id, { timeout: 5000 });
+  }, made.id, { timeout: 10000 });
   await page.click("#ops-fire-crowd");
-  await page.waitForSelector("#ops-points .fired", { timeout: 5000 });
+  await page.waitForSelector("#ops-points .fired", { timeout: 10000 });
   const shownPlan = (await api("GET", `/api/v1/operations/${made.id}`)).plan;
   const byId = Object.fromEntries(shownPlan.tasks.map((k) => [k.id, k]));
   assert.equal(byId.T2.override_reason, "road closed early by the city");
@@ -475,9 +475,9 @@ async function suiteConsole() {
   await page.fill("#ops-sitrep-title", "Festival 1st report");
   await page.fill("#ops-sitrep-narrative", "Gate staffed, road closed.");
   await page.click("#ops-sitrep-form button");
-  await page.waitForSelector(`#ops-sitrep-list li[data-status="draft"] button[id^="ops-sitrep-approve-"]`, { timeout: 5000 });
+  await page.waitForSelector(`#ops-sitrep-list li[data-status="draft"] button[id^="ops-sitrep-approve-"]`, { timeout: 10000 });
   await page.click(`#ops-sitrep-list button[id^="ops-sitrep-approve-"]`);
-  await page.waitForSelector(`#ops-sitrep-list li[data-status="approved"]`, { timeout: 5000 });
+  await page.waitForSelector(`#ops-sitrep-list li[data-status="approved"]`, { timeout: 10000 });
   await shot(page, "operations");
   await page.evaluate(AXE);
   const axeOps = await page.evaluate(async () => (await window.axe.run("#ops-panel")).violations

@@ -43,6 +43,7 @@ const ui = {
   matrix: null as Matrix | null,
   sitreps: [] as SitRep[],
   task: "", // the task whose detail is open
+  reason: "", // the override reason being typed: kept across live redraws
 };
 
 export function setOperationsContext(who: WhoAmI | null, cop: Cop | null, toast: (m: string, bad?: boolean) => void): void {
@@ -142,7 +143,15 @@ function button(id: string, label: string, onclick: () => void, primary = false)
 }
 
 // ---------- drawing ----------
+// Live updates redraw the page; the control that had the focus gets it back (by its id).
 function render(): void {
+  const active = document.activeElement as HTMLElement | null;
+  const focused = active?.closest("#ops-panel") && active.id ? active.id : "";
+  draw();
+  if (focused) document.getElementById(focused)?.focus({ preventScroll: true });
+}
+
+function draw(): void {
   const p = ui.plan;
   const summary = document.getElementById("ops-summary");
   for (const id of ["ops-actions", "ops-matrix", "ops-points", "ops-sitreps"]) { const el = document.getElementById(id); if (el) clear(el); }
@@ -197,7 +206,7 @@ function renderMatrix(p: Plan): void {
       return h("button", {
         type: "button", class: `ops-t st-${k.status}${k.late ? " late" : ""}${k.blocked ? " blocked" : ""}${ui.task === k.id ? " selected" : ""}`,
         "data-task": k.id, "data-status": k.status, "aria-pressed": ui.task === k.id ? "true" : "false",
-        title: k.title, onclick: () => { ui.task = ui.task === k.id ? "" : k.id; render(); document.getElementById("ops-task")?.focus(); },
+        title: k.title, onclick: () => { ui.task = ui.task === k.id ? "" : k.id; ui.reason = ""; render(); document.getElementById("ops-task")?.focus(); },
       }, h("b", { text: k.id }), ` ${k.title}`, h("small", { text: ` · ${t(k.status)}${marks ? " · " + marks : ""}${k.deadline ? " · " + fmtDateTime(k.deadline) : ""}` }));
     }),
     c.next_deadline ? h("div", { class: "muted next", text: `${t("next deadline")} ${fmtDateTime(c.next_deadline)}` }) : null))));
@@ -213,7 +222,8 @@ function renderTask(p: Plan): void {
   box.tabIndex = -1;
   const may = mayTask(p, task) && p.status === "active";
   const blocked = ui.progress?.blocked.includes(task.id) ?? false;
-  const reason = h("input", { id: "ops-reason", "aria-label": t("Override reason"), placeholder: t("Override reason"), size: 30 });
+  const reason = h("input", { id: "ops-reason", "aria-label": t("Override reason"), placeholder: t("Override reason"), size: 30, value: ui.reason });
+  reason.oninput = () => { ui.reason = reason.value; };
   const to = (status: string) => () => {
     const body: Record<string, string> = { to: status };
     if (reason.value.trim()) body.reason = reason.value.trim();
