@@ -180,8 +180,10 @@ nlohmann::json PlanCoverageJson(const OperationPlan& p, const World& w,
       for (const auto& [agency, counts] : agencies)
         by_agency[agency] = share(counts.first, counts.second);
       json ring = json::array();
-      if (s)
+      if (s && !s->polygon.empty()) {  // a closed GeoJSON ring: the first position again
         for (const LatLon& v : s->polygon) ring.push_back({v.lon, v.lat});
+        if (ring.front() != ring.back()) ring.push_back(ring.front());
+      }
       zones.push_back({{"zone", PostingZone(p, sector, ph->id)},
                        {"name", (s ? s->name : sector) + " (" + ph->name + ")"},
                        {"capability", "plan posting"},

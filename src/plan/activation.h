@@ -48,8 +48,8 @@ void ActivationActions(const OperationPlan& plan, const World& world, Time now,
 // one) as GET /api/v1/coverage shows them beside dispatch's zones: one zone per sector and
 // phase, {"zone": PostingZone, "name", "capability": "plan posting", "minutes": 0, "target":
 // 1, "points" (postings), "covered" (met), "fraction", "below_target", "by_agency", "plan",
-// "plan_name", "sector", "phase", "polygon" [[lon, lat]...], "move_ups": one per posting not
-// met {"unit", "callsign", "agency", "from" (null unless `unit_visible`), "to", "why",
+// "plan_name", "sector", "phase", "polygon" (a closed ring of [lon, lat]), "move_ups": one per
+// posting not met {"unit", "callsign", "agency", "from" (null unless `unit_visible`), "to", "why",
 // "points_gained": 0, "zone_fraction_after"}}. Empty for a plan that is not active.
 // `unit_visible` says which units' positions the reader may see (null: all).
 nlohmann::json PlanCoverageJson(const OperationPlan& plan, const World& world,
