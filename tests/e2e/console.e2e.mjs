@@ -278,7 +278,8 @@ async function suiteConsole() {
   assert.match(await item.textContent(), /police → civil_defence: 1 engine/);
   await shot(page, "resource-request");
   await item.locator("button", { hasText: "Accept" }).click();
-  await page.waitForFunction((id) => !document.querySelector(`#requests li[data-request="${id}"]`), req.id, { timeout: 5000 });
+  // The answer assigns a unit and re-reads the requests: seconds on a loaded machine.
+  await page.waitForFunction((id) => !document.querySelector(`#requests li[data-request="${id}"]`), req.id, { timeout: 15000 });
   const answered = (await api("GET", "/api/v1/resource-requests")).items.find((r) => r.id === req.id);
   assert.equal(answered.status, "accepted");
   assert.equal(answered.units.length, 1);
