@@ -116,7 +116,7 @@ export function onOperationsEvent(type: string): void {
   if (pending !== undefined) return;
   pending = window.setTimeout(() => {
     pending = undefined;
-    void (type === "plan_defined" ? loadOperations() : loadPlan());
+    void loadOperations(); // the list's statuses too, then the plan shown
   }, 300);
 }
 
