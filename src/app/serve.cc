@@ -17,6 +17,7 @@
 #include "engine/metrics.h"
 #include "exchange/cap/cap_writer.h"
 #include "install/shipped.h"
+#include "server/pdf_printer.h"
 #include "service/notify.h"
 #include "store/postgres/postgres_event_log.h"
 #include "store/sqlite/sqlite_event_log.h"
@@ -304,6 +305,10 @@ StatusOr<OpenedLog> OpenLog(const ServeConfig& config) {
 void AddExchangeOptions(CLI::App* cmd, ServeConfig& c) {
   cmd->add_option("--cap-sender", c.cap_sender,
                   "CAP <sender> of exported alerts and part of their identifiers");
+  cmd->add_option("--chromium", c.chromium,
+                  "headless chromium printing the plans' and situation reports' PDF pages: a "
+                  "path, or none (default: chromium on $PATH; without one the .pdf routes "
+                  "answer 503)");
   cmd->add_option("--cap-areas", c.cap_areas,
                   "GeoJSON areas (name, geocodes) placing imported CAP alerts that give only a "
                   "geocode or an areaDesc (docs/exchange.md)")
@@ -521,6 +526,12 @@ StatusOr<std::unique_ptr<Running>> StartServer(const ServeConfig& config) {
       std::make_unique<picture::PastWorlds>(running->engine->log(), running->past_snapshots.get());
   running->past->StartWarmUp();  // the first slider moves after a start are as fast as later ones
   ApiOptions api_options{std::move(*console), config.cap_sender, config.eido_issuer};
+  api_options.chromium = PdfPrinter::Locate(config.chromium);
+  if (api_options.chromium.empty())
+    spdlog::info("no chromium (--chromium {}): the PDF pages answer 503",
+                 config.chromium.empty() ? "not given, none on $PATH" : config.chromium);
+  else
+    spdlog::info("PDF pages printed by {}", api_options.chromium);
   NCC_RETURN_IF_ERROR(LoadCapImport(config, api_options));
   // The API last: its rooms are given the services they serve.
   running->api = std::make_unique<Api>(

@@ -90,6 +90,9 @@ struct ServeConfig {
   std::string webhook_ca;                   // CAs of https subscribers; empty: the system's
   int webhook_attempts = 8;                 // attempts of one event before a dead letter
   int webhook_backoff_ms = 250;             // first wait after a failure (doubles, up to 30 s)
+  // The chromium printing the PDF pages (docs/plans.md "Views"): a path, "none", or empty to
+  // look for chromium on $PATH.
+  std::string chromium;
   // Where the event log lives (docs/store-postgres.md): empty or sqlite:DIR, or postgres:URL
   // (then only the log is in PostgreSQL; auth.db, anchors, snapshots, webhooks stay in
   // data_dir). node: this node's name in the shard's lease (empty: the host name).

@@ -132,7 +132,21 @@ std::vector<std::string> RecordsOf(const Event& event) {
           std::vector<std::string> out;
           for (const PositionFix& f : b.fixes) out.push_back(Ref("unit", f.unit));
           return out;
-        } else if constexpr (std::is_same_v<T, RecordsRead>)
+        } else if constexpr (std::is_same_v<T, PlanDefined>)
+          return {"plan:" + std::to_string(b.plan.id)};
+        else if constexpr (std::is_same_v<T, PlanApproved> ||
+                           std::is_same_v<T, PlanStatusChanged> ||
+                           std::is_same_v<T, PlanPhaseChanged> ||
+                           std::is_same_v<T, PlanTaskChanged> ||
+                           std::is_same_v<T, PlanTaskChecked> ||
+                           std::is_same_v<T, DecisionPointFired> ||
+                           std::is_same_v<T, PlanTaskOverdue>)
+          return {"plan:" + std::to_string(b.id)};
+        else if constexpr (std::is_same_v<T, SitRepDrafted>)
+          return {"sitrep:" + std::to_string(b.report.id)};
+        else if constexpr (std::is_same_v<T, SitRepApproved>)
+          return {"sitrep:" + std::to_string(b.id)};
+        else if constexpr (std::is_same_v<T, RecordsRead>)
           return b.records;
         else if constexpr (std::is_same_v<T, SignInAttempted>)
           return {"user:" + b.user};

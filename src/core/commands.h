@@ -100,12 +100,15 @@ struct RecordSignIn {
   std::string outcome;
   std::string address;
 };
-// Records what a reader was shown (audit of confidential and secret reads).
+// Records what a reader was shown (audit of confidential and secret reads; of operation plans
+// and situation reports above public).
 struct RecordAccess {
   std::vector<IncidentId> incidents;
   std::string via;
   std::vector<uint64_t> messages;
   std::vector<UnitId> units;
+  std::vector<uint64_t> plans;
+  std::vector<uint64_t> sitreps;
 };
 
 // Alarms (and calls) after correlation (src/alarms decides; decide() checks and records). Each

@@ -382,7 +382,8 @@ StatusOr<Decision> On(const ShareIncident& c, const World& world, const CommandC
 
 // One RecordsRead per owning agency, at the highest classification read from it.
 StatusOr<Decision> On(const RecordAccess& c, const World& world, const CommandContext&) {
-  if (c.incidents.empty() && c.messages.empty() && c.units.empty())
+  if (c.incidents.empty() && c.messages.empty() && c.units.empty() && c.plans.empty() &&
+      c.sitreps.empty())
     return InvalidArgument("names no record", "incidents");
   if (c.incidents.size() > Limits::kMaxRecordsPerAccess)
     return InvalidArgument("at most " + std::to_string(Limits::kMaxRecordsPerAccess) + " records",
@@ -390,6 +391,9 @@ StatusOr<Decision> On(const RecordAccess& c, const World& world, const CommandCo
   if (c.messages.size() + c.units.size() > Limits::kMaxRecordsPerAccess)
     return InvalidArgument("at most " + std::to_string(Limits::kMaxRecordsPerAccess) + " records",
                            "messages");
+  if (c.plans.size() + c.sitreps.size() > Limits::kMaxRecordsPerAccess)
+    return InvalidArgument("at most " + std::to_string(Limits::kMaxRecordsPerAccess) + " records",
+                           "plans");
   Decision d;
   std::map<std::string, size_t> event_of_agency;
   auto add = [&](const std::string& agency, Classification label, std::string record) {
@@ -413,6 +417,16 @@ StatusOr<Decision> On(const RecordAccess& c, const World& world, const CommandCo
     const Unit* u = world.FindUnit(id);
     if (!u) return NotFound("no unit " + std::to_string(id.value), "units");
     add(u->agency, u->classification, "unit:" + std::to_string(id.value));
+  }
+  for (uint64_t id : c.plans) {
+    const OperationPlan* p = world.FindPlan(id);
+    if (!p) return NotFound("no plan " + std::to_string(id), "plans");
+    add(p->agency, p->classification, "plan:" + std::to_string(id));
+  }
+  for (uint64_t id : c.sitreps) {
+    const SitRep* r = world.FindSitRep(id);
+    if (!r) return NotFound("no situation report " + std::to_string(id), "sitreps");
+    add(r->agency, r->classification, "sitrep:" + std::to_string(id));
   }
   return d;
 }

@@ -1,5 +1,6 @@
 #include "plan/activation.h"
 
+#include <cmath>
 #include <map>
 
 #include "plan/views.h"
@@ -137,6 +138,71 @@ void TaskIncident(const OperationPlan& p, const PlanTask& t, const World& w, Tim
 std::string PostingZone(const OperationPlan& p, const std::string& sector,
                         const std::string& phase) {
   return "plan " + std::to_string(p.id) + " sector " + sector + " (" + phase + ")";
+}
+
+nlohmann::json PlanCoverageJson(const OperationPlan& p, const World& w,
+                                const std::function<bool(const Unit&)>& unit_visible) {
+  using nlohmann::json;
+  json zones = json::array();
+  if (p.status != "active") return zones;
+  auto point = [](const LatLon& x) { return json{{"lat", x.lat}, {"lon", x.lon}}; };
+  auto share = [](size_t met, size_t all) {
+    return all ? std::round(1000.0 * met / all) / 1000 : 1.0;
+  };
+  for (const auto& [ph, trigger] : DuePhases(p)) {
+    std::map<std::string, std::vector<const PlanPosting*>> by_sector;
+    for (const PlanPosting& x : p.postings)
+      if (x.phase == ph->id) by_sector[x.sector].push_back(&x);
+    for (const auto& [sector, postings] : by_sector) {
+      const PlanSector* s = SectorOf(p, sector);
+      size_t met = 0;
+      std::map<std::string, std::pair<size_t, size_t>> agencies;  // met, all
+      json moves = json::array();
+      for (const PlanPosting* x : postings) {
+        std::string why = PostingProblem(p, *x, w);
+        ++agencies[x->agency].second;
+        if (why.empty()) {
+          ++met, ++agencies[x->agency].first;
+          continue;
+        }
+        const Unit* u = w.FindUnitByCallsign(x->agency, x->unit);
+        bool seen = u && u->position && (!unit_visible || unit_visible(*u));
+        moves.push_back({{"unit", u ? json(u->id.value) : json()},
+                         {"callsign", x->unit},
+                         {"agency", x->agency},
+                         {"from", seen ? point(*u->position) : json()},
+                         {"to", point(x->post)},
+                         {"why", why},
+                         {"points_gained", 0}});
+      }
+      for (json& m : moves) m["zone_fraction_after"] = share(met + 1, postings.size());
+      json by_agency = json::object();
+      for (const auto& [agency, counts] : agencies)
+        by_agency[agency] = share(counts.first, counts.second);
+      json ring = json::array();
+      if (s && !s->polygon.empty()) {  // a closed GeoJSON ring: the first position again
+        for (const LatLon& v : s->polygon) ring.push_back({v.lon, v.lat});
+        if (ring.front() != ring.back()) ring.push_back(ring.front());
+      }
+      zones.push_back({{"zone", PostingZone(p, sector, ph->id)},
+                       {"name", (s ? s->name : sector) + " (" + ph->name + ")"},
+                       {"capability", "plan posting"},
+                       {"minutes", 0},
+                       {"target", 1},
+                       {"points", postings.size()},
+                       {"covered", met},
+                       {"fraction", share(met, postings.size())},
+                       {"below_target", met < postings.size()},
+                       {"by_agency", std::move(by_agency)},
+                       {"plan", p.id},
+                       {"plan_name", p.name},
+                       {"sector", sector},
+                       {"phase", ph->id},
+                       {"polygon", std::move(ring)},
+                       {"move_ups", std::move(moves)}});
+    }
+  }
+  return zones;
 }
 
 void ActivationActions(const OperationPlan& p, const World& w, Time now,

@@ -20,6 +20,8 @@
 // Pure (no I/O): any thread, under the engine's read lock.
 #pragma once
 
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,17 @@ struct PlanAction {
 // What activation still has to do for `plan` (active) at `now`, given what `world` records.
 void ActivationActions(const OperationPlan& plan, const World& world, Time now,
                        std::vector<PlanAction>& out);
+
+// The postings of an active plan's due phases (those running; before any started, the first
+// one) as GET /api/v1/coverage shows them beside dispatch's zones: one zone per sector and
+// phase, {"zone": PostingZone, "name", "capability": "plan posting", "minutes": 0, "target":
+// 1, "points" (postings), "covered" (met), "fraction", "below_target", "by_agency", "plan",
+// "plan_name", "sector", "phase", "polygon" (a closed ring of [lon, lat]), "move_ups": one per
+// posting not met {"unit", "callsign", "agency", "from" (null unless `unit_visible`), "to", "why",
+// "points_gained": 0, "zone_fraction_after"}}. Empty for a plan that is not active.
+// `unit_visible` says which units' positions the reader may see (null: all).
+nlohmann::json PlanCoverageJson(const OperationPlan& plan, const World& world,
+                                const std::function<bool(const Unit&)>& unit_visible = {});
 
 // The zone name of a sector's postings in a phase, as the move-ups carry it.
 std::string PostingZone(const OperationPlan& plan, const std::string& sector,

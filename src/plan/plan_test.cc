@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/commands.h"
+#include "plan/activation.h"
 #include "plan/plan_document.h"
 #include "plan/sitrep.h"
 #include "plan/views.h"
@@ -241,6 +242,56 @@ TEST_F(PlanTest, ProgressNamesPostingsNotMet) {
   ASSERT_EQ(g.gaps.size(), 1u);
   EXPECT_EQ(g.gaps[0].unit, "KM09");
   EXPECT_EQ(g.blocked, (std::vector<std::string>{"F1", "P2", "M2", "P3", "F4"}));
+}
+
+TEST_F(PlanTest, CoverageShowsTheDuePhasesPostingsNotMetAsMoveUps) {
+  uint64_t id = DefineExample();
+  ApproveAll(id);
+  EXPECT_TRUE(PlanCoverageJson(Plan(id), world).empty());  // not active yet
+  MustRun(ChangePlanStatus{id, "active", ""});
+  // Before any phase started: the first phase's postings, one zone per sector.
+  nlohmann::json zones = PlanCoverageJson(Plan(id), world);
+  ASSERT_EQ(zones.size(), 2u);
+  EXPECT_EQ(zones[0]["zone"], PostingZone(Plan(id), "A", "arrival"));
+  EXPECT_EQ(zones[0]["phase"], "arrival");
+  EXPECT_EQ(zones[0]["plan"], id);
+  EXPECT_EQ(zones[0]["move_ups"].size(), 1u);
+  EXPECT_EQ(zones[0]["move_ups"][0]["callsign"], "E16");
+  EXPECT_TRUE(zones[0]["move_ups"][0]["from"].is_object());
+  EXPECT_EQ(zones[0]["polygon"].size(), 5u);
+  // A reader who may not see the unit gets the move-up without its position.
+  nlohmann::json hidden = PlanCoverageJson(Plan(id), world, [](const Unit&) { return false; });
+  EXPECT_TRUE(hidden[0]["move_ups"][0]["from"].is_null());
+  // E16 at its post: met, no move-up, the zone at its target.
+  UnitId e16 = world.FindUnitByCallsign("sffd", "E16")->id;
+  MustRun(ReportPositions{{{e16, {37.8063, -122.4376}, ctx.now, 0, 0}}});
+  zones = PlanCoverageJson(Plan(id), world);
+  EXPECT_TRUE(zones[0]["move_ups"].empty());
+  EXPECT_EQ(zones[0]["fraction"], 1.0);
+  EXPECT_FALSE(zones[0]["below_target"]);
+  // The show running: its postings instead; closed: none.
+  MustRun(ChangePlanPhase{id, "arrival", "started"});
+  MustRun(ChangePlanPhase{id, "arrival", "ended"});
+  MustRun(ChangePlanPhase{id, "show", "started"});
+  zones = PlanCoverageJson(Plan(id), world);
+  ASSERT_FALSE(zones.empty());
+  for (const auto& z : zones) EXPECT_EQ(z["phase"], "show");
+  MustRun(ChangePlanStatus{id, "closed", ""});
+  EXPECT_TRUE(PlanCoverageJson(Plan(id), world).empty());
+}
+
+TEST_F(PlanTest, PlanAndReportReadsAreRecordedUnderTheirLabels) {
+  uint64_t id = DefineExample();
+  auto d = Run(RecordAccess{{}, "GET /api/v1/operations/{id}", {}, {}, {id}, {}}, "sfpd");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  const Event& read = log.back();
+  const auto* body = std::get_if<RecordsRead>(&read.body);
+  ASSERT_NE(body, nullptr);
+  EXPECT_EQ(body->records, (std::vector<std::string>{"plan:" + std::to_string(id)}));
+  EXPECT_EQ(read.meta.agency, "sffd");  // the plan's agency: its audit readers see it
+  EXPECT_EQ(read.meta.classification, Classification::kRestricted);
+  ExpectRefused(RecordAccess{{}, "x", {}, {}, {999}, {}}, "plans", "no plan 999");
+  ExpectRefused(RecordAccess{{}, "x", {}, {}, {}, {999}}, "sitreps", "no situation report 999");
 }
 
 TEST_F(PlanTest, TheMatrixHasPhasesAsColumnsAndAgenciesAsRows) {

@@ -298,15 +298,18 @@ namespace {
 std::vector<RecordAccess> AuditPages(RecordAccess access) {
   std::vector<RecordAccess> pages;
   auto room = [&]() -> RecordAccess& {
-    if (pages.empty() ||
-        pages.back().incidents.size() + pages.back().messages.size() + pages.back().units.size() >=
-            Limits::kMaxRecordsPerAccess)
+    const RecordAccess* last = pages.empty() ? nullptr : &pages.back();
+    if (!last || last->incidents.size() + last->messages.size() + last->units.size() +
+                         last->plans.size() + last->sitreps.size() >=
+                     Limits::kMaxRecordsPerAccess)
       pages.push_back({{}, access.via, {}, {}});
     return pages.back();
   };
   for (IncidentId id : access.incidents) room().incidents.push_back(id);
   for (uint64_t id : access.messages) room().messages.push_back(id);
   for (UnitId id : access.units) room().units.push_back(id);
+  for (uint64_t id : access.plans) room().plans.push_back(id);
+  for (uint64_t id : access.sitreps) room().sitreps.push_back(id);
   return pages;
 }
 
@@ -811,6 +814,13 @@ Api::Api(Engine& engine, auth::Auth& auth, const auth::Clock& clock, ApiOptions 
     core.metrics.push_back([lane = services.lane](std::string& out) { lane->RenderMetrics(out); });
   if (services.alarms)
     core.metrics.push_back([a = services.alarms](std::string& out) { a->RenderMetrics(out); });
+  core.metrics.push_back([p = core.printer.get()](std::string& out) {
+    RenderCounter(out, "ncc_pdf_prints_running", "PDF pages being printed by chromium now",
+                  static_cast<uint64_t>(p->running()), "gauge");
+    RenderCounter(out, "ncc_pdf_prints_refused_busy_total",
+                  "PDF pages refused (503) because as many prints as allowed were running",
+                  p->refused_busy());
+  });
 }
 
 Api::~Api() = default;

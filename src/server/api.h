@@ -63,6 +63,9 @@ struct ApiOptions {
   std::string cap_archive;  // where every imported alert is kept verbatim; empty: not kept
   // Signs the centre's public warnings (--cap-sign-key/--cap-sign-cert); null: unsigned.
   std::shared_ptr<const xmldsig::Signer> cap_signer;
+  // The chromium that prints the PDF pages (--chromium, PdfPrinter::Locate); empty: none, the
+  // .pdf routes answer 503.
+  std::string chromium;
 };
 
 // The services some rooms use; a missing one makes its routes answer 503 (they stay in the

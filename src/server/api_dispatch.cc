@@ -10,6 +10,7 @@
 
 #include "core/json_writer.h"
 #include "input/json_body.h"
+#include "plan/activation.h"
 #include "server/api_rooms.h"
 #include "visibility/access.h"
 #include "visibility/redact.h"
@@ -274,20 +275,35 @@ void DispatchRoutes::AnswerRoute(const HttpRequest& r, uint64_t id, Who who, Rep
 namespace ncc {
 
 void DispatchRoutes::CoverageRoute(const HttpRequest&, Who who, Reply reply) {
-  if (!dispatch_) return reply(NoDispatch());
   // Coverage summarises where units are: the same right as reading units.
   if (Status s = auth::Authorize(who, auth::Action::kUnitRead, nullptr); !s.ok())
     return reply(ErrorResponse(s));
+  auto visible = [&who](const Unit& u) {
+    return auth::CanSee(who, LabelOf(u), auth::Action::kUnitRead);
+  };
   // The confidential and secret units coverage counted are read through it: audited like
-  // GET /units/{id} before the answer.
+  // GET /units/{id} before the answer; so are the plans above public whose postings it shows.
   std::set<uint64_t> read;
-  json coverage = dispatch_->Coverage([&](const Unit& u) {
-    bool visible = auth::CanSee(who, LabelOf(u), auth::Action::kUnitRead);
-    if (visible && u.classification >= Classification::kConfidential) read.insert(u.id.value);
-    return visible;
-  });
+  json coverage = dispatch_ ? dispatch_->Coverage([&](const Unit& u) {
+    bool seen = visible(u);
+    if (seen && u.classification >= Classification::kConfidential) read.insert(u.id.value);
+    return seen;
+  })
+                            : json{{"zones", json::array()}, {"travel", "none"}};
   RecordAccess audited{{}, "GET /api/v1/coverage", {}, {}};
   for (uint64_t id : read) audited.units.push_back(UnitId(id));
+  // The active plans' postings not met, as move-ups, for the readers of each plan (with or
+  // without dispatch: they are the plan's, not a measurement of dispatch's).
+  engine_.Read([&](const World& w) {
+    for (const OperationPlan& p : w.plans()) {
+      if (p.status != "active" || !auth::CanSee(who, LabelOf(p), auth::Action::kPlanRead)) continue;
+      json zones = plan::PlanCoverageJson(p, w, visible);
+      if (zones.empty()) continue;
+      for (json& z : zones) coverage["zones"].push_back(std::move(z));
+      if (p.classification > Classification::kPublic) audited.plans.push_back(p.id);
+    }
+  });
+  if (!dispatch_ && coverage["zones"].empty()) return reply(NoDispatch());
   ReplyAfterAudit(std::move(audited), who, std::move(reply), JsonResponse(200, coverage));
 }
 

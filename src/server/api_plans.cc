@@ -40,7 +40,34 @@ json Summary(const OperationPlan& p, const World& w, Time now) {
           {"seq", p.seq.value}};
 }
 
+// Reads of plans above public are audited ("plan:ID" in the audit trail), as confidential
+// incidents are.
+bool Audited(const OperationPlan& p) {
+  return p.classification > Classification::kPublic;
+}
+
 }  // namespace
+
+void ReplyPdf(ApiCore& core, std::string html, std::string filename, RecordAccess access,
+              const auth::Principal& who, Reply reply) {
+  const bool retry = core.printer->available();
+  core.printer->Print(
+      std::move(html), [&core, filename = std::move(filename), access = std::move(access), who,
+                        retry, reply = std::move(reply)](StatusOr<std::string> pdf) mutable {
+        if (!pdf.ok()) {
+          HttpResponse refused = ErrorResponse(pdf.status());
+          if (retry && pdf.status().code() == StatusCode::kUnavailable)
+            refused.headers.push_back({"Retry-After", "2"});
+          return reply(std::move(refused));
+        }
+        HttpResponse r;
+        r.body = std::move(*pdf);
+        r.content_type = "application/pdf";
+        r.headers.push_back({"Content-Disposition", "inline; filename=\"" + filename + "\""});
+        if (access.plans.empty() && access.sitreps.empty()) return reply(std::move(r));
+        core.ReplyAfterAudit(std::move(access), who, std::move(reply), std::move(r));
+      });
+}
 
 HttpResponse HtmlPage(std::string html) {
   HttpResponse r;
@@ -61,7 +88,8 @@ void PlanRoutes::AddRoutes(Router& router) {
                 DefineRoute(c.request(), 0, c.who(), std::move(reply));
               },
               true});
-  for (const char* suffix : {"", "/document", "/matrix", "/matrix.html", "/forms.html"})
+  for (const char* suffix :
+       {"", "/document", "/matrix", "/matrix.html", "/forms.html", "/matrix.pdf", "/forms.pdf"})
     router.Add({"GET", std::string("/api/v1/operations/{id}") + suffix, Action::kPlanRead,
                 Gate::kSignedIn, BodyType::kNone,
                 [this, id, view = std::string(suffix)](const RouteCall& c, Reply reply) {
@@ -168,32 +196,49 @@ void PlanRoutes::CopyTemplate(const HttpRequest& r, const json& body, Who who, R
 void PlanRoutes::ListRoute(const HttpRequest& r, Who who, Reply reply) {
   auto status = r.query.find("status");
   const Time now = clock_.Now();
+  RecordAccess audited{{}, "GET /api/v1/operations", {}, {}};
   json items = engine_.Read([&](const World& w) {
     json out = json::array();
     for (const OperationPlan& p : w.plans()) {
       if (!auth::CanSee(who, LabelOf(p), Action::kPlanRead)) continue;
       if (status != r.query.end() && status->second != p.status) continue;
       out.push_back(Summary(p, w, now));
+      if (Audited(p)) audited.plans.push_back(p.id);
     }
     return out;
   });
-  reply(JsonResponse(200, {{"items", std::move(items)}}));
+  ReplyAfterAudit(std::move(audited), who, std::move(reply),
+                  JsonResponse(200, {{"items", std::move(items)}}));
 }
 
 void PlanRoutes::ShowRoute(uint64_t id, Who who, Reply reply, std::string_view view) {
   const Time now = clock_.Now();
+  bool audit = false;
+  std::string pdf_html;  // the page to print, for the .pdf views
   auto answer = engine_.Read([&](const World& w) -> std::optional<HttpResponse> {
     const OperationPlan* p = w.FindPlan(id);
     if (!p || !auth::CanSee(who, LabelOf(*p), Action::kPlanRead)) return std::nullopt;
+    audit = Audited(*p);
     if (view == "/document") return JsonResponse(200, plan::PlanDocument(*p));
     if (view == "/matrix") return JsonResponse(200, plan::MatrixJson(*p, now));
     if (view == "/matrix.html") return HtmlPage(plan::MatrixHtml(*p, w, now));
     if (view == "/forms.html") return HtmlPage(plan::FormsHtml(*p, w, now));
+    if (view == "/matrix.pdf") pdf_html = plan::MatrixHtml(*p, w, now);
+    if (view == "/forms.pdf") pdf_html = plan::FormsHtml(*p, w, now);
+    if (!pdf_html.empty()) return HttpResponse{};
     return JsonResponse(200, {{"plan", plan::PlanJson(*p)},
                               {"progress", plan::ProgressJson(plan::MeasureProgress(*p, w, now))}});
   });
   if (!answer) return reply(ErrorResponse(NotFound("no plan " + std::to_string(id), "id")));
-  reply(std::move(*answer));
+  RecordAccess audited{{}, "GET /api/v1/operations/{id}" + std::string(view), {}, {}};
+  if (audit) audited.plans.push_back(id);
+  if (!pdf_html.empty()) {
+    std::string name = "plan-" + std::to_string(id) + "-" +
+                       std::string(view.substr(1, view.find('.') - 1)) + ".pdf";
+    return ReplyPdf(core_, std::move(pdf_html), std::move(name), std::move(audited), who,
+                    std::move(reply));
+  }
+  ReplyAfterAudit(std::move(audited), who, std::move(reply), std::move(*answer));
 }
 
 void PlanRoutes::ApproveRoute(const HttpRequest& r, uint64_t id, Who who, Reply reply) {

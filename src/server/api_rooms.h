@@ -18,6 +18,7 @@
 #include "picture/past_worlds.h"
 #include "picture/picture_json.h"
 #include "server/api.h"
+#include "server/pdf_printer.h"
 #include "server/router.h"
 
 namespace ncc {
@@ -29,7 +30,9 @@ class ApiCore {
   using Outcome = std::function<HttpResponse(const CommandOutcome&)>;
 
   ApiCore(Engine& e, auth::Auth& a, const auth::Clock& c, ApiOptions o, auth::RateLimit rate)
-      : engine(e), auth(a), clock(c), limiter(c, rate), options(std::move(o)) {}
+      : engine(e), auth(a), clock(c), limiter(c, rate), options(std::move(o)) {
+    printer = std::make_unique<PdfPrinter>(PdfPrinter::Options{options.chromium});
+  }
 
   StatusOr<auth::Principal> Identify(const HttpRequest& request, bool url_token_allowed) const;
   StatusOr<auth::Principal> Authenticate(const HttpRequest& request, HttpResponse* denied,
@@ -52,6 +55,9 @@ class ApiCore {
   const ApiOptions options;
   std::vector<std::function<void(std::string&)>> metrics;  // extra lines for GET /metrics
   std::atomic<uint64_t> requests{0}, client_errors{0}, denials{0}, refused_sign_ins{0};
+  // The PDF pages (pdf_printer.h). Declared last: destroyed first, while what its threads'
+  // replies use still stands.
+  std::unique_ptr<PdfPrinter> printer;
 };
 
 // Base of every room: the shared core under the names the handlers use.
@@ -102,6 +108,12 @@ StatusOr<LatLon> ParsePointParam(const std::map<std::string, std::string>& query
 // A self-contained page (api_plans.cc): no script runs in it, nothing is fetched from
 // elsewhere (Content-Security-Policy default-src 'none', inline style only).
 HttpResponse HtmlPage(std::string html);
+
+// Prints `html` to a PDF with core.printer and answers it (application/pdf, inline as
+// `filename`) once the reads in `access` are audited (api_plans.cc). 503 JSON without chromium
+// (naming what to install), when the printer is busy (with Retry-After) or timed out.
+void ReplyPdf(ApiCore& core, std::string html, std::string filename, RecordAccess access,
+              const auth::Principal& who, Reply reply);
 
 // Replaces a unit's checkpointed position with the lane's newest and adds suspect/stale
 // (api_monitoring.cc); nothing without a lane.
@@ -419,7 +431,7 @@ class SitRepRoutes final : public ApiRoom {
   Status Generate(Who who, SitRep& report, std::optional<Time> at);
   void DraftRoute(const HttpRequest& r, uint64_t id, Who who, Reply reply);
   void ListRoute(Who who, Reply reply);
-  void ShowRoute(uint64_t id, Who who, Reply reply, bool html);
+  void ShowRoute(uint64_t id, Who who, Reply reply, std::string_view view);
   void ApproveRoute(const HttpRequest& r, uint64_t id, Who who, Reply reply);
   picture::PastWorlds* past_;
 };

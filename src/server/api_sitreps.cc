@@ -38,6 +38,11 @@ plan::SitRepFilter FilterFor(const auth::Principal& who, const SitRep& r) {
           [fits](const OperationPlan& p) { return fits(LabelOf(p), Action::kPlanRead); }};
 }
 
+// Reads of reports above public are audited ("sitrep:ID"), as confidential incidents are.
+bool Audited(const SitRep& r) {
+  return r.classification > Classification::kPublic;
+}
+
 json Summary(const SitRep& r) {
   return {{"id", r.id},
           {"title", r.title},
@@ -64,11 +69,11 @@ void SitRepRoutes::AddRoutes(Router& router) {
                 DraftRoute(c.request(), 0, c.who(), std::move(reply));
               },
               true});
-  for (const char* suffix : {"", "/report.html"})
+  for (const char* suffix : {"", "/report.html", "/report.pdf"})
     router.Add({"GET", std::string("/api/v1/sitreps/{id}") + suffix, Action::kSitRepRead,
                 Gate::kSignedIn, BodyType::kNone,
-                [this, html = *suffix != '\0'](const RouteCall& c, Reply reply) {
-                  ShowRoute(c.Id(), c.who(), std::move(reply), html);
+                [this, view = std::string(suffix)](const RouteCall& c, Reply reply) {
+                  ShowRoute(c.Id(), c.who(), std::move(reply), view);
                 }});
   router.Add({"POST", "/api/v1/sitreps/{id}/revision", Action::kSitRepWrite, Gate::kSignedIn,
               BodyType::kJson,
@@ -156,24 +161,42 @@ void SitRepRoutes::DraftRoute(const HttpRequest& r, uint64_t id, Who who, Reply 
 }
 
 void SitRepRoutes::ListRoute(Who who, Reply reply) {
+  RecordAccess audited{{}, "GET /api/v1/sitreps", {}, {}};
   json items = engine_.Read([&](const World& w) {
     json out = json::array();
-    for (const SitRep& s : w.sitreps())
-      if (auth::CanSee(who, LabelOf(s), Action::kSitRepRead)) out.push_back(Summary(s));
+    for (const SitRep& s : w.sitreps()) {
+      if (!auth::CanSee(who, LabelOf(s), Action::kSitRepRead)) continue;
+      out.push_back(Summary(s));
+      if (Audited(s)) audited.sitreps.push_back(s.id);
+    }
     return out;
   });
-  reply(JsonResponse(200, {{"items", std::move(items)}}));
+  ReplyAfterAudit(std::move(audited), who, std::move(reply),
+                  JsonResponse(200, {{"items", std::move(items)}}));
 }
 
-void SitRepRoutes::ShowRoute(uint64_t id, Who who, Reply reply, bool html) {
+void SitRepRoutes::ShowRoute(uint64_t id, Who who, Reply reply, std::string_view view) {
+  bool audit = false;
+  std::string pdf_html;
   auto answer = engine_.Read([&](const World& w) -> std::optional<HttpResponse> {
     const SitRep* s = w.FindSitRep(id);
     if (!s || !auth::CanSee(who, LabelOf(*s), Action::kSitRepRead)) return std::nullopt;
-    return html ? HtmlPage(plan::SitRepHtml(*s, w)) : JsonResponse(200, plan::SitRepJson(*s));
+    audit = Audited(*s);
+    if (view == "/report.pdf") {
+      pdf_html = plan::SitRepHtml(*s, w);
+      return HttpResponse{};
+    }
+    return view == "/report.html" ? HtmlPage(plan::SitRepHtml(*s, w))
+                                  : JsonResponse(200, plan::SitRepJson(*s));
   });
   if (!answer)
     return reply(ErrorResponse(NotFound("no situation report " + std::to_string(id), "id")));
-  reply(std::move(*answer));
+  RecordAccess audited{{}, "GET /api/v1/sitreps/{id}" + std::string(view), {}, {}};
+  if (audit) audited.sitreps.push_back(id);
+  if (!pdf_html.empty())
+    return ReplyPdf(core_, std::move(pdf_html), "sitrep-" + std::to_string(id) + ".pdf",
+                    std::move(audited), who, std::move(reply));
+  ReplyAfterAudit(std::move(audited), who, std::move(reply), std::move(*answer));
 }
 
 void SitRepRoutes::ApproveRoute(const HttpRequest& r, uint64_t id, Who who, Reply reply) {

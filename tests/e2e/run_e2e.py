@@ -138,6 +138,9 @@ def main():
     s.add_user("chief", "civil_defence", [f"{a}:supervisor" for a in every], "secret")
     s.add_user("cd", "civil_defence", ["dispatcher"], "restricted")
     s.add_user("pol", "police", ["call_taker"], "restricted")
+    # The partners' supervisors approve the operation plan of the console suite for their agency.
+    s.add_user("ambsup", "ambulance", ["supervisor"], "secret")
+    s.add_user("polsup", "police", ["supervisor"], "secret")
     if args.suite == "console":
         with open(os.path.join(s.data_dir, "zones.geojson"), "w") as f:
             json.dump(ZONES, f)

@@ -3,10 +3,14 @@ Green defined, approved by a supervisor of each of its three agencies, activated
 who may see and do what; a decision point fired by a real alarm in its sector exactly once,
 also across kill -9; the synchronization matrix and ICS forms as pages; bad documents refused
 naming the field; activation making the plan live (postings as move-ups, a task's incident and
-assignment) exactly once across kill -9. NCC_PLAN_PAGES=DIR keeps the pages."""
+assignment) exactly once across kill -9; the PDF pages printed by the server's chromium under the
+same permission; plan and report reads in the audit trail; an active plan's postings as move-ups
+in GET /api/v1/coverage for its readers only. NCC_PLAN_PAGES=DIR keeps the pages."""
+import binascii
 import copy
 import json
 import os
+import re
 import subprocess
 import time
 import unittest
@@ -18,6 +22,8 @@ EXAMPLE = os.path.join(REPO, "config", "operations", "fleet-week-marina-green.js
 MARINA_GREEN = {"lat": 37.8066, "lon": -122.4376}  # inside sector A
 FORT_MASON = {"lat": 37.8060, "lon": -122.4300}  # inside sector B
 WEST_LAWN = {"lat": 37.8055, "lon": -122.4420}  # inside sector A, 400 m from MARINA_GREEN
+CHROMIUM = os.environ.get("NCC_CHROMIUM", "/usr/bin/chromium")
+HAVE_CHROMIUM = os.path.exists(CHROMIUM)
 
 USERS = {  # name: (agency, roles)
     "lead": ("sffd", ["supervisor"]),
@@ -27,6 +33,7 @@ USERS = {  # name: (agency, roles)
     "pd-sup": ("sfpd", ["supervisor"]),
     "pd-dispatch": ("sfpd", ["dispatcher"]),
     "outsider": ("coast_guard", ["supervisor"]),
+    "KM09": ("ems_private", ["field_unit"]),  # the ambulance's crew reports its own position
 }
 
 
@@ -35,10 +42,41 @@ def example():
         return json.load(f)
 
 
+def iso(seconds_from_now):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + seconds_from_now))
+
+
+def running_now():
+    """The example moved to now: arrival running (started an hour ago), the show and dispersal
+    to come."""
+    plan = example()
+    plan["start"], plan["end"] = iso(-3600), iso(5 * 3600)
+    times = [(-3600, 3600), (3600, 3 * 3600), (3 * 3600, 5 * 3600)]
+    for phase, (start, end) in zip(plan["phases"], times):
+        phase["start"], phase["end"] = iso(start), iso(end)
+    for task in plan["tasks"]:
+        task.pop("start", None)
+        task.pop("deadline", None)
+    return plan
+
+
+def pdf_title(data):
+    """The /Title of a PDF's information dictionary (chromium writes the page's <title>), as a
+    literal string or UTF-16BE hex."""
+    m = re.search(rb"/Title\s*\(((?:\\.|[^\\)])*)\)", data)
+    if m:
+        return re.sub(rb"\\(.)", rb"\1", m.group(1)).decode("latin-1")
+    m = re.search(rb"/Title\s*<([0-9A-Fa-f\s]+)>", data)
+    if m:
+        raw = binascii.unhexlify(re.sub(rb"\s", b"", m.group(1)))
+        return raw.decode("utf-16") if raw[:2] == b"\xfe\xff" else raw.decode("latin-1")
+    return ""
+
+
 class Plans(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.s = s = Server(NCC)
+        cls.s = s = Server(NCC, extra=["--chromium", CHROMIUM if HAVE_CHROMIUM else "none"])
         for name, (agency, roles) in USERS.items():
             s.add_user(name, agency, roles, "secret")
         done = subprocess.run([NCC, "apikey", "add", "--data", s.data_dir, "--agency", "sffd", "--lane", "alarms",
@@ -349,6 +387,128 @@ class Plans(unittest.TestCase):
         time.sleep(2.5)  # a few ticks of the watcher after the replay
         self.assertEqual({z: len(v) for z, v in self.plan_moves(pid).items()}, {z: 1 for z in want})
         self.assertEqual(len(self.task_incidents(pid, "M3")), 1)
+
+
+    def get_raw(self, who, path):
+        conn = self.s.connection()
+        try:
+            conn.request("GET", path, headers={"Authorization": "Bearer " + self.tokens[who]})
+            resp = conn.getresponse()
+            return resp.status, resp.getheader("Content-Type"), resp.read()
+        finally:
+            conn.close()
+
+    def audited(self, record):
+        """Who read `record` ("plan:3"): the readers of records_read events naming it."""
+        return [(e["actor"], e["data"]["via"]) for e in self.events_of("lead", "records_read")
+                if record in e["data"]["records"]]
+
+    def test_7_pdf_pages_printed_by_the_server_under_the_same_permission(self):
+        pid = self.ok("lead", "POST", "/api/v1/operations", example(), expect=201)["id"]
+        report = self.ok("lead", "POST", "/api/v1/sitreps", {"title": "Fleet Week PDF report", "plan": pid,
+                                                             "shared_with": ["sfpd"]}, expect=201)["id"]
+        pages = [(f"/api/v1/operations/{pid}/matrix.pdf", "Fleet Week air show, Marina Green", "pd-dispatch"),
+                 (f"/api/v1/operations/{pid}/forms.pdf", "Fleet Week air show, Marina Green", "ems-dispatch"),
+                 (f"/api/v1/sitreps/{report}/report.pdf", "Fleet Week PDF report", "pd-dispatch")]
+        for path, name, reader in pages:
+            with self.subTest(path=path):
+                # The outsider is told nothing exists, before anything is printed.
+                self.refused("outsider", "GET", path, None, 404, "id")
+                status, kind, data = self.get_raw(reader, path)
+                if not HAVE_CHROMIUM:
+                    self.assertEqual(status, 503, data[:300])
+                    self.assertIn(b"chromium", data)
+                    continue
+                self.assertEqual(status, 200, data[:300])
+                self.assertEqual(kind, "application/pdf")
+                self.assertTrue(data.startswith(b"%PDF-"), data[:16])
+                self.assertIn(name, pdf_title(data))
+                self.assertGreater(len(data), 3000)
+        self.refused("ems-dispatch", "GET", f"/api/v1/sitreps/{report}/report.pdf", None, 404, "id")
+
+    def test_8_without_chromium_the_pdf_is_a_clear_503(self):
+        s = Server(NCC, extra=["--chromium", "none"])
+        try:
+            s.add_user("chief", "sffd", ["supervisor"], "secret")
+            s.start()
+            chief = s.login("chief")
+            s.request("POST", "/api/v1/agencies", {"code": "sffd", "name": "SFFD", "kind": "fire"})
+            doc = {"name": "Pier 39 drill", "agency": "sffd", "agencies": [], "start": iso(3600),
+                   "end": iso(7200), "phases": [{"id": "drill", "name": "Drill"}]}
+            status, made = s.request("POST", "/api/v1/operations", doc, token=chief)
+            self.assertEqual(status, 201, made)
+            status, body = s.request("GET", f"/api/v1/operations/{made['id']}/matrix.pdf", token=chief)
+            self.assertEqual(status, 503, body)
+            self.assertIn("chromium", body["error"]["message"])
+            status, body = s.request("GET", "/api/v1/operations/999/matrix.pdf", token=chief)
+            self.assertEqual(status, 404, body)
+            # No coverage zones and no active plan: nothing to cover.
+            status, body = s.request("GET", "/api/v1/coverage", token=chief)
+            self.assertEqual((status, body["zones"]), (200, []), body)
+        finally:
+            s.cleanup()
+
+    def test_9_plan_and_report_reads_are_in_the_audit_trail(self):
+        pid = self.ok("lead", "POST", "/api/v1/operations", example(), expect=201)["id"]  # restricted
+        report = self.ok("lead", "POST", "/api/v1/sitreps", {"title": "Audited report", "shared_with": ["sfpd"]},
+                         expect=201)["id"]
+        self.ok("pd-dispatch", "GET", f"/api/v1/operations/{pid}")
+        self.ok("pd-dispatch", "GET", f"/api/v1/operations/{pid}/matrix")
+        self.ok("ems-dispatch", "GET", "/api/v1/operations")
+        self.ok("pd-dispatch", "GET", f"/api/v1/sitreps/{report}")
+        reads = self.audited(f"plan:{pid}")
+        self.assertIn(("pd-dispatch", "GET /api/v1/operations/{id}"), reads)
+        self.assertIn(("pd-dispatch", "GET /api/v1/operations/{id}/matrix"), reads)
+        self.assertIn(("ems-dispatch", "GET /api/v1/operations"), reads)
+        self.assertIn(("pd-dispatch", "GET /api/v1/sitreps/{id}"), self.audited(f"sitrep:{report}"))
+        # A refused read leaves no trail (nothing was shown).
+        self.refused("outsider", "GET", f"/api/v1/operations/{pid}", None, 404, "id")
+        self.assertNotIn("outsider", [who for who, _ in self.audited(f"plan:{pid}")])
+        # ncc audit who names the plan's changes and its reads.
+        done = subprocess.run([NCC, "audit", "who", "--data", self.s.data_dir, "--record", f"plan:{pid}"],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("plan_defined", done.stdout)
+        self.assertIn("records_read", done.stdout)
+        self.assertIn("pd-dispatch", done.stdout)
+
+    def test_10_an_active_plans_postings_are_move_ups_in_coverage_for_its_readers(self):
+        pid = self.ok("lead", "POST", "/api/v1/operations", running_now(), expect=201)["id"]
+        for who in ("lead", "ems-sup", "pd-sup"):
+            self.ok(who, "POST", f"/api/v1/operations/{pid}/approval", {"revision": 1})
+
+        def zones(who):
+            return {z["zone"]: z for z in self.ok(who, "GET", "/api/v1/coverage")["zones"] if z.get("plan") == pid}
+        self.assertEqual(zones("lead"), {})  # approved, not active: nothing to post yet
+        self.ok("lead", "POST", f"/api/v1/operations/{pid}/status", {"to": "active"})
+        self.assertTrue(self.wait_for(lambda: self.plan(pid)["phases"][0]["started"]), self.plan(pid)["phases"])
+        shown = zones("ems-dispatch")
+        self.assertEqual(set(shown), {f"plan {pid} sector A (arrival)", f"plan {pid} sector B (arrival)"})
+        b = shown[f"plan {pid} sector B (arrival)"]
+        self.assertEqual((b["sector"], b["phase"], b["capability"], b["target"]), ("B", "arrival", "plan posting", 1))
+        km09 = [m for m in b["move_ups"] if m["callsign"] == "KM09"]
+        self.assertEqual(len(km09), 1, b)
+        self.assertTrue(b["below_target"])
+        self.assertIsNotNone(km09[0]["from"])  # the ambulance dispatcher sees its unit
+        self.assertEqual(km09[0]["to"], {"lat": 37.8051597, "lon": -122.4320695})
+        self.assertGreaterEqual(len(b["polygon"]), 4)
+        # A participant sees the plan's move-ups, but not the positions of units it may not read.
+        theirs = zones("pd-dispatch")[f"plan {pid} sector B (arrival)"]
+        self.assertIsNone([m for m in theirs["move_ups"] if m["callsign"] == "KM09"][0]["from"])
+        # An agency outside the plan sees none of them.
+        self.assertEqual(zones("outsider"), {})
+        self.assertIn(("ems-dispatch", "GET /api/v1/coverage"), self.audited(f"plan:{pid}"))
+        # Once the unit stands at its post, the posting is met: no move-up for it.
+        km = [u for u in self.ok("ems-dispatch", "GET", "/api/v1/units")["items"] if u["callsign"] == "KM09"][0]
+        if km["status"] == "available" and not km.get("incident"):
+            status, body = self.call("KM09", "POST", "/api/v1/positions", {"fixes": [
+                {"unit": km["id"], "lat": 37.8051597, "lon": -122.4320695, "time": now_ms()}]})
+            self.assertEqual(status, 202, body)
+            self.assertTrue(self.wait_for(lambda: not [
+                m for m in zones("ems-dispatch")[f"plan {pid} sector B (arrival)"]["move_ups"]
+                if m["callsign"] == "KM09"]))
+        self.ok("lead", "POST", f"/api/v1/operations/{pid}/status", {"to": "closed"})
+        self.assertEqual(zones("ems-dispatch"), {})
 
 
 if __name__ == "__main__":

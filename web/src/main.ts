@@ -13,6 +13,7 @@ import { mountCommandLine, HELP } from "./cmd";
 import { mountTimeBar, mountPastBanner, past, backToLive, showPastIncident } from "./timetravel";
 import { loadPlans } from "./plans";
 import { setWarningContext, mountWarnings, loadWarnings } from "./warnings";
+import { setOperationsContext, mountOperations, loadOperations, onOperationsEvent, toggleOperations } from "./operations";
 
 const app = $("#app");
 let stream: Stream | null = null;
@@ -118,12 +119,14 @@ async function start(): Promise<void> {
   ctx.select = select;
   ctx.selectUnit = selectUnit;
   setWarningContext(cop, who, toast);
+  setOperationsContext(who, cop, toast);
   ctx.coverage = (zones) => cop?.setCoverage(zones);
   const [agencyCodes] = await Promise.all([loadAgencies(), loadPlans()]);
   fillAgencies([...new Set([...agencyCodes, ...[...state.units.values()].map((u) => u.agency)])].sort());
   renderAll();
   if (!detached || detached === "map")
-    void cop.mount($("#map")).then(() => { buildLayerToggles(); void loadWarnings(); }).catch((e) => toast("map: " + e.message, true));
+    void cop.mount($("#map")).then(() => { buildLayerToggles(); void loadWarnings(); if (document.body.classList.contains("ops")) void loadOperations(); }).catch((e) => toast("map: " + e.message, true));
+  if (detached === "operations" || document.body.classList.contains("ops")) void loadOperations();
   void loadRequests();
   void loadWarnings();
   void loadZones();
@@ -164,6 +167,7 @@ onChange((ev) => {
     const d = ev.data ?? {};
     if (ev.type === "resource_requested" || ev.type === "resource_request_answered" || ev.type === "coverage_changed") void loadRequests();
     if (ev.type === "warning_issued") void loadWarnings();
+    onOperationsEvent(ev.type);
     for (const k of ["id", "incident"]) if (typeof d[k] === "number") touched.add(d[k]);
   }
   if (renderPending) return;
@@ -273,6 +277,10 @@ function layout(who: WhoAmI | null): HTMLElement {
   mountAlerts(alerts);
   mountWarnings(alerts.querySelector(".scroll") ?? alerts, who);
   alerts.querySelector(".panel-head")?.append(detachButton("alerts"));
+  const ops = h("section", { id: "ops-panel", class: "panel", "aria-label": t("Operations") });
+  mountOperations(ops);
+  ops.querySelector(".panel-head")?.append(detachButton("operations"));
+  const opsToggle = can(who, "plan.read") ? h("button", { id: "ops-toggle", "aria-pressed": "false", onclick: () => toggleOperations(), text: `${t("Operations")} (Alt+6)` }) : null;
   const roles = (who?.roles ?? []).join(", ");
   const newCall = can(who, "incident.create") ? h("button", { id: "new-call", class: "primary", onclick: () => openIntake(), text: `${t("New call")} (F3)` }) : null;
   return h("div", { class: "shell" },
@@ -280,6 +288,7 @@ function layout(who: WhoAmI | null): HTMLElement {
       h("h1", { text: "ncc" }),
       h("span", { id: "live", class: "badge stale", role: "status", "aria-live": "polite", text: t("reconnecting") }),
       newCall,
+      opsToggle,
       h("span", { class: "spacer" }),
       h("span", { id: "whoami", class: "who", text: `${who?.user ?? ""} · ${roles} · ${who?.clearance ?? ""}` }),
       langSwitch(),
@@ -293,7 +302,7 @@ function layout(who: WhoAmI | null): HTMLElement {
       h("aside", { class: "side panel", tabindex: 0, "aria-label": t("Detail") },
         h("div", { id: "detail" }, h("p", { class: "muted", text: HELP })),
         h("div", { id: "intake-panel", hidden: true })),
-      board, alerts),
+      board, ops, alerts),
     h("div", { id: "toast", class: "toast", role: "status", "aria-live": "polite" }),
     h("footer", { class: "foot", text: agenciesOf(who).join(" · ") }));
 }
@@ -308,6 +317,7 @@ document.addEventListener("keydown", (e) => {
   else if (k === "F3") { e.preventDefault(); openIntake(); }
   else if (k === "F4") { e.preventDefault(); const id = currentIncident(); if (id) cmd.value = `D  ${id}`, cmd.focus(), cmd.setSelectionRange(2, 2); }
   else if (k === "Escape") { closeIntakeIfOpen(); cmd.focus(); }
+  else if (e.altKey && k === "6") { e.preventDefault(); if (can(ctx.who, "plan.read")) toggleOperations(true); }
   else if (e.altKey && /^[1-5]$/.test(k)) {
     e.preventDefault();
     const target = ["#queue tbody tr", "#map canvas", "#detail", "#board tbody tr", "#alerts-panel"][Number(k) - 1];

@@ -217,6 +217,7 @@ export function mountAlerts(root: HTMLElement): void {
 
 export async function loadRequests(): Promise<void> {
   try { requests = (await api<{ items: ResourceRequest[] }>("GET", "/api/v1/resource-requests")).items; } catch { requests = []; }
+  renderAlerts(); // the requests at once: coverage (road reach of every zone) can take seconds
   try { coverage = (await api<{ zones: ZoneCover[] }>("GET", "/api/v1/coverage")).zones ?? []; } catch { coverage = []; }
   ctx.coverage(coverage);
   renderAlerts();
