@@ -84,6 +84,7 @@ void RecordRoutes::PostMessageRoute(const HttpRequest& r, IncidentId id, Who who
     c.classification = *label;
   }
   c.to = std::move(to);
+  c.users = MentionedAccounts(auth_, c.text);
   // The message is never less classified than its incident (decide raises it): the author must
   // be cleared for that too, which Refuse checked above.
   Submit(r, std::move(c), who, std::move(reply), Created);

@@ -103,6 +103,14 @@ const ar: Record<string, string> = {
   "move": "انقل",
   "CAP alerts received": "تنبيهات CAP الواردة",
   "priority": "الأولوية",
+  "Channels": "القنوات",
+  "Incident": "الحادث",
+  "Operation": "العملية",
+  "Sector": "القطاع",
+  "delivered": "سُلّمت",
+  "read": "قُرئت",
+  "waiting for": "بانتظار",
+  "Message (@ to mention)": "رسالة (@ للإشارة)",
 };
 
 let lang: Lang = (localStorage.getItem("ncc_lang") as Lang) || "en";

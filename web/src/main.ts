@@ -13,6 +13,7 @@ import { mountCommandLine, HELP } from "./cmd";
 import { mountTimeBar, mountPastBanner, past, backToLive, showPastIncident } from "./timetravel";
 import { loadPlans } from "./plans";
 import { setWarningContext, mountWarnings, loadWarnings } from "./warnings";
+import { mountChannels, loadChannels, onChannelEvent } from "./channels";
 
 const app = $("#app");
 let stream: Stream | null = null;
@@ -126,6 +127,7 @@ async function start(): Promise<void> {
     void cop.mount($("#map")).then(() => { buildLayerToggles(); void loadWarnings(); }).catch((e) => toast("map: " + e.message, true));
   void loadRequests();
   void loadWarnings();
+  void loadChannels();
   void loadZones();
   startStream();
   if (!started) {
@@ -164,6 +166,7 @@ onChange((ev) => {
     const d = ev.data ?? {};
     if (ev.type === "resource_requested" || ev.type === "resource_request_answered" || ev.type === "coverage_changed") void loadRequests();
     if (ev.type === "warning_issued") void loadWarnings();
+    if (onChannelEvent(ev.type)) return;
     for (const k of ["id", "incident"]) if (typeof d[k] === "number") touched.add(d[k]);
   }
   if (renderPending) return;
@@ -272,6 +275,7 @@ function layout(who: WhoAmI | null): HTMLElement {
   const alerts = h("section", { id: "alerts-panel", class: "panel", "aria-label": t("Alerts") });
   mountAlerts(alerts);
   mountWarnings(alerts.querySelector(".scroll") ?? alerts, who);
+  mountChannels(alerts.querySelector(".scroll") ?? alerts, who, toast);
   alerts.querySelector(".panel-head")?.append(detachButton("alerts"));
   const roles = (who?.roles ?? []).join(", ");
   const newCall = can(who, "incident.create") ? h("button", { id: "new-call", class: "primary", onclick: () => openIntake(), text: `${t("New call")} (F3)` }) : null;

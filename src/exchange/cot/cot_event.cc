@@ -376,6 +376,18 @@ std::string Write(const CotEvent& e) {
     if (e.course) NumAttr(out, "course", *e.course);
     out += "/>";
   }
+  if (!e.chatroom.empty() || !e.chat_id.empty() || !e.chat_sender.empty()) {
+    out += "<__chat";
+    Attr(out, "chatroom", e.chatroom);
+    Attr(out, "id", e.chat_id);
+    Attr(out, "senderCallsign", e.chat_sender);
+    out += "/>";
+  }
+  for (const std::string& link : e.links) {
+    out += "<link";
+    Attr(out, "uid", link);
+    out += "/>";
+  }
   if (!e.remarks.empty()) {
     out += "<remarks>";
     out += Escape(e.remarks);
