@@ -12,6 +12,7 @@
 #include "input/json_body.h"
 #include "server/api_rooms.h"
 #include "visibility/access.h"
+#include "visibility/redact.h"
 
 namespace ncc {
 namespace {
@@ -65,7 +66,7 @@ std::optional<Classification> ReadLabel(FieldReader& f, Status& bad) {
   return parsed;
 }
 
-// The id of a query parameter, 0 when absent; InvalidArgument naming it otherwise.
+// A whole-number query parameter, `fallback` when absent; InvalidArgument naming it otherwise.
 StatusOr<int64_t> QueryInteger(const HttpRequest& r, const char* name, int64_t fallback,
                                int64_t max) {
   auto it = r.query.find(name);
@@ -250,7 +251,7 @@ void ChannelRoutes::PageRoute(const HttpRequest& r, uint64_t id, Who who, Reply 
         more = true;
         break;
       }
-      items.push_back(JsonWriter::ToJson(*m));
+      items.push_back(VisibleMessageJson(who, *m, w));
       if (m->classification >= Classification::kConfidential) audited.messages.push_back(mid);
     }
     json out = {{"items", std::move(items)}, {"more", more}};
