@@ -93,7 +93,6 @@ CotEvent ChatEvent(const Message& m, const std::string& channel_name, int64_t no
   e.stale_ms = now_ms + 24LL * 3600 * 1000;
   e.chatroom = e.chat_id = channel_name;
   e.chat_sender = m.author;
-  e.links = {"ncc-user-" + m.author};
   e.remarks = m.text;
   return e;
 }
