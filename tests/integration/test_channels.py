@@ -19,6 +19,7 @@ USERS = {  # name: (agency, roles, clearance)
     "E16": ("sffd", ["field_unit"], "restricted"),  # the engine's own account (its callsign)
     "pd-dispatch": ("sfpd", ["dispatcher"], "secret"),
     "ems-dispatch": ("ems_private", ["dispatcher"], "secret"),
+    "ems-sup": ("ems_private", ["supervisor"], "secret"),
     "outsider": ("coast_guard", ["supervisor"], "secret"),
 }
 
@@ -40,7 +41,7 @@ class Channels(unittest.TestCase):
             assert status in (200, 201), body
         for callsign, agency, kind, who in [("E16", "sffd", "engine", "lead"), ("T16", "sffd", "truck", "lead"),
                                             ("E02", "sffd", "engine", "lead"),
-                                            ("KM09", "ems_private", "ambulance", "lead")]:
+                                            ("KM09", "ems_private", "ambulance", "ems-sup")]:
             status, body = cls.call(who, "POST", "/api/v1/units", {
                 "callsign": callsign, "agency": agency, "kind": kind, "location": {"lat": 37.798, "lon": -122.436}})
             assert status == 201, body
