@@ -62,6 +62,10 @@ constexpr std::array<ActionRule, kActionCount> kRules = {{
     // so every operational role reads them (the CAP documents and their feed need no sign-in).
     {Action::kWarningIssue, "warning.issue", SU, false, Lane::kNone},
     {Action::kWarningRead, "warning.read", CT | DI | SU | LI | AN | FU, false, Lane::kNone},
+    // Channels (docs/plans.md "Channels"): read and posted in as the incident's messages are,
+    // by the agencies of the channel's subject (partners through the share).
+    {Action::kChannelRead, "channel.read", CT | DI | SU | LI | AN | FU, true, Lane::kNone},
+    {Action::kChannelPost, "channel.post", CT | DI | SU | LI | FU, true, Lane::kNone},
 }};
 
 // The array is indexed by Action; fail the build if a row is out of place.

@@ -56,8 +56,10 @@ enum class Action : uint8_t {
   kSitRepApprove,
   kWarningIssue,
   kWarningRead,
+  kChannelRead,
+  kChannelPost,
 };
-inline constexpr int kActionCount = 32;
+inline constexpr int kActionCount = 34;
 
 // Gateways and sensors authenticate with API keys that carry lanes instead of roles.
 enum class Lane : uint8_t { kNone, kPositions, kAlarms, kCot };

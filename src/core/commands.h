@@ -210,11 +210,46 @@ struct ReclassifyIncident {
 // A message on an incident. `to` empty: every agency working the incident (its owner and its
 // share list) besides the author's; otherwise a subset of those. `classification` below the
 // incident's is raised to it.
+// It is posted in the incident's channel (opened with it when it is the first).
 struct PostMessage {
   IncidentId incident;
   std::string text;
   Classification classification = Classification::kRestricted;
   std::vector<std::string> to;
+  std::vector<std::string> users;  // as PostChannelMessage::users
+  std::string via = "api";         // as PostChannelMessage::via
+};
+// Channels (core/channel.h, decide_channel.cc). Opens the channel of a subject: `kind` incident
+// (`incident`), operation (`plan`), sector (`plan`, `sector`) or agencies (`agencies`: two
+// codes, in any order). A channel already open is found, not opened again: no event, and
+// created_id is its id either way.
+struct OpenChannel {
+  std::string kind;
+  IncidentId incident;
+  uint64_t plan = 0;
+  std::string sector;
+  std::vector<std::string> agencies;
+};
+// A message in a channel; `to` and `classification` as in PostMessage, bounded by the
+// channel's agencies and label. Mentions "@name" in the text are resolved by decide: an agency
+// by its code, a unit by its callsign in one of the channel's agencies, a user when `users`
+// (the accounts the caller looked up: accounts are not the World's) holds the name; other
+// "@words" stay text.
+struct PostChannelMessage {
+  uint64_t channel = 0;
+  std::string text;
+  Classification classification = Classification::kRestricted;
+  std::vector<std::string> to;
+  std::vector<std::string> users;
+  std::string via = "api";  // api | cot
+};
+// The caller's cursor in a channel: `what` delivered (their client holds every message up to
+// `up_to`) or read (which also delivers). A cursor moves only forward: up to where it is
+// already is no change and no event, so a repeated acknowledgement is harmless.
+struct AckMessages {
+  uint64_t channel = 0;
+  std::string what;  // delivered | read
+  uint64_t up_to = 0;
 };
 // From the monitoring room: the zones an incident (alarm empty) or an alarm lies in.
 struct TagZones {
@@ -287,15 +322,17 @@ struct IssueWarning {
 // naming the field ("area.polygon[3]", "info[1].language").
 Status CheckWarningContent(const WarningContent& content);
 
-using Command = std::variant<
-    RegisterAgency, CreateIncident, ChangeIncidentStatus, AddIncidentNote, RegisterUnit,
-    ChangeUnitStatus, AssignUnit, ReportPositions, ShareIncident, RecordAccess, RecordSignIn,
-    RecordMonitoring, DefineZones, ReceiveAlarms, SplitIncident, SetWatchlistEntry,
-    RemoveWatchlistEntry, RecordRecommendation, AssignUnits, EscalateSla, RequestResources,
-    AnswerResourceRequest, ShareUnit, RecordCoverage, ReclassifyUnit, ReclassifyIncident,
-    PostMessage, TagZones, RegisterWebhook, RemoveWebhook, DefinePlan, ApprovePlan,
-    ChangePlanStatus, ChangePlanPhase, ChangePlanTask, CheckPlanTask, FireDecisionPoint,
-    EscalatePlanTask, DraftSitRep, ApproveSitRep, ChangeIncidentPriority, IssueWarning>;
+using Command =
+    std::variant<RegisterAgency, CreateIncident, ChangeIncidentStatus, AddIncidentNote,
+                 RegisterUnit, ChangeUnitStatus, AssignUnit, ReportPositions, ShareIncident,
+                 RecordAccess, RecordSignIn, RecordMonitoring, DefineZones, ReceiveAlarms,
+                 SplitIncident, SetWatchlistEntry, RemoveWatchlistEntry, RecordRecommendation,
+                 AssignUnits, EscalateSla, RequestResources, AnswerResourceRequest, ShareUnit,
+                 RecordCoverage, ReclassifyUnit, ReclassifyIncident, PostMessage, TagZones,
+                 RegisterWebhook, RemoveWebhook, DefinePlan, ApprovePlan, ChangePlanStatus,
+                 ChangePlanPhase, ChangePlanTask, CheckPlanTask, FireDecisionPoint,
+                 EscalatePlanTask, DraftSitRep, ApproveSitRep, ChangeIncidentPriority, IssueWarning,
+                 OpenChannel, PostChannelMessage, AckMessages>;
 
 // Plates are compared normalised: ASCII letters upper-cased; spaces, tabs, dashes, dots and
 // underscores dropped; other bytes (e.g. Arabic script) kept as they are.
@@ -339,6 +376,7 @@ struct Limits {
   static constexpr size_t kAlarmBatch = 1000;
   static constexpr size_t kPlate = 32;
   static constexpr size_t kMessage = 4000;
+  static constexpr size_t kMentions = 32;
   static constexpr size_t kZonesPerTag = 64;
   static constexpr int64_t kFixPastMs =
       7LL * 24 * 3600 * 1000;  // older fixes are history, not live

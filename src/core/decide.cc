@@ -698,42 +698,6 @@ StatusOr<Decision> On(const ReclassifyIncident& c, const World& world, const Com
   return d;
 }
 
-StatusOr<Decision> On(const PostMessage& c, const World& world, const CommandContext& ctx) {
-  auto found = OpenIncident(world, c.incident);
-  if (!found.ok()) return found.status();
-  const Incident& i = **found;
-  NCC_RETURN_IF_ERROR(CheckText(c.text, Limits::kMessage, "text", true));
-  if (IsTerminal(i.status))
-    return FailedPrecondition(
-        "incident is " + std::string(Name(i.status)) + "; messages are closed", "incident");
-  // Everyone working the incident, as the default audience and as the bound of `to`.
-  std::vector<std::string> working{i.agency};
-  working.insert(working.end(), i.shared_with.begin(), i.shared_with.end());
-  auto works = [&](const std::string& a) {
-    return std::find(working.begin(), working.end(), a) != working.end();
-  };
-  std::vector<std::string> to;
-  if (c.to.empty()) {
-    for (const std::string& a : working)
-      if (a != ctx.agency) to.push_back(a);
-  } else {
-    for (size_t k = 0; k < c.to.size(); ++k) {
-      const std::string field = "to[" + std::to_string(k) + "]";
-      if (!world.FindAgency(c.to[k])) return NotFound("no agency " + c.to[k], field);
-      if (!works(c.to[k]))
-        return FailedPrecondition(c.to[k] + " does not work this incident (share it first)", field);
-      if (c.to[k] != ctx.agency && std::find(to.begin(), to.end(), c.to[k]) == to.end())
-        to.push_back(c.to[k]);
-    }
-  }
-  Classification label = std::max(c.classification, i.classification);
-  Decision d;
-  d.created_id = world.NextMessageId();
-  d.events.push_back(
-      {MessagePosted{d.created_id, i.id, label, std::move(to), c.text}, ctx.agency, label});
-  return d;
-}
-
 StatusOr<Decision> On(const TagZones& c, const World& world, const CommandContext&) {
   const Incident* i = world.FindIncident(c.tag.incident);
   if (!i) return NotFound("no incident " + std::to_string(c.tag.incident.value), "incident");

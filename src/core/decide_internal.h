@@ -25,5 +25,9 @@ StatusOr<Decision> On(const EscalatePlanTask& c, const World& world, const Comma
 StatusOr<Decision> On(const DraftSitRep& c, const World& world, const CommandContext& ctx);
 StatusOr<Decision> On(const ApproveSitRep& c, const World& world, const CommandContext& ctx);
 StatusOr<Decision> On(const IssueWarning& c, const World& world, const CommandContext& ctx);
+StatusOr<Decision> On(const PostMessage& c, const World& world, const CommandContext& ctx);
+StatusOr<Decision> On(const OpenChannel& c, const World& world, const CommandContext& ctx);
+StatusOr<Decision> On(const PostChannelMessage& c, const World& world, const CommandContext& ctx);
+StatusOr<Decision> On(const AckMessages& c, const World& world, const CommandContext& ctx);
 
 }  // namespace ncc

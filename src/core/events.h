@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/channel.h"
 #include "core/operation_plan.h"
 #include "core/records.h"
 #include "core/sitrep.h"
@@ -53,10 +54,15 @@ enum class EventType : uint16_t {
   kZonesDefined = 34,
   // 40-49: monitoring, continued.
   kZonesTagged = 40,
-  // 50-54: exchange (src/exchange: webhooks, CAP, EIDO).
+  // 50-52: exchange (src/exchange: webhooks, CAP, EIDO).
   kWebhookRegistered = 50,
   kWebhookRemoved = 51,
   kWarningIssued = 52,
+  // 53-57: channels (core/channel.h).
+  kChannelOpened = 53,
+  kChannelMessagePosted = 54,
+  kMessagesDelivered = 55,
+  kMessagesRead = 56,
   // 60-69: operation plans (core/operation_plan.h, src/plan).
   kPlanDefined = 60,
   kPlanApproved = 61,
@@ -798,6 +804,83 @@ struct WarningIssued {
   }
 };
 
+// A channel was opened (core/channel.h). The envelope carries the subject's owner and label
+// as they were; the channel is read under its subject's current label.
+struct ChannelOpened {
+  static constexpr EventType kType = EventType::kChannelOpened;
+  static constexpr std::string_view kName = "channel_opened";
+  uint64_t id = 0;
+  std::string kind;
+  IncidentId incident;
+  uint64_t plan = 0;
+  std::string sector;
+  std::vector<std::string> agencies;
+  std::string name;
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("kind", kind);
+    v("incident", incident);
+    v("plan", plan);
+    v("sector", sector);
+    v("agencies", agencies);
+    v("name", name);
+  }
+};
+
+// A message in a channel (an incident's messages too, since channels exist). The envelope's
+// agency (the author's) owns it; it carries its own label and share list, and the mentions
+// resolved when it was posted. `via`: "api" or "cot" (a GeoChat from a TAK client, which the
+// hub relayed to the other TAK clients already).
+struct ChannelMessagePosted {
+  static constexpr EventType kType = EventType::kChannelMessagePosted;
+  static constexpr std::string_view kName = "channel_message_posted";
+  uint64_t id = 0;
+  uint64_t channel = 0;
+  Classification classification = Classification::kRestricted;
+  std::vector<std::string> shared_with;
+  std::string text;
+  std::vector<Mention> mentions;
+  std::string via;
+  template <typename V>
+  void Fields(V& v) {
+    v("id", id);
+    v("channel", channel);
+    v("classification", classification);
+    v("shared_with", shared_with);
+    v("text", text);
+    v("mentions", mentions);
+    v("via", via);
+  }
+};
+
+// The envelope's actor (a recipient) acknowledged that their client holds every message of
+// `channel` up to message `up_to`: their delivery cursor. Only ever forward.
+struct MessagesDelivered {
+  static constexpr EventType kType = EventType::kMessagesDelivered;
+  static constexpr std::string_view kName = "messages_delivered";
+  uint64_t channel = 0;
+  uint64_t up_to = 0;
+  template <typename V>
+  void Fields(V& v) {
+    v("channel", channel);
+    v("up_to", up_to);
+  }
+};
+
+// The envelope's actor read `channel` up to message `up_to`: their read cursor.
+struct MessagesRead {
+  static constexpr EventType kType = EventType::kMessagesRead;
+  static constexpr std::string_view kName = "messages_read";
+  uint64_t channel = 0;
+  uint64_t up_to = 0;
+  template <typename V>
+  void Fields(V& v) {
+    v("channel", channel);
+    v("up_to", up_to);
+  }
+};
+
 // One item of a batch command that decide refused on its own, as a command record keeps it.
 struct RejectedItem {
   uint64_t index = 0;
@@ -845,7 +928,8 @@ using EventBody = std::variant<
     CoverageChanged, UnitReclassified, IncidentReclassified, MessagePosted, ZonesTagged,
     WebhookRegistered, WebhookRemoved, CommandRecorded, PlanDefined, PlanApproved,
     PlanStatusChanged, PlanPhaseChanged, PlanTaskChanged, PlanTaskChecked, DecisionPointFired,
-    PlanTaskOverdue, SitRepDrafted, SitRepApproved, WarningIssued>;
+    PlanTaskOverdue, SitRepDrafted, SitRepApproved, WarningIssued, ChannelOpened,
+    ChannelMessagePosted, MessagesDelivered, MessagesRead>;
 
 EventType TypeOf(const EventBody& body);
 std::string_view NameOf(EventType type);

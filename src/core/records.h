@@ -203,22 +203,43 @@ struct Unit {
   }
 };
 
-// A message posted on an incident: its own record with its own label. The author's agency owns
-// it; it is shared with the agencies named at posting (by default every agency working the
-// incident), and it is never less classified than its incident. A reader must see both.
+// Someone or something a message names with "@name": a user (an account), a unit (by its
+// callsign, in one of the channel's agencies) or an agency (by its code). Resolved when posted.
+struct Mention {
+  std::string kind;    // user | unit | agency
+  std::string name;    // as written after '@'
+  UnitId unit;         // kind unit
+  std::string agency;  // kind unit: the unit's agency; kind agency: the code
+  template <typename V>
+  void Fields(V& v) {
+    v("kind", kind);
+    v("name", name);
+    v("unit", unit);
+    v("agency", agency);
+  }
+};
+
+// A message posted in a channel (core/channel.h; an incident's messages are its channel's):
+// its own record with its own label. The author's agency owns it; it is shared with the
+// agencies named at posting (by default every agency of the channel), and it is never less
+// classified than its channel's subject. A reader must see both.
 struct Message {
   uint64_t id = 0;
-  IncidentId incident;
-  std::string agency;  // the author's agency, which owns the message
+  IncidentId incident;  // an incident channel's incident (also of messages posted before channels)
+  std::string agency;   // the author's agency, which owns the message
   Classification classification = Classification::kRestricted;
   std::vector<std::string> shared_with;
   std::string author;
   Time time;
   std::string text;
   Seq seq;
+  uint64_t channel = 0;  // 0: posted before channels (message_posted): its incident's channel
+  std::vector<Mention> mentions;
   template <typename V>
   void Fields(V& v) {
     v("id", id);
+    v("channel", channel);
+    v("mentions", mentions);
     v("incident", incident);
     v("agency", agency);
     v("classification", classification);

@@ -79,6 +79,32 @@ const PublicWarning* World::FindWarning(uint64_t id) const {
   return id >= 1 && id <= warnings_.size() ? &warnings_[id - 1] : nullptr;
 }
 
+const Channel* World::FindChannel(uint64_t id) const {
+  return id >= 1 && id <= channels_.size() ? &channels_[id - 1] : nullptr;
+}
+
+const Channel* World::FindChannelByName(std::string_view name) const {
+  auto it = channel_by_name_.find(name);
+  return it == channel_by_name_.end() ? nullptr : FindChannel(it->second);
+}
+
+const std::vector<uint64_t>& World::MessagesIn(const Channel& channel) const {
+  return channel.kind == kChannelIncident ? MessagesOf(channel.incident) : channel.messages;
+}
+
+World::SubjectLabel World::LabelOfSubject(const Channel& c) const {
+  if (c.kind == kChannelIncident) {
+    const Incident* i = FindIncident(c.incident);
+    return i ? SubjectLabel{i->agency, i->classification, i->shared_with} : SubjectLabel{};
+  }
+  if (c.kind == kChannelAgencies)
+    return c.agencies.size() == 2
+               ? SubjectLabel{c.agencies[0], Classification::kRestricted, {c.agencies[1]}}
+               : SubjectLabel{};
+  const OperationPlan* p = FindPlan(c.plan);
+  return p ? SubjectLabel{p->agency, p->classification, p->agencies} : SubjectLabel{};
+}
+
 OperationPlan* World::MutablePlan(uint64_t id, const EventMeta& m) {
   if (!FindPlan(id)) return ++anomalies_, nullptr;
   OperationPlan* p = &plans_.Mutable(id - 1);
@@ -380,6 +406,51 @@ void World::On(const EventMeta& m, const MessagePosted& e) {
   messages_of_incident_[e.incident.value].push_back(e.id);
 }
 
+void World::On(const EventMeta& m, const ChannelOpened& e) {
+  if (e.id != NextChannelId() || channel_by_name_.count(e.name)) return void(++anomalies_);
+  Channel& c = channels_.emplace_back();
+  c.id = e.id;
+  c.kind = e.kind;
+  c.incident = e.incident;
+  c.plan = e.plan;
+  c.sector = e.sector;
+  c.agencies = e.agencies;
+  c.name = e.name;
+  c.opened_by = m.actor;
+  c.opened = m.time;
+  c.seq = m.seq;
+  channel_by_name_[c.name] = c.id;
+}
+
+void World::On(const EventMeta& m, const ChannelMessagePosted& e) {
+  if (e.id != NextMessageId() || !FindChannel(e.channel)) return void(++anomalies_);
+  Channel& c = channels_.Mutable(e.channel - 1);
+  c.seq = m.seq;
+  const bool incident = c.kind == kChannelIncident;
+  messages_.push_back({e.id, incident ? c.incident : IncidentId(), m.agency, e.classification,
+                       e.shared_with, m.actor, m.time, e.text, m.seq, e.channel, e.mentions});
+  if (incident)
+    messages_of_incident_[c.incident.value].push_back(e.id);
+  else
+    c.messages.push_back(e.id);
+}
+
+void World::AddReceipt(const EventMeta& m, uint64_t channel, std::string_view what,
+                       uint64_t up_to) {
+  if (!FindChannel(channel)) return void(++anomalies_);
+  Channel& c = channels_.Mutable(channel - 1);
+  c.receipts.push_back({m.actor, std::string(what), up_to, m.time});
+  c.seq = m.seq;
+}
+
+void World::On(const EventMeta& m, const MessagesDelivered& e) {
+  AddReceipt(m, e.channel, "delivered", e.up_to);
+}
+
+void World::On(const EventMeta& m, const MessagesRead& e) {
+  AddReceipt(m, e.channel, "read", e.up_to);
+}
+
 void World::On(const EventMeta& m, const PlanDefined& e) {
   const OperationPlan* before = FindPlan(e.plan.id);
   if (!before && e.plan.id != NextPlanId()) return void(++anomalies_);
@@ -553,8 +624,9 @@ namespace {
 // and alarm zones follow the resource requests; 7: alarm zones keyed per agency ("agency/id");
 // 8: command records (actor, id, record; oldest first) follow the alarm zones; 9: operation
 // plans, then situation reports, follow the command records; 10: public warnings follow the
-// situation reports.
-constexpr uint64_t kWorldFormatVersion = 10;
+// situation reports; 11: messages carry their channel and mentions, channels follow the
+// public warnings.
+constexpr uint64_t kWorldFormatVersion = 11;
 }  // namespace
 
 std::string World::Serialize() const {
@@ -586,6 +658,7 @@ std::string World::Serialize() const {
   w.Write(plans_);
   w.Write(sitreps_);
   w.Write(warnings_);
+  w.Write(channels_);
   return out;
 }
 
@@ -635,6 +708,7 @@ StatusOr<World> World::Deserialize(std::string_view bytes) {
   r.Read(world.plans_);
   r.Read(world.sitreps_);
   r.Read(world.warnings_);
+  r.Read(world.channels_);
   if (!r.ok()) return DataLoss("snapshot does not decode: " + r.error());
   if (!r.AtEnd()) return DataLoss("snapshot has trailing bytes");
   for (size_t i = 0; i < world.incidents_.size(); ++i) {
@@ -652,7 +726,7 @@ StatusOr<World> World::Deserialize(std::string_view bytes) {
   for (size_t i = 0; i < world.messages_.size(); ++i) {
     const Message& m = world.messages_[i];
     if (m.id != i + 1) return DataLoss("snapshot message ids are not dense");
-    world.messages_of_incident_[m.incident.value].push_back(m.id);
+    if (m.incident.value) world.messages_of_incident_[m.incident.value].push_back(m.id);
   }
   for (size_t i = 0; i < world.plans_.size(); ++i)
     if (world.plans_[i].id != i + 1) return DataLoss("snapshot plan ids are not dense");
@@ -660,6 +734,10 @@ StatusOr<World> World::Deserialize(std::string_view bytes) {
     if (world.sitreps_[i].id != i + 1) return DataLoss("snapshot sitrep ids are not dense");
   for (size_t i = 0; i < world.warnings_.size(); ++i)
     if (world.warnings_[i].id != i + 1) return DataLoss("snapshot warning ids are not dense");
+  for (size_t i = 0; i < world.channels_.size(); ++i) {
+    if (world.channels_[i].id != i + 1) return DataLoss("snapshot channel ids are not dense");
+    world.channel_by_name_[world.channels_[i].name] = world.channels_[i].id;
+  }
   return world;
 }
 
@@ -687,10 +765,12 @@ uint64_t World::BytesBeyond(std::unordered_set<const void*>& held) const {
   chunks(plans_);
   chunks(sitreps_);
   chunks(warnings_);
+  chunks(channels_);
   // The indexes are copied whole with every copy of the World.
-  bytes += kPerIndexEntry * (unit_by_callsign_.size() + incident_of_alarm_.size() +
-                             watchlist_.size() + messages_of_incident_.size() +
-                             alarm_zones_.size() + agencies_.size() + 2 * commands_.size());
+  bytes +=
+      kPerIndexEntry * (unit_by_callsign_.size() + incident_of_alarm_.size() + watchlist_.size() +
+                        messages_of_incident_.size() + alarm_zones_.size() + agencies_.size() +
+                        2 * commands_.size() + channel_by_name_.size());
   return bytes;
 }
 

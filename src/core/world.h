@@ -52,6 +52,24 @@ class World {
   // Messages of one incident, oldest first (ids; look each up with FindMessage).
   const std::vector<uint64_t>& MessagesOf(IncidentId incident) const;
   uint64_t NextMessageId() const { return messages_.size() + 1; }
+  // Channels (core/channel.h), by id (dense, from 1) and by name.
+  const Channel* FindChannel(uint64_t id) const;
+  const Channel* FindChannelByName(std::string_view name) const;
+  const CowVector<Channel>& channels() const { return channels_; }
+  uint64_t NextChannelId() const { return channels_.size() + 1; }
+  // A channel's messages, oldest first: an incident channel's are its incident's (those posted
+  // before channels existed too).
+  const std::vector<uint64_t>& MessagesIn(const Channel& channel) const;
+  // Who a channel's subject belongs to and what it is labelled now: the incident's owner, label
+  // and share list; the plan's lead agency, label and participants (operation and sector); the
+  // first of an agency pair, restricted, shared with the second. Empty agency when the subject
+  // is gone (never, for a log written by decide).
+  struct SubjectLabel {
+    std::string agency;
+    Classification classification = Classification::kRestricted;
+    std::vector<std::string> shared_with;
+  };
+  SubjectLabel LabelOfSubject(const Channel& channel) const;
   // Zones an alarm of `agency` was tagged with (empty when none).
   const std::vector<std::string>& ZonesOfAlarm(std::string_view agency,
                                                const std::string& alarm_id) const;
@@ -161,6 +179,11 @@ class World {
   void On(const EventMeta& m, const SitRepDrafted& e);
   void On(const EventMeta& m, const SitRepApproved& e);
   void On(const EventMeta& m, const WarningIssued& e);
+  void On(const EventMeta& m, const ChannelOpened& e);
+  void On(const EventMeta& m, const ChannelMessagePosted& e);
+  void On(const EventMeta& m, const MessagesDelivered& e);
+  void On(const EventMeta& m, const MessagesRead& e);
+  void AddReceipt(const EventMeta& m, uint64_t channel, std::string_view what, uint64_t up_to);
 
   std::map<std::string, Agency, std::less<>> agencies_;
   // Records never move once created, growth never copies the whole past, and a copy of the
@@ -180,6 +203,8 @@ class World {
   CowVector<OperationPlan> plans_;        // plans_[id - 1]
   CowVector<SitRep> sitreps_;             // sitreps_[id - 1]
   CowVector<PublicWarning> warnings_;     // warnings_[id - 1]
+  CowVector<Channel> channels_;           // channels_[id - 1]
+  std::map<std::string, uint64_t, std::less<>> channel_by_name_;  // derived
   Seq last_seq_;
   uint64_t applied_ = 0;
   uint64_t anomalies_ = 0;

@@ -808,6 +808,7 @@ Api::Api(Engine& engine, auth::Auth& auth, const auth::Clock& clock, ApiOptions 
   rooms_.push_back(std::make_unique<PlanRoutes>(core));
   rooms_.push_back(std::make_unique<SitRepRoutes>(core, services.past));
   rooms_.push_back(std::make_unique<WarningRoutes>(core));
+  rooms_.push_back(std::make_unique<ChannelRoutes>(core));
   rooms_.push_back(std::make_unique<PictureRoutes>(core, services.past, services.lane));
   for (auto& room : rooms_) room->AddRoutes(router_);
   if (services.lane)

@@ -9,6 +9,7 @@
 #include "input/json_body.h"
 #include "server/api_rooms.h"
 #include "visibility/access.h"
+#include "visibility/redact.h"
 
 namespace ncc {
 namespace {
@@ -84,6 +85,7 @@ void RecordRoutes::PostMessageRoute(const HttpRequest& r, IncidentId id, Who who
     c.classification = *label;
   }
   c.to = std::move(to);
+  c.users = MentionedAccounts(auth_, c.text);
   // The message is never less classified than its incident (decide raises it): the author must
   // be cleared for that too, which Refuse checked above.
   Submit(r, std::move(c), who, std::move(reply), Created);
@@ -98,7 +100,7 @@ void RecordRoutes::ListMessages(IncidentId id, Who who, Reply reply) {
     for (uint64_t mid : w.MessagesOf(id)) {
       const Message* m = w.FindMessage(mid);
       if (!m || !CanSeeMessage(who, *m, w)) continue;
-      list.push_back(JsonWriter::ToJson(*m));
+      list.push_back(VisibleMessageJson(who, *m, w));
       if (m->classification >= Classification::kConfidential) audited.messages.push_back(mid);
     }
     return list;

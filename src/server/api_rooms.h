@@ -115,6 +115,10 @@ HttpResponse HtmlPage(std::string html);
 void ReplyPdf(ApiCore& core, std::string html, std::string filename, RecordAccess access,
               const auth::Principal& who, Reply reply);
 
+// The "@name" words of `text` that name accounts (api_channels.cc): the account store, not the
+// World, knows them; decide resolves the rest (agencies, units).
+std::vector<std::string> MentionedAccounts(auth::Auth& auth, const std::string& text);
+
 // Replaces a unit's checkpointed position with the lane's newest and adds suspect/stale
 // (api_monitoring.cc); nothing without a lane.
 void OverlayLive(const monitor::AvlLane* lane, nlohmann::json& unit_json, UnitId id);
@@ -434,6 +438,27 @@ class SitRepRoutes final : public ApiRoom {
   void ShowRoute(uint64_t id, Who who, Reply reply, std::string_view view);
   void ApproveRoute(const HttpRequest& r, uint64_t id, Who who, Reply reply);
   picture::PastWorlds* past_;
+};
+
+// Channels (api_channels.cc, docs/plans.md "Channels"): of incidents, operation plans, their
+// sectors and agency pairs; messages with mentions; each reader's delivery and read cursors
+// and the receipts of a message. Every answer on the channel's subject label, then each
+// message's own.
+class ChannelRoutes final : public ApiRoom {
+ public:
+  using ApiRoom::ApiRoom;
+  void AddRoutes(Router& router) override;
+
+ private:
+  // nullopt when `who` may do `action` in channel `id`; else its 404 (not visible) or 403.
+  std::optional<HttpResponse> RefuseChannel(Who who, auth::Action action, uint64_t id);
+  void ListRoute(Who who, Reply reply);
+  void OpenRoute(const HttpRequest& r, Who who, Reply reply);
+  void ShowRoute(uint64_t id, Who who, Reply reply);
+  void PostRoute(const HttpRequest& r, uint64_t id, Who who, Reply reply);
+  void PageRoute(const HttpRequest& r, uint64_t id, Who who, Reply reply);
+  void AckRoute(const HttpRequest& r, uint64_t id, const std::string& what, Who who, Reply reply);
+  void ReceiptsRoute(uint64_t id, Who who, Reply reply);
 };
 
 // Public warnings out (api_warnings.cc, docs/exchange.md "CAP public warnings out"): issued,

@@ -50,10 +50,33 @@ bool CanSeeWarning(const auth::Principal& who, const PublicWarning& /*warning*/)
   return auth::Authorize(who, auth::Action::kWarningRead, nullptr).ok();
 }
 
+auth::RecordLabel LabelOf(const Channel& c, const World& world) {
+  World::SubjectLabel s = world.LabelOfSubject(c);
+  return {std::move(s.agency), s.classification, std::move(s.shared_with)};
+}
+
+bool CanSeeChannel(const auth::Principal& who, const Channel& c, const World& world) {
+  auth::RecordLabel label = LabelOf(c, world);
+  return !label.agency.empty() && auth::CanSee(who, label, auth::Action::kChannelRead);
+}
+
+uint64_t ChannelIdOf(const EventBody& body) {
+  if (const auto* opened = std::get_if<ChannelOpened>(&body)) return opened->id;
+  if (const auto* posted = std::get_if<ChannelMessagePosted>(&body)) return posted->channel;
+  if (const auto* delivered = std::get_if<MessagesDelivered>(&body)) return delivered->channel;
+  if (const auto* read = std::get_if<MessagesRead>(&body)) return read->channel;
+  return 0;
+}
+
 bool CanSeeMessage(const auth::Principal& who, const Message& m, const World& world) {
-  const Incident* i = world.FindIncident(m.incident);
-  return i && auth::CanSee(who, LabelOf(*i), auth::Action::kIncidentRead) &&
-         auth::CanSee(who, LabelOf(m), auth::Action::kIncidentRead);
+  if (m.incident.value) {
+    const Incident* i = world.FindIncident(m.incident);
+    return i && auth::CanSee(who, LabelOf(*i), auth::Action::kIncidentRead) &&
+           auth::CanSee(who, LabelOf(m), auth::Action::kIncidentRead);
+  }
+  const Channel* c = world.FindChannel(m.channel);
+  return c && CanSeeChannel(who, *c, world) &&
+         auth::CanSee(who, LabelOf(m), auth::Action::kChannelRead);
 }
 
 auth::RecordLabel LabelOfEvent(const Event& event, const World& world) {
@@ -70,6 +93,10 @@ auth::RecordLabel LabelOfEvent(const Event& event, const World& world) {
   if (uint64_t plan = PlanIdOf(event.body)) {
     const OperationPlan* p = world.FindPlan(plan);
     return p ? LabelOf(*p) : envelope;
+  }
+  if (uint64_t channel = ChannelIdOf(event.body)) {
+    const Channel* c = world.FindChannel(channel);
+    return c ? LabelOf(*c, world) : envelope;
   }
   if (uint64_t report = SitRepIdOf(event.body)) {
     const SitRep* r = world.FindSitRep(report);
@@ -119,6 +146,10 @@ bool CanSeeEvent(const auth::Principal& who, const Event& event, const World& wo
     return auth::CanSee(who, {event.meta.agency, event.meta.classification, {}},
                         auth::Action::kAuditRead);
   if (const auto* posted = std::get_if<MessagePosted>(&event.body)) {
+    const Message* m = world.FindMessage(posted->id);
+    return m && CanSeeMessage(who, *m, world) && auth::CanSee(who, LabelOf(*m));
+  }
+  if (const auto* posted = std::get_if<ChannelMessagePosted>(&event.body)) {
     const Message* m = world.FindMessage(posted->id);
     return m && CanSeeMessage(who, *m, world) && auth::CanSee(who, LabelOf(*m));
   }
@@ -185,7 +216,7 @@ void ReadRecorder::Add(const Event& event, const World& world) {
   std::visit(
       [&](const auto& b) {
         using T = std::decay_t<decltype(b)>;
-        if constexpr (std::is_same_v<T, MessagePosted>) {
+        if constexpr (std::is_same_v<T, MessagePosted> || std::is_same_v<T, ChannelMessagePosted>) {
           const Message* m = world.FindMessage(b.id);
           if (m && m->classification >= Classification::kConfidential) messages_.insert(b.id);
         } else if constexpr (std::is_same_v<T, UnitRegistered> ||

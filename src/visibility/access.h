@@ -25,8 +25,16 @@ uint64_t SitRepIdOf(const EventBody& body);
 // A public warning is public once issued: every principal holding warning.read in its home
 // agency reads every warning and its warning_issued event, whichever agency issued it.
 bool CanSeeWarning(const auth::Principal& who, const PublicWarning& warning);
+// A channel is read under its subject's current label (World::LabelOfSubject).
+auth::RecordLabel LabelOf(const Channel& channel, const World& world);
+// channel.read on the channel's label.
+bool CanSeeChannel(const auth::Principal& who, const Channel& channel, const World& world);
+// The channel an event is about (channel_opened, channel_message_posted, messages_delivered,
+// messages_read), or 0.
+uint64_t ChannelIdOf(const EventBody& body);
 // A message is read with incident.read on its own label AND on its incident's: a reader who may
-// not see the incident sees none of its messages.
+// not see the incident sees none of its messages. A message of another channel is read with
+// channel.read on its own label and on its channel's.
 bool CanSeeMessage(const auth::Principal& who, const Message& message, const World& world);
 
 // The label an event is read under: its record's current label (so an agency that is shared

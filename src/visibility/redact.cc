@@ -92,6 +92,14 @@ nlohmann::json VisibleUnitJson(const auth::Principal& who, const Unit& unit, con
   return JsonWriter::ToJson(VisibleUnit(who, unit, world));
 }
 
+nlohmann::json VisibleMessageJson(const auth::Principal& who, const Message& message,
+                                  const World& world) {
+  Message out = message;
+  for (Mention& m : out.mentions)
+    if (m.kind == "unit" && !CanSeeUnit(who, m.unit, world)) m.unit = UnitId();
+  return JsonWriter::ToJson(out);
+}
+
 nlohmann::json VisibleRequestJson(const auth::Principal& who, const ResourceRequest& request,
                                   const World& world) {
   ResourceRequest out = request;
@@ -121,6 +129,13 @@ std::shared_ptr<const std::string> VisibleEventJson(const auth::Principal& who, 
     if (std::any_of(answered->units.begin(), answered->units.end(), hidden)) {
       copy = event;
       std::erase_if(std::get<ResourceRequestAnswered>(copy->body).units, hidden);
+    }
+  } else if (const auto* posted = std::get_if<ChannelMessagePosted>(&event.body)) {
+    auto hidden_mention = [&](const Mention& m) { return m.kind == "unit" && hidden(m.unit); };
+    if (std::any_of(posted->mentions.begin(), posted->mentions.end(), hidden_mention)) {
+      copy = event;
+      for (Mention& m : std::get<ChannelMessagePosted>(copy->body).mentions)
+        if (hidden_mention(m)) m.unit = UnitId();
     }
   } else if (const auto* coverage = std::get_if<CoverageChanged>(&event.body)) {
     auto hidden_move = [&](const CoverageMoveUp& m) { return hidden(m.unit); };

@@ -11,7 +11,8 @@
 //   - in recommendations (the incident's `recommended`, recommendation_made) and in mutual-aid
 //     answers (resource_request_answered, a request's `units`): left out;
 //   - in unit_assigned: "unit": null;
-//   - in coverage_changed move-ups: left out.
+//   - in coverage_changed move-ups: left out;
+//   - in a message's mentions: the name stays (it is in the text), the id is 0.
 // A unit's `incident` is null when the reader may not see that incident.
 #pragma once
 
@@ -42,6 +43,11 @@ nlohmann::json VisibleIncidentJson(const auth::Principal& who, const Incident& i
 // The unit as `who` is shown it.
 Unit VisibleUnit(const auth::Principal& who, const Unit& unit, const World& world);
 nlohmann::json VisibleUnitJson(const auth::Principal& who, const Unit& unit, const World& world);
+
+// A message as `who` is shown it: a mentioned unit it may not see keeps its name (the text says
+// it anyway) without its id ("unit": 0; the same in channel_message_posted events).
+nlohmann::json VisibleMessageJson(const auth::Principal& who, const Message& message,
+                                  const World& world);
 
 // A mutual-aid request as `who` is shown it.
 nlohmann::json VisibleRequestJson(const auth::Principal& who, const ResourceRequest& request,

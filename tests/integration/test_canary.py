@@ -115,7 +115,7 @@ class World:
         if what == "webhook":
             return who.agency == refs and who.home("webhook.manage")
         action = {"unit": "unit.read", "incident": "incident.read", "watchlist": "watchlist.read",
-                  "plan": "plan.read", "sitrep": "sitrep.read"}[what]
+                  "plan": "plan.read", "sitrep": "sitrep.read", "channel": "channel.read"}[what]
         return all(who.can(action, ref()) for ref in refs)
 
 
@@ -197,6 +197,7 @@ class Canary(unittest.TestCase):
         for code, kind in [("police", "police"), ("fire", "fire"), (PARTNER, "ambulance")]:
             cls.call("POST", "/api/v1/agencies", {"code": code, "name": code, "kind": kind}, agency="police")
         cls.webhook_ids = []
+        cls.channel_ids, cls.message_ids = [], []
         for agency in AGENCIES:
             for level in LEVELS:
                 c = lambda kind: canary(agency, level, kind)  # noqa: E731
@@ -233,7 +234,7 @@ class Canary(unittest.TestCase):
                 # An operation plan at this label; the partner takes part in police's restricted
                 # one (a plan is shared with its participants).
                 partners = [PARTNER] if (agency, level) == ("police", "restricted") else []
-                cls.call("POST", "/api/v1/operations", {
+                plan = cls.call("POST", "/api/v1/operations", {
                     "name": c("PLAN"), "venue": c("VENUE"), "agency": agency, "agencies": partners,
                     "classification": level, "objectives": [c("OBJECTIVE")],
                     "start": "2026-10-10T16:00:00Z", "end": "2026-10-11T02:00:00Z",
@@ -241,6 +242,14 @@ class Canary(unittest.TestCase):
                     "tasks": [{"id": "t1", "title": c("TASK"), "agency": agency, "phase": "p1"}]}, agency=agency)
                 for k in ("PLAN", "VENUE", "OBJECTIVE", "PHASE", "TASK"):
                     w.canaries[c(k)] = ("plan", [lambda a=agency, l=level, p=partners: w.label(a, l, p)])
+                # The plan's channel and a message in it at this label (shared with the plan's
+                # participants): read on the plan's label and on the message's own.
+                channel = cls.call("POST", "/api/v1/channels", {"kind": "operation", "plan": plan["id"]},
+                                   agency=agency)["id"]
+                cls.channel_ids.append(channel)
+                cls.message_ids.append(cls.call("POST", f"/api/v1/channels/{channel}/messages", {
+                    "text": c("CHANNELMSG"), "classification": level}, agency=agency)["id"])
+                w.canaries[c("CHANNELMSG")] = ("channel", [lambda a=agency, l=level, p=partners: w.label(a, l, p)] * 2)
                 # A situation report at this label, shared with the partner for police's
                 # restricted one.
                 cls.call("POST", "/api/v1/sitreps", {
@@ -287,6 +296,13 @@ class Canary(unittest.TestCase):
         cls.call("POST", f"/api/v1/incidents/{shared}/messages", {"text": canary("police", "shared", "MESSAGE")})
         w.canaries[canary("police", "shared", "MESSAGE")] = (
             "incident", [lambda: w.incidents[shared], lambda: w.label("police", "restricted", ["fire"])])
+        # The police-fire pair's channel (fire first: sorted) and a police message in it.
+        pair = cls.call("POST", "/api/v1/channels", {"kind": "agencies", "agencies": ["police", "fire"]})["id"]
+        cls.channel_ids.append(pair)
+        cls.message_ids.append(cls.call("POST", f"/api/v1/channels/{pair}/messages",
+                                        {"text": canary("police", "pair", "CHANNELMSG")})["id"])
+        w.canaries[canary("police", "pair", "CHANNELMSG")] = (
+            "channel", [lambda: w.label("fire", "restricted", ["police"]), lambda: w.label("police", "restricted", ["fire"])])
         # Recommendations on the shared incident (logged), then assignments: police's secret
         # unit and restricted unit, and fire's restricted engine sent by fire through the share.
         cls.call("POST", f"/api/v1/incidents/{shared}/recommendation")
@@ -360,7 +376,8 @@ class Canary(unittest.TestCase):
                 if current and re.match(r"^    get:", line):
                     paths.append(current)
         self.assertGreater(len(paths), 20, "api.yaml was not read")
-        ids = sorted(set(self.world.incidents) | set(self.world.units) | set(self.request_ids)) + [999_999, 0]
+        ids = sorted(set(self.world.incidents) | set(self.world.units) | set(self.request_ids) |
+                     set(self.channel_ids) | set(self.message_ids)) + [999_999, 0]
         alarm_ids = [t for t in self.world.canaries if t.endswith("ALARMIDQ")] + ["no-such-alarm"]
         head = self.call("GET", "/api/v1/whoami")["head"]
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -192,6 +192,39 @@ class TakHub(unittest.TestCase):
         a.do(op="xml", xml=real_file("b-t-f"))
         self.assertEqual(b.expect(lambda i: Peer.is_event(i, "b-t-f"))["event"]["remarks"], "need supoort")
 
+    def test_a_channel_is_a_geochat_room_both_ways(self):
+        """Channels (docs/plans.md): a message posted through the API goes out as GeoChat in the
+        room named for its channel, to the keys that may see it; a GeoChat in a room named for a
+        channel is posted there, relayed by the hub, and not sent back again as ncc's own."""
+        a, b, f = self.peer(self.police_key), self.peer(self.police_key2), self.peer(self.fire_key)
+        self.await_connections(3)
+        status, ch = self.server.request("POST", "/api/v1/channels", {"kind": "incident", "incident": self.police_incident})
+        self.assertEqual(status, 201, ch)
+        status, posted = self.server.request("POST", f"/api/v1/channels/{ch['id']}/messages", {"text": "hold the perimeter"})
+        self.assertEqual(status, 201, posted)
+        said = lambda text: lambda i: Peer.is_event(i, "b-t-f") and text in (i["event"].get("remarks") or "")  # noqa: E731
+        for p in (a, b):
+            self.assertEqual(p.expect(said("hold the perimeter"))["event"]["chatroom"], f"incident-{self.police_incident}")
+        (before_f,) = self.barrier(f, fire=True)
+        self.assertFalse([e for e in events_of(before_f, "b-t-f") if "perimeter" in (e.get("remarks") or "")])
+        # A room named for a channel that is no incident's: the police-sheriff pair (police first).
+        self.server.request("POST", "/api/v1/agencies", {"code": "sheriff", "name": "Sheriff", "kind": "police"})
+        status, pair = self.server.request("POST", "/api/v1/channels", {"kind": "agencies", "agencies": ["sheriff", "police"]})
+        self.assertEqual(status, 201, pair)
+        room = "agencies-police-sheriff"
+        a.do(op="chat", **{"from": {"uid": "ANDROID-A", "callsign": "Alpha"}, "to": {"uid": room, "callsign": room},
+                           "chatroom": room, "message": "west gate closed"})
+        self.assertEqual(b.expect(said("west gate closed"))["event"]["chatroom"], room)
+
+        def texts():
+            return [m["text"] for m in self.server.request("GET", f"/api/v1/channels/{pair['id']}/messages")[1]["items"]]
+        wait_until(lambda: "Alpha: west gate closed" in texts(), "the chat among the channel's messages")
+        before_a, before_b = self.barrier(a, b)
+        self.assertFalse([e for e in events_of(before_a, "b-t-f") if "west gate" in (e.get("remarks") or "")])
+        self.assertFalse([e for e in events_of(before_b, "b-t-f") if "west gate" in (e.get("remarks") or "")],
+                         "a TAK client's chat came back a second time")
+        self.assertGreaterEqual(metric(self.server, "ncc_cot_events_total", 'outcome="chat_channel"'), 1)
+
     def test_positions_are_seen_only_where_the_keys_allow(self):
         a, b, f = self.peer(self.police_key), self.peer(self.police_key2), self.peer(self.fire_key)
         # A device that is no unit: relayed as it came, to its agency's clients.

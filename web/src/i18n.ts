@@ -144,6 +144,14 @@ const ar: Record<string, string> = {
   "draft": "مسودة",
   "approved": "معتمدة",
   "active": "نشطة",
+  "Channels": "القنوات",
+  "Incident": "الحادث",
+  "Operation": "العملية",
+  "Sector": "القطاع",
+  "delivered": "سُلّمت",
+  "read": "قُرئت",
+  "waiting for": "بانتظار",
+  "Message (@ to mention)": "رسالة (@ للإشارة)",
 };
 
 let lang: Lang = (localStorage.getItem("ncc_lang") as Lang) || "en";

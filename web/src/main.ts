@@ -14,6 +14,7 @@ import { mountTimeBar, mountPastBanner, past, backToLive, showPastIncident } fro
 import { loadPlans } from "./plans";
 import { setWarningContext, mountWarnings, loadWarnings } from "./warnings";
 import { setOperationsContext, mountOperations, loadOperations, onOperationsEvent, toggleOperations } from "./operations";
+import { mountChannels, loadChannels, onChannelEvent } from "./channels";
 
 const app = $("#app");
 let stream: Stream | null = null;
@@ -129,6 +130,7 @@ async function start(): Promise<void> {
   if (detached === "operations" || document.body.classList.contains("ops")) void loadOperations();
   void loadRequests();
   void loadWarnings();
+  void loadChannels();
   void loadZones();
   startStream();
   if (!started) {
@@ -168,6 +170,7 @@ onChange((ev) => {
     if (ev.type === "resource_requested" || ev.type === "resource_request_answered" || ev.type === "coverage_changed") void loadRequests();
     if (ev.type === "warning_issued") void loadWarnings();
     onOperationsEvent(ev.type);
+    if (onChannelEvent(ev.type)) return;
     for (const k of ["id", "incident"]) if (typeof d[k] === "number") touched.add(d[k]);
   }
   if (renderPending) return;
@@ -276,6 +279,7 @@ function layout(who: WhoAmI | null): HTMLElement {
   const alerts = h("section", { id: "alerts-panel", class: "panel", "aria-label": t("Alerts") });
   mountAlerts(alerts);
   mountWarnings(alerts.querySelector(".scroll") ?? alerts, who);
+  mountChannels(alerts.querySelector(".scroll") ?? alerts, who, toast);
   alerts.querySelector(".panel-head")?.append(detachButton("alerts"));
   const ops = h("section", { id: "ops-panel", class: "panel", "aria-label": t("Operations") });
   mountOperations(ops);

@@ -376,6 +376,25 @@ std::string Write(const CotEvent& e) {
     if (e.course) NumAttr(out, "course", *e.course);
     out += "/>";
   }
+  if (!e.chatroom.empty() || !e.chat_id.empty() || !e.chat_sender.empty()) {
+    // As ATAK writes it: TAK clients (and node-cot) want the <chatgrp> of the room.
+    out += "<__chat";
+    Attr(out, "parent", "RootContactGroup");
+    Attr(out, "groupOwner", "false");
+    Attr(out, "chatroom", e.chatroom);
+    Attr(out, "id", e.chat_id);
+    Attr(out, "senderCallsign", e.chat_sender);
+    out += "><chatgrp";
+    Attr(out, "uid0", e.chat_sender);
+    Attr(out, "uid1", e.chat_id);
+    Attr(out, "id", e.chat_id);
+    out += "/></__chat>";
+  }
+  for (const std::string& link : e.links) {
+    out += "<link";
+    Attr(out, "uid", link);
+    out += "/>";
+  }
   if (!e.remarks.empty()) {
     out += "<remarks>";
     out += Escape(e.remarks);

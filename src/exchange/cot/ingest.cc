@@ -36,6 +36,8 @@ const char* OutcomeName(Outcome o) {
       return "unknown_incident";
     case Outcome::kNegotiation:
       return "negotiation";
+    case Outcome::kChatChannel:
+      return "chat_channel";
   }
   return "unknown";
 }

@@ -36,8 +36,9 @@ enum class Outcome : uint8_t {
   kMarkerIncident,   //   a marker or drawing naming an incident: also the incident's note
   kUnknownIncident,  // chat or marker naming an incident the key may not see: dropped
   kNegotiation,      // a TAK protocol request (t-x-takp-q), answered
+  kChatChannel,      // GeoChat in a chatroom named for a channel: also posted in the channel
 };
-inline constexpr size_t kOutcomes = 15;
+inline constexpr size_t kOutcomes = 16;
 const char* OutcomeName(Outcome o);
 
 // Friendly atoms: "a-f-" followed by a dimension ("a-f-G-U-C", "a-f-A").

@@ -359,6 +359,20 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (kind != Kind::kChat && kind != Kind::kMarker) return std::nullopt;
     const bool chat = kind == Kind::kChat;
     auto named = NamedIncident(e);
+    if (!named && chat) {
+      // A chatroom named for a channel the key may see is that channel (a TAK client is one
+      // more reader and writer of it); any other room is the TAK clients' own.
+      const Channel* ch = e.chatroom.empty() ? nullptr : w.FindChannelByName(e.chatroom);
+      if (ch && Visible(LabelOf(*ch, w))) {
+        outcome = Outcome::kChatChannel;
+        if (auto text = ChatMessageText(e))
+          commands.emplace_back(PostChannelMessage{
+              ch->id, std::move(*text), Classification::kRestricted, {}, {}, "cot"});
+        auth::RecordLabel label = LabelOf(*ch, w);
+        label.classification = std::max(label.classification, Classification::kRestricted);
+        return label;
+      }
+    }
     if (!named) {
       outcome = chat ? Outcome::kChat : Outcome::kMarker;
       return SenderLabel(*who_);
@@ -372,7 +386,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (!chat)
       commands.emplace_back(AddIncidentNote{i->id, MarkerNoteText(e)});
     else if (auto text = ChatMessageText(e))
-      commands.emplace_back(PostMessage{i->id, std::move(*text), Classification::kRestricted, {}});
+      commands.emplace_back(
+          PostMessage{i->id, std::move(*text), Classification::kRestricted, {}, {}, "cot"});
     return IncidentRelayLabel(*i);
   }
 
@@ -480,6 +495,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (closed_ || closing_) return;
     std::set<IncidentId> incidents;
     std::set<UnitId> units;
+    std::vector<uint64_t> chats;
     for (;;) {
       std::vector<FeedItemPtr> items;
       if (!s_.engine.feed().ReadAfter(cursor_, kFeedPage, items)) {
@@ -489,9 +505,42 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       }
       if (items.empty()) break;
       cursor_ = items.back()->seq();
-      for (const auto& item : items) Touch(item->event(), incidents, units);
+      for (const auto& item : items) {
+        Touch(item->event(), incidents, units);
+        const auto* posted = std::get_if<ChannelMessagePosted>(&item->event().body);
+        // A GeoChat from a TAK client was relayed by the hub already.
+        if (posted && posted->via != "cot") chats.push_back(posted->id);
+      }
     }
     Render(incidents, units);
+    SendChats(chats);
+  }
+
+  // Channel messages as GeoChat, to a client whose key may see the message and its channel;
+  // confidential and secret ones are audited, as the feed's incidents are.
+  void SendChats(const std::vector<uint64_t>& ids) {
+    if (ids.empty() || closed_ || closing_) return;
+    const int64_t now = s_.clock.Now().ms;
+    std::vector<std::string> out;
+    RecordAccess audited{{}, "cot", {}, {}};
+    s_.engine.Read([&](const World& w) {
+      for (uint64_t id : ids) {
+        const Message* m = w.FindMessage(id);
+        const Channel* ch = m ? w.FindChannel(m->channel) : nullptr;
+        if (!ch || !Visible(LabelOf(*ch, w)) || !Visible(LabelOf(*m))) continue;
+        if (m->classification >= Classification::kConfidential) audited.messages.push_back(id);
+        out.push_back(Write(ChatEvent(*m, ch->name, now)));
+      }
+    });
+    if (!audited.messages.empty())
+      s_.engine.Submit(std::move(audited), who_->user, who_->agency, [](CommandOutcome o) {
+        if (!o.status.ok()) spdlog::error("CoT feed: audit record failed: {}", o.status.ToString());
+      });
+    for (auto& doc : out) {
+      ++s_.counters.feed_events;
+      Emit(std::move(doc));
+      if (closed_ || closing_) return;
+    }
   }
 
   // Sends the current state of the touched records `who_` may see; audits confidential ones.

@@ -84,4 +84,17 @@ CotEvent IncidentEvent(const Incident& i, int64_t now_ms, int64_t stale_after_ms
   return e;
 }
 
+CotEvent ChatEvent(const Message& m, const std::string& channel_name, int64_t now_ms) {
+  CotEvent e;
+  e.uid = "ncc-message-" + std::to_string(m.id);
+  e.type = "b-t-f";
+  e.how = "h-g-i-g-o";
+  e.time_ms = e.start_ms = now_ms;
+  e.stale_ms = now_ms + 24LL * 3600 * 1000;
+  e.chatroom = e.chat_id = channel_name;
+  e.chat_sender = m.author;
+  e.remarks = m.text;
+  return e;
+}
+
 }  // namespace ncc::cot

@@ -5,6 +5,8 @@
 //             agency: ...[; incident: N]"
 //   incident  uid "ncc-incident-<id>", type b-m-p-s-p-i (spot map point of interest),
 //             callsign "INC <id> <type>", remarks "<type>; priority N; status S; summary; address"
+//   message   a GeoChat (b-t-f) in the chatroom named for its channel ("operation-3",
+//             "incident-12"), uid "ncc-message-<id>", sender the author, remarks its text
 //
 // The caller decides visibility first (auth::CanSee): these functions render what they are given.
 // Pure: any thread may call them.
@@ -40,5 +42,9 @@ std::optional<CotEvent> UnitEvent(const Unit& unit, int64_t now_ms, int64_t stal
 // An incident as a marker; a closed, cancelled, merged or resolved incident is stale at once so
 // TAK clients drop it from their map.
 CotEvent IncidentEvent(const Incident& incident, int64_t now_ms, int64_t stale_after_ms);
+
+// A channel message as the GeoChat TAK clients show in the chatroom `channel_name` (a room of
+// that name sent back posts in the same channel). Stale a day after `now_ms`.
+CotEvent ChatEvent(const Message& message, const std::string& channel_name, int64_t now_ms);
 
 }  // namespace ncc::cot
