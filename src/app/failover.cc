@@ -62,6 +62,9 @@ std::chrono::milliseconds Failover::Round() {
     Report();
     reported_ = now;
   }
+  // Just took the lease, still catching up: look again soon, so that the row says "writer" as
+  // soon as the engine writes, not a renewal later.
+  if (held_ && !engine_.writing()) return std::chrono::milliseconds(50);
   if (held_) return ttl_ / 3;
   return std::clamp<std::chrono::milliseconds>(ttl_ / 10, std::chrono::milliseconds(50),
                                                std::chrono::milliseconds(1000));
