@@ -44,6 +44,7 @@ const ui = {
   sitreps: [] as SitRep[],
   task: "", // the task whose detail is open
   reason: "", // the override reason being typed: kept across live redraws
+  draft: { title: "", narrative: "", shared: "" }, // the report being written: kept likewise
 };
 
 export function setOperationsContext(who: WhoAmI | null, cop: Cop | null, toast: (m: string, bad?: boolean) => void): void {
@@ -270,12 +271,20 @@ function renderSitReps(): void {
   const title = h("input", { id: "ops-sitrep-title", required: true, "aria-label": t("Title"), placeholder: t("Title"), size: 24 });
   const narrative = h("textarea", { id: "ops-sitrep-narrative", rows: 2, "aria-label": t("Narrative"), placeholder: t("Narrative") });
   const shared = h("input", { id: "ops-sitrep-shared", "aria-label": t("Share with"), placeholder: `${t("Share with")}: police, ambulance`, size: 20 });
+  // A live redraw (a plan event while the supervisor types) must not wipe what is typed.
+  title.value = ui.draft.title;
+  narrative.value = ui.draft.narrative;
+  shared.value = ui.draft.shared;
+  title.oninput = () => { ui.draft.title = title.value; };
+  narrative.oninput = () => { ui.draft.narrative = narrative.value; };
+  shared.oninput = () => { ui.draft.shared = shared.value; };
   const form = h("form", { id: "ops-sitrep-form", class: "row" }, title, narrative, shared, h("button", { class: "primary", text: t("Draft a report") }));
   form.onsubmit = (e) => {
     e.preventDefault();
     const body: Record<string, unknown> = { title: title.value.trim(), plan: ui.selected, narrative: narrative.value };
     const audience = shared.value.split(",").map((s) => s.trim()).filter(Boolean);
     if (audience.length) body.shared_with = audience;
+    ui.draft = { title: "", narrative: "", shared: "" };
     void act(t("Draft a report"), "/api/v1/sitreps", body);
   };
   root.append(form);
