@@ -6,6 +6,7 @@
 #include "auth/chain_anchor.h"
 #include "core/stored_event.h"
 #include "store/recovery.h"
+#include "visibility/access.h"
 
 namespace ncc::audit {
 namespace {
@@ -102,6 +103,7 @@ StatusOr<VerifyReport> Verify(const EventLog& log, const std::string& data_dir,
 }
 
 std::vector<std::string> RecordsOf(const Event& event) {
+  if (uint64_t plan = PlanIdOf(event.body)) return {"plan:" + std::to_string(plan)};
   return std::visit(
       [](const auto& b) -> std::vector<std::string> {
         using T = std::decay_t<decltype(b)>;
@@ -132,17 +134,7 @@ std::vector<std::string> RecordsOf(const Event& event) {
           std::vector<std::string> out;
           for (const PositionFix& f : b.fixes) out.push_back(Ref("unit", f.unit));
           return out;
-        } else if constexpr (std::is_same_v<T, PlanDefined>)
-          return {"plan:" + std::to_string(b.plan.id)};
-        else if constexpr (std::is_same_v<T, PlanApproved> ||
-                           std::is_same_v<T, PlanStatusChanged> ||
-                           std::is_same_v<T, PlanPhaseChanged> ||
-                           std::is_same_v<T, PlanTaskChanged> ||
-                           std::is_same_v<T, PlanTaskChecked> ||
-                           std::is_same_v<T, DecisionPointFired> ||
-                           std::is_same_v<T, PlanTaskOverdue>)
-          return {"plan:" + std::to_string(b.id)};
-        else if constexpr (std::is_same_v<T, SitRepDrafted>)
+        } else if constexpr (std::is_same_v<T, SitRepDrafted>)
           return {"sitrep:" + std::to_string(b.report.id)};
         else if constexpr (std::is_same_v<T, SitRepApproved>)
           return {"sitrep:" + std::to_string(b.id)};
