@@ -262,6 +262,25 @@ def seed(server, agency="police"):
 
 
 
+def seed_fleet_week(server, post_as):
+    """The agencies and units the Fleet Week example plan names (config/operations/): four
+    agencies registered by the server's admin, and real SFFD and ambulance callsigns from the
+    shared SF data at their quarters, each registered by `post_as(who, path, body)` as "lead"
+    (an sffd supervisor) or "ems-sup" (an ems_private supervisor)."""
+    for code, name, kind in [("sffd", "San Francisco Fire Department", "fire"),
+                             ("ems_private", "Private ambulance providers", "ambulance"),
+                             ("sfpd", "San Francisco Police Department", "police"),
+                             ("coast_guard", "Coast Guard", "coast_guard")]:
+        status, body = server.request("POST", "/api/v1/agencies", {"code": code, "name": name, "kind": kind})
+        assert status in (200, 201), body
+    for callsign, agency, kind, who in [("E16", "sffd", "engine", "lead"), ("T16", "sffd", "truck", "lead"),
+                                        ("E02", "sffd", "engine", "lead"),
+                                        ("KM09", "ems_private", "ambulance", "ems-sup")]:
+        status, body = post_as(who, "/api/v1/units", {
+            "callsign": callsign, "agency": agency, "kind": kind, "location": {"lat": 37.798, "lon": -122.436}})
+        assert status == 201, body
+
+
 def create_incidents(server, n, tag):
     """n police incidents with summaries tag-0..; returns {id: summary} of those acknowledged."""
     ids = {}

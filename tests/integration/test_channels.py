@@ -8,7 +8,7 @@ import json
 import os
 import unittest
 
-from harness import Server, main
+from harness import Server, main, seed_fleet_week
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLE = os.path.join(REPO, "config", "operations", "fleet-week-marina-green.json")
@@ -33,18 +33,7 @@ class Channels(unittest.TestCase):
         s.start()
         cls.tokens = {}
         cls.sign_in()
-        for code, name, kind in [("sffd", "San Francisco Fire Department", "fire"),
-                                 ("ems_private", "Private ambulance providers", "ambulance"),
-                                 ("sfpd", "San Francisco Police Department", "police"),
-                                 ("coast_guard", "Coast Guard", "coast_guard")]:
-            status, body = s.request("POST", "/api/v1/agencies", {"code": code, "name": name, "kind": kind})
-            assert status in (200, 201), body
-        for callsign, agency, kind, who in [("E16", "sffd", "engine", "lead"), ("T16", "sffd", "truck", "lead"),
-                                            ("E02", "sffd", "engine", "lead"),
-                                            ("KM09", "ems_private", "ambulance", "ems-sup")]:
-            status, body = cls.call(who, "POST", "/api/v1/units", {
-                "callsign": callsign, "agency": agency, "kind": kind, "location": {"lat": 37.798, "lon": -122.436}})
-            assert status == 201, body
+        seed_fleet_week(s, lambda who, path, body: cls.call(who, "POST", path, body))
         with open(EXAMPLE) as f:
             status, body = cls.call("lead", "POST", "/api/v1/operations", json.load(f))
         assert status == 201, body
