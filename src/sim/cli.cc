@@ -71,7 +71,7 @@ void Run(SimArgs& a) {
   const bool tty = ::isatty(2);
   c.progress = [tty](const SimProgress& p) { ShowProgress(p, tty); };
   if (!a.operation.empty()) {
-    if (c.shards > 0)
+    if (c.shards != 0)
       Fail(
           InvalidArgument("--shards is for a plain run, not the what-if of --operation", "shards"));
     return RunOperation(a, std::move(c));

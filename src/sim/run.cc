@@ -173,7 +173,7 @@ StatusOr<RunOutcome> RunSimulation(const RunConfig& c) {
   if (!made.ok()) return made.status();
   std::unique_ptr<Policy> policy = std::move(*made);
   ShardedPolicy* sharded = nullptr;
-  if (c.shards > 0) {
+  if (c.shards != 0) {  // a negative count is refused, not taken for "off"
     auto s = MakeShardedPolicy(std::move(policy), c.shards, c.shard_aid);
     if (!s.ok()) return s.status();
     sharded = s->get();

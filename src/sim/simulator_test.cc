@@ -244,6 +244,8 @@ TEST_F(SimRun, OneShardIsThePlainPolicyAndEverySlotIsAccountedFor) {
   RunConfig bad = Config("ncc", "bad", 10);
   bad.shards = 17;
   EXPECT_EQ(RunSimulation(bad).status().field(), "shards");
+  bad.shards = -1;  // not "no sharding"
+  EXPECT_EQ(RunSimulation(bad).status().field(), "shards");
   bad.shards = 2;
   bad.shard_aid = "nearest";
   EXPECT_EQ(RunSimulation(bad).status().field(), "shard-aid");
